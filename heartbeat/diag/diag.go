@@ -1,0 +1,122 @@
+// Package diag holds the configuration problem type every hbgo parser reports: file, line, what is wrong and what to write instead.
+package diag
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// Severity says whether a problem stops the daemon from starting.
+type Severity int
+
+const (
+	// Error refuses startup (heartbeat exits 6, LSB "not configured").
+	Error Severity = iota
+	// Warning is reported but does not stop the daemon.
+	Warning
+)
+
+func (s Severity) String() string {
+	if s == Warning {
+		return "warning"
+	}
+	return "error"
+}
+
+// Problem is one finding in a configuration file.
+// Line 0 means the whole file (mode, missing file, no media, no nodes).
+type Problem struct {
+	File     string
+	Line     int
+	Severity Severity
+	What     string // what is wrong, e.g. "deadtime 4 must be more than twice keepalive 2"
+	Hint     string // what to write instead, e.g. "write deadtime 5 or more"
+}
+
+// Error renders the problem as `<file>:<line>: error|warning: <what>; <hint>`.
+func (p Problem) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s:%d: %s: %s", p.File, p.Line, p.Severity, p.What)
+	if p.Hint != "" {
+		b.WriteString("; ")
+		b.WriteString(p.Hint)
+	}
+	return b.String()
+}
+
+// Problems is every finding of one or more files, in the order found.
+type Problems []Problem
+
+// Errorf appends an error-severity problem.
+func (ps *Problems) Errorf(file string, line int, hint, format string, args ...any) {
+	*ps = append(*ps, Problem{File: file, Line: line, Severity: Error, What: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// Warnf appends a warning-severity problem.
+func (ps *Problems) Warnf(file string, line int, hint, format string, args ...any) {
+	*ps = append(*ps, Problem{File: file, Line: line, Severity: Warning, What: fmt.Sprintf(format, args...), Hint: hint})
+}
+
+// HasErrors reports whether any problem has Error severity.
+func (ps Problems) HasErrors() bool {
+	for _, p := range ps {
+		if p.Severity == Error {
+			return true
+		}
+	}
+	return false
+}
+
+// Errors returns only the error-severity problems.
+func (ps Problems) Errors() Problems {
+	var out Problems
+	for _, p := range ps {
+		if p.Severity == Error {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Sorted returns a copy ordered by file, then line (stable for equal lines).
+func (ps Problems) Sorted() Problems {
+	out := append(Problems(nil), ps...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].File != out[j].File {
+			return out[i].File < out[j].File
+		}
+		return out[i].Line < out[j].Line
+	})
+	return out
+}
+
+// Err returns nil when there is no error-severity problem, else an error
+// whose message is every problem, one per line; errors.As finds *ConfigError.
+func (ps Problems) Err() error {
+	if !ps.HasErrors() {
+		return nil
+	}
+	return &ConfigError{Problems: ps}
+}
+
+// ConfigError is a configuration rejected for the problems it carries.
+type ConfigError struct{ Problems Problems }
+
+func (e *ConfigError) Error() string {
+	lines := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		lines[i] = p.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// AsProblems extracts the problems from an error made by Problems.Err.
+func AsProblems(err error) (Problems, bool) {
+	var e *ConfigError
+	if errors.As(err, &e) {
+		return e.Problems, true
+	}
+	return nil, false
+}

@@ -33,6 +33,10 @@ type Problem struct {
 	Severity Severity
 	What     string // what is wrong, e.g. "deadtime 4 must be more than twice keepalive 2"
 	Hint     string // what to write instead, e.g. "write deadtime 5 or more"
+	// Stock is heartbeat 3.0.6's own log text for this problem, when it has
+	// one (COMPAT §2.4, §3), e.g. "Illegal directive [foo] in /etc/ha.d//ha.cf";
+	// the daemon writes it to ha-log so logcheck rules keep matching.
+	Stock string
 }
 
 // Error renders the problem as `<file>:<line>: error|warning: <what>; <hint>`.

@@ -1,0 +1,280 @@
+package media
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"syscall"
+	"time"
+
+	"golang.org/x/net/ipv4"
+	"golang.org/x/sys/unix"
+)
+
+// BcastSpec is one `bcast <iface>` link (PROTOCOL §12.1).
+type BcastSpec struct {
+	Iface string
+	Port  int // udpport in effect when the line was read
+}
+
+// UcastSpec is one `ucast <iface> <peer>` link (PROTOCOL §12.2).
+type UcastSpec struct {
+	Iface string
+	Peer  netip.Addr // resolved once at configuration time, as stock does
+	Port  int
+}
+
+// McastSpec is one `mcast <iface> <group> <port> <ttl> <loop>` link (PROTOCOL §12.3).
+type McastSpec struct {
+	Iface string
+	Group netip.Addr
+	Port  int
+	TTL   int
+	Loop  bool
+}
+
+// udpMedium is a UDP link: one socket to read on udpport, one to write.
+type udpMedium struct {
+	kind, link, started string
+	rd                  net.PacketConn
+	wr                  net.PacketConn
+	dst                 *net.UDPAddr
+	now                 func() time.Time
+	c                   counters
+	done                chan struct{}
+}
+
+// rcvBuf is the receive buffer asked for: large enough that a burst of
+// garbage does not push the peer's keepalive out of the kernel queue.
+const rcvBuf = 4 << 20
+
+// sockopts returns a net.ListenConfig Control that sets integer socket
+// options and SO_BINDTODEVICE (iface empty: none).
+func sockopts(iface string, opts ...[2]int) func(network, address string, c syscall.RawConn) error {
+	return func(network, address string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			for _, o := range opts {
+				if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, o[0], o[1]); e != nil && serr == nil {
+					// SO_REUSEPORT may be missing; stock tolerates ENOPROTOOPT (PROTOCOL §12.2).
+					if !(o[0] == unix.SO_REUSEPORT && errors.Is(e, unix.ENOPROTOOPT)) {
+						serr = fmt.Errorf("setsockopt %d: %w", o[0], e)
+					}
+				}
+			}
+			if iface != "" && serr == nil {
+				if e := unix.BindToDevice(int(fd), iface); e != nil {
+					serr = fmt.Errorf("SO_BINDTODEVICE %s: %w", iface, e)
+				}
+			}
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}
+}
+
+// listenRetry binds like stock: several attempts one second apart, because an
+// interface may still be coming up at boot (PROTOCOL §12.1).
+func listenRetry(ctx context.Context, lc net.ListenConfig, addr string, attempts int) (net.PacketConn, error) {
+	var last error
+	for i := 0; i < attempts; i++ {
+		pc, err := lc.ListenPacket(ctx, "udp4", addr)
+		if err == nil {
+			return pc, nil
+		}
+		last = err
+		if i+1 < attempts {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Second):
+			}
+		}
+	}
+	return nil, last
+}
+
+// broadcastAddr returns the IPv4 broadcast address of iface (SIOCGIFBRDADDR
+// in stock; here the first IPv4 network's directed broadcast).
+func broadcastAddr(iface string) (net.IP, error) {
+	ifi, err := net.InterfaceByName(iface)
+	if err != nil {
+		return nil, err
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.To4() == nil {
+			continue
+		}
+		ip := n.IP.To4()
+		b := make(net.IP, 4)
+		for i := range b {
+			b[i] = ip[i] | ^n.Mask[len(n.Mask)-4+i]
+		}
+		return b, nil
+	}
+	return nil, fmt.Errorf("interface %s has no IPv4 address", iface)
+}
+
+// OpenBcast opens a bcast link; received packets go to rx.
+func OpenBcast(ctx context.Context, s BcastSpec, rx chan<- Packet) (Medium, error) {
+	bc, err := broadcastAddr(s.Iface)
+	if err != nil {
+		return nil, fmt.Errorf("bcast %s: %w", s.Iface, err)
+	}
+	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts(s.Iface,
+		[2]int{unix.SO_REUSEADDR, 1}, [2]int{unix.SO_RCVBUF, rcvBuf})},
+		fmt.Sprintf(":%d", s.Port), 10)
+	if err != nil {
+		return nil, fmt.Errorf("bcast %s: read socket: %w", s.Iface, err)
+	}
+	wlc := net.ListenConfig{Control: sockopts(s.Iface, [2]int{unix.SO_BROADCAST, 1}, [2]int{unix.SO_DONTROUTE, 1})}
+	wr, err := wlc.ListenPacket(ctx, "udp4", ":0")
+	if err != nil {
+		rd.Close()
+		return nil, fmt.Errorf("bcast %s: write socket: %w", s.Iface, err)
+	}
+	m := &udpMedium{kind: "bcast", link: s.Iface, rd: rd, wr: wr,
+		dst:     &net.UDPAddr{IP: bc, Port: s.Port},
+		started: fmt.Sprintf("glib: UDP Broadcast heartbeat started on port %d (%d) interface %s", s.Port, s.Port, s.Iface),
+		now:     time.Now, done: make(chan struct{})}
+	go m.read(rx)
+	return m, nil
+}
+
+// OpenUcast opens a ucast link; received packets go to rx.
+func OpenUcast(ctx context.Context, s UcastSpec, rx chan<- Packet) (Medium, error) {
+	if !s.Peer.Is4() {
+		return nil, fmt.Errorf("ucast %s: peer %s is not an IPv4 address", s.Iface, s.Peer)
+	}
+	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts(s.Iface,
+		[2]int{unix.SO_REUSEADDR, 1}, [2]int{unix.SO_REUSEPORT, 1}, [2]int{unix.SO_RCVBUF, rcvBuf})},
+		fmt.Sprintf(":%d", s.Port), 10)
+	if err != nil {
+		return nil, fmt.Errorf("ucast %s: read socket: %w", s.Iface, err)
+	}
+	wlc := net.ListenConfig{Control: sockopts(s.Iface, [2]int{unix.SO_REUSEPORT, 1})}
+	wr, err := wlc.ListenPacket(ctx, "udp4", ":0")
+	if err != nil {
+		rd.Close()
+		return nil, fmt.Errorf("ucast %s: write socket: %w", s.Iface, err)
+	}
+	// IP_TOS = IPTOS_LOWDELAY, as stock's ucast writer (PROTOCOL §12.2).
+	_ = ipv4.NewPacketConn(wr).SetTOS(0x10)
+	m := &udpMedium{kind: "ucast", link: s.Iface, rd: rd, wr: wr,
+		dst:     net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.Peer, uint16(s.Port))),
+		started: fmt.Sprintf("glib: ucast: started on port %d interface %s to %s", s.Port, s.Iface, s.Peer),
+		now:     time.Now, done: make(chan struct{})}
+	go m.read(rx)
+	return m, nil
+}
+
+// OpenMcast opens an mcast link; received packets go to rx.
+func OpenMcast(ctx context.Context, s McastSpec, rx chan<- Packet) (Medium, error) {
+	ifi, err := net.InterfaceByName(s.Iface)
+	if err != nil {
+		return nil, fmt.Errorf("mcast %s: %w", s.Iface, err)
+	}
+	if !s.Group.Is4() || !s.Group.IsMulticast() {
+		return nil, fmt.Errorf("mcast %s: %s is not an IPv4 multicast group", s.Iface, s.Group)
+	}
+	// Read socket bound to group:port, joined on the interface; stock sets
+	// no SO_BINDTODEVICE here (PROTOCOL §12.3).
+	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts("",
+		[2]int{unix.SO_REUSEADDR, 1}, [2]int{unix.SO_RCVBUF, rcvBuf})},
+		netip.AddrPortFrom(s.Group, uint16(s.Port)).String(), 50)
+	if err != nil {
+		return nil, fmt.Errorf("mcast %s: read socket: %w", s.Iface, err)
+	}
+	grp := &net.UDPAddr{IP: s.Group.AsSlice()}
+	if err := ipv4.NewPacketConn(rd).JoinGroup(ifi, grp); err != nil {
+		rd.Close()
+		return nil, fmt.Errorf("mcast %s: join %s: %w", s.Iface, s.Group, err)
+	}
+	var wlc net.ListenConfig
+	wr, err := wlc.ListenPacket(ctx, "udp4", ":0")
+	if err != nil {
+		rd.Close()
+		return nil, fmt.Errorf("mcast %s: write socket: %w", s.Iface, err)
+	}
+	p := ipv4.NewPacketConn(wr)
+	for _, e := range []error{p.SetMulticastInterface(ifi), p.SetMulticastTTL(s.TTL), p.SetMulticastLoopback(s.Loop)} {
+		if e != nil {
+			rd.Close()
+			wr.Close()
+			return nil, fmt.Errorf("mcast %s: write socket options: %w", s.Iface, e)
+		}
+	}
+	loop := 0
+	if s.Loop {
+		loop = 1
+	}
+	m := &udpMedium{kind: "mcast", link: s.Iface, rd: rd, wr: wr,
+		dst:     net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.Group, uint16(s.Port))),
+		started: fmt.Sprintf("glib: UDP multicast heartbeat started for group %s port %d interface %s (ttl=%d loop=%d)", s.Group, s.Port, s.Iface, s.TTL, loop),
+		now:     time.Now, done: make(chan struct{})}
+	go m.read(rx)
+	return m, nil
+}
+
+func (m *udpMedium) Link() string    { return m.link }
+func (m *udpMedium) Kind() string    { return m.kind }
+func (m *udpMedium) Started() string { return m.started }
+func (m *udpMedium) Stats() Stats    { return m.c.snapshot() }
+
+func (m *udpMedium) Send(out Outgoing) error {
+	select {
+	case <-m.done:
+		return ErrClosed
+	default:
+	}
+	_ = m.wr.SetWriteDeadline(m.now().Add(500 * time.Millisecond))
+	if _, err := m.wr.WriteTo(out.Netstring, m.dst); err != nil {
+		m.c.sendFailed(err, m.now())
+		return fmt.Errorf("%s %s: %w", m.kind, m.link, err)
+	}
+	m.c.sent.Add(1)
+	return nil
+}
+
+func (m *udpMedium) read(rx chan<- Packet) {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := m.rd.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-m.done:
+				return
+			case <-time.After(10 * time.Millisecond): // transient error: do not spin
+			}
+			continue
+		}
+		at := m.now()
+		if n > MaxMessage {
+			m.c.droppedOversize.Add(1)
+			continue
+		}
+		m.c.deliver(rx, Packet{Data: append([]byte(nil), buf[:n]...), Link: m.link, At: at, From: from.String()})
+	}
+}
+
+func (m *udpMedium) Close() error {
+	select {
+	case <-m.done:
+		return nil
+	default:
+	}
+	close(m.done)
+	return errors.Join(m.rd.Close(), m.wr.Close())
+}

@@ -108,7 +108,8 @@ func (l *Lab) tmpName() string {
 
 func (l *Lab) up(node, ifName, addr string) {
 	if addr != "" {
-		l.In(node, "ip", "addr", "add", addr, "dev", ifName)
+		// brd +: stock bcast sends to the configured broadcast address (SIOCGIFBRDADDR).
+		l.In(node, "ip", "addr", "add", addr, "brd", "+", "dev", ifName)
 	}
 	l.In(node, "ip", "link", "set", ifName, "up")
 }

@@ -1,0 +1,350 @@
+// Package twonode holds a two-node heartbeat cluster in network namespaces (stock heartbeat or hbgo on each node, a client on the LAN) for interop tests, the demo and benchmarks.
+package twonode
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"hbgo/heartbeat/testnet"
+)
+
+// Impl is the daemon a node runs.
+type Impl struct {
+	Name string   // "heartbeat-3.0.6" or "hbgo"
+	Cmd  []string // argv, run inside the node
+	Exe  string   // executable whose processes are the daemon
+}
+
+// StockBin is Debian's heartbeat daemon.
+const StockBin = "/usr/libexec/heartbeat/heartbeat"
+
+// Stock returns stock heartbeat 3.0.6 in the foreground (the systemd unit's form).
+func Stock() Impl { return Impl{Name: "heartbeat-3.0.6", Cmd: []string{StockBin, "-f"}, Exe: StockBin} }
+
+// Hbgo returns hbgo's binary at bin in the foreground.
+func Hbgo(bin string) Impl { return Impl{Name: "hbgo", Cmd: []string{bin, "-f"}, Exe: bin} }
+
+// Topology addresses (private ranges, only inside the test's namespaces).
+const (
+	LANNet  = "10.77.0"
+	HBNet   = "10.78.0"
+	VIP     = LANNet + ".100"
+	VIPCIDR = VIP + "/24"
+	Client  = LANNet + ".50"
+	HBIf    = "eth1"
+	LANIf   = "eth0"
+	Mnt     = "/mnt/hbxdata"
+)
+
+// Options describes the cluster to build.
+type Options struct {
+	Prefix      string  // namespace prefix, unique per test package (e.g. "hbgoia")
+	Impl        [2]Impl // node1, node2
+	HaCf        string  // templates with @TOKENS@ (see Render)
+	Haresources string
+	Authkeys    string
+	HbgoCf      string // optional hbgo.cf template
+	Serial      bool   // a socat pty null modem at /run/hbx-serial in both nodes
+	LoopFS      bool   // a 32 MiB ext4 image on a loop device shared by both nodes
+	DRBD        bool   // a recording stand-in over /usr/sbin/drbdadm (no DRBD module here)
+}
+
+// Cluster is a built two-node cluster.
+type Cluster struct {
+	t       testing.TB
+	Lab     *testnet.Lab
+	Node    [2]*testnet.Host
+	Opts    Options
+	LoopDev string
+	Serial  [2]string // host-side pty link paths
+	procs   [2]*exec.Cmd
+}
+
+// New builds namespaces node1, node2 and client (LAN bridge on eth0 in the
+// client namespace, a private heartbeat veth on eth1), renders the configs
+// into each node's /etc/ha.d, and starts nothing.
+func New(t testing.TB, o Options) *Cluster {
+	t.Helper()
+	lab := testnet.New(t, o.Prefix)
+	c := &Cluster{t: t, Lab: lab, Opts: o}
+	var overlays map[string]string
+	if o.DRBD {
+		stand := filepath.Join(t.TempDir(), "drbdadm")
+		if err := os.WriteFile(stand, []byte(fakeDrbdadm), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(filepath.Dir(stand), 0o755)
+		overlays = map[string]string{"/usr/sbin/drbdadm": stand}
+		if _, err := os.Stat("/usr/sbin/drbdadm"); err != nil {
+			// Nothing to mount over: put the stand-in in the node's PATH instead.
+			overlays = nil
+		}
+	}
+	lab.Node("client")
+	c.Node[0] = lab.Host("node1", overlays)
+	c.Node[1] = lab.Host("node2", overlays)
+	lab.Veth("node1", HBIf, HBNet+".1/24", "node2", HBIf, HBNet+".2/24")
+	lab.Bridge("client", "br0", []string{"node1", "node2"}, []string{LANIf, LANIf}, []string{LANNet + ".1/24", LANNet + ".2/24"})
+	// The client's own leg on the bridge.
+	lab.In("client", "ip", "link", "add", "cl0", "type", "veth", "peer", "name", "cl0p")
+	lab.In("client", "ip", "link", "set", "cl0p", "master", "br0")
+	lab.In("client", "ip", "link", "set", "cl0p", "up")
+	lab.In("client", "ip", "addr", "add", Client+"/24", "brd", "+", "dev", "cl0")
+	lab.In("client", "ip", "link", "set", "cl0", "up")
+	for i := range c.Node {
+		// Fixed MACs make captures and neighbour checks readable.
+		c.Node[i].Run("ip", "link", "set", LANIf, "address", fmt.Sprintf("02:77:00:00:00:0%d", i+1))
+		c.Node[i].Run("ip", "link", "set", HBIf, "address", fmt.Sprintf("02:78:00:00:00:0%d", i+1))
+		if o.DRBD && overlays == nil {
+			c.Node[i].WriteFile("/run/bin/drbdadm", []byte(fakeDrbdadm), 0o755)
+		}
+	}
+	if o.LoopFS {
+		img := filepath.Join(t.TempDir(), "fs.img")
+		lab.Run("truncate", "-s", "32M", img)
+		lab.Run("mkfs.ext4", "-q", "-F", "-L", "hbxdata", img)
+		c.LoopDev = strings.TrimSpace(lab.Run("losetup", "-f", "--show", img))
+		t.Cleanup(func() {
+			// Unmount anything a node left behind before freeing the device.
+			for i := range c.Node {
+				_, _ = c.Node[i].Try("umount", "-l", Mnt)
+			}
+			_ = exec.Command("losetup", "-d", c.LoopDev).Run()
+		})
+	}
+	if o.Serial {
+		for i := range c.Serial {
+			c.Serial[i] = c.Node[i].Path("/run/hbx-serial")
+		}
+		cmd := exec.Command("socat", "-d", "pty,raw,echo=0,link="+c.Serial[0], "pty,raw,echo=0,link="+c.Serial[1])
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("twonode: socat: %v", err)
+		}
+		t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
+		deadline := time.Now().Add(5 * time.Second)
+		for time.Now().Before(deadline) {
+			_, e1 := os.Stat(c.Serial[0])
+			_, e2 := os.Stat(c.Serial[1])
+			if e1 == nil && e2 == nil {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	for i := range c.Node {
+		c.Render(i)
+	}
+	return c
+}
+
+// Tokens returns the @TOKEN@ values for node i (0 or 1).
+func (c *Cluster) Tokens(i int) map[string]string {
+	j := 1 - i
+	serial := "/run/hbx-serial"
+	return map[string]string{
+		"@NODE@": fmt.Sprintf("node%d", i+1), "@PEER@": fmt.Sprintf("node%d", j+1),
+		"@NODE1@": "node1", "@NODE2@": "node2",
+		"@SELF_HBIP@": fmt.Sprintf("%s.%d", HBNet, i+1), "@PEER_HBIP@": fmt.Sprintf("%s.%d", HBNet, j+1),
+		"@SELF_LANIP@": fmt.Sprintf("%s.%d", LANNet, i+1), "@PEER_LANIP@": fmt.Sprintf("%s.%d", LANNet, j+1),
+		"@HBIF@": HBIf, "@LANIF@": LANIf, "@VIP@": VIP, "@VIPCIDR@": VIPCIDR,
+		"@HBBCAST@": HBNet + ".255", "@LANBCAST@": LANNet + ".255",
+		"@SERIAL@": serial, "@LOOPDEV@": c.LoopDev, "@MNT@": Mnt,
+	}
+}
+
+// Render substitutes node i's tokens into text.
+func (c *Cluster) Render(i int) {
+	c.t.Helper()
+	sub := func(s string) string {
+		for k, v := range c.Tokens(i) {
+			s = strings.ReplaceAll(s, k, v)
+		}
+		return s
+	}
+	h := c.Node[i]
+	h.WriteFile("/etc/ha.d/ha.cf", []byte(sub(c.Opts.HaCf)), 0o644)
+	h.WriteFile("/etc/ha.d/haresources", []byte(sub(c.Opts.Haresources)), 0o644)
+	h.WriteFile("/etc/ha.d/authkeys", []byte(sub(c.Opts.Authkeys)), 0o600)
+	if c.Opts.HbgoCf != "" {
+		h.WriteFile("/etc/ha.d/hbgo.cf", []byte(sub(c.Opts.HbgoCf)), 0o644)
+	}
+}
+
+// Start starts node i's daemon (output appended to its /var/log/impl.out).
+func (c *Cluster) Start(i int) {
+	c.t.Helper()
+	im := c.Opts.Impl[i]
+	c.procs[i] = c.Node[i].Start(c.Node[i].Path("/var/log/impl.out"), im.Cmd[0], im.Cmd[1:]...)
+}
+
+// Kill SIGKILLs every daemon process of node i at once (a crash: what it
+// holds stays up, as after a real heartbeat crash).
+func (c *Cluster) Kill(i int) {
+	exe := c.Opts.Impl[i].Exe
+	c.Node[i].Kill(exe, syscall.SIGSTOP)
+	c.Node[i].Kill(exe, syscall.SIGKILL)
+}
+
+// Stop sends SIGTERM to node i's main daemon process (graceful stop) and
+// waits up to timeout for all of its processes to exit.
+func (c *Cluster) Stop(i int, timeout time.Duration) error {
+	pids := c.Node[i].Pids(c.Opts.Impl[i].Exe)
+	main := mainPid(pids)
+	if main == 0 {
+		return fmt.Errorf("twonode: node%d: no daemon running", i+1)
+	}
+	_ = syscall.Kill(main, syscall.SIGTERM)
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		if len(c.Node[i].Pids(c.Opts.Impl[i].Exe)) == 0 {
+			return nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return fmt.Errorf("twonode: node%d still running %v after %v", i+1, timeout, c.Node[i].Pids(c.Opts.Impl[i].Exe))
+}
+
+// mainPid is the daemon process whose parent is not another daemon process.
+func mainPid(pids []int) int {
+	set := map[int]bool{}
+	for _, p := range pids {
+		set[p] = true
+	}
+	for _, p := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+		var pp int
+		if len(f) > 1 {
+			fmt.Sscan(f[1], &pp)
+		}
+		if !set[pp] {
+			return p
+		}
+	}
+	return 0
+}
+
+// Running reports whether node i has daemon processes.
+func (c *Cluster) Running(i int) bool { return len(c.Node[i].Pids(c.Opts.Impl[i].Exe)) > 0 }
+
+// Cut isolates node i's links: "hb" (eth1), "lan" (eth0) or "all".
+func (c *Cluster) Cut(i int, which string) {
+	for _, ifn := range links(which) {
+		c.Lab.Cut(fmt.Sprintf("node%d", i+1), ifn)
+	}
+}
+
+// Heal undoes Cut.
+func (c *Cluster) Heal(i int, which string) {
+	for _, ifn := range links(which) {
+		c.Lab.Heal(fmt.Sprintf("node%d", i+1), ifn)
+	}
+}
+
+func links(which string) []string {
+	switch which {
+	case "hb":
+		return []string{HBIf}
+	case "lan":
+		return []string{LANIf}
+	default:
+		return []string{LANIf, HBIf}
+	}
+}
+
+// Log returns node i's ha-log so far.
+func (c *Cluster) Log(i int) string {
+	b, _ := os.ReadFile(c.Node[i].Path("/var/log/ha-log"))
+	return string(b)
+}
+
+// WaitLog waits until node i's ha-log has a line matching re after offset
+// bytes, and returns that line and the offset just past it.
+func (c *Cluster) WaitLog(i int, re *regexp.Regexp, from int, timeout time.Duration) (string, int, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		b, _ := os.ReadFile(c.Node[i].Path("/var/log/ha-log"))
+		if from < len(b) {
+			rest := b[from:]
+			for off := 0; off < len(rest); {
+				nl := bytes.IndexByte(rest[off:], '\n')
+				if nl < 0 {
+					break
+				}
+				line := string(rest[off : off+nl])
+				if re.MatchString(line) {
+					return line, from + off + nl + 1, nil
+				}
+				off += nl + 1
+			}
+		}
+		if time.Now().After(deadline) {
+			return "", from, fmt.Errorf("twonode: node%d: no line matching %q within %v; log tail:\n%s", i+1, re, timeout, tail(string(b), 15))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// HasVIP reports whether node i has the VIP configured.
+func (c *Cluster) HasVIP(i int) bool {
+	out, _ := c.Node[i].Try("ip", "-4", "-o", "addr", "show", "dev", LANIf)
+	return strings.Contains(out, " "+VIP+"/")
+}
+
+// Mounted reports whether node i has the shared filesystem mounted.
+func (c *Cluster) Mounted(i int) bool {
+	out, _ := c.Node[i].Try("cat", "/proc/self/mounts")
+	return strings.Contains(out, " "+Mnt+" ")
+}
+
+// WaitFor polls cond every 10 ms until it holds or timeout passes.
+func WaitFor(timeout time.Duration, cond func() bool) bool {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return true
+}
+
+// fakeDrbdadm is a recording stand-in for drbdadm: there is no DRBD kernel
+// module on the test machines. It keeps each resource's role in
+// /var/lib/heartbeat/hbx-drbd and appends every call to /var/log/drbdadm.calls.
+const fakeDrbdadm = `#!/bin/sh
+dir=/var/lib/heartbeat/hbx-drbd
+mkdir -p "$dir"
+echo "$(date +%s.%N) drbdadm $*" >>/var/log/drbdadm.calls
+while [ $# -gt 0 ]; do case "$1" in -c|--config-file) shift 2;; -*) shift;; *) break;; esac; done
+cmd=$1; res=${2:-all}
+role() { cat "$dir/$1.role" 2>/dev/null || echo Secondary; }
+case "$cmd" in
+  primary) echo Primary >"$dir/$res.role";;
+  secondary) echo Secondary >"$dir/$res.role";;
+  role|state) echo "$(role "$res")/Unknown";;
+  sh-dev) echo /dev/drbd0;;
+  sh-minor) echo 0;;
+esac
+exit 0
+`

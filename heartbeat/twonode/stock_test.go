@@ -76,7 +76,17 @@ func TestStockPair(t *testing.T) {
 		{"hbparameter", "-p", "deadtime"}, {"hbparameter", "-p", "keepalive"}, {"hbparameter", "-p", "warntime"},
 		{"hbparameter", "-p", "deadping"}, {"hbparameter", "-p", "udpport"}, {"hbparameter", "-p", "initdead"},
 		{"hbparameter", "-m", "-p", "deadtime"}, {"hbparameter", "-p", "nosuch"},
-		{"test"},
+		{"test"}, {"hbstatus", "-v"}, {"hbstatus", "-v", "-m"}, {"listnodes", "-v", "-m"}, {"listnodes", "-n", "-p"},
+		{"listhblinks", "-v", "node2"}, {"listhblinks", "-v", "-m", "node2"}, {"listhblinks", "nodeX"}, {"listhblinks"},
+		{"hblinkstatus", "node2"}, {"hblinkstatus", "nodeX", "eth1"},
+		{"nodestatus", "node1"}, {"nodestatus", "node2", "extra"}, {"nodestatus", "-x", "node2"},
+		{"clientstatus", "node2", "ipfail", "500"}, {"clientstatus", "node2"},
+		{"nodeweight"}, {"nodesite"}, {"nodeweight", "nodeX"}, {"nodetype", "nodeX"},
+		{"hbparameter"}, {"hbparameter", "-p"}, {"hbparameter", "-p", "hbversion"}, {"hbparameter", "-p", "node"},
+		{"hbparameter", "-p", "auto_failback"}, {"hbparameter", "-p", "logfile"}, {"hbparameter", "-p", "ping"},
+		{"rscstatus", "extra"}, {"bogus"}, {}, {"-h"},
+		{"nodesite", "nodeX"}, {"clientstatus", "nodeX", "ipfail"}, {"hbstatus", "-x"}, {"listnodes", "-x"},
+		{"listhblinks", "-x", "node2"}, {"rscstatus", "-v"}, {"nodestatus", "node2", "-m"}, {"listnodes", "-h"},
 	}
 	var b strings.Builder
 	for _, a := range cmds {

@@ -191,6 +191,7 @@ func (m *Machine) advance(t time.Time) {
 		// PROTOCOL §10.3: the advertised deadtime changes, which sends a status.
 		m.bumpEnd = time.Time{}
 		m.sendStatus()
+		m.nextKA = now.Add(m.p.Keepalive)
 	}
 	if !now.Before(m.nextKA) {
 		m.sendStatus()
@@ -871,7 +872,9 @@ func (m *Machine) markDead(n *node) {
 	n.rmtLastUpdate = 0
 	n.heard = false
 	m.resetSeqtrack(n)
-	m.emit(NodeStatus{Node: n.name, Old: old, New: StDead})
+	if old != StDead {
+		m.emit(NodeStatus{Node: n.name, Old: old, New: StDead})
+	}
 	m.emit(NodeDead{Node: n.name})
 }
 

@@ -87,11 +87,11 @@ type Machine struct {
 	linked      bool
 	commUp      bool
 
-	seq       uint64
-	hist      [histSize]histEntry
-	histLow   uint64 // every seq <= histLow is gone from the history
-	nextKA    time.Time
-	bumpEnd   time.Time
+	seq        uint64
+	hist       [histSize]histEntry
+	histLow    uint64 // every seq <= histLow is gone from the history
+	nextKA     time.Time
+	bumpEnd    time.Time
 	reqnodesAt time.Time // zero: no reqnodes pending
 
 	out      []Action

@@ -18,16 +18,16 @@ var epoch = time.Unix(1795393426, 0)
 // env is the scenario harness: machines on a shared fake clock, optionally wired
 // together through an in-memory exchange with per-link drop switches.
 type env struct {
-	now      time.Time
-	ms       map[string]*Machine
-	order    []string
-	links    map[string][]string
-	paired   map[string][]string // node -> peers receiving its sends
-	loop     map[string]bool     // bcast-style: a node hears its own datagrams
-	dropped  map[string]bool     // "link" or "node/link" (sender side)
-	verbose  bool
-	out      *strings.Builder
-	queue    []delivery
+	now     time.Time
+	ms      map[string]*Machine
+	order   []string
+	links   map[string][]string
+	paired  map[string][]string // node -> peers receiving its sends
+	loop    map[string]bool     // bcast-style: a node hears its own datagrams
+	dropped map[string]bool     // "link" or "node/link" (sender side)
+	verbose bool
+	out     *strings.Builder
+	queue   []delivery
 }
 
 type delivery struct {
@@ -264,4 +264,3 @@ func TestScenarios(t *testing.T) {
 		})
 	})
 }
-

@@ -1,0 +1,965 @@
+package membership
+
+import (
+	"fmt"
+	"math/rand"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"hbgo/heartbeat/wire"
+)
+
+// Node status words (PROTOCOL §7.1).
+const (
+	StInit   = "init"
+	StUp     = "up"
+	StActive = "active"
+	StDead   = "dead"
+	StPing   = "ping"
+)
+
+// Limits from heartbeat's source, as documented in PROTOCOL §6.1 and §9.
+const (
+	histSize        = 500 // MAXMSGHIST
+	maxMissing      = 500 // missing-seq set size
+	flowLimit       = 250 // FLOWCONTROL_LIMIT: larger gaps are not requested
+	maxRexmitPerReq = 50
+	reqnodesRetry   = 1000 * time.Millisecond
+	startBumpFor    = 5 * time.Second
+	startBump       = 2000 * time.Millisecond
+)
+
+type link struct {
+	name string
+	st   string // "init", "up", "dead"
+	last time.Time
+}
+
+type node struct {
+	name  string
+	ping  bool
+	st    string
+	uuid  [16]byte
+	links []*link
+
+	deadInterval    time.Duration // from the peer's dt
+	lastStatus      time.Time     // liveness timestamp
+	localLastUpdate time.Time     // arrival of the previous status (zero: none)
+	rmtLastUpdate   uint64        // ts of the last accepted status
+	statusSeq       uint64
+	heard           bool // anypacketsyet
+
+	gen          uint64
+	lastSeq      uint64 // 0 = none
+	missing      map[uint64]time.Time
+	firstMissing uint64
+	ackSeq       uint64 // highest of our seqs this node acknowledged
+	ackTrigger   uint64
+}
+
+type histEntry struct {
+	seq        uint64
+	msg        *wire.Message
+	lastRexmit time.Time
+}
+
+// Counters are the machine's packet statistics.
+type Counters struct {
+	Received, Kept, Duplicates, Dropped uint64
+	Sent, RexmitRequested, RexmitServed uint64
+}
+
+// Machine is the membership state machine; not safe for concurrent use.
+type Machine struct {
+	p     Params
+	rnd   *rand.Rand
+	now   time.Time
+	start time.Time
+
+	st          string
+	extra       time.Duration
+	nodes       []*node // normal nodes (ha.cf order) then ping nodes
+	byName      map[string]*node
+	self        *node
+	flowControl bool
+	linked      bool
+	commUp      bool
+
+	seq        uint64
+	hist       [histSize]histEntry
+	histLow    uint64 // every seq <= histLow is gone from the history
+	nextKA     time.Time
+	bumpEnd    time.Time
+	reqnodesAt time.Time // zero: no reqnodes pending
+
+	out      []Action
+	counters Counters
+}
+
+// New builds a machine started at now; the first Step returns the start-up actions.
+func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
+	if p.MaxRexmitDelay <= 0 {
+		p.MaxRexmitDelay = 250 * time.Millisecond
+	}
+	if p.Deadping <= 0 {
+		p.Deadping = p.Deadtime
+	}
+	m := &Machine{p: p, rnd: rnd, now: now, start: now, byName: map[string]*node{},
+		flowControl: !p.NoFlowControl}
+	add := func(name string, ping bool) {
+		name = strings.ToLower(name)
+		if _, dup := m.byName[name]; dup {
+			return
+		}
+		n := &node{name: name, ping: ping, st: StInit, deadInterval: p.Deadtime, lastStatus: now,
+			missing: map[uint64]time.Time{}, ackTrigger: uint64(rnd.Intn(10))}
+		if ping {
+			// COMPAT §2.5: ping nodes get one link named after themselves.
+			n.deadInterval = p.Deadping
+			n.links = []*link{{name: name, st: StInit}}
+		} else {
+			for _, l := range p.Links {
+				n.links = append(n.links, &link{name: l, st: StInit})
+			}
+		}
+		m.nodes = append(m.nodes, n)
+		m.byName[name] = n
+	}
+	for _, n := range p.Nodes {
+		add(n, false)
+	}
+	add(p.Node, false)
+	for _, n := range p.PingNodes {
+		add(n, true)
+	}
+	m.self = m.byName[strings.ToLower(p.Node)]
+	m.self.uuid = p.UUID
+	m.self.heard = true
+
+	// PROTOCOL §7.1 [verified]: st=init first (the start-up dt bump), then st=up twice.
+	m.bumpEnd = now.Add(startBumpFor)
+	m.st = StInit
+	m.sendStatus()
+	m.setStatus(StUp)
+	m.sendStatus()
+	m.nextKA = now.Add(p.Keepalive)
+	return m
+}
+
+// Step feeds one event to the machine and returns the actions to carry out, in order.
+func (m *Machine) Step(ev Event) []Action {
+	switch e := ev.(type) {
+	case Tick:
+		m.advance(e.Now)
+	case Recv:
+		m.advance(e.At)
+		m.receive(e.Msg, e.Link, false)
+	case Originate:
+		m.advance(e.At)
+		m.originate(e.Msg)
+	case SetStatus:
+		m.advance(e.At)
+		changed := false
+		if e.Extra != m.extra {
+			m.extra, changed = e.Extra, true
+		}
+		if e.St != "" && e.St != m.st {
+			m.setStatus(e.St)
+			changed = true
+		}
+		if changed {
+			m.sendStatus()
+		}
+	case PingReply:
+		m.advance(e.At)
+		m.pingReply(e.Node)
+	}
+	out := m.out
+	m.out = nil
+	return out
+}
+
+// advance moves the clock (never backwards) and runs every timer that is due.
+func (m *Machine) advance(t time.Time) {
+	if !t.IsZero() && t.After(m.now) {
+		m.now = t
+	}
+	now := m.now
+	if !m.bumpEnd.IsZero() && !now.Before(m.bumpEnd) {
+		// PROTOCOL §10.3: the advertised deadtime changes, which sends a status.
+		m.bumpEnd = time.Time{}
+		m.sendStatus()
+		m.nextKA = now.Add(m.p.Keepalive)
+	}
+	if !now.Before(m.nextKA) {
+		m.sendStatus()
+		m.nextKA = now.Add(m.p.Keepalive)
+	}
+	m.checkTimeouts()
+	m.runRexmitTimers()
+	if !m.reqnodesAt.IsZero() && !now.Before(m.reqnodesAt) {
+		m.reqnodesAt = time.Time{}
+		m.askNodes()
+	}
+}
+
+// NextDeadline is the instant the machine next needs a Tick.
+func (m *Machine) NextDeadline() time.Time {
+	d := m.nextKA
+	min := func(t time.Time) {
+		if !t.IsZero() && t.Before(d) {
+			d = t
+		}
+	}
+	min(m.bumpEnd)
+	min(m.reqnodesAt)
+	li := m.linkInterval()
+	for _, n := range m.nodes {
+		if n != m.self && n.st != StDead {
+			min(n.lastStatus.Add(m.deadInterval(n) + time.Millisecond))
+		}
+		for _, l := range n.links {
+			if l.st == "up" {
+				min(l.last.Add(li + time.Millisecond))
+			}
+		}
+		for _, at := range n.missing {
+			min(at)
+		}
+	}
+	return d
+}
+
+func (m *Machine) log(l Level, format string, a ...any) {
+	m.out = append(m.out, Log{Level: l, Text: fmt.Sprintf(format, a...)})
+}
+
+func (m *Machine) emit(a Action) { m.out = append(m.out, a) }
+
+func (m *Machine) setStatus(st string) {
+	m.st = st
+	m.self.st = st
+	m.log(Info, "Local status now set to: '%s'", st)
+}
+
+// advertisedDeadtime is the dt we send (PROTOCOL §10.3).
+func (m *Machine) advertisedDeadtime() time.Duration {
+	d := m.p.Deadtime + m.extra
+	if !m.bumpEnd.IsZero() {
+		d += startBump
+	}
+	return d
+}
+
+func (m *Machine) sendStatus() {
+	msg := &wire.Message{}
+	msg.Add(wire.FType, "status")
+	msg.Add("st", m.st)
+	msg.Add("dt", strconv.FormatInt(m.advertisedDeadtime().Milliseconds(), 16))
+	if m.flowControl {
+		msg.Add("protocol", "1")
+	}
+	m.originate(msg)
+}
+
+// deadInterval is how long node n may stay silent (PROTOCOL §10.3).
+func (m *Machine) deadInterval(n *node) time.Duration {
+	if !m.linked {
+		return m.p.Initdead
+	}
+	return n.deadInterval
+}
+
+// linkInterval is the dead interval of the last node in the table: COMPAT/PROTOCOL §10.3,
+// stock compares every link against the value left over from its node loop.
+func (m *Machine) linkInterval() time.Duration {
+	return m.deadInterval(m.nodes[len(m.nodes)-1])
+}
+
+func isNS(t string) bool { return strings.HasPrefix(t, "NS_") }
+
+// originate adds the control fields (PROTOCOL §5, Appendix B), loops the message back
+// through the receive pipeline and sends it.
+func (m *Machine) originate(msg *wire.Message) {
+	t := msg.Type()
+	ns := isNS(t)
+	set := func(name, v string) {
+		if ns && msg.Has(name) {
+			return
+		}
+		msg.Set(name, v)
+	}
+	if dest, ok := msg.Get(wire.FDest); ok {
+		if dn := m.byName[strings.ToLower(dest)]; dn != nil && dn.uuid != ([16]byte{}) && !msg.Has(wire.FDestUUID) {
+			msg.AddBinary(wire.FDestUUID, append([]byte(nil), dn.uuid[:]...))
+		}
+	} else if u, ok := msg.Bytes(wire.FDestUUID); ok {
+		if dn := m.nodeByUUID(u); dn != nil {
+			msg.Add(wire.FDest, dn.name)
+		}
+	}
+	set(wire.FSrc, m.p.Node)
+	if !(ns && msg.Has(wire.FSrcUUID)) {
+		msg.Del(wire.FSrcUUID)
+		msg.AddBinary(wire.FSrcUUID, append([]byte(nil), m.p.UUID[:]...))
+	}
+	var seq uint64
+	if !ns {
+		m.seq++
+		seq = m.seq
+		set(wire.FSeq, strconv.FormatUint(seq, 16))
+	}
+	set(wire.FGen, strconv.FormatUint(m.p.Generation, 16))
+	set(wire.FTime, strconv.FormatInt(m.now.Unix(), 16))
+	if !ns {
+		ld := "n/a"
+		if m.p.Load != nil {
+			ld = m.p.Load()
+		}
+		set(wire.FLoad, ld)
+	}
+	set(wire.FTTL, strconv.Itoa(m.p.HopFudge+len(m.nodes)))
+	if !ns {
+		m.remember(seq, msg)
+	}
+	// PROTOCOL §6: processed locally before it reaches the media, so anything the
+	// loopback generates goes out first (the [verified] out-of-order seqs).
+	m.receive(msg, "", true)
+	m.counters.Sent++
+	m.emit(Send{Msg: msg})
+}
+
+func (m *Machine) remember(seq uint64, msg *wire.Message) {
+	m.hist[seq%histSize] = histEntry{seq: seq, msg: msg}
+	if seq > histSize && m.histLow < seq-histSize {
+		m.histLow = seq - histSize
+	}
+	if m.liveCount() < 2 {
+		// PROTOCOL §9.4: with fewer than two live nodes the ack point advances by itself.
+		m.histLow = seq - 1
+		return
+	}
+	if m.flowControl {
+		if n := seq - m.histLow; n > 450 {
+			m.log(Error, "Message hist queue is filling up (%d messages in queue)", n)
+		} else if n > 375 {
+			m.log(Warn, "Message hist queue is filling up (%d messages in queue)", n)
+		}
+	}
+}
+
+func (m *Machine) liveCount() int {
+	c := 0
+	for _, n := range m.nodes {
+		if !n.ping && (n.st == StUp || n.st == StActive) {
+			c++
+		}
+	}
+	return c
+}
+
+func (m *Machine) nodeByUUID(u []byte) *node {
+	if len(u) != 16 || [16]byte(u) == ([16]byte{}) {
+		return nil
+	}
+	for _, n := range m.nodes {
+		if n.uuid == [16]byte(u) {
+			return n
+		}
+	}
+	return nil
+}
+
+func parseHex(s string) (uint64, bool) {
+	v, err := strconv.ParseUint(s, 16, 64)
+	return v, err == nil
+}
+
+type verdict int
+
+const (
+	keep verdict = iota
+	duplicate
+	drop
+)
+
+// receive is the pipeline of PROTOCOL §6 steps 5-10.
+func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
+	if !local {
+		m.counters.Received++
+	}
+	t, okT := msg.Get(wire.FType)
+	src, okS := msg.Get(wire.FSrc)
+	tsStr, okTS := msg.Get(wire.FTime)
+	ts, tsValid := parseHex(tsStr)
+	if !okT || !okS || !okTS || !tsValid || ts == 0 {
+		m.log(Error, "process_status_message: missing from/ts/type")
+		m.counters.Dropped++
+		return
+	}
+	ns := isNS(t)
+	if !ns && !msg.Has(wire.FSeq) {
+		m.log(Error, "process_status_message: missing seqno")
+		m.counters.Dropped++
+		return
+	}
+	var from *node
+	if u, ok := msg.Bytes(wire.FSrcUUID); ok {
+		from = m.nodeByUUID(u)
+	}
+	if from == nil {
+		from = m.byName[strings.ToLower(src)]
+		if from != nil && from.ping {
+			from = nil
+		}
+		if from != nil {
+			if u, ok := msg.Bytes(wire.FSrcUUID); ok && len(u) == 16 && from != m.self {
+				from.uuid = [16]byte(u)
+			}
+		}
+	}
+	if from == nil {
+		m.log(Error, "process_status_message: bad node [%s] in message", src)
+		m.counters.Dropped++
+		return
+	}
+	if from == m.self && !local {
+		// COMPAT §2.5 / PROTOCOL §6: our own bcast/mcast datagram; the loopback
+		// already processed it, so it only refreshes our link.
+		m.counters.Duplicates++
+		m.refreshLink(from, lnk)
+		return
+	}
+	from.heard = true
+	v := m.filter(from, msg, t, ns)
+	switch v {
+	case drop:
+		m.counters.Dropped++
+		return
+	case duplicate:
+		m.counters.Duplicates++
+		m.refreshLink(from, lnk)
+		return
+	}
+	m.counters.Kept++
+	m.refreshLink(from, lnk)
+	m.dispatch(from, msg, t, ts)
+	m.checkComm()
+}
+
+func (m *Machine) refreshLink(n *node, name string) {
+	if name == "" {
+		return
+	}
+	var l *link
+	for _, x := range n.links {
+		if x.name == name {
+			l = x
+		}
+	}
+	if l == nil {
+		l = &link{name: name, st: StInit}
+		n.links = append(n.links, l)
+	}
+	l.last = m.now
+	if l.st != "up" {
+		l.st = "up"
+		m.log(Info, "Link %s:%s up.", n.name, name)
+		m.emit(LinkStatus{Node: n.name, Link: name, Up: true})
+	}
+}
+
+func (m *Machine) isToUs(msg *wire.Message) bool {
+	if u, ok := msg.Bytes(wire.FDestUUID); ok && len(u) == 16 && [16]byte(u) != ([16]byte{}) {
+		return [16]byte(u) == m.p.UUID
+	}
+	d, ok := msg.Get(wire.FDest)
+	return !ok || strings.EqualFold(d, m.p.Node)
+}
+
+func keepIf(b bool) verdict {
+	if b {
+		return keep
+	}
+	return drop
+}
+
+// filter is the sequence/duplicate filter of PROTOCOL §6.1.
+func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict {
+	if ns {
+		d, ok := msg.Get(wire.FDest)
+		toUs := !ok || strings.EqualFold(d, m.p.Node)
+		if t == "NS_nak_rexmit" {
+			s, ok := parseHex(msg.Str("firstseq"))
+			if !ok || s == 0 {
+				return drop
+			}
+			if toUs {
+				m.log(Error, "Irretrievably lost packet: node %s seq %d", n.name, s)
+				m.gotMissing(n, s)
+			}
+			return drop
+		}
+		return keepIf(toUs)
+	}
+	seq, ok := parseHex(msg.Str(wire.FSeq))
+	if !ok || seq == 0 {
+		m.log(Error, "should_drop_message: %s has bad cseq", n.name)
+		return drop
+	}
+	gen := n.gen
+	if g, ok := msg.Get(wire.FGen); ok {
+		if gen, ok = parseHex(g); !ok {
+			return drop
+		}
+	}
+	toUs := m.isToUs(msg)
+	if gen < n.gen {
+		m.log(Error, "should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", n.name, gen, n.gen)
+		return drop
+	}
+	special := false
+	if t == "status" && n != m.self {
+		if gen == n.gen && gen > 0 && n.st == StDead {
+			if seq <= n.statusSeq {
+				return drop
+			}
+			special = true
+			m.healed(n)
+		} else if gen > n.gen {
+			if n.gen > 0 {
+				m.log(Info, "Heartbeat restart on node %s", n.name)
+				m.emit(PeerRestarted{Node: n.name})
+				special = true
+			}
+			m.resetSeqtrack(n)
+			n.localLastUpdate = time.Time{}
+			n.rmtLastUpdate = 0
+			n.statusSeq = 0
+		}
+		n.gen = gen
+	}
+	switch {
+	case n.lastSeq == 0 || seq == n.lastSeq+1:
+		n.lastSeq = seq
+		m.maybeAck(n, seq)
+		return keepIf(toUs)
+	case seq == n.lastSeq:
+		return duplicate
+	case seq > n.lastSeq+1:
+		gap := seq - n.lastSeq - 1
+		m.log(Warn, "%d lost packet(s) for [%s] [%d:%d]", gap, n.name, n.lastSeq, seq)
+		if gap > flowLimit {
+			m.log(Error, "lost a lot of packets!")
+			m.resetSeqtrack(n)
+		} else {
+			for s := n.lastSeq + 1; s < seq; s++ {
+				m.addMissing(n, s)
+			}
+		}
+		n.lastSeq = seq
+		return keepIf(toUs)
+	default: // seq < lastSeq
+		if _, ok := n.missing[seq]; ok {
+			m.gotMissing(n, seq)
+			return keepIf(toUs)
+		}
+		if special {
+			m.resetSeqtrack(n)
+			n.lastSeq = seq
+			m.maybeAck(n, seq)
+			return keepIf(toUs)
+		}
+		return drop
+	}
+}
+
+// resetSeqtrack forgets the sequence state of n (3.0.6 also resets last_seq and ackseq, PROTOCOL §10.6).
+func (m *Machine) resetSeqtrack(n *node) {
+	n.lastSeq = 0
+	n.ackSeq = 0
+	n.firstMissing = 0
+	clear(n.missing)
+}
+
+func (m *Machine) rexmitDelay() time.Duration {
+	max := m.p.MaxRexmitDelay.Milliseconds()
+	lo := int64(50)
+	if max < 100 {
+		lo = 0
+	}
+	return time.Duration(lo+m.rnd.Int63n(max-lo+1)) * time.Millisecond
+}
+
+func (m *Machine) addMissing(n *node, s uint64) {
+	if len(n.missing) >= maxMissing {
+		low := uint64(0)
+		for k := range n.missing {
+			if low == 0 || k < low {
+				low = k
+			}
+		}
+		delete(n.missing, low)
+	}
+	n.missing[s] = m.now.Add(m.rexmitDelay())
+	n.firstMissing = m.lowestMissing(n)
+}
+
+func (m *Machine) lowestMissing(n *node) uint64 {
+	low := uint64(0)
+	for k := range n.missing {
+		if low == 0 || k < low {
+			low = k
+		}
+	}
+	return low
+}
+
+// gotMissing removes s from n's missing set and sends the catch-up ACK of PROTOCOL §9.3.
+func (m *Machine) gotMissing(n *node, s uint64) {
+	if _, ok := n.missing[s]; !ok {
+		return
+	}
+	delete(n.missing, s)
+	old := n.firstMissing
+	n.firstMissing = m.lowestMissing(n)
+	if len(n.missing) == 0 {
+		m.log(Info, "No pkts missing from %s!", n.name)
+	}
+	if s != old || !m.flowControl {
+		return
+	}
+	l := n.lastSeq
+	if n.firstMissing != 0 {
+		l = n.firstMissing - 1
+	}
+	if l < n.ackTrigger {
+		return
+	}
+	a := l - (l+10-n.ackTrigger)%10
+	if a >= old && a > 0 {
+		m.sendAck(n, a)
+	}
+}
+
+func (m *Machine) maybeAck(n *node, seq uint64) {
+	if !m.flowControl {
+		return
+	}
+	if (len(n.missing) == 0 || seq <= n.firstMissing) && seq%10 == n.ackTrigger {
+		m.sendAck(n, seq)
+	}
+}
+
+func (m *Machine) sendAck(n *node, seq uint64) {
+	a := &wire.Message{}
+	a.Add(wire.FType, "NS_ackmsg")
+	a.Add(wire.FDest, n.name)
+	a.Add("ackseq", strconv.FormatUint(seq, 16))
+	m.originate(a)
+}
+
+func (m *Machine) runRexmitTimers() {
+	for _, n := range m.nodes {
+		if len(n.missing) == 0 {
+			continue
+		}
+		due := make([]uint64, 0, 4)
+		for s, at := range n.missing {
+			if !m.now.Before(at) {
+				due = append(due, s)
+			}
+		}
+		sort.Slice(due, func(i, j int) bool { return due[i] < due[j] })
+		for _, s := range due {
+			if n.st != StUp && n.st != StActive {
+				// PROTOCOL §9.2: requests only while the origin is up/active.
+				n.missing[s] = time.Time{}.Add(1<<63 - 1)
+				continue
+			}
+			r := &wire.Message{}
+			r.Add(wire.FType, "NS_rexmit")
+			r.Add(wire.FDest, n.name)
+			r.Add("firstseq", strconv.FormatUint(s, 10))
+			r.Add("lastseq", strconv.FormatUint(s, 10))
+			n.missing[s] = m.now.Add(m.p.MaxRexmitDelay)
+			m.counters.RexmitRequested++
+			m.originate(r)
+		}
+	}
+}
+
+// healed handles a dead node returning with the same generation (PROTOCOL §6.4, COMPAT §5.8).
+func (m *Machine) healed(n *node) {
+	m.log(Crit, "Cluster node %s returning after partition.", n.name)
+	m.log(Info, "For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain")
+	m.log(Warn, "Deadtime value may be too small.")
+	m.log(Info, "See FAQ for information on tuning deadtime.")
+	m.log(Info, "URL: http://linux-ha.org/wiki/FAQ#Heavy_Load")
+	m.emit(PartitionHealed{Node: n.name})
+	m.sendStatus()
+}
+
+func (m *Machine) dispatch(n *node, msg *wire.Message, t string, ts uint64) {
+	switch t {
+	case "status":
+		m.status(n, msg, ts)
+	case "NS_ackmsg":
+		m.ack(n, msg)
+	case "NS_rexmit":
+		if n != m.self {
+			m.serveRexmit(n, msg)
+		}
+	case "reqnodes":
+		if n != m.self {
+			r := &wire.Message{}
+			r.Add(wire.FDest, n.name)
+			r.Add(wire.FType, "repnodes")
+			var b strings.Builder
+			for _, x := range m.nodes {
+				if !x.ping {
+					b.WriteString(x.name + " ")
+				}
+			}
+			r.Add("nodelist", b.String())
+			r.Add("delnodelist", " ")
+			m.originate(r)
+		}
+	case "repnodes":
+		// PROTOCOL §7.4: autojoin none, so the list changes nothing here; it
+		// only completes the handshake.
+		if n != m.self && m.linked && !m.commUp {
+			m.commNowUp()
+		}
+	case "NS_nak_rexmit", "NS_st", "ifstat":
+	default:
+		// PROTOCOL §8.2: resource handlers exist only after comm up; shutdone is
+		// handled from the start.
+		if m.commUp || t == "shutdone" {
+			m.emit(Deliver{From: n.name, Msg: msg})
+		}
+	}
+}
+
+// status is HBDoMsg_T_STATUS (PROTOCOL §7.1).
+func (m *Machine) status(n *node, msg *wire.Message, ts uint64) {
+	st, ok := msg.Get("st")
+	if !ok {
+		m.log(Error, "HBDoMsg_T_STATUS: status update without st field")
+		return
+	}
+	seq, _ := parseHex(msg.Str(wire.FSeq))
+	if ts < n.rmtLastUpdate && seq < n.statusSeq {
+		return
+	}
+	if n != m.self && !n.ping && m.flowControl && !msg.Has("protocol") {
+		m.log(Info, "flow control disabled due to different version heartbeat")
+		m.flowControl = false
+	}
+	if !n.localLastUpdate.IsZero() {
+		gap := m.now.Sub(n.localLastUpdate).Milliseconds()
+		if gap > m.p.Deadtime.Milliseconds() {
+			// PROTOCOL §10.6: 3.0.6 marks the node dead at once, then the
+			// status below makes it alive again.
+			m.log(Crit, "Late heartbeat: Node %s: interval %d ms (> deadtime)", n.name, gap)
+			if n != m.self {
+				m.markDead(n)
+			}
+		} else if gap > m.p.Warntime.Milliseconds() {
+			m.log(Warn, "Late heartbeat: Node %s: interval %d ms", n.name, gap)
+		}
+	}
+	n.localLastUpdate = m.now
+	n.lastStatus = m.now
+	n.rmtLastUpdate = ts
+	n.statusSeq = seq
+	if dt, ok := parseHex(msg.Str("dt")); ok && dt > 0 {
+		n.deadInterval = time.Duration(dt) * time.Millisecond
+	}
+	if n == m.self {
+		return
+	}
+	if st != n.st {
+		old := n.st
+		n.st = st
+		m.log(Info, "Status update for node %s: status %s", n.name, st)
+		m.emit(NodeStatus{Node: n.name, Old: old, New: st})
+	}
+}
+
+// ack handles NS_ackmsg addressed to us (PROTOCOL §9.3, sender side).
+func (m *Machine) ack(n *node, msg *wire.Message) {
+	if !m.flowControl {
+		return
+	}
+	a, ok := parseHex(msg.Str("ackseq"))
+	if !ok || a == n.ackSeq || a <= m.histLow || a < n.ackSeq {
+		return
+	}
+	if a > m.seq {
+		m.log(Error, "HBDoMsg_T_ACK: corrupted ackseq current hiseq = %d ackseq = %d", m.seq, a)
+		return
+	}
+	n.ackSeq = a
+	low := uint64(1<<63 - 1)
+	for _, x := range m.nodes {
+		if x.ping || x.st == StDead || (x != m.self && x.st != StUp && x.st != StActive) {
+			continue
+		}
+		if x.ackSeq < low {
+			low = x.ackSeq
+		}
+	}
+	if low != 1<<63-1 && low > m.histLow {
+		m.histLow = low
+	}
+}
+
+// serveRexmit answers NS_rexmit from the history (PROTOCOL §9.2, responder side).
+func (m *Machine) serveRexmit(n *node, msg *wire.Message) {
+	first, err1 := strconv.Atoi(msg.Str("firstseq"))
+	last, err2 := strconv.Atoi(msg.Str("lastseq"))
+	if err1 != nil || err2 != nil || first <= 0 || last < first {
+		m.log(Error, "Invalid rexmit seqnos")
+		return
+	}
+	guard := m.p.MaxRexmitDelay - 10*time.Millisecond
+	sent := 0
+	for s := uint64(first); s <= uint64(last) && sent < maxRexmitPerReq; s++ {
+		if s <= n.ackSeq {
+			continue
+		}
+		if s <= m.histLow {
+			m.nak(n, s, "seqno too low")
+			continue
+		}
+		if s > m.seq {
+			m.log(Warn, "Rexmit of seq %d requested. %d is max.", s, m.seq)
+			continue
+		}
+		h := &m.hist[s%histSize]
+		if h.seq != s || h.msg == nil {
+			m.log(Error, "Cannot rexmit pkt %d for %s: %s", s, n.name, "seqno not found")
+			m.nak(n, s, "seqno not found")
+			continue
+		}
+		if !h.lastRexmit.IsZero() && m.now.Sub(h.lastRexmit) < guard {
+			continue
+		}
+		h.lastRexmit = m.now
+		sent++
+		m.counters.RexmitServed++
+		m.emit(Send{Msg: h.msg, Rexmit: true})
+	}
+}
+
+func (m *Machine) nak(n *node, s uint64, why string) {
+	r := &wire.Message{}
+	r.Add(wire.FType, "NS_nak_rexmit")
+	r.Add("firstseq", strconv.FormatUint(s, 16))
+	r.Add(wire.FDest, n.name)
+	r.Add("info", why)
+	m.originate(r)
+}
+
+// markDead is mark_node_dead (PROTOCOL §8.1).
+func (m *Machine) markDead(n *node) {
+	m.log(Warn, "node %s: is dead", n.name)
+	old := n.st
+	n.st = StDead
+	n.rmtLastUpdate = 0
+	n.heard = false
+	m.resetSeqtrack(n)
+	if old != StDead {
+		m.emit(NodeStatus{Node: n.name, Old: old, New: StDead})
+	}
+	m.emit(NodeDead{Node: n.name})
+}
+
+// checkTimeouts declares silent nodes and links dead (PROTOCOL §10.3), at the first
+// millisecond at which the silence exceeds the dead interval.
+func (m *Machine) checkTimeouts() {
+	for _, n := range m.nodes {
+		if n == m.self || n.st == StDead {
+			continue
+		}
+		if m.now.Sub(n.lastStatus) > m.deadInterval(n) {
+			m.markDead(n)
+		}
+	}
+	li := m.linkInterval()
+	for _, n := range m.nodes {
+		for _, l := range n.links {
+			if l.st == "up" && m.now.Sub(l.last) > li {
+				l.st = StDead
+				m.log(Info, "Link %s:%s dead.", n.name, l.name)
+				m.emit(LinkStatus{Node: n.name, Link: l.name})
+			}
+		}
+	}
+	m.checkComm()
+}
+
+func (m *Machine) pingReply(name string) {
+	n := m.byName[strings.ToLower(name)]
+	if n == nil || !n.ping {
+		return
+	}
+	n.heard = true
+	n.lastStatus = m.now
+	m.refreshLink(n, n.name)
+	if n.st != StPing {
+		old := n.st
+		n.st = StPing
+		m.log(Info, "Status update for node %s: status %s", n.name, StPing)
+		m.emit(NodeStatus{Node: n.name, Old: old, New: StPing})
+	}
+	m.checkComm()
+}
+
+// checkComm declares comm linked and starts the reqnodes handshake (PROTOCOL §8.2).
+func (m *Machine) checkComm() {
+	if m.linked {
+		return
+	}
+	for _, n := range m.nodes {
+		if !n.heard && n.st != StDead {
+			return
+		}
+	}
+	m.linked = true
+	m.askNodes()
+}
+
+func (m *Machine) askNodes() {
+	if m.commUp {
+		return
+	}
+	if !m.flowControl {
+		m.commNowUp()
+		return
+	}
+	for _, n := range m.nodes {
+		if n.ping || n == m.self || n.st == StDead {
+			continue
+		}
+		r := &wire.Message{}
+		r.Add(wire.FType, "reqnodes")
+		r.Add(wire.FDest, n.name)
+		m.reqnodesAt = m.now.Add(reqnodesRetry)
+		m.originate(r)
+		return
+	}
+	m.commNowUp()
+}
+
+func (m *Machine) commNowUp() {
+	m.commUp = true
+	m.reqnodesAt = time.Time{}
+	m.log(Info, "Comm_now_up(): updating status to active")
+	m.setStatus(StActive)
+	m.emit(CommUp{})
+	m.sendStatus()
+}

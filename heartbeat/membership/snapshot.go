@@ -1,0 +1,44 @@
+package membership
+
+// LinkSnapshot is one (node, medium) link as cl_status reports it.
+type LinkSnapshot struct {
+	Name   string
+	Status string // "init" (never heard), "up" or "dead"
+}
+
+// NodeSnapshot is one configured node as cl_status reports it.
+type NodeSnapshot struct {
+	Name   string
+	Type   string // "normal" or "ping"
+	Status string
+	Links  []LinkSnapshot
+}
+
+// Snapshot is the machine's state for cl_status and debugging.
+type Snapshot struct {
+	Local       string
+	Status      string
+	Generation  uint64
+	Seq         uint64 // highest seq sent
+	FlowControl bool
+	CommUp      bool
+	Nodes       []NodeSnapshot
+	Counters    Counters
+}
+
+// Snapshot returns a copy of the machine's observable state.
+func (m *Machine) Snapshot() Snapshot {
+	s := Snapshot{Local: m.self.name, Status: m.st, Generation: m.p.Generation, Seq: m.seq,
+		FlowControl: m.flowControl, CommUp: m.commUp, Counters: m.counters}
+	for _, n := range m.nodes {
+		ns := NodeSnapshot{Name: n.name, Type: "normal", Status: n.st}
+		if n.ping {
+			ns.Type = "ping"
+		}
+		for _, l := range n.links {
+			ns.Links = append(ns.Links, LinkSnapshot{Name: l.name, Status: l.st})
+		}
+		s.Nodes = append(s.Nodes, ns)
+	}
+	return s
+}

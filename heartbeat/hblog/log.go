@@ -1,0 +1,291 @@
+package hblog
+
+import (
+	"fmt"
+	"io"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// Options configure a Log; the caller applies ha.cf defaults (syslogmsgfmt defaults to true there).
+type Options struct {
+	Logfile      string // ha.cf logfile; "" or "/dev/null" = none
+	Debugfile    string // ha.cf debugfile; "" or "/dev/null" = none
+	Facility     string // ha.cf logfacility name; "" or "none" = no syslog
+	SyslogMsgFmt bool   // ha.cf syslogmsgfmt: file lines in syslog shape (true) or `heartbeat[pid]: date` shape
+	UseLogd      bool   // ha.cf use_logd: accepted; hbgo has no ha_logd and always logs directly (stock's fallback when logd is unreachable)
+	Debug        int    // ha.cf debug level (0–255); see DebugLevel
+	Nodename     string // kernel nodename (uname -n) written in syslog-shaped file lines
+	Entity       string // program name in lines; "" = "heartbeat"
+	PID          int    // pid written in daemon lines
+	Now          func() time.Time
+	Location     *time.Location // time zone of the timestamps; nil = time.Local
+	Stderr       io.Writer      // if set, gets every non-debug daemon line in the file format in effect
+
+	SyslogNetwork string // "" = "unixgram"
+	SyslogAddr    string // "" = DefaultSyslogAddr
+}
+
+// Log is the real Logger: logfile, debugfile, syslog and stderr routed as stock's cl_log does (COMPAT §8.1).
+type Log struct {
+	opts   Options
+	lr     *logrus.Logger
+	log    *ReopenWriter
+	debug  *ReopenWriter // == log when debugfile and logfile name the same file
+	same   bool
+	sysl   *SyslogWriter
+	fac    int
+	mu     sync.Mutex // serialises rotation checks with writes so the rotate line lands first
+	dlevel int
+}
+
+// fieldKey carries the heartbeat record through logrus to the routing hook.
+const fieldKey = "hblog"
+
+type record struct {
+	t      time.Time
+	pid    int
+	level  Level
+	script bool
+	debug  bool // script line for the debugfile only (ha_debug)
+	raw    bool // raw script output for the debugfile only
+	tag    string
+	text   string
+}
+
+// New opens the configured destinations.
+func New(opts Options) (*Log, error) {
+	if opts.Entity == "" {
+		opts.Entity = "heartbeat"
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	l := &Log{opts: opts, dlevel: opts.Debug}
+	if isFile(opts.Logfile) {
+		w, err := OpenReopenWriter(opts.Logfile, opts.Now)
+		if err != nil {
+			return nil, err
+		}
+		l.log = w
+	}
+	if isFile(opts.Debugfile) && opts.Debugfile == opts.Logfile {
+		// One file for both: every daemon line once, script lines in the logfile shape only
+		// (COMPAT §8.1 "unless D = F"; stock would write non-debug daemon lines twice).
+		l.debug, l.same = l.log, true
+	} else if isFile(opts.Debugfile) {
+		w, err := OpenReopenWriter(opts.Debugfile, opts.Now)
+		if err != nil {
+			l.Close()
+			return nil, err
+		}
+		l.debug = w
+	}
+	if opts.Facility != "" && opts.Facility != "none" {
+		fac, ok := Facility(opts.Facility)
+		if !ok {
+			l.Close()
+			// The text heartbeat gives for a bad logfacility (COMPAT §2.3).
+			return nil, fmt.Errorf("Log facility(%s) not valid", opts.Facility)
+		}
+		l.fac = fac
+		network, addr := opts.SyslogNetwork, opts.SyslogAddr
+		if network == "" {
+			network = "unixgram"
+		}
+		if addr == "" {
+			addr = DefaultSyslogAddr
+		}
+		w, err := DialSyslog(network, addr, fac)
+		if err != nil {
+			// glibc syslog(3) also logs nothing when /dev/log is absent; keep going, Send redials.
+			w = &SyslogWriter{network: network, addr: addr, facility: fac}
+		}
+		l.sysl = w
+	}
+	lr := logrus.New()
+	lr.Out = io.Discard
+	lr.Formatter = nopFormatter{}
+	lr.Level = logrus.TraceLevel
+	lr.ExitFunc = func(int) {} // never exit from a log call
+	lr.AddHook(routeHook{l})
+	l.lr = lr
+	return l, nil
+}
+
+func isFile(p string) bool { return p != "" && p != "/dev/null" }
+
+// DebugLevel returns the current debug level (ha.cf debug, -d, SIGUSR1/SIGUSR2); callers gate detailed debug output on it.
+func (l *Log) DebugLevel() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.dlevel
+}
+
+// SetDebugLevel changes the debug level (SIGUSR1 raises it, SIGUSR2 lowers it).
+func (l *Log) SetDebugLevel(n int) {
+	l.mu.Lock()
+	l.dlevel = n
+	l.mu.Unlock()
+}
+
+// Log writes a daemon line with the configured pid.
+func (l *Log) Log(level Level, format string, args ...any) {
+	l.emit(record{pid: l.opts.PID, level: level, text: sprintf(format, args)})
+}
+
+// LogPID writes a daemon line as if process pid had logged it (stock logs resource work from forked children, COMPAT §8.2).
+func (l *Log) LogPID(pid int, level Level, format string, args ...any) {
+	l.emit(record{pid: pid, level: level, text: sprintf(format, args)})
+}
+
+// Script writes an ha_log-style script line to logfile, debugfile and syslog (ident = tag).
+func (l *Log) Script(tag, text string) {
+	l.emit(record{script: true, level: ScriptLevel(text), tag: tag, text: text})
+}
+
+// ScriptDebug writes an ha_debug-style script line: debugfile only.
+func (l *Log) ScriptDebug(tag, text string) {
+	l.emit(record{script: true, debug: true, level: Debug, tag: tag, text: text})
+}
+
+// Output writes raw resource-script stdout/stderr to the debugfile, as stock does (COMPAT §8.1).
+func (l *Log) Output(p []byte) {
+	if len(p) == 0 {
+		return
+	}
+	l.emit(record{raw: true, level: Debug, text: string(p)})
+}
+
+// Infof logs at info.
+func (l *Log) Infof(format string, args ...any) { l.Log(Info, format, args...) }
+
+// Warnf logs at WARN.
+func (l *Log) Warnf(format string, args ...any) { l.Log(Warn, format, args...) }
+
+// Errorf logs at ERROR.
+func (l *Log) Errorf(format string, args ...any) { l.Log(Error, format, args...) }
+
+// Critf logs at CRIT.
+func (l *Log) Critf(format string, args ...any) { l.Log(Crit, format, args...) }
+
+// Debugf logs at debug.
+func (l *Log) Debugf(format string, args ...any) { l.Log(Debug, format, args...) }
+
+// emit checks for log rotation first (logging the rotate notice as its own line, never from inside the hook) and then hands the record to logrus.
+func (l *Log) emit(r record) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, w := range []*ReopenWriter{l.log, l.debug} {
+		if w == nil || (l.same && w == l.debug) {
+			continue
+		}
+		if rotated, _ := w.CheckRotated(); rotated {
+			// glue cl_log.c maybe_close_log_file: logged at info from the logging process.
+			l.fire(record{pid: l.opts.PID, level: Info, text: "log-rotate detected on logfile " + w.Path()})
+		}
+	}
+	l.fire(r)
+}
+
+func (l *Log) fire(r record) {
+	r.t = l.opts.Now().In(l.opts.Location)
+	r.text = truncate(r.text)
+	l.lr.WithField(fieldKey, &r).Log(logrusLevel(r.level), "")
+}
+
+// logrusLevel maps heartbeat levels onto logrus's; the exact level travels in the record (logrus has no CRIT or notice).
+func logrusLevel(lv Level) logrus.Level {
+	switch {
+	case lv <= Error:
+		return logrus.ErrorLevel
+	case lv == Warn:
+		return logrus.WarnLevel
+	case lv == Debug:
+		return logrus.DebugLevel
+	}
+	return logrus.InfoLevel
+}
+
+type nopFormatter struct{}
+
+func (nopFormatter) Format(*logrus.Entry) ([]byte, error) { return nil, nil }
+
+// routeHook writes each record to its destinations; it never logs itself.
+type routeHook struct{ l *Log }
+
+func (routeHook) Levels() []logrus.Level { return logrus.AllLevels }
+
+func (h routeHook) Fire(e *logrus.Entry) error {
+	r, ok := e.Data[fieldKey].(*record)
+	if !ok {
+		return nil
+	}
+	h.l.route(r)
+	return nil
+}
+
+// route implements COMPAT §8.1: logfile gets all but debug, debugfile gets everything, syslog gets what ha_log/cl_log send it.
+func (l *Log) route(r *record) {
+	o := &l.opts
+	switch {
+	case r.raw:
+		if l.debug != nil {
+			l.debug.Write([]byte(r.text))
+		}
+	case r.script:
+		if !r.debug && l.log != nil {
+			l.log.Write([]byte(ScriptLogLine(r.t, r.tag, r.text)))
+		}
+		if l.debug != nil && !l.same {
+			l.debug.Write([]byte(ScriptDebugLine(r.t, r.tag, r.text)))
+		}
+		if !r.debug && l.sysl != nil {
+			l.sysl.Send(r.level, r.t, r.tag, r.text)
+		}
+	default:
+		line := DaemonLine(o.SyslogMsgFmt, r.t, o.Nodename, o.Entity, r.pid, r.level, r.text)
+		if l.debug != nil {
+			l.debug.Write([]byte(line))
+		}
+		if r.level != Debug && l.log != nil && !l.same {
+			l.log.Write([]byte(line))
+		}
+		if r.level != Debug && o.Stderr != nil {
+			io.WriteString(o.Stderr, line)
+		}
+		if l.sysl != nil {
+			l.sysl.Send(r.level, r.t, o.Entity, SyslogText(r.pid, r.level, r.text))
+		}
+	}
+}
+
+// Close closes files and the syslog socket.
+func (l *Log) Close() error {
+	var first error
+	debug := l.debug
+	if l.same {
+		debug = nil
+	}
+	for _, c := range []io.Closer{l.log, debug, l.sysl} {
+		switch v := c.(type) {
+		case *ReopenWriter:
+			if v == nil {
+				continue
+			}
+		case *SyslogWriter:
+			if v == nil {
+				continue
+			}
+		}
+		if err := c.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}

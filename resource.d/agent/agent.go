@@ -48,7 +48,7 @@ type Deps struct {
 	Runner   Runner                                           // runs external tools (drbdadm, fsck, mount); nil = os/exec
 }
 
-// Runner runs an external command and returns its combined stdout and its exit code.
+// Runner runs an external command and returns its stdout and its exit code.
 type Runner interface {
 	Run(ctx context.Context, name string, args ...string) (out string, code int, err error)
 }

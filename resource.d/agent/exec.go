@@ -4,19 +4,23 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"os/exec"
 	"syscall"
 )
 
 // ExecRunner runs commands with os/exec, stdin empty, in their own process group.
-type ExecRunner struct{}
+type ExecRunner struct {
+	Stderr io.Writer // where the commands' stderr goes (the debugfile); nil = discarded
+}
 
-// Run runs name with args and returns combined output and exit code; err only when it could not run.
-func (ExecRunner) Run(ctx context.Context, name string, args ...string) (string, int, error) {
+// Run runs name with args and returns its stdout and exit code; err only when
+// it could not run or ctx ended (the process group is then killed).
+func (r ExecRunner) Run(ctx context.Context, name string, args ...string) (string, int, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	var buf bytes.Buffer
 	cmd.Stdout = &buf
-	cmd.Stderr = &buf
+	cmd.Stderr = r.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
 	err := cmd.Run()

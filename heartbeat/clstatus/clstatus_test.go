@@ -92,9 +92,9 @@ func TestRunningMatchesStock(t *testing.T) {
 		Version: version, Node: "node1", Hostname: "node1", Status: "active", Managed: "haresources",
 		RscStatus: "local", Deadtime: time.Second, Keepalive: 200 * time.Millisecond,
 		Nodes: []control.Node{
-			{Name: "node1", Type: "normal", Status: "active", Weight: 100, Links: []control.Link{{"eth1", "up"}}},
-			{Name: "node2", Type: "normal", Status: "active", Weight: 100, Links: []control.Link{{"eth1", "up"}}},
-			{Name: "10.78.0.254", Type: "ping", Status: "dead", Weight: 100, Links: []control.Link{{"10.78.0.254", "dead"}}},
+			{Name: "node1", Type: "normal", Status: "active", Weight: 100, Links: []control.Link{{Name: "eth1", Status: "up"}}},
+			{Name: "node2", Type: "normal", Status: "active", Weight: 100, Links: []control.Link{{Name: "eth1", Status: "up"}}},
+			{Name: "10.78.0.254", Type: "ping", Status: "dead", Weight: 100, Links: []control.Link{{Name: "10.78.0.254", Status: "dead"}}},
 		},
 		Params: map[string]string{"deadtime": "1", "keepalive": "200ms", "warntime": "500ms", "deadping": "1000ms",
 			"udpport": "694", "initdead": "5", "auto_failback": "on", "logfile": "/var/log/ha-log"},

@@ -14,6 +14,7 @@ type Packet struct {
 	Link string    // local medium name: interface or device path (COMPAT §2.5)
 	At   time.Time // when the reader got it
 	From string    // sender address "ip:port", or the device for serial
+	Err  error     // set (and Data nil) for a damaged serial frame, to be counted as malformed
 }
 
 // Outgoing is one sealed message in both encodings a medium may need:

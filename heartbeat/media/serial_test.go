@@ -1,0 +1,121 @@
+package media
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// socatPair starts a pty null modem with stable link paths.
+func socatPair(t *testing.T, a, b string) *exec.Cmd {
+	t.Helper()
+	if _, err := exec.LookPath("socat"); err != nil {
+		t.Skip("socat not installed (make test installs it as root)")
+	}
+	cmd := exec.Command("socat", "pty,raw,echo=0,link="+a, "pty,raw,echo=0,link="+b)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
+	for i := 0; i < 200; i++ {
+		_, e1 := os.Stat(a)
+		_, e2 := os.Stat(b)
+		if e1 == nil && e2 == nil {
+			return cmd
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("socat did not create the pty links")
+	return nil
+}
+
+func TestSerialNullModem(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "ttyA"), filepath.Join(dir, "ttyB")
+	socat := socatPair(t, a, b)
+	rxA, rxB := make(chan Packet, 8), make(chan Packet, 8)
+	events := make(chan string, 16)
+	ev := func(s string) {
+		select {
+		case events <- s:
+		default:
+		}
+	}
+	mA, err := OpenSerial(SerialSpec{Device: a, LockDir: dir}, rxA, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mA.Close()
+	mB, err := OpenSerial(SerialSpec{Device: b, LockDir: dir}, rxB, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mB.Close()
+	if _, err := OpenSerial(SerialSpec{Device: a, LockDir: dir}, rxA, nil); err == nil {
+		t.Fatal("second open of a locked tty succeeded")
+	}
+	if got, want := mA.Started(), "glib: Starting serial heartbeat on tty "+a+" (19200 baud)"; got != want {
+		t.Errorf("Started %q, want %q", got, want)
+	}
+	msg := []byte(">>>\nt=status\nst=up\n<<<\n")
+	// Line noise before a frame is skipped, as stock's reader does.
+	if err := mA.Send(Outgoing{Classic: append([]byte("noise\n"), msg...)}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-rxB:
+		if !bytes.Equal(p.Data, msg) || p.Link != b || p.Err != nil {
+			t.Fatalf("got %+v", p)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("nothing arrived over the null modem")
+	}
+	// A frame opened twice is damaged: it is reported, then reading goes on.
+	_ = mB.Send(Outgoing{Classic: append([]byte(">>>\nt=x\n"), msg...)})
+	var gotDamaged, gotGood bool
+	for !(gotDamaged && gotGood) {
+		select {
+		case p := <-rxA:
+			if p.Err != nil {
+				gotDamaged = true
+			} else if bytes.Equal(p.Data, msg) {
+				gotGood = true
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("damaged=%v good=%v", gotDamaged, gotGood)
+		}
+	}
+	// The cable is pulled (socat dies) and plugged back: the link reopens.
+	_ = syscall.Kill(-socat.Process.Pid, syscall.SIGKILL)
+	_ = socat.Wait()
+	select {
+	case e := <-events:
+		if !bytes.Contains([]byte(e), []byte("failed; reopening")) {
+			t.Fatalf("event %q", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no reopen event after the tty vanished")
+	}
+	os.Remove(a)
+	os.Remove(b)
+	socatPair(t, a, b)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		_ = mA.Send(Outgoing{Classic: msg})
+		select {
+		case p := <-rxB:
+			if bytes.Equal(p.Data, msg) {
+				return
+			}
+		case <-time.After(200 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("link did not come back after the tty returned")
+		}
+	}
+}

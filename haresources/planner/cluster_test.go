@@ -1,0 +1,316 @@
+package planner
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cockroachdb/datadriven"
+
+	"hbgo/haresources"
+	"hbgo/heartbeat/wire"
+)
+
+// epoch is the scenario clock's start.
+var epoch = time.Date(2026, 11, 22, 23, 15, 0, 0, time.UTC)
+
+// parseGroups reads haresources-style lines "node res1 res2 …" (tests only;
+// the real parser lives in package haresources).
+func parseGroups(t testing.TB, input string) []haresources.Group {
+	var gs []haresources.Group
+	for i, line := range strings.Split(strings.TrimSpace(input), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			t.Fatalf("group line %q: want node and resources", line)
+		}
+		g := haresources.Group{Node: strings.ToLower(f[0]), Line: i + 1}
+		for _, tok := range f[1:] {
+			parts := strings.Split(tok, "::")
+			g.Resources = append(g.Resources, haresources.Resource{Token: tok, Name: parts[0], Args: parts[1:]})
+		}
+		gs = append(gs, g)
+	}
+	return gs
+}
+
+type simNode struct {
+	name    string
+	p       *Planner
+	crashed bool
+	autoOps []Op
+}
+
+type queued struct {
+	from string
+	m    *wire.Message
+}
+
+// cluster wires two planners back to back: every message goes to the
+// sender's loopback first, then to the peer, as on a bcast link.
+type cluster struct {
+	t       testing.TB
+	cfg     map[string]Config
+	now     time.Time
+	nodes   map[string]*simNode
+	names   []string
+	queue   []queued
+	autoOps bool
+	out     strings.Builder
+}
+
+func newCluster(t testing.TB, d *datadriven.TestData) *cluster {
+	mode := On
+	var arg string
+	if d.MaybeScanArgs(t, "mode", &arg) {
+		switch arg {
+		case "on":
+			mode = On
+		case "off":
+			mode = Off
+		case "legacy":
+			mode = Legacy
+		default:
+			t.Fatalf("mode %q", arg)
+		}
+	}
+	c := &cluster{t: t, now: epoch, nodes: map[string]*simNode{}, cfg: map[string]Config{},
+		names: []string{"node1", "node2"}, autoOps: d.HasArg("auto-ops")}
+	groups := parseGroups(t, d.Input)
+	for i, n := range c.names {
+		cfg := Config{Us: n, Peer: c.names[1-i], AutoFailback: mode, Groups: groups,
+			Stonith: d.HasArg("stonith"), FastStart: d.HasArg("fast")}
+		c.cfg[n] = cfg
+		c.nodes[n] = &simNode{name: n, p: New(cfg, c.now)}
+	}
+	return c
+}
+
+func (c *cluster) peer(n string) string {
+	if n == c.names[0] {
+		return c.names[1]
+	}
+	return c.names[0]
+}
+
+func (c *cluster) step(n *simNode, ev Event) {
+	acts := n.p.Step(ev)
+	for _, a := range acts {
+		fmt.Fprintf(&c.out, "%s: %s\n", n.name, Format(a))
+		switch a := a.(type) {
+		case Send:
+			c.queue = append(c.queue, queued{n.name, a.M})
+		case Op:
+			if c.autoOps {
+				n.autoOps = append(n.autoOps, a)
+			}
+		}
+	}
+	for len(n.autoOps) > 0 && !n.crashed {
+		op := n.autoOps[0]
+		n.autoOps = n.autoOps[1:]
+		fmt.Fprintf(&c.out, "%s: (executor: op %d ok)\n", n.name, op.ID)
+		c.step(n, OpDone{OpID: op.ID, Results: okResults(op)})
+	}
+}
+
+func okResults(op Op) []GroupResult {
+	var rs []GroupResult
+	for _, k := range op.Groups {
+		o := Started
+		if op.Kind == Give {
+			o = Stopped
+		}
+		rs = append(rs, GroupResult{Key: k, Outcome: o})
+	}
+	return rs
+}
+
+func (c *cluster) deliverOne() {
+	q := c.queue[0]
+	c.queue = c.queue[1:]
+	for _, to := range []string{q.from, c.peer(q.from)} {
+		n := c.nodes[to]
+		if n.crashed || c.nodes[q.from].crashed && to != q.from {
+			continue
+		}
+		m := q.m.Clone()
+		m.Add(wire.FSrc, q.from)
+		c.step(n, Msg{m})
+	}
+}
+
+func (c *cluster) run(d *datadriven.TestData) string {
+	c.out.Reset()
+	for _, line := range strings.Split(strings.TrimSpace(d.Input), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		c.out.WriteString("> " + line + "\n")
+		f := strings.Fields(line)
+		switch f[0] {
+		case "deliver":
+			for i := 0; len(c.queue) > 0; i++ {
+				if i > 1000 {
+					c.t.Fatalf("message storm")
+				}
+				c.deliverOne()
+			}
+			continue
+		case "deliver-one":
+			if len(c.queue) > 0 {
+				c.deliverOne()
+			}
+			continue
+		case "drop":
+			c.queue = nil
+			continue
+		case "tick":
+			dur, err := time.ParseDuration(f[1])
+			if err != nil {
+				c.t.Fatal(err)
+			}
+			c.now = c.now.Add(dur)
+			for _, name := range c.names {
+				if n := c.nodes[name]; !n.crashed {
+					c.step(n, Tick{c.now})
+				}
+			}
+			continue
+		}
+		n := c.nodes[f[0]]
+		if n == nil || len(f) < 2 {
+			c.t.Fatalf("bad line %q", line)
+		}
+		args := f[2:]
+		arg := func(i int) string {
+			if i < len(args) {
+				return args[i]
+			}
+			return ""
+		}
+		switch f[1] {
+		case "comm-up":
+			c.step(n, CommUp{})
+		case "peer":
+			c.step(n, PeerStatus{Node: c.peer(n.name), Status: arg(0)})
+		case "peer-restarted":
+			c.step(n, PeerRestarted{Node: c.peer(n.name)})
+		case "standby":
+			c.step(n, Standby{Set: arg(0)})
+		case "takeover":
+			c.step(n, Takeover{Set: arg(0)})
+		case "shutdown":
+			c.step(n, Shutdown{})
+		case "partition-healed":
+			c.step(n, PartitionHealed{Node: c.peer(n.name)})
+		case "stonith-done":
+			c.step(n, StonithDone{Node: c.peer(n.name), Result: arg(0)})
+		case "held":
+			c.step(n, Held{Keys: args})
+		case "op-done":
+			c.step(n, c.opDone(n, args))
+		case "msg":
+			m := &wire.Message{}
+			for _, kv := range args {
+				k, v, _ := strings.Cut(kv, "=")
+				m.Add(k, v)
+			}
+			c.step(n, Msg{m})
+		case "crash":
+			n.crashed = true
+		case "restart":
+			n.crashed = false
+			n.p = New(c.cfg[n.name], c.now)
+		case "show":
+			c.show(n)
+		default:
+			c.t.Fatalf("unknown event %q", line)
+		}
+	}
+	return c.out.String()
+}
+
+// opDone parses "ID ok" or "ID key=outcome[@i][:running] …".
+func (c *cluster) opDone(n *simNode, args []string) OpDone {
+	id, err := strconv.Atoi(args[0])
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	ev := OpDone{OpID: id}
+	special := map[string]GroupResult{}
+	for _, a := range args[1:] {
+		if a == "ok" {
+			continue
+		}
+		k, v, _ := strings.Cut(a, "=")
+		r := GroupResult{Key: k}
+		v, running := strings.CutSuffix(v, ":running")
+		r.StillRunning = running
+		v, at, _ := strings.Cut(v, "@")
+		if at != "" {
+			r.FailedAt, _ = strconv.Atoi(at)
+		}
+		switch v {
+		case "start-failed":
+			r.Outcome = StartFailed
+		case "stop-failed":
+			r.Outcome = StopFailed
+		case "started":
+			r.Outcome = Started
+		case "stopped":
+			r.Outcome = Stopped
+		default:
+			c.t.Fatalf("outcome %q", v)
+		}
+		special[k] = r
+	}
+	// The op's groups come from the planner that ordered it.
+	if info := n.p.ops[id]; info != nil {
+		for _, k := range info.groups {
+			if r, ok := special[k]; ok {
+				ev.Results = append(ev.Results, r)
+				continue
+			}
+			o := Started
+			if info.kind == Give {
+				o = Stopped
+			}
+			ev.Results = append(ev.Results, GroupResult{Key: k, Outcome: o})
+		}
+	}
+	return ev
+}
+
+func (c *cluster) show(n *simNode) {
+	p := n.p
+	dl := "none"
+	if d := p.NextDeadline(); !d.IsZero() {
+		dl = "+" + d.Sub(c.now).String()
+	}
+	fmt.Fprintf(&c.out, "%s: state=%d hold=%s other=%s other-stable=%t standby=%d rscstatus=%s deadline=%s failed=[%s]\n",
+		n.name, p.state, p.iHold, p.otherHolds, p.otherStable, p.sb, p.Word(), dl, strings.Join(p.FailedHere(), " "))
+}
+
+func TestScenarios(t *testing.T) {
+	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
+		var c *cluster
+		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
+			switch d.Cmd {
+			case "cluster":
+				c = newCluster(t, d)
+				return ""
+			case "run":
+				out := c.run(d)
+				if d.HasArg("quiet") {
+					return ""
+				}
+				return out
+			}
+			t.Fatalf("unknown command %s", d.Cmd)
+			return ""
+		})
+	})
+}

@@ -1,0 +1,293 @@
+package planner
+
+import (
+	"time"
+
+	"hbgo/heartbeat/wire"
+)
+
+func (p *Planner) onCommUp() {
+	if p.commUp {
+		return
+	}
+	if p.startupOp != 0 {
+		// hbgo departure (c): never join while holding what the peer may take.
+		p.deferredUp = true
+		p.logf(Info, "hbgo: joining delayed until the resource groups found running at start are stopped")
+		return
+	}
+	p.commUp = true
+	// Our own status change to active runs rc.d/status through harc (COMPAT §5.9).
+	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
+	if p.peerStatus != "dead" {
+		p.foreignDone = true // no dead node: nobody else's resources to acquire
+	}
+	if p.nice {
+		p.send("t", "starting")
+		p.state = stStarting
+		return
+	}
+	p.reqOurResources(false)
+}
+
+func (p *Planner) onPeerStatus(ev PeerStatus) {
+	if ev.Node != p.cfg.Peer || ev.Status == p.peerStatus {
+		return
+	}
+	p.peerStatus = ev.Status
+	if ev.Status == "dead" {
+		p.recoverDead(ev.Node)
+		return
+	}
+	p.peerHeard = true
+	// Every status change runs rc.d/status through harc (COMPAT §5.9).
+	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
+}
+
+func (p *Planner) onMsg(m *wire.Message) {
+	if m == nil {
+		return
+	}
+	t := m.Type()
+	from := m.Str(wire.FSrc)
+	fromMe := from == p.cfg.Us
+	if from == p.cfg.Peer {
+		p.peerHeard = true
+	}
+	if t == "shutdone" {
+		p.onShutdone(from, fromMe)
+		return
+	}
+	if !p.commUp {
+		// PROTOCOL §8.2: resource handlers are registered at comm up.
+		return
+	}
+	switch t {
+	case "starting", "resource":
+		p.processResources(t, m, fromMe)
+	case "ask_resources":
+		p.askForResources(m, from, fromMe)
+	case "ip-request":
+		if !fromMe {
+			p.onIPRequest(m, from)
+		}
+	case "ip-request-resp":
+		p.onIPRequestResp(m)
+	case "hb_takeover":
+		if !fromMe {
+			p.onPeerTakeover(m, from)
+		}
+	}
+}
+
+// processResources is stock's process_resources for starting and resource (PROTOCOL §11.3).
+func (p *Planner) processResources(t string, m *wire.Message, fromMe bool) {
+	if !p.nice {
+		return
+	}
+	newState := p.state
+	if t == "starting" && !fromMe {
+		switch p.state {
+		case stRscRcvd, stStable, stShutdown:
+		case stStarting:
+			newState = stBothStarting
+			p.foreignDone = true
+			p.announce("HB_R_BOTHSTARTING")
+		default:
+			p.logf(Error, "Received 'starting' message in state %d", p.state)
+			return
+		}
+		p.otherStable = false
+		if p.takeover {
+			p.logf(Warn, "T_STARTING received during takeover.")
+		}
+		p.sendHeld(p.state == stStable, "")
+	}
+	fastStart := false
+	if t == "resource" {
+		word, ok := m.Get("rsc_hold")
+		if !ok {
+			p.logf(Error, "resource message without rsc_hold field.")
+			return
+		}
+		n, ok := ParseHold(word)
+		if !ok {
+			p.logf(Error, "encode_resources: bad resource type [%s]", word)
+		}
+		full := m.Str("rtype") == "full"
+		switch p.state {
+		case stBothStarting, stStarting:
+			newState = stRscRcvd
+			if !p.auto {
+				p.foreignDone = true
+				p.announce("T_RESOURCES")
+			}
+		case stRscRcvd, stStable, stShutdown:
+		default:
+			p.logf(Error, "resource message received in state %d", p.state)
+			return
+		}
+		if !fromMe {
+			p.otherHolds = update(full, p.otherHolds, n)
+			if st, ok := m.Get("isstable"); ok {
+				if st == "1" {
+					if !p.otherStable {
+						p.logf(Info, "remote resource transition completed.")
+						p.otherStable = true
+						p.sendHeld(p.state == stStable, "")
+						p.performAutoFailback()
+					}
+				} else {
+					p.otherStable = false
+				}
+			}
+			if p.state != stStable && p.state != stShutdown && p.otherStable {
+				p.logf(Info, "remote resource transition completed.")
+				p.reqOurResources(false)
+				newState = stStable
+				p.sendHeld(true, "")
+				// Stock still sees the old resourcestate here, so this
+				// attempt is delayed and retried after 1 s.
+				p.performAutoFailback()
+				p.foreignDone = true
+				if !p.auto && p.otherHolds&Foreign != 0 {
+					p.localDone = true
+				}
+				p.announce("T_RESOURCES(them)")
+			}
+			fastStart = full && p.cfg.FastStart
+		} else {
+			p.iHold = update(full, p.iHold, n)
+			if p.iHold&Local != 0 {
+				p.localDone = true
+				p.announce("T_RESOURCES(us)")
+			}
+			switch m.Str("info") {
+			case "mach_down":
+				p.logf(Info, "mach_down takeover complete.")
+				p.takeover = false
+				p.iHold |= Foreign
+				p.needsFailback = true
+				p.otherStable = true
+				p.foreignDone = true
+				p.announce("mach_down")
+			case "shutdown":
+				newState = stShutdown
+			}
+		}
+	}
+	p.state = newState
+	if p.state == stRscRcvd && p.localTakeAt.IsZero() {
+		p.localTakeAt = p.now.Add(RqstDelay)
+	}
+	if fastStart && p.state == stRscRcvd {
+		// hbgo departure (d): the peer's state is known, no need to wait.
+		p.logf(Info, "hbgo: fast_start: %s's resource state is known; not waiting RQSTDELAY (10 s)", p.cfg.Peer)
+		p.localTakeAt = p.now
+		p.checkRqstDelay()
+	}
+	p.audit()
+}
+
+// update is stock's HB_UPD_RSC rule (PROTOCOL §11.2).
+func update(full bool, cur, n Hold) Hold {
+	if full || n == None {
+		return n
+	}
+	return n | cur
+}
+
+func (p *Planner) checkRqstDelay() {
+	if p.state != stRscRcvd || p.localTakeAt.IsZero() || p.now.Before(p.localTakeAt) {
+		return
+	}
+	p.logf(Info, "local resource transition completed.")
+	p.reqOurResources(false)
+	p.state = stStable
+	p.sendHeld(true, "")
+}
+
+// audit is stock's AuditResources (COMPAT §8.5 audit lines).
+func (p *Planner) audit() {
+	if !p.nice {
+		return
+	}
+	if p.iHold&Local != 0 && p.otherHolds&Foreign != 0 {
+		p.logf(Error, "Both machines own our resources!")
+	}
+	if p.otherHolds&Local != 0 && p.iHold&Foreign != 0 {
+		p.logf(Error, "Both machines own foreign resources!")
+	}
+	if p.isStable() && !p.shutdownInProgress && p.state != stShutdown {
+		if p.iHold&Local == 0 && p.otherHolds&Foreign == 0 {
+			p.logf(Error, "No one owns our local resources!")
+		}
+		if p.otherHolds&Local == 0 && p.iHold&Foreign == 0 {
+			p.logf(Error, "No one owns foreign resources!")
+		}
+	}
+}
+
+// reqOurResources is stock's req_our_resources: the child's output is
+// deferred to the end of the step, after the parent's own messages.
+func (p *Planner) reqOurResources(anyway bool) {
+	if p.shutdownInProgress {
+		return
+	}
+	if p.nice {
+		if (p.otherHolds&Foreign != 0 || p.iHold&Local != 0) && !anyway && p.sb == sbNot {
+			p.logf(Info, "Local Resource acquisition completed. (none)")
+			return
+		}
+		p.iHold |= Local
+	}
+	dontAsk := p.peerStatus != "active" // upcount < 2 (we count as active)
+	parent := p.out
+	p.out = nil
+	local := p.groupsOf(Local)
+	var take []string
+	for _, k := range local {
+		if p.held[k] || p.pending[k] > 0 {
+			continue // req_resource: already running
+		}
+		if p.failed[k] {
+			p.dropFailed([]string{k}, false)
+			continue
+		}
+		if p.nice || dontAsk {
+			p.send("t", "ip-request-resp", "dest", p.cfg.Us, "ipaddr", k, "weown", "yes", "ok", "OK")
+			take = append(take, k)
+		} else {
+			p.send("t", "ip-request", "ipaddr", k)
+		}
+	}
+	if len(local) == 0 {
+		p.logf(Info, "No local resources [%s listkeys %s] to acquire.", rscMgr, p.cfg.Us)
+	} else {
+		p.logf(Info, "Local Resource acquisition completed.")
+	}
+	p.sendHeld(true, "req_our_resources()")
+	if len(take) > 0 {
+		p.emitOp(&opInfo{kind: Take, groups: take, why: "req_our_resources"})
+	}
+	p.child = append(p.child, p.out...)
+	p.out = parent
+	if dontAsk {
+		p.childExit = true // tracked child "req_our_resources" exits
+	}
+}
+
+func (p *Planner) performAutoFailback() {
+	if p.shutdownInProgress || p.iHold&Foreign == 0 || !p.needsFailback || !p.auto {
+		p.needsFailback = false
+		return
+	}
+	if p.sb != sbNot || !p.otherStable || p.state != stStable {
+		p.failbackAt = p.now.Add(AutoFailbackRetry)
+		return
+	}
+	p.failbackAt = time.Time{}
+	p.sbType = Foreign
+	p.sendStandby("me")
+	p.needsFailback = false
+}

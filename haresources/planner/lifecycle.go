@@ -1,0 +1,417 @@
+package planner
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"hbgo/heartbeat/wire"
+)
+
+// onShutdone handles t=shutdone (PROTOCOL §7.5, §11.7).
+func (p *Planner) onShutdone(from string, fromMe bool) {
+	if p.commUp && p.nice {
+		if !fromMe {
+			p.otherStable = true
+			p.otherHolds = None
+			if p.iHold != All && !p.shutdownInProgress {
+				var rtype Hold
+				switch p.iHold {
+				case Foreign:
+					rtype = Local
+				case Local:
+					rtype = Foreign
+				default:
+					rtype = All
+				}
+				// Stock takes over at once with a standby-style acquisition
+				// (it re-acquires what it holds; harmless, PROTOCOL §11.7).
+				p.sb = sbDone
+				p.goStandby(sbOther, rtype)
+			}
+		} else {
+			p.state = stShutdown
+			p.iHold = None
+		}
+		p.audit()
+	}
+	if fromMe || from != p.cfg.Peer {
+		return
+	}
+	p.peerHasRsc = false
+	p.otherStable = false
+	p.otherHolds = None
+	p.logf(Info, "Received shutdown notice from '%s'.", from)
+	p.takeoverFrom(from)
+}
+
+// recoverDead is stock's hb_rsc_recover_dead_resources (PROTOCOL §11.4).
+func (p *Planner) recoverDead(node string) {
+	if p.sb != sbNot {
+		p.logf(Info, "Cancelling pending standby operation")
+		p.sb = sbNot
+		p.sbRunning = time.Time{}
+		if !p.otherStable && p.iHold == All {
+			p.otherStable = true
+		}
+	}
+	if p.shutdownInProgress {
+		if p.state != stStable && p.state != stShutdown {
+			p.logf(Error, "recover_dead_resources() during shutdown: state %d", p.state)
+		}
+		return
+	}
+	p.needsFailback = true
+	needStonith := true
+	if p.peerHeard {
+		if p.nice {
+			needStonith = p.otherHolds != None
+		} else {
+			needStonith = p.peerHasRsc
+		}
+	}
+	if needStonith {
+		if p.cfg.Stonith {
+			p.stonithNode = node
+			p.emit(Stonith{node})
+			return
+		}
+		p.send("t", "stonith", "node", node, "result", "n_stnth")
+		p.logf(Warn, "No STONITH device configured.")
+		p.logf(Warn, "Shared disks are not protected.")
+		p.takeoverFrom(node)
+		return
+	}
+	p.logf(Info, "Dead node %s gave up resources.", node)
+	p.send("t", "stonith", "node", node, "result", "unneeded")
+	if !p.nice {
+		p.takeoverFrom(node)
+		return
+	}
+	if p.iHold == All {
+		p.otherStable = true
+		return
+	}
+	if p.iHold&Local == 0 {
+		p.reqOurResources(true)
+	}
+	if p.iHold&Foreign == 0 {
+		p.takeoverFrom(node)
+	}
+}
+
+func (p *Planner) onStonithDone(ev StonithDone) {
+	if ev.Node != p.stonithNode {
+		return
+	}
+	p.send("t", "stonith", "node", ev.Node, "result", ev.Result)
+	if ev.Result == "OK" {
+		p.stonithNode = ""
+		p.logf(Info, "node %s now reset.", ev.Node)
+		p.takeoverFrom(ev.Node)
+		return
+	}
+	p.logf(Error, "Host %s not reset!", ev.Node)
+	p.logf(Error, "STONITH of %s failed.  Retrying...", ev.Node)
+	p.stonithRetryAt = p.now.Add(StonithRetry)
+}
+
+// takeoverFrom is stock's takeover_from_node: mach_down plus our own groups.
+func (p *Planner) takeoverFrom(node string) {
+	if p.shutdownInProgress {
+		p.logf(Info, "Resource takeover cancelled - shutdown in progress.")
+		return
+	}
+	p.logf(Info, "Resources being acquired from %s.", node)
+	// rc.d/status with st=dead runs mach_down (COMPAT §5.4).
+	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
+	keys := p.dropFailed(p.groupsOfNode(node), false)
+	for _, k := range keys {
+		p.script("mach_down", "info: Taking over resource group %s", k)
+	}
+	info := &opInfo{kind: Take, groups: keys, why: "mach_down", node: node}
+	if p.nice {
+		p.iHold |= Foreign
+		p.otherHolds = None
+		p.otherStable = true
+		p.takeover = true
+	}
+	if len(keys) == 0 {
+		p.finishOp(info)
+	} else {
+		p.emitOp(info)
+	}
+	p.reqOurResources(true)
+	p.peerHeard = true
+}
+
+// giveup is stock's hb_giveup_resources (PROTOCOL §11.7); force skips the quiescence test (healed partition).
+func (p *Planner) giveup(force bool) {
+	if !force && !p.isStable() {
+		if !p.needsShutdown {
+			p.logf(Warn, "Shutdown delayed until current resource activity finishes.")
+			p.needsShutdown = true
+		}
+		return
+	}
+	p.needsShutdown = false
+	p.shutdownInProgress = true
+	if p.giveupStarted {
+		p.logf(Info, "Heartbeat shutdown already underway.")
+		return
+	}
+	p.giveupStarted = true
+	p.iHold = None
+	p.state = stShutdown
+	p.sendHeld(false, "shutdown")
+	p.logf(Info, "Giving up all HA resources.")
+	var keys []string
+	for _, g := range p.cfg.Groups {
+		keys = append(keys, g.Key())
+	}
+	info := &opInfo{kind: Give, groups: keys, why: "shutdown"}
+	if len(keys) == 0 {
+		p.finishOp(info)
+		return
+	}
+	p.emitOp(info)
+}
+
+func (p *Planner) onIPRequest(m *wire.Message, from string) {
+	p.script("harc", "info: Running /etc/ha.d//rc.d/ip-request ip-request")
+	key := m.Str("ipaddr")
+	if p.held[key] || p.pending[key] > 0 {
+		p.emitOp(&opInfo{kind: Give, groups: []string{key}, why: "ip-request", node: from})
+		return
+	}
+	p.send("t", "ip-request-resp", "dest", from, "ipaddr", key, "weown", "no", "ok", "OK")
+}
+
+func (p *Planner) onIPRequestResp(m *wire.Message) {
+	p.script("harc", "info: Running /etc/ha.d//rc.d/ip-request-resp ip-request-resp")
+	if m.Str("dest") != p.cfg.Us || m.Str("ok") != "OK" {
+		return
+	}
+	key := m.Str("ipaddr")
+	p.script("ip-request-resp", "received ip-request-resp %s %s %s", key, m.Str("ok"), m.Str("weown"))
+	if _, known := p.byKey[key]; !known {
+		p.logf(Error, "hbgo: ip-request-resp for unknown resource group %s ignored", key)
+		return
+	}
+	if p.failed[key] {
+		p.dropFailed([]string{key}, false)
+	} else if !p.held[key] && p.pending[key] == 0 {
+		p.emitOp(&opInfo{kind: Take, groups: []string{key}, why: "ip-request-resp", legacyCh: "ip-request-resp"})
+		return
+	}
+	p.childExited("ip-request-resp")
+}
+
+// childExited is stock's RscMgmtProcessDied announce hook.
+func (p *Planner) childExited(name string) {
+	switch {
+	case name == "req_our_resources" || name == "ip-request-resp":
+		p.localDone = true
+		p.announce(name)
+	case !p.nice && name == "status" && p.peerStatus == "dead":
+		p.foreignDone = true
+		p.announce(name)
+	}
+}
+
+func (p *Planner) onTick(now time.Time) {
+	if now.After(p.now) {
+		p.now = now
+	}
+	p.checkRqstDelay()
+	if !p.sbRunning.IsZero() && !p.now.Before(p.sbRunning) {
+		p.sbRunning = time.Time{}
+		p.otherStable = true
+		p.sb = sbNot
+		p.logf(Warn, "No reply to standby request.  Standby request cancelled.")
+	}
+	if !p.failbackAt.IsZero() && !p.now.Before(p.failbackAt) {
+		p.failbackAt = time.Time{}
+		p.performAutoFailback()
+	}
+	if !p.partitionAt.IsZero() && !p.now.Before(p.partitionAt) {
+		p.partitionAt = time.Time{}
+		p.restartAfter = true
+		p.shutdownInProgress = true
+		p.giveup(true)
+	}
+	if !p.stonithRetryAt.IsZero() && !p.now.Before(p.stonithRetryAt) {
+		p.stonithRetryAt = time.Time{}
+		p.emit(Stonith{p.stonithNode})
+	}
+}
+
+// onHeld is hbgo departure (c): stop what runs before joining.
+func (p *Planner) onHeld(keys []string) {
+	if p.commUp || p.startupOp != 0 {
+		p.logf(Error, "hbgo: status scan reported after joining; ignored")
+		return
+	}
+	set := map[string]bool{}
+	for _, k := range keys {
+		if _, ok := p.byKey[k]; ok {
+			set[k] = true
+		} else {
+			p.logf(Warn, "hbgo: status scan reported unknown resource group %s; ignored", k)
+		}
+	}
+	var running []string
+	for _, g := range p.cfg.Groups {
+		if set[g.Key()] {
+			running = append(running, g.Key())
+		}
+	}
+	if len(running) == 0 {
+		return
+	}
+	// COMPAT §4.11: ResourceManager verifyallidle's texts.
+	for _, k := range running {
+		p.script("ResourceManager", "CRITICAL: Resource %s is active, and should not be!", k)
+	}
+	p.script("ResourceManager", "CRITICAL: Non-idle resources can affect data integrity!")
+	p.script("ResourceManager", "info: If you don't know what this means, then get help!")
+	p.script("ResourceManager", "info: Read the docs and/or source to %s for more details.", rscMgr)
+	if p.nice {
+		p.script("ResourceManager", "CRITICAL: Non-idle resources will affect resource takeback!")
+	} else {
+		p.script("ResourceManager", "CRITICAL: Non-idle resources may affect data integrity!")
+	}
+	slices.Reverse(running)
+	p.logf(Warn, "hbgo: stopping resource groups found running before joining the cluster: %s", strings.Join(running, " "))
+	for _, k := range running {
+		p.held[k] = true
+	}
+	p.startupOp = p.emitOp(&opInfo{kind: Give, groups: running, why: "held-at-start"})
+}
+
+func (p *Planner) onOpDone(ev OpDone) {
+	info := p.ops[ev.OpID]
+	if info == nil {
+		p.logf(Error, "hbgo: completion of unknown resource operation %d ignored", ev.OpID)
+		return
+	}
+	delete(p.ops, ev.OpID)
+	for _, k := range info.groups {
+		if p.pending[k]--; p.pending[k] <= 0 {
+			delete(p.pending, k)
+		}
+	}
+	var failedKinds Hold
+	for _, r := range ev.Results {
+		g := p.byKey[r.Key]
+		if g == nil {
+			continue
+		}
+		switch r.Outcome {
+		case Started:
+			p.held[r.Key] = true
+		case Stopped:
+			p.held[r.Key] = false
+		case StartFailed:
+			p.held[r.Key] = false
+			p.failed[r.Key] = true
+			if p.isLocal[r.Key] {
+				failedKinds |= Local
+			} else {
+				failedKinds |= Foreign
+			}
+			p.logf(Warn, "hbgo: resource group %s failed to start; it is not started here again until an admin runs hb_takeover", r.Key)
+		case StopFailed:
+			tok := r.Key
+			if r.FailedAt >= 0 && r.FailedAt < len(g.Resources) {
+				tok = g.Resources[r.FailedAt].Token
+			}
+			if r.StillRunning {
+				// COMPAT §4.8: fencing by self-reboot protects shared disks.
+				p.script("ResourceManager", "CRIT: Resource STOP failure. Reboot required!")
+				p.script("ResourceManager", "CRIT: Killing heartbeat ungracefully!")
+				p.emit(Fence{Key: r.Key, Token: tok})
+				p.fenced = true
+				return
+			}
+			p.script("ResourceManager", "ERROR: Resource script for %s probably not LSB-compliant.", tok)
+			p.script("ResourceManager", "WARN: it (%s) MUST succeed on a stop when already stopped", tok)
+			p.script("ResourceManager", "WARN: Machine reboot narrowly avoided!")
+			p.held[r.Key] = false
+		}
+	}
+	if failedKinds != None {
+		p.startFailed(failedKinds)
+	}
+	p.finishOp(info)
+}
+
+// startFailed is hbgo departure (a): hand over exactly the failed kind, now.
+func (p *Planner) startFailed(kinds Hold) {
+	if !p.nice || p.peerStatus != "active" {
+		p.logf(Crit, "hbgo: no peer can take over the failed resource groups (%s): they stay stopped", strings.Join(p.FailedHere(), " "))
+		return
+	}
+	p.logf(Warn, "hbgo: handing our %s resources to %s now (stock waits 30 s and always hands over foreign)", kinds, p.cfg.Peer)
+	p.handOff |= kinds
+}
+
+// tryHandOff sends the pending start-failure standby once stock would accept it.
+func (p *Planner) tryHandOff() {
+	if p.handOff == None {
+		return
+	}
+	if !p.nice || p.shutdownInProgress || p.peerStatus == "dead" {
+		p.handOff = None
+		return
+	}
+	if !p.commUp || p.peerStatus != "active" || p.sb != sbNot || !p.sbRunning.IsZero() ||
+		p.state != stStable || !p.otherStable || len(p.ops) > 0 {
+		return
+	}
+	w := p.handOff
+	p.handOff = None
+	p.script("hb_standby", "Going standby [%s].", w)
+	p.send("t", "ask_resources", "rsc_hold", w.String(), "info", "me")
+}
+
+// finishOp runs what stock's child did after its last takegroup/givegroup.
+func (p *Planner) finishOp(info *opInfo) {
+	switch info.why {
+	case "standby":
+		what := "acquisition"
+		if info.kind == Give {
+			what = "release"
+		}
+		p.logf(Info, "%s HA resource %s completed (standby).", info.act, what)
+		p.send("t", "ask_resources", "rsc_hold", info.standby.String(), "info", "done")
+	case "mach_down":
+		if p.nice {
+			p.script("mach_down", "info: %s: nice_failback: foreign resources acquired", "/usr/share/heartbeat/mach_down")
+		}
+		p.script("mach_down", "info: mach_down takeover complete for node %s.", info.node)
+		if p.nice {
+			p.send("t", "resource", "rsc_hold", "foreign", "info", "mach_down")
+		}
+		p.childExited("status")
+	case "shutdown":
+		p.logf(Info, "All HA resources relinquished.")
+		p.send("t", "shutdone", "st", "dead")
+		if p.restartAfter {
+			p.emit(Restart{})
+		} else {
+			p.emit(ShutdownDone{})
+		}
+	case "ip-request":
+		p.send("t", "ip-request-resp", "dest", info.node, "ipaddr", info.groups[0], "weown", "yes", "ok", "OK")
+	case "ip-request-resp":
+		p.childExited("ip-request-resp")
+	case "held-at-start":
+		p.startupOp = 0
+		p.logf(Info, "hbgo: resource groups found running at start are stopped; joining the cluster")
+		if p.deferredUp {
+			p.deferredUp = false
+			p.onCommUp()
+		}
+	}
+}

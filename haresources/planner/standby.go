@@ -1,0 +1,209 @@
+package planner
+
+import (
+	"strings"
+	"time"
+
+	"hbgo/heartbeat/wire"
+)
+
+// askForResources is stock's ask_for_resources: the standby sub-protocol (PROTOCOL §11.5).
+func (p *Planner) askForResources(m *wire.Message, from string, fromMe bool) {
+	if !p.nice {
+		p.logf(Info, "Standby mode only implemented when nice_failback on")
+		return
+	}
+	if p.state == stShutdown {
+		return
+	}
+	info, okInfo := m.Get("info")
+	rtype := All
+	if w, ok := m.Get("rsc_hold"); ok {
+		var good bool
+		if rtype, good = ParseHold(w); !good {
+			p.logf(Error, "encode_resources: bad resource type [%s]", w)
+		}
+	}
+	if !okInfo || from == "" {
+		p.logf(Error, "Received standby message without info/from")
+		return
+	}
+	if !p.sbRunning.IsZero() && p.now.Before(p.sbRunning) && strings.EqualFold(info, "me") {
+		left := (p.sbRunning.Sub(p.now) + time.Second - time.Nanosecond) / time.Second
+		p.logf(Warn, "Standby in progress- new request from %s ignored [%d seconds left]", from, left)
+		return
+	}
+	orig := p.sb
+	ignored := false
+	switch p.sb {
+	case sbNot:
+		if !p.otherStable {
+			p.logf(Warn, "standby message [%s] from %s ignored.  Other side is in flux.", info, from)
+			return
+		}
+		if p.state != stStable {
+			p.logf(Warn, "standby message [%s] from %s ignored.  local resources in flux.", info, from)
+			return
+		}
+		p.sbType = rtype
+		if !strings.EqualFold(info, "me") {
+			ignored = true
+			break
+		}
+		p.otherStable = false
+		p.logf(Info, "%s wants to go standby [%s]", from, rtype)
+		if fromMe {
+			p.sbRunning = p.now.Add(StandbyReplyTimeout)
+			p.sb = sbMe
+		} else {
+			p.sb = sbOther
+			p.sendStandby("other")
+			p.sbRunning = p.now.Add(StandbyOpTimeout)
+		}
+	case sbMe:
+		switch {
+		case !fromMe:
+			p.sbType = rtype
+			p.sbRunning = p.now.Add(StandbyOpTimeout)
+			if strings.EqualFold(info, "other") {
+				p.logf(Info, "standby: %s can take our %s resources", from, rtype)
+				p.goStandby(sbMe, rtype)
+			} else {
+				ignored = true
+			}
+		case strings.EqualFold(info, "done"):
+			p.logf(Info, "Local standby process completed [%s].", rtype)
+			p.sb = sbDone
+			p.iHold &^= p.sbType
+			p.sbRunning = p.now.Add(StandbyOpTimeout)
+		default:
+			ignored = true
+		}
+	case sbOther:
+		p.sbType = rtype
+		if strings.EqualFold(info, "done") {
+			p.sbRunning = p.now.Add(StandbyOpTimeout)
+			if !fromMe {
+				p.logf(Info, "standby: acquire [%s] resources from %s", rtype, from)
+				p.goStandby(sbOther, p.sbType)
+				p.sb = sbDone
+			} else {
+				ignored = true
+			}
+		} else if !fromMe || !strings.EqualFold(info, "other") {
+			ignored = true
+		}
+	case sbDone:
+		p.sbType = rtype
+		if info != "done" {
+			ignored = true
+			break
+		}
+		p.sbRunning = time.Time{}
+		p.sb = sbNot
+		if fromMe {
+			p.logf(Info, "Standby resource acquisition done [%s].", rtype)
+			if p.auto {
+				p.localDone = true
+				p.announce("auto_failback")
+			}
+			p.iHold |= mirror(rtype)
+		} else {
+			p.logf(Info, "Other node completed standby takeover of %s resources.", rtype)
+		}
+		p.sendHeld(true, "")
+	}
+	if ignored {
+		p.logf(Error, "Ignored standby message '%s' from %s in state %d", info, from, orig)
+	}
+}
+
+// goStandby is stock's go_standby: give up (ME) or acquire (OTHER) a set.
+func (p *Planner) goStandby(who sbState, set Hold) {
+	kind := Take
+	if who == sbMe {
+		p.otherStable = false
+		p.iHold &^= set
+		p.sendHeld(false, "standby")
+		kind = Give
+	}
+	act := set
+	if who != sbMe {
+		act = mirror(set)
+	}
+	if act == None {
+		p.logf(Error, "no resources to %s", map[OpKind]string{Take: "acquire", Give: "give up"}[kind])
+		return
+	}
+	keys := p.groupsOf(act)
+	verb := "acquire"
+	if kind == Give {
+		verb = "give up"
+	} else {
+		keys = p.dropFailed(keys, true)
+	}
+	p.logf(Info, "%s %s HA resources (standby).", verb, act)
+	info := &opInfo{kind: kind, groups: keys, why: "standby", act: act, standby: p.sbType}
+	if len(keys) == 0 {
+		p.finishOp(info)
+		return
+	}
+	p.emitOp(info)
+}
+
+// onStandbyCmd is the hb_standby command: log and inject ask_resources (COMPAT §7.1).
+func (p *Planner) onStandbyCmd(set string) {
+	w := set
+	if w == "failback" || w == "" {
+		if w == "" {
+			w = "all"
+		} else {
+			w = "foreign"
+		}
+	}
+	if _, ok := ParseHold(w); !ok || w == "none" {
+		p.logf(Error, "hbgo: hb_standby: wrong resources(%s); use all, local, foreign or failback", set)
+		return
+	}
+	p.script("hb_standby", "Going standby [%s].", w)
+	p.send("t", "ask_resources", "rsc_hold", w, "info", "me")
+}
+
+// onTakeoverCmd is the local hb_takeover command (COMPAT §7.2).
+func (p *Planner) onTakeoverCmd(set string) {
+	if set == "" {
+		set = "all"
+	}
+	switch set {
+	case "all", "local", "foreign", "failback":
+	default:
+		p.logf(Error, "hbgo: hb_takeover: wrong resources(%s); use all, local, foreign or failback", set)
+		return
+	}
+	// hbgo departure (b): an admin's hb_takeover clears the start-failure memory.
+	if ks := p.FailedHere(); len(ks) > 0 {
+		p.logf(Info, "hbgo: hb_takeover: forgetting earlier start failures of %s; they may be started here again", strings.Join(ks, " "))
+		clear(p.failed)
+	}
+	p.send("t", "hb_takeover", "rsc_hold", set)
+}
+
+// onPeerTakeover is rc.d/hb_takeover on the receiving node: hb_standby with the mirrored set.
+func (p *Planner) onPeerTakeover(m *wire.Message, from string) {
+	p.script("harc", "info: Running /etc/ha.d//rc.d/hb_takeover hb_takeover")
+	set := m.Str("rsc_hold")
+	var w string
+	switch set {
+	case "local":
+		w = "foreign"
+	case "foreign":
+		w = "local"
+	case "failback":
+		// COMPAT §7.2: stock's rc.d/hb_takeover passes no argument for failback.
+		p.logf(Warn, "hbgo: hb_takeover failback from %s runs hb_standby without argument here, i.e. all, as stock does: all resources go to %s, not only its own", from, from)
+		w = "all"
+	default:
+		w = "all"
+	}
+	p.onStandbyCmd(w)
+}

@@ -1,0 +1,241 @@
+package hacf
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"hbgo/heartbeat/diag"
+)
+
+// implicitAPIAuth are stock's built-in apiauth entries, added for clients
+// ha.cf does not name (parse_config's defserv table).
+var implicitAPIAuth = []APIAuth{
+	{Client: "ipfail", UIDs: []string{"hacluster"}, Raw: "ipfail uid=hacluster", Implicit: true},
+	{Client: "ccm", UIDs: []string{"hacluster"}, Raw: "ccm uid=hacluster", Implicit: true},
+	{Client: "ping", GIDs: []string{"haclient"}, Raw: "ping gid=haclient", Implicit: true},
+	{Client: "lha-snmpagent", UIDs: []string{"root"}, Raw: "lha-snmpagent uid=root", Implicit: true},
+	{Client: "anon", GIDs: []string{"haclient"}, Raw: "anon gid=haclient", Implicit: true},
+}
+
+// lastLine returns the line of the last applied occurrence of name, or 0.
+func (c *Config) lastLine(name string) int {
+	for i := len(c.Directives) - 1; i >= 0; i-- {
+		if c.Directives[i].Name == name {
+			return c.Directives[i].Line
+		}
+	}
+	return 0
+}
+
+// fmtMs writes a millisecond count the way an admin would: whole seconds
+// bare, anything else with ms.
+func fmtMs(ms int64) string {
+	if ms%1000 == 0 {
+		return strconv.FormatInt(ms/1000, 10)
+	}
+	return strconv.FormatInt(ms, 10) + "ms"
+}
+
+// ceilSeconds is the smallest whole number of seconds strictly above ms.
+func aboveSeconds(ms int64) int64 { return ms/1000 + 1 }
+
+// finish is the part of stock's init_config that runs after parse_config:
+// implicit apiauth, defaults, derived timings and the whole-file checks
+// (COMPAT §2.4, PROTOCOL §10.2).
+func (p *parser) finish(o Options) {
+	c := p.cfg
+	for _, a := range implicitAPIAuth {
+		if !p.apiClients[a.Client] {
+			c.APIAuth = append(c.APIAuth, a)
+		}
+	}
+	logOn := true
+	if p.parseFail {
+		// Stock stops here; our checks below still run (report everything)
+		// but log nothing further.
+		p.log(LevelError, "Heartbeat not started: configuration error.")
+		logOn = false
+	}
+	saved := c.StartupLog
+	p.line = 0
+	for _, d := range directives {
+		if d.def == "" {
+			continue
+		}
+		if _, ok := c.Params[d.name]; !ok && !p.tried[d.name] || !ok && !p.parseFail {
+			p.setDefault(d.name, d.def)
+		}
+	}
+	if _, ok := c.Params["debug"]; !ok {
+		c.Params["debug"] = strconv.Itoa(o.DebugLevel)
+		c.Debug = o.DebugLevel
+	}
+	if !logOn {
+		c.StartupLog = saved
+	}
+	logf := func(level Level, format string, args ...any) {
+		if logOn {
+			p.log(level, format, args...)
+		}
+	}
+	errAt := func(line int, stock, hint, format string, args ...any) {
+		if stock != "" {
+			logf(LevelError, "%s", stock)
+		}
+		p.probs = append(p.probs, diag.Problem{File: p.file, Line: line, Severity: diag.Error,
+			What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
+	}
+	warnAt := func(line int, stock, hint, format string, args ...any) {
+		p.probs = append(p.probs, diag.Problem{File: p.file, Line: line, Severity: diag.Warning,
+			What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
+	}
+
+	if len(c.Media) == 0 {
+		errAt(0, "No heartbeat media defined", "add a link such as bcast eth1, ucast eth1 <peer address> or serial /dev/ttyS0",
+			"no heartbeat media defined")
+	}
+	if c.Warntime <= 0 {
+		c.Warntime = c.Deadtime / 2
+		c.Params["warntime"] = msText(c.Warntime) + "ms"
+	}
+	if len(c.Nodes) == 0 && lower(c.Autojoin) != "any" {
+		errAt(0, "no nodes defined", "add a node line per cluster member: node <uname -n of each node>", "no nodes defined")
+	}
+	if o.LocalNode != "" {
+		ps, lines := c.checkLocalNode(o.LocalNode)
+		p.probs = append(p.probs, ps...)
+		if logOn {
+			c.StartupLog = append(c.StartupLog, lines...)
+		}
+	}
+	ka, dt := c.Keepalive.Milliseconds(), c.Deadtime.Milliseconds()
+	if dt <= 2*ka {
+		line := c.lastLine("deadtime")
+		if line == 0 {
+			line = c.lastLine("keepalive")
+		}
+		errAt(line, fmt.Sprintf("Dead time [%d] is too small compared to keeplive [%d]", dt, ka),
+			fmt.Sprintf("write deadtime %d or more (or a keepalive below %s)", aboveSeconds(2*ka), fmtMs((dt+1)/2)),
+			"deadtime %s must be more than twice keepalive %s", c.Params["deadtime"], c.Params["keepalive"])
+	}
+	if c.Initdead < 0 {
+		switch {
+		case dt > 10000:
+			c.Initdead = c.Deadtime
+		case dt < 6000:
+			c.Initdead = 12 * time.Second
+		default:
+			c.Initdead = 2 * c.Deadtime
+		}
+		c.Params["initdead"] = msText(c.Initdead) + "ms"
+	}
+	id := c.Initdead.Milliseconds()
+	if id < dt {
+		errAt(c.lastLine("initdead"), fmt.Sprintf("Initial dead time [%d] is smaller than deadtime [%d]", id, dt),
+			fmt.Sprintf("write initdead %s or more (at least 10 is advised)", fmtMs(max(dt, 10000))),
+			"initdead %s must not be less than deadtime %s", c.Params["initdead"], c.Params["deadtime"])
+	} else if id < 10000 {
+		stock := fmt.Sprintf("Initial dead time [%d ms] may be too small!", id)
+		logf(LevelWarn, "%s", stock)
+		logf(LevelInfo, "Initial dead time accounts for slow network startup time")
+		logf(LevelInfo, "It should be >= deadtime and >= 10 seconds")
+		warnAt(c.lastLine("initdead"), stock, "write initdead 10 or more: it covers slow network start-up",
+			"initdead %s is less than 10 seconds", c.Params["initdead"])
+	}
+	if c.Deadping < 0 {
+		c.Deadping = c.Deadtime
+		c.Params["deadping"] = msText(c.Deadping) + "ms"
+	} else if dp := c.Deadping.Milliseconds(); dp <= 2*ka {
+		errAt(c.lastLine("deadping"), fmt.Sprintf("Ping dead time [%d] is too small compared to keeplive [%d]", dp, ka),
+			fmt.Sprintf("write deadping %d or more", aboveSeconds(2*ka)),
+			"deadping %s must be more than twice keepalive %s", c.Params["deadping"], c.Params["keepalive"])
+	}
+	if _, ok := c.Params["udpport"]; !ok {
+		c.Params["udpport"] = strconv.Itoa(DefaultUDPPort)
+	}
+	if c.UDPPort == 0 {
+		c.UDPPort = DefaultUDPPort
+	}
+	if c.AutoFailback == FailbackLegacy && c.ManagesResources() {
+		logf(LevelWarn, "Deprecated 'legacy' auto_failback option selected.")
+		logf(LevelWarn, "Please convert to 'auto_failback on'.")
+		logf(LevelWarn, "See documentation for conversion details.")
+		warnAt(c.lastLine("auto_failback"), "Deprecated 'legacy' auto_failback option selected.",
+			"write auto_failback on (or off) on every node; hb_standby and ipfail need it",
+			"auto_failback legacy (the default) uses the old ip-request protocol")
+	}
+	p.checkLogd(logf, errAt, warnAt)
+	if c.ManagesResources() && lower(c.Autojoin) != "none" {
+		line := c.lastLine("autojoin")
+		errAt(line, "R1 style resource management conflicts with  autojoin set",
+			"write autojoin none (or delete the autojoin line): hbgo runs haresources clusters, whose nodes are all declared with node lines",
+			"autojoin %s cannot be used with haresources", c.Autojoin)
+		logf(LevelError, "You need either unset autojoin or enable crm")
+	}
+}
+
+// checkLogd is stock's check_logd_usage.
+func (p *parser) checkLogd(logf func(Level, string, ...any), errAt, warnAt func(int, string, string, string, ...any)) {
+	c := p.cfg
+	v, set := c.Params["use_logd"]
+	useLogd := false
+	if set {
+		useLogd, _ = ParseBool(v)
+	}
+	fac := -1
+	if c.Logfacility != "" {
+		fac = facilities[lower(c.Logfacility)]
+	}
+	if c.Logfile == "" && c.Debugfile == "" && fac <= 0 {
+		if !set {
+			logf(LevelInfo, "No log entry found in ha.cf -- use logd")
+			c.Params["use_logd"] = "yes"
+			c.UseLogd = true
+			logf(LevelInfo, "Enabling logging daemon ")
+			logf(LevelInfo, "logfile and debug file are those specified in logd config file (default /etc/logd.cf)")
+			return
+		}
+		if !useLogd {
+			errAt(c.lastLine("use_logd"), "No log entry found in ha.cf and use_logd is set to off",
+				"add logfile /var/log/ha-log (or logfacility daemon), or write use_logd yes",
+				"no logging configured and use_logd is off")
+		}
+		return
+	}
+	if !set || !useLogd {
+		logf(LevelWarn, "Logging daemon is disabled --enabling logging daemon is recommended")
+	}
+}
+
+// CheckLocalNode reports whether the local node name is declared
+// (COMPAT §2.6, stock's `Current node [x] not in configuration!`).
+func (c *Config) CheckLocalNode(name string) diag.Problems {
+	ps, _ := c.checkLocalNode(name)
+	return ps
+}
+
+// LocalNodeLog returns the lines stock logs for the local-node check.
+func (c *Config) LocalNodeLog(name string) []LogLine {
+	_, l := c.checkLocalNode(name)
+	return l
+}
+
+func (c *Config) checkLocalNode(name string) (diag.Problems, []LogLine) {
+	n := lower(name)
+	if c.HasNode(n) {
+		return nil, nil
+	}
+	if lower(c.Autojoin) == "any" {
+		return nil, []LogLine{{LevelInfo, fmt.Sprintf("Current node [%s] added to configuration.", n)}}
+	}
+	stock := fmt.Sprintf("Current node [%s] not in configuration!", n)
+	lines := []LogLine{
+		{LevelError, stock},
+		{LevelInfo, "By default, cluster nodes are named by `uname -n` and must be declared with a 'node' directive in the ha.cf file."},
+		{LevelInfo, "See also: http://linux-ha.org/wiki/Ha.cf#node_directive"},
+	}
+	hint := fmt.Sprintf("add node %s (the name from uname -n or %snodeinfo)", n, c.Dir)
+	return diag.Problems{{File: c.File, Line: 0, Severity: diag.Error,
+		What: fmt.Sprintf("this node, %s, is not declared with a node line", n), Hint: hint, Stock: stock}}, lines
+}

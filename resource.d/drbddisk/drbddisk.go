@@ -125,8 +125,10 @@ func (a *Agent) Start(ctx context.Context) error { return a.try(ctx, StartTries,
 func (a *Agent) Stop(ctx context.Context) error { return a.try(ctx, StopTries, "secondary") }
 
 // Status runs `drbdadm role <res>` and prints what drbddisk prints. An unknown
-// role counts as running, deliberately (COMPAT §6.5): a failed stop then leads
-// to the reboot path. drbddisk's /proc/drbd fallback is skipped: DRBD 9's
+// role sets Running, deliberately (COMPAT §6.5): a failed stop then leads to
+// the reboot path. Beware: stock ResourceManager's pattern reads this very
+// text ("cannot determine status, may be running") as NOT running, because
+// "cannot " contains "not " (resource.d/script testdata golden). drbddisk's /proc/drbd fallback is skipped: DRBD 9's
 // /proc/drbd carries no per-minor roles.
 func (a *Agent) Status(ctx context.Context) (agent.Status, error) {
 	if a.Res == "all" {

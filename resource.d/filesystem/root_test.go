@@ -1,0 +1,175 @@
+package filesystem
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"hbgo/resource.d/agent"
+)
+
+type syncLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (r *syncLog) Script(tag, text string) {
+	r.mu.Lock()
+	r.lines = append(r.lines, text)
+	r.mu.Unlock()
+}
+
+// loopImage makes a file system image with mkfs (args), attaches it to a loop
+// device and returns the device; everything is undone in t.Cleanup.
+func loopImage(t *testing.T, mkfs string, args ...string) string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: attaches loop devices and mounts file systems")
+	}
+	for _, tool := range []string{mkfs, "losetup"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("needs %s", tool)
+		}
+	}
+	img := filepath.Join(t.TempDir(), "fs.img")
+	if err := os.WriteFile(img, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Truncate(img, 16<<20); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(mkfs, append(append([]string{"-q", "-F"}, args...), img)...).CombinedOutput(); err != nil {
+		t.Fatalf("%s: %v\n%s", mkfs, err, out)
+	}
+	out, err := exec.Command("losetup", "--find", "--show", img).Output()
+	if err != nil {
+		t.Skipf("no loop device available: %v", err)
+	}
+	dev := strings.TrimSpace(string(out))
+	t.Cleanup(func() { exec.Command("losetup", "-d", dev).Run() })
+	return dev
+}
+
+func newRoot(t *testing.T, log *syncLog, args ...string) *Agent {
+	t.Helper()
+	a, err := New(args, agent.Deps{Log: log, Sleep: func(ctx context.Context, d time.Duration) error {
+		return agent.SleepCtx(ctx, d/10) // a tenth of the RA's 1 s keeps the test fast
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for range 3 {
+			if unix.Unmount(a.Spec.Dir, unix.MNT_DETACH) != nil {
+				break
+			}
+		}
+	})
+	return a
+}
+
+func TestRootExt4BusyStop(t *testing.T) {
+	dev := loopImage(t, "mkfs.ext4")
+	dir := filepath.Join(t.TempDir(), "mnt", "fs1") // created by start
+	log := &syncLog{}
+	a := newRoot(t, log, dev, dir, "ext4", "noatime")
+	ctx := context.Background()
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ := a.mounts()
+	m := MountedAt(ms, dir)
+	if m == nil || m.FSType != "ext4" || m.Source != dev {
+		t.Fatalf("after start: mount = %+v", m)
+	}
+	if st, _ := a.Status(ctx); !st.Running {
+		t.Errorf("status = %+v", st)
+	}
+	if err := a.Start(ctx); err != nil {
+		t.Errorf("second start = %v", err)
+	}
+	// A process with its cwd inside keeps the mount busy.
+	busy := exec.Command("sleep", "300")
+	busy.Dir = dir
+	if err := busy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Process.Kill() })
+	waited := make(chan error, 1)
+	go func() { waited <- busy.Wait() }()
+	us, err := a.Users(dir)
+	if err != nil || len(us) != 1 || us[0].PID != busy.Process.Pid || us[0].Comm != "sleep" {
+		t.Errorf("Users = %+v, %v; want the sleep %d", us, err, busy.Process.Pid)
+	}
+	log.lines = nil
+	if err := a.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-waited:
+		if !strings.Contains(fmt.Sprint(err), "terminated") {
+			t.Errorf("busy process ended with %v, want SIGTERM", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Error("busy process still alive after stop")
+	}
+	if st, _ := a.Status(ctx); st.Running {
+		t.Errorf("status after stop = %+v", st)
+	}
+	want := []string{
+		"INFO: Running stop for " + dev + " on " + dir,
+		"INFO: Trying to unmount " + dir,
+		"ERROR: Couldn't unmount " + dir + "; trying cleanup with TERM",
+		fmt.Sprintf("INFO: sending signal TERM to: %d sleep", busy.Process.Pid),
+		"INFO: Trying to unmount " + dir,
+		"INFO: unmounted " + dir + " successfully",
+	}
+	if got := strings.Join(log.lines, "\n"); got != strings.Join(want, "\n") {
+		t.Errorf("stop log:\n%s\nwant:\n%s", got, strings.Join(want, "\n"))
+	}
+}
+
+func TestRootExt2LabelFsck(t *testing.T) {
+	label := fmt.Sprintf("hbgoagt%d", os.Getpid()%100000)
+	dev := loopImage(t, "mkfs.ext2", "-L", label)
+	dir := t.TempDir()
+	log := &syncLog{}
+	a := newRoot(t, log, "LABEL="+label, dir)
+	a.DiskDir = t.TempDir() // force the blkid path: udev may not run here
+	ctx := context.Background()
+	if err := a.Start(ctx); err != nil {
+		t.Fatalf("%v\n%s", err, strings.Join(log.lines, "\n"))
+	}
+	ms, _ := a.mounts()
+	if m := MountedAt(ms, dir); m == nil || m.FSType != "ext2" || m.Source != dev {
+		t.Fatalf("mount = %+v, want ext2 from %s", m, dev)
+	}
+	if !strings.Contains(strings.Join(log.lines, "\n"), "INFO: Starting filesystem check on "+dev) {
+		t.Errorf("no fsck for ext2: %q", log.lines)
+	}
+	// A sub-mount below it is unmounted first by stop.
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	if err := unix.Mount("tmpfs", sub, "tmpfs", 0, ""); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(sub, unix.MNT_DETACH) })
+	if err := a.Start(ctx); err == nil {
+		t.Error("start with a mount below succeeded")
+	}
+	if err := a.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ms, _ = a.mounts()
+	if MountedAt(ms, dir) != nil || MountedAt(ms, sub) != nil {
+		t.Error("still mounted after stop")
+	}
+}

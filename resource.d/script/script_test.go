@@ -1,0 +1,177 @@
+package script
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestRunning checks Running against verdicts recorded from stock
+// ResourceManager's own case statement (testdata/resourcemanager-status.golden
+// says how they were produced). Note "cannot determine status, may be running"
+// is stopped there: "cannot " contains "not ", unlike COMPAT §4.5's claim.
+func TestRunning(t *testing.T) {
+	b, err := os.ReadFile("testdata/resourcemanager-status.golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		verdict, text, ok := strings.Cut(line, "\t")
+		if !ok {
+			t.Fatalf("bad golden line %q", line)
+		}
+		text = strings.ReplaceAll(text, `\n`, "\n")
+		if got := Running(text); got != (verdict == "running") {
+			t.Errorf("Running(%q) = %v, stock says %s", text, got, verdict)
+		}
+		n++
+	}
+	if n < 20 {
+		t.Fatalf("only %d golden rows", n)
+	}
+}
+
+func TestMergeEnv(t *testing.T) {
+	got := MergeEnv([]string{"A=1", "HA_DIR=/etc/ha.d", "B=2"}, []string{"B=3", "HA_DONTASK=yes"})
+	if diff := cmp.Diff([]string{"A=1", "HA_DIR=/etc/ha.d", "B=3", "HA_DONTASK=yes"}, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
+
+func writeScript(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "rsc")
+	if err := os.WriteFile(p, []byte("#!/bin/sh\n"+body), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestContract(t *testing.T) {
+	dir := t.TempDir()
+	debug := filepath.Join(dir, "ha-debug")
+	os.WriteFile(debug, []byte("earlier\n"), 0o644)
+	p := writeScript(t, `
+case "$2" in
+start) echo "started $1 in $(pwd) HA_DIR=$HA_DIR HA_X=$HA_X"; echo warn >&2; read line && echo "stdin had $line"; exit 0;;
+stop) echo stopping; exit 7;;
+status) echo "$1 is running"; echo err-noise >&2; exit 3;;
+esac`)
+	r := &Runner{Env: []string{"PATH=/usr/bin:/bin", "HA_DIR=/etc/ha.d", "HA_X=old"}, Debugfile: debug, Dir: dir}
+	s := r.New(p, []string{"arg1"})
+	s.Env = []string{"HA_X=new"}
+	ctx := context.Background()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	err := s.Stop(ctx)
+	var ee *ExitError
+	if !errors.As(err, &ee) || ee.Code != 7 || err.Error() != "Return code 7 from "+p {
+		t.Errorf("stop err = %v, want ExitError code 7", err)
+	}
+	st, err := s.Status(ctx)
+	if err != nil || !st.Running || st.Text != "arg1 is running\n" {
+		t.Errorf("status = %+v, %v", st, err)
+	}
+	b, _ := os.ReadFile(debug)
+	want := "earlier\nstarted arg1 in " + dir + " HA_DIR=/etc/ha.d HA_X=new\nwarn\nstopping\nerr-noise\n"
+	if diff := cmp.Diff(want, string(b)); diff != "" {
+		t.Errorf("debugfile (-want +got)\n%s", diff)
+	}
+}
+
+func TestStatusCapped(t *testing.T) {
+	p := writeScript(t, `head -c 200000 /dev/zero | tr '\0' x; echo; echo running`)
+	st, err := (&Runner{}).New(p, nil).Status(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Text) != MaxStatusText || st.Running {
+		t.Errorf("status text %d bytes running=%v, want the first %d bytes only", len(st.Text), st.Running, MaxStatusText)
+	}
+}
+
+func TestNoDebugfileDaemonChild(t *testing.T) {
+	// An init script whose daemon keeps stdout open must not hang start.
+	pidf := filepath.Join(t.TempDir(), "pid")
+	p := writeScript(t, `sleep 30 & echo $! > `+pidf+`; exit 0`)
+	done := make(chan error, 1)
+	go func() { done <- (&Runner{}).New(p, nil).Start(context.Background()) }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("start waited for the background child")
+	}
+	b, _ := os.ReadFile(pidf)
+	if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+		syscall.Kill(pid, syscall.SIGKILL)
+	}
+}
+
+func TestCancelKillsGroup(t *testing.T) {
+	pidf := filepath.Join(t.TempDir(), "pid")
+	p := writeScript(t, `sleep 60 & echo $! > `+pidf+`; wait`)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- (&Runner{}).New(p, nil).Start(ctx) }()
+	var pid int
+	for i := 0; i < 500 && pid == 0; i++ {
+		time.Sleep(10 * time.Millisecond)
+		b, _ := os.ReadFile(pidf)
+		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
+	}
+	if pid == 0 {
+		t.Fatal("script never started its child")
+	}
+	t.Cleanup(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	for i := 0; i < 500; i++ {
+		if syscall.Kill(pid, 0) != nil {
+			return
+		}
+		// reaped by init eventually; a zombie still answers kill 0
+		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); strings.Contains(string(b), ") Z ") {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Error("the script's child survived cancellation")
+}
+
+func TestMissingScript(t *testing.T) {
+	err := (&Runner{}).New("/nonexistent/rsc", nil).Start(context.Background())
+	var ee *ExitError
+	if err == nil || errors.As(err, &ee) {
+		t.Errorf("err = %v, want a run error", err)
+	}
+}
+
+func FuzzRunning(f *testing.F) {
+	for _, s := range []string{"running", "not running", "NOT OK", "Active: active (running)"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Running(s)
+		if got && !strings.Contains(s, "OK") && !strings.Contains(s, "unning") {
+			t.Fatalf("Running(%q) = true without running/OK", s)
+		}
+	})
+}

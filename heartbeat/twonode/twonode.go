@@ -291,7 +291,8 @@ func (c *Cluster) WaitLog(i int, re *regexp.Regexp, from int, timeout time.Durat
 			}
 		}
 		if time.Now().After(deadline) {
-			return "", from, fmt.Errorf("twonode: node%d: no line matching %q within %v; log tail:\n%s", i+1, re, timeout, tail(string(b), 15))
+			out, _ := os.ReadFile(c.Node[i].Path("/var/log/impl.out"))
+			return "", from, fmt.Errorf("twonode: node%d: no line matching %q within %v; log tail:\n%s\ndaemon output:\n%s", i+1, re, timeout, tail(string(b), 15), tail(string(out), 15))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -54,6 +54,9 @@ type ExitError struct {
 // Error renders ResourceManager's line text (COMPAT §4.6).
 func (e *ExitError) Error() string { return fmt.Sprintf("Return code %d from %s", e.Code, e.Path) }
 
+// ExitCode returns the script's exit status (-1 when killed by a signal).
+func (e *ExitError) ExitCode() int { return e.Code }
+
 // Start runs `<script> [args] start`; non-zero exit is an *ExitError.
 func (s *Script) Start(ctx context.Context) error { _, err := s.run(ctx, "start", nil); return err }
 

@@ -1,0 +1,205 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"hbgo/heartbeat/control"
+	"hbgo/heartbeat/daemon"
+	"hbgo/heartbeat/pidfile"
+)
+
+// daemonEnv marks the re-executed child that becomes the daemon.
+const daemonEnv = "HBGO_DAEMON_CHILD"
+
+const usage = "Usage: heartbeat [-dDkMrRsvWlVf] [-C Current-resource-state]\n\t-C only valid with -R\n\t-r is mutually exclusive with -R\n"
+
+// heartbeat is the daemon binary: stock's flags (COMPAT §7.6) plus hbgo's
+// own sub-commands check, decode and log.
+func heartbeat(args []string) int {
+	if len(args) > 0 {
+		switch args[0] {
+		case "check":
+			return checkCmd(args[1:], os.Stdout, os.Stderr)
+		}
+	}
+	var fg, kill, status, reload, version bool
+	debug := 0
+	for _, a := range args {
+		if len(a) < 2 || a[0] != '-' {
+			io.WriteString(os.Stderr, usage)
+			return 2
+		}
+		for _, c := range a[1:] {
+			switch c {
+			case 'f':
+				fg = true
+			case 'k':
+				kill = true
+			case 's':
+				status = true
+			case 'r':
+				reload = true
+			case 'V':
+				version = true
+			case 'd':
+				debug++
+			case 'l', 'M', 'v', 'R', 'D', 'W':
+				// accepted: -l (no realtime), -M (no resources: not honoured
+				// yet), -v, -R, -D, -W are stock's internal or report flags
+			default:
+				io.WriteString(os.Stderr, usage)
+				return 2
+			}
+		}
+	}
+	switch {
+	case version:
+		fmt.Println(daemon.Version + " (node: hbgo)")
+		return 0
+	case kill:
+		return stopDaemon()
+	case status:
+		return statusDaemon()
+	case reload:
+		return reloadDaemon()
+	}
+	if os.Getenv(daemonEnv) == "" && !fg {
+		return daemonize()
+	}
+	return runDaemon(debug)
+}
+
+func runDaemon(debug int) int {
+	sigs := make(chan os.Signal, 8)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
+	signal.Ignore(syscall.SIGINT, syscall.SIGPIPE)
+	var ready func()
+	if os.Getenv(daemonEnv) != "" {
+		// Tell the waiting parent through fd 3 that we are up.
+		pipe := os.NewFile(3, "ready")
+		ready = func() { pipe.Write([]byte("ok\n")); pipe.Close() }
+	}
+	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
+		Binder: nativeBinder, Validators: nativeValidators(), Reboot: rebootCommand()})
+}
+
+// daemonize starts the daemon in a new session and returns once it is up
+// (exit 0) or has failed (its exit code), as stock's fork does after
+// validating the configuration.
+func daemonize() int {
+	exe, err := os.Executable()
+	if err != nil {
+		errf("heartbeat: %v", err)
+		return 1
+	}
+	r, w, err := os.Pipe()
+	if err != nil {
+		errf("heartbeat: %v", err)
+		return 1
+	}
+	cmd := exec.Command(exe, os.Args[1:]...)
+	cmd.Args[0] = os.Args[0]
+	cmd.Env = append(os.Environ(), daemonEnv+"=1")
+	cmd.Stderr = os.Stderr // configuration errors still reach the admin
+	cmd.ExtraFiles = []*os.File{w}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		errf("heartbeat: %v", err)
+		return 1
+	}
+	w.Close()
+	buf := make([]byte, 8)
+	n, _ := r.Read(buf)
+	if n > 0 {
+		return 0
+	}
+	// The pipe closed without "ok": the child failed; pass its exit code on.
+	if err := cmd.Wait(); err != nil {
+		if ee, ok := err.(*exec.ExitError); ok {
+			return ee.ExitCode()
+		}
+		return 1
+	}
+	return 0
+}
+
+func selfExe() string { p, _ := os.Executable(); return p }
+
+func hostname() string {
+	h, _ := os.Hostname()
+	return strings.ToLower(h)
+}
+
+// stopDaemon is heartbeat -k: SIGTERM the daemon and wait until it is gone.
+func stopDaemon() int {
+	st, pid, _ := pidfile.Check(pidfile.DefaultPath, "/proc", selfExe())
+	if st != pidfile.Running {
+		errf("INFO: Heartbeat already stopped.")
+		return 0
+	}
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil {
+		errf("ERROR: Could not kill pid %d", pid)
+		if err == syscall.EPERM {
+			return 4
+		}
+		return 1
+	}
+	for syscall.Kill(pid, 0) == nil {
+		time.Sleep(time.Second)
+	}
+	return 0
+}
+
+// statusDaemon is heartbeat -s (COMPAT §7.6).
+func statusDaemon() int {
+	st, pid, _ := pidfile.Check(pidfile.DefaultPath, "/proc", selfExe())
+	switch st {
+	case pidfile.Running:
+		node := hostname()
+		if rep, err := control.Do(control.DefaultPath, control.Request{Op: control.OpStatus}, 2*time.Second); err == nil && rep.Status != nil {
+			node = rep.Status.Node
+		}
+		fmt.Fprintf(os.Stderr, "heartbeat OK [pid %d et al] is running on %s [%s]...\n", pid, hostname(), node)
+		return 0
+	case pidfile.Stale:
+		fmt.Fprintln(os.Stderr, "heartbeat is stopped. No process")
+		return 1
+	}
+	fmt.Fprintln(os.Stderr, "heartbeat is stopped. No process")
+	return 3
+}
+
+// reloadDaemon is heartbeat -r (COMPAT §2.8).
+func reloadDaemon() int {
+	st, pid, _ := pidfile.Check(pidfile.DefaultPath, "/proc", selfExe())
+	if st != pidfile.Running {
+		return daemonize()
+	}
+	fmt.Fprintf(os.Stderr, "heartbeat: info: Signalling heartbeat pid %d to reread config files\n", pid)
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		errf("ERROR: Could not signal pid %d", pid)
+		return 1
+	}
+	return 0
+}
+
+// rebootCommand is hbgo.cf's reboot_command (tests only), from the
+// environment until hbgo.cf is wired in: HBGO_REBOOT_COMMAND.
+func rebootCommand() func() error {
+	c := os.Getenv("HBGO_REBOOT_COMMAND")
+	if c == "" {
+		return nil
+	}
+	return func() error { return exec.Command("/bin/sh", "-c", c).Run() }
+}
+
+var _ = strconv.Itoa

@@ -1,0 +1,464 @@
+// Package daemon holds the hbgo daemon: one loop that owns membership and the resource planner, with the media, the FIFO, the control socket and the resource executor at its edges.
+package daemon
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"hbgo/haresources"
+	"hbgo/haresources/executor"
+	"hbgo/haresources/planner"
+	"hbgo/heartbeat/control"
+	"hbgo/heartbeat/hacf"
+	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/media"
+	"hbgo/heartbeat/membership"
+	"hbgo/heartbeat/pidfile"
+	"hbgo/resource.d/agent"
+)
+
+// seed returns a random seed for membership's ack triggers and rexmit delays.
+func seed() int64 {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return int64(binary.LittleEndian.Uint64(b[:]))
+}
+
+// Version is the heartbeat version hbgo reports (scripts compare it).
+const Version = "3.0.6"
+
+// Options are the daemon's paths and hooks; zero values mean stock's paths.
+type Options struct {
+	Dir           string // /etc/ha.d
+	StateDir      string // /var/lib/heartbeat (hb_uuid, hb_generation, fifo, journal)
+	PIDFile       string // /var/run/heartbeat.pid
+	ControlSocket string // /run/heartbeat/hbgo.sock
+	Debug         int    // -d count
+	Stderr        io.Writer
+	// Ready is called once the node is up: media open, PID file written.
+	Ready func()
+	// Binder returns how resources are run for this configuration (the
+	// resource.d registry); nil runs every resource's script.
+	Binder func(c *hbconf.Conf, env []string, log agent.Logger) executor.Binder
+	// Validators check native agents' arguments while loading haresources.
+	Validators map[string]func(args []string) error
+	// Signals delivers SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 (nil: none).
+	Signals <-chan os.Signal
+	// Reboot fences the node after a failed stop (COMPAT §4.8); nil = reboot(2).
+	Reboot func() error
+}
+
+func (o *Options) defaults() {
+	if o.Dir == "" {
+		o.Dir = "/etc/ha.d"
+	}
+	if o.StateDir == "" {
+		o.StateDir = "/var/lib/heartbeat"
+	}
+	if o.PIDFile == "" {
+		o.PIDFile = pidfile.DefaultPath
+	}
+	if o.ControlSocket == "" {
+		o.ControlSocket = control.DefaultPath
+	}
+	if o.Stderr == nil {
+		o.Stderr = os.Stderr
+	}
+}
+
+// Exit codes (COMPAT §7.6).
+const (
+	ExitOK         = 0
+	ExitFailure    = 1
+	ExitPermission = 4
+	ExitConfig     = 6
+)
+
+// Run loads the configuration, starts the node and runs it until it is
+// stopped; it returns heartbeat's exit code.
+func Run(ctx context.Context, o Options) int {
+	o.defaults()
+	conf := hbconf.Load(hbconf.Options{Dir: o.Dir, Validators: o.Validators})
+	if !conf.Ok() {
+		reportConfig(conf, o.Stderr)
+		return conf.ExitCode()
+	}
+	if st, pid, _ := pidfile.Check(o.PIDFile, "/proc", selfExe()); st == pidfile.Running && pid != os.Getpid() {
+		fmt.Fprintf(o.Stderr, "%s\n", stderrLine(conf, "info", fmt.Sprintf("heartbeat: already running [pid %d].", pid)))
+		return ExitOK
+	}
+	n, err := newNode(ctx, conf, o)
+	if err != nil {
+		fmt.Fprintf(o.Stderr, "%s\n", stderrLine(conf, "ERROR", err.Error()))
+		return ExitFailure
+	}
+	return n.run(ctx)
+}
+
+// reportConfig prints every problem as `file:line: error: what; hint` and,
+// for logcheck rules, heartbeat's own closing line.
+func reportConfig(c *hbconf.Conf, w io.Writer) {
+	for _, p := range c.Problems.Sorted() {
+		fmt.Fprintln(w, p.Error())
+	}
+	for _, p := range c.Problems {
+		if p.Severity == 0 && p.Stock != "" {
+			fmt.Fprintln(w, stderrLine(c, "ERROR", p.Stock))
+		}
+	}
+	fmt.Fprintln(w, stderrLine(c, "ERROR", "Configuration error, heartbeat not started."))
+}
+
+// stderrLine formats a daemon line for stderr in the file format in effect
+// (COMPAT §8.2), before the logger exists.
+func stderrLine(c *hbconf.Conf, level, text string) string {
+	host, _ := os.Hostname()
+	now := time.Now()
+	if c.HaCf != nil && !c.HaCf.SyslogMsgFmt {
+		return fmt.Sprintf("heartbeat[%d]: %s %s: %s", os.Getpid(), now.Format("2006/01/02_15:04:05"), level, text)
+	}
+	return fmt.Sprintf("%s %s heartbeat: [%d]: %s: %s", now.Format("Jan 02 15:04:05"), host, os.Getpid(), level, text)
+}
+
+func selfExe() string {
+	p, err := os.Executable()
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+// node is one running daemon: everything the loop owns.
+type node struct {
+	o       Options
+	conf    *hbconf.Conf
+	log     *hblog.Log
+	journal *hblog.Journal
+	mem     *membership.Machine
+	plan    *planner.Planner
+	media   []media.Medium
+	serial  bool
+	rx      chan media.Packet
+	ops     chan planner.Op
+	opDone  chan planner.OpDone
+	ctl     chan ctlCall
+	fifo    chan fifoMsg
+	exec    *executor.Executor
+	ing     *ingest
+	ctlSrv  *control.Server
+	now     func() time.Time
+	pid     int
+	rsc     string // rscstatus word
+	stop    struct {
+		requested, done bool
+		restart         bool
+		at              time.Time
+	}
+	cancelExec context.CancelFunc
+	closers    []func()
+	mtimes     [2]time.Time // ha.cf, authkeys at load (reload compares them, as stock)
+	memParams  membership.Params
+}
+
+func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
+	cf := c.HaCf
+	n := &node{o: o, conf: c, now: time.Now, pid: os.Getpid(), rsc: "none",
+		rx: make(chan media.Packet, 1024), ops: make(chan planner.Op, 64), opDone: make(chan planner.OpDone, 64),
+		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64)}
+	n.mtimes = [2]time.Time{mtime(c.Dir, "ha.cf"), mtime(c.Dir, "authkeys")}
+	host, _ := os.Hostname()
+	lg, err := hblog.New(hblog.Options{Logfile: cf.Logfile, Debugfile: cf.Debugfile, Facility: cf.Logfacility,
+		SyslogMsgFmt: cf.SyslogMsgFmt, UseLogd: cf.UseLogd, Debug: max(cf.Debug, o.Debug), Nodename: host,
+		PID: n.pid, Now: n.now})
+	if err != nil {
+		return nil, fmt.Errorf("logging: %w", err)
+	}
+	n.log = lg
+	n.closers = append(n.closers, func() { lg.Close() })
+	for _, l := range cf.StartupLog {
+		switch l.Level {
+		case hacf.LevelError:
+			lg.Errorf("%s", l.Text)
+		case hacf.LevelWarn:
+			lg.Warnf("%s", l.Text)
+		case hacf.LevelInfo:
+			lg.Infof("%s", l.Text)
+		}
+	}
+	lg.Infof("**************************")
+	lg.Infof("Configuration validated. Starting heartbeat %s", Version)
+	lg.Infof("heartbeat: version %s", Version)
+
+	if err := os.MkdirAll(o.StateDir, 0o755); err != nil {
+		return nil, err
+	}
+	if j, err := hblog.OpenJournal(hblog.JournalOptions{Path: filepath.Join(o.StateDir, "hbgo-journal"), Now: n.now}); err == nil {
+		n.journal = j
+		n.closers = append(n.closers, func() { j.Close() })
+	} else {
+		lg.Warnf("hbgo: event journal disabled: %v", err)
+	}
+
+	// Identity: stock's hb_generation and hb_uuid, so a converted node keeps
+	// its identity (PROTOCOL §5.2, §5.3, §13).
+	store := membership.Store{Dir: o.StateDir}
+	gen, fresh, err := store.NextGeneration(n.now())
+	if err != nil {
+		return nil, fmt.Errorf("generation: %w", err)
+	}
+	if fresh {
+		lg.Warnf("No Previous generation - starting at %d", gen)
+	}
+	lg.Infof("Heartbeat generation: %d", gen)
+	uuid, ok, err := store.LoadUUID()
+	if err != nil {
+		return nil, fmt.Errorf("uuid: %w", err)
+	}
+	if !ok {
+		lg.Infof("No uuid found for current node - generating a new uuid.")
+		if _, err := rand.Read(uuid[:]); err != nil {
+			return nil, err
+		}
+		uuid[6] = uuid[6]&0x0f | 0x40 // RFC 4122 version 4, as libuuid makes
+		uuid[8] = uuid[8]&0x3f | 0x80
+		if err := store.SaveUUID(uuid); err != nil {
+			return nil, fmt.Errorf("uuid: %w", err)
+		}
+	}
+
+	if err := n.startFIFO(ctx); err != nil {
+		return nil, err
+	}
+	if err := n.openMedia(ctx); err != nil {
+		n.close()
+		return nil, err
+	}
+
+	// Membership.
+	var pings []string
+	for _, m := range cf.PingNodes() {
+		pings = append(pings, m.Name)
+	}
+	var links []string
+	seen := map[string]bool{}
+	for _, m := range n.media {
+		if !seen[m.Link()] {
+			seen[m.Link()] = true
+			links = append(links, m.Link())
+		}
+	}
+	maxRexmit := time.Duration(cf.MaxRexmitDelay) * time.Millisecond
+	n.memParams = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
+		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
+		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
+		Load: loadavg}
+
+	// Resources.
+	peer := ""
+	for _, nd := range cf.Nodes {
+		if nd != c.Node {
+			peer = nd
+		}
+	}
+	mode := planner.Legacy
+	switch cf.AutoFailback {
+	case hacf.FailbackOn:
+		mode = planner.On
+	case hacf.FailbackOff:
+		mode = planner.Off
+	}
+	n.plan = planner.New(planner.Config{Us: c.Node, Peer: peer, AutoFailback: mode, Groups: c.Groups,
+		Stonith: len(cf.Stonith) > 0}, n.now())
+	var bind executor.Binder
+	if o.Binder != nil {
+		bind = o.Binder(c, n.env(), n.scriptLog())
+	} else {
+		bind = scriptBinder(c, n.env())
+	}
+	n.exec = &executor.Executor{Groups: n.groups, Bind: bind, Log: n.scriptLog(), StopRetries: stopRetries()}
+	n.ing = newIngest(lg, n.now)
+
+	srv, err := control.Listen(o.ControlSocket, n.handleControl)
+	if err != nil {
+		lg.Warnf("hbgo: control socket %s: %v (cl_status, hb_standby and hb_takeover will use the FIFO)", o.ControlSocket, err)
+	} else {
+		n.ctlSrv = srv
+	}
+	if err := pidfile.Write(o.PIDFile, n.pid); err != nil {
+		lg.Errorf("hbgo: %v", err)
+	}
+	return n, nil
+}
+
+// stopRetries is HA_STOPRETRYMAX from the environment, default 10 (COMPAT §4.8).
+func stopRetries() int {
+	if v := os.Getenv("HA_STOPRETRYMAX"); v != "" {
+		var n int
+		if _, err := fmt.Sscan(v, &n); err == nil {
+			return n
+		}
+	}
+	return 10
+}
+
+// groups re-reads haresources for every group operation as stock's scripts
+// do, keeping the last good copy when the file does not parse.
+func (n *node) groups() []haresources.Group {
+	path := filepath.Join(n.conf.Dir, "haresources")
+	f, err := os.Open(path)
+	if err != nil {
+		n.log.Errorf("hbgo: %s: %v; using the copy read at start", path, err)
+		return n.conf.Groups
+	}
+	defer f.Close()
+	gs, probs := haresources.Parse(f, path)
+	if probs.HasErrors() {
+		for _, p := range probs.Errors() {
+			n.log.Errorf("hbgo: %s", p.Error())
+		}
+		n.log.Errorf("hbgo: %s does not parse; using the last good copy", path)
+		return n.conf.Groups
+	}
+	n.conf.Groups = gs
+	return gs
+}
+
+// openMedia opens every link of ha.cf (ping nodes are not media).
+func (n *node) openMedia(ctx context.Context) error {
+	cf := n.conf.HaCf
+	for _, m := range cf.Links() {
+		port := m.Port
+		if port == 0 {
+			port = udpPort()
+		}
+		var md media.Medium
+		var err error
+		switch m.Type {
+		case hacf.MediumBcast:
+			md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port}, n.rx)
+		case hacf.MediumUcast:
+			var peer netip.Addr
+			peer, err = resolve(m.Peer)
+			if err == nil {
+				md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port}, n.rx)
+			}
+		case hacf.MediumMcast:
+			var grp netip.Addr
+			grp, err = netip.ParseAddr(m.Group)
+			if err == nil {
+				md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1}, n.rx)
+			}
+		case hacf.MediumSerial:
+			md, err = media.OpenSerial(media.SerialSpec{Device: m.Device, Baud: m.Baud}, n.rx, func(s string) { n.mediumEvent(s) })
+			n.serial = true
+		default:
+			n.log.Warnf("hbgo: medium %s (%s:%d) is not supported; ignored", m.Type, cf.File, m.Line)
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", m.Type, m.Name, err)
+		}
+		n.log.Infof("%s", md.Started())
+		n.media = append(n.media, md)
+	}
+	if len(n.media) == 0 {
+		return fmt.Errorf("no heartbeat medium could be opened")
+	}
+	return nil
+}
+
+// mediumEvent logs a line a medium wants written ("WARN: …" / "info: …").
+func (n *node) mediumEvent(s string) {
+	lvl, text, ok := strings.Cut(s, ": ")
+	if !ok {
+		n.log.Infof("%s", s)
+		return
+	}
+	switch lvl {
+	case "WARN":
+		n.log.Warnf("%s", text)
+	case "ERROR":
+		n.log.Errorf("%s", text)
+	default:
+		n.log.Infof("%s", text)
+	}
+}
+
+// udpPort is ha-cluster/udp from /etc/services, else 694 (COMPAT §2.3).
+func udpPort() int {
+	if p, err := net.LookupPort("udp", "ha-cluster"); err == nil && p > 0 {
+		return p
+	}
+	return 694
+}
+
+// resolve turns a ucast peer into an address once, as stock's
+// gethostbyname at configuration time (PROTOCOL §12.2).
+func resolve(peer string) (netip.Addr, error) {
+	if a, err := netip.ParseAddr(peer); err == nil {
+		return a, nil
+	}
+	addrs, err := net.LookupHost(peer)
+	if err != nil {
+		return netip.Addr{}, err
+	}
+	for _, s := range addrs {
+		if a, err := netip.ParseAddr(s); err == nil && a.Is4() {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("%s has no IPv4 address", peer)
+}
+
+// loadavg is /proc/loadavg without its newline, "n/a" if unreadable (PROTOCOL §5).
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func (n *node) close() {
+	for _, m := range n.media {
+		m.Close()
+	}
+	if n.ctlSrv != nil {
+		n.ctlSrv.Close()
+	}
+	for i := len(n.closers) - 1; i >= 0; i-- {
+		n.closers[i]()
+	}
+}
+
+// scriptLogger adapts hblog to the tag form agents and the executor use,
+// adding the [pid] part stock's shell library writes.
+type scriptLogger struct {
+	l   hblog.Logger
+	pid int
+}
+
+func (s scriptLogger) Script(tag, text string) {
+	if !strings.HasSuffix(tag, "]") {
+		if !strings.Contains(tag, "(") {
+			tag += "(default)"
+		}
+		tag = fmt.Sprintf("%s[%d]", tag, s.pid)
+	}
+	s.l.Script(tag, text)
+}
+
+func (n *node) scriptLog() scriptLogger { return scriptLogger{l: n.log, pid: n.pid} }
+
+var _ = syscall.SIGTERM

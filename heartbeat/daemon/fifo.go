@@ -1,0 +1,118 @@
+package daemon
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"hbgo/haresources/planner"
+	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/membership"
+	"hbgo/heartbeat/wire"
+)
+
+// fifoMsg is one classic message read from the FIFO.
+type fifoMsg struct {
+	m   *wire.Message
+	err error
+}
+
+// maxFIFOMsg bounds one FIFO message; stock's lines are ≤ 511 bytes.
+const maxFIFOMsg = 64 << 10
+
+// startFIFO creates /var/lib/heartbeat/fifo (mode 0600) and reads classic
+// messages from it, so stock's hb_standby, hb_takeover, mach_down and admins'
+// ha_clustermsg calls keep working against hbgo (COMPAT §5.10).
+func (n *node) startFIFO(ctx context.Context) error {
+	path := filepath.Join(n.o.StateDir, "fifo")
+	fi, err := os.Lstat(path)
+	if err == nil && fi.Mode()&os.ModeNamedPipe == 0 {
+		os.Remove(path)
+		err = os.ErrNotExist
+	}
+	if errors.Is(err, os.ErrNotExist) {
+		n.log.Infof("Creating FIFO %s.", path)
+		if err := syscall.Mkfifo(path, 0o600); err != nil {
+			return fmt.Errorf("fifo %s: %w", path, err)
+		}
+	}
+	os.Chmod(path, 0o600)
+	// O_RDWR keeps a writer open ourselves, so the reader never sees EOF
+	// between clients.
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("fifo %s: %w", path, err)
+	}
+	n.closers = append(n.closers, func() { f.Close() })
+	go readFIFO(f, n.fifo)
+	return nil
+}
+
+// readFIFO splits the byte stream into ">>>" … "<<<" messages.
+func readFIFO(r io.Reader, out chan<- fifoMsg) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 4096), maxFIFOMsg)
+	var buf strings.Builder
+	in := false
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, ">>>"):
+			buf.Reset()
+			buf.WriteString(">>>\n")
+			in = true
+		case in && strings.HasPrefix(line, "<<<"):
+			buf.WriteString("<<<\n")
+			in = false
+			m, _, err := wire.Parse([]byte(buf.String()))
+			out <- fifoMsg{m: m, err: err}
+		case in:
+			if buf.Len()+len(line) > maxFIFOMsg {
+				in = false
+				out <- fifoMsg{err: errors.New("message too long")}
+				continue
+			}
+			buf.WriteString(line)
+			buf.WriteString("\n")
+		}
+	}
+}
+
+// onFIFO sends a message a local script injected. Requests the planner
+// handles itself (standby, takeover) are turned into its events, as stock's
+// daemon hands them to its resource code through the same path.
+func (n *node) onFIFO(f fifoMsg) {
+	if f.err != nil || f.m == nil {
+		n.ing.limited("fifo", hblog.Error, fmt.Sprintf("hbgo: bad message on the FIFO dropped: %v", f.err))
+		return
+	}
+	n.inject(f.m)
+}
+
+// inject originates a locally requested cluster message.
+func (n *node) inject(m *wire.Message) {
+	switch m.Type() {
+	case "ask_resources":
+		if m.Str("info") == "me" {
+			n.planStep(planner.Standby{Set: orAll(m.Str("rsc_hold"))})
+			return
+		}
+	case "hb_takeover":
+		n.planStep(planner.Takeover{Set: orAll(m.Str("rsc_hold"))})
+		return
+	}
+	n.memStep(membership.Originate{Msg: m, At: n.now()})
+}
+
+func orAll(s string) string {
+	if s == "" {
+		return "all"
+	}
+	return s
+}

@@ -1,0 +1,392 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	mathrand "math/rand"
+	"os"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"hbgo/haresources/planner"
+	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/media"
+	"hbgo/heartbeat/membership"
+	"hbgo/heartbeat/wire"
+)
+
+// run is the daemon's one loop: every state change of membership and of the
+// resource planner happens here, in the order events arrive.
+func (n *node) run(ctx context.Context) int {
+	defer n.close()
+	execCtx, cancel := context.WithCancel(context.Background())
+	n.cancelExec = cancel
+	go n.executor(execCtx)
+
+	// hbgo: find out what this node still holds before joining (a crashed
+	// predecessor may have left a group running); the planner stops it.
+	// Membership starts after this scan, so its clock (and our first
+	// status) does not count the time the status scripts took.
+	held := n.exec.Held(execCtx)
+	n.mem = membership.New(n.memParams, n.now(), mathrand.New(mathrand.NewSource(seed())))
+	n.log.Infof("Local status now set to: 'up'")
+	n.journalEv("start", "", map[string]string{"pid": strconv.Itoa(n.pid)})
+	if len(held) > 0 {
+		n.planStep(planner.Held{Keys: held})
+	}
+	n.memStep(membership.Tick{Now: n.now()})
+	if n.o.Ready != nil {
+		n.o.Ready()
+	}
+
+	timer := time.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		if n.stop.done {
+			return n.finish()
+		}
+		next := earliest(n.mem.NextDeadline(), n.plan.NextDeadline())
+		if n.stop.requested && n.stop.at.IsZero() == false && (next.IsZero() || n.stop.at.Before(next)) {
+			next = n.stop.at
+		}
+		d := time.Hour
+		if !next.IsZero() {
+			d = max(time.Until(next), 0)
+		}
+		timer.Reset(d)
+		select {
+		case p := <-n.rx:
+			n.onPacket(p)
+		case <-timer.C:
+			// Packets already queued arrived before this deadline: handle
+			// them first, or a loaded machine could declare a peer dead whose
+			// heartbeat is waiting in the queue (and then see it "return
+			// after partition").
+			n.drainRx()
+			now := n.now()
+			n.memStep(membership.Tick{Now: now})
+			n.planStep(planner.Tick{Now: now})
+			if n.stop.requested && !n.stop.at.IsZero() && !now.Before(n.stop.at) {
+				n.stop.done = true
+			}
+		case f := <-n.fifo:
+			n.onFIFO(f)
+		case c := <-n.ctl:
+			c.reply <- n.onControl(c)
+		case d := <-n.opDone:
+			n.journalEv("op_done", "", map[string]string{"op": strconv.Itoa(d.OpID), "result": opSummary(d)})
+			n.planStep(d)
+		case s := <-n.o.Signals:
+			n.onSignal(s)
+		case <-ctx.Done():
+			n.requestShutdown()
+		}
+	}
+}
+
+// drainRx handles the packets already queued (bounded, so a flood cannot
+// keep the loop from its timers).
+func (n *node) drainRx() {
+	for i := 0; i < cap(n.rx); i++ {
+		select {
+		case p := <-n.rx:
+			n.onPacket(p)
+		default:
+			return
+		}
+	}
+}
+
+func earliest(a, b time.Time) time.Time {
+	switch {
+	case a.IsZero():
+		return b
+	case b.IsZero():
+		return a
+	case a.Before(b):
+		return a
+	}
+	return b
+}
+
+func opSummary(d planner.OpDone) string {
+	s := ""
+	for i, r := range d.Results {
+		if i > 0 {
+			s += ","
+		}
+		s += fmt.Sprintf("%s=%d", r.Key, r.Outcome)
+	}
+	return s
+}
+
+func (n *node) onSignal(s os.Signal) {
+	switch s {
+	case syscall.SIGTERM:
+		n.requestShutdown()
+	case syscall.SIGHUP:
+		n.reload()
+	case syscall.SIGUSR1:
+		n.log.SetDebugLevel(n.log.DebugLevel() + 1)
+		n.log.Debugf("debug now set to %d [pid %d]", n.log.DebugLevel(), n.pid)
+	case syscall.SIGUSR2:
+		if l := n.log.DebugLevel(); l > 0 {
+			n.log.SetDebugLevel(l - 1)
+		}
+		n.log.Debugf("debug now set to %d [pid %d]", n.log.DebugLevel(), n.pid)
+	}
+}
+
+// requestShutdown starts a graceful stop (COMPAT §5.7): the planner gives
+// every group up, sends shutdone, and the loop ends a moment later.
+func (n *node) requestShutdown() {
+	if n.stop.requested {
+		return
+	}
+	n.stop.requested = true
+	n.log.Infof("Heartbeat shutdown in progress. (%d)", n.pid)
+	n.journalEv("shutdown", "", nil)
+	n.planStep(planner.Shutdown{})
+}
+
+// finish ends the process after a graceful stop.
+func (n *node) finish() int {
+	n.cancelExec()
+	n.log.Infof("%s Heartbeat shutdown complete.", n.conf.Node)
+	n.journalEv("stopped", "", nil)
+	if n.stop.restart {
+		return n.reexec()
+	}
+	return ExitOK
+}
+
+// memStep feeds membership and carries out its actions.
+func (n *node) memStep(ev membership.Event) {
+	for _, a := range n.mem.Step(ev) {
+		n.memAction(a)
+	}
+}
+
+func (n *node) memAction(a membership.Action) {
+	switch a := a.(type) {
+	case membership.Send:
+		n.send(a.Msg)
+	case membership.Log:
+		n.logLevel(string(a.Level), a.Text)
+	case membership.NodeStatus:
+		n.journalEv("status", a.Node, map[string]string{"old": a.Old, "new": a.New})
+		if a.Node != n.conf.Node {
+			n.planStep(planner.PeerStatus{Node: a.Node, Status: a.New})
+		}
+	case membership.NodeDead:
+		n.journalEv("node_dead", a.Node, nil)
+		if !n.isPing(a.Node) {
+			n.planStep(planner.PeerStatus{Node: a.Node, Status: "dead"})
+		}
+	case membership.LinkStatus:
+		ev := "link_dead"
+		if a.Up {
+			ev = "link_up"
+		}
+		n.journalEv(ev, a.Node, map[string]string{"link": a.Link})
+	case membership.CommUp:
+		n.journalEv("comm_up", "", nil)
+		n.planStep(planner.CommUp{})
+	case membership.Deliver:
+		n.deliver(a.From, a.Msg)
+	case membership.PeerRestarted:
+		n.journalEv("peer_restart", a.Node, nil)
+		n.planStep(planner.PeerRestarted{Node: a.Node})
+	case membership.PartitionHealed:
+		n.journalEv("partition_healed", a.Node, nil)
+		n.planStep(planner.PartitionHealed{Node: a.Node})
+	}
+}
+
+func (n *node) isPing(name string) bool {
+	for _, m := range n.conf.HaCf.PingNodes() {
+		if m.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// resourceTypes are the message types the resource layer handles (PROTOCOL §7.5–7.10).
+var resourceTypes = map[string]bool{"starting": true, "resource": true, "ask_resources": true,
+	"hb_takeover": true, "ip-request": true, "ip-request-resp": true, "shutdone": true, "stonith": true}
+
+func (n *node) deliver(from string, m *wire.Message) {
+	if resourceTypes[m.Type()] {
+		n.planStep(planner.Msg{M: m})
+	}
+}
+
+// planStep feeds the planner and carries out its actions.
+func (n *node) planStep(ev planner.Event) {
+	for _, a := range n.plan.Step(ev) {
+		n.planAction(a)
+	}
+}
+
+func (n *node) planAction(a planner.Action) {
+	switch a := a.(type) {
+	case planner.Send:
+		n.memStep(membership.Originate{Msg: a.M, At: n.now()})
+	case planner.Op:
+		n.journalEv("op", "", map[string]string{"op": strconv.Itoa(a.ID), "kind": a.Kind.String(), "why": a.Why, "groups": fmt.Sprint(a.Groups)})
+		n.ops <- a
+	case planner.Log:
+		n.logLevel(a.Level.String(), a.Text)
+	case planner.ScriptLog:
+		n.scriptLog().Script(a.Tag, a.Text)
+	case planner.ShutdownDone:
+		// shutdone is on the wire; keep sending status a little while so
+		// the peer hears it (stock: ~1–3 s), then exit.
+		n.stop.requested = true
+		n.stop.at = n.now().Add(min(n.conf.HaCf.Keepalive*2, time.Second))
+	case planner.Restart:
+		n.stop.requested, n.stop.restart = true, true
+		n.stop.at = n.now().Add(time.Second)
+	case planner.Fence:
+		n.fence(a)
+	case planner.Stonith:
+		// hbgo does not drive STONITH devices yet: report failure so the
+		// planner keeps retrying as stock does every 5 s, never taking
+		// over unfenced.
+		n.log.Errorf("hbgo: STONITH of %s requested but STONITH devices are not supported by hbgo", a.Node)
+		n.planStep(planner.StonithDone{Node: a.Node, Result: "bad"})
+	case planner.StatusWord:
+		n.rsc = a.Word
+	}
+}
+
+func (n *node) logLevel(level, text string) {
+	switch level {
+	case "WARN":
+		n.log.Warnf("%s", text)
+	case "ERROR":
+		n.log.Errorf("%s", text)
+	case "CRIT":
+		n.log.Critf("%s", text)
+	case "debug":
+		n.log.Debugf("%s", text)
+	default:
+		n.log.Infof("%s", text)
+	}
+}
+
+// send seals a message once and writes it to every medium: netstring with
+// the inner auth field on UDP, classic on serial (PROTOCOL §3.1).
+func (n *node) send(m *wire.Message) {
+	b, err := wire.Seal(m, n.conf.Keys)
+	if err != nil {
+		n.log.Errorf("hbgo: cannot encode a %s message: %v", m.Type(), err)
+		return
+	}
+	out := media.Outgoing{Netstring: b}
+	if n.serial {
+		if c, err := wire.SealClassic(m, n.conf.Keys); err == nil {
+			out.Classic = c
+		}
+	}
+	ok := false
+	for _, md := range n.media {
+		if err := md.Send(out); err == nil {
+			ok = true
+		}
+	}
+	if !ok {
+		n.ing.limited("no-comm", hblog.Crit, "send_to_all_media: No working comm channels to write to.")
+	}
+}
+
+// executor runs ops one at a time, in order, off the loop goroutine.
+func (n *node) executor(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case op := <-n.ops:
+			done := n.exec.Run(ctx, op)
+			select {
+			case n.opDone <- done:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}
+}
+
+func (n *node) journalEv(kind, nodeName string, f map[string]string) {
+	if n.journal != nil {
+		n.journal.Append(hblog.Event{Time: n.now(), Kind: kind, Node: nodeName, Fields: f})
+	}
+}
+
+// fence reboots the node after a stop that failed with the resource still
+// running: stock's last line of defence for shared disks (COMPAT §4.8).
+func (n *node) fence(a planner.Fence) {
+	n.journalEv("fence", "", map[string]string{"group": a.Key, "resource": a.Token})
+	syscall.Sync()
+	if n.o.Reboot != nil {
+		if err := n.o.Reboot(); err == nil {
+			return
+		}
+	}
+	if err := syscall.Reboot(syscall.LINUX_REBOOT_CMD_RESTART); err != nil {
+		n.log.Critf("Unable to force reboot.")
+	}
+}
+
+// reexec restarts the daemon after a healed partition: stock sleeps
+// ceil(deadtime)+1 s so the peer sees it die, then starts anew with a new
+// generation (PROTOCOL §6.4).
+func (n *node) reexec() int {
+	secs := int((n.conf.HaCf.Deadtime+time.Second-1)/time.Second) + 1
+	n.log.Infof("hbgo: restarting in %d s after the partition healed", secs)
+	n.close()
+	time.Sleep(time.Duration(secs) * time.Second)
+	exe, err := os.Executable()
+	if err == nil {
+		err = syscall.Exec(exe, os.Args, os.Environ())
+	}
+	fmt.Fprintf(n.o.Stderr, "heartbeat: re-exec failed: %v\n", err)
+	return ExitFailure
+}
+
+// reload handles SIGHUP / heartbeat -r (COMPAT §2.8). Like stock it looks
+// at mtimes: authkeys changes are applied live; an invalid change keeps the
+// running configuration (stock would exit on a bad authkeys).
+func (n *node) reload() {
+	c := hbconf.Load(hbconf.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators})
+	if !c.Ok() {
+		for _, p := range c.Problems.Errors() {
+			n.log.Errorf("%s", p.Error())
+		}
+		n.log.Errorf("hbgo: configuration has errors; kept the running configuration")
+		return
+	}
+	cf, ak := mtime(n.conf.Dir, "ha.cf"), mtime(n.conf.Dir, "authkeys")
+	switch {
+	case !cf.Equal(n.mtimes[0]):
+		n.log.Warnf("hbgo: ha.cf changed; restart heartbeat on this node to apply it")
+	case !ak.Equal(n.mtimes[1]):
+		n.log.Infof("Rereading authentication file.")
+		n.conf.Keys = c.Keys
+		n.mtimes[1] = ak
+	default:
+		n.log.Infof("Configuration unchanged.")
+	}
+}
+
+func mtime(dir, name string) time.Time {
+	fi, err := os.Stat(filepath.Join(dir, name))
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
+}

@@ -1,0 +1,138 @@
+// Package hbconf holds the whole configuration a node runs with: ha.cf, haresources and authkeys loaded from one directory and checked together.
+package hbconf
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"hbgo/authkeys"
+	"hbgo/haresources"
+	"hbgo/heartbeat/diag"
+	"hbgo/heartbeat/hacf"
+)
+
+// Conf is one node's configuration and every problem found in it.
+type Conf struct {
+	Dir      string // e.g. /etc/ha.d
+	Node     string // local node name (lower-case)
+	HaCf     *hacf.Config
+	Groups   []haresources.Group
+	Keys     *authkeys.Keys
+	Problems diag.Problems
+	// Unreadable is set when a file could not be read for lack of
+	// permission: heartbeat then exits 4 instead of 6 (COMPAT §2.4).
+	Unreadable bool
+}
+
+// Options say how to load.
+type Options struct {
+	Dir string // configuration directory; "" = /etc/ha.d
+	// Node is the local node name; "" = nodeinfo or uname -n (COMPAT §2.6).
+	Node  string
+	Uname func() (string, error)
+	// Validators check native agents' haresources arguments (resource.d).
+	Validators map[string]func(args []string) error
+}
+
+// stockDir is how stock spells the directory in its log texts ("/etc/ha.d//ha.cf").
+func stockDir(dir string) string { return strings.TrimSuffix(dir, "/") + "/" }
+
+// Load reads and checks DIR/ha.cf, DIR/haresources and DIR/authkeys,
+// reporting every problem of all three files at once.
+func Load(o Options) *Conf {
+	if o.Dir == "" {
+		o.Dir = "/etc/ha.d"
+	}
+	c := &Conf{Dir: o.Dir}
+	read := func(name string) ([]byte, bool) {
+		p := filepath.Join(o.Dir, name)
+		b, err := os.ReadFile(p)
+		if err == nil {
+			return b, true
+		}
+		if errors.Is(err, os.ErrPermission) {
+			c.Unreadable = true
+		}
+		return nil, false
+	}
+	sd := stockDir(o.Dir)
+
+	// ha.cf
+	cfPath := filepath.Join(o.Dir, "ha.cf")
+	if b, ok := read("ha.cf"); ok {
+		cfg, probs := hacf.ParseWith(bytes.NewReader(b), cfPath, hacf.Options{Dir: sd})
+		c.HaCf = cfg
+		c.Problems = append(c.Problems, probs...)
+	} else {
+		c.Problems = append(c.Problems, diag.Problem{File: cfPath, Severity: diag.Error,
+			What:  "cannot read the main configuration file",
+			Hint:  "copy an annotated sample (see ha.d-examples/) to " + cfPath + " and adapt it",
+			Stock: fmt.Sprintf("Cannot open config file [%sha.cf]", sd)})
+	}
+
+	// local node
+	node := strings.ToLower(o.Node)
+	if node == "" {
+		uname := o.Uname
+		if uname == nil {
+			uname = os.Hostname
+		}
+		n, err := hacf.LocalNode(o.Dir, uname)
+		if err != nil {
+			c.Problems.Errorf(cfPath, 0, "write the node's name in "+filepath.Join(o.Dir, "nodeinfo"), "cannot tell the local node name: %v", err)
+		}
+		node = n
+	}
+	c.Node = node
+	if c.HaCf != nil && node != "" {
+		c.Problems = append(c.Problems, c.HaCf.CheckLocalNode(node)...)
+	}
+
+	// authkeys
+	akPath := filepath.Join(o.Dir, "authkeys")
+	keys, probs := authkeys.Load(akPath)
+	c.Keys = keys
+	c.Problems = append(c.Problems, probs...)
+	if _, err := os.Stat(akPath); errors.Is(err, os.ErrPermission) {
+		c.Unreadable = true
+	}
+
+	// haresources (only managed in R1 mode)
+	hrPath := filepath.Join(o.Dir, "haresources")
+	if b, ok := read("haresources"); ok {
+		groups, probs := haresources.Parse(bytes.NewReader(b), hrPath)
+		c.Groups = groups
+		c.Problems = append(c.Problems, probs...)
+		if c.HaCf != nil {
+			c.Problems = append(c.Problems, haresources.CheckNodes(groups, c.HaCf.Nodes, hrPath)...)
+		}
+		if o.Validators != nil {
+			c.Problems = append(c.Problems, haresources.Validate(groups, hrPath, o.Validators)...)
+		}
+	} else {
+		c.Problems = append(c.Problems, diag.Problem{File: hrPath, Severity: diag.Error,
+			What:  "cannot read the resources file",
+			Hint:  "create " + hrPath + " (an empty file is fine for a cluster without resources)",
+			Stock: fmt.Sprintf("Cannot open resources file [%sharesources]", sd)})
+	}
+	return c
+}
+
+// Ok reports whether the node may start (no error-severity problem).
+func (c *Conf) Ok() bool { return !c.Problems.HasErrors() }
+
+// ExitCode is heartbeat's exit status for this configuration: 0, 4 when a
+// file could not be read for lack of permission, else 6 (COMPAT §2.4).
+func (c *Conf) ExitCode() int {
+	if c.Ok() {
+		return 0
+	}
+	if c.Unreadable {
+		return 4
+	}
+	return 6
+}

@@ -1,0 +1,46 @@
+package twonode
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+)
+
+var build struct {
+	once sync.Once
+	path string
+	err  error
+	out  []byte
+}
+
+// BuildHbgo builds cmd/heartbeat once per test process (static, like `make
+// build`) into a directory every node can read, and returns its path.
+func BuildHbgo(t testing.TB) string {
+	t.Helper()
+	build.once.Do(func() {
+		gomod, err := exec.Command("go", "env", "GOMOD").Output()
+		if err != nil {
+			build.err = err
+			return
+		}
+		root := filepath.Dir(strings.TrimSpace(string(gomod)))
+		dir, err := os.MkdirTemp("", "hbgo-bin-")
+		if err != nil {
+			build.err = err
+			return
+		}
+		os.Chmod(dir, 0o755)
+		build.path = filepath.Join(dir, "heartbeat")
+		cmd := exec.Command("go", "build", "-o", build.path, "./cmd/heartbeat")
+		cmd.Dir = root
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		build.out, build.err = cmd.CombinedOutput()
+	})
+	if build.err != nil {
+		t.Fatalf("twonode: go build ./cmd/heartbeat: %v\n%s", build.err, build.out)
+	}
+	return build.path
+}

@@ -42,6 +42,9 @@ func Parse(r io.Reader, file string) ([]Group, diag.Problems) {
 		if hadComment && strings.Trim(text, " \t") != "" && strings.HasSuffix(text, `\`) != strings.HasSuffix(raw, `\`) {
 			ps.Errorf(file, first, "move the comment to a line of its own and end this line with the backslash",
 				"backslash and comment on one line: ResourceManager and heartbeat disagree on whether the next line continues this one")
+			if strings.HasSuffix(text, `\`) && i+1 < len(lines) {
+				i++ // ResourceManager's view: the next line belongs to this entry
+			}
 			skipContinuation(lines, &i)
 			continue
 		}

@@ -234,12 +234,12 @@ func checkKeys(groups []Group, file string) diag.Problems {
 		if firstByKey[key] != i {
 			continue
 		}
-		re := keyPattern(key)
+		matches := keyPattern(key)
 		for j, h := range groups {
 			if j == i || h.Key() == key {
 				continue
 			}
-			if re.MatchString(lineText[j]) {
+			if matches(lineText[j]) {
 				ps.Errorf(file, g.Line, fmt.Sprintf("make the first resource at line %d unique, e.g. move %s later or out of line %d", g.Line, key, h.Line),
 					"key %s of this group also matches the group at line %d (%s); ResourceManager finds groups by searching whole lines for \" %s \", so takegroup/givegroup %s would act on both", key, h.Line, h.Text(), key, key)
 			}
@@ -249,12 +249,14 @@ func checkKeys(groups []Group, file string) diag.Problems {
 }
 
 // keyPattern is ResourceManager's lookup " key " as an extended regular
-// expression (egrep); a key that is not a valid Go regexp is matched literally.
-func keyPattern(key string) *regexp.Regexp {
+// expression (egrep); a key that is not a valid Go regexp (or not UTF-8) is
+// matched literally.
+func keyPattern(key string) func(string) bool {
 	if re, err := regexp.Compile(" " + key + " "); err == nil {
-		return re
+		return re.MatchString
 	}
-	return regexp.MustCompile(regexp.QuoteMeta(" " + key + " "))
+	lit := " " + key + " "
+	return func(s string) bool { return strings.Contains(s, lit) }
 }
 
 // CheckNodes is heartbeat's own startup check: every group's node must be a

@@ -49,6 +49,11 @@ func TestParseAccepted(t *testing.T) {
 			{Node: "node1", Line: 1, Resources: []Resource{{Token: "a", Name: "a"}, {Token: "x", Name: "x"}}},
 			{Node: "node2", Line: 2, Resources: []Resource{{Token: "b", Name: "b"}, {Token: "x", Name: "x"}}},
 		}, nil},
+		// Found by FuzzParse: a key that is not UTF-8 made the key lookup's regexp panic.
+		{"key not valid UTF-8", "0 \x800\nnode2 b\n", []Group{
+			{Node: "0", Line: 1, Resources: []Resource{{Token: "\x800", Name: "\x800"}}},
+			{Node: "node2", Line: 2, Resources: []Resource{{Token: "b", Name: "b"}}},
+		}, nil},
 		{"empty argument dropped as the shell does, with a warning", "node1 Filesystem::/dev/sdb1::::ext4\n",
 			[]Group{{Node: "node1", Line: 1, Resources: []Resource{{Token: "Filesystem::/dev/sdb1::::ext4", Name: "Filesystem", Args: []string{"/dev/sdb1", "ext4"}}}}},
 			diag.Problems{{File: hr, Line: 1, Severity: diag.Warning, What: "resource Filesystem::/dev/sdb1::::ext4 has an empty argument", Hint: "remove the empty :: field (heartbeat drops it, shifting the arguments after it)"}}},

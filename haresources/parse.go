@@ -78,6 +78,15 @@ func Parse(r io.Reader, file string) ([]Group, diag.Problems) {
 		if len(fields) == 0 {
 			continue
 		}
+		// heartbeat's own check (config.c parse_ha_resources) takes the first
+		// word of the entry's first physical line, uncut by comments and
+		// unjoined; where that differs from ResourceManager's node, stock
+		// refuses to start or runs a different node's groups.
+		if dw := strings.FieldsFunc(lines[first-1], isDaemonBlank); len(dw) > 0 && dw[0] != fields[0] {
+			ps.Errorf(file, first, "write the node name whole on the entry's first line, followed by a blank",
+				"node name %s: heartbeat's startup check reads the first word as %s", fields[0], dw[0])
+			continue
+		}
 		g := Group{Node: asciiLower(fields[0]), Line: first}
 		if len(fields) == 1 {
 			ps.Errorf(file, first, "list the group's resources after the node name, or delete the line",
@@ -122,6 +131,9 @@ func cutComment(s string) (string, bool) {
 	}
 	return s, false
 }
+
+// isDaemonBlank is heartbeat's WHITESPACE set for config files.
+func isDaemonBlank(r rune) bool { return strings.ContainsRune(" \t\n\r\f\v", r) }
 
 // asciiLower lower-cases ASCII letters only, as awk's tolower does in the C locale.
 func asciiLower(s string) string {

@@ -62,3 +62,26 @@ func FuzzRunning(f *testing.F) {
 		}
 	})
 }
+
+// FuzzKeyPattern compares the fast key matchers with the regular expression
+// ResourceManager's egrep uses, on ASCII text.
+func FuzzKeyPattern(f *testing.F) {
+	f.Add("10.0.0.5", "node2 b 10x0x0x5 ")
+	f.Add("a", "node1 b a ")
+	f.Fuzz(func(t *testing.T, key, line string) {
+		for _, s := range []string{key, line} {
+			for i := 0; i < len(s); i++ {
+				if s[i] >= 0x80 || s[i] == '\n' {
+					return
+				}
+			}
+		}
+		re, err := regexp.Compile(" " + key + " ")
+		if err != nil {
+			return
+		}
+		if got, want := keyPattern(key)(line), re.MatchString(line); got != want {
+			t.Fatalf("keyPattern(%q)(%q) = %v, regexp says %v", key, line, got, want)
+		}
+	})
+}

@@ -11,7 +11,8 @@ import (
 )
 
 // Parse reads a haresources file the way ResourceManager normalises it
-// (COMPAT §4.1) and refuses what stock heartbeat would silently misread.
+// (COMPAT §4.1) and refuses what stock heartbeat would silently misread;
+// the groups that parsed are returned even when other lines have problems.
 func Parse(r io.Reader, file string) ([]Group, diag.Problems) {
 	var ps diag.Problems
 	data, err := io.ReadAll(r)
@@ -264,11 +265,35 @@ func checkKeys(groups []Group, file string) diag.Problems {
 // expression (egrep); a key that is not a valid Go regexp (or not UTF-8) is
 // matched literally.
 func keyPattern(key string) func(string) bool {
+	lit := " " + key + " "
+	if regexp.QuoteMeta(key) == key {
+		return func(s string) bool { return strings.Contains(s, lit) }
+	}
+	if regexp.QuoteMeta(strings.ReplaceAll(key, ".", "")) == strings.ReplaceAll(key, ".", "") {
+		return func(s string) bool { return dotMatch(s, lit) } // IP keys: "." is any character
+	}
 	if re, err := regexp.Compile(" " + key + " "); err == nil {
 		return re.MatchString
 	}
-	lit := " " + key + " "
 	return func(s string) bool { return strings.Contains(s, lit) }
+}
+
+// dotMatch reports whether pat, where '.' matches any byte, occurs in s.
+// Lines never hold a newline, so this is egrep's meaning of '.' here.
+func dotMatch(s, pat string) bool {
+	for p := 0; p+len(pat) <= len(s); p++ {
+		if s[p] != pat[0] {
+			continue
+		}
+		i := 1
+		for i < len(pat) && (pat[i] == '.' || pat[i] == s[p+i]) {
+			i++
+		}
+		if i == len(pat) {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckNodes is heartbeat's own startup check: every group's node must be a

@@ -11,7 +11,8 @@ import (
 )
 
 // Parse reads a haresources file the way ResourceManager normalises it
-// (COMPAT §4.1) and refuses what stock heartbeat would silently misread.
+// (COMPAT §4.1) and refuses what stock heartbeat would silently misread;
+// the groups that parsed are returned even when other lines have problems.
 func Parse(r io.Reader, file string) ([]Group, diag.Problems) {
 	var ps diag.Problems
 	data, err := io.ReadAll(r)
@@ -42,6 +43,9 @@ func Parse(r io.Reader, file string) ([]Group, diag.Problems) {
 		if hadComment && strings.Trim(text, " \t") != "" && strings.HasSuffix(text, `\`) != strings.HasSuffix(raw, `\`) {
 			ps.Errorf(file, first, "move the comment to a line of its own and end this line with the backslash",
 				"backslash and comment on one line: ResourceManager and heartbeat disagree on whether the next line continues this one")
+			if strings.HasSuffix(text, `\`) && i+1 < len(lines) {
+				i++ // ResourceManager's view: the next line belongs to this entry
+			}
 			skipContinuation(lines, &i)
 			continue
 		}
@@ -73,6 +77,15 @@ func Parse(r io.Reader, file string) ([]Group, diag.Problems) {
 		}
 		fields := strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\t' })
 		if len(fields) == 0 {
+			continue
+		}
+		// heartbeat's own check (config.c parse_ha_resources) takes the first
+		// word of the entry's first physical line, uncut by comments and
+		// unjoined; where that differs from ResourceManager's node, stock
+		// refuses to start or runs a different node's groups.
+		if dw := strings.FieldsFunc(lines[first-1], isDaemonBlank); len(dw) > 0 && dw[0] != fields[0] {
+			ps.Errorf(file, first, "write the node name whole on the entry's first line, followed by a blank",
+				"node name %s: heartbeat's startup check reads the first word as %s", fields[0], dw[0])
 			continue
 		}
 		g := Group{Node: asciiLower(fields[0]), Line: first}
@@ -119,6 +132,9 @@ func cutComment(s string) (string, bool) {
 	}
 	return s, false
 }
+
+// isDaemonBlank is heartbeat's WHITESPACE set for config files.
+func isDaemonBlank(r rune) bool { return strings.ContainsRune(" \t\n\r\f\v", r) }
 
 // asciiLower lower-cases ASCII letters only, as awk's tolower does in the C locale.
 func asciiLower(s string) string {
@@ -231,12 +247,12 @@ func checkKeys(groups []Group, file string) diag.Problems {
 		if firstByKey[key] != i {
 			continue
 		}
-		re := keyPattern(key)
+		matches := keyPattern(key)
 		for j, h := range groups {
 			if j == i || h.Key() == key {
 				continue
 			}
-			if re.MatchString(lineText[j]) {
+			if matches(lineText[j]) {
 				ps.Errorf(file, g.Line, fmt.Sprintf("make the first resource at line %d unique, e.g. move %s later or out of line %d", g.Line, key, h.Line),
 					"key %s of this group also matches the group at line %d (%s); ResourceManager finds groups by searching whole lines for \" %s \", so takegroup/givegroup %s would act on both", key, h.Line, h.Text(), key, key)
 			}
@@ -246,12 +262,38 @@ func checkKeys(groups []Group, file string) diag.Problems {
 }
 
 // keyPattern is ResourceManager's lookup " key " as an extended regular
-// expression (egrep); a key that is not a valid Go regexp is matched literally.
-func keyPattern(key string) *regexp.Regexp {
-	if re, err := regexp.Compile(" " + key + " "); err == nil {
-		return re
+// expression (egrep); a key that is not a valid Go regexp (or not UTF-8) is
+// matched literally.
+func keyPattern(key string) func(string) bool {
+	lit := " " + key + " "
+	if regexp.QuoteMeta(key) == key {
+		return func(s string) bool { return strings.Contains(s, lit) }
 	}
-	return regexp.MustCompile(regexp.QuoteMeta(" " + key + " "))
+	if regexp.QuoteMeta(strings.ReplaceAll(key, ".", "")) == strings.ReplaceAll(key, ".", "") {
+		return func(s string) bool { return dotMatch(s, lit) } // IP keys: "." is any character
+	}
+	if re, err := regexp.Compile(" " + key + " "); err == nil {
+		return re.MatchString
+	}
+	return func(s string) bool { return strings.Contains(s, lit) }
+}
+
+// dotMatch reports whether pat, where '.' matches any byte, occurs in s.
+// Lines never hold a newline, so this is egrep's meaning of '.' here.
+func dotMatch(s, pat string) bool {
+	for p := 0; p+len(pat) <= len(s); p++ {
+		if s[p] != pat[0] {
+			continue
+		}
+		i := 1
+		for i < len(pat) && (pat[i] == '.' || pat[i] == s[p+i]) {
+			i++
+		}
+		if i == len(pat) {
+			return true
+		}
+	}
+	return false
 }
 
 // CheckNodes is heartbeat's own startup check: every group's node must be a

@@ -104,16 +104,19 @@ func (r *Resolver) Resolve(res Resource) Resolution {
 		case f.Use == Script:
 			return Resolution{Kind: Missing, Why: fmt.Sprintf("missing: Cannot locate resource script %s (forced to the script by %s, but %s)", name, f.Where, lookedIn)}
 		}
-		// Forcing native without a native agent falls through to the script.
 	}
 	if !native {
-		if script == "" {
-			return Resolution{Kind: Missing, Why: fmt.Sprintf("missing: Cannot locate resource script %s (%s)", name, lookedIn)}
+		ignored := ""
+		if f, ok := r.Force[name]; ok && f.Use == Native {
+			ignored = fmt.Sprintf("; %s forces native, but hbgo has no native %s", f.Where, name)
 		}
-		return Resolution{Kind: Script, Path: script, Why: fmt.Sprintf("script: %s (no native agent for %s)", script, name)}
+		if script == "" {
+			return Resolution{Kind: Missing, Why: fmt.Sprintf("missing: Cannot locate resource script %s (%s%s)", name, lookedIn, ignored)}
+		}
+		return Resolution{Kind: Script, Path: script, Why: fmt.Sprintf("script: %s (no native agent for %s%s)", script, name, ignored)}
 	}
 	if script == "" {
-		return Resolution{Kind: Native, Path: rdPath, Why: fmt.Sprintf("native: %s (no script %s)", name, lookedIn)}
+		return Resolution{Kind: Native, Path: rdPath, Why: fmt.Sprintf("native: no script for %s (%s)", name, lookedIn)}
 	}
 	return r.nativeOrScript(script)
 }

@@ -1,0 +1,317 @@
+// Package authkeys reads heartbeat's authkeys file and computes and checks the crc, md5 and sha1 message signatures.
+package authkeys
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"hbgo/heartbeat/diag"
+)
+
+// MaxKeys is the number of key slots (indexes 0–15, COMPAT §3: stock's MAXAUTH).
+const MaxKeys = 16
+
+// Method is a signature algorithm named in authkeys.
+type Method int
+
+// The three methods stock 3.0.6 ships (PROTOCOL §4.3).
+const (
+	CRC Method = iota + 1
+	MD5
+	SHA1
+)
+
+// String returns the method's authkeys spelling.
+func (m Method) String() string {
+	switch m {
+	case CRC:
+		return "crc"
+	case MD5:
+		return "md5"
+	case SHA1:
+		return "sha1"
+	}
+	return "Method(" + strconv.Itoa(int(m)) + ")"
+}
+
+// needsKey reports whether the method takes a secret.
+func (m Method) needsKey() bool { return m != CRC }
+
+func parseMethod(s string) (Method, bool) {
+	switch s {
+	case "crc":
+		return CRC, true
+	case "md5":
+		return MD5, true
+	case "sha1":
+		return SHA1, true
+	}
+	return 0, false
+}
+
+type key struct {
+	method Method
+	secret []byte
+	line   int
+	mac    *macKey // precomputed HMAC pads; nil for crc
+}
+
+// Keys is a parsed authkeys file: the active (signing) index and the
+// configured keys. It is immutable and safe for concurrent use.
+type Keys struct {
+	active int
+	keys   [MaxKeys]key
+}
+
+// Active returns the index used to sign outgoing messages.
+func (k *Keys) Active() int { return k.active }
+
+// Method returns the method configured for index idx.
+func (k *Keys) Method(idx int) (Method, bool) {
+	if idx < 0 || idx >= MaxKeys || k.keys[idx].method == 0 {
+		return 0, false
+	}
+	return k.keys[idx].method, true
+}
+
+// Line returns the authkeys line that configured index idx (0 when none).
+func (k *Keys) Line(idx int) int {
+	if idx < 0 || idx >= MaxKeys {
+		return 0
+	}
+	return k.keys[idx].line
+}
+
+// New builds Keys from code (tests, tools): active index and its method and
+// secret; further keys may be added with With.
+func New(active int, m Method, secret string) (*Keys, error) {
+	k := &Keys{active: active}
+	if err := k.set(active, m, secret, 0); err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// With returns a copy of k with index idx configured as m/secret.
+func (k *Keys) With(idx int, m Method, secret string) (*Keys, error) {
+	c := *k
+	if err := c.set(idx, m, secret, 0); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+func (k *Keys) set(idx int, m Method, secret string, line int) error {
+	if idx < 0 || idx >= MaxKeys {
+		return fmt.Errorf("authkeys: index %d out of range 0-15", idx)
+	}
+	if _, ok := parseMethod(m.String()); !ok {
+		return fmt.Errorf("authkeys: unknown method %d", int(m))
+	}
+	if m.needsKey() == (secret == "") {
+		return fmt.Errorf("authkeys: method %s with key %q", m, secret)
+	}
+	kk := key{method: m, secret: []byte(secret), line: line}
+	if m != CRC {
+		kk.mac = newMacKey(m, kk.secret)
+	}
+	k.keys[idx] = kk
+	return nil
+}
+
+// stockName is the keyfile name as stock prints it: KEYFILE is
+// HA_HBCONF_DIR "/authkeys" with HA_HBCONF_DIR ending in "/", hence the
+// double slash in "/etc/ha.d//authkeys" (COMPAT §3).
+func stockName(file string) string {
+	if !filepath.IsAbs(file) {
+		return file
+	}
+	return filepath.Dir(file) + "//" + filepath.Base(file)
+}
+
+// Parse reads an authkeys file (COMPAT §3 grammar); file names it in problems.
+// Keys is nil when there is any error-severity problem.
+func Parse(r io.Reader, file string) (*Keys, diag.Problems) {
+	var ps diag.Problems
+	stock := stockName(file)
+	add := func(line int, sev diag.Severity, stockText, hint, format string, args ...any) {
+		ps = append(ps, diag.Problem{File: file, Line: line, Severity: sev,
+			What: fmt.Sprintf(format, args...), Hint: hint, Stock: stockText})
+	}
+	k := &Keys{active: -1}
+	authnum, authLine := -1, 0
+	activeSet := false
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 4096), 1<<20)
+	n := 0
+	for sc.Scan() {
+		n++
+		raw := sc.Text()
+		// Stock skips leading " \t\n\r\f" (strspn WHITESPACE) and treats a
+		// line whose first non-blank byte is '#' as a comment.
+		bp := strings.TrimLeft(raw, " \t\r\f\v")
+		if bp == "" || bp[0] == '#' {
+			continue
+		}
+		fields := strings.Fields(bp)
+		if bp[0] == 'a' {
+			// Stock: sscanf(bp, "auth %d"), which also takes "auth1" and
+			// ignores trailing text; hbgo requires exactly "auth N".
+			v, err := -1, errors.New("not auth N")
+			if fields[0] == "auth" && len(fields) == 2 {
+				v, err = strconv.Atoi(fields[1])
+			}
+			if err != nil || v < 0 || v >= MaxKeys {
+				add(n, diag.Error, fmt.Sprintf("Invalid auth line [%s] in %s", raw, stock),
+					"write auth N with N the index (0-15) of a key line below it",
+					"invalid auth line %q", raw)
+				continue
+			}
+			if authnum >= 0 {
+				add(n, diag.Error, "", "keep a single auth line",
+					"second auth line (first at line %d)", authLine)
+			}
+			authnum, authLine = v, n
+			continue
+		}
+		// Stock: sscanf(bp, "%d%s%s", &i, method, key) — the key is one token
+		// and anything after it is ignored; hbgo refuses the trailing text.
+		if len(fields) < 2 {
+			add(n, diag.Error, fmt.Sprintf("Auth line [%s] is invalid.", raw),
+				"write <index> crc, <index> md5 <key> or <index> sha1 <key>",
+				"invalid key line %q", raw)
+			continue
+		}
+		i, err := strconv.Atoi(fields[0])
+		if err != nil {
+			add(n, diag.Error, fmt.Sprintf("Auth line [%s] is invalid.", raw),
+				"write <index> crc, <index> md5 <key> or <index> sha1 <key>",
+				"invalid key line %q: %q is not an index", raw, fields[0])
+			continue
+		}
+		if i < 0 || i >= MaxKeys {
+			add(n, diag.Error, fmt.Sprintf("Invalid authnum [%d] in %s", i, stock),
+				"use an index from 0 to 15", "key index %d out of range", i)
+			continue
+		}
+		m, ok := parseMethod(fields[1])
+		if !ok {
+			add(n, diag.Error, fmt.Sprintf("Invalid authtype [%s]", fields[1]),
+				"write crc, md5 or sha1", "unknown method %q", fields[1])
+			continue
+		}
+		secret := ""
+		if len(fields) >= 3 {
+			secret = fields[2]
+		}
+		if m == CRC && secret != "" {
+			hint := "write " + fields[0] + " crc with nothing after it"
+			if strings.HasPrefix(secret, "#") {
+				hint = "comments must be on their own line; " + hint
+			}
+			add(n, diag.Error, "Auth method [crc] doesn't use a key", hint,
+				"method crc takes no key, got %q", secret)
+			continue
+		}
+		if len(fields) > 3 {
+			add(n, diag.Error, "", "keys cannot contain blanks; remove the text after the key",
+				"text after the key %q", secret)
+			continue
+		}
+		if m != CRC && secret == "" {
+			add(n, diag.Error, fmt.Sprintf("Auth method [%s] requires a key", m),
+				fmt.Sprintf("write %d %s <key>", i, m), "method %s requires a key", m)
+			continue
+		}
+		if prev := k.keys[i].line; prev != 0 {
+			// Stricter than stock, which silently keeps the last line.
+			add(n, diag.Error, "", "keep one line per index",
+				"index %d already configured at line %d", i, prev)
+			continue
+		}
+		_ = k.set(i, m, secret, n)
+		if i == authnum {
+			k.active, activeSet = i, true
+		}
+	}
+	if err := sc.Err(); err != nil {
+		add(n+1, diag.Error, "", "keep lines shorter than 1 MiB", "reading: %v", err)
+	}
+	if !activeSet {
+		if authnum < 0 {
+			add(0, diag.Error, fmt.Sprintf("Missing auth directive in keyfile [%s]", stock),
+				"add a line auth N before the key line N", "no auth line")
+		} else if l := k.keys[authnum].line; l != 0 {
+			add(authLine, diag.Error, fmt.Sprintf("Auth Key [%d] not found in keyfile [%s]", authnum, stock),
+				fmt.Sprintf("move auth %d above line %d (stock only honours a key line after its auth line)", authnum, l),
+				"auth %d comes after its key line %d", authnum, l)
+		} else {
+			add(authLine, diag.Error, fmt.Sprintf("Auth Key [%d] not found in keyfile [%s]", authnum, stock),
+				fmt.Sprintf("add a line %d sha1 <key> below it, or name a configured index", authnum),
+				"auth %d names an index with no key line", authnum)
+		}
+	}
+	if ps.HasErrors() {
+		return nil, ps
+	}
+	return k, ps
+}
+
+// Load reads and parses the authkeys file at path, refusing it when it is
+// group- or other-readable as stock does (COMPAT §3: mode&0044; write bits
+// are not checked, so 620 and 602 are accepted).
+func Load(path string) (*Keys, diag.Problems) { return load(path, false) }
+
+// LoadLenient is Load with the permission problem reported as a warning
+// (for offline tools such as heartbeat decode reading a copied keyfile).
+func LoadLenient(path string) (*Keys, diag.Problems) { return load(path, true) }
+
+func load(path string, lenient bool) (*Keys, diag.Problems) {
+	var ps diag.Problems
+	f, err := os.Open(path)
+	if err != nil {
+		ps = append(ps, diag.Problem{File: path, Severity: diag.Error,
+			What:  fmt.Sprintf("cannot open: %v", unwrapPath(err)),
+			Hint:  "create it with an auth line and a key line, mode 600",
+			Stock: fmt.Sprintf("Cannot open keyfile [%s].  Stop.", stockName(path))})
+		return nil, ps
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err == nil && st.Mode().Perm()&0o044 != 0 {
+		sev := diag.Error
+		if lenient {
+			sev = diag.Warning
+		}
+		ps = append(ps, diag.Problem{File: path, Severity: sev,
+			What:  fmt.Sprintf("mode %04o is group- or other-readable", st.Mode().Perm()),
+			Hint:  "chmod 600 " + path,
+			Stock: fmt.Sprintf("Bad permissions on keyfile [%s], 600 recommended.", stockName(path))})
+		if !lenient {
+			return nil, ps
+		}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
+	if err != nil {
+		ps = append(ps, diag.Problem{File: path, Severity: diag.Error,
+			What: fmt.Sprintf("reading: %v", unwrapPath(err)), Hint: "check the file"})
+		return nil, ps
+	}
+	k, more := Parse(bytes.NewReader(data), path)
+	return k, append(ps, more...)
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

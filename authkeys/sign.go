@@ -1,0 +1,180 @@
+package authkeys
+
+import (
+	"crypto/md5"
+	"crypto/sha1"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"strconv"
+)
+
+// ErrBadDigest means the token does not match the data.
+var ErrBadDigest = errors.New("authkeys: digest does not match")
+
+// UnknownKeyError means the auth string names an index that has no key here
+// (stock: "Invalid authentication [N] in message!").
+type UnknownKeyError struct{ Index int }
+
+func (e *UnknownKeyError) Error() string {
+	return fmt.Sprintf("authkeys: no key configured for index %d", e.Index)
+}
+
+// BadAuthStringError means the auth string is not "<index> <hex token>".
+type BadAuthStringError struct{ AuthString string }
+
+func (e *BadAuthStringError) Error() string {
+	return fmt.Sprintf("authkeys: bad auth string %q", e.AuthString)
+}
+
+// crcTable is the MSB-first table for polynomial 0x04C11DB7 (PROTOCOL §4.3).
+var crcTable = func() (t [256]uint32) {
+	for i := range t {
+		c := uint32(i) << 24
+		for range 8 {
+			if c&0x80000000 != 0 {
+				c = c<<1 ^ 0x04c11db7
+			} else {
+				c <<= 1
+			}
+		}
+		t[i] = c
+	}
+	return t
+}()
+
+// CRC32 is heartbeat's crc method: CRC-32, MSB-first, init 0, final xor
+// 0xffffffff, no length appended (reveng CRC-32/CKSUM without the length).
+func CRC32(data []byte) uint32 {
+	var c uint32
+	for _, b := range data {
+		c = c<<8 ^ crcTable[byte(c>>24)^b]
+	}
+	return ^c
+}
+
+// macKey holds the HMAC pads of one md5/sha1 key (RFC 2104, 64-byte block).
+type macKey struct {
+	newHash    func() hash.Hash
+	ipad, opad [64]byte
+}
+
+func newMacKey(m Method, secret []byte) *macKey {
+	mk := &macKey{newHash: sha1.New}
+	if m == MD5 {
+		mk.newHash = md5.New
+	}
+	k := secret
+	if len(k) > 64 {
+		h := mk.newHash()
+		h.Write(k)
+		k = h.Sum(nil)
+	}
+	for i := range 64 {
+		var b byte
+		if i < len(k) {
+			b = k[i]
+		}
+		mk.ipad[i] = b ^ 0x36
+		mk.opad[i] = b ^ 0x5c
+	}
+	return mk
+}
+
+// appendToken appends the lowercase-hex token of data under key slot kk.
+func (kk *key) appendToken(dst, data []byte) []byte {
+	if kk.method == CRC {
+		// Stock prints the crc with "%lx": no leading zeros.
+		return strconv.AppendUint(dst, uint64(CRC32(data)), 16)
+	}
+	var sum [sha1.Size]byte
+	h := kk.mac.newHash()
+	h.Write(kk.mac.ipad[:])
+	h.Write(data)
+	inner := h.Sum(sum[:0])
+	h.Reset()
+	h.Write(kk.mac.opad[:])
+	h.Write(inner)
+	out := h.Sum(sum[:0])
+	return hex.AppendEncode(dst, out)
+}
+
+// Token returns the token of data under the key configured for idx.
+func (k *Keys) Token(idx int, data []byte) (string, error) {
+	if _, ok := k.Method(idx); !ok {
+		return "", &UnknownKeyError{Index: idx}
+	}
+	var buf [64]byte
+	return string(k.keys[idx].appendToken(buf[:0], data)), nil
+}
+
+// Sign returns the auth string "<active index> <token>" of data (PROTOCOL §4.2).
+func (k *Keys) Sign(data []byte) string {
+	var buf [72]byte
+	return string(k.AppendSign(buf[:0], data))
+}
+
+// AppendSign appends the auth string of data to dst.
+func (k *Keys) AppendSign(dst, data []byte) []byte {
+	dst = strconv.AppendInt(dst, int64(k.active), 10)
+	dst = append(dst, ' ')
+	return k.keys[k.active].appendToken(dst, data)
+}
+
+// ParseAuthString splits "<index> <token>"; hbgo is stricter than stock's
+// sscanf("%d %s"): one to two decimal digits, one space, lowercase hex, nothing else.
+func ParseAuthString(s string) (idx int, token string, err error) {
+	sp := -1
+	for i := 0; i < len(s) && i < 3; i++ {
+		if s[i] == ' ' {
+			sp = i
+			break
+		}
+	}
+	if sp < 1 || sp > 2 || sp+1 >= len(s) {
+		return 0, "", &BadAuthStringError{AuthString: s}
+	}
+	for i := 0; i < sp; i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return 0, "", &BadAuthStringError{AuthString: s}
+		}
+		idx = idx*10 + int(s[i]-'0')
+	}
+	token = s[sp+1:]
+	if len(token) > 40 {
+		return 0, "", &BadAuthStringError{AuthString: s}
+	}
+	for i := 0; i < len(token); i++ {
+		c := token[i]
+		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return 0, "", &BadAuthStringError{AuthString: s}
+		}
+	}
+	return idx, token, nil
+}
+
+// Verify checks authstr ("<index> <token>") against data with the key
+// configured for that index; nil, *UnknownKeyError, ErrBadDigest or
+// *BadAuthStringError.
+func (k *Keys) Verify(authstr string, data []byte) error {
+	idx, token, err := ParseAuthString(authstr)
+	if err != nil {
+		return err
+	}
+	return k.VerifyToken(idx, token, data)
+}
+
+// VerifyToken checks token against data under the key configured for idx.
+func (k *Keys) VerifyToken(idx int, token string, data []byte) error {
+	if _, ok := k.Method(idx); !ok {
+		return &UnknownKeyError{Index: idx}
+	}
+	var buf [64]byte
+	want := k.keys[idx].appendToken(buf[:0], data)
+	if subtle.ConstantTimeCompare(want, []byte(token)) != 1 {
+		return ErrBadDigest
+	}
+	return nil
+}

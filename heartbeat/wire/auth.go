@@ -1,0 +1,199 @@
+package wire
+
+import (
+	"bytes"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"hbgo/authkeys"
+)
+
+// ErrUnsigned means the packet carries no signature: a netstring message
+// without trailer or a classic message without auth field.
+var ErrUnsigned = errors.New("wire: message is not signed")
+
+// Verify checks the signature of a raw packet: the netstring trailer over
+// "###\n"…"%%%\n" (PROTOCOL §4.5), or the last auth field of a classic
+// message over its canonical re-serialisation without auth fields (§4.4).
+// It returns nil, a *MalformedError, ErrUnsigned, *authkeys.UnknownKeyError,
+// authkeys.ErrBadDigest or *authkeys.BadAuthStringError.
+func Verify(b []byte, keys *authkeys.Keys) error {
+	m, f, p, err := parse(b)
+	if err != nil {
+		return err
+	}
+	return verifyParsed(b, m, f, p, keys)
+}
+
+func verifyParsed(b []byte, m *Message, f Format, p parsed, keys *authkeys.Keys) error {
+	if f == Netstring {
+		if p.trailer == nil {
+			return ErrUnsigned
+		}
+		// hbgo verifies with the key configured for the index in the
+		// trailer. Stock (PROTOCOL §4.6) uses that index's algorithm but
+		// the key of its own active index; with identical authkeys on both
+		// nodes the two agree. The inner auth field is not checked (§3.1).
+		return keys.Verify(string(p.trailer), b[:p.bodyEnd])
+	}
+	auth := -1
+	for i := range m.Fields {
+		if m.Fields[i].Name == FAuth && m.Fields[i].Type == String {
+			auth = i
+		}
+	}
+	if auth < 0 {
+		return ErrUnsigned
+	}
+	var stack [1024]byte
+	covered := appendClassicFields(stack[:0], m, 0, true)
+	return keys.Verify(string(m.Fields[auth].Value), covered)
+}
+
+// Decode parses and authenticates a packet, then, when it carries a binary
+// _compressed_payload field, inflates it (zlib, at most MaxMsg bytes) and
+// returns the message inside, which stock does not authenticate again (PROTOCOL §3.4).
+func Decode(b []byte, keys *authkeys.Keys) (*Message, error) {
+	m, f, p, err := parse(b)
+	if err != nil {
+		return nil, err
+	}
+	if err := verifyParsed(b, m, f, p, keys); err != nil {
+		return nil, err
+	}
+	payload, ok := m.Bytes("_compressed_payload")
+	if !ok {
+		return m, nil
+	}
+	if alg := m.Str("_compression_algorithm"); alg != "zlib" {
+		return nil, malformed(0, "unsupported compression "+strconv.Quote(alg))
+	}
+	inner, err := inflate(payload)
+	if err != nil {
+		return nil, err
+	}
+	im, _, err := Parse(inner)
+	if err != nil {
+		var me *MalformedError
+		if errors.As(err, &me) {
+			return nil, malformed(0, "compressed payload: "+me.Reason)
+		}
+		return nil, err
+	}
+	return im, nil
+}
+
+func inflate(payload []byte) ([]byte, error) {
+	zr, err := zlib.NewReader(bytes.NewReader(payload))
+	if err != nil {
+		return nil, malformed(0, "bad compressed payload")
+	}
+	defer zr.Close()
+	out, err := io.ReadAll(io.LimitReader(zr, MaxMsg+1))
+	if err != nil {
+		return nil, malformed(0, "bad compressed payload")
+	}
+	if len(out) > MaxMsg {
+		return nil, malformed(0, "compressed payload larger than maxmsg")
+	}
+	return out, nil
+}
+
+// Check reports why m cannot be sent: a bad field name, an unknown type, a
+// nil nested message or nesting deeper than MaxDepth; with classic also a
+// string value holding NUL or 0x13, which the classic encoding cannot carry.
+func Check(m *Message, classic bool) error { return check(m, 0, classic) }
+
+func check(m *Message, depth int, classic bool) error {
+	if depth > MaxDepth {
+		return fmt.Errorf("wire: nesting deeper than %d", MaxDepth)
+	}
+	for i := range m.Fields {
+		f := &m.Fields[i]
+		if r := badName([]byte(f.Name)); r != "" {
+			return fmt.Errorf("wire: field %d %q: %s", i, f.Name, r)
+		}
+		switch f.Type {
+		case String:
+			if classic && bytes.IndexByte(f.Value, 0) >= 0 || bytes.IndexByte(f.Value, 0x13) >= 0 {
+				return fmt.Errorf("wire: field %q: string value with NUL or 0x13", f.Name)
+			}
+		case Binary, Compressed, List:
+		case Struct, Uncompressed:
+			if f.Sub == nil {
+				return fmt.Errorf("wire: field %q: nil nested message", f.Name)
+			}
+			if depth >= MaxDepth {
+				return fmt.Errorf("wire: nesting deeper than %d", MaxDepth)
+			}
+			if err := check(f.Sub, depth+1, classic); err != nil {
+				return err
+			}
+		default:
+			return fmt.Errorf("wire: field %q: unknown type %d", f.Name, f.Type)
+		}
+	}
+	return nil
+}
+
+// withAuth returns a shallow copy of m whose first string auth field (or a
+// new last one) holds the auth string over m's non-auth fields (PROTOCOL §4.4).
+func withAuth(m *Message, keys *authkeys.Keys, classic bool) (*Message, error) {
+	if err := Check(m, classic); err != nil {
+		return nil, err
+	}
+	if keys == nil {
+		return nil, errors.New("wire: no keys to sign with")
+	}
+	var stack [1024]byte
+	covered := appendClassicFields(stack[:0], m, 0, true)
+	auth := Field{Name: FAuth, Type: String, Value: keys.AppendSign(nil, covered)}
+	c := &Message{Fields: make([]Field, len(m.Fields), len(m.Fields)+1)}
+	copy(c.Fields, m.Fields)
+	for i := range c.Fields {
+		if c.Fields[i].Name == FAuth && c.Fields[i].Type == String {
+			c.Fields[i] = auth
+			return c, nil
+		}
+	}
+	c.Fields = append(c.Fields, auth)
+	return c, nil
+}
+
+// Seal encodes m as stock sends it on UDP: the inner auth field computed
+// over the other fields (replacing the first auth field in place, else
+// appended last), netstring encoding, then the auth trailer. Never compresses.
+func Seal(m *Message, keys *authkeys.Keys) ([]byte, error) {
+	c, err := withAuth(m, keys, false)
+	if err != nil {
+		return nil, err
+	}
+	n := netSize(c)
+	if n+80 > MaxMsg {
+		return nil, fmt.Errorf("wire: message of %d bytes is larger than MAXMSG", n)
+	}
+	b := appendNet(make([]byte, 0, n+80), c)
+	var sb [80]byte
+	auth := keys.AppendSign(sb[:0], b)
+	b = strconv.AppendInt(b, int64(len(auth)), 10)
+	b = append(b, ':')
+	b = append(b, auth...)
+	return append(b, ','), nil
+}
+
+// SealClassic encodes m as stock writes it on a serial link: classic, with
+// the auth field computed over the other fields, no trailing NUL.
+func SealClassic(m *Message, keys *authkeys.Keys) ([]byte, error) {
+	c, err := withAuth(m, keys, true)
+	if err != nil {
+		return nil, err
+	}
+	b := MarshalClassic(c)
+	if len(b) > MaxMsg {
+		return nil, fmt.Errorf("wire: message of %d bytes is larger than MAXMSG", len(b))
+	}
+	return b, nil
+}

@@ -125,6 +125,16 @@ func Read(r io.Reader, file string, port int) ([]Packet, error) {
 			return nil, fmt.Errorf("%s: %w", file, err)
 		}
 		return []Packet{{File: file, Payload: b}}, nil
+	case Serial:
+		b, err := io.ReadAll(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		pkts, err := readSerial(b, file)
+		if err != nil {
+			return pkts, fmt.Errorf("%s: %w", file, err)
+		}
+		return pkts, nil
 	}
 	if len(head) == 0 {
 		return nil, fmt.Errorf("%s: empty file", file)

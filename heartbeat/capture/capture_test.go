@@ -3,6 +3,7 @@ package capture
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -308,5 +309,40 @@ func TestFragmentOrder(t *testing.T) {
 	pkts, err = Read(bytes.NewReader(pcapOf(t, layers.LinkTypeLinuxSLL, frags[1])), "tail.pcap", DefaultPort)
 	if err != nil || len(pkts) != 0 {
 		t.Errorf("lone tail fragment: %+v, %v", pkts, err)
+	}
+}
+
+// TestSerial splits stock's serial streams (serial-sha1 scenario) into
+// classic frames labelled with their byte offsets.
+func TestSerial(t *testing.T) {
+	for _, file := range []string{"testdata/serial-sha1/node1-to-node2.bin", "testdata/serial-sha1/node2-to-node1.bin"} {
+		pkts, err := ReadFile(file, DefaultPort)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pkts) < 20 {
+			t.Fatalf("%s: only %d frames", file, len(pkts))
+		}
+		for i, p := range pkts {
+			if p.Err != nil || !bytes.HasPrefix(p.Payload, []byte(">>>\n")) || !bytes.HasSuffix(p.Payload, []byte("<<<\n")) {
+				t.Fatalf("%s frame %d at %d: %v %.30q", file, i, p.Offset, p.Err, p.Payload)
+			}
+			if i > 0 && p.Offset != pkts[i-1].Offset+int64(len(pkts[i-1].Payload)) {
+				t.Errorf("%s frame %d at %d does not follow the previous one", file, i, p.Offset)
+			}
+		}
+	}
+	// A frame cut by a restart: its start line, then a new frame begins.
+	b := []byte("noise\n>>>\nt=status\nsrc=node1\n>>>\nt=status\n<<<\n>>>\nt=x\n")
+	pkts, err := Read(bytes.NewReader(b), "s.bin", DefaultPort)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range pkts {
+		got = append(got, fmt.Sprintf("%s %v", p.Source(), p.Err != nil))
+	}
+	if diff := cmp.Diff([]string{"s.bin@6 true", "s.bin@29 false", "s.bin@46 true"}, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
 	}
 }

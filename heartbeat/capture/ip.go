@@ -145,12 +145,12 @@ func (g *fragGroup) incompleteErr(d *demux) {
 	for _, p := range g.pieces {
 		have += len(p.data)
 	}
-	want := "an unknown number of"
+	got := fmt.Sprintf("only the first %d bytes", have)
 	if g.total >= 0 {
-		want = fmt.Sprint(g.total)
+		got = fmt.Sprintf("only %d of %d bytes", have, g.total)
 	}
-	d.out[g.slot].Err = fmt.Errorf("%w: only %d of %s bytes of the IPv4 datagram were captured (a 'udp port' filter keeps only first fragments; capture with 'udp port %d or ip[6:2] & 0x1fff != 0')",
-		ErrFragmented, have, want, d.port)
+	d.out[g.slot].Err = fmt.Errorf("%w: %s of the IPv4 datagram were captured; a 'udp port' filter keeps only first fragments, capture with 'udp port %d or ip[6:2] & 0x1fff != 0'",
+		ErrFragmented, got, d.port)
 }
 
 // assemble returns the reassembled payload once every byte is present.

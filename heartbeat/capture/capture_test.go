@@ -346,3 +346,78 @@ func TestSerial(t *testing.T) {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
 }
+
+// TestPcapngInterfaces: a pcapng with an interface we cannot decode keeps
+// the frames of the others; one with only such interfaces is an error.
+func TestPcapngInterfaces(t *testing.T) {
+	frames := payloadFrames(t, 2)
+	var buf bytes.Buffer
+	w, err := pcapgo.NewNgWriterInterface(&buf, pcapgo.NgInterface{LinkType: layers.LinkTypeIEEE802_11, SnapLength: 65535}, pcapgo.NgWriterOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	only := func() []byte {
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return append([]byte(nil), buf.Bytes()...)
+	}
+	if err := w.WritePacket(gopacket.CaptureInfo{CaptureLength: 10, Length: 10, InterfaceIndex: 0}, make([]byte, 10)); err != nil {
+		t.Fatal(err)
+	}
+	wifiOnly := only()
+	eth, err := w.AddInterface(pcapgo.NgInterface{LinkType: layers.LinkTypeEthernet, SnapLength: 65535})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range frames {
+		if err := w.WritePacket(gopacket.CaptureInfo{CaptureLength: len(f), Length: len(f), InterfaceIndex: eth}, f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mixed := only()
+	var le *LinkTypeError
+	if pkts, err := Read(bytes.NewReader(wifiOnly), "wifi.pcapng", DefaultPort); !errors.As(err, &le) || len(pkts) != 0 {
+		t.Errorf("802.11 only: %d packets, %v", len(pkts), err)
+	}
+	pkts, err := Read(bytes.NewReader(mixed), "mixed.pcapng", DefaultPort)
+	if err != nil || len(pkts) != 2 || pkts[0].Frame != 2 {
+		t.Errorf("mixed: %+v, %v", pkts, err)
+	}
+}
+
+// payloadFrames returns the first n Ethernet frames of ucast-sha1/capture.pcap.
+func payloadFrames(t *testing.T, n int) [][]byte {
+	t.Helper()
+	f, err := os.Open("testdata/ucast-sha1/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	pr, err := pcapgo.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]byte
+	for range n {
+		data, _, err := pr.ReadPacketData()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, data)
+	}
+	return out
+}
+
+func BenchmarkReadFile(b *testing.B) {
+	data, err := os.ReadFile("testdata/ucast-sha1/capture.pcap")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		if _, err := Read(bytes.NewReader(data), "ucast-sha1.pcap", DefaultPort); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -142,11 +142,13 @@ func readPcap(r io.Reader, file string, port int) ([]Packet, error) {
 }
 
 func readPcapng(r io.Reader, file string, port int) ([]Packet, error) {
-	nr, err := pcapgo.NewNgReader(r, pcapgo.NgReaderOptions{})
+	nr, err := pcapgo.NewNgReader(r, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 	if err != nil {
 		return nil, fmt.Errorf("%s: pcapng header: %w", file, err)
 	}
 	d := newDemux(file, port)
+	var unsupported *LinkTypeError
+	decoded := 0
 	for n := 1; ; n++ {
 		data, ci, err := nr.ReadPacketData()
 		if errors.Is(err, io.EOF) {
@@ -155,15 +157,21 @@ func readPcapng(r io.Reader, file string, port int) ([]Packet, error) {
 		if err != nil {
 			return d.finish(), fmt.Errorf("%s: block %d: %w", file, n, err)
 		}
-		// pcapng gives each interface its own link type.
+		// pcapng gives each interface its own link type; frames from
+		// interfaces we cannot decode (USB, Bluetooth…) are skipped.
 		iface, err := nr.Interface(ci.InterfaceIndex)
 		if err != nil {
 			return d.finish(), fmt.Errorf("%s: packet %d: %w", file, n, err)
 		}
 		if !supportedLink(iface.LinkType) {
-			return d.finish(), &LinkTypeError{File: file, LinkType: iface.LinkType}
+			unsupported = &LinkTypeError{File: file, LinkType: iface.LinkType}
+			continue
 		}
+		decoded++
 		d.add(frame{time: ci.Timestamp, link: iface.LinkType, data: data, wireLen: ci.Length, frameNum: n})
+	}
+	if decoded == 0 && unsupported != nil {
+		return nil, unsupported
 	}
 	return d.finish(), nil
 }

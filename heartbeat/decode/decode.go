@@ -85,7 +85,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	status := ExitOK
 	for _, file := range fs.Args() {
 		pkts, err := capture.ReadFile(file, *port)
-		if err != nil {
+		switch {
+		case err != nil && len(pkts) > 0:
+			// A capture cut mid-record (tcpdump still writing, or
+			// killed): show what was read and count the damage as a failure.
+			fmt.Fprintf(stderr, "heartbeat decode: %v; the messages before it are shown\n", err)
+			d.failed++
+		case err != nil:
 			fmt.Fprintf(stderr, "heartbeat decode: %v\n", err)
 			status = ExitUsage
 		}

@@ -245,6 +245,10 @@ func TestUsageAndFiles(t *testing.T) {
 	if err := os.WriteFile(empty, whole[:24], 0o644); err != nil {
 		t.Fatal(err)
 	}
+	cut := filepath.Join(dir, "cut.pcap") // tcpdump killed mid-record
+	if err := os.WriteFile(cut, whole[:24+2*(16+14+20+8+306)+100], 0o644); err != nil {
+		t.Fatal(err)
+	}
 	text := filepath.Join(dir, "notes.txt")
 	if err := os.WriteFile(text, []byte("not a capture\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -263,6 +267,7 @@ func TestUsageAndFiles(t *testing.T) {
 		{"missing file beside a good one", []string{td + "raw.pcap", filepath.Join(dir, "nope.pcap")}, ExitUsage, "no such file or directory"},
 		{"empty pcap", []string{empty}, ExitUsage, "no heartbeat message found (UDP port 694)"},
 		{"wrong port", []string{"-port", "695", td + "raw.pcap"}, ExitUsage, "no heartbeat message found (UDP port 695)"},
+		{"cut mid record", []string{cut}, ExitFailed, "record 3: unexpected EOF; the messages before it are shown"},
 		{"not a capture", []string{text}, ExitUsage, "not a pcap, pcapng, heartbeat payload or serial stream file"},
 		{"missing authkeys", []string{"-authkeys", filepath.Join(dir, "authkeys"), td + "raw.pcap"}, ExitUsage, "cannot open"},
 		{"bad authkeys", []string{"-authkeys", keyfile(t, "auth 1\n1 sha1\n", 0o600), td + "raw.pcap"}, ExitUsage, "cannot use"},

@@ -164,8 +164,11 @@ func parseNet(b []byte, base, depth int) (*Message, int, error) {
 		}
 		payload, used, ok := peelNetstring(b[pos:])
 		if !ok {
-			if _, h, lok := parseLen(b[pos:]); lok {
-				return nil, 0, malformed(base+pos+h, "length overflows packet")
+			if n, h, lok := parseLen(b[pos:]); lok {
+				if n > len(b)-pos-h-1 {
+					return nil, 0, malformed(base+pos+h, "length overflows packet")
+				}
+				return nil, 0, malformed(base+pos+h+n, "missing comma")
 			}
 			return nil, 0, malformed(base+pos, "bad length")
 		}

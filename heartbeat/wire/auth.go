@@ -118,7 +118,7 @@ func check(m *Message, depth int, classic bool) error {
 		}
 		switch f.Type {
 		case String:
-			if classic && bytes.IndexByte(f.Value, 0) >= 0 || bytes.IndexByte(f.Value, 0x13) >= 0 {
+			if classic && (bytes.IndexByte(f.Value, 0) >= 0 || bytes.IndexByte(f.Value, 0x13) >= 0) {
 				return fmt.Errorf("wire: field %q: string value with NUL or 0x13", f.Name)
 			}
 		case Binary, Compressed, List:

@@ -240,7 +240,7 @@ func badName(name []byte) string {
 	switch {
 	case len(name) == 0:
 		return "empty field name"
-	case bytes.IndexByte(name, 0) >= 0, bytes.IndexByte(name, '\n') >= 0:
+	case bytes.IndexByte(name, 0) >= 0, bytes.IndexByte(name, '\n') >= 0, bytes.IndexByte(name, '=') >= 0:
 		return "bad field name"
 	case name[0] == '(', bytes.HasPrefix(name, []byte(">>>")), bytes.HasPrefix(name, []byte("<<<")):
 		return "bad field name"

@@ -103,25 +103,50 @@ func inflate(payload []byte) ([]byte, error) {
 }
 
 // Check reports why m cannot be sent: a bad field name, an unknown type, a
-// nil nested message or nesting deeper than MaxDepth; with classic also a
-// string value holding NUL or 0x13, which the classic encoding cannot carry.
+// nil nested message or nesting deeper than MaxDepth; with classic also
+// bytes the classic encoding cannot carry back unchanged (NUL and 0x13 in
+// strings, newline or NUL in list elements, and inside structs the newline
+// bytes of the enclosing levels, PROTOCOL §3.3).
 func Check(m *Message, classic bool) error { return check(m, 0, classic) }
 
 func check(m *Message, depth int, classic bool) error {
 	if depth > MaxDepth {
 		return fmt.Errorf("wire: nesting deeper than %d", MaxDepth)
 	}
+	// bad reports a byte the classic encoding at this depth would change.
+	bad := func(v []byte, str bool) bool {
+		for _, c := range v {
+			if c == 0 || (str && c == 0x13) || (!str && c == '\n') {
+				return true
+			}
+			for d := range depth {
+				if c == structSep(d) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	for i := range m.Fields {
 		f := &m.Fields[i]
 		if r := badName([]byte(f.Name)); r != "" {
 			return fmt.Errorf("wire: field %d %q: %s", i, f.Name, r)
 		}
+		if classic && bad([]byte(f.Name), false) {
+			return fmt.Errorf("wire: field %d %q: name not representable in classic", i, f.Name)
+		}
 		switch f.Type {
 		case String:
-			if classic && bytes.IndexByte(f.Value, 0) >= 0 || bytes.IndexByte(f.Value, 0x13) >= 0 {
-				return fmt.Errorf("wire: field %q: string value with NUL or 0x13", f.Name)
+			if classic && bad(f.Value, true) {
+				return fmt.Errorf("wire: field %q: string value not representable in classic", f.Name)
 			}
-		case Binary, Compressed, List:
+		case Binary, Compressed:
+		case List:
+			for _, e := range f.List {
+				if classic && bad([]byte(e), false) {
+					return fmt.Errorf("wire: field %q: list element not representable in classic", f.Name)
+				}
+			}
 		case Struct, Uncompressed:
 			if f.Sub == nil {
 				return fmt.Errorf("wire: field %q: nil nested message", f.Name)

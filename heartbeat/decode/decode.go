@@ -409,7 +409,7 @@ func (d *decoder) hints(w io.Writer) {
 	sort.Strings(kinds)
 	for _, k := range kinds {
 		t := d.tally[k]
-		n := plural(t.n)
+		n := plural(t.n, "message")
 		switch k {
 		case "bad-digest":
 			fmt.Fprintf(w, "hint: %s failed with bad-digest: the sender's method or key for %s differs from yours; compare authkeys on both nodes (PROTOCOL §4.6: stock verifies with its own active key)\n",
@@ -418,27 +418,35 @@ func (d *decoder) hints(w io.Writer) {
 			fmt.Fprintf(w, "hint: %s signed with %s, which your authkeys does not define; stock drops them (\"Invalid authentication\"); use the same authkeys on both nodes\n",
 				n, indexList(t.indexes, "index"))
 		case "unsigned":
-			fmt.Fprintf(w, "hint: %s carry no signature; stock drops them\n", n)
+			fmt.Fprintf(w, "hint: %s without a signature; stock drops them\n", n)
 		case "quirk":
-			fmt.Fprintf(w, "hint: %s signed with %s verify here, but your active index is %d: stock checks netstring trailers with its own active key (PROTOCOL §4.6) and would reject them; put the same auth line on both nodes\n",
-				n, indexList(t.indexes, "index"), d.keys.Active())
+			fmt.Fprintf(w, "hint: %s signed with %s %s here, but your active index is %d: stock checks netstring trailers with its own active key (PROTOCOL §4.6) and would reject them; put the same auth line on both nodes\n",
+				n, indexList(t.indexes, "index"), verb(t.n, "verifies", "verify"), d.keys.Active())
 		case "fragmented":
 			fmt.Fprintf(w, "hint: %s arrived in IP fragments that are not all in the capture: %s\n", n, t.example)
 		case "truncated":
 			fmt.Fprintf(w, "hint: %s cut short by the capture's snap length; capture again with tcpdump -s 0\n", n)
 		case "damaged-frame":
-			fmt.Fprintf(w, "hint: %s damaged serial frames (e.g. %s); stock's serial reader drops them: check the cable, baud and flow control\n", n, t.example)
+			fmt.Fprintf(w, "hint: %s (e.g. %s); stock's serial reader drops them: check the cable, baud and flow control\n", plural(t.n, "damaged serial frame"), t.example)
 		case "malformed":
-			fmt.Fprintf(w, "hint: %s malformed (e.g. %s); stock drops them\n", n, t.example)
+			fmt.Fprintf(w, "hint: %s (e.g. %s); stock drops them\n", plural(t.n, "malformed message"), t.example)
 		}
 	}
 }
 
-func plural(n int) string {
+// plural renders "1 message" / "3 messages".
+func plural(n int, noun string) string {
 	if n == 1 {
-		return "1 message"
+		return "1 " + noun
 	}
-	return strconv.Itoa(n) + " messages"
+	return strconv.Itoa(n) + " " + noun + "s"
+}
+
+func verb(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // indexList renders "index 1" / "indexes 1, 3" / "an unknown index".

@@ -230,7 +230,7 @@ func TestDamagedSerialFrame(t *testing.T) {
 	if diff := cmp.Diff(want, verdicts(stdout)); diff != "" || code != ExitFailed {
 		t.Errorf("exit %d (-want +got)\n%s", code, diff)
 	}
-	if !strings.Contains(stdout, "\n- "+p+"@201 verdict=") || !strings.Contains(stderr, "hint: 1 message damaged serial frames") {
+	if !strings.Contains(stdout, "\n- "+p+"@201 verdict=") || !strings.Contains(stderr, "hint: 1 damaged serial frame (e.g. serial frame at byte 201: frame start inside frame)") {
 		t.Errorf("stdout lacks the damaged frame at @201 or stderr lacks the hint: %q", stderr)
 	}
 }
@@ -298,5 +298,47 @@ func TestQuote(t *testing.T) {
 		if got := quote(in); got != want {
 			t.Errorf("quote(%q) = %s, want %s", in, got, want)
 		}
+	}
+}
+
+// TestBadPayloads: raw payload files that stock would drop.
+func TestBadPayloads(t *testing.T) {
+	raw, err := os.ReadFile(td + "raw-netstring.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := bytes.Index(raw, []byte("%%%\n")) + 4
+	keys := copyKeys(t, "ucast-sha1")
+	for _, tc := range []struct {
+		name    string
+		payload []byte
+		keys    bool
+		verdict string
+		hint    string
+	}{
+		{"no trailer", raw[:end], true, "verdict=unsigned", "hint: 1 message without a signature"},
+		{"no trailer, unverified", raw[:end], false, "verdict=unverified", ""},
+		{"field without type", []byte("###\n8:t=status,%%%\n"), false, `verdict="malformed:missing type prefix"`, "hint: 1 malformed message"},
+		{"field without type, verified", []byte("###\n8:t=status,%%%\n"), true, `verdict="malformed:missing type prefix"`, "hint: 1 malformed message"},
+		{"bad auth string", append(append([]byte(nil), raw[:end]...), "4:x yz,"...), true, `verdict="malformed:bad auth string"`, "hint: 1 malformed message"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := filepath.Join(t.TempDir(), "payload.bin")
+			if err := os.WriteFile(p, tc.payload, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			args := []string{p}
+			if tc.keys {
+				args = append([]string{"-authkeys", keys}, args...)
+			}
+			stdout, stderr, code := run(args...)
+			wantCode := ExitFailed
+			if tc.hint == "" {
+				wantCode = ExitOK
+			}
+			if code != wantCode || !strings.Contains(stdout, " "+tc.verdict) || !strings.Contains(stderr, tc.hint) {
+				t.Errorf("exit %d (want %d)\nstdout %q\nstderr %q", code, wantCode, stdout, stderr)
+			}
+		})
 	}
 }

@@ -2,6 +2,7 @@
 package decode
 
 import (
+	"bytes"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -205,7 +206,7 @@ func (d *decoder) verify(raw []byte, m *wire.Message, format wire.Format) string
 	if d.keys == nil {
 		return "unverified"
 	}
-	idx := senderIndex(m)
+	idx := senderIndex(raw, m, format)
 	err := wire.Verify(raw, d.keys)
 	var me *wire.MalformedError
 	var uk *authkeys.UnknownKeyError
@@ -246,10 +247,22 @@ func (d *decoder) verify(raw []byte, m *wire.Message, format wire.Format) string
 	}
 }
 
-// senderIndex returns the key index of the message's (last) auth field,
-// which stock's senders set to the same index as the netstring trailer;
-// -1 when there is none.
-func senderIndex(m *wire.Message) int {
+// senderIndex returns the key index the message was signed with: the
+// netstring trailer's (the bytes after the re-encoded body, PROTOCOL §3.2),
+// else the last auth field's (classic, §4.4); -1 when there is none.
+func senderIndex(raw []byte, m *wire.Message, format wire.Format) int {
+	if format == wire.Netstring {
+		body := wire.MarshalNetstring(m)
+		if bytes.HasPrefix(raw, body) {
+			rest := raw[len(body):]
+			colon, comma := bytes.IndexByte(rest, ':'), bytes.IndexByte(rest, ',')
+			if colon >= 0 && comma > colon {
+				if i, _, err := authkeys.ParseAuthString(string(rest[colon+1 : comma])); err == nil {
+					return i
+				}
+			}
+		}
+	}
 	idx := -1
 	for _, f := range m.Fields {
 		if f.Name == wire.FAuth && f.Type == wire.String {

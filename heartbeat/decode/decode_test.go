@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hbgo/heartbeat/wire"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*")
@@ -340,5 +342,33 @@ func TestBadPayloads(t *testing.T) {
 				t.Errorf("exit %d (want %d)\nstdout %q\nstderr %q", code, wantCode, stdout, stderr)
 			}
 		})
+	}
+}
+
+// TestSenderIndex: the trailer's index wins over the inner auth field's,
+// which stock with msgfmt netstring leaves out (PROTOCOL §3.1).
+func TestSenderIndex(t *testing.T) {
+	raw, err := os.ReadFile(td + "raw-netstring.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, f, err := wire.Parse(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := senderIndex(raw, m, f); got != 1 {
+		t.Errorf("stock packet: index %d, want 1", got)
+	}
+	// Same body, trailer claiming index 7: the trailer is what is checked.
+	end := bytes.Index(raw, []byte("%%%\n")) + 4
+	forged := append(append([]byte(nil), raw[:end]...), "10:7 0123abcd,"...)
+	if got := senderIndex(forged, m, f); got != 7 {
+		t.Errorf("trailer index 7: got %d", got)
+	}
+	// No inner auth field and no trailer: unknown.
+	m.Del(wire.FAuth)
+	body := wire.MarshalNetstring(m)
+	if got := senderIndex(body, m, f); got != -1 {
+		t.Errorf("unsigned: got %d, want -1", got)
 	}
 }

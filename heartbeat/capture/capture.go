@@ -4,6 +4,7 @@ package capture
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
@@ -105,14 +106,31 @@ func ReadFile(path string, port int) ([]Packet, error) {
 	return Read(f, path, port)
 }
 
-// Read reads every heartbeat message from r, naming them after file; port
-// selects the UDP port in captures. On a damaged file it returns the messages
+// Read reads every heartbeat message from r (any of the kinds Detect
+// knows, possibly gzip-compressed), naming them after file; port selects
+// the UDP port in captures. On a damaged file it returns the messages
 // read before the damage together with the error.
 func Read(r io.Reader, file string, port int) ([]Packet, error) {
+	return read(r, file, port, 0)
+}
+
+// maxGunzip bounds what a gzip-compressed file may inflate to.
+const maxGunzip = 1 << 30
+
+func read(r io.Reader, file string, port, depth int) ([]Packet, error) {
 	br := bufio.NewReaderSize(r, sniffLen)
 	head, err := br.Peek(sniffLen)
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%s: %w", file, err)
+	}
+	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b && depth == 0 {
+		// tcpdump -w - | gzip: look inside once.
+		zr, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", file, err)
+		}
+		defer zr.Close()
+		return read(io.LimitReader(zr, maxGunzip), file, port, depth+1)
 	}
 	switch Detect(head) {
 	case Pcap:

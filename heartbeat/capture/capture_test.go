@@ -2,6 +2,7 @@ package capture
 
 import (
 	"bytes"
+	"compress/gzip"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -31,7 +32,7 @@ func TestDetect(t *testing.T) {
 		{"###", Unknown},
 		{"", Unknown},
 		{"hello world\n", Unknown},
-		{"\x1f\x8b\x08", Unknown},
+		{"\x1f\x8b\x08", Unknown}, // Read looks inside gzip itself
 	} {
 		if got := Detect([]byte(tc.head)); got != tc.want {
 			t.Errorf("Detect(%q) = %v, want %v", tc.head, got, tc.want)
@@ -419,5 +420,30 @@ func BenchmarkReadFile(b *testing.B) {
 		if _, err := Read(bytes.NewReader(data), "ucast-sha1.pcap", DefaultPort); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+func TestGzip(t *testing.T) {
+	whole, err := os.ReadFile("testdata/ucast-sha1/capture.pcap")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(whole)
+	zw.Close()
+	gz := buf.Bytes()
+	pkts, err := Read(bytes.NewReader(gz), "x.pcap.gz", DefaultPort)
+	if err != nil || len(pkts) != 227 {
+		t.Errorf("gzipped capture: %d packets, %v", len(pkts), err)
+	}
+	// Twice compressed is not looked into.
+	var buf2 bytes.Buffer
+	zw = gzip.NewWriter(&buf2)
+	zw.Write(gz)
+	zw.Close()
+	var fe *FormatError
+	if _, err := Read(&buf2, "x.pcap.gz.gz", DefaultPort); !errors.As(err, &fe) {
+		t.Errorf("gzip in gzip: %v", err)
 	}
 }

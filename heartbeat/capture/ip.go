@@ -99,7 +99,7 @@ func (d *demux) ipv4(f frame, ip []byte, truncated bool) {
 	g := d.frags[key]
 	if g == nil {
 		if len(d.order) >= maxFragGroups {
-			d.giveUp(d.order[0])
+			d.drop(d.order[0]) // its placeholder keeps its error
 		}
 		g = &fragGroup{total: -1, slot: -1}
 		d.frags[key] = g
@@ -187,9 +187,6 @@ func (d *demux) drop(key fragKey) {
 		}
 	}
 }
-
-// giveUp abandons a reassembly; its placeholder keeps its error.
-func (d *demux) giveUp(key fragKey) { d.drop(key) }
 
 func (d *demux) ipv6(f frame, ip []byte, truncated bool) {
 	if len(ip) < 40 {

@@ -26,7 +26,8 @@ const (
 
 const usage = `usage: heartbeat decode [-authkeys FILE] [-port N] [-v] FILE...
 
-Prints every heartbeat message in FILE (a tcpdump pcap or pcapng capture, a
+Prints every heartbeat message in FILE (a tcpdump pcap or pcapng capture,
+plain or gzip-compressed, a
 raw message payload, or a serial byte stream) one per line and, with
 -authkeys, checks its signature.
 

@@ -26,10 +26,10 @@ const (
 
 const usage = `usage: heartbeat decode [-authkeys FILE] [-port N] [-v] FILE...
 
-Prints every heartbeat message in FILE (a tcpdump pcap or pcapng capture,
-plain or gzip-compressed, a
-raw message payload, or a serial byte stream) one per line and, with
--authkeys, checks its signature.
+Prints every heartbeat message in FILE one per line and, with -authkeys,
+checks its signature. FILE is a pcap or pcapng capture (plain or gzipped),
+a raw message payload, or a serial byte stream, told apart by content.
+Captures of mcast media need the mcast line's port (-port).
 
   tcpdump -i any -w x.pcap udp port 694
   heartbeat decode -authkeys /etc/ha.d/authkeys x.pcap

@@ -29,6 +29,9 @@ func Verify(b []byte, keys *authkeys.Keys) error {
 }
 
 func verifyParsed(b []byte, m *Message, f Format, p parsed, keys *authkeys.Keys) error {
+	if keys == nil {
+		return errors.New("wire: no keys to verify with")
+	}
 	if f == Netstring {
 		if p.trailer == nil {
 			return ErrUnsigned
@@ -50,6 +53,33 @@ func verifyParsed(b []byte, m *Message, f Format, p parsed, keys *authkeys.Keys)
 	}
 	covered := classicCovered(m)
 	return keys.Verify(string(m.Fields[auth].Value), covered)
+}
+
+// AuthString returns the auth string Verify checks ("<index> <token>"): the
+// netstring trailer, or the last auth field of a classic message; it
+// returns ErrUnsigned or a *MalformedError when there is none.
+func AuthString(b []byte) (string, error) {
+	m, f, p, err := parse(b)
+	if err != nil {
+		return "", err
+	}
+	if f == Netstring {
+		if p.trailer == nil {
+			return "", ErrUnsigned
+		}
+		return string(p.trailer), nil
+	}
+	auth := ""
+	found := false
+	for i := range m.Fields {
+		if m.Fields[i].Name == FAuth && m.Fields[i].Type == String {
+			auth, found = string(m.Fields[i].Value), true
+		}
+	}
+	if !found {
+		return "", ErrUnsigned
+	}
+	return auth, nil
 }
 
 // Decode parses and authenticates a packet, then, when it carries a binary

@@ -29,6 +29,9 @@ func Verify(b []byte, keys *authkeys.Keys) error {
 }
 
 func verifyParsed(b []byte, m *Message, f Format, p parsed, keys *authkeys.Keys) error {
+	if keys == nil {
+		return errors.New("wire: no keys to verify with")
+	}
 	if f == Netstring {
 		if p.trailer == nil {
 			return ErrUnsigned
@@ -48,9 +51,35 @@ func verifyParsed(b []byte, m *Message, f Format, p parsed, keys *authkeys.Keys)
 	if auth < 0 {
 		return ErrUnsigned
 	}
-	var stack [1024]byte
-	covered := appendClassicFields(stack[:0], m, 0, true)
+	covered := classicCovered(m)
 	return keys.Verify(string(m.Fields[auth].Value), covered)
+}
+
+// AuthString returns the auth string Verify checks ("<index> <token>"): the
+// netstring trailer, or the last auth field of a classic message; it
+// returns ErrUnsigned or a *MalformedError when there is none.
+func AuthString(b []byte) (string, error) {
+	m, f, p, err := parse(b)
+	if err != nil {
+		return "", err
+	}
+	if f == Netstring {
+		if p.trailer == nil {
+			return "", ErrUnsigned
+		}
+		return string(p.trailer), nil
+	}
+	auth := ""
+	found := false
+	for i := range m.Fields {
+		if m.Fields[i].Name == FAuth && m.Fields[i].Type == String {
+			auth, found = string(m.Fields[i].Value), true
+		}
+	}
+	if !found {
+		return "", ErrUnsigned
+	}
+	return auth, nil
 }
 
 // Decode parses and authenticates a packet, then, when it carries a binary
@@ -173,8 +202,7 @@ func withAuth(m *Message, keys *authkeys.Keys, classic bool) (*Message, error) {
 	if keys == nil {
 		return nil, errors.New("wire: no keys to sign with")
 	}
-	var stack [1024]byte
-	covered := appendClassicFields(stack[:0], m, 0, true)
+	covered := classicCovered(m)
 	auth := Field{Name: FAuth, Type: String, Value: keys.AppendSign(nil, covered)}
 	c := &Message{Fields: make([]Field, len(m.Fields), len(m.Fields)+1)}
 	copy(c.Fields, m.Fields)
@@ -221,4 +249,14 @@ func SealClassic(m *Message, keys *authkeys.Keys) ([]byte, error) {
 		return nil, fmt.Errorf("wire: message of %d bytes is larger than MAXMSG", len(b))
 	}
 	return b, nil
+}
+
+// classicCovered returns the bytes an inner auth field covers (PROTOCOL §4.4).
+func classicCovered(m *Message) []byte {
+	var stack [1024]byte
+	buf := stack[:0]
+	if n := classicSize(m, 0, true); n > len(stack) {
+		buf = make([]byte, 0, n)
+	}
+	return appendClassicFields(buf, m, 0, true)
 }

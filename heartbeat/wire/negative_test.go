@@ -128,3 +128,30 @@ func TestClassicLastAuthCounts(t *testing.T) {
 		t.Errorf("last auth bogus: %v, want bad digest", err)
 	}
 }
+
+func TestAuthString(t *testing.T) {
+	keys := appendixAKeys(t, 2)
+	b, _ := Seal(appendixA(), keys)
+	c, _ := SealClassic(appendixA(), keys)
+	for _, tc := range []struct {
+		in   []byte
+		want string
+		err  error
+	}{
+		{b, "2 333c64638d4edde4aea1df5a32da13d7", nil},
+		{c, "2 ef2f154149220801fe34e0bcb216e2d6", nil},
+		{[]byte("###\n%%%\n"), "", ErrUnsigned},
+		{[]byte(">>>\n<<<\n"), "", ErrUnsigned},
+	} {
+		got, err := AuthString(tc.in)
+		if got != tc.want || !errors.Is(err, tc.err) {
+			t.Errorf("AuthString(%.20q) = %q, %v; want %q, %v", tc.in, got, err, tc.want, tc.err)
+		}
+	}
+	if _, err := AuthString([]byte("x")); !isMalformed(err, "unknown format") {
+		t.Errorf("AuthString(x) = %v", err)
+	}
+	if err := Verify(b, nil); err == nil {
+		t.Error("Verify with nil keys succeeded")
+	}
+}

@@ -2,7 +2,6 @@
 package decode
 
 import (
-	"bytes"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -193,7 +192,14 @@ func (d *decoder) packet(p capture.Packet) {
 	b.WriteString("\n")
 	if d.verbose {
 		if m != nil {
-			fmt.Fprintf(&b, "    (%s, %d bytes)\n", format, len(p.Payload))
+			fmt.Fprintf(&b, "    (%s, %d bytes", format, len(p.Payload))
+			if format == wire.Netstring {
+				// PROTOCOL §3.1: the trailer, not the inner auth field, is checked.
+				if as, err := wire.AuthString(p.Payload); err == nil {
+					fmt.Fprintf(&b, ", trailer %s", strconv.Quote(as))
+				}
+			}
+			b.WriteString(")\n")
 			writeFields(&b, m, "    ")
 		} else if len(p.Payload) > 0 {
 			fmt.Fprintf(&b, "    (%d bytes) %s\n", len(p.Payload), strconv.Quote(string(p.Payload)))
@@ -207,7 +213,7 @@ func (d *decoder) verify(raw []byte, m *wire.Message, format wire.Format) string
 	if d.keys == nil {
 		return "unverified"
 	}
-	idx := senderIndex(raw, m, format)
+	idx := senderIndex(raw)
 	err := wire.Verify(raw, d.keys)
 	var me *wire.MalformedError
 	var uk *authkeys.UnknownKeyError
@@ -248,31 +254,19 @@ func (d *decoder) verify(raw []byte, m *wire.Message, format wire.Format) string
 	}
 }
 
-// senderIndex returns the key index the message was signed with: the
-// netstring trailer's (the bytes after the re-encoded body, PROTOCOL §3.2),
-// else the last auth field's (classic, §4.4); -1 when there is none.
-func senderIndex(raw []byte, m *wire.Message, format wire.Format) int {
-	if format == wire.Netstring {
-		body := wire.MarshalNetstring(m)
-		if bytes.HasPrefix(raw, body) {
-			rest := raw[len(body):]
-			colon, comma := bytes.IndexByte(rest, ':'), bytes.IndexByte(rest, ',')
-			if colon >= 0 && comma > colon {
-				if i, _, err := authkeys.ParseAuthString(string(rest[colon+1 : comma])); err == nil {
-					return i
-				}
-			}
-		}
+// senderIndex returns the key index of the auth string Verify checks (the
+// netstring trailer, or a classic message's last auth field); -1 when
+// there is none or it does not parse.
+func senderIndex(raw []byte) int {
+	as, err := wire.AuthString(raw)
+	if err != nil {
+		return -1
 	}
-	idx := -1
-	for _, f := range m.Fields {
-		if f.Name == wire.FAuth && f.Type == wire.String {
-			if i, _, err := authkeys.ParseAuthString(string(f.Value)); err == nil {
-				idx = i
-			}
-		}
+	i, _, err := authkeys.ParseAuthString(as)
+	if err != nil {
+		return -1
 	}
-	return idx
+	return i
 }
 
 func captureKind(err error) string {

@@ -118,6 +118,29 @@ type tally struct {
 	n       int
 	indexes map[int]int // auth index -> count, when known
 	example string      // one error text
+	srcs    []string    // sending node names (src field), in order of appearance
+}
+
+// from records the message's sender.
+func (t *tally) from(m *wire.Message) {
+	src, ok := m.Get(wire.FSrc)
+	if !ok {
+		return
+	}
+	for _, s := range t.srcs {
+		if s == src {
+			return
+		}
+	}
+	t.srcs = append(t.srcs, src)
+}
+
+// fromText renders " from node1, node2" (empty when no sender is known).
+func (t *tally) fromText() string {
+	if len(t.srcs) == 0 {
+		return ""
+	}
+	return " from " + strings.Join(t.srcs, ", ")
 }
 
 type decoder struct {
@@ -225,15 +248,18 @@ func (d *decoder) verify(raw []byte, m *wire.Message, format wire.Format) string
 		// fails on a stock node holding this authkeys.
 		if format == wire.Netstring && idx >= 0 && idx != d.keys.Active() {
 			d.count("quirk", idx, "")
+			d.tally["quirk"].from(m)
 		}
 		return "ok"
 	case errors.As(err, &uk):
 		d.failed++
 		d.count("unknown-key", uk.Index, err.Error())
+		d.tally["unknown-key"].from(m)
 		return "unknown-key:" + strconv.Itoa(uk.Index)
 	case errors.Is(err, authkeys.ErrBadDigest):
 		d.failed++
 		d.count("bad-digest", idx, err.Error())
+		d.tally["bad-digest"].from(m)
 		return "bad-digest"
 	case errors.Is(err, wire.ErrUnsigned):
 		d.failed++
@@ -420,16 +446,16 @@ func (d *decoder) hints(w io.Writer) {
 		n := plural(t.n, "message")
 		switch k {
 		case "bad-digest":
-			fmt.Fprintf(w, "hint: %s failed with bad-digest: the sender's method or key for %s differs from yours; compare authkeys on both nodes (PROTOCOL §4.6: stock verifies with its own active key)\n",
-				n, indexList(t.indexes, "index"))
+			fmt.Fprintf(w, "hint: %s%s failed with bad-digest: the sender's method or key for %s differs from yours; compare authkeys on both nodes (PROTOCOL §4.6: stock verifies with its own active key)\n",
+				n, t.fromText(), indexList(t.indexes, "index"))
 		case "unknown-key":
-			fmt.Fprintf(w, "hint: %s signed with %s, which your authkeys does not define; stock drops them (\"Invalid authentication\"); use the same authkeys on both nodes\n",
-				n, indexList(t.indexes, "index"))
+			fmt.Fprintf(w, "hint: %s%s signed with %s, which your authkeys does not define; stock drops them (\"Invalid authentication\"); use the same authkeys on both nodes\n",
+				n, t.fromText(), indexList(t.indexes, "index"))
 		case "unsigned":
 			fmt.Fprintf(w, "hint: %s without a signature; stock drops them\n", n)
 		case "quirk":
-			fmt.Fprintf(w, "hint: %s signed with %s %s here, but your active index is %d: stock checks netstring trailers with its own active key (PROTOCOL §4.6) and would reject them; put the same auth line on both nodes\n",
-				n, indexList(t.indexes, "index"), verb(t.n, "verifies", "verify"), d.keys.Active())
+			fmt.Fprintf(w, "hint: %s%s signed with %s %s here, but your active index is %d: stock checks netstring trailers with its own active key (PROTOCOL §4.6) and would reject them; put the same auth line on both nodes\n",
+				n, t.fromText(), indexList(t.indexes, "index"), verb(t.n, "verifies", "verify"), d.keys.Active())
 		case "fragmented":
 			fmt.Fprintf(w, "hint: %s arrived in IP fragments that are not all in the capture: %s\n", n, t.example)
 		case "truncated":

@@ -130,7 +130,7 @@ func TestWrongKey(t *testing.T) {
 			if code != ExitFailed || len(v) != 1 || v["verdict=bad-digest"] == 0 {
 				t.Errorf("exit %d, verdicts %v", code, v)
 			}
-			want := "messages failed with bad-digest: the sender's method or key for " + tc.idx + " differs from yours"
+			want := " failed with bad-digest: the sender's method or key for " + tc.idx + " differs from yours"
 			if strings.Count(stderr, "hint:") != 1 || !strings.Contains(stderr, want) {
 				t.Errorf("stderr %q, want one hint containing %q", stderr, want)
 			}

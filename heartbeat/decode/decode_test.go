@@ -3,6 +3,7 @@ package decode
 import (
 	"bytes"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -363,6 +364,20 @@ func TestSenderIndex(t *testing.T) {
 	} {
 		if got := senderIndex(tc.b); got != tc.want {
 			t.Errorf("%s: index %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
+// BenchmarkMain decodes and verifies ucast-sha1's 227 messages per op.
+func BenchmarkMain(b *testing.B) {
+	dir := b.TempDir()
+	keys := filepath.Join(dir, "authkeys")
+	if err := os.WriteFile(keys, []byte("auth 1\n1 sha1 testkey-sha1\n"), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if code := Main([]string{"-authkeys", keys, td + "ucast-sha1/capture.pcap"}, io.Discard, io.Discard); code != ExitOK {
+			b.Fatalf("exit %d", code)
 		}
 	}
 }

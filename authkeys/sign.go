@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash"
 	"strconv"
+	"sync"
 )
 
 // ErrBadDigest means the token does not match the data.
@@ -55,10 +56,18 @@ func CRC32(data []byte) uint32 {
 	return ^c
 }
 
-// macKey holds the HMAC pads of one md5/sha1 key (RFC 2104, 64-byte block).
+// macKey holds the HMAC pads of one md5/sha1 key (RFC 2104, 64-byte block)
+// and a pool of hash states, so signing allocates nothing in steady state.
 type macKey struct {
 	newHash    func() hash.Hash
 	ipad, opad [64]byte
+	pool       sync.Pool // of *macState
+}
+
+// macState is one reusable hash with room for the inner and outer sums.
+type macState struct {
+	h            hash.Hash
+	inner, outer [sha1.Size]byte
 }
 
 func newMacKey(m Method, secret []byte) *macKey {
@@ -89,16 +98,22 @@ func (kk *key) appendToken(dst, data []byte) []byte {
 		// Stock prints the crc with "%lx": no leading zeros.
 		return strconv.AppendUint(dst, uint64(CRC32(data)), 16)
 	}
-	var sum [sha1.Size]byte
-	h := kk.mac.newHash()
-	h.Write(kk.mac.ipad[:])
-	h.Write(data)
-	inner := h.Sum(sum[:0])
+	mk := kk.mac
+	st, _ := mk.pool.Get().(*macState)
+	if st == nil {
+		st = &macState{h: mk.newHash()}
+	}
+	h := st.h
 	h.Reset()
-	h.Write(kk.mac.opad[:])
+	h.Write(mk.ipad[:])
+	h.Write(data)
+	inner := h.Sum(st.inner[:0])
+	h.Reset()
+	h.Write(mk.opad[:])
 	h.Write(inner)
-	out := h.Sum(sum[:0])
-	return hex.AppendEncode(dst, out)
+	dst = hex.AppendEncode(dst, h.Sum(st.outer[:0]))
+	mk.pool.Put(st)
+	return dst
 }
 
 // Token returns the token of data under the key configured for idx.

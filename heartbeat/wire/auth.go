@@ -29,6 +29,9 @@ func Verify(b []byte, keys *authkeys.Keys) error {
 }
 
 func verifyParsed(b []byte, m *Message, f Format, p parsed, keys *authkeys.Keys) error {
+	if keys == nil {
+		return errors.New("wire: no keys to verify with")
+	}
 	if f == Netstring {
 		if p.trailer == nil {
 			return ErrUnsigned
@@ -48,9 +51,35 @@ func verifyParsed(b []byte, m *Message, f Format, p parsed, keys *authkeys.Keys)
 	if auth < 0 {
 		return ErrUnsigned
 	}
-	var stack [1024]byte
-	covered := appendClassicFields(stack[:0], m, 0, true)
+	covered := classicCovered(m)
 	return keys.Verify(string(m.Fields[auth].Value), covered)
+}
+
+// AuthString returns the auth string Verify checks ("<index> <token>"): the
+// netstring trailer, or the last auth field of a classic message; it
+// returns ErrUnsigned or a *MalformedError when there is none.
+func AuthString(b []byte) (string, error) {
+	m, f, p, err := parse(b)
+	if err != nil {
+		return "", err
+	}
+	if f == Netstring {
+		if p.trailer == nil {
+			return "", ErrUnsigned
+		}
+		return string(p.trailer), nil
+	}
+	auth := ""
+	found := false
+	for i := range m.Fields {
+		if m.Fields[i].Name == FAuth && m.Fields[i].Type == String {
+			auth, found = string(m.Fields[i].Value), true
+		}
+	}
+	if !found {
+		return "", ErrUnsigned
+	}
+	return auth, nil
 }
 
 // Decode parses and authenticates a packet, then, when it carries a binary
@@ -103,25 +132,50 @@ func inflate(payload []byte) ([]byte, error) {
 }
 
 // Check reports why m cannot be sent: a bad field name, an unknown type, a
-// nil nested message or nesting deeper than MaxDepth; with classic also a
-// string value holding NUL or 0x13, which the classic encoding cannot carry.
+// nil nested message or nesting deeper than MaxDepth; with classic also
+// bytes the classic encoding cannot carry back unchanged (NUL and 0x13 in
+// strings, newline or NUL in list elements, and inside structs the newline
+// bytes of the enclosing levels, PROTOCOL §3.3).
 func Check(m *Message, classic bool) error { return check(m, 0, classic) }
 
 func check(m *Message, depth int, classic bool) error {
 	if depth > MaxDepth {
 		return fmt.Errorf("wire: nesting deeper than %d", MaxDepth)
 	}
+	// bad reports a byte the classic encoding at this depth would change.
+	bad := func(v []byte, str bool) bool {
+		for _, c := range v {
+			if c == 0 || (str && c == 0x13) || (!str && c == '\n') {
+				return true
+			}
+			for d := range depth {
+				if c == structSep(d) {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	for i := range m.Fields {
 		f := &m.Fields[i]
 		if r := badName([]byte(f.Name)); r != "" {
 			return fmt.Errorf("wire: field %d %q: %s", i, f.Name, r)
 		}
+		if classic && bad([]byte(f.Name), false) {
+			return fmt.Errorf("wire: field %d %q: name not representable in classic", i, f.Name)
+		}
 		switch f.Type {
 		case String:
-			if classic && bytes.IndexByte(f.Value, 0) >= 0 || bytes.IndexByte(f.Value, 0x13) >= 0 {
-				return fmt.Errorf("wire: field %q: string value with NUL or 0x13", f.Name)
+			if classic && bad(f.Value, true) {
+				return fmt.Errorf("wire: field %q: string value not representable in classic", f.Name)
 			}
-		case Binary, Compressed, List:
+		case Binary, Compressed:
+		case List:
+			for _, e := range f.List {
+				if classic && bad([]byte(e), false) {
+					return fmt.Errorf("wire: field %q: list element not representable in classic", f.Name)
+				}
+			}
 		case Struct, Uncompressed:
 			if f.Sub == nil {
 				return fmt.Errorf("wire: field %q: nil nested message", f.Name)
@@ -148,8 +202,7 @@ func withAuth(m *Message, keys *authkeys.Keys, classic bool) (*Message, error) {
 	if keys == nil {
 		return nil, errors.New("wire: no keys to sign with")
 	}
-	var stack [1024]byte
-	covered := appendClassicFields(stack[:0], m, 0, true)
+	covered := classicCovered(m)
 	auth := Field{Name: FAuth, Type: String, Value: keys.AppendSign(nil, covered)}
 	c := &Message{Fields: make([]Field, len(m.Fields), len(m.Fields)+1)}
 	copy(c.Fields, m.Fields)
@@ -196,4 +249,14 @@ func SealClassic(m *Message, keys *authkeys.Keys) ([]byte, error) {
 		return nil, fmt.Errorf("wire: message of %d bytes is larger than MAXMSG", len(b))
 	}
 	return b, nil
+}
+
+// classicCovered returns the bytes an inner auth field covers (PROTOCOL §4.4).
+func classicCovered(m *Message) []byte {
+	var stack [1024]byte
+	buf := stack[:0]
+	if n := classicSize(m, 0, true); n > len(stack) {
+		buf = make([]byte, 0, n)
+	}
+	return appendClassicFields(buf, m, 0, true)
 }

@@ -164,8 +164,11 @@ func parseNet(b []byte, base, depth int) (*Message, int, error) {
 		}
 		payload, used, ok := peelNetstring(b[pos:])
 		if !ok {
-			if _, h, lok := parseLen(b[pos:]); lok {
-				return nil, 0, malformed(base+pos+h, "length overflows packet")
+			if n, h, lok := parseLen(b[pos:]); lok {
+				if n > len(b)-pos-h-1 {
+					return nil, 0, malformed(base+pos+h, "length overflows packet")
+				}
+				return nil, 0, malformed(base+pos+h+n, "missing comma")
 			}
 			return nil, 0, malformed(base+pos, "bad length")
 		}
@@ -237,7 +240,7 @@ func badName(name []byte) string {
 	switch {
 	case len(name) == 0:
 		return "empty field name"
-	case bytes.IndexByte(name, 0) >= 0, bytes.IndexByte(name, '\n') >= 0:
+	case bytes.IndexByte(name, 0) >= 0, bytes.IndexByte(name, '\n') >= 0, bytes.IndexByte(name, '=') >= 0:
 		return "bad field name"
 	case name[0] == '(', bytes.HasPrefix(name, []byte(">>>")), bytes.HasPrefix(name, []byte("<<<")):
 		return "bad field name"

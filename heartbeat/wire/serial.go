@@ -37,7 +37,7 @@ type SerialReader struct {
 	frame   []byte
 	start   int64 // stream offset of the current frame
 	in      bool  // inside a frame
-	skip    bool  // discarding an over-long frame until the next ">>>"
+	skip    bool  // discarding the rest of an over-long line
 	err     error // read error to return once the current frame is reported
 }
 
@@ -81,17 +81,27 @@ func (s *SerialReader) Next() (frame []byte, off int64, err error) {
 			s.lineOff = s.off - 1
 		}
 		if c != '\n' {
-			if s.in && !s.skip {
-				s.line = append(s.line, c)
-				if len(s.frame)+len(s.line) > MaxMsg {
-					fe := &FrameError{Offset: s.start, Reason: "frame longer than maxmsg", Frame: s.frame}
-					s.in, s.skip, s.frame, s.line = false, true, nil, s.line[:0]
-					return nil, fe.Offset, fe
-				}
-			} else if len(s.line) < 3 {
-				// Outside a frame only a line's first three bytes matter.
+			// Outside a frame only a line's first three bytes matter,
+			// unless they open a frame.
+			if s.in || len(s.line) < 3 || string(s.line[:3]) == ">>>" {
 				s.line = append(s.line, c)
 			}
+			if len(s.frame)+len(s.line) > MaxMsg {
+				start, frame := s.start, s.frame
+				if !s.in {
+					start, frame = s.lineOff, nil
+				}
+				fe := &FrameError{Offset: start, Reason: "frame longer than maxmsg", Frame: frame}
+				s.in, s.frame, s.line = false, nil, s.line[:0]
+				s.skip = true
+				return nil, fe.Offset, fe
+			}
+			continue
+		}
+		if s.skip {
+			// The rest of an over-long line is not a frame start.
+			s.skip = false
+			s.line = s.line[:0]
 			continue
 		}
 		line := s.line
@@ -100,7 +110,7 @@ func (s *SerialReader) Next() (frame []byte, off int64, err error) {
 		begins := func(p string) bool { return len(line) >= 3 && string(line[:3]) == p }
 		if !s.in {
 			if begins(">>>") {
-				s.in, s.skip, s.start = true, false, lineOff
+				s.in, s.start = true, lineOff
 				s.frame = append(append(s.frame[:0:0], line...), '\n')
 			}
 			continue

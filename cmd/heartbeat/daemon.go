@@ -14,6 +14,7 @@ import (
 
 	"hbgo/heartbeat/control"
 	"hbgo/heartbeat/daemon"
+	"hbgo/heartbeat/decode"
 	"hbgo/heartbeat/pidfile"
 )
 
@@ -29,6 +30,8 @@ func heartbeat(args []string) int {
 		switch args[0] {
 		case "check":
 			return checkCmd(args[1:], os.Stdout, os.Stderr)
+		case "decode":
+			return decode.Main(args[1:], os.Stdout, os.Stderr)
 		}
 	}
 	var fg, kill, status, reload, version bool

@@ -32,7 +32,6 @@ func (n *node) run(ctx context.Context) int {
 	// status) does not count the time the status scripts took.
 	held := n.exec.Held(execCtx)
 	n.mem = membership.New(n.memParams, n.now(), mathrand.New(mathrand.NewSource(seed())))
-	n.log.Infof("Local status now set to: 'up'")
 	n.journalEv("start", "", map[string]string{"pid": strconv.Itoa(n.pid)})
 	if len(held) > 0 {
 		n.planStep(planner.Held{Keys: held})

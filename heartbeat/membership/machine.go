@@ -33,7 +33,7 @@ const (
 
 type link struct {
 	name string
-	st   string // "init", "up", "dead"
+	st   string // "up" or "dead" (stock starts every link dead)
 	last time.Time
 }
 
@@ -89,7 +89,8 @@ type Machine struct {
 
 	seq        uint64
 	hist       [histSize]histEntry
-	histLow    uint64 // every seq <= histLow is gone from the history
+	histLow    uint64 // lowseq: every seq <= histLow is gone from the history
+	histAck    uint64 // the cluster-wide ackseq (minimum over the nodes)
 	nextKA     time.Time
 	bumpEnd    time.Time
 	reqnodesAt time.Time // zero: no reqnodes pending
@@ -118,10 +119,10 @@ func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
 		if ping {
 			// COMPAT §2.5: ping nodes get one link named after themselves.
 			n.deadInterval = p.Deadping
-			n.links = []*link{{name: name, st: StInit}}
+			n.links = []*link{{name: name, st: StDead, last: now}}
 		} else {
 			for _, l := range p.Links {
-				n.links = append(n.links, &link{name: l, st: StInit})
+				n.links = append(n.links, &link{name: l, st: StDead, last: now})
 			}
 		}
 		m.nodes = append(m.nodes, n)
@@ -221,7 +222,7 @@ func (m *Machine) NextDeadline() time.Time {
 			min(n.lastStatus.Add(m.deadInterval(n) + time.Millisecond))
 		}
 		for _, l := range n.links {
-			if l.st == "up" {
+			if l.st == "up" && n != m.self {
 				min(l.last.Add(li + time.Millisecond))
 			}
 		}
@@ -331,29 +332,47 @@ func (m *Machine) originate(msg *wire.Message) {
 	m.emit(Send{Msg: msg})
 }
 
+// remember stores a sequenced message in the 500-slot history (PROTOCOL §9.1, §9.4).
 func (m *Machine) remember(seq uint64, msg *wire.Message) {
+	if old := m.hist[seq%histSize]; old.msg != nil && old.seq > m.histLow {
+		m.histLow = old.seq // the overwritten slot: stock's lowseq
+	}
 	m.hist[seq%histSize] = histEntry{seq: seq, msg: msg}
-	if seq > histSize && m.histLow < seq-histSize {
-		m.histLow = seq - histSize
-	}
-	if m.liveCount() < 2 {
-		// PROTOCOL §9.4: with fewer than two live nodes the ack point advances by itself.
-		m.histLow = seq - 1
-		return
-	}
-	if m.flowControl {
-		if n := seq - m.histLow; n > 450 {
+	live := m.liveCount()
+	if m.flowControl && live > 1 {
+		if n := seq - m.histLow; n > histSize*9/10 {
 			m.log(Error, "Message hist queue is filling up (%d messages in queue)", n)
-		} else if n > 375 {
+		} else if n > histSize*3/4 {
 			m.log(Warn, "Message hist queue is filling up (%d messages in queue)", n)
 		}
 	}
+	if m.flowControl && seq-m.histAck > flowLimit && live < 2 {
+		// With fewer than two live nodes the ack point advances by itself.
+		m.updateAck(seq - (flowLimit - 1))
+	}
 }
 
+// updateAck moves the cluster-wide ackseq forward and frees the history up to it.
+func (m *Machine) updateAck(a uint64) {
+	if a <= m.histAck {
+		return
+	}
+	m.histAck = a
+	for s := m.histLow + 1; s <= a && s <= m.seq; s++ {
+		if h := &m.hist[s%histSize]; h.seq == s {
+			*h = histEntry{}
+		}
+	}
+	if a > m.histLow {
+		m.histLow = a
+	}
+}
+
+// liveCount is stock's live_node_count: us plus the normal nodes neither init nor dead.
 func (m *Machine) liveCount() int {
 	c := 0
 	for _, n := range m.nodes {
-		if !n.ping && (n.st == StUp || n.st == StActive) {
+		if !n.ping && (n == m.self || (n.st != StInit && n.st != StDead)) {
 			c++
 		}
 	}
@@ -394,15 +413,26 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	src, okS := msg.Get(wire.FSrc)
 	tsStr, okTS := msg.Get(wire.FTime)
 	ts, tsValid := parseHex(tsStr)
-	if !okT || !okS || !okTS || !tsValid || ts == 0 {
-		m.log(Error, "process_status_message: missing from/ts/type")
+	iface := lnk
+	if iface == "" {
+		iface = "?"
+	}
+	if !okT || !okS || !okTS {
+		if !okS {
+			src = "<?>"
+		}
+		m.log(Error, "process_clustermsg: missing from/ts/type: iface %s, from %s", iface, src)
 		m.counters.Dropped++
 		return
 	}
 	ns := isNS(t)
 	if !ns && !msg.Has(wire.FSeq) {
-		m.log(Error, "process_status_message: missing seqno")
+		m.log(Error, "process_clustermsg: missing seqno: iface %s, from %s", iface, src)
 		m.counters.Dropped++
+		return
+	}
+	if !tsValid || ts == 0 {
+		m.counters.Dropped++ // stock drops a bad ts silently
 		return
 	}
 	var from *node
@@ -460,7 +490,7 @@ func (m *Machine) refreshLink(n *node, name string) {
 		}
 	}
 	if l == nil {
-		l = &link{name: name, st: StInit}
+		l = &link{name: name, st: StDead}
 		n.links = append(n.links, l)
 	}
 	l.last = m.now
@@ -489,12 +519,16 @@ func keepIf(b bool) verdict {
 // filter is the sequence/duplicate filter of PROTOCOL §6.1.
 func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict {
 	if ns {
-		d, ok := msg.Get(wire.FDest)
-		toUs := !ok || strings.EqualFold(d, m.p.Node)
+		d, hasDest := msg.Get(wire.FDest)
+		toUs := !hasDest || d == m.p.Node
 		if t == "NS_nak_rexmit" {
 			s, ok := parseHex(msg.Str("firstseq"))
 			if !ok || s == 0 {
+				m.log(Error, "should_drop_message: bad nak seq number")
 				return drop
+			}
+			if !hasDest {
+				m.log(Warn, "should_drop_message: tonodename not found heartbeat version not matching?")
 			}
 			if toUs {
 				m.log(Error, "Irretrievably lost packet: node %s seq %d", n.name, s)
@@ -506,12 +540,13 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 	}
 	seq, ok := parseHex(msg.Str(wire.FSeq))
 	if !ok || seq == 0 {
-		m.log(Error, "should_drop_message: %s has bad cseq", n.name)
+		m.log(Error, "should_drop_message: bad sequence number")
 		return drop
 	}
 	gen := n.gen
 	if g, ok := msg.Get(wire.FGen); ok {
 		if gen, ok = parseHex(g); !ok {
+			m.log(Error, "should_drop_message: bad generation number")
 			return drop
 		}
 	}
@@ -795,26 +830,39 @@ func (m *Machine) ack(n *node, msg *wire.Message) {
 		return
 	}
 	a, ok := parseHex(msg.Str("ackseq"))
-	if !ok || a == n.ackSeq || a <= m.histLow || a < n.ackSeq {
+	if !ok || a == n.ackSeq || a <= m.histAck {
 		return
 	}
 	if a > m.seq {
-		m.log(Error, "HBDoMsg_T_ACK: corrupted ackseq current hiseq = %d ackseq = %d", m.seq, a)
+		m.log(Error, "HBDoMsg_T_ACK: corrupted ackseq current hiseq = %d ackseq =%d in this message", m.seq, a)
+		return
+	}
+	if a < n.ackSeq {
 		return
 	}
 	n.ackSeq = a
-	low := uint64(1<<63 - 1)
+	var low uint64
+	found := false
 	for _, x := range m.nodes {
-		if x.ping || x.st == StDead || (x != m.self && x.st != StUp && x.st != StActive) {
+		if x.ping || x.st == StDead {
 			continue
 		}
-		if x.ackSeq < low {
-			low = x.ackSeq
+		if !found || x.ackSeq < low {
+			low, found = x.ackSeq, true
 		}
 	}
-	if low != 1<<63-1 && low > m.histLow {
-		m.histLow = low
+	if !found {
+		return
 	}
+	newAck := m.histAck
+	if m.liveCount() < 2 {
+		if m.seq-newAck >= flowLimit {
+			newAck = m.seq - (flowLimit - 1)
+		}
+	} else if low > 0 {
+		newAck = low
+	}
+	m.updateAck(newAck)
 }
 
 // serveRexmit answers NS_rexmit from the history (PROTOCOL §9.2, responder side).
@@ -841,7 +889,6 @@ func (m *Machine) serveRexmit(n *node, msg *wire.Message) {
 		}
 		h := &m.hist[s%histSize]
 		if h.seq != s || h.msg == nil {
-			m.log(Error, "Cannot rexmit pkt %d for %s: %s", s, n.name, "seqno not found")
 			m.nak(n, s, "seqno not found")
 			continue
 		}
@@ -856,6 +903,10 @@ func (m *Machine) serveRexmit(n *node, msg *wire.Message) {
 }
 
 func (m *Machine) nak(n *node, s uint64, why string) {
+	m.log(Error, "Cannot rexmit pkt %d for %s: %s", s, n.name, why)
+	m.log(Info, "fromnode =%s, fromnode's ackseq = %d", n.name, n.ackSeq)
+	m.log(Info, "hist information:")
+	m.log(Info, "hiseq =%d, lowseq=%d,ackseq=%d,lastmsg=%d", m.seq, m.histLow, m.histAck, (m.seq+histSize-1)%histSize)
 	r := &wire.Message{}
 	r.Add(wire.FType, "NS_nak_rexmit")
 	r.Add("firstseq", strconv.FormatUint(s, 16))
@@ -891,6 +942,9 @@ func (m *Machine) checkTimeouts() {
 	}
 	li := m.linkInterval()
 	for _, n := range m.nodes {
+		if n == m.self {
+			continue // stock never times out its own links
+		}
 		for _, l := range n.links {
 			if l.st == "up" && m.now.Sub(l.last) > li {
 				l.st = StDead

@@ -139,13 +139,15 @@ func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
 	m.self.uuid = p.UUID
 	m.self.heard = true
 
-	// PROTOCOL §7.1 [verified]: st=init first (the start-up dt bump), then st=up twice.
+	// PROTOCOL §7.1 [verified]: st=init first (the start-up dt bump), then st=up
+	// from set_local_status, then st=up again from the keepalive timer, which
+	// first fires on the first Tick.
 	m.bumpEnd = now.Add(startBumpFor)
 	m.st = StInit
+	m.self.st = StInit
 	m.sendStatus()
 	m.setStatus(StUp)
-	m.sendStatus()
-	m.nextKA = now.Add(p.Keepalive)
+	m.nextKA = now
 	return m
 }
 
@@ -162,15 +164,13 @@ func (m *Machine) Step(ev Event) []Action {
 		m.originate(e.Msg)
 	case SetStatus:
 		m.advance(e.At)
-		changed := false
-		if e.Extra != m.extra {
-			m.extra, changed = e.Extra, true
-		}
-		if e.St != "" && e.St != m.st {
+		extraChanged := e.Extra != m.extra
+		m.extra = e.Extra
+		switch {
+		case e.St != "" && e.St != m.st && e.St != StDead:
+			// PROTOCOL §7.1: st=dead is never sent.
 			m.setStatus(e.St)
-			changed = true
-		}
-		if changed {
+		case extraChanged:
 			m.sendStatus()
 		}
 	case PingReply:
@@ -239,9 +239,11 @@ func (m *Machine) log(l Level, format string, a ...any) {
 
 func (m *Machine) emit(a Action) { m.out = append(m.out, a) }
 
+// setStatus is set_local_status: the new status is sent, then logged.
 func (m *Machine) setStatus(st string) {
 	m.st = st
 	m.self.st = st
+	m.sendStatus()
 	m.log(Info, "Local status now set to: '%s'", st)
 }
 
@@ -1015,5 +1017,4 @@ func (m *Machine) commNowUp() {
 	m.log(Info, "Comm_now_up(): updating status to active")
 	m.setStatus(StActive)
 	m.emit(CommUp{})
-	m.sendStatus()
 }

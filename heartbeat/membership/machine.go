@@ -886,8 +886,10 @@ func (m *Machine) serveRexmit(n *node, msg *wire.Message) {
 			continue
 		}
 		if s > m.seq {
+			// Stock warns once per seq and carries on; one warning is enough
+			// and keeps a hostile lastseq from looping for billions of seqs.
 			m.log(Warn, "Rexmit of seq %d requested. %d is max.", s, m.seq)
-			continue
+			break
 		}
 		h := &m.hist[s%histSize]
 		if h.seq != s || h.msg == nil {

@@ -393,6 +393,32 @@ func (m *Machine) nodeByUUID(u []byte) *node {
 	return nil
 }
 
+// learnUUID is update_tables (hb_uuid.c): remember a node's srcuuid and log changes.
+func (m *Machine) learnUUID(n *node, src string, msg *wire.Message) {
+	u, ok := msg.Bytes(wire.FSrcUUID)
+	if !ok || len(u) != 16 || [16]byte(u) == ([16]byte{}) {
+		return
+	}
+	id := [16]byte(u)
+	if n.uuid == id {
+		if n.name != src {
+			// Stock renames the node entry; with a fixed ha.cf node list we
+			// only report it (COMPAT: UUIDs must be unique per node).
+			m.log(Warn, "nodename %s uuid changed to %s", n.name, src)
+		}
+		return
+	}
+	if n.uuid != ([16]byte{}) {
+		m.log(Info, "node %s changed its uuid to %s", n.name, formatUUID(id))
+	}
+	n.uuid = id
+}
+
+// formatUUID renders a UUID as libuuid's uuid_unparse does.
+func formatUUID(u [16]byte) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
 func parseHex(s string) (uint64, bool) {
 	v, err := strconv.ParseUint(s, 16, 64)
 	return v, err == nil
@@ -446,16 +472,14 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 		if from != nil && from.ping {
 			from = nil
 		}
-		if from != nil {
-			if u, ok := msg.Bytes(wire.FSrcUUID); ok && len(u) == 16 && from != m.self {
-				from.uuid = [16]byte(u)
-			}
-		}
 	}
 	if from == nil {
 		m.log(Error, "process_status_message: bad node [%s] in message", src)
 		m.counters.Dropped++
 		return
+	}
+	if from != m.self {
+		m.learnUUID(from, strings.ToLower(src), msg)
 	}
 	if from == m.self && !local {
 		// COMPAT §2.5 / PROTOCOL §6: our own bcast/mcast datagram; the loopback

@@ -216,6 +216,10 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 			if k == "on" || k == "link" {
 				continue
 			}
+			if k == wire.FSrcUUID || k == wire.FDestUUID {
+				msg.AddBinary(k, []byte(args[k]))
+				continue
+			}
 			msg.Add(k, args[k])
 		}
 		if d.Cmd == "originate" {

@@ -249,11 +249,12 @@ func (m *Machine) setStatus(st string) {
 
 // advertisedDeadtime is the dt we send (PROTOCOL §10.3).
 func (m *Machine) advertisedDeadtime() time.Duration {
-	d := m.p.Deadtime + m.extra
-	if !m.bumpEnd.IsZero() {
-		d += startBump
+	// hb_add_deadtime raises dead_ticks to deadtime+increment: bumps do not add up.
+	inc := m.extra
+	if !m.bumpEnd.IsZero() && startBump > inc {
+		inc = startBump
 	}
-	return d
+	return m.p.Deadtime + inc
 }
 
 func (m *Machine) sendStatus() {
@@ -797,7 +798,12 @@ func (m *Machine) dispatch(n *node, msg *wire.Message, t string, ts uint64) {
 	case "NS_nak_rexmit", "NS_st", "ifstat":
 	default:
 		// PROTOCOL §8.2: resource handlers exist only after comm up; shutdone is
-		// handled from the start.
+		// handled from the start. Like process_clustermsg, a message nobody
+		// handles yet first re-checks comm, so the packet that brings comm up
+		// is still delivered.
+		if !m.commUp && t != "shutdone" {
+			m.checkComm()
+		}
 		if m.commUp || t == "shutdone" {
 			m.emit(Deliver{From: n.name, Msg: msg})
 		}

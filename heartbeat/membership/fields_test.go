@@ -52,7 +52,7 @@ func TestFieldOrder(t *testing.T) {
 	}
 	keep(m.Step(Tick{Now: now}))
 	// node2's first status teaches us its UUID, so dest=node2 gets a destuuid.
-	st2 := load("../payloads/0007-status.bin")
+	st2 := load("0007-status.bin")
 	keep(m.Step(Recv{Msg: st2, Link: "eth1", At: now}))
 	req := &wire.Message{}
 	req.Add(wire.FType, "reqnodes")

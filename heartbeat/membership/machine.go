@@ -52,8 +52,8 @@ type node struct {
 	heard           bool // anypacketsyet
 
 	gen          uint64
-	lastSeq      uint64 // 0 = none
-	missing      map[uint64]time.Time
+	lastSeq      uint64               // 0 = none
+	missing      map[uint64]time.Time // missing seq -> next NS_rexmit (zero: none)
 	firstMissing uint64
 	ackSeq       uint64 // highest of our seqs this node acknowledged
 	ackTrigger   uint64
@@ -227,7 +227,7 @@ func (m *Machine) NextDeadline() time.Time {
 			}
 		}
 		for _, at := range n.missing {
-			min(at)
+			min(at) // zero: no request pending
 		}
 	}
 	return d
@@ -730,7 +730,7 @@ func (m *Machine) runRexmitTimers() {
 		}
 		due := make([]uint64, 0, 4)
 		for s, at := range n.missing {
-			if !m.now.Before(at) {
+			if !at.IsZero() && !m.now.Before(at) {
 				due = append(due, s)
 			}
 		}
@@ -738,7 +738,8 @@ func (m *Machine) runRexmitTimers() {
 		for _, s := range due {
 			if n.st != StUp && n.st != StActive {
 				// PROTOCOL §9.2: requests only while the origin is up/active.
-				n.missing[s] = time.Time{}.Add(1<<63 - 1)
+				n.missing[s] = time.Time{} // still missing, no longer requested
+
 				continue
 			}
 			r := &wire.Message{}

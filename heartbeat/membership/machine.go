@@ -107,6 +107,7 @@ func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
 	if p.Deadping <= 0 {
 		p.Deadping = p.Deadtime
 	}
+	p.Node = strings.ToLower(p.Node)
 	m := &Machine{p: p, rnd: rnd, now: now, start: now, byName: map[string]*node{},
 		flowControl: !p.NoFlowControl}
 	add := func(name string, ping bool) {
@@ -158,10 +159,14 @@ func (m *Machine) Step(ev Event) []Action {
 		m.advance(e.Now)
 	case Recv:
 		m.advance(e.At)
-		m.receive(e.Msg, e.Link, false)
+		if e.Msg != nil {
+			m.receive(e.Msg, e.Link, false)
+		}
 	case Originate:
 		m.advance(e.At)
-		m.originate(e.Msg)
+		if e.Msg != nil {
+			m.originate(e.Msg)
+		}
 	case SetStatus:
 		m.advance(e.At)
 		extraChanged := e.Extra != m.extra
@@ -517,8 +522,7 @@ func (m *Machine) refreshLink(n *node, name string) {
 		}
 	}
 	if l == nil {
-		l = &link{name: name, st: StDead}
-		n.links = append(n.links, l)
+		return // lookup_iface: a medium we do not have updates nothing
 	}
 	l.last = m.now
 	if l.st != "up" {
@@ -533,7 +537,7 @@ func (m *Machine) isToUs(msg *wire.Message) bool {
 		return [16]byte(u) == m.p.UUID
 	}
 	d, ok := msg.Get(wire.FDest)
-	return !ok || strings.EqualFold(d, m.p.Node)
+	return !ok || d == m.p.Node
 }
 
 func keepIf(b bool) verdict {
@@ -559,8 +563,8 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 			}
 			if toUs {
 				m.log(Error, "Irretrievably lost packet: node %s seq %d", n.name, s)
-				m.gotMissing(n, s)
 			}
+			m.gotMissing(n, s) // whoever asked, stock stops waiting for it
 			return drop
 		}
 		return keepIf(toUs)

@@ -415,14 +415,9 @@ func (m *Machine) learnUUID(n *node, src string, msg *wire.Message) {
 		return
 	}
 	if n.uuid != ([16]byte{}) {
-		m.log(Info, "node %s changed its uuid to %s", n.name, formatUUID(id))
+		m.log(Info, "node %s changed its uuid to %s", n.name, FormatUUID(id))
 	}
 	n.uuid = id
-}
-
-// formatUUID renders a UUID as libuuid's uuid_unparse does.
-func formatUUID(u [16]byte) string {
-	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
 }
 
 func parseHex(s string) (uint64, bool) {

@@ -40,8 +40,16 @@ func FuzzRecv(f *testing.F) {
 			if n := len(m.Step(Recv{Msg: msg, Link: "eth1", At: now})); n > 200 {
 				t.Fatalf("%d actions for one message", n)
 			}
+			// Every timer due at now has run, so the next one is later.
+			if d := m.NextDeadline(); !d.After(now) {
+				t.Fatalf("NextDeadline %v is not after now %v", d, now)
+			}
 		}
-		m.Step(Tick{Now: now.Add(time.Minute)})
+		later := now.Add(time.Minute)
+		m.Step(Tick{Now: later})
+		if d := m.NextDeadline(); !d.After(later) {
+			t.Fatalf("NextDeadline %v is not after %v", d, later)
+		}
 		_ = m.Snapshot()
 	})
 }

@@ -792,7 +792,8 @@ func (m *Machine) dispatch(n *node, msg *wire.Message, t string, ts uint64) {
 	case "repnodes":
 		// PROTOCOL §7.4: autojoin none, so the list changes nothing here; it
 		// only completes the handshake.
-		if n != m.self && m.linked && !m.commUp {
+		// HBDoMsg_T_REPNODES calls comm_now_up whether or not comm is linked.
+		if n != m.self && !m.commUp {
 			m.commNowUp()
 		}
 	case "NS_nak_rexmit", "NS_st", "ifstat":

@@ -65,7 +65,7 @@ type histEntry struct {
 	lastRexmit time.Time
 }
 
-// Counters are the machine's packet statistics.
+// Counters are the machine's packet statistics (received ones exclude our own loopback).
 type Counters struct {
 	Received, Kept, Duplicates, Dropped uint64
 	Sent, RexmitRequested, RexmitServed uint64
@@ -451,17 +451,17 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 			src = "<?>"
 		}
 		m.log(Error, "process_clustermsg: missing from/ts/type: iface %s, from %s", iface, src)
-		m.counters.Dropped++
+		m.count(local, &m.counters.Dropped)
 		return
 	}
 	ns := isNS(t)
 	if !ns && !msg.Has(wire.FSeq) {
 		m.log(Error, "process_clustermsg: missing seqno: iface %s, from %s", iface, src)
-		m.counters.Dropped++
+		m.count(local, &m.counters.Dropped)
 		return
 	}
 	if !tsValid || ts == 0 {
-		m.counters.Dropped++ // stock drops a bad ts silently
+		m.count(local, &m.counters.Dropped) // stock drops a bad ts silently
 		return
 	}
 	var from *node
@@ -476,7 +476,7 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	}
 	if from == nil {
 		m.log(Error, "process_status_message: bad node [%s] in message", src)
-		m.counters.Dropped++
+		m.count(local, &m.counters.Dropped)
 		return
 	}
 	if from != m.self {
@@ -485,7 +485,7 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	if from == m.self && !local {
 		// COMPAT §2.5 / PROTOCOL §6: our own bcast/mcast datagram; the loopback
 		// already processed it, so it only refreshes our link.
-		m.counters.Duplicates++
+		m.count(local, &m.counters.Duplicates)
 		m.refreshLink(from, lnk)
 		return
 	}
@@ -493,17 +493,24 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	v := m.filter(from, msg, t, ns)
 	switch v {
 	case drop:
-		m.counters.Dropped++
+		m.count(local, &m.counters.Dropped)
 		return
 	case duplicate:
-		m.counters.Duplicates++
+		m.count(local, &m.counters.Duplicates)
 		m.refreshLink(from, lnk)
 		return
 	}
-	m.counters.Kept++
+	m.count(local, &m.counters.Kept)
 	m.refreshLink(from, lnk)
 	m.dispatch(from, msg, t, ts)
 	m.checkComm()
+}
+
+// count bumps a packet counter for packets from the network (not our loopback).
+func (m *Machine) count(local bool, c *uint64) {
+	if !local {
+		*c++
+	}
 }
 
 func (m *Machine) refreshLink(n *node, name string) {

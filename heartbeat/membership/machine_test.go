@@ -252,6 +252,9 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 		on := get("on", "node1")
 		s := e.ms[on].Snapshot()
 		fmt.Fprintf(e.out, "%s status=%s seq=%d flow=%v commup=%v\n", s.Local, s.Status, s.Seq, s.FlowControl, s.CommUp)
+		c := s.Counters
+		fmt.Fprintf(e.out, "  received=%d kept=%d dup=%d dropped=%d sent=%d rexmit-req=%d rexmit-served=%d\n",
+			c.Received, c.Kept, c.Duplicates, c.Dropped, c.Sent, c.RexmitRequested, c.RexmitServed)
 		for _, n := range s.Nodes {
 			var ls []string
 			for _, l := range n.Links {

@@ -33,7 +33,7 @@ const (
 
 type link struct {
 	name string
-	st   string // "init", "up", "dead"
+	st   string // "up" or "dead" (stock starts every link dead)
 	last time.Time
 }
 
@@ -52,8 +52,8 @@ type node struct {
 	heard           bool // anypacketsyet
 
 	gen          uint64
-	lastSeq      uint64 // 0 = none
-	missing      map[uint64]time.Time
+	lastSeq      uint64               // 0 = none
+	missing      map[uint64]time.Time // missing seq -> next NS_rexmit (zero: none)
 	firstMissing uint64
 	ackSeq       uint64 // highest of our seqs this node acknowledged
 	ackTrigger   uint64
@@ -65,7 +65,7 @@ type histEntry struct {
 	lastRexmit time.Time
 }
 
-// Counters are the machine's packet statistics.
+// Counters are the machine's packet statistics (received ones exclude our own loopback).
 type Counters struct {
 	Received, Kept, Duplicates, Dropped uint64
 	Sent, RexmitRequested, RexmitServed uint64
@@ -89,7 +89,8 @@ type Machine struct {
 
 	seq        uint64
 	hist       [histSize]histEntry
-	histLow    uint64 // every seq <= histLow is gone from the history
+	histLow    uint64 // lowseq: every seq <= histLow is gone from the history
+	histAck    uint64 // the cluster-wide ackseq (minimum over the nodes)
 	nextKA     time.Time
 	bumpEnd    time.Time
 	reqnodesAt time.Time // zero: no reqnodes pending
@@ -106,6 +107,7 @@ func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
 	if p.Deadping <= 0 {
 		p.Deadping = p.Deadtime
 	}
+	p.Node = strings.ToLower(p.Node)
 	m := &Machine{p: p, rnd: rnd, now: now, start: now, byName: map[string]*node{},
 		flowControl: !p.NoFlowControl}
 	add := func(name string, ping bool) {
@@ -118,10 +120,10 @@ func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
 		if ping {
 			// COMPAT §2.5: ping nodes get one link named after themselves.
 			n.deadInterval = p.Deadping
-			n.links = []*link{{name: name, st: StInit}}
+			n.links = []*link{{name: name, st: StDead, last: now}}
 		} else {
 			for _, l := range p.Links {
-				n.links = append(n.links, &link{name: l, st: StInit})
+				n.links = append(n.links, &link{name: l, st: StDead, last: now})
 			}
 		}
 		m.nodes = append(m.nodes, n)
@@ -138,13 +140,15 @@ func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
 	m.self.uuid = p.UUID
 	m.self.heard = true
 
-	// PROTOCOL §7.1 [verified]: st=init first (the start-up dt bump), then st=up twice.
+	// PROTOCOL §7.1 [verified]: st=init first (the start-up dt bump), then st=up
+	// from set_local_status, then st=up again from the keepalive timer, which
+	// first fires on the first Tick.
 	m.bumpEnd = now.Add(startBumpFor)
 	m.st = StInit
+	m.self.st = StInit
 	m.sendStatus()
 	m.setStatus(StUp)
-	m.sendStatus()
-	m.nextKA = now.Add(p.Keepalive)
+	m.nextKA = now
 	return m
 }
 
@@ -155,21 +159,23 @@ func (m *Machine) Step(ev Event) []Action {
 		m.advance(e.Now)
 	case Recv:
 		m.advance(e.At)
-		m.receive(e.Msg, e.Link, false)
+		if e.Msg != nil {
+			m.receive(e.Msg, e.Link, false)
+		}
 	case Originate:
 		m.advance(e.At)
-		m.originate(e.Msg)
+		if e.Msg != nil {
+			m.originate(e.Msg)
+		}
 	case SetStatus:
 		m.advance(e.At)
-		changed := false
-		if e.Extra != m.extra {
-			m.extra, changed = e.Extra, true
-		}
-		if e.St != "" && e.St != m.st {
+		extraChanged := e.Extra != m.extra
+		m.extra = e.Extra
+		switch {
+		case e.St != "" && e.St != m.st && e.St != StDead:
+			// PROTOCOL §7.1: st=dead is never sent.
 			m.setStatus(e.St)
-			changed = true
-		}
-		if changed {
+		case extraChanged:
 			m.sendStatus()
 		}
 	case PingReply:
@@ -221,12 +227,12 @@ func (m *Machine) NextDeadline() time.Time {
 			min(n.lastStatus.Add(m.deadInterval(n) + time.Millisecond))
 		}
 		for _, l := range n.links {
-			if l.st == "up" {
+			if l.st == "up" && n != m.self {
 				min(l.last.Add(li + time.Millisecond))
 			}
 		}
 		for _, at := range n.missing {
-			min(at)
+			min(at) // zero: no request pending
 		}
 	}
 	return d
@@ -238,19 +244,22 @@ func (m *Machine) log(l Level, format string, a ...any) {
 
 func (m *Machine) emit(a Action) { m.out = append(m.out, a) }
 
+// setStatus is set_local_status: the new status is sent, then logged.
 func (m *Machine) setStatus(st string) {
 	m.st = st
 	m.self.st = st
+	m.sendStatus()
 	m.log(Info, "Local status now set to: '%s'", st)
 }
 
 // advertisedDeadtime is the dt we send (PROTOCOL §10.3).
 func (m *Machine) advertisedDeadtime() time.Duration {
-	d := m.p.Deadtime + m.extra
-	if !m.bumpEnd.IsZero() {
-		d += startBump
+	// hb_add_deadtime raises dead_ticks to deadtime+increment: bumps do not add up.
+	inc := m.extra
+	if !m.bumpEnd.IsZero() && startBump > inc {
+		inc = startBump
 	}
-	return d
+	return m.p.Deadtime + inc
 }
 
 func (m *Machine) sendStatus() {
@@ -331,29 +340,47 @@ func (m *Machine) originate(msg *wire.Message) {
 	m.emit(Send{Msg: msg})
 }
 
+// remember stores a sequenced message in the 500-slot history (PROTOCOL §9.1, §9.4).
 func (m *Machine) remember(seq uint64, msg *wire.Message) {
+	if old := m.hist[seq%histSize]; old.msg != nil && old.seq > m.histLow {
+		m.histLow = old.seq // the overwritten slot: stock's lowseq
+	}
 	m.hist[seq%histSize] = histEntry{seq: seq, msg: msg}
-	if seq > histSize && m.histLow < seq-histSize {
-		m.histLow = seq - histSize
-	}
-	if m.liveCount() < 2 {
-		// PROTOCOL §9.4: with fewer than two live nodes the ack point advances by itself.
-		m.histLow = seq - 1
-		return
-	}
-	if m.flowControl {
-		if n := seq - m.histLow; n > 450 {
+	live := m.liveCount()
+	if m.flowControl && live > 1 {
+		if n := seq - m.histLow; n > histSize*9/10 {
 			m.log(Error, "Message hist queue is filling up (%d messages in queue)", n)
-		} else if n > 375 {
+		} else if n > histSize*3/4 {
 			m.log(Warn, "Message hist queue is filling up (%d messages in queue)", n)
 		}
 	}
+	if m.flowControl && seq-m.histAck > flowLimit && live < 2 {
+		// With fewer than two live nodes the ack point advances by itself.
+		m.updateAck(seq - (flowLimit - 1))
+	}
 }
 
+// updateAck moves the cluster-wide ackseq forward and frees the history up to it.
+func (m *Machine) updateAck(a uint64) {
+	if a <= m.histAck {
+		return
+	}
+	m.histAck = a
+	for s := m.histLow + 1; s <= a && s <= m.seq; s++ {
+		if h := &m.hist[s%histSize]; h.seq == s {
+			*h = histEntry{}
+		}
+	}
+	if a > m.histLow {
+		m.histLow = a
+	}
+}
+
+// liveCount is stock's live_node_count: us plus the normal nodes neither init nor dead.
 func (m *Machine) liveCount() int {
 	c := 0
 	for _, n := range m.nodes {
-		if !n.ping && (n.st == StUp || n.st == StActive) {
+		if !n.ping && (n == m.self || (n.st != StInit && n.st != StDead)) {
 			c++
 		}
 	}
@@ -370,6 +397,27 @@ func (m *Machine) nodeByUUID(u []byte) *node {
 		}
 	}
 	return nil
+}
+
+// learnUUID is update_tables (hb_uuid.c): remember a node's srcuuid and log changes.
+func (m *Machine) learnUUID(n *node, src string, msg *wire.Message) {
+	u, ok := msg.Bytes(wire.FSrcUUID)
+	if !ok || len(u) != 16 || [16]byte(u) == ([16]byte{}) {
+		return
+	}
+	id := [16]byte(u)
+	if n.uuid == id {
+		if n.name != src {
+			// Stock renames the node entry; with a fixed ha.cf node list we
+			// only report it (COMPAT: UUIDs must be unique per node).
+			m.log(Warn, "nodename %s uuid changed to %s", n.name, src)
+		}
+		return
+	}
+	if n.uuid != ([16]byte{}) {
+		m.log(Info, "node %s changed its uuid to %s", n.name, FormatUUID(id))
+	}
+	n.uuid = id
 }
 
 func parseHex(s string) (uint64, bool) {
@@ -394,15 +442,26 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	src, okS := msg.Get(wire.FSrc)
 	tsStr, okTS := msg.Get(wire.FTime)
 	ts, tsValid := parseHex(tsStr)
-	if !okT || !okS || !okTS || !tsValid || ts == 0 {
-		m.log(Error, "process_status_message: missing from/ts/type")
-		m.counters.Dropped++
+	iface := lnk
+	if iface == "" {
+		iface = "?"
+	}
+	if !okT || !okS || !okTS {
+		if !okS {
+			src = "<?>"
+		}
+		m.log(Error, "process_clustermsg: missing from/ts/type: iface %s, from %s", iface, src)
+		m.count(local, &m.counters.Dropped)
 		return
 	}
 	ns := isNS(t)
 	if !ns && !msg.Has(wire.FSeq) {
-		m.log(Error, "process_status_message: missing seqno")
-		m.counters.Dropped++
+		m.log(Error, "process_clustermsg: missing seqno: iface %s, from %s", iface, src)
+		m.count(local, &m.counters.Dropped)
+		return
+	}
+	if !tsValid || ts == 0 {
+		m.count(local, &m.counters.Dropped) // stock drops a bad ts silently
 		return
 	}
 	var from *node
@@ -414,21 +473,19 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 		if from != nil && from.ping {
 			from = nil
 		}
-		if from != nil {
-			if u, ok := msg.Bytes(wire.FSrcUUID); ok && len(u) == 16 && from != m.self {
-				from.uuid = [16]byte(u)
-			}
-		}
 	}
 	if from == nil {
 		m.log(Error, "process_status_message: bad node [%s] in message", src)
-		m.counters.Dropped++
+		m.count(local, &m.counters.Dropped)
 		return
+	}
+	if from != m.self {
+		m.learnUUID(from, strings.ToLower(src), msg)
 	}
 	if from == m.self && !local {
 		// COMPAT §2.5 / PROTOCOL §6: our own bcast/mcast datagram; the loopback
 		// already processed it, so it only refreshes our link.
-		m.counters.Duplicates++
+		m.count(local, &m.counters.Duplicates)
 		m.refreshLink(from, lnk)
 		return
 	}
@@ -436,17 +493,24 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	v := m.filter(from, msg, t, ns)
 	switch v {
 	case drop:
-		m.counters.Dropped++
+		m.count(local, &m.counters.Dropped)
 		return
 	case duplicate:
-		m.counters.Duplicates++
+		m.count(local, &m.counters.Duplicates)
 		m.refreshLink(from, lnk)
 		return
 	}
-	m.counters.Kept++
+	m.count(local, &m.counters.Kept)
 	m.refreshLink(from, lnk)
 	m.dispatch(from, msg, t, ts)
 	m.checkComm()
+}
+
+// count bumps a packet counter for packets from the network (not our loopback).
+func (m *Machine) count(local bool, c *uint64) {
+	if !local {
+		*c++
+	}
 }
 
 func (m *Machine) refreshLink(n *node, name string) {
@@ -460,8 +524,7 @@ func (m *Machine) refreshLink(n *node, name string) {
 		}
 	}
 	if l == nil {
-		l = &link{name: name, st: StInit}
-		n.links = append(n.links, l)
+		return // lookup_iface: a medium we do not have updates nothing
 	}
 	l.last = m.now
 	if l.st != "up" {
@@ -476,7 +539,7 @@ func (m *Machine) isToUs(msg *wire.Message) bool {
 		return [16]byte(u) == m.p.UUID
 	}
 	d, ok := msg.Get(wire.FDest)
-	return !ok || strings.EqualFold(d, m.p.Node)
+	return !ok || d == m.p.Node
 }
 
 func keepIf(b bool) verdict {
@@ -489,29 +552,34 @@ func keepIf(b bool) verdict {
 // filter is the sequence/duplicate filter of PROTOCOL §6.1.
 func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict {
 	if ns {
-		d, ok := msg.Get(wire.FDest)
-		toUs := !ok || strings.EqualFold(d, m.p.Node)
+		d, hasDest := msg.Get(wire.FDest)
+		toUs := !hasDest || d == m.p.Node
 		if t == "NS_nak_rexmit" {
 			s, ok := parseHex(msg.Str("firstseq"))
 			if !ok || s == 0 {
+				m.log(Error, "should_drop_message: bad nak seq number")
 				return drop
+			}
+			if !hasDest {
+				m.log(Warn, "should_drop_message: tonodename not found heartbeat version not matching?")
 			}
 			if toUs {
 				m.log(Error, "Irretrievably lost packet: node %s seq %d", n.name, s)
-				m.gotMissing(n, s)
 			}
+			m.gotMissing(n, s) // whoever asked, stock stops waiting for it
 			return drop
 		}
 		return keepIf(toUs)
 	}
 	seq, ok := parseHex(msg.Str(wire.FSeq))
 	if !ok || seq == 0 {
-		m.log(Error, "should_drop_message: %s has bad cseq", n.name)
+		m.log(Error, "should_drop_message: bad sequence number")
 		return drop
 	}
 	gen := n.gen
 	if g, ok := msg.Get(wire.FGen); ok {
 		if gen, ok = parseHex(g); !ok {
+			m.log(Error, "should_drop_message: bad generation number")
 			return drop
 		}
 	}
@@ -668,7 +736,7 @@ func (m *Machine) runRexmitTimers() {
 		}
 		due := make([]uint64, 0, 4)
 		for s, at := range n.missing {
-			if !m.now.Before(at) {
+			if !at.IsZero() && !m.now.Before(at) {
 				due = append(due, s)
 			}
 		}
@@ -676,7 +744,8 @@ func (m *Machine) runRexmitTimers() {
 		for _, s := range due {
 			if n.st != StUp && n.st != StActive {
 				// PROTOCOL §9.2: requests only while the origin is up/active.
-				n.missing[s] = time.Time{}.Add(1<<63 - 1)
+				n.missing[s] = time.Time{} // still missing, no longer requested
+
 				continue
 			}
 			r := &wire.Message{}
@@ -730,13 +799,19 @@ func (m *Machine) dispatch(n *node, msg *wire.Message, t string, ts uint64) {
 	case "repnodes":
 		// PROTOCOL §7.4: autojoin none, so the list changes nothing here; it
 		// only completes the handshake.
-		if n != m.self && m.linked && !m.commUp {
+		// HBDoMsg_T_REPNODES calls comm_now_up whether or not comm is linked.
+		if n != m.self && !m.commUp {
 			m.commNowUp()
 		}
 	case "NS_nak_rexmit", "NS_st", "ifstat":
 	default:
 		// PROTOCOL §8.2: resource handlers exist only after comm up; shutdone is
-		// handled from the start.
+		// handled from the start. Like process_clustermsg, a message nobody
+		// handles yet first re-checks comm, so the packet that brings comm up
+		// is still delivered.
+		if !m.commUp && t != "shutdone" {
+			m.checkComm()
+		}
 		if m.commUp || t == "shutdone" {
 			m.emit(Deliver{From: n.name, Msg: msg})
 		}
@@ -795,26 +870,39 @@ func (m *Machine) ack(n *node, msg *wire.Message) {
 		return
 	}
 	a, ok := parseHex(msg.Str("ackseq"))
-	if !ok || a == n.ackSeq || a <= m.histLow || a < n.ackSeq {
+	if !ok || a == n.ackSeq || a <= m.histAck {
 		return
 	}
 	if a > m.seq {
-		m.log(Error, "HBDoMsg_T_ACK: corrupted ackseq current hiseq = %d ackseq = %d", m.seq, a)
+		m.log(Error, "HBDoMsg_T_ACK: corrupted ackseq current hiseq = %d ackseq =%d in this message", m.seq, a)
+		return
+	}
+	if a < n.ackSeq {
 		return
 	}
 	n.ackSeq = a
-	low := uint64(1<<63 - 1)
+	var low uint64
+	found := false
 	for _, x := range m.nodes {
-		if x.ping || x.st == StDead || (x != m.self && x.st != StUp && x.st != StActive) {
+		if x.ping || x.st == StDead {
 			continue
 		}
-		if x.ackSeq < low {
-			low = x.ackSeq
+		if !found || x.ackSeq < low {
+			low, found = x.ackSeq, true
 		}
 	}
-	if low != 1<<63-1 && low > m.histLow {
-		m.histLow = low
+	if !found {
+		return
 	}
+	newAck := m.histAck
+	if m.liveCount() < 2 {
+		if m.seq-newAck >= flowLimit {
+			newAck = m.seq - (flowLimit - 1)
+		}
+	} else if low > 0 {
+		newAck = low
+	}
+	m.updateAck(newAck)
 }
 
 // serveRexmit answers NS_rexmit from the history (PROTOCOL §9.2, responder side).
@@ -836,12 +924,13 @@ func (m *Machine) serveRexmit(n *node, msg *wire.Message) {
 			continue
 		}
 		if s > m.seq {
+			// Stock warns once per seq and carries on; one warning is enough
+			// and keeps a hostile lastseq from looping for billions of seqs.
 			m.log(Warn, "Rexmit of seq %d requested. %d is max.", s, m.seq)
-			continue
+			break
 		}
 		h := &m.hist[s%histSize]
 		if h.seq != s || h.msg == nil {
-			m.log(Error, "Cannot rexmit pkt %d for %s: %s", s, n.name, "seqno not found")
 			m.nak(n, s, "seqno not found")
 			continue
 		}
@@ -856,6 +945,10 @@ func (m *Machine) serveRexmit(n *node, msg *wire.Message) {
 }
 
 func (m *Machine) nak(n *node, s uint64, why string) {
+	m.log(Error, "Cannot rexmit pkt %d for %s: %s", s, n.name, why)
+	m.log(Info, "fromnode =%s, fromnode's ackseq = %d", n.name, n.ackSeq)
+	m.log(Info, "hist information:")
+	m.log(Info, "hiseq =%d, lowseq=%d,ackseq=%d,lastmsg=%d", m.seq, m.histLow, m.histAck, (m.seq+histSize-1)%histSize)
 	r := &wire.Message{}
 	r.Add(wire.FType, "NS_nak_rexmit")
 	r.Add("firstseq", strconv.FormatUint(s, 16))
@@ -891,6 +984,9 @@ func (m *Machine) checkTimeouts() {
 	}
 	li := m.linkInterval()
 	for _, n := range m.nodes {
+		if n == m.self {
+			continue // stock never times out its own links
+		}
 		for _, l := range n.links {
 			if l.st == "up" && m.now.Sub(l.last) > li {
 				l.st = StDead
@@ -961,5 +1057,4 @@ func (m *Machine) commNowUp() {
 	m.log(Info, "Comm_now_up(): updating status to active")
 	m.setStatus(StActive)
 	m.emit(CommUp{})
-	m.sendStatus()
 }

@@ -18,16 +18,18 @@ var epoch = time.Unix(1795393426, 0)
 // env is the scenario harness: machines on a shared fake clock, optionally wired
 // together through an in-memory exchange with per-link drop switches.
 type env struct {
-	now     time.Time
-	ms      map[string]*Machine
-	order   []string
-	links   map[string][]string
-	paired  map[string][]string // node -> peers receiving its sends
-	loop    map[string]bool     // bcast-style: a node hears its own datagrams
-	dropped map[string]bool     // "link" or "node/link" (sender side)
-	verbose bool
-	out     *strings.Builder
-	queue   []delivery
+	now      time.Time
+	ms       map[string]*Machine
+	order    []string
+	links    map[string][]string
+	paired   map[string][]string // node -> peers receiving its sends
+	loop     map[string]bool     // bcast-style: a node hears its own datagrams
+	dropped  map[string]bool     // "link" or "node/link" (sender side)
+	verbose  bool
+	loss     float64    // probability a delivery is lost (soak test)
+	lossRand *rand.Rand // source for loss
+	out      *strings.Builder
+	queue    []delivery
 }
 
 type delivery struct {
@@ -82,6 +84,9 @@ func (e *env) report(name string, acts []Action) {
 			for _, peer := range to {
 				for _, l := range e.links[name] {
 					if e.dropped[l] || e.dropped[name+"/"+l] {
+						continue
+					}
+					if e.loss > 0 && peer != name && e.lossRand.Float64() < e.loss {
 						continue
 					}
 					e.queue = append(e.queue, delivery{to: peer, link: l, msg: a.Msg.Clone()})
@@ -216,6 +221,10 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 			if k == "on" || k == "link" {
 				continue
 			}
+			if k == wire.FSrcUUID || k == wire.FDestUUID {
+				msg.AddBinary(k, []byte(args[k]))
+				continue
+			}
 			msg.Add(k, args[k])
 		}
 		if d.Cmd == "originate" {
@@ -243,6 +252,9 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 		on := get("on", "node1")
 		s := e.ms[on].Snapshot()
 		fmt.Fprintf(e.out, "%s status=%s seq=%d flow=%v commup=%v\n", s.Local, s.Status, s.Seq, s.FlowControl, s.CommUp)
+		c := s.Counters
+		fmt.Fprintf(e.out, "  received=%d kept=%d dup=%d dropped=%d sent=%d rexmit-req=%d rexmit-served=%d\n",
+			c.Received, c.Kept, c.Duplicates, c.Dropped, c.Sent, c.RexmitRequested, c.RexmitServed)
 		for _, n := range s.Nodes {
 			var ls []string
 			for _, l := range n.Links {

@@ -3,7 +3,7 @@ package membership
 // LinkSnapshot is one (node, medium) link as cl_status reports it.
 type LinkSnapshot struct {
 	Name   string
-	Status string // "init" (never heard), "up" or "dead"
+	Status string // "up" or "dead" (stock starts every link dead)
 }
 
 // NodeSnapshot is one configured node as cl_status reports it.

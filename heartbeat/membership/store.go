@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -102,4 +103,20 @@ func writeSync(path string, b []byte) error {
 		return err
 	}
 	return f.Close()
+}
+
+// FormatUUID renders a UUID as libuuid's uuid_unparse does (lower-case 8-4-4-4-12).
+func FormatUUID(u [16]byte) string {
+	return fmt.Sprintf("%x-%x-%x-%x-%x", u[0:4], u[4:6], u[6:8], u[8:10], u[10:16])
+}
+
+// GenerateUUID makes a random (version 4) UUID from r, as libuuid does for a new hb_uuid.
+func GenerateUUID(r io.Reader) ([16]byte, error) {
+	var u [16]byte
+	if _, err := io.ReadFull(r, u[:]); err != nil {
+		return u, fmt.Errorf("generate uuid: %w", err)
+	}
+	u[6] = u[6]&0x0f | 0x40
+	u[8] = u[8]&0x3f | 0x80
+	return u, nil
 }

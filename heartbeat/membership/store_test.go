@@ -1,6 +1,7 @@
 package membership
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"testing"
@@ -71,4 +72,17 @@ func FuzzParseGeneration(f *testing.F) {
 			t.Fatalf("round trip %d -> %d, %v", n, m, err)
 		}
 	})
+}
+
+func TestUUIDHelpers(t *testing.T) {
+	u, err := GenerateUUID(bytes.NewReader(bytes.Repeat([]byte{0xff}, 16)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := FormatUUID(u), "ffffffff-ffff-4fff-bfff-ffffffffffff"; got != want {
+		t.Errorf("FormatUUID = %s, want %s", got, want)
+	}
+	if _, err := GenerateUUID(bytes.NewReader([]byte{1, 2})); err == nil {
+		t.Error("short random source accepted")
+	}
 }

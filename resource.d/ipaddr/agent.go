@@ -50,8 +50,9 @@ func New(kind Kind, args []string, h *Host) (*Agent, error) {
 }
 
 func (a *Agent) tag() string {
-	// COMPAT §8.3: legacy wrapper tag "IPaddr(IPaddr_10.0.0.5)".
-	return fmt.Sprintf("%s(%s_%s)", a.Spec.Kind, a.Spec.Kind, a.Spec.Arg)
+	// COMPAT §8.3: RA tag "IPaddr(IPaddr_10.0.0.5)"; the wrapper names the
+	// instance after the address alone (OCF_RESOURCE_INSTANCE=${OCF_TYPE}_$BASEIP).
+	return fmt.Sprintf("%s(%s_%s)", a.Spec.Kind, a.Spec.Kind, a.Spec.IP)
 }
 
 func (a *Agent) logf(format string, args ...any) { agent.Logf(a.Host.Log, a.tag(), format, args...) }

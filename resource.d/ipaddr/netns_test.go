@@ -374,10 +374,10 @@ func TestNamespaceIPaddr2(t *testing.T) {
 		t.Error("IPaddr2 did not bring va2 up")
 	}
 	if diff := cmpLines([]string{
-		"IPaddr2(IPaddr2_10.78.0.10/24/va2:vip): INFO: Adding inet address 10.78.0.10/24 with broadcast address 10.78.0.255 to device va2 (with label va2:vip)",
-		"IPaddr2(IPaddr2_10.78.0.10/24/va2:vip): INFO: Bringing device va2 up",
-		"IPaddr2(IPaddr2_10.78.0.11/24/va2): INFO: Adding inet address 10.78.0.11/24 with broadcast address 10.78.0.255 to device va2",
-		"IPaddr2(IPaddr2_10.78.0.11/24/va2): INFO: Bringing device va2 up",
+		"IPaddr2(IPaddr2_10.78.0.10): INFO: Adding inet address 10.78.0.10/24 with broadcast address 10.78.0.255 to device va2 (with label va2:vip)",
+		"IPaddr2(IPaddr2_10.78.0.10): INFO: Bringing device va2 up",
+		"IPaddr2(IPaddr2_10.78.0.11): INFO: Adding inet address 10.78.0.11/24 with broadcast address 10.78.0.255 to device va2",
+		"IPaddr2(IPaddr2_10.78.0.11): INFO: Bringing device va2 up",
 	}, l.logger.take()); diff != "" {
 		t.Errorf("start log (-want +got)\n%s", diff)
 	}

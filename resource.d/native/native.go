@@ -10,7 +10,9 @@ import (
 	"hbgo/resource.d/sendarp"
 )
 
-// Native returns a factory per native agent name. The agents it builds share
+// Native returns a factory per native agent name. Agents standing in for a
+// packaged resource.d wrapper (all but drbddisk) also log the wrapper's
+// summary line (agent.Legacy). The agents it builds share
 // one ARP sender (one raw socket per interface, kept) and one netlink handle,
 // both opened on first use in the caller's network namespace.
 func Native(deps agent.Deps) map[string]agent.Factory {
@@ -18,22 +20,47 @@ func Native(deps agent.Deps) map[string]agent.Factory {
 	host := &ipaddr.Host{Sender: sender, Log: deps.Log}
 	return map[string]agent.Factory{
 		"IPaddr": func(args []string) (agent.Agent, error) {
-			return wrap(ipaddr.New(ipaddr.IPaddr, args, host))
+			a, err := ipaddr.New(ipaddr.IPaddr, args, host)
+			if err != nil {
+				return nil, err
+			}
+			return agent.Legacy(a, deps.Log, "IPaddr", "IPaddr_"+a.Spec.IP.String()), nil
 		},
 		"IPaddr2": func(args []string) (agent.Agent, error) {
-			return wrap(ipaddr.New(ipaddr.IPaddr2, args, host))
+			a, err := ipaddr.New(ipaddr.IPaddr2, args, host)
+			if err != nil {
+				return nil, err
+			}
+			return agent.Legacy(a, deps.Log, "IPaddr2", "IPaddr2_"+a.Spec.IP.String()), nil
 		},
 		"SendArp": func(args []string) (agent.Agent, error) {
-			return wrap(sendarp.New(args, sender, deps.Log))
+			a, err := sendarp.New(args, sender, deps.Log)
+			if err != nil {
+				return nil, err
+			}
+			return agent.Legacy(a, deps.Log, "SendArp", "SendArp_"+a.T.IP.String()), nil
 		},
 		"Filesystem": func(args []string) (agent.Agent, error) {
-			return wrap(filesystem.New(args, deps))
+			a, err := filesystem.New(args, deps)
+			if err != nil {
+				return nil, err
+			}
+			return agent.Legacy(a, deps.Log, "Filesystem", "Filesystem_"+a.Spec.Device), nil
 		},
 		"drbddisk": func(args []string) (agent.Agent, error) {
 			return wrap(drbddisk.New(args, deps, drbddisk.DefaultsFile))
 		},
 		"Delay": func(args []string) (agent.Agent, error) {
-			return wrap(delay.New(args, deps))
+			a, err := delay.New(args, deps)
+			if err != nil {
+				return nil, err
+			}
+			// The wrapper's instance is Delay_<startdelay>, 10 when not given.
+			inst := "10"
+			if len(args) > 0 {
+				inst = args[0]
+			}
+			return agent.Legacy(a, deps.Log, "Delay", "Delay_"+inst), nil
 		},
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -32,6 +33,8 @@ type Host struct {
 	Sender    *sendarp.Sender // keeps one raw socket per interface
 	Log       agent.Logger
 	SysctlDir string // default /proc/sys
+
+	mu sync.Mutex // guards NL's lazy opening and serialises label choice + add
 }
 
 // Agent is one configured IPaddr or IPaddr2 resource.
@@ -58,6 +61,8 @@ func (a *Agent) tag() string {
 func (a *Agent) logf(format string, args ...any) { agent.Logf(a.Host.Log, a.tag(), format, args...) }
 
 func (h *Host) nl() (*netlink.Handle, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.NL != nil {
 		return h.NL, nil
 	}
@@ -227,6 +232,9 @@ func (a *Agent) Start(ctx context.Context) error {
 		a.logf("INFO: Using calculated netmask for %s: %s", s.IP, Netmask(p.Bits))
 	}
 	label := s.Label
+	// Two groups starting at once must not pick the same alias number.
+	a.Host.mu.Lock()
+	defer a.Host.mu.Unlock()
 	if s.Kind == IPaddr {
 		existing, err := retryDump(func() ([]netlink.Addr, error) { return nh.AddrList(link, netlink.FAMILY_V4) })
 		if err != nil {

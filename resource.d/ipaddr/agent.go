@@ -115,7 +115,9 @@ func (a *Agent) Resolve(routes []Route) (Plan, error) {
 			p.Calculated = true
 		}
 	}
-	if !p.Broadcast.IsValid() {
+	// IPaddr computes the subnet's broadcast; IPaddr2 (RA 4.12) sets one only
+	// when given (testdata/stock: "Adding inet address …/24 to device eth0").
+	if !p.Broadcast.IsValid() && s.Kind == IPaddr {
 		p.Broadcast = Broadcast(s.IP, p.Bits)
 	}
 	return p, nil
@@ -228,7 +230,8 @@ func (a *Agent) Start(ctx context.Context) error {
 		}
 		return nil // COMPAT §6.1: already configured ⇒ success
 	}
-	if p.Calculated && s.Kind == IPaddr {
+	if s.Kind == IPaddr {
+		// Logged even when the netmask was given (testdata/stock/ha-log).
 		a.logf("INFO: Using calculated netmask for %s: %s", s.IP, Netmask(p.Bits))
 	}
 	label := s.Label
@@ -253,13 +256,22 @@ func (a *Agent) Start(ctx context.Context) error {
 		if label != "" {
 			with = " (with label " + label + ")"
 		}
-		a.logf("INFO: Adding inet address %s/%d with broadcast address %s to device %s%s", s.IP, p.Bits, p.Broadcast, p.Iface, with)
+		if p.Broadcast.IsValid() {
+			a.logf("INFO: Adding inet address %s/%d with broadcast address %s to device %s%s", s.IP, p.Bits, p.Broadcast, p.Iface, with)
+		} else {
+			a.logf("INFO: Adding inet address %s/%d to device %s%s", s.IP, p.Bits, p.Iface, with)
+		}
 	}
 	// A fresh Addr: AddrAdd mutates its argument (libraries.md netlink pitfall 2).
 	ad := &netlink.Addr{
-		IPNet:     &net.IPNet{IP: s.IP.AsSlice(), Mask: net.CIDRMask(p.Bits, 32)},
-		Broadcast: p.Broadcast.AsSlice(),
-		Label:     label,
+		IPNet: &net.IPNet{IP: s.IP.AsSlice(), Mask: net.CIDRMask(p.Bits, 32)},
+		Label: label,
+	}
+	if p.Broadcast.IsValid() {
+		ad.Broadcast = p.Broadcast.AsSlice()
+	} else {
+		// 0.0.0.0 stops netlink from computing one (addr_linux.go: zero = none).
+		ad.Broadcast = net.IPv4zero.To4()
 	}
 	if err := nh.AddrAdd(link, ad); err != nil && !errors.Is(err, unix.EEXIST) {
 		a.logf("ERROR: %s: add %s/%d to %s failed: %v", s.Kind, s.IP, p.Bits, p.Iface, err)
@@ -270,6 +282,9 @@ func (a *Agent) Start(ctx context.Context) error {
 		if err := nh.LinkSetUp(link); err != nil {
 			return fmt.Errorf("%s: set %s up: %w", s.Kind, p.Iface, err)
 		}
+		// The RA logs the send_arp command it backgrounds; kept verbatim so
+		// logs read the same, though the ARP goes out from this process.
+		a.logf("INFO: /usr/libexec/heartbeat/send_arp  -i 200 -r 5 -p /run/resource-agents/send_arp-%s %s %s auto not_used not_used", s.IP, p.Iface, s.IP)
 	}
 	return a.garp(link)
 }

@@ -347,8 +347,9 @@ func (a *Agent) unmount(ctx context.Context, point string) error {
 	if a.Spec.Network() {
 		flags = unix.MNT_FORCE
 	}
+	// Logged once per mount point, not per attempt (testdata/stock/ha-log).
+	a.logf("INFO: Trying to unmount %s", point)
 	for i := range StopAttempts {
-		a.logf("INFO: Trying to unmount %s", point)
 		err := unix.Unmount(point, flags)
 		if err == nil || errors.Is(err, unix.EINVAL) || errors.Is(err, unix.ENOENT) {
 			// EINVAL: not (or no longer) a mount point.
@@ -364,8 +365,17 @@ func (a *Agent) unmount(ctx context.Context, point string) error {
 		if uerr != nil {
 			a.logf("ERROR: %v", uerr)
 		}
+		proc := a.Proc
+		if proc == "" {
+			proc = "/proc"
+		}
+		boot := bootTime(proc)
 		for _, u := range users {
-			a.logf("INFO: sending signal %s to: %d %s", name, u.PID, u.Comm)
+			line, err := PsLine(proc, u.PID, time.Now(), boot)
+			if err != nil {
+				line = fmt.Sprintf("%d %s", u.PID, u.Comm)
+			}
+			a.logf("INFO: sending signal %s to: %s", name, line)
 			syscall.Kill(u.PID, sig)
 		}
 		if i == StopAttempts-1 {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -219,4 +221,29 @@ func FuzzParseMountinfo(f *testing.F) {
 			Below(ms, m.Point)
 		}
 	})
+}
+
+func TestPsLineMatchesPs(t *testing.T) {
+	if _, err := exec.LookPath("ps"); err != nil {
+		t.Skip("needs ps to compare with")
+	}
+	c := exec.Command("sleep", "30")
+	if err := c.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer c.Wait()
+	defer c.Process.Kill()
+	time.Sleep(50 * time.Millisecond)
+	out, err := exec.Command("ps", "-f", strconv.Itoa(c.Process.Pid)).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	got, err := PsLine("/proc", c.Process.Pid, time.Now(), bootTime("/proc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := lines[len(lines)-1]; got != want {
+		t.Errorf("PsLine:\n got %q\nwant %q (ps -f)", got, want)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/vishvananda/netlink"
@@ -32,6 +33,8 @@ type Host struct {
 	Sender    *sendarp.Sender // keeps one raw socket per interface
 	Log       agent.Logger
 	SysctlDir string // default /proc/sys
+
+	mu sync.Mutex // guards NL's lazy opening and serialises label choice + add
 }
 
 // Agent is one configured IPaddr or IPaddr2 resource.
@@ -50,13 +53,16 @@ func New(kind Kind, args []string, h *Host) (*Agent, error) {
 }
 
 func (a *Agent) tag() string {
-	// COMPAT §8.3: legacy wrapper tag "IPaddr(IPaddr_10.0.0.5)".
-	return fmt.Sprintf("%s(%s_%s)", a.Spec.Kind, a.Spec.Kind, a.Spec.Arg)
+	// COMPAT §8.3: RA tag "IPaddr(IPaddr_10.0.0.5)"; the wrapper names the
+	// instance after the address alone (OCF_RESOURCE_INSTANCE=${OCF_TYPE}_$BASEIP).
+	return fmt.Sprintf("%s(%s_%s)", a.Spec.Kind, a.Spec.Kind, a.Spec.IP)
 }
 
 func (a *Agent) logf(format string, args ...any) { agent.Logf(a.Host.Log, a.tag(), format, args...) }
 
 func (h *Host) nl() (*netlink.Handle, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
 	if h.NL != nil {
 		return h.NL, nil
 	}
@@ -109,7 +115,9 @@ func (a *Agent) Resolve(routes []Route) (Plan, error) {
 			p.Calculated = true
 		}
 	}
-	if !p.Broadcast.IsValid() {
+	// IPaddr computes the subnet's broadcast; IPaddr2 (RA 4.12) sets one only
+	// when given (testdata/stock: "Adding inet address …/24 to device eth0").
+	if !p.Broadcast.IsValid() && s.Kind == IPaddr {
 		p.Broadcast = Broadcast(s.IP, p.Bits)
 	}
 	return p, nil
@@ -222,10 +230,14 @@ func (a *Agent) Start(ctx context.Context) error {
 		}
 		return nil // COMPAT §6.1: already configured ⇒ success
 	}
-	if p.Calculated && s.Kind == IPaddr {
+	if s.Kind == IPaddr {
+		// Logged even when the netmask was given (testdata/stock/ha-log).
 		a.logf("INFO: Using calculated netmask for %s: %s", s.IP, Netmask(p.Bits))
 	}
 	label := s.Label
+	// Two groups starting at once must not pick the same alias number.
+	a.Host.mu.Lock()
+	defer a.Host.mu.Unlock()
 	if s.Kind == IPaddr {
 		existing, err := retryDump(func() ([]netlink.Addr, error) { return nh.AddrList(link, netlink.FAMILY_V4) })
 		if err != nil {
@@ -244,13 +256,22 @@ func (a *Agent) Start(ctx context.Context) error {
 		if label != "" {
 			with = " (with label " + label + ")"
 		}
-		a.logf("INFO: Adding inet address %s/%d with broadcast address %s to device %s%s", s.IP, p.Bits, p.Broadcast, p.Iface, with)
+		if p.Broadcast.IsValid() {
+			a.logf("INFO: Adding inet address %s/%d with broadcast address %s to device %s%s", s.IP, p.Bits, p.Broadcast, p.Iface, with)
+		} else {
+			a.logf("INFO: Adding inet address %s/%d to device %s%s", s.IP, p.Bits, p.Iface, with)
+		}
 	}
 	// A fresh Addr: AddrAdd mutates its argument (libraries.md netlink pitfall 2).
 	ad := &netlink.Addr{
-		IPNet:     &net.IPNet{IP: s.IP.AsSlice(), Mask: net.CIDRMask(p.Bits, 32)},
-		Broadcast: p.Broadcast.AsSlice(),
-		Label:     label,
+		IPNet: &net.IPNet{IP: s.IP.AsSlice(), Mask: net.CIDRMask(p.Bits, 32)},
+		Label: label,
+	}
+	if p.Broadcast.IsValid() {
+		ad.Broadcast = p.Broadcast.AsSlice()
+	} else {
+		// 0.0.0.0 stops netlink from computing one (addr_linux.go: zero = none).
+		ad.Broadcast = net.IPv4zero.To4()
 	}
 	if err := nh.AddrAdd(link, ad); err != nil && !errors.Is(err, unix.EEXIST) {
 		a.logf("ERROR: %s: add %s/%d to %s failed: %v", s.Kind, s.IP, p.Bits, p.Iface, err)
@@ -261,6 +282,9 @@ func (a *Agent) Start(ctx context.Context) error {
 		if err := nh.LinkSetUp(link); err != nil {
 			return fmt.Errorf("%s: set %s up: %w", s.Kind, p.Iface, err)
 		}
+		// The RA logs the send_arp command it backgrounds; kept verbatim so
+		// logs read the same, though the ARP goes out from this process.
+		a.logf("INFO: /usr/libexec/heartbeat/send_arp  -i 200 -r 5 -p /run/resource-agents/send_arp-%s %s %s auto not_used not_used", s.IP, p.Iface, s.IP)
 	}
 	return a.garp(link)
 }

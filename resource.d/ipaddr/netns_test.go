@@ -24,7 +24,7 @@ import (
 )
 
 // lab is a pair of network namespaces this test created: "a" runs the agent
-// (veth va, 10.77.0.1/24; veth va2 without any IPv4 address), "b" is the
+// (veth eth0, 10.77.0.1/24; veth eth1 without any IPv4 address), "b" is the
 // client on the other end (vb 10.77.0.2/24, vb2).
 type lab struct {
 	a, b   string
@@ -59,11 +59,11 @@ func newLab(t testing.TB) *lab {
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.a).Run() })
 	ipCmd(t, "netns", "add", l.b)
 	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.b).Run() })
-	ipCmd(t, "-n", l.a, "link", "add", "va", "type", "veth", "peer", "name", "vb", "netns", l.b)
-	ipCmd(t, "-n", l.a, "link", "add", "va2", "type", "veth", "peer", "name", "vb2", "netns", l.b)
-	ipCmd(t, "-n", l.a, "addr", "add", "10.77.0.1/24", "dev", "va")
+	ipCmd(t, "-n", l.a, "link", "add", "eth0", "type", "veth", "peer", "name", "vb", "netns", l.b)
+	ipCmd(t, "-n", l.a, "link", "add", "eth1", "type", "veth", "peer", "name", "vb2", "netns", l.b)
+	ipCmd(t, "-n", l.a, "addr", "add", "10.77.0.1/24", "dev", "eth0")
 	ipCmd(t, "-n", l.b, "addr", "add", "10.77.0.2/24", "dev", "vb")
-	for _, c := range [][]string{{l.a, "va"}, {l.a, "va2"}, {l.b, "vb"}, {l.b, "vb2"}, {l.a, "lo"}, {l.b, "lo"}} {
+	for _, c := range [][]string{{l.a, "eth0"}, {l.a, "eth1"}, {l.b, "vb"}, {l.b, "vb2"}, {l.a, "lo"}, {l.b, "lo"}} {
 		ipCmd(t, "-n", c[0], "link", "set", c[1], "up")
 	}
 	var err error
@@ -79,7 +79,7 @@ func newLab(t testing.TB) *lab {
 		t.Fatal(err)
 	}
 	t.Cleanup(l.ha.Close)
-	for name, mac := range map[string]*net.HardwareAddr{"va": &l.macA, "va2": &l.macA2} {
+	for name, mac := range map[string]*net.HardwareAddr{"eth0": &l.macA, "eth1": &l.macA2} {
 		lk, err := l.ha.LinkByName(name)
 		if err != nil {
 			t.Fatal(err)
@@ -263,13 +263,13 @@ func TestNamespaceIPaddr(t *testing.T) {
 	if err := l.run(func() error { return a.Start(ctx) }); err != nil {
 		t.Fatal(err)
 	}
-	got := l.addrs(t, "va")["10.77.0.100"]
-	if got.Label != "va:0" || got.IPNet.String() != "10.77.0.100/24" || got.Broadcast.String() != "10.77.0.255" {
-		t.Errorf("VIP = label %q %v brd %v, want va:0 10.77.0.100/24 brd 10.77.0.255", got.Label, got.IPNet, got.Broadcast)
+	got := l.addrs(t, "eth0")["10.77.0.100"]
+	if got.Label != "eth0:0" || got.IPNet.String() != "10.77.0.100/24" || got.Broadcast.String() != "10.77.0.255" {
+		t.Errorf("VIP = label %q %v brd %v, want eth0:0 10.77.0.100/24 brd 10.77.0.255", got.Label, got.IPNet, got.Broadcast)
 	}
 	if diff := cmpLines([]string{
 		"IPaddr(IPaddr_10.77.0.100): INFO: Using calculated netmask for 10.77.0.100: 255.255.255.0",
-		"IPaddr(IPaddr_10.77.0.100): INFO: eval ifconfig va:0 10.77.0.100 netmask 255.255.255.0 broadcast 10.77.0.255",
+		"IPaddr(IPaddr_10.77.0.100): INFO: eval ifconfig eth0:0 10.77.0.100 netmask 255.255.255.0 broadcast 10.77.0.255",
 	}, l.logger.take()); diff != "" {
 		t.Errorf("start log (-want +got)\n%s", diff)
 	}
@@ -287,15 +287,15 @@ func TestNamespaceIPaddr(t *testing.T) {
 		t.Fatal(err)
 	}
 	// A second IPaddr VIP takes the next alias number.
-	b, _ := New(IPaddr, []string{"10.77.0.101/24/va"}, l.host)
+	b, _ := New(IPaddr, []string{"10.77.0.101/24/eth0"}, l.host)
 	if err := l.run(func() error { return b.Start(ctx) }); err != nil {
 		t.Fatal(err)
 	}
-	if lb := l.addrs(t, "va")["10.77.0.101"].Label; lb != "va:1" {
-		t.Errorf("second VIP label = %q, want va:1", lb)
+	if lb := l.addrs(t, "eth0")["10.77.0.101"].Label; lb != "eth0:1" {
+		t.Errorf("second VIP label = %q, want eth0:1", lb)
 	}
 	// Status with the wrong interface given: error, not running.
-	w, _ := New(IPaddr, []string{"10.77.0.100/24/va2"}, l.host)
+	w, _ := New(IPaddr, []string{"10.77.0.100/24/eth1"}, l.host)
 	if st, err := w.Status(ctx); err == nil || st.Running {
 		t.Errorf("status on wrong interface = %+v, %v; want error, not running", st, err)
 	}
@@ -320,14 +320,14 @@ func TestNamespaceIPaddr(t *testing.T) {
 	if n >= 2*IPaddrPairs {
 		t.Errorf("all %d frames were sent before stop; expected stop to cancel the sender", n)
 	}
-	as := l.addrs(t, "va")
+	as := l.addrs(t, "eth0")
 	if _, ok := as["10.77.0.100"]; ok {
 		t.Error("10.77.0.100 still configured after stop")
 	}
 	if _, ok := as["10.77.0.101"]; !ok {
 		t.Error("second VIP 10.77.0.101 vanished with the first")
 	}
-	if diff := cmpLines([]string{"IPaddr(IPaddr_10.77.0.100): INFO: ifconfig va:0 down"}, l.logger.take()); diff != "" {
+	if diff := cmpLines([]string{"IPaddr(IPaddr_10.77.0.100): INFO: ifconfig eth0:0 down"}, l.logger.take()); diff != "" {
 		t.Errorf("stop log (-want +got)\n%s", diff)
 	}
 	if err := l.run(func() error { return a.Stop(ctx) }); err != nil {
@@ -348,14 +348,14 @@ func TestNamespaceIPaddr2(t *testing.T) {
 	l := newLab(t)
 	ctx := context.Background()
 	frames := capture(t, l.nsB, "vb2")
-	// va2 has no IPv4 address at all: the raw socket must still send, and
+	// eth1 has no IPv4 address at all: the raw socket must still send, and
 	// the first VIP becomes the primary.
-	v1, err := New(IPaddr2, []string{"10.78.0.10/24/va2:vip"}, l.host)
+	v1, err := New(IPaddr2, []string{"10.78.0.10/24/eth1:vip"}, l.host)
 	if err != nil {
 		t.Fatal(err)
 	}
-	v2, _ := New(IPaddr2, []string{"10.78.0.11/24/va2"}, l.host)
-	ipCmd(t, "-n", l.a, "link", "set", "va2", "down")
+	v2, _ := New(IPaddr2, []string{"10.78.0.11/24/eth1/10.78.0.127"}, l.host)
+	ipCmd(t, "-n", l.a, "link", "set", "eth1", "down")
 	t0 := time.Now()
 	if err := l.run(func() error { return v1.Start(ctx) }); err != nil {
 		t.Fatal(err)
@@ -363,21 +363,23 @@ func TestNamespaceIPaddr2(t *testing.T) {
 	if err := l.run(func() error { return v2.Start(ctx) }); err != nil {
 		t.Fatal(err)
 	}
-	as := l.addrs(t, "va2")
-	if a := as["10.78.0.10"]; a.Label != "va2:vip" || a.IPNet.String() != "10.78.0.10/24" || a.Broadcast.String() != "10.78.0.255" {
+	as := l.addrs(t, "eth1")
+	if a := as["10.78.0.10"]; a.Label != "eth1:vip" || a.IPNet.String() != "10.78.0.10/24" || a.Broadcast != nil {
 		t.Errorf("VIP1 = %q %v %v", a.Label, a.IPNet, a.Broadcast)
 	}
-	if a := as["10.78.0.11"]; a.Label != "va2" {
+	if a := as["10.78.0.11"]; a.Label != "eth1" || a.Broadcast.String() != "10.78.0.127" {
 		t.Errorf("VIP2 label = %q, want none (the interface name)", a.Label)
 	}
-	if lk, _ := l.ha.LinkByName("va2"); lk.Attrs().Flags&net.FlagUp == 0 {
-		t.Error("IPaddr2 did not bring va2 up")
+	if lk, _ := l.ha.LinkByName("eth1"); lk.Attrs().Flags&net.FlagUp == 0 {
+		t.Error("IPaddr2 did not bring eth1 up")
 	}
 	if diff := cmpLines([]string{
-		"IPaddr2(IPaddr2_10.78.0.10/24/va2:vip): INFO: Adding inet address 10.78.0.10/24 with broadcast address 10.78.0.255 to device va2 (with label va2:vip)",
-		"IPaddr2(IPaddr2_10.78.0.10/24/va2:vip): INFO: Bringing device va2 up",
-		"IPaddr2(IPaddr2_10.78.0.11/24/va2): INFO: Adding inet address 10.78.0.11/24 with broadcast address 10.78.0.255 to device va2",
-		"IPaddr2(IPaddr2_10.78.0.11/24/va2): INFO: Bringing device va2 up",
+		"IPaddr2(IPaddr2_10.78.0.10): INFO: Adding inet address 10.78.0.10/24 to device eth1 (with label eth1:vip)",
+		"IPaddr2(IPaddr2_10.78.0.10): INFO: Bringing device eth1 up",
+		"IPaddr2(IPaddr2_10.78.0.10): INFO: /usr/libexec/heartbeat/send_arp  -i 200 -r 5 -p /run/resource-agents/send_arp-10.78.0.10 eth1 10.78.0.10 auto not_used not_used",
+		"IPaddr2(IPaddr2_10.78.0.11): INFO: Adding inet address 10.78.0.11/24 with broadcast address 10.78.0.127 to device eth1",
+		"IPaddr2(IPaddr2_10.78.0.11): INFO: Bringing device eth1 up",
+		"IPaddr2(IPaddr2_10.78.0.11): INFO: /usr/libexec/heartbeat/send_arp  -i 200 -r 5 -p /run/resource-agents/send_arp-10.78.0.11 eth1 10.78.0.11 auto not_used not_used",
 	}, l.logger.take()); diff != "" {
 		t.Errorf("start log (-want +got)\n%s", diff)
 	}
@@ -402,11 +404,11 @@ func TestNamespaceIPaddr2(t *testing.T) {
 	t.Logf("IPaddr2 GARP: %d frames over %v (start at +%v)", len(f1), span, f1[0].at.Sub(t0))
 
 	// Stopping the primary (VIP1) must not take VIP2 with it.
-	sysctl := "/proc/sys/net/ipv4/conf/va2/promote_secondaries"
+	sysctl := "/proc/sys/net/ipv4/conf/eth1/promote_secondaries"
 	if err := l.run(func() error { return v1.Stop(ctx) }); err != nil {
 		t.Fatal(err)
 	}
-	as = l.addrs(t, "va2")
+	as = l.addrs(t, "eth1")
 	if _, ok := as["10.78.0.10"]; ok {
 		t.Error("VIP1 still there after stop")
 	}

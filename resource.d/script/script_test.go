@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hbgo/heartbeat/wire"
 )
 
 // TestRunning checks Running against verdicts recorded from stock
@@ -174,4 +176,28 @@ func FuzzRunning(f *testing.F) {
 			t.Fatalf("Running(%q) = true without running/OK", s)
 		}
 	})
+}
+
+func TestMessageEnv(t *testing.T) {
+	m := &wire.Message{Fields: []wire.Field{
+		{Name: "t", Value: []byte("ip-request")},
+		{Name: "src", Value: []byte("node2")},
+		{Name: "srcuuid", Type: wire.Binary, Value: []byte{1, 2}},
+		{Name: "info", Value: []byte("a")},
+		{Name: "info", Value: []byte("b")},
+	}}
+	got := MessageEnv(m, "active")
+	want := []string{"HA_t=ip-request", "HA_src=node2", "HA_info=b", "HA_OSTATUS=active"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	s := (&Runner{}).New("/x", nil)
+	s.Env = []string{"HA_DONTASK=yes", "HA_src=old"}
+	c := s.WithEnv(got...)
+	if diff := cmp.Diff([]string{"HA_DONTASK=yes", "HA_src=node2", "HA_t=ip-request", "HA_info=b", "HA_OSTATUS=active"}, c.Env); diff != "" {
+		t.Errorf("WithEnv (-want +got)\n%s", diff)
+	}
+	if len(s.Env) != 2 {
+		t.Error("WithEnv changed the original")
+	}
 }

@@ -8,40 +8,49 @@ import (
 	"hbgo/heartbeat/wire"
 )
 
-// onShutdone handles t=shutdone (PROTOCOL §7.5, §11.7).
+// onShutdone handles t=shutdone (PROTOCOL §7.5, §11.7). Stock's
+// process_resources starts a standby-style acquisition child before the
+// takeover; its log lines come later, so the daemon lines go first here.
 func (p *Planner) onShutdone(from string, fromMe bool) {
-	if p.commUp && p.nice {
-		if !fromMe {
-			p.otherStable = true
-			p.otherHolds = None
-			if p.iHold != All && !p.shutdownInProgress {
-				var rtype Hold
-				switch p.iHold {
-				case Foreign:
-					rtype = Local
-				case Local:
-					rtype = Foreign
-				default:
-					rtype = All
-				}
-				// Stock takes over at once with a standby-style acquisition
-				// (it re-acquires what it holds; harmless, PROTOCOL §11.7).
-				p.sb = sbDone
-				p.goStandby(sbOther, rtype)
-			}
-		} else {
+	nice := p.commUp && p.nice
+	if fromMe {
+		if nice {
 			p.state = stShutdown
 			p.iHold = None
+			p.audit()
 		}
-		p.audit()
-	}
-	if fromMe || from != p.cfg.Peer {
 		return
+	}
+	if from != p.cfg.Peer {
+		return
+	}
+	acquire := None
+	if nice {
+		p.otherStable = true
+		p.otherHolds = None
+		if p.iHold != All && !p.shutdownInProgress {
+			switch p.iHold {
+			case Foreign:
+				acquire = Local
+			case Local:
+				acquire = Foreign
+			default:
+				acquire = All
+			}
+		}
+	}
+	p.logf(Info, "Received shutdown notice from '%s'.", from)
+	if acquire != None {
+		// The set re-acquires what we hold (harmless, PROTOCOL §11.7).
+		p.sb = sbDone
+		p.goStandby(sbOther, acquire)
+	}
+	if nice {
+		p.audit()
 	}
 	p.peerHasRsc = false
 	p.otherStable = false
 	p.otherHolds = None
-	p.logf(Info, "Received shutdown notice from '%s'.", from)
 	p.takeoverFrom(from)
 }
 

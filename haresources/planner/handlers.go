@@ -25,9 +25,13 @@ func (p *Planner) onCommUp() {
 	if p.nice {
 		p.send("t", "starting")
 		p.state = stStarting
-		return
+	} else {
+		p.reqOurResources(false)
 	}
-	p.reqOurResources(false)
+	if p.shutdownAtUp {
+		p.shutdownAtUp = false
+		p.onShutdown()
+	}
 }
 
 func (p *Planner) onPeerStatus(ev PeerStatus) {

@@ -154,6 +154,19 @@ func (p *Planner) takeoverFrom(node string) {
 	p.peerHeard = true
 }
 
+// onShutdown starts a graceful stop; before comm up it waits for it (COMPAT §5.7).
+func (p *Planner) onShutdown() {
+	if !p.commUp {
+		if !p.shutdownAtUp {
+			p.logf(Warn, "Shutdown delayed until Communication is up.")
+			p.shutdownAtUp = true
+		}
+		return
+	}
+	p.shutdownInProgress = true
+	p.giveup(false)
+}
+
 // giveup is stock's hb_giveup_resources (PROTOCOL §11.7); force skips the quiescence test (healed partition).
 func (p *Planner) giveup(force bool) {
 	if !force && !p.isStable() {
@@ -207,7 +220,9 @@ func (p *Planner) onIPRequestResp(m *wire.Message) {
 		p.logf(Error, "hbgo: ip-request-resp for unknown resource group %s ignored", key)
 		return
 	}
-	if p.failed[key] {
+	if p.shutdownInProgress {
+		p.logf(Info, "hbgo: not starting resource group %s: shutdown in progress", key)
+	} else if p.failed[key] {
 		p.dropFailed([]string{key}, false)
 	} else if !p.held[key] && p.pending[key] == 0 {
 		p.emitOp(&opInfo{kind: Take, groups: []string{key}, why: "ip-request-resp", legacyCh: "ip-request-resp"})

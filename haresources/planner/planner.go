@@ -94,6 +94,7 @@ type Planner struct {
 	localDone, foreignDone, announced bool
 
 	shutdownInProgress bool
+	shutdownAtUp       bool
 	needsShutdown      bool
 	giveupStarted      bool
 	partitionAt        time.Time
@@ -171,8 +172,7 @@ func (p *Planner) Step(ev Event) []Action {
 	case Takeover:
 		p.onTakeoverCmd(ev.Set)
 	case Shutdown:
-		p.shutdownInProgress = true
-		p.giveup(false)
+		p.onShutdown()
 	case OpDone:
 		p.onOpDone(ev)
 	case StonithDone:

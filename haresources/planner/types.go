@@ -1,4 +1,3 @@
-// Package planner is heartbeat v1's resource manager as a pure state machine: it decides which haresources groups to start or stop on which event and speaks the resource protocol with the peer.
 package planner
 
 import (

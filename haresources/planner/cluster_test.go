@@ -58,6 +58,9 @@ type cluster struct {
 	queue   []queued
 	autoOps bool
 	out     strings.Builder
+	// sent records every Send per node and incarnation (restart count).
+	sent map[string][][]string
+	inc  map[string]int
 }
 
 func newCluster(t testing.TB, d *datadriven.TestData) *cluster {
@@ -101,6 +104,13 @@ func (c *cluster) step(n *simNode, ev Event) {
 		switch a := a.(type) {
 		case Send:
 			c.queue = append(c.queue, queued{n.name, a.M})
+			if c.sent == nil {
+				c.sent, c.inc = map[string][][]string{}, map[string]int{}
+			}
+			for len(c.sent[n.name]) <= c.inc[n.name] {
+				c.sent[n.name] = append(c.sent[n.name], nil)
+			}
+			c.sent[n.name][c.inc[n.name]] = append(c.sent[n.name][c.inc[n.name]], FormatMsg(a.M))
 		case Op:
 			if c.autoOps {
 				n.autoOps = append(n.autoOps, a)
@@ -167,6 +177,9 @@ func (c *cluster) run(d *datadriven.TestData) string {
 		case "drop":
 			c.queue = nil
 			continue
+		case "auto-ops":
+			c.autoOps = f[1] == "on"
+			continue
 		case "tick":
 			dur, err := time.ParseDuration(f[1])
 			if err != nil {
@@ -222,10 +235,23 @@ func (c *cluster) run(d *datadriven.TestData) string {
 		case "crash":
 			n.crashed = true
 		case "restart":
+			if c.inc == nil {
+				c.inc = map[string]int{}
+			}
+			c.inc[n.name]++
 			n.crashed = false
 			n.p = New(c.cfg[n.name], c.now)
 		case "show":
 			c.show(n)
+		case "tick":
+			// Advance the shared clock but tick only this node: the
+			// other sees the time at its next tick (timer granularity).
+			dur, err := time.ParseDuration(arg(0))
+			if err != nil {
+				c.t.Fatal(err)
+			}
+			c.now = c.now.Add(dur)
+			c.step(n, Tick{c.now})
 		default:
 			c.t.Fatalf("unknown event %q", line)
 		}

@@ -61,6 +61,8 @@ type cluster struct {
 	// sent records every Send per node and incarnation (restart count).
 	sent map[string][][]string
 	inc  map[string]int
+	// onAction, if set, sees every action of every node.
+	onAction func(node string, a Action)
 }
 
 func newCluster(t testing.TB, d *datadriven.TestData) *cluster {
@@ -101,6 +103,9 @@ func (c *cluster) step(n *simNode, ev Event) {
 	acts := n.p.Step(ev)
 	for _, a := range acts {
 		fmt.Fprintf(&c.out, "%s: %s\n", n.name, Format(a))
+		if c.onAction != nil {
+			c.onAction(n.name, a)
+		}
 		switch a := a.(type) {
 		case Send:
 			c.queue = append(c.queue, queued{n.name, a.M})
@@ -140,11 +145,28 @@ func okResults(op Op) []GroupResult {
 func (c *cluster) deliverOne() {
 	q := c.queue[0]
 	c.queue = c.queue[1:]
-	for _, to := range []string{q.from, c.peer(q.from)} {
-		n := c.nodes[to]
-		if n.crashed || c.nodes[q.from].crashed && to != q.from {
-			continue
+	c.deliver(q)
+}
+
+// deliver hands q to its sender's loopback first. Like stock's master
+// control process, the sender acts on its own copy before the message
+// reaches the wire, so whatever that sends reaches the peer first (seen in
+// the captures: resource isstable=1 arrives before the done that caused it).
+func (c *cluster) deliver(q queued) {
+	if n := c.nodes[q.from]; !n.crashed {
+		mark := len(c.queue)
+		m := q.m.Clone()
+		m.Add(wire.FSrc, q.from)
+		c.step(n, Msg{m})
+		caused := append([]queued(nil), c.queue[mark:]...)
+		c.queue = c.queue[:mark]
+		for _, x := range caused {
+			c.deliver(x)
 		}
+	} else {
+		return
+	}
+	if n := c.nodes[c.peer(q.from)]; !n.crashed {
 		m := q.m.Clone()
 		m.Add(wire.FSrc, q.from)
 		c.step(n, Msg{m})

@@ -124,3 +124,53 @@ func TestGoldenUcastSHA1(t *testing.T) {
 		t.Errorf("messages per sender and incarnation, in seq order (-capture +planner):\n%s", diff)
 	}
 }
+
+// TestGoldenUcastSHA1Logs replays the same capture and compares the log
+// lines per node and producer (the main daemon, its children, each script):
+// lines of different processes race in the real file, lines of one
+// producer do not.
+func TestGoldenUcastSHA1Logs(t *testing.T) {
+	data, err := os.ReadFile("testdata/ucast-sha1-halog.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		col := strings.SplitN(line, "\t", 3)
+		want[col[0]+" "+col[1]] = append(want[col[0]+" "+col[1]], col[2])
+	}
+	var c *cluster
+	got := map[string][]string{}
+	datadriven.RunTestFromString(t, "cluster mode=on auto-ops\nnode1 IPaddr::10.77.0.100/24/eth0 Filesystem::/dev/loop0::/mnt/hbxdata::ext4 hbxsvc\n----\n\nrun\n"+strings.TrimSpace(ucastScript)+"\n----\n",
+		func(t *testing.T, d *datadriven.TestData) string {
+			switch d.Cmd {
+			case "cluster":
+				c = newCluster(t, d)
+				c.onAction = func(node string, a Action) {
+					switch a := a.(type) {
+					case Log:
+						prod := "heartbeat"
+						if a.Child != "" {
+							prod = "heartbeat-child"
+						}
+						if !strings.HasPrefix(a.Text, "hbgo:") {
+							got[node+" "+prod] = append(got[node+" "+prod], a.Level.String()+": "+a.Text)
+						}
+					case ScriptLog:
+						if a.Tag != "hb_standby" && !strings.Contains(a.Text, "rc.d/status") {
+							got[node+" "+a.Tag] = append(got[node+" "+a.Tag], a.Text)
+						}
+					}
+				}
+			case "run":
+				c.run(d)
+			}
+			return d.Expected
+		})
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("log lines per node and producer (-capture +planner):\n%s", diff)
+	}
+}

@@ -78,6 +78,9 @@ func (p *Planner) onMsg(m *wire.Message) {
 	case "ip-request-resp":
 		p.onIPRequestResp(m)
 	case "hb_takeover":
+		// harc runs rc.d/hb_takeover on both nodes; the script ignores
+		// its own node's request (COMPAT §7.2).
+		p.script("harc", "info: Running /etc/ha.d//rc.d/hb_takeover hb_takeover")
 		if !fromMe {
 			p.onPeerTakeover(m, from)
 		}
@@ -167,6 +170,10 @@ func (p *Planner) processResources(t string, m *wire.Message, fromMe bool) {
 				p.announce("T_RESOURCES(us)")
 			}
 			switch m.Str("info") {
+			case "req_our_resources()":
+				if p.reqKids > 0 {
+					p.reqKids--
+				}
 			case "mach_down":
 				p.logf(Info, "mach_down takeover complete.")
 				p.takeover = false
@@ -266,11 +273,16 @@ func (p *Planner) reqOurResources(anyway bool) {
 		}
 	}
 	if len(local) == 0 {
-		p.logf(Info, "No local resources [%s listkeys %s] to acquire.", rscMgr, p.cfg.Us)
+		p.childf("req_our_resources", Info, "No local resources [%s listkeys %s] to acquire.", rscMgr, p.cfg.Us)
 	} else {
-		p.logf(Info, "Local Resource acquisition completed.")
+		p.childf("req_our_resources", Info, "Local Resource acquisition completed.")
 	}
-	p.sendHeld(true, "req_our_resources()")
+	if p.nice {
+		// Stock counts this child as resource activity until it exits;
+		// its last act is this message, so its loopback ends it here.
+		p.reqKids++
+		p.sendHeld(true, "req_our_resources()")
+	}
 	if len(take) > 0 {
 		p.emitOp(&opInfo{kind: Take, groups: take, why: "req_our_resources"})
 	}

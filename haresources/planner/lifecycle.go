@@ -40,6 +40,9 @@ func (p *Planner) onShutdone(from string, fromMe bool) {
 		}
 	}
 	p.logf(Info, "Received shutdown notice from '%s'.", from)
+	if !p.shutdownInProgress {
+		p.logf(Info, "Resources being acquired from %s.", from)
+	}
 	if acquire != None {
 		// The set re-acquires what we hold (harmless, PROTOCOL §11.7).
 		p.sb = sbDone
@@ -51,7 +54,7 @@ func (p *Planner) onShutdone(from string, fromMe bool) {
 	p.peerHasRsc = false
 	p.otherStable = false
 	p.otherHolds = None
-	p.takeoverFrom(from)
+	p.takeoverFrom(from, true)
 }
 
 // recoverDead is stock's hb_rsc_recover_dead_resources (PROTOCOL §11.4).
@@ -88,13 +91,13 @@ func (p *Planner) recoverDead(node string) {
 		p.send("t", "stonith", "node", node, "result", "n_stnth")
 		p.logf(Warn, "No STONITH device configured.")
 		p.logf(Warn, "Shared disks are not protected.")
-		p.takeoverFrom(node)
+		p.takeoverFrom(node, false)
 		return
 	}
 	p.logf(Info, "Dead node %s gave up resources.", node)
 	p.send("t", "stonith", "node", node, "result", "unneeded")
 	if !p.nice {
-		p.takeoverFrom(node)
+		p.takeoverFrom(node, false)
 		return
 	}
 	if p.iHold == All {
@@ -105,7 +108,7 @@ func (p *Planner) recoverDead(node string) {
 		p.reqOurResources(true)
 	}
 	if p.iHold&Foreign == 0 {
-		p.takeoverFrom(node)
+		p.takeoverFrom(node, false)
 	}
 }
 
@@ -117,7 +120,7 @@ func (p *Planner) onStonithDone(ev StonithDone) {
 	if ev.Result == "OK" {
 		p.stonithNode = ""
 		p.logf(Info, "node %s now reset.", ev.Node)
-		p.takeoverFrom(ev.Node)
+		p.takeoverFrom(ev.Node, false)
 		return
 	}
 	p.logf(Error, "Host %s not reset!", ev.Node)
@@ -126,12 +129,15 @@ func (p *Planner) onStonithDone(ev StonithDone) {
 }
 
 // takeoverFrom is stock's takeover_from_node: mach_down plus our own groups.
-func (p *Planner) takeoverFrom(node string) {
+// logged says the "Resources being acquired" line was already written.
+func (p *Planner) takeoverFrom(node string, logged bool) {
 	if p.shutdownInProgress {
 		p.logf(Info, "Resource takeover cancelled - shutdown in progress.")
 		return
 	}
-	p.logf(Info, "Resources being acquired from %s.", node)
+	if !logged {
+		p.logf(Info, "Resources being acquired from %s.", node)
+	}
 	// rc.d/status with st=dead runs mach_down (COMPAT §5.4).
 	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
 	keys := p.dropFailed(p.groupsOfNode(node), false)
@@ -186,7 +192,7 @@ func (p *Planner) giveup(force bool) {
 	p.iHold = None
 	p.state = stShutdown
 	p.sendHeld(false, "shutdown")
-	p.logf(Info, "Giving up all HA resources.")
+	p.childf("hb_giveup_resources", Info, "Giving up all HA resources.")
 	var keys []string
 	for _, g := range p.cfg.Groups {
 		keys = append(keys, g.Key())
@@ -210,8 +216,12 @@ func (p *Planner) onIPRequest(m *wire.Message, from string) {
 }
 
 func (p *Planner) onIPRequestResp(m *wire.Message) {
+	if m.Str(wire.FDest) != p.cfg.Us {
+		// Stock's receive path drops messages addressed to another node.
+		return
+	}
 	p.script("harc", "info: Running /etc/ha.d//rc.d/ip-request-resp ip-request-resp")
-	if m.Str("dest") != p.cfg.Us || m.Str("ok") != "OK" {
+	if m.Str("ok") != "OK" {
 		return
 	}
 	key := m.Str("ipaddr")
@@ -407,7 +417,7 @@ func (p *Planner) finishOp(info *opInfo) {
 		if info.kind == Give {
 			what = "release"
 		}
-		p.logf(Info, "%s HA resource %s completed (standby).", info.act, what)
+		p.childf("go_standby", Info, "%s HA resource %s completed (standby).", info.act, what)
 		p.send("t", "ask_resources", "rsc_hold", info.standby.String(), "info", "done")
 	case "mach_down":
 		if p.nice {
@@ -419,7 +429,7 @@ func (p *Planner) finishOp(info *opInfo) {
 		}
 		p.childExited("status")
 	case "shutdown":
-		p.logf(Info, "All HA resources relinquished.")
+		p.childf("hb_giveup_resources", Info, "All HA resources relinquished.")
 		p.send("t", "shutdone", "st", "dead")
 		if p.restartAfter {
 			p.emit(Restart{})

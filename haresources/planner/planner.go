@@ -111,6 +111,7 @@ type Planner struct {
 	failed  map[string]bool
 	handOff Hold
 
+	reqKids    int // req_our_resources children whose final message has not looped back
 	ops        map[int]*opInfo
 	nextOp     int
 	startupOp  int
@@ -237,7 +238,12 @@ func (p *Planner) FailedHere() []string {
 func (p *Planner) emit(a Action) { p.out = append(p.out, a) }
 
 func (p *Planner) logf(l Level, format string, args ...any) {
-	p.emit(Log{l, fmt.Sprintf(format, args...)})
+	p.emit(Log{Level: l, Text: fmt.Sprintf(format, args...)})
+}
+
+// childf logs a line stock writes from one of its resource children.
+func (p *Planner) childf(child string, l Level, format string, args ...any) {
+	p.emit(Log{Level: l, Text: fmt.Sprintf(format, args...), Child: child})
 }
 
 func (p *Planner) script(tag, format string, args ...any) {
@@ -357,7 +363,7 @@ func (p *Planner) isStable() bool {
 		return true
 	}
 	return p.otherStable && !p.takeover && p.sb == sbNot && p.sbRunning.IsZero() &&
-		len(p.ops) == 0 && (p.state == stStable || p.state == stShutdown || p.state == stInit)
+		len(p.ops) == 0 && p.reqKids == 0 && (p.state == stStable || p.state == stShutdown || p.state == stInit)
 }
 
 func (p *Planner) word() string {

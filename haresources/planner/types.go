@@ -192,6 +192,7 @@ func (l Level) String() string { return levelWords[l] }
 type Log struct {
 	Level Level
 	Text  string
+	Child string // stock's child process that writes the line under its own pid ("" = the main process)
 }
 
 // ScriptLog is a line stock's shell scripts would have written (COMPAT §8.3); Tag is the script name, Text includes the level word if any.

@@ -49,6 +49,27 @@ type queued struct {
 
 // cluster wires two planners back to back: every message goes to the
 // sender's loopback first, then to the peer, as on a bcast link.
+//
+// Scenario files (testdata/scenarios/*.txt) use two commands:
+//
+//	cluster mode=on|off|legacy [auto-ops] [fast] [stonith]
+//	<haresources lines>
+//
+// builds node1 and node2 with the same groups; auto-ops completes every Op
+// successfully as soon as it is ordered. And
+//
+//	run [quiet]
+//	<lines>
+//
+// where each line is deliver (until the queue is empty), deliver-one, drop
+// (lose everything queued), tick <duration> (both nodes), auto-ops on|off,
+// or "<node> <event>" with event one of comm-up, peer <status>,
+// peer-restarted, standby [set], takeover [set], shutdown,
+// partition-healed, stonith-done <result>, held <keys…>, op-done <id> ok |
+// <key>=started|stopped|start-failed@<i>|stop-failed@<i>[:running] …,
+// msg <name=value…> (to this node only), send <name=value…> (sent by this
+// node's daemon for a client), crash, restart, tick <duration> (this node
+// only), show. The output lists every action of every node.
 type cluster struct {
 	t       testing.TB
 	cfg     map[string]Config
@@ -247,6 +268,16 @@ func (c *cluster) run(d *datadriven.TestData) string {
 			c.step(n, Held{Keys: args})
 		case "op-done":
 			c.step(n, c.opDone(n, args))
+		case "send":
+			// A message the node's daemon sends on behalf of someone else
+			// (an API client such as ipfail): it goes to the wire as is.
+			m := &wire.Message{}
+			for _, kv := range args {
+				k, v, _ := strings.Cut(kv, "=")
+				m.Add(k, v)
+			}
+			fmt.Fprintf(&c.out, "%s: (client) send %s\n", n.name, FormatMsg(m))
+			c.queue = append(c.queue, queued{n.name, m})
 		case "msg":
 			m := &wire.Message{}
 			for _, kv := range args {

@@ -17,9 +17,10 @@
 //   - CommUp when membership declares comm up (PROTOCOL §8.2); PeerStatus on
 //     every status change of the peer, with "dead" when it is declared dead;
 //     PartitionHealed when it returns with the same generation (§6.4).
-//   - Standby and Takeover are the hb_standby/hb_takeover commands (and the
-//     FIFO messages they would inject): the planner writes the scripts' log
-//     lines (ScriptLog) and the message.
+//   - Standby and Takeover are the hb_standby/hb_takeover commands: the
+//     planner writes the scripts' log lines (ScriptLog) and the message. A
+//     message a stock script writes into the FIFO is sent by the daemon as
+//     is and comes back as Msg; it must not also be fed as Standby.
 //   - FastStart must be set only when the daemon knows the peer is hbgo:
 //     nothing on the wire may differ from stock, so the knowledge has to come
 //     from configuration (hbgo.cf), not from a message field.

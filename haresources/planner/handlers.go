@@ -239,8 +239,11 @@ func (p *Planner) audit() {
 	}
 }
 
-// reqOurResources is stock's req_our_resources: the child's output is
-// deferred to the end of the step, after the parent's own messages.
+// reqOurResources is stock's req_our_resources. Stock forks a child that
+// sends ip-request-resp (or ip-request) per local key and then its resource
+// message; here the child is an Op taking the keys it grants itself, and
+// its messages go out when the Op is done (the child is slow in stock too:
+// the captures show the peer's answers overtaking it).
 func (p *Planner) reqOurResources(anyway bool) {
 	if p.shutdownInProgress {
 		return
@@ -278,19 +281,13 @@ func (p *Planner) reqOurResources(anyway bool) {
 		p.childf("req_our_resources", Info, "Local Resource acquisition completed.")
 	}
 	if p.nice {
-		// Stock counts this child as resource activity until it exits;
-		// its last act is this message, so its loopback ends it here.
-		p.reqKids++
+		// The child's message carries i_hold as it was at the fork.
 		p.sendHeld(true, "req_our_resources()")
 	}
-	if len(take) > 0 {
-		p.emitOp(&opInfo{kind: Take, groups: take, why: "req_our_resources"})
-	}
-	p.child = append(p.child, p.out...)
+	kid := p.out
 	p.out = parent
-	if dontAsk {
-		p.childExit = true // tracked child "req_our_resources" exits
-	}
+	// Only the child named "req_our_resources" (nobody else active) announces.
+	p.emitOp(&opInfo{kind: Take, groups: take, why: "req_our_resources", kidOut: kid, announce: dontAsk})
 }
 
 func (p *Planner) performAutoFailback() {

@@ -10,7 +10,8 @@ import (
 
 // onShutdone handles t=shutdone (PROTOCOL §7.5, §11.7). Stock's
 // process_resources starts a standby-style acquisition child before the
-// takeover; its log lines come later, so the daemon lines go first here.
+// takeover, and req_our_resources' child beats it to the wire while
+// mach_down waits behind both; the Ops are ordered to give that sequence.
 func (p *Planner) onShutdone(from string, fromMe bool) {
 	nice := p.commUp && p.nice
 	if fromMe {
@@ -37,24 +38,26 @@ func (p *Planner) onShutdone(from string, fromMe bool) {
 			default:
 				acquire = All
 			}
+			p.sb = sbDone // "Take over resources immediately"
 		}
-	}
-	p.logf(Info, "Received shutdown notice from '%s'.", from)
-	if !p.shutdownInProgress {
-		p.logf(Info, "Resources being acquired from %s.", from)
-	}
-	if acquire != None {
-		// The set re-acquires what we hold (harmless, PROTOCOL §11.7).
-		p.sb = sbDone
-		p.goStandby(sbOther, acquire)
-	}
-	if nice {
 		p.audit()
 	}
 	p.peerHasRsc = false
 	p.otherStable = false
 	p.otherHolds = None
-	p.takeoverFrom(from, true)
+	p.logf(Info, "Received shutdown notice from '%s'.", from)
+	if p.shutdownInProgress {
+		p.logf(Info, "Resource takeover cancelled - shutdown in progress.")
+		return
+	}
+	p.logf(Info, "Resources being acquired from %s.", from)
+	p.takeoverState()
+	p.reqOurResources(true)
+	if acquire != None {
+		// The set re-acquires what we hold (harmless, PROTOCOL §11.7).
+		p.goStandby(sbOther, acquire)
+	}
+	p.machDown(from)
 }
 
 // recoverDead is stock's hb_rsc_recover_dead_resources (PROTOCOL §11.4).
@@ -91,13 +94,13 @@ func (p *Planner) recoverDead(node string) {
 		p.send("t", "stonith", "node", node, "result", "n_stnth")
 		p.logf(Warn, "No STONITH device configured.")
 		p.logf(Warn, "Shared disks are not protected.")
-		p.takeoverFrom(node, false)
+		p.takeoverFrom(node)
 		return
 	}
 	p.logf(Info, "Dead node %s gave up resources.", node)
 	p.send("t", "stonith", "node", node, "result", "unneeded")
 	if !p.nice {
-		p.takeoverFrom(node, false)
+		p.takeoverFrom(node)
 		return
 	}
 	if p.iHold == All {
@@ -108,7 +111,7 @@ func (p *Planner) recoverDead(node string) {
 		p.reqOurResources(true)
 	}
 	if p.iHold&Foreign == 0 {
-		p.takeoverFrom(node, false)
+		p.takeoverFrom(node)
 	}
 }
 
@@ -120,7 +123,7 @@ func (p *Planner) onStonithDone(ev StonithDone) {
 	if ev.Result == "OK" {
 		p.stonithNode = ""
 		p.logf(Info, "node %s now reset.", ev.Node)
-		p.takeoverFrom(ev.Node, false)
+		p.takeoverFrom(ev.Node)
 		return
 	}
 	p.logf(Error, "Host %s not reset!", ev.Node)
@@ -128,36 +131,39 @@ func (p *Planner) onStonithDone(ev StonithDone) {
 	p.stonithRetryAt = p.now.Add(StonithRetry)
 }
 
-// takeoverFrom is stock's takeover_from_node: mach_down plus our own groups.
-// logged says the "Resources being acquired" line was already written.
-func (p *Planner) takeoverFrom(node string, logged bool) {
+// takeoverFrom is stock's takeover_from_node: our own groups, then mach_down.
+func (p *Planner) takeoverFrom(node string) {
 	if p.shutdownInProgress {
 		p.logf(Info, "Resource takeover cancelled - shutdown in progress.")
 		return
 	}
-	if !logged {
-		p.logf(Info, "Resources being acquired from %s.", node)
-	}
-	// rc.d/status with st=dead runs mach_down (COMPAT §5.4).
-	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
-	keys := p.dropFailed(p.groupsOfNode(node), false)
-	for _, k := range keys {
-		p.script("mach_down", "info: Taking over resource group %s", k)
-	}
-	info := &opInfo{kind: Take, groups: keys, why: "mach_down", node: node}
+	p.logf(Info, "Resources being acquired from %s.", node)
+	p.takeoverState()
+	p.reqOurResources(true)
+	p.machDown(node)
+}
+
+// takeoverState notes that mach_down is out acquiring the peer's groups.
+func (p *Planner) takeoverState() {
 	if p.nice {
 		p.iHold |= Foreign
 		p.otherHolds = None
 		p.otherStable = true
 		p.takeover = true
 	}
-	if len(keys) == 0 {
-		p.finishOp(info)
-	} else {
-		p.emitOp(info)
-	}
-	p.reqOurResources(true)
 	p.peerHeard = true
+}
+
+// machDown queues rc.d/status with st=dead, i.e. mach_down: it takes every
+// group of node and waits its turn behind the resource work already
+// ordered, even with nothing to take (stock's queued harc job).
+func (p *Planner) machDown(node string) {
+	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
+	keys := p.dropFailed(p.groupsOfNode(node), false)
+	for _, k := range keys {
+		p.script("mach_down", "info: Taking over resource group %s", k)
+	}
+	p.emitOp(&opInfo{kind: Take, groups: keys, why: "mach_down", node: node})
 }
 
 // onShutdown starts a graceful stop; before comm up it waits for it (COMPAT §5.7).
@@ -197,12 +203,7 @@ func (p *Planner) giveup(force bool) {
 	for _, g := range p.cfg.Groups {
 		keys = append(keys, g.Key())
 	}
-	info := &opInfo{kind: Give, groups: keys, why: "shutdown"}
-	if len(keys) == 0 {
-		p.finishOp(info)
-		return
-	}
-	p.emitOp(info)
+	p.emitOp(&opInfo{kind: Give, groups: keys, why: "shutdown"})
 }
 
 func (p *Planner) onIPRequest(m *wire.Message, from string) {
@@ -412,6 +413,19 @@ func (p *Planner) tryHandOff() {
 // finishOp runs what stock's child did after its last takegroup/givegroup.
 func (p *Planner) finishOp(info *opInfo) {
 	switch info.why {
+	case "req_our_resources":
+		for _, a := range info.kidOut {
+			if s, ok := a.(Send); ok && s.M.Str("info") == "req_our_resources()" {
+				// Stock counts the child as resource activity until it
+				// exits; its last act is this message, whose loopback ends it.
+				p.reqKids++
+			}
+			p.emit(a)
+		}
+		if info.announce {
+			p.localDone = true
+			p.announce("req_our_resources")
+		}
 	case "standby":
 		what := "acquisition"
 		if info.kind == Give {

@@ -61,10 +61,12 @@ type opInfo struct {
 	kind     OpKind
 	groups   []string
 	why      string
-	node     string // mach_down: the node taken over; ip-request: the requester
-	act      Hold   // standby: the set acted upon
-	standby  Hold   // standby: the rsc_hold the child's done message carries
-	legacyCh string // legacy tracked-child name whose exit may announce
+	node     string   // mach_down: the node taken over; ip-request: the requester
+	act      Hold     // standby: the set acted upon
+	standby  Hold     // standby: the rsc_hold the child's done message carries
+	legacyCh string   // legacy tracked-child name whose exit may announce
+	kidOut   []Action // req_our_resources: the child's output, sent when done
+	announce bool     // req_our_resources: the child's exit may announce
 }
 
 // Planner is the resource manager state machine of one node.
@@ -120,10 +122,7 @@ type Planner struct {
 
 	lastWord string
 
-	out        []Action
-	child      []Action
-	childExit  bool
-	fullFromPr bool
+	out []Action
 }
 
 // New returns a planner for cfg whose clock starts at now.
@@ -187,7 +186,6 @@ func (p *Planner) Step(ev Event) []Action {
 	case Held:
 		p.onHeld(ev.Keys)
 	}
-	p.flushChild()
 	if !p.fenced {
 		if p.needsShutdown {
 			p.giveup(false)
@@ -259,18 +257,6 @@ func msg(kv ...string) *wire.Message {
 }
 
 func (p *Planner) send(kv ...string) { p.emit(Send{msg(kv...)}) }
-
-func (p *Planner) flushChild() {
-	if len(p.child) > 0 {
-		p.out = append(p.out, p.child...)
-		p.child = nil
-	}
-	if p.childExit {
-		p.childExit = false
-		p.localDone = true
-		p.announce("req_our_resources")
-	}
-}
 
 // sendHeld sends our resource state (stock's hb_send_resources_held).
 func (p *Planner) sendHeld(stable bool, comment string) {

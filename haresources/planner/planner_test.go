@@ -103,14 +103,14 @@ func TestGroupsTouched(t *testing.T) {
 			p := stableNode1(t, On)
 			p.held["C"] = false
 			return feed(p, PeerStatus{"node2", "dead"})
-		}, []opSum{{Take, []string{"B"}, "mach_down"}, {Take, []string{"C"}, "req_our_resources"}}},
+		}, []opSum{{Take, []string{"C"}, "req_our_resources"}, {Take, []string{"B"}, "mach_down"}}},
 		{"peer shutdown notice: standby-style acquisition, mach_down, own local", func(t *testing.T) []Op {
 			p := stableNode1(t, On)
 			return feed(p, peerMsg("t", "shutdone", "st", "dead"))
 			// PROTOCOL §11.7: holding local, stock's standby-style set is the
 			// mirror of foreign, i.e. our own local groups again (the
 			// "re-requested" part of the §4.10 row); mach_down takes the peer's.
-		}, []opSum{{Take, []string{"A", "C", "D"}, "standby"}, {Take, []string{"B"}, "mach_down"}}},
+		}, []opSum{{Take, nil, "req_our_resources"}, {Take, []string{"A", "C", "D"}, "standby"}, {Take, []string{"B"}, "mach_down"}}},
 		{"local graceful shutdown: all groups in file order", func(t *testing.T) []Op {
 			return feed(stableNode1(t, On), Shutdown{})
 		}, []opSum{{Give, []string{"A", "B", "C", "D"}, "shutdown"}}},

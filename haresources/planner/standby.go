@@ -143,12 +143,7 @@ func (p *Planner) goStandby(who sbState, set Hold) {
 		keys = p.dropFailed(keys, true)
 	}
 	p.childf("go_standby", Info, "%s %s HA resources (standby).", verb, act)
-	info := &opInfo{kind: kind, groups: keys, why: "standby", act: act, standby: p.sbType}
-	if len(keys) == 0 {
-		p.finishOp(info)
-		return
-	}
-	p.emitOp(info)
+	p.emitOp(&opInfo{kind: kind, groups: keys, why: "standby", act: act, standby: p.sbType})
 }
 
 // onStandbyCmd is the hb_standby command: log and inject ask_resources (COMPAT §7.1).

@@ -163,7 +163,7 @@ func (k OpKind) String() string {
 	return "take"
 }
 
-// Op asks the executor to start or stop groups one at a time in the given order; Ops run one at a time in emission order.
+// Op asks the executor to start or stop groups one at a time in the given order; Ops run one at a time in emission order, and an Op without groups only marks its place in that order.
 type Op struct {
 	ID     int
 	Kind   OpKind

@@ -27,8 +27,12 @@
 //
 // Contract with the executor:
 //   - Op lists group keys; the executor runs the groups one at a time in that
-//     order, and runs Ops one at a time in emission order (stock runs one
-//     resource child at a time). Take starts a group's resources in order,
+//     order, and runs Ops one at a time in emission order (stock queues its
+//     resource jobs the same way). An Op may list no group: it stands for a
+//     stock child with nothing to start (req_our_resources, mach_down) and
+//     must still be reported done when its turn comes, because what that
+//     child sends goes out then (PROTOCOL §11.3: req_our_resources' child
+//     sends ip-request-resp to us and its resource message). Take starts a group's resources in order,
 //     skipping those whose status says running; on a failure it stops the
 //     whole group in reverse and reports StartFailed with the index. Give
 //     stops in reverse; a failing stop is retried stop_retries times 1 s apart

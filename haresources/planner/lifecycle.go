@@ -236,7 +236,7 @@ func (p *Planner) onIPRequestResp(m *wire.Message) {
 	} else if p.failed[key] {
 		p.dropFailed([]string{key}, false)
 	} else if !p.held[key] && p.pending[key] == 0 {
-		p.emitOp(&opInfo{kind: Take, groups: []string{key}, why: "ip-request-resp", legacyCh: "ip-request-resp"})
+		p.emitOp(&opInfo{kind: Take, groups: []string{key}, why: "ip-request-resp"})
 		return
 	}
 	p.childExited("ip-request-resp")

@@ -64,7 +64,6 @@ type opInfo struct {
 	node     string   // mach_down: the node taken over; ip-request: the requester
 	act      Hold     // standby: the set acted upon
 	standby  Hold     // standby: the rsc_hold the child's done message carries
-	legacyCh string   // legacy tracked-child name whose exit may announce
 	kidOut   []Action // req_our_resources: the child's output, sent when done
 	announce bool     // req_our_resources: the child's exit may announce
 }

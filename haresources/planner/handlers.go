@@ -55,8 +55,14 @@ func (p *Planner) onMsg(m *wire.Message) {
 	t := m.Type()
 	from := m.Str(wire.FSrc)
 	fromMe := from == p.cfg.Us
-	if from == p.cfg.Peer {
+	switch from {
+	case p.cfg.Peer:
 		p.peerHeard = true
+	case p.cfg.Us:
+	default:
+		// Membership rejects unknown senders; never act for a third node.
+		p.logf(Error, "hbgo: %s message from unknown node [%s] ignored", t, from)
+		return
 	}
 	if t == "shutdone" {
 		p.onShutdone(from, fromMe)

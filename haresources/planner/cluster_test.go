@@ -49,6 +49,27 @@ type queued struct {
 
 // cluster wires two planners back to back: every message goes to the
 // sender's loopback first, then to the peer, as on a bcast link.
+//
+// Scenario files (testdata/scenarios/*.txt) use two commands:
+//
+//	cluster mode=on|off|legacy [auto-ops] [fast] [stonith]
+//	<haresources lines>
+//
+// builds node1 and node2 with the same groups; auto-ops completes every Op
+// successfully as soon as it is ordered. And
+//
+//	run [quiet]
+//	<lines>
+//
+// where each line is deliver (until the queue is empty), deliver-one, drop
+// (lose everything queued), tick <duration> (both nodes), auto-ops on|off,
+// or "<node> <event>" with event one of comm-up, peer <status>,
+// peer-restarted, standby [set], takeover [set], shutdown,
+// partition-healed, stonith-done <result>, held <keys…>, op-done <id> ok |
+// <key>=started|stopped|start-failed@<i>|stop-failed@<i>[:running] …,
+// msg <name=value…> (to this node only), send <name=value…> (sent by this
+// node's daemon for a client), crash, restart, tick <duration> (this node
+// only), show. The output lists every action of every node.
 type cluster struct {
 	t       testing.TB
 	cfg     map[string]Config
@@ -58,6 +79,11 @@ type cluster struct {
 	queue   []queued
 	autoOps bool
 	out     strings.Builder
+	// sent records every Send per node and incarnation (restart count).
+	sent map[string][][]string
+	inc  map[string]int
+	// onAction, if set, sees every action of every node.
+	onAction func(node string, a Action)
 }
 
 func newCluster(t testing.TB, d *datadriven.TestData) *cluster {
@@ -98,9 +124,19 @@ func (c *cluster) step(n *simNode, ev Event) {
 	acts := n.p.Step(ev)
 	for _, a := range acts {
 		fmt.Fprintf(&c.out, "%s: %s\n", n.name, Format(a))
+		if c.onAction != nil {
+			c.onAction(n.name, a)
+		}
 		switch a := a.(type) {
 		case Send:
 			c.queue = append(c.queue, queued{n.name, a.M})
+			if c.sent == nil {
+				c.sent, c.inc = map[string][][]string{}, map[string]int{}
+			}
+			for len(c.sent[n.name]) <= c.inc[n.name] {
+				c.sent[n.name] = append(c.sent[n.name], nil)
+			}
+			c.sent[n.name][c.inc[n.name]] = append(c.sent[n.name][c.inc[n.name]], FormatMsg(a.M))
 		case Op:
 			if c.autoOps {
 				n.autoOps = append(n.autoOps, a)
@@ -130,11 +166,28 @@ func okResults(op Op) []GroupResult {
 func (c *cluster) deliverOne() {
 	q := c.queue[0]
 	c.queue = c.queue[1:]
-	for _, to := range []string{q.from, c.peer(q.from)} {
-		n := c.nodes[to]
-		if n.crashed || c.nodes[q.from].crashed && to != q.from {
-			continue
+	c.deliver(q)
+}
+
+// deliver hands q to its sender's loopback first. Like stock's master
+// control process, the sender acts on its own copy before the message
+// reaches the wire, so whatever that sends reaches the peer first (seen in
+// the captures: resource isstable=1 arrives before the done that caused it).
+func (c *cluster) deliver(q queued) {
+	if n := c.nodes[q.from]; !n.crashed {
+		mark := len(c.queue)
+		m := q.m.Clone()
+		m.Add(wire.FSrc, q.from)
+		c.step(n, Msg{m})
+		caused := append([]queued(nil), c.queue[mark:]...)
+		c.queue = c.queue[:mark]
+		for _, x := range caused {
+			c.deliver(x)
 		}
+	} else {
+		return
+	}
+	if n := c.nodes[c.peer(q.from)]; !n.crashed {
 		m := q.m.Clone()
 		m.Add(wire.FSrc, q.from)
 		c.step(n, Msg{m})
@@ -166,6 +219,9 @@ func (c *cluster) run(d *datadriven.TestData) string {
 			continue
 		case "drop":
 			c.queue = nil
+			continue
+		case "auto-ops":
+			c.autoOps = f[1] == "on"
 			continue
 		case "tick":
 			dur, err := time.ParseDuration(f[1])
@@ -212,6 +268,16 @@ func (c *cluster) run(d *datadriven.TestData) string {
 			c.step(n, Held{Keys: args})
 		case "op-done":
 			c.step(n, c.opDone(n, args))
+		case "send":
+			// A message the node's daemon sends on behalf of someone else
+			// (an API client such as ipfail): it goes to the wire as is.
+			m := &wire.Message{}
+			for _, kv := range args {
+				k, v, _ := strings.Cut(kv, "=")
+				m.Add(k, v)
+			}
+			fmt.Fprintf(&c.out, "%s: (client) send %s\n", n.name, FormatMsg(m))
+			c.queue = append(c.queue, queued{n.name, m})
 		case "msg":
 			m := &wire.Message{}
 			for _, kv := range args {
@@ -222,10 +288,23 @@ func (c *cluster) run(d *datadriven.TestData) string {
 		case "crash":
 			n.crashed = true
 		case "restart":
+			if c.inc == nil {
+				c.inc = map[string]int{}
+			}
+			c.inc[n.name]++
 			n.crashed = false
 			n.p = New(c.cfg[n.name], c.now)
 		case "show":
 			c.show(n)
+		case "tick":
+			// Advance the shared clock but tick only this node: the
+			// other sees the time at its next tick (timer granularity).
+			dur, err := time.ParseDuration(arg(0))
+			if err != nil {
+				c.t.Fatal(err)
+			}
+			c.now = c.now.Add(dur)
+			c.step(n, Tick{c.now})
 		default:
 			c.t.Fatalf("unknown event %q", line)
 		}

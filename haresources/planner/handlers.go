@@ -25,9 +25,13 @@ func (p *Planner) onCommUp() {
 	if p.nice {
 		p.send("t", "starting")
 		p.state = stStarting
-		return
+	} else {
+		p.reqOurResources(false)
 	}
-	p.reqOurResources(false)
+	if p.shutdownAtUp {
+		p.shutdownAtUp = false
+		p.onShutdown()
+	}
 }
 
 func (p *Planner) onPeerStatus(ev PeerStatus) {
@@ -51,8 +55,14 @@ func (p *Planner) onMsg(m *wire.Message) {
 	t := m.Type()
 	from := m.Str(wire.FSrc)
 	fromMe := from == p.cfg.Us
-	if from == p.cfg.Peer {
+	switch from {
+	case p.cfg.Peer:
 		p.peerHeard = true
+	case p.cfg.Us:
+	default:
+		// Membership rejects unknown senders; never act for a third node.
+		p.logf(Error, "hbgo: %s message from unknown node [%s] ignored", t, from)
+		return
 	}
 	if t == "shutdone" {
 		p.onShutdone(from, fromMe)
@@ -74,6 +84,9 @@ func (p *Planner) onMsg(m *wire.Message) {
 	case "ip-request-resp":
 		p.onIPRequestResp(m)
 	case "hb_takeover":
+		// harc runs rc.d/hb_takeover on both nodes; the script ignores
+		// its own node's request (COMPAT §7.2).
+		p.script("harc", "info: Running /etc/ha.d//rc.d/hb_takeover hb_takeover")
 		if !fromMe {
 			p.onPeerTakeover(m, from)
 		}
@@ -163,6 +176,10 @@ func (p *Planner) processResources(t string, m *wire.Message, fromMe bool) {
 				p.announce("T_RESOURCES(us)")
 			}
 			switch m.Str("info") {
+			case "req_our_resources()":
+				if p.reqKids > 0 {
+					p.reqKids--
+				}
 			case "mach_down":
 				p.logf(Info, "mach_down takeover complete.")
 				p.takeover = false
@@ -228,8 +245,11 @@ func (p *Planner) audit() {
 	}
 }
 
-// reqOurResources is stock's req_our_resources: the child's output is
-// deferred to the end of the step, after the parent's own messages.
+// reqOurResources is stock's req_our_resources. Stock forks a child that
+// sends ip-request-resp (or ip-request) per local key and then its resource
+// message; here the child is an Op taking the keys it grants itself, and
+// its messages go out when the Op is done (the child is slow in stock too:
+// the captures show the peer's answers overtaking it).
 func (p *Planner) reqOurResources(anyway bool) {
 	if p.shutdownInProgress {
 		return
@@ -262,19 +282,18 @@ func (p *Planner) reqOurResources(anyway bool) {
 		}
 	}
 	if len(local) == 0 {
-		p.logf(Info, "No local resources [%s listkeys %s] to acquire.", rscMgr, p.cfg.Us)
+		p.childf("req_our_resources", Info, "No local resources [%s listkeys %s] to acquire.", rscMgr, p.cfg.Us)
 	} else {
-		p.logf(Info, "Local Resource acquisition completed.")
+		p.childf("req_our_resources", Info, "Local Resource acquisition completed.")
 	}
-	p.sendHeld(true, "req_our_resources()")
-	if len(take) > 0 {
-		p.emitOp(&opInfo{kind: Take, groups: take, why: "req_our_resources"})
+	if p.nice {
+		// The child's message carries i_hold as it was at the fork.
+		p.sendHeld(true, "req_our_resources()")
 	}
-	p.child = append(p.child, p.out...)
+	kid := p.out
 	p.out = parent
-	if dontAsk {
-		p.childExit = true // tracked child "req_our_resources" exits
-	}
+	// Only the child named "req_our_resources" (nobody else active) announces.
+	p.emitOp(&opInfo{kind: Take, groups: take, why: "req_our_resources", kidOut: kid, announce: dontAsk})
 }
 
 func (p *Planner) performAutoFailback() {

@@ -8,41 +8,56 @@ import (
 	"hbgo/heartbeat/wire"
 )
 
-// onShutdone handles t=shutdone (PROTOCOL §7.5, §11.7).
+// onShutdone handles t=shutdone (PROTOCOL §7.5, §11.7). Stock's
+// process_resources starts a standby-style acquisition child before the
+// takeover, and req_our_resources' child beats it to the wire while
+// mach_down waits behind both; the Ops are ordered to give that sequence.
 func (p *Planner) onShutdone(from string, fromMe bool) {
-	if p.commUp && p.nice {
-		if !fromMe {
-			p.otherStable = true
-			p.otherHolds = None
-			if p.iHold != All && !p.shutdownInProgress {
-				var rtype Hold
-				switch p.iHold {
-				case Foreign:
-					rtype = Local
-				case Local:
-					rtype = Foreign
-				default:
-					rtype = All
-				}
-				// Stock takes over at once with a standby-style acquisition
-				// (it re-acquires what it holds; harmless, PROTOCOL §11.7).
-				p.sb = sbDone
-				p.goStandby(sbOther, rtype)
-			}
-		} else {
+	nice := p.commUp && p.nice
+	if fromMe {
+		if nice {
 			p.state = stShutdown
 			p.iHold = None
+			p.audit()
+		}
+		return
+	}
+	if from != p.cfg.Peer {
+		return
+	}
+	acquire := None
+	if nice {
+		p.otherStable = true
+		p.otherHolds = None
+		if p.iHold != All && !p.shutdownInProgress {
+			switch p.iHold {
+			case Foreign:
+				acquire = Local
+			case Local:
+				acquire = Foreign
+			default:
+				acquire = All
+			}
+			p.sb = sbDone // "Take over resources immediately"
 		}
 		p.audit()
-	}
-	if fromMe || from != p.cfg.Peer {
-		return
 	}
 	p.peerHasRsc = false
 	p.otherStable = false
 	p.otherHolds = None
 	p.logf(Info, "Received shutdown notice from '%s'.", from)
-	p.takeoverFrom(from)
+	if p.shutdownInProgress {
+		p.logf(Info, "Resource takeover cancelled - shutdown in progress.")
+		return
+	}
+	p.logf(Info, "Resources being acquired from %s.", from)
+	p.takeoverState()
+	p.reqOurResources(true)
+	if acquire != None {
+		// The set re-acquires what we hold (harmless, PROTOCOL §11.7).
+		p.goStandby(sbOther, acquire)
+	}
+	p.machDown(from)
 }
 
 // recoverDead is stock's hb_rsc_recover_dead_resources (PROTOCOL §11.4).
@@ -116,33 +131,52 @@ func (p *Planner) onStonithDone(ev StonithDone) {
 	p.stonithRetryAt = p.now.Add(StonithRetry)
 }
 
-// takeoverFrom is stock's takeover_from_node: mach_down plus our own groups.
+// takeoverFrom is stock's takeover_from_node: our own groups, then mach_down.
 func (p *Planner) takeoverFrom(node string) {
 	if p.shutdownInProgress {
 		p.logf(Info, "Resource takeover cancelled - shutdown in progress.")
 		return
 	}
 	p.logf(Info, "Resources being acquired from %s.", node)
-	// rc.d/status with st=dead runs mach_down (COMPAT §5.4).
-	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
-	keys := p.dropFailed(p.groupsOfNode(node), false)
-	for _, k := range keys {
-		p.script("mach_down", "info: Taking over resource group %s", k)
-	}
-	info := &opInfo{kind: Take, groups: keys, why: "mach_down", node: node}
+	p.takeoverState()
+	p.reqOurResources(true)
+	p.machDown(node)
+}
+
+// takeoverState notes that mach_down is out acquiring the peer's groups.
+func (p *Planner) takeoverState() {
 	if p.nice {
 		p.iHold |= Foreign
 		p.otherHolds = None
 		p.otherStable = true
 		p.takeover = true
 	}
-	if len(keys) == 0 {
-		p.finishOp(info)
-	} else {
-		p.emitOp(info)
-	}
-	p.reqOurResources(true)
 	p.peerHeard = true
+}
+
+// machDown queues rc.d/status with st=dead, i.e. mach_down: it takes every
+// group of node and waits its turn behind the resource work already
+// ordered, even with nothing to take (stock's queued harc job).
+func (p *Planner) machDown(node string) {
+	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
+	keys := p.dropFailed(p.groupsOfNode(node), false)
+	for _, k := range keys {
+		p.script("mach_down", "info: Taking over resource group %s", k)
+	}
+	p.emitOp(&opInfo{kind: Take, groups: keys, why: "mach_down", node: node})
+}
+
+// onShutdown starts a graceful stop; before comm up it waits for it (COMPAT §5.7).
+func (p *Planner) onShutdown() {
+	if !p.commUp {
+		if !p.shutdownAtUp {
+			p.logf(Warn, "Shutdown delayed until Communication is up.")
+			p.shutdownAtUp = true
+		}
+		return
+	}
+	p.shutdownInProgress = true
+	p.giveup(false)
 }
 
 // giveup is stock's hb_giveup_resources (PROTOCOL §11.7); force skips the quiescence test (healed partition).
@@ -164,17 +198,12 @@ func (p *Planner) giveup(force bool) {
 	p.iHold = None
 	p.state = stShutdown
 	p.sendHeld(false, "shutdown")
-	p.logf(Info, "Giving up all HA resources.")
+	p.childf("hb_giveup_resources", Info, "Giving up all HA resources.")
 	var keys []string
 	for _, g := range p.cfg.Groups {
 		keys = append(keys, g.Key())
 	}
-	info := &opInfo{kind: Give, groups: keys, why: "shutdown"}
-	if len(keys) == 0 {
-		p.finishOp(info)
-		return
-	}
-	p.emitOp(info)
+	p.emitOp(&opInfo{kind: Give, groups: keys, why: "shutdown"})
 }
 
 func (p *Planner) onIPRequest(m *wire.Message, from string) {
@@ -188,8 +217,12 @@ func (p *Planner) onIPRequest(m *wire.Message, from string) {
 }
 
 func (p *Planner) onIPRequestResp(m *wire.Message) {
+	if m.Str(wire.FDest) != p.cfg.Us {
+		// Stock's receive path drops messages addressed to another node.
+		return
+	}
 	p.script("harc", "info: Running /etc/ha.d//rc.d/ip-request-resp ip-request-resp")
-	if m.Str("dest") != p.cfg.Us || m.Str("ok") != "OK" {
+	if m.Str("ok") != "OK" {
 		return
 	}
 	key := m.Str("ipaddr")
@@ -198,10 +231,12 @@ func (p *Planner) onIPRequestResp(m *wire.Message) {
 		p.logf(Error, "hbgo: ip-request-resp for unknown resource group %s ignored", key)
 		return
 	}
-	if p.failed[key] {
+	if p.shutdownInProgress {
+		p.logf(Info, "hbgo: not starting resource group %s: shutdown in progress", key)
+	} else if p.failed[key] {
 		p.dropFailed([]string{key}, false)
 	} else if !p.held[key] && p.pending[key] == 0 {
-		p.emitOp(&opInfo{kind: Take, groups: []string{key}, why: "ip-request-resp", legacyCh: "ip-request-resp"})
+		p.emitOp(&opInfo{kind: Take, groups: []string{key}, why: "ip-request-resp"})
 		return
 	}
 	p.childExited("ip-request-resp")
@@ -378,12 +413,25 @@ func (p *Planner) tryHandOff() {
 // finishOp runs what stock's child did after its last takegroup/givegroup.
 func (p *Planner) finishOp(info *opInfo) {
 	switch info.why {
+	case "req_our_resources":
+		for _, a := range info.kidOut {
+			if s, ok := a.(Send); ok && s.M.Str("info") == "req_our_resources()" {
+				// Stock counts the child as resource activity until it
+				// exits; its last act is this message, whose loopback ends it.
+				p.reqKids++
+			}
+			p.emit(a)
+		}
+		if info.announce {
+			p.localDone = true
+			p.announce("req_our_resources")
+		}
 	case "standby":
 		what := "acquisition"
 		if info.kind == Give {
 			what = "release"
 		}
-		p.logf(Info, "%s HA resource %s completed (standby).", info.act, what)
+		p.childf("go_standby", Info, "%s HA resource %s completed (standby).", info.act, what)
 		p.send("t", "ask_resources", "rsc_hold", info.standby.String(), "info", "done")
 	case "mach_down":
 		if p.nice {
@@ -395,7 +443,7 @@ func (p *Planner) finishOp(info *opInfo) {
 		}
 		p.childExited("status")
 	case "shutdown":
-		p.logf(Info, "All HA resources relinquished.")
+		p.childf("hb_giveup_resources", Info, "All HA resources relinquished.")
 		p.send("t", "shutdone", "st", "dead")
 		if p.restartAfter {
 			p.emit(Restart{})

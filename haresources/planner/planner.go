@@ -61,10 +61,11 @@ type opInfo struct {
 	kind     OpKind
 	groups   []string
 	why      string
-	node     string // mach_down: the node taken over; ip-request: the requester
-	act      Hold   // standby: the set acted upon
-	standby  Hold   // standby: the rsc_hold the child's done message carries
-	legacyCh string // legacy tracked-child name whose exit may announce
+	node     string   // mach_down: the node taken over; ip-request: the requester
+	act      Hold     // standby: the set acted upon
+	standby  Hold     // standby: the rsc_hold the child's done message carries
+	kidOut   []Action // req_our_resources: the child's output, sent when done
+	announce bool     // req_our_resources: the child's exit may announce
 }
 
 // Planner is the resource manager state machine of one node.
@@ -94,6 +95,7 @@ type Planner struct {
 	localDone, foreignDone, announced bool
 
 	shutdownInProgress bool
+	shutdownAtUp       bool
 	needsShutdown      bool
 	giveupStarted      bool
 	partitionAt        time.Time
@@ -110,6 +112,7 @@ type Planner struct {
 	failed  map[string]bool
 	handOff Hold
 
+	reqKids    int // req_our_resources children whose final message has not looped back
 	ops        map[int]*opInfo
 	nextOp     int
 	startupOp  int
@@ -118,10 +121,7 @@ type Planner struct {
 
 	lastWord string
 
-	out        []Action
-	child      []Action
-	childExit  bool
-	fullFromPr bool
+	out []Action
 }
 
 // New returns a planner for cfg whose clock starts at now.
@@ -171,8 +171,7 @@ func (p *Planner) Step(ev Event) []Action {
 	case Takeover:
 		p.onTakeoverCmd(ev.Set)
 	case Shutdown:
-		p.shutdownInProgress = true
-		p.giveup(false)
+		p.onShutdown()
 	case OpDone:
 		p.onOpDone(ev)
 	case StonithDone:
@@ -186,7 +185,6 @@ func (p *Planner) Step(ev Event) []Action {
 	case Held:
 		p.onHeld(ev.Keys)
 	}
-	p.flushChild()
 	if !p.fenced {
 		if p.needsShutdown {
 			p.giveup(false)
@@ -237,7 +235,12 @@ func (p *Planner) FailedHere() []string {
 func (p *Planner) emit(a Action) { p.out = append(p.out, a) }
 
 func (p *Planner) logf(l Level, format string, args ...any) {
-	p.emit(Log{l, fmt.Sprintf(format, args...)})
+	p.emit(Log{Level: l, Text: fmt.Sprintf(format, args...)})
+}
+
+// childf logs a line stock writes from one of its resource children.
+func (p *Planner) childf(child string, l Level, format string, args ...any) {
+	p.emit(Log{Level: l, Text: fmt.Sprintf(format, args...), Child: child})
 }
 
 func (p *Planner) script(tag, format string, args ...any) {
@@ -253,18 +256,6 @@ func msg(kv ...string) *wire.Message {
 }
 
 func (p *Planner) send(kv ...string) { p.emit(Send{msg(kv...)}) }
-
-func (p *Planner) flushChild() {
-	if len(p.child) > 0 {
-		p.out = append(p.out, p.child...)
-		p.child = nil
-	}
-	if p.childExit {
-		p.childExit = false
-		p.localDone = true
-		p.announce("req_our_resources")
-	}
-}
 
 // sendHeld sends our resource state (stock's hb_send_resources_held).
 func (p *Planner) sendHeld(stable bool, comment string) {
@@ -357,7 +348,7 @@ func (p *Planner) isStable() bool {
 		return true
 	}
 	return p.otherStable && !p.takeover && p.sb == sbNot && p.sbRunning.IsZero() &&
-		len(p.ops) == 0 && (p.state == stStable || p.state == stShutdown || p.state == stInit)
+		len(p.ops) == 0 && p.reqKids == 0 && (p.state == stStable || p.state == stShutdown || p.state == stInit)
 }
 
 func (p *Planner) word() string {

@@ -142,13 +142,8 @@ func (p *Planner) goStandby(who sbState, set Hold) {
 	} else {
 		keys = p.dropFailed(keys, true)
 	}
-	p.logf(Info, "%s %s HA resources (standby).", verb, act)
-	info := &opInfo{kind: kind, groups: keys, why: "standby", act: act, standby: p.sbType}
-	if len(keys) == 0 {
-		p.finishOp(info)
-		return
-	}
-	p.emitOp(info)
+	p.childf("go_standby", Info, "%s %s HA resources (standby).", verb, act)
+	p.emitOp(&opInfo{kind: kind, groups: keys, why: "standby", act: act, standby: p.sbType})
 }
 
 // onStandbyCmd is the hb_standby command: log and inject ask_resources (COMPAT §7.1).
@@ -190,7 +185,6 @@ func (p *Planner) onTakeoverCmd(set string) {
 
 // onPeerTakeover is rc.d/hb_takeover on the receiving node: hb_standby with the mirrored set.
 func (p *Planner) onPeerTakeover(m *wire.Message, from string) {
-	p.script("harc", "info: Running /etc/ha.d//rc.d/hb_takeover hb_takeover")
 	set := m.Str("rsc_hold")
 	var w string
 	switch set {

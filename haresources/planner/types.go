@@ -1,4 +1,3 @@
-// Package planner is heartbeat v1's resource manager as a pure state machine: it decides which haresources groups to start or stop on which event and speaks the resource protocol with the peer.
 package planner
 
 import (
@@ -164,7 +163,7 @@ func (k OpKind) String() string {
 	return "take"
 }
 
-// Op asks the executor to start or stop groups one at a time in the given order; Ops run one at a time in emission order.
+// Op asks the executor to start or stop groups one at a time in the given order; Ops run one at a time in emission order, and an Op without groups only marks its place in that order.
 type Op struct {
 	ID     int
 	Kind   OpKind
@@ -193,6 +192,7 @@ func (l Level) String() string { return levelWords[l] }
 type Log struct {
 	Level Level
 	Text  string
+	Child string // stock's child process that writes the line under its own pid ("" = the main process)
 }
 
 // ScriptLog is a line stock's shell scripts would have written (COMPAT §8.3); Tag is the script name, Text includes the level word if any.

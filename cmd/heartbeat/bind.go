@@ -1,13 +1,6 @@
 package main
 
-import (
-	"hbgo/haresources/executor"
-	"hbgo/heartbeat/hbconf"
-	"hbgo/resource.d/agent"
-)
+import "hbgo/heartbeat/daemon"
 
-// nativeBinder wires resource.d's native agents in; until the registry lands
-// every resource runs its script (nil makes the daemon do that).
-var nativeBinder func(c *hbconf.Conf, env []string, log agent.Logger) executor.Binder
-
-func nativeValidators() map[string]func(args []string) error { return nil }
+// nativeValidators are the native agents' argument checks for loading haresources.
+func nativeValidators() map[string]func(args []string) error { return daemon.Validators() }

@@ -92,7 +92,7 @@ func runDaemon(debug int) int {
 		ready = func() { pipe.Write([]byte("ok\n")); pipe.Close() }
 	}
 	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
-		Binder: nativeBinder, Validators: nativeValidators(), Reboot: rebootCommand()})
+		Validators: nativeValidators(), Reboot: rebootCommand()})
 }
 
 // daemonize starts the daemon in a new session and returns once it is up

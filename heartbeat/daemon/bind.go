@@ -5,10 +5,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
 	"hbgo/heartbeat/hbconf"
+	"hbgo/resource.d/agent"
+	"hbgo/resource.d/native"
 	"hbgo/resource.d/script"
 )
 
@@ -57,20 +60,59 @@ func ScriptEnv(c *hbconf.Conf) []string {
 	return env
 }
 
-// scriptBinder runs every resource through its script (resource.d, then
-// /etc/init.d), as stock does; the daemon uses it when no native registry
-// is wired in.
-func scriptBinder(c *hbconf.Conf, env []string) executor.Binder {
-	r := &haresources.Resolver{Dir: c.Dir, InitDir: "/etc/init.d"}
+// Binder returns how this configuration's resources run (COMPAT §4.3,
+// §12.1): the native agent when hbgo has one and the resource.d script is
+// absent or the unmodified packaged one (or hbgo.cf forces it), else the
+// script, found in resource.d then /etc/init.d. Agents are built once per
+// resource token and kept, since a running agent holds state (an ARP sender
+// to cancel, a Delay's pseudo-resource).
+func Binder(c *hbconf.Conf, env []string, log agent.Logger, natives bool) executor.Binder {
+	var factories map[string]agent.Factory
+	names := map[string]bool{}
+	if natives {
+		factories = native.Native(agent.Deps{Log: log, StateDir: "/run/resource-agents"})
+		for k := range factories {
+			names[k] = true
+		}
+	}
+	r := &haresources.Resolver{Dir: c.Dir, InitDir: "/etc/init.d", DpkgInfoDir: "/var/lib/dpkg/info",
+		DpkgStatus: "/var/lib/dpkg/status", Native: names}
 	run := &script.Runner{Env: env, Debugfile: c.HaCf.Debugfile}
+	var mu sync.Mutex
+	cache := map[string]executor.Binding{}
 	return func(res haresources.Resource) (executor.Binding, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if b, ok := cache[res.Token]; ok {
+			return b, nil
+		}
 		rs := r.Resolve(res)
-		if rs.Kind == haresources.Missing || rs.Path == "" {
+		var b executor.Binding
+		switch rs.Kind {
+		case haresources.Native:
+			a, err := factories[res.Name](res.Args)
+			if err != nil {
+				return executor.Binding{}, fmt.Errorf("%s: %w", res.Token, err)
+			}
+			b = executor.Binding{Agent: a, Script: rs.Path}
+		case haresources.Script:
+			if fi, err := os.Stat(rs.Path); err != nil || fi.IsDir() {
+				return executor.Binding{}, fmt.Errorf("missing: %s", rs.Path)
+			}
+			b = executor.Binding{Agent: run.New(rs.Path, res.Args), Script: filepath.Clean(rs.Path)}
+		default:
 			return executor.Binding{}, fmt.Errorf("%s", rs.Why)
 		}
-		if fi, err := os.Stat(rs.Path); err != nil || fi.IsDir() {
-			return executor.Binding{}, fmt.Errorf("missing: %s", rs.Path)
-		}
-		return executor.Binding{Agent: run.New(rs.Path, res.Args), Script: filepath.Clean(rs.Path)}, nil
+		cache[res.Token] = b
+		return b, nil
 	}
+}
+
+// Validators returns the native agents' argument checks for loading haresources.
+func Validators() map[string]func(args []string) error {
+	out := map[string]func(args []string) error{}
+	for k, v := range native.Validators() {
+		out[k] = v
+	}
+	return out
 }

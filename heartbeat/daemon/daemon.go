@@ -48,10 +48,11 @@ type Options struct {
 	Stderr        io.Writer
 	// Ready is called once the node is up: media open, PID file written.
 	Ready func()
-	// Binder returns how resources are run for this configuration (the
-	// resource.d registry); nil runs every resource's script.
+	// Binder returns how resources are run for this configuration; nil
+	// means Binder with the native agents.
 	Binder func(c *hbconf.Conf, env []string, log agent.Logger) executor.Binder
-	// Validators check native agents' arguments while loading haresources.
+	// Validators check native agents' arguments while loading haresources;
+	// nil means Validators().
 	Validators map[string]func(args []string) error
 	// Signals delivers SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 (nil: none).
 	Signals <-chan os.Signal
@@ -74,6 +75,9 @@ func (o *Options) defaults() {
 	}
 	if o.Stderr == nil {
 		o.Stderr = os.Stderr
+	}
+	if o.Validators == nil {
+		o.Validators = Validators()
 	}
 }
 
@@ -284,7 +288,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	if o.Binder != nil {
 		bind = o.Binder(c, n.env(), n.scriptLog())
 	} else {
-		bind = scriptBinder(c, n.env())
+		bind = Binder(c, n.env(), n.scriptLog(), true)
 	}
 	n.exec = &executor.Executor{Groups: n.groups, Bind: bind, Log: n.scriptLog(), StopRetries: stopRetries()}
 	n.ing = newIngest(lg, n.now)

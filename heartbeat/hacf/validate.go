@@ -197,7 +197,7 @@ func (p *parser) checkLogd(logf func(Level, string, ...any), errAt, warnAt func(
 	}
 	fac := -1
 	if c.Logfacility != "" {
-		fac = facilities[lower(c.Logfacility)]
+		fac = facilities[c.Logfacility]
 	}
 	if c.Logfile == "" && c.Debugfile == "" && fac <= 0 {
 		if !set {
@@ -217,7 +217,15 @@ func (p *parser) checkLogd(logf func(Level, string, ...any), errAt, warnAt func(
 	}
 	if !set || !useLogd {
 		logf(LevelWarn, "Logging daemon is disabled --enabling logging daemon is recommended")
+		return
 	}
+	// Stock tests its logfile and debugfile buffers for NULL, which they
+	// never are, so both names always appear.
+	what := "logfile/debugfile"
+	if fac > 0 {
+		what += "/logfacility"
+	}
+	logf(LevelWarn, "logd is enabled but %s is still configured in ha.cf", what)
 }
 
 // CheckLocalNode reports whether the local node name is declared

@@ -1,6 +1,9 @@
 package hacf
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // Format writes an ha.cf that parses back to an equivalent Config: every
 // applied directive in file order, one per line (option lists come out one
@@ -34,4 +37,16 @@ func Defaults() []Default {
 		}
 	}
 	return out
+}
+
+// FormatDefaults renders Defaults as `heartbeat -D` prints it
+// (testdata/stock/heartbeat-D.txt is stock's output).
+func FormatDefaults() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-25s%-10s%s\n", "Directive", "Default", "Description")
+	b.WriteString(strings.Repeat("-", 80) + "\n")
+	for _, d := range Defaults() {
+		fmt.Fprintf(&b, "%-25s%-10s%s\n", d.Directive, d.Default, d.Description)
+	}
+	return b.String()
 }

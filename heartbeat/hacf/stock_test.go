@@ -136,3 +136,15 @@ func TestStockRecordings(t *testing.T) {
 		})
 	}
 }
+
+// TestFormatDefaults compares with stock's `heartbeat -D`, recorded in a
+// private mount namespace (empty /etc/ha.d) on the build host.
+func TestFormatDefaults(t *testing.T) {
+	want, err := os.ReadFile("testdata/stock/heartbeat-D.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), FormatDefaults()); d != "" {
+		t.Errorf("(-stock +hbgo):\n%s", d)
+	}
+}

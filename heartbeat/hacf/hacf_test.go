@@ -401,3 +401,10 @@ func TestDefaults(t *testing.T) {
 		}
 	}
 }
+
+func TestOptionsDir(t *testing.T) {
+	_, ps := ParseWith(strings.NewReader(base+"foo\n"), "/etc/heartbeat/ha.cf", Options{Dir: "/etc/heartbeat"})
+	if len(ps) == 0 || ps[0].Stock != "Illegal directive [foo] in /etc/heartbeat/ha.cf" || ps[0].File != "/etc/heartbeat/ha.cf" || ps[0].Line != 6 {
+		t.Errorf("got %+v", ps)
+	}
+}

@@ -77,8 +77,11 @@
 // with atoi (`hopfudge 3x`, `udpport 700abc`) keep stock's value; a node
 // declared twice; a ucast line with several addresses (only the first is
 // used); udpport after the first bcast/ucast line (those links keep the
-// earlier port); baud after whole-line media. A CRLF file is fine, as in
-// stock.
+// earlier port); baud after whole-line media; text after a CR or a NUL
+// byte, which stock ignores (so a file with CR-only line ends is read as its
+// first line alone). A CRLF file is fine, as in stock. In hbgo.cf, which
+// stock never reads, such text is an error. Facility names are
+// case-sensitive, as in stock (LOCAL0 is refused).
 //
 // # hbgo.cf
 //

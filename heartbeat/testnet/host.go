@@ -21,6 +21,13 @@ const initEnv = "HBGO_TESTNET_INIT"
 // `func TestMain(m *testing.M) { testnet.Main(m) }`. In a re-executed test
 // binary it becomes the node's PID 1 and never returns.
 func Main(m *testing.M) {
+	InitChild()
+	os.Exit(m.Run())
+}
+
+// InitChild must be called first thing by a program (not a test) that uses
+// Host: in the re-executed copy it becomes the node's PID 1 and never returns.
+func InitChild() {
 	if spec := os.Getenv(initEnv); spec != "" {
 		if err := runInit(spec); err != nil {
 			fmt.Fprintln(os.Stderr, "testnet init:", err)
@@ -28,7 +35,6 @@ func Main(m *testing.M) {
 		}
 		os.Exit(0)
 	}
-	os.Exit(m.Run())
 }
 
 // Host is a node of a Lab with its own network, mount, UTS, IPC and PID
@@ -67,12 +73,12 @@ func (l *Lab) Host(node string, overlays map[string]string) *Host {
 	}
 	dir, err := os.MkdirTemp("", "hbgo-"+l.NS(node)+"-")
 	if err != nil {
-		l.t.Fatal(err)
+		l.t.Fatalf("%v", err)
 	}
 	os.Chmod(dir, 0o755)
 	for _, d := range privateDirs {
 		if err := os.MkdirAll(filepath.Join(dir, d[0]), 0o755); err != nil {
-			l.t.Fatal(err)
+			l.t.Fatalf("%v", err)
 		}
 	}
 	if _, err := os.Stat("/etc/ha.d"); err == nil {
@@ -92,7 +98,7 @@ func (l *Lab) Host(node string, overlays map[string]string) *Host {
 	spec := strings.Join(append([]string{dir, node}, ov...), "\x1f")
 	self, err := os.Executable()
 	if err != nil {
-		l.t.Fatal(err)
+		l.t.Fatalf("%v", err)
 	}
 	cmd := exec.Command("ip", "netns", "exec", l.NS(node),
 		"unshare", "--mount", "--uts", "--ipc", "--pid", "--fork", "--mount-proc", "--propagation", "private", self)
@@ -156,13 +162,13 @@ func (h *Host) WriteFile(inside string, data []byte, mode os.FileMode) {
 	h.lab.t.Helper()
 	p := h.Path(inside)
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		h.lab.t.Fatal(err)
+		h.lab.t.Fatalf("%v", err)
 	}
 	if err := os.WriteFile(p, data, mode); err != nil {
-		h.lab.t.Fatal(err)
+		h.lab.t.Fatalf("%v", err)
 	}
 	if err := os.Chmod(p, mode); err != nil {
-		h.lab.t.Fatal(err)
+		h.lab.t.Fatalf("%v", err)
 	}
 }
 
@@ -200,7 +206,7 @@ func (h *Host) Start(logPath string, name string, args ...string) *exec.Cmd {
 	if logPath != "" {
 		f, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 		if err != nil {
-			h.lab.t.Fatal(err)
+			h.lab.t.Fatalf("%v", err)
 		}
 		cmd.Stdout, cmd.Stderr = f, f
 	}

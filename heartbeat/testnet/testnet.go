@@ -9,15 +9,24 @@ import (
 	"runtime"
 	"strings"
 	"sync"
-	"testing"
 
 	"github.com/vishvananda/netns"
 )
 
+// T is the part of testing.TB a Lab needs; the demo program implements it
+// too, so it can build the same cluster outside `go test`.
+type T interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Skip(args ...any)
+	Cleanup(func())
+	TempDir() string
+}
+
 // Lab is a set of network namespaces made by one test; everything it made is
 // removed by t.Cleanup, also when the test fails.
 type Lab struct {
-	t      testing.TB
+	t      T
 	prefix string
 	mu     sync.Mutex
 	nodes  []string
@@ -27,7 +36,7 @@ type Lab struct {
 // New returns a Lab whose namespaces are named "<prefix>-<node>". It skips the
 // test when not root; the prefix must be unique per test package so packages
 // can run in parallel.
-func New(t testing.TB, prefix string) *Lab {
+func New(t T, prefix string) *Lab {
 	t.Helper()
 	if os.Geteuid() != 0 {
 		t.Skip("testnet: needs root to create network namespaces (run make test as root)")

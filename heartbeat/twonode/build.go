@@ -1,12 +1,12 @@
 package twonode
 
 import (
+	"hbgo/heartbeat/testnet"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 )
 
 var build struct {
@@ -18,7 +18,7 @@ var build struct {
 
 // BuildHbgo builds cmd/heartbeat once per test process (static, like `make
 // build`) into a directory every node can read, and returns its path.
-func BuildHbgo(t testing.TB) string {
+func BuildHbgo(t testnet.T) string {
 	t.Helper()
 	build.once.Do(func() {
 		gomod, err := exec.Command("go", "env", "GOMOD").Output()

@@ -10,7 +10,6 @@ import (
 	"regexp"
 	"strings"
 	"syscall"
-	"testing"
 	"time"
 
 	"hbgo/heartbeat/testnet"
@@ -59,7 +58,7 @@ type Options struct {
 
 // Cluster is a built two-node cluster.
 type Cluster struct {
-	t       testing.TB
+	t       testnet.T
 	Lab     *testnet.Lab
 	Node    [2]*testnet.Host
 	Opts    Options
@@ -71,7 +70,7 @@ type Cluster struct {
 // New builds namespaces node1, node2 and client (LAN bridge on eth0 in the
 // client namespace, a private heartbeat veth on eth1), renders the configs
 // into each node's /etc/ha.d, and starts nothing.
-func New(t testing.TB, o Options) *Cluster {
+func New(t testnet.T, o Options) *Cluster {
 	t.Helper()
 	lab := testnet.New(t, o.Prefix)
 	c := &Cluster{t: t, Lab: lab, Opts: o}
@@ -79,7 +78,7 @@ func New(t testing.TB, o Options) *Cluster {
 	if o.DRBD {
 		stand := filepath.Join(t.TempDir(), "drbdadm")
 		if err := os.WriteFile(stand, []byte(fakeDrbdadm), 0o755); err != nil {
-			t.Fatal(err)
+			t.Fatalf("%v", err)
 		}
 		os.Chmod(filepath.Dir(stand), 0o755)
 		overlays = map[string]string{"/usr/sbin/drbdadm": stand}

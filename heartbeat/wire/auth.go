@@ -98,7 +98,7 @@ func Decode(b []byte, keys *authkeys.Keys) (*Message, error) {
 		return m, nil
 	}
 	if alg := m.Str("_compression_algorithm"); alg != "zlib" {
-		return nil, malformed(0, "unsupported compression "+strconv.Quote(alg))
+		return nil, malformed(0, "unsupported compression")
 	}
 	inner, err := inflate(payload)
 	if err != nil {

@@ -56,7 +56,14 @@ const (
 )
 
 // Parse decodes a packet in either format without checking its signature.
-// The message's byte values share one private copy of b.
+// The message's byte values share one private copy of b. It never panics
+// and allocates at most 32 bytes per packet byte (TestAllocationBound).
+//
+// hbgo is stricter than stock here, refusing what no stock sender emits:
+// netstring lengths with leading zeros or junk before ':', field names that
+// are empty or hold NUL, newline, '=' or start with '(', ">>>" or "<<<", a
+// classic message without its "<<<" line, NUL inside a classic message,
+// non-canonical base64, and nesting deeper than MaxDepth.
 func Parse(b []byte) (*Message, Format, error) {
 	m, f, _, err := parse(b)
 	return m, f, err

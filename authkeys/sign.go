@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"crypto/sha1"
 	"crypto/subtle"
+	"encoding"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -61,7 +62,10 @@ func CRC32(data []byte) uint32 {
 type macKey struct {
 	newHash    func() hash.Hash
 	ipad, opad [64]byte
-	pool       sync.Pool // of *macState
+	// innerState and outerState are the hash states after the pads,
+	// restored instead of re-hashing the pads on every message.
+	innerState, outerState []byte
+	pool                   sync.Pool // of *macState
 }
 
 // macState is one reusable hash with room for the inner and outer sums.
@@ -89,7 +93,32 @@ func newMacKey(m Method, secret []byte) *macKey {
 		mk.ipad[i] = b ^ 0x36
 		mk.opad[i] = b ^ 0x5c
 	}
+	mk.innerState = padState(mk.newHash(), mk.ipad[:])
+	mk.outerState = padState(mk.newHash(), mk.opad[:])
 	return mk
+}
+
+// padState returns h's marshalled state after writing pad, or nil when
+// the hash cannot be marshalled.
+func padState(h hash.Hash, pad []byte) []byte {
+	h.Write(pad)
+	if bm, ok := h.(encoding.BinaryMarshaler); ok {
+		if st, err := bm.MarshalBinary(); err == nil {
+			return st
+		}
+	}
+	return nil
+}
+
+// start resets h to the state after pad.
+func start(h hash.Hash, state, pad []byte) {
+	if state != nil {
+		if bu, ok := h.(encoding.BinaryUnmarshaler); ok && bu.UnmarshalBinary(state) == nil {
+			return
+		}
+	}
+	h.Reset()
+	h.Write(pad)
 }
 
 // appendToken appends the lowercase-hex token of data under key slot kk.
@@ -104,12 +133,10 @@ func (kk *key) appendToken(dst, data []byte) []byte {
 		st = &macState{h: mk.newHash()}
 	}
 	h := st.h
-	h.Reset()
-	h.Write(mk.ipad[:])
+	start(h, mk.innerState, mk.ipad[:])
 	h.Write(data)
 	inner := h.Sum(st.inner[:0])
-	h.Reset()
-	h.Write(mk.opad[:])
+	start(h, mk.outerState, mk.opad[:])
 	h.Write(inner)
 	dst = hex.AppendEncode(dst, h.Sum(st.outer[:0]))
 	mk.pool.Put(st)

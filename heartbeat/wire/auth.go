@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 
 	"hbgo/authkeys"
 )
@@ -98,7 +99,7 @@ func Decode(b []byte, keys *authkeys.Keys) (*Message, error) {
 		return m, nil
 	}
 	if alg := m.Str("_compression_algorithm"); alg != "zlib" {
-		return nil, malformed(0, "unsupported compression "+strconv.Quote(alg))
+		return nil, malformed(0, "unsupported compression")
 	}
 	inner, err := inflate(payload)
 	if err != nil {
@@ -171,7 +172,13 @@ func check(m *Message, depth int, classic bool) error {
 			}
 		case Binary, Compressed:
 		case List:
+			if len(f.List) == 0 {
+				return fmt.Errorf("wire: field %q: empty list", f.Name)
+			}
 			for _, e := range f.List {
+				if e == "" || strings.IndexByte(e, 0) >= 0 {
+					return fmt.Errorf("wire: field %q: empty list element or NUL in one", f.Name)
+				}
 				if classic && bad([]byte(e), false) {
 					return fmt.Errorf("wire: field %q: list element not representable in classic", f.Name)
 				}

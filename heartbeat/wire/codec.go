@@ -56,7 +56,15 @@ const (
 )
 
 // Parse decodes a packet in either format without checking its signature.
-// The message's byte values share one private copy of b.
+// The message's byte values share one private copy of b. It never panics
+// and allocates at most 32 bytes per packet byte (TestAllocationBound).
+//
+// hbgo is stricter than stock here, refusing what no stock sender emits:
+// netstring lengths with leading zeros or junk before ':', field names that
+// are empty or hold NUL, newline, '=' or start with '(', ">>>" or "<<<", a
+// classic message without its "<<<" line, NUL inside a classic message,
+// "(0)" prefixes in classic and empty lists or list elements (as stock does),
+// non-canonical base64, and nesting deeper than MaxDepth.
 func Parse(b []byte) (*Message, Format, error) {
 	m, f, _, err := parse(b)
 	return m, f, err
@@ -216,12 +224,17 @@ func parseNet(b []byte, base, depth int) (*Message, int, error) {
 	}
 }
 
-// parseList parses a list value "N:elem,N:elem," (PROTOCOL §3.2).
+// parseList parses a list value "N:elem,N:elem," (PROTOCOL §3.2). Like
+// stock's string_list_unpack it refuses an empty list and empty elements;
+// it also refuses NUL, which stock's C strings would cut at.
 func parseList(b []byte, base int) ([]string, error) {
+	if len(b) == 0 {
+		return nil, malformed(base, "empty list")
+	}
 	n := 0
 	for rest := b; len(rest) > 0; n++ {
-		_, used, ok := peelNetstring(rest)
-		if !ok {
+		e, used, ok := peelNetstring(rest)
+		if !ok || len(e) == 0 || bytes.IndexByte(e, 0) >= 0 {
 			return nil, malformed(base+len(b)-len(rest), "bad list element")
 		}
 		rest = rest[used:]
@@ -311,7 +324,8 @@ func parseClassic(b []byte, base, depth int) (*Message, int, error) {
 		}
 		t := String
 		if line[0] == '(' {
-			if len(line) < 3 || line[1] < '0' || line[1] > '5' || line[2] != ')' {
+			// Stock refuses "(0)" here: strings carry no prefix in classic.
+			if len(line) < 3 || line[1] < '1' || line[1] > '5' || line[2] != ')' {
 				return nil, 0, malformed(off, "bad type prefix")
 			}
 			t = FieldType(line[1] - '0')

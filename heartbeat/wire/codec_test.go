@@ -19,7 +19,7 @@ func TestMarshalGrammar(t *testing.T) {
 	m.Add("t", "x\ny")
 	m.AddBinary("bin", []byte{0, ',', ':', 0xff})
 	m.Fields = append(m.Fields,
-		Field{Name: "l", Type: List, List: []string{"ab", "", "c,d"}},
+		Field{Name: "l", Type: List, List: []string{"ab", "e", "c,d"}},
 		Field{Name: "s", Type: Struct, Sub: sub},
 		Field{Name: "z", Type: Compressed, Value: []byte{1, 2, 3}},
 	)
@@ -28,7 +28,7 @@ func TestMarshalGrammar(t *testing.T) {
 	wantNet := "###\n" +
 		"8:(0)t=x\ny," +
 		"11:(1)bin=\x00,:\xff," +
-		"19:(3)l=2:ab,0:,3:c,d,," +
+		"20:(3)l=2:ab,1:e,3:c,d,," +
 		"53:(2)s=###\n8:(0)a=x\ny,25:(2)deep=###\n6:(0)b=1,%%%\n,%%%\n," +
 		"8:(4)z=\x01\x02\x03," +
 		"9:(0)empty=," +
@@ -41,7 +41,7 @@ func TestMarshalGrammar(t *testing.T) {
 	wantClassic := ">>>\n" +
 		"t=x\x13y\n" +
 		"(1)bin=ACw6/w==\n" +
-		"(3)l=2:ab,0:,3:c,d,\n" +
+		"(3)l=2:ab,1:e,3:c,d,\n" +
 		"(2)s=>>>\x14a=x\x13y\x14(2)deep=>>>\x15b=1\x15<<<\x15\x14<<<\x14\n" +
 		"(4)z=AQID\n" +
 		"empty=\n" +
@@ -139,6 +139,11 @@ func TestParseErrors(t *testing.T) {
 		{"classic no equals", ">>>\nstatus\n<<<\n", "line without ="},
 		{"classic nul", ">>>\nt=sta\x00tus\n<<<\n", "nul byte in message"},
 		{"classic bad prefix", ">>>\n(9)t=x\n<<<\n", "bad type prefix"},
+		{"classic (0) prefix", ">>>\n(0)t=x\n<<<\n", "bad type prefix"},
+		{"net empty list", "###\n5:(3)l=,%%%\n", "empty list"},
+		{"net empty list element", "###\n8:(3)l=0:,,%%%\n", "bad list element"},
+		{"net nul in list element", "###\n9:(3)l=1:\x00,,%%%\n", "bad list element"},
+		{"classic empty list", ">>>\n(3)l=\n<<<\n", "empty list"},
 		{"classic bad base64", ">>>\n(1)u=AB\n<<<\n", "bad base64"},
 		{"classic base64 junk", ">>>\n(1)u=A!==\n<<<\n", "bad base64"},
 		{"classic base64 cr", ">>>\n(1)u=AB\r=\n<<<\n", "bad base64"},
@@ -163,7 +168,6 @@ func TestParseAccepts(t *testing.T) {
 		{"classic trailing nul", ">>>\nt=a\n<<<\n\x00", msg("t", "a")},
 		{"classic value with =", ">>>\nt=a=b\n<<<\n", msg("t", "a=b")},
 		{"classic 0x13 is newline", ">>>\nt=a\x13b\n<<<\n", msg("t", "a\nb")},
-		{"classic (0) prefix", ">>>\n(0)t=a\n<<<\n", msg("t", "a")},
 		{"net no trailer", "###\n6:(0)t=a,%%%\n", msg("t", "a")},
 		{"net bytes after trailer", "###\n6:(0)t=a,%%%\n3:1 0,junk", msg("t", "a")},
 		{"net empty", "###\n%%%\n", &Message{}},

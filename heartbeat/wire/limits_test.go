@@ -36,7 +36,7 @@ func TestAllocationBound(t *testing.T) {
 		in   []byte
 	}{
 		{"netstring minimal fields", []byte("###\n" + strings.Repeat("5:(0)a=,", n) + "%%%\n")},
-		{"netstring empty list elements", []byte("###\n" + itoa(5+3*n) + ":(3)l=" + strings.Repeat("0:,", n) + ",%%%\n")},
+		{"netstring small list elements", []byte("###\n" + itoa(5+4*n) + ":(3)l=" + strings.Repeat("1:a,", n) + ",%%%\n")},
 		{"netstring huge claimed length", []byte("###\n999999:(0)t=status,%%%\n")},
 		{"netstring empty structs", []byte("###\n" + strings.Repeat("13:(2)s=###\n%%%\n,", n) + "%%%\n")},
 		{"classic minimal lines", []byte(">>>\n" + strings.Repeat("a=\n", n) + "auth=1 00\n<<<\n")},
@@ -46,7 +46,7 @@ func TestAllocationBound(t *testing.T) {
 		{"classic deep struct", bytes.Repeat(deepClassic, 1)},
 		{"classic deep struct padded", append(deepClassic[:len(deepClassic)-4:len(deepClassic)-4],
 			[]byte(strings.Repeat("a=\n", n)+"auth=1 00\n<<<\n")...)},
-		{"classic empty list elements", []byte(">>>\n(3)l=" + strings.Repeat("0:,", n) + "\n<<<\n")},
+		{"classic small list elements", []byte(">>>\n(3)l=" + strings.Repeat("1:a,", n) + "\n<<<\n")},
 		{"max size", []byte("###\n" + strings.Repeat("5:(0)a=,", (MaxMsg-8)/8) + "%%%\n")},
 	} {
 		if len(tc.in) > MaxMsg {

@@ -75,6 +75,10 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("journal: bad \"t\": %w", err)
 	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		// Found by FuzzReadJournal (seed year-zero-offset): such a time cannot be written back in UTC.
+		return fmt.Errorf("journal: \"t\" %q out of range", ts)
+	}
 	*e = Event{Time: t}
 	if err := json.Unmarshal(m["ev"], &e.Kind); err != nil || e.Kind == "" {
 		return errors.New(`journal: missing "ev"`)

@@ -53,6 +53,7 @@ type record struct {
 	raw    bool // raw script output for the debugfile only
 	tag    string
 	text   string
+	dst    int // dstFiles|dstSyslog
 }
 
 // New opens the configured destinations.
@@ -178,24 +179,48 @@ func (l *Log) Critf(format string, args ...any) { l.Log(Crit, format, args...) }
 func (l *Log) Debugf(format string, args ...any) { l.Log(Debug, format, args...) }
 
 // emit checks for log rotation first (logging the rotate notice as its own line, never from inside the hook) and then hands the record to logrus.
+//
+// Order as stock (glue cl_log.c cl_direct_log; testdata/stock-run-oldfmt): the triggering
+// message goes to syslog first, then the rotate notice everywhere, then the message to the files.
 func (l *Log) emit(r record) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	r.t = l.opts.Now().In(l.opts.Location)
+	var rotated []string
 	for _, w := range []*ReopenWriter{l.log, l.debug} {
 		if w == nil || (l.same && w == l.debug) {
 			continue
 		}
-		if rotated, _ := w.CheckRotated(); rotated {
-			// glue cl_log.c maybe_close_log_file: logged at info from the logging process.
-			l.fire(record{pid: l.opts.PID, level: Info, text: "log-rotate detected on logfile " + w.Path()})
+		if ok, _ := w.CheckRotated(); ok {
+			rotated = append(rotated, w.Path())
 		}
 	}
-	l.fire(r)
+	if len(rotated) == 0 {
+		l.fire(r, dstAll)
+		return
+	}
+	l.fire(r, dstSyslog)
+	pid := r.pid
+	if r.script || r.raw {
+		pid = l.opts.PID
+	}
+	for _, p := range rotated {
+		// glue cl_log.c maybe_close_log_file: logged at info by the process that was logging.
+		l.fire(record{t: r.t, pid: pid, level: Info, text: LogRotate(p).Text}, dstAll)
+	}
+	l.fire(r, dstFiles)
 }
 
-func (l *Log) fire(r record) {
-	r.t = l.opts.Now().In(l.opts.Location)
+// Destinations of one fire.
+const (
+	dstFiles  = 1 << iota // logfile, debugfile, stderr
+	dstSyslog             // syslog
+	dstAll    = dstFiles | dstSyslog
+)
+
+func (l *Log) fire(r record, dst int) {
 	r.text = truncate(r.text)
+	r.dst = dst
 	l.lr.WithField(fieldKey, &r).Log(logrusLevel(r.level), "")
 }
 
@@ -233,22 +258,29 @@ func (h routeHook) Fire(e *logrus.Entry) error {
 // route implements COMPAT §8.1: logfile gets all but debug, debugfile gets everything, syslog gets what ha_log/cl_log send it.
 func (l *Log) route(r *record) {
 	o := &l.opts
+	files, sys := r.dst&dstFiles != 0, r.dst&dstSyslog != 0 && l.sysl != nil
 	switch {
 	case r.raw:
-		if l.debug != nil {
+		if files && l.debug != nil {
 			l.debug.Write([]byte(r.text))
 		}
 	case r.script:
-		if !r.debug && l.log != nil {
+		if files && !r.debug && l.log != nil {
 			l.log.Write([]byte(ScriptLogLine(r.t, r.tag, r.text)))
 		}
-		if l.debug != nil && !l.same {
+		if files && l.debug != nil && !l.same {
 			l.debug.Write([]byte(ScriptDebugLine(r.t, r.tag, r.text)))
 		}
-		if !r.debug && l.sysl != nil {
+		if sys && !r.debug {
 			l.sysl.Send(r.level, r.t, r.tag, r.text)
 		}
 	default:
+		if sys {
+			l.sysl.Send(r.level, r.t, o.Entity, SyslogText(r.pid, r.level, r.text))
+		}
+		if !files {
+			return
+		}
 		line := DaemonLine(o.SyslogMsgFmt, r.t, o.Nodename, o.Entity, r.pid, r.level, r.text)
 		if l.debug != nil {
 			l.debug.Write([]byte(line))
@@ -258,9 +290,6 @@ func (l *Log) route(r *record) {
 		}
 		if r.level != Debug && o.Stderr != nil {
 			io.WriteString(o.Stderr, line)
-		}
-		if l.sysl != nil {
-			l.sysl.Send(r.level, r.t, o.Entity, SyslogText(r.pid, r.level, r.text))
 		}
 	}
 }

@@ -10,19 +10,22 @@ import (
 )
 
 // Options configure a Log; the caller applies ha.cf defaults (syslogmsgfmt defaults to true there).
+//
+// With no logfile, no debugfile and no logfacility, stock implies use_logd and, with no ha_logd
+// running, loses every line (COMPAT §8.1); Log does the same: it writes nothing.
 type Options struct {
-	Logfile      string // ha.cf logfile; "" or "/dev/null" = none
-	Debugfile    string // ha.cf debugfile; "" or "/dev/null" = none
-	Facility     string // ha.cf logfacility name; "" or "none" = no syslog
-	SyslogMsgFmt bool   // ha.cf syslogmsgfmt: file lines in syslog shape (true) or `heartbeat[pid]: date` shape
-	UseLogd      bool   // ha.cf use_logd: accepted; hbgo has no ha_logd and always logs directly (stock's fallback when logd is unreachable)
-	Debug        int    // ha.cf debug level (0–255); see DebugLevel
-	Nodename     string // kernel nodename (uname -n) written in syslog-shaped file lines
-	Entity       string // program name in lines; "" = "heartbeat"
-	PID          int    // pid written in daemon lines
-	Now          func() time.Time
-	Location     *time.Location // time zone of the timestamps; nil = time.Local
-	Stderr       io.Writer      // if set, gets every non-debug daemon line in the file format in effect
+	Logfile      string           // ha.cf logfile; "" or "/dev/null" = none
+	Debugfile    string           // ha.cf debugfile; "" or "/dev/null" = none
+	Facility     string           // ha.cf logfacility name; "" or "none" = no syslog
+	SyslogMsgFmt bool             // ha.cf syslogmsgfmt: file lines in syslog shape (true) or `heartbeat[pid]: date` shape
+	UseLogd      bool             // ha.cf use_logd: accepted; hbgo has no ha_logd and always logs directly (stock's fallback when logd is unreachable)
+	Debug        int              // ha.cf debug level (0–255); see DebugLevel
+	Nodename     string           // kernel nodename (uname -n) written in syslog-shaped file lines
+	Entity       string           // program name in lines; "" = "heartbeat"
+	PID          int              // pid written in daemon lines
+	Now          func() time.Time // clock for timestamps and the once-a-minute rotation check; nil = time.Now
+	Location     *time.Location   // time zone of the timestamps; nil = time.Local
+	Stderr       io.Writer        // if set, gets every non-debug daemon line in the file format in effect
 
 	SyslogNetwork string // "" = "unixgram"
 	SyslogAddr    string // "" = DefaultSyslogAddr

@@ -143,3 +143,15 @@ func fileLines(t *testing.T, p string) []string {
 	}
 	return out
 }
+
+// TestScriptDatagramMatchesLogger compares with what ha_log's `logger -t <tag> -p local0.notice`
+// sent: captured on 2026-11-23 from util-linux 2.38.1 (`logger -u <sock> -d -t … -p local0.notice …`
+// into a python unixgram listener).
+func TestScriptDatagramMatchesLogger(t *testing.T) {
+	const stock = "<133>Nov 23 19:18:43 ResourceManager(default)[199]: info: Running /etc/ha.d//resource.d/IPaddr 10.0.0.5 start"
+	text := RMRunning("/etc/ha.d//resource.d/IPaddr", "10.0.0.5", "start")
+	got := Datagram(16<<3, ScriptLevel(text), time.Date(2026, 11, 23, 19, 18, 43, 0, time.UTC), ScriptTag("ResourceManager", "default", 199), text)
+	if string(got) != stock {
+		t.Errorf("got  %q\nwant %q", got, stock)
+	}
+}

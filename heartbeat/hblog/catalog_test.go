@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"testing"
@@ -14,7 +15,8 @@ import (
 func capturedLogs(t *testing.T) map[string][]string {
 	t.Helper()
 	files, err := filepath.Glob("testdata/*.ha-*")
-	if err != nil || len(files) == 0 {
+	files = append(files, "testdata/stock-run-oldfmt/ha-debug")
+	if err != nil || len(files) == 1 {
 		t.Fatalf("no captured logs: %v", err)
 	}
 	out := map[string][]string{}
@@ -111,7 +113,7 @@ func TestCatalogueAgainstCompat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	compat := string(b)
+	compat := regexp.MustCompile(`[ \t]*\n[ \t]*`).ReplaceAllString(string(b), " ") // rejoin wrapped lines
 	texts := []string{
 		LateHeartbeat("node2", 7080).Text, ReturningAfterPartition("node2").Text,
 		strings.Replace(fmtInvalidAuth, "%d", "<n>", 1),
@@ -121,6 +123,12 @@ func TestCatalogueAgainstCompat(t *testing.T) {
 		RMReturnCode(1, "/etc/ha.d/resource.d/tsvc"), RMGivingUp("tsvc::b"), RMRetryingStop("tsvc::b"),
 		RMRebootLines()[0], RMRebootLines()[1], RMCannotLocate("<name>"), HBStandbyGoing("foreign"),
 		MachDownTakingOver("10.213.0.200"), MachDownCompleteFor("node2"),
+		PartitionFollowUp()[0].Text, PartitionFollowUp()[1].Text, PartitionFollowUp()[2].Text, PartitionFollowUp()[3].Text,
+		StandbyIgnoredInFlux("me", "R", false).Text, "… local resources in flux.",
+		strings.Replace(fmtStandbyInProgress, "%s", "R", 1)[:len("Standby in progress- new request from R ignored [")],
+		NoStandbyReply().Text, CancellingStandby().Text, ShutdownDelayed(true).Text, ShutdownDelayed(false).Text,
+		StonithResetting("X", "<device>").Text, StonithReset("X").Text, StonithFailed("X")[0].Text,
+		StonithFailed("X")[1].Text, StonithChecking("<device>").Text,
 	}
 	for _, s := range texts {
 		if !strings.Contains(compat, s) {

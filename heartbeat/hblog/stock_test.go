@@ -27,7 +27,7 @@ func TestReproduceCapturedLines(t *testing.T) {
 			var got string
 			switch {
 			case e.Kind == Daemon:
-				got = DaemonLine(true, e.Time, e.Host, e.Entity, e.PID, e.Level, e.Text)
+				got = DaemonLine(e.Host != "", e.Time, e.Host, e.Entity, e.PID, e.Level, e.Text) // only the syslog shape has a host
 			case strings.Contains(line, ":\t"):
 				got = ScriptDebugLine(e.Time, e.Tag, e.Text)
 			default:

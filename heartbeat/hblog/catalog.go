@@ -325,10 +325,16 @@ func InvalidAuth(idx int) Msg { return Msg{Warn, fmt.Sprintf(fmtInvalidAuth, idx
 // BadNode: ERROR `process_status_message: bad node [node9] in message`.
 func BadNode(node string) Msg { return Msg{Error, fmt.Sprintf(fmtBadNode, node)} }
 
-// Audit errors of the resource audit (COMPAT §8.5).
-func AuditBothOwnOurs() Msg     { return Msg{Error, fmtAuditBothOurs} }
-func AuditBothOwnForeign() Msg  { return Msg{Error, fmtAuditBothForeign} }
-func AuditNoneOwnsOurs() Msg    { return Msg{Error, fmtAuditNoneOurs} }
+// AuditBothOwnOurs: ERROR `Both machines own our resources!` (resource audit, COMPAT §8.5).
+func AuditBothOwnOurs() Msg { return Msg{Error, fmtAuditBothOurs} }
+
+// AuditBothOwnForeign: ERROR `Both machines own foreign resources!`.
+func AuditBothOwnForeign() Msg { return Msg{Error, fmtAuditBothForeign} }
+
+// AuditNoneOwnsOurs: ERROR `No one owns our local resources!`.
+func AuditNoneOwnsOurs() Msg { return Msg{Error, fmtAuditNoneOurs} }
+
+// AuditNoneOwnsForeign: ERROR `No one owns foreign resources!`.
 func AuditNoneOwnsForeign() Msg { return Msg{Error, fmtAuditNoneForeign} }
 
 // NoCommChannels: CRIT `send_to_all_media: No working comm channels to write to.`.

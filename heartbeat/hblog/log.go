@@ -3,6 +3,7 @@ package hblog
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -27,9 +28,21 @@ type Options struct {
 	Location     *time.Location   // time zone of the timestamps; nil = time.Local
 	Stderr       io.Writer        // if set, gets every non-debug daemon line in the file format in effect
 
+	// Owner, if set, is given both files at start, as stock chowns them to hacluster:haclient
+	// (COMPAT §8.1); files re-created after a rotation are left as created (stock-run-oldfmt shows root:root).
+	Owner *Owner
+
 	SyslogNetwork string // "" = "unixgram"
 	SyslogAddr    string // "" = DefaultSyslogAddr
 }
+
+// Owner is a numeric user and group.
+type Owner struct{ UID, GID int }
+
+// FacilityError reports an unknown ha.cf logfacility name; its text is heartbeat's (COMPAT §2.3).
+type FacilityError struct{ Name string }
+
+func (e *FacilityError) Error() string { return "Log facility(" + e.Name + ") not valid" }
 
 // Log is the real Logger: logfile, debugfile, syslog and stderr routed as stock's cl_log does (COMPAT §8.1).
 type Log struct {
@@ -59,7 +72,7 @@ type record struct {
 	dst    int // dstFiles|dstSyslog
 }
 
-// New opens the configured destinations.
+// New opens the configured destinations; a log file that cannot be opened is an error (stock would only complain to syslog).
 func New(opts Options) (*Log, error) {
 	if opts.Entity == "" {
 		opts.Entity = "heartbeat"
@@ -90,12 +103,22 @@ func New(opts Options) (*Log, error) {
 		}
 		l.debug = w
 	}
+	if opts.Owner != nil {
+		for _, w := range []*ReopenWriter{l.log, l.debug} {
+			if w == nil {
+				continue
+			}
+			if err := os.Chown(w.Path(), opts.Owner.UID, opts.Owner.GID); err != nil {
+				l.Close()
+				return nil, fmt.Errorf("hblog: %w", err)
+			}
+		}
+	}
 	if opts.Facility != "" && opts.Facility != "none" {
 		fac, ok := Facility(opts.Facility)
 		if !ok {
 			l.Close()
-			// The text heartbeat gives for a bad logfacility (COMPAT §2.3).
-			return nil, fmt.Errorf("Log facility(%s) not valid", opts.Facility)
+			return nil, &FacilityError{opts.Facility}
 		}
 		l.fac = fac
 		network, addr := opts.SyslogNetwork, opts.SyslogAddr

@@ -1,10 +1,12 @@
 package hblog
 
 import (
+	"errors"
 	"net"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -176,7 +178,8 @@ func TestDevNullAndBadFacility(t *testing.T) {
 		t.Error("/dev/null and facility none must open nothing")
 	}
 	_, err := New(Options{Facility: "local9"})
-	if err == nil || err.Error() != "Log facility(local9) not valid" {
+	var fe *FacilityError
+	if !errors.As(err, &fe) || err.Error() != "Log facility(local9) not valid" {
 		t.Errorf("bad facility: err = %v", err)
 	}
 }
@@ -295,4 +298,22 @@ func TestRecorder(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 	Discard.Infof("nothing")
+}
+
+func TestOwner(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("chown needs root")
+	}
+	dir := t.TempDir()
+	f, d := filepath.Join(dir, "ha-log"), filepath.Join(dir, "ha-debug")
+	newTestLog(t, Options{Logfile: f, Debugfile: d, Owner: &Owner{UID: 65534, GID: 65534}}, newClock())
+	for _, p := range []string{f, d} {
+		fi, err := os.Stat(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st := fi.Sys().(*syscall.Stat_t); st.Uid != 65534 || st.Gid != 65534 {
+			t.Errorf("%s owned by %d:%d, want 65534:65534", p, st.Uid, st.Gid)
+		}
+	}
 }

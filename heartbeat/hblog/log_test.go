@@ -317,3 +317,29 @@ func TestOwner(t *testing.T) {
 		}
 	}
 }
+
+func TestReopenWriterOpenFailureIsNoRotation(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	os.Mkdir(sub, 0o755)
+	f := filepath.Join(sub, "ha-log")
+	clk := newClock()
+	w, err := OpenReopenWriter(f, clk.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	os.RemoveAll(sub)
+	clk.Add(time.Minute)
+	if rot, err := w.CheckRotated(); !rot || err == nil {
+		t.Fatalf("directory gone: CheckRotated = %v, %v; want true and an error", rot, err)
+	}
+	os.Mkdir(sub, 0o755)
+	if rot, err := w.CheckRotated(); rot || err != nil {
+		t.Fatalf("retry after failed open: CheckRotated = %v, %v; want false, nil", rot, err)
+	}
+	w.Write([]byte("back\n"))
+	if diff := cmp.Diff([]string{"back"}, readLines(t, f)); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -134,6 +134,65 @@ func ReturningAfterPartition(node string) Msg {
 	return Msg{Crit, fmt.Sprintf(fmtReturningAfterPart, node)}
 }
 
+// Standby rejections (COMPAT §5.6), shutdown delays (§5.7) and legacy STONITH lines (§5.8).
+const (
+	fmtStandbyIgnoredFlux      = "standby message [%s] from %s ignored.  Other side is in flux."
+	fmtStandbyIgnoredLocalFlux = "standby message [%s] from %s ignored.  local resources in flux."
+	fmtStandbyInProgress       = "Standby in progress- new request from %s ignored [%d seconds left]"
+	fmtNoStandbyReply          = "No reply to standby request.  Standby request cancelled."
+	fmtCancellingStandby       = "Cancelling pending standby operation"
+	fmtShutdownDelayedRsc      = "Shutdown delayed until current resource activity finishes."
+	fmtShutdownDelayedComm     = "Shutdown delayed until Communication is up."
+	fmtResettingNode           = "Resetting node %s with [%s]"
+	fmtNodeNowReset            = "node %s now reset."
+	fmtHostNotReset            = "Host %s not reset!"
+	fmtStonithFailed           = "STONITH of %s failed.  Retrying..."
+	fmtCheckingStonith         = "Checking status of STONITH device [%s]"
+)
+
+// StandbyIgnoredInFlux: WARN `standby message [me] from node2 ignored.  Other side is in flux.` (localFlux: `… local resources in flux.`).
+func StandbyIgnoredInFlux(which, node string, localFlux bool) Msg {
+	if localFlux {
+		return Msg{Warn, fmt.Sprintf(fmtStandbyIgnoredLocalFlux, which, node)}
+	}
+	return Msg{Warn, fmt.Sprintf(fmtStandbyIgnoredFlux, which, node)}
+}
+
+// StandbyInProgress: WARN `Standby in progress- new request from node2 ignored [7 seconds left]`.
+func StandbyInProgress(node string, secondsLeft int) Msg {
+	return Msg{Warn, fmt.Sprintf(fmtStandbyInProgress, node, secondsLeft)}
+}
+
+// NoStandbyReply: WARN `No reply to standby request.  Standby request cancelled.`.
+func NoStandbyReply() Msg { return Msg{Warn, fmtNoStandbyReply} }
+
+// CancellingStandby: info `Cancelling pending standby operation` (peer died during standby).
+func CancellingStandby() Msg { return Msg{Info, fmtCancellingStandby} }
+
+// ShutdownDelayed: WARN `Shutdown delayed until current resource activity finishes.` or, before comm is up, `… until Communication is up.`.
+func ShutdownDelayed(untilCommUp bool) Msg {
+	if untilCommUp {
+		return Msg{Warn, fmtShutdownDelayedComm}
+	}
+	return Msg{Warn, fmtShutdownDelayedRsc}
+}
+
+// StonithResetting: info `Resetting node node2 with [<device>]`.
+func StonithResetting(node, device string) Msg {
+	return Msg{Info, fmt.Sprintf(fmtResettingNode, node, device)}
+}
+
+// StonithReset: info `node node2 now reset.`.
+func StonithReset(node string) Msg { return Msg{Info, fmt.Sprintf(fmtNodeNowReset, node)} }
+
+// StonithFailed returns ERROR `Host node2 not reset!` and ERROR `STONITH of node2 failed.  Retrying...`.
+func StonithFailed(node string) []Msg {
+	return []Msg{{Error, fmt.Sprintf(fmtHostNotReset, node)}, {Error, fmt.Sprintf(fmtStonithFailed, node)}}
+}
+
+// StonithChecking: info `Checking status of STONITH device [<device>]` (hourly).
+func StonithChecking(device string) Msg { return Msg{Info, fmt.Sprintf(fmtCheckingStonith, device)} }
+
 // Follow-up lines of ReturningAfterPartition (hb 3.0.6 heartbeat.c, HAURL base http://linux-ha.org/wiki/).
 const (
 	fmtSplitBrainURL    = "For information on cluster partitions, See URL: http://linux-ha.org/wiki/Split_Brain"
@@ -266,10 +325,16 @@ func InvalidAuth(idx int) Msg { return Msg{Warn, fmt.Sprintf(fmtInvalidAuth, idx
 // BadNode: ERROR `process_status_message: bad node [node9] in message`.
 func BadNode(node string) Msg { return Msg{Error, fmt.Sprintf(fmtBadNode, node)} }
 
-// Audit errors of the resource audit (COMPAT §8.5).
-func AuditBothOwnOurs() Msg     { return Msg{Error, fmtAuditBothOurs} }
-func AuditBothOwnForeign() Msg  { return Msg{Error, fmtAuditBothForeign} }
-func AuditNoneOwnsOurs() Msg    { return Msg{Error, fmtAuditNoneOurs} }
+// AuditBothOwnOurs: ERROR `Both machines own our resources!` (resource audit, COMPAT §8.5).
+func AuditBothOwnOurs() Msg { return Msg{Error, fmtAuditBothOurs} }
+
+// AuditBothOwnForeign: ERROR `Both machines own foreign resources!`.
+func AuditBothOwnForeign() Msg { return Msg{Error, fmtAuditBothForeign} }
+
+// AuditNoneOwnsOurs: ERROR `No one owns our local resources!`.
+func AuditNoneOwnsOurs() Msg { return Msg{Error, fmtAuditNoneOurs} }
+
+// AuditNoneOwnsForeign: ERROR `No one owns foreign resources!`.
 func AuditNoneOwnsForeign() Msg { return Msg{Error, fmtAuditNoneForeign} }
 
 // NoCommChannels: CRIT `send_to_all_media: No working comm channels to write to.`.
@@ -436,6 +501,9 @@ var catalogue = []string{
 	fmtPingGroupStarted, fmtStartingChild, fmtStartingAs, fmtLogRotate, fmtReloadSignalling,
 	fmtConfigUnchanged, fmtRereadingAuth, fmtRestartTriggered, fmtRestarting, fmtRestartExec,
 	fmtSplitBrainURL, fmtDeadtimeTooSmall, fmtTuningFAQ, fmtHeavyLoadURL,
+	fmtStandbyIgnoredFlux, fmtStandbyIgnoredLocalFlux, fmtStandbyInProgress, fmtNoStandbyReply,
+	fmtCancellingStandby, fmtShutdownDelayedRsc, fmtShutdownDelayedComm, fmtResettingNode,
+	fmtNodeNowReset, fmtHostNotReset, fmtStonithFailed, fmtCheckingStonith,
 }
 
 // scriptCatalogue lists the script-line text formats, for KnownScript.

@@ -75,6 +75,10 @@ func (e *Event) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return fmt.Errorf("journal: bad \"t\": %w", err)
 	}
+	if y := t.UTC().Year(); y < 1 || y > 9999 {
+		// Found by FuzzReadJournal (seed year-zero-offset): such a time cannot be written back in UTC.
+		return fmt.Errorf("journal: \"t\" %q out of range", ts)
+	}
 	*e = Event{Time: t}
 	if err := json.Unmarshal(m["ev"], &e.Kind); err != nil || e.Kind == "" {
 		return errors.New(`journal: missing "ev"`)
@@ -225,7 +229,7 @@ func (j *Journal) run(f *os.File, size int64) {
 		j.reported = j.dropped
 		j.mu.Unlock()
 		if lost > 0 {
-			f, size = j.write(f, size, Event{Time: e.Time, Kind: "journal_dropped", Fields: map[string]string{"count": strconv.FormatUint(lost, 10)}})
+			f, size = j.write(f, size, Event{Time: e.Time, Kind: EvJournalDropped, Fields: map[string]string{"count": strconv.FormatUint(lost, 10)}})
 		}
 		f, size = j.write(f, size, e)
 	}
@@ -308,3 +312,23 @@ func ReadJournal(paths ...string) ([]Event, error) {
 	sort.SliceStable(all, func(a, b int) bool { return all[a].Time.Before(all[b].Time) })
 	return all, nil
 }
+
+// Journal event kinds ("ev") hbgo writes; `heartbeat log` reads them back for ms timelines.
+const (
+	EvStart          = "start"           // daemon started (fields: version, generation)
+	EvStop           = "stop"            // daemon stopped
+	EvStatus         = "status"          // peer status changed (node, fields: status)
+	EvLinkUp         = "link_up"         // link came up (node, fields: link)
+	EvLinkDead       = "link_dead"       // link declared dead (node, fields: link)
+	EvLateHeartbeat  = "late_heartbeat"  // warntime passed (node, fields: ms)
+	EvNodeDead       = "node_dead"       // deadtime passed (node)
+	EvNodeRestart    = "node_restart"    // peer restarted (node)
+	EvPartitionHeal  = "partition_heal"  // node returning after partition (node)
+	EvGroupStart     = "group_start"     // resource group acquisition began (fields: group)
+	EvGroupStarted   = "group_started"   // resource group acquired (fields: group, rc)
+	EvGroupStop      = "group_stop"      // resource group release began (fields: group)
+	EvGroupStopped   = "group_stopped"   // resource group released (fields: group, rc)
+	EvStandby        = "standby"         // standby requested or done (node, fields: which, phase)
+	EvPacketDropped  = "packet_dropped"  // bad input dropped (fields: reason, from)
+	EvJournalDropped = "journal_dropped" // the journal itself dropped events (fields: count)
+)

@@ -3,6 +3,7 @@ package hblog
 import (
 	"fmt"
 	"io"
+	"os"
 	"sync"
 	"time"
 
@@ -10,23 +11,38 @@ import (
 )
 
 // Options configure a Log; the caller applies ha.cf defaults (syslogmsgfmt defaults to true there).
+//
+// With no logfile, no debugfile and no logfacility, stock implies use_logd and, with no ha_logd
+// running, loses every line (COMPAT §8.1); Log does the same: it writes nothing.
 type Options struct {
-	Logfile      string // ha.cf logfile; "" or "/dev/null" = none
-	Debugfile    string // ha.cf debugfile; "" or "/dev/null" = none
-	Facility     string // ha.cf logfacility name; "" or "none" = no syslog
-	SyslogMsgFmt bool   // ha.cf syslogmsgfmt: file lines in syslog shape (true) or `heartbeat[pid]: date` shape
-	UseLogd      bool   // ha.cf use_logd: accepted; hbgo has no ha_logd and always logs directly (stock's fallback when logd is unreachable)
-	Debug        int    // ha.cf debug level (0–255); see DebugLevel
-	Nodename     string // kernel nodename (uname -n) written in syslog-shaped file lines
-	Entity       string // program name in lines; "" = "heartbeat"
-	PID          int    // pid written in daemon lines
-	Now          func() time.Time
-	Location     *time.Location // time zone of the timestamps; nil = time.Local
-	Stderr       io.Writer      // if set, gets every non-debug daemon line in the file format in effect
+	Logfile      string           // ha.cf logfile; "" or "/dev/null" = none
+	Debugfile    string           // ha.cf debugfile; "" or "/dev/null" = none
+	Facility     string           // ha.cf logfacility name; "" or "none" = no syslog
+	SyslogMsgFmt bool             // ha.cf syslogmsgfmt: file lines in syslog shape (true) or `heartbeat[pid]: date` shape
+	UseLogd      bool             // ha.cf use_logd: accepted; hbgo has no ha_logd and always logs directly (stock's fallback when logd is unreachable)
+	Debug        int              // ha.cf debug level (0–255); see DebugLevel
+	Nodename     string           // kernel nodename (uname -n) written in syslog-shaped file lines
+	Entity       string           // program name in lines; "" = "heartbeat"
+	PID          int              // pid written in daemon lines
+	Now          func() time.Time // clock for timestamps and the once-a-minute rotation check; nil = time.Now
+	Location     *time.Location   // time zone of the timestamps; nil = time.Local
+	Stderr       io.Writer        // if set, gets every non-debug daemon line in the file format in effect
+
+	// Owner, if set, is given both files at start, as stock chowns them to hacluster:haclient
+	// (COMPAT §8.1); files re-created after a rotation are left as created (stock-run-oldfmt shows root:root).
+	Owner *Owner
 
 	SyslogNetwork string // "" = "unixgram"
 	SyslogAddr    string // "" = DefaultSyslogAddr
 }
+
+// Owner is a numeric user and group.
+type Owner struct{ UID, GID int }
+
+// FacilityError reports an unknown ha.cf logfacility name; its text is heartbeat's (COMPAT §2.3).
+type FacilityError struct{ Name string }
+
+func (e *FacilityError) Error() string { return "Log facility(" + e.Name + ") not valid" }
 
 // Log is the real Logger: logfile, debugfile, syslog and stderr routed as stock's cl_log does (COMPAT §8.1).
 type Log struct {
@@ -53,9 +69,10 @@ type record struct {
 	raw    bool // raw script output for the debugfile only
 	tag    string
 	text   string
+	dst    int // dstFiles|dstSyslog
 }
 
-// New opens the configured destinations.
+// New opens the configured destinations; a log file that cannot be opened is an error (stock would only complain to syslog).
 func New(opts Options) (*Log, error) {
 	if opts.Entity == "" {
 		opts.Entity = "heartbeat"
@@ -86,12 +103,22 @@ func New(opts Options) (*Log, error) {
 		}
 		l.debug = w
 	}
+	if opts.Owner != nil {
+		for _, w := range []*ReopenWriter{l.log, l.debug} {
+			if w == nil {
+				continue
+			}
+			if err := os.Chown(w.Path(), opts.Owner.UID, opts.Owner.GID); err != nil {
+				l.Close()
+				return nil, fmt.Errorf("hblog: %w", err)
+			}
+		}
+	}
 	if opts.Facility != "" && opts.Facility != "none" {
 		fac, ok := Facility(opts.Facility)
 		if !ok {
 			l.Close()
-			// The text heartbeat gives for a bad logfacility (COMPAT §2.3).
-			return nil, fmt.Errorf("Log facility(%s) not valid", opts.Facility)
+			return nil, &FacilityError{opts.Facility}
 		}
 		l.fac = fac
 		network, addr := opts.SyslogNetwork, opts.SyslogAddr
@@ -178,24 +205,48 @@ func (l *Log) Critf(format string, args ...any) { l.Log(Crit, format, args...) }
 func (l *Log) Debugf(format string, args ...any) { l.Log(Debug, format, args...) }
 
 // emit checks for log rotation first (logging the rotate notice as its own line, never from inside the hook) and then hands the record to logrus.
+//
+// Order as stock (glue cl_log.c cl_direct_log; testdata/stock-run-oldfmt): the triggering
+// message goes to syslog first, then the rotate notice everywhere, then the message to the files.
 func (l *Log) emit(r record) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	r.t = l.opts.Now().In(l.opts.Location)
+	var rotated []string
 	for _, w := range []*ReopenWriter{l.log, l.debug} {
 		if w == nil || (l.same && w == l.debug) {
 			continue
 		}
-		if rotated, _ := w.CheckRotated(); rotated {
-			// glue cl_log.c maybe_close_log_file: logged at info from the logging process.
-			l.fire(record{pid: l.opts.PID, level: Info, text: "log-rotate detected on logfile " + w.Path()})
+		if ok, _ := w.CheckRotated(); ok {
+			rotated = append(rotated, w.Path())
 		}
 	}
-	l.fire(r)
+	if len(rotated) == 0 {
+		l.fire(r, dstAll)
+		return
+	}
+	l.fire(r, dstSyslog)
+	pid := r.pid
+	if r.script || r.raw {
+		pid = l.opts.PID
+	}
+	for _, p := range rotated {
+		// glue cl_log.c maybe_close_log_file: logged at info by the process that was logging.
+		l.fire(record{t: r.t, pid: pid, level: Info, text: LogRotate(p).Text}, dstAll)
+	}
+	l.fire(r, dstFiles)
 }
 
-func (l *Log) fire(r record) {
-	r.t = l.opts.Now().In(l.opts.Location)
+// Destinations of one fire.
+const (
+	dstFiles  = 1 << iota // logfile, debugfile, stderr
+	dstSyslog             // syslog
+	dstAll    = dstFiles | dstSyslog
+)
+
+func (l *Log) fire(r record, dst int) {
 	r.text = truncate(r.text)
+	r.dst = dst
 	l.lr.WithField(fieldKey, &r).Log(logrusLevel(r.level), "")
 }
 
@@ -233,22 +284,29 @@ func (h routeHook) Fire(e *logrus.Entry) error {
 // route implements COMPAT §8.1: logfile gets all but debug, debugfile gets everything, syslog gets what ha_log/cl_log send it.
 func (l *Log) route(r *record) {
 	o := &l.opts
+	files, sys := r.dst&dstFiles != 0, r.dst&dstSyslog != 0 && l.sysl != nil
 	switch {
 	case r.raw:
-		if l.debug != nil {
+		if files && l.debug != nil {
 			l.debug.Write([]byte(r.text))
 		}
 	case r.script:
-		if !r.debug && l.log != nil {
+		if files && !r.debug && l.log != nil {
 			l.log.Write([]byte(ScriptLogLine(r.t, r.tag, r.text)))
 		}
-		if l.debug != nil && !l.same {
+		if files && l.debug != nil && !l.same {
 			l.debug.Write([]byte(ScriptDebugLine(r.t, r.tag, r.text)))
 		}
-		if !r.debug && l.sysl != nil {
+		if sys && !r.debug {
 			l.sysl.Send(r.level, r.t, r.tag, r.text)
 		}
 	default:
+		if sys {
+			l.sysl.Send(r.level, r.t, o.Entity, SyslogText(r.pid, r.level, r.text))
+		}
+		if !files {
+			return
+		}
 		line := DaemonLine(o.SyslogMsgFmt, r.t, o.Nodename, o.Entity, r.pid, r.level, r.text)
 		if l.debug != nil {
 			l.debug.Write([]byte(line))
@@ -258,9 +316,6 @@ func (l *Log) route(r *record) {
 		}
 		if r.level != Debug && o.Stderr != nil {
 			io.WriteString(o.Stderr, line)
-		}
-		if l.sysl != nil {
-			l.sysl.Send(r.level, r.t, o.Entity, SyslogText(r.pid, r.level, r.text))
 		}
 	}
 }

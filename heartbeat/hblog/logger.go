@@ -77,6 +77,11 @@ func (r *Recorder) Script(tag, text string) {
 	r.add(Recorded{Level: ScriptLevel(text), Script: true, Tag: tag, Text: truncate(text)})
 }
 
+// LogPID records a daemon line; the pid is not part of the recorded line (same signature as Log.LogPID).
+func (r *Recorder) LogPID(pid int, level Level, format string, args ...any) {
+	r.Log(level, format, args...)
+}
+
 // Infof records an info line.
 func (r *Recorder) Infof(format string, args ...any) { r.Log(Info, format, args...) }
 

@@ -23,6 +23,8 @@ var OmittedLines = []OmittedLine{
 		"socket-option chatter from stock's glib media plugins"},
 	{regexp.MustCompile(`^Cannot lock ourselves into memory: `),
 		"mlockall failure in stock's sandbox; hbgo reports memory locking differently"},
+	{regexp.MustCompile(`^Cannot chdir to \[/var/lib/heartbeat/cores\]: `),
+		"stock's per-process core directory; hbgo leaves core handling to the system"},
 	{regexp.MustCompile(`^Core dumps could be lost if multiple dumps occur\.$`),
 		"core-dump advice from cluster-glue's cl_cdtocoredir; hbgo is a Go binary"},
 	{regexp.MustCompile(`^Consider setting .* for maximum supportability$`),

@@ -47,10 +47,55 @@ func ParseLineIn(line string, year int, loc *time.Location) (Entry, bool) {
 	return parseEntityShape(line, loc)
 }
 
-// parseSyslogShape: `Nov 22 23:15:09 node1 heartbeat: [100]: WARN: text` (day may be space-padded, as syslogd writes it).
+// parseSyslogShape: `Nov 22 23:15:09 node1 heartbeat: [100]: WARN: text` (day may be space-padded,
+// as syslogd writes it), also with rsyslog's RFC 3339 stamp (`2026-11-22T23:15:09.123456+00:00 node1 …`,
+// Debian's default for /var/log/syslog), and script lines sent by logger (`… node1 harc(default)[7]: info: …`).
 func parseSyslogShape(line string, year int, loc *time.Location) (Entry, bool) {
-	if len(line) < 16 || line[15] != ' ' {
+	t, rest, ok := syslogStamp(line, year, loc)
+	if !ok {
 		return Entry{}, false
+	}
+	host, rest, ok := strings.Cut(rest, " ")
+	if !ok || host == "" {
+		return Entry{}, false
+	}
+	if entity, body, ok := strings.Cut(rest, ": ["); ok && entity != "" && !strings.ContainsAny(entity, " ") {
+		pidS, text, ok := strings.Cut(body, "]: ")
+		if !ok {
+			// a message that is empty after the pid: `[100]:` at end of line
+			pidS, ok = strings.CutSuffix(body, "]:")
+			text = ""
+		}
+		if pid, okp := num(pidS); ok && okp {
+			e := Entry{Time: t, Host: host, Entity: entity, PID: pid, Kind: Daemon}
+			e.Level, e.Text = splitLevel(text)
+			return e, true
+		}
+	}
+	tag, text, ok := strings.Cut(rest, ": ")
+	if !ok || strings.ContainsAny(tag, " ") {
+		return Entry{}, false
+	}
+	e, ok := scriptEntry(t, tag, text)
+	e.Host = host
+	return e, ok
+}
+
+// syslogStamp parses a leading `Nov 22 23:15:09 ` or RFC 3339 `2026-11-22T23:15:09.123+00:00 ` stamp.
+func syslogStamp(line string, year int, loc *time.Location) (time.Time, string, bool) {
+	if len(line) > 20 && line[4] == '-' && line[10] == 'T' {
+		stamp, rest, ok := strings.Cut(line, " ")
+		if !ok {
+			return time.Time{}, "", false
+		}
+		t, err := time.Parse(time.RFC3339Nano, stamp)
+		if err != nil {
+			return time.Time{}, "", false
+		}
+		return t, rest, true
+	}
+	if len(line) < 16 || line[15] != ' ' || line[3] != ' ' || line[6] != ' ' {
+		return time.Time{}, "", false
 	}
 	mon := -1
 	for i, m := range months {
@@ -58,42 +103,15 @@ func parseSyslogShape(line string, year int, loc *time.Location) (Entry, bool) {
 			mon = i + 1
 		}
 	}
-	if mon < 0 || line[3] != ' ' {
-		return Entry{}, false
-	}
 	day, ok := num(strings.TrimLeft(line[4:6], " "))
-	if !ok || line[6] != ' ' {
-		return Entry{}, false
+	if mon < 0 || !ok || day < 1 || day > 31 {
+		return time.Time{}, "", false
 	}
 	h, m, s, ok := clock(line[7:15])
 	if !ok {
-		return Entry{}, false
+		return time.Time{}, "", false
 	}
-	rest := line[16:]
-	host, rest, ok := strings.Cut(rest, " ")
-	if !ok || host == "" {
-		return Entry{}, false
-	}
-	entity, rest, ok := strings.Cut(rest, ": [")
-	if !ok || entity == "" || strings.ContainsAny(entity, " ") {
-		return Entry{}, false
-	}
-	pidS, rest, ok := strings.Cut(rest, "]: ")
-	if !ok {
-		// a message that is empty after the pid: `[100]:` at end of line
-		pidS, ok = strings.CutSuffix(rest, "]:")
-		if !ok {
-			return Entry{}, false
-		}
-		rest = ""
-	}
-	pid, ok := num(pidS)
-	if !ok {
-		return Entry{}, false
-	}
-	e := Entry{Time: time.Date(year, time.Month(mon), day, h, m, s, 0, loc), Host: host, Entity: entity, PID: pid, Kind: Daemon}
-	e.Level, e.Text = splitLevel(rest)
-	return e, true
+	return time.Date(year, time.Month(mon), day, h, m, s, 0, loc), line[16:], true
 }
 
 // parseEntityShape: `heartbeat[100]: 2026/11/22_23:15:09 WARN: text`.
@@ -168,9 +186,11 @@ func scriptEntry(t time.Time, tag, text string) (Entry, bool) {
 	if !ok {
 		return Entry{}, false
 	}
-	name := tag[:open]
-	if i := strings.IndexByte(name, '('); i >= 0 {
-		name = name[:i]
+	// Tags are always `name(instance)[pid]` (COMPAT §8.3); this also keeps other programs'
+	// `prog[pid]:` syslog lines out.
+	name, inst, ok := strings.Cut(tag[:open], "(")
+	if !ok || name == "" || !strings.HasSuffix(inst, ")") {
+		return Entry{}, false
 	}
 	return Entry{Time: t, Entity: name, PID: pid, Tag: tag, Text: text, Level: scriptTextLevel(text), Kind: Script}, true
 }

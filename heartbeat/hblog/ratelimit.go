@@ -2,6 +2,7 @@ package hblog
 
 import (
 	"fmt"
+	"sync"
 	"time"
 )
 
@@ -12,7 +13,9 @@ import (
 type RateLimiter struct {
 	interval time.Duration
 	maxKeys  int
-	keys     map[string]*rlState
+
+	mu   sync.Mutex
+	keys map[string]*rlState
 }
 
 type rlState struct {
@@ -30,6 +33,8 @@ func NewRateLimiter(interval time.Duration, maxKeys int) *RateLimiter {
 
 // Allow reports whether a line for key may be logged at now; when it may, suppressed is how many were held back since `since` (the previous line's time).
 func (r *RateLimiter) Allow(key string, now time.Time) (ok bool, suppressed int, since time.Time) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
 	st, found := r.keys[key]
 	if !found {
 		if len(r.keys) >= r.maxKeys {

@@ -61,21 +61,23 @@ func (w *ReopenWriter) Path() string { return w.path }
 func (w *ReopenWriter) CheckRotated() (bool, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if w.f == nil {
+		// An earlier open failed: retry, like cl_log on every message, but that is no rotation.
+		return false, w.open()
+	}
 	now := w.now()
-	if w.f != nil && now.Sub(w.lastCheck) <= reopenCheckInterval {
+	if now.Sub(w.lastCheck) <= reopenCheckInterval {
 		return false, nil
 	}
 	w.lastCheck = now
-	if w.f != nil {
-		fi, err := os.Stat(w.path)
-		if err == nil && inode(fi) == w.ino {
-			return false, nil
-		}
-		w.f.Close()
-		w.f = nil
+	fi, err := os.Stat(w.path)
+	if err == nil && inode(fi) == w.ino {
+		return false, nil
 	}
+	w.f.Close()
+	w.f = nil
 	if err := w.open(); err != nil {
-		return false, err
+		return true, err
 	}
 	return true, nil
 }

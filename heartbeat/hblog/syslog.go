@@ -29,7 +29,7 @@ func Facility(name string) (code int, ok bool) {
 const DefaultSyslogAddr = "/dev/log"
 
 // syslogWriteTimeout bounds how long one datagram may block the logging caller (a stuck syslogd must not stall membership).
-const syslogWriteTimeout = time.Second
+const syslogWriteTimeout = 250 * time.Millisecond
 
 // SyslogWriter sends syslog datagrams shaped like glibc syslog(3) without LOG_PID: `<PRI>Mmm dd hh:mm:ss ident: msg`.
 //
@@ -70,7 +70,7 @@ func Datagram(facility int, level Level, t time.Time, ident, msg string) []byte 
 		months[t.Month()-1], t.Day(), t.Hour(), t.Minute(), t.Second(), ident, msg)
 }
 
-// Send writes one datagram, reconnecting once if the socket went away; a datagram that cannot be sent within a second is dropped and counted.
+// Send writes one datagram, reconnecting once if the socket went away; a datagram that cannot be sent within 250 ms is dropped and counted.
 func (w *SyslogWriter) Send(level Level, t time.Time, ident, msg string) error {
 	b := Datagram(w.facility, level, t, ident, msg)
 	w.mu.Lock()

@@ -25,7 +25,7 @@ const (
 
 // Runner holds what every script invocation shares.
 type Runner struct {
-	Env       []string // the daemon's environment for scripts (COMPAT §4.4), built by the caller
+	Env       []string // the daemon's environment for scripts (COMPAT §4.4), built by the caller; nil = os.Environ()
 	Debugfile string   // start/stop stdout+stderr and status stderr are appended here; "" = discarded
 	Dir       string   // working directory; "" = CoreDir if it exists, else /
 }
@@ -118,7 +118,11 @@ func MergeEnv(base, extra []string) []string {
 
 func (s *Script) run(ctx context.Context, op string, stdout io.Writer) (int, error) {
 	cmd := exec.Command(s.Path, append(append([]string(nil), s.Args...), op)...)
-	cmd.Env = MergeEnv(s.R.Env, s.Env)
+	base := s.R.Env
+	if base == nil {
+		base = os.Environ() // never an empty environment by accident
+	}
+	cmd.Env = MergeEnv(base, s.Env)
 	cmd.Dir = s.R.dir()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// stdin: nil = /dev/null.

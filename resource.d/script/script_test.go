@@ -201,3 +201,16 @@ func TestMessageEnv(t *testing.T) {
 		t.Error("WithEnv changed the original")
 	}
 }
+
+func TestNilEnvInherits(t *testing.T) {
+	t.Setenv("HBGOAGT_MARK", "inherited")
+	p := writeScript(t, `echo "mark=$HBGOAGT_MARK running"`)
+	st, err := (&Runner{}).New(p, nil).Status(context.Background())
+	if err != nil || st.Text != "mark=inherited running\n" {
+		t.Errorf("status = %+v, %v", st, err)
+	}
+	st, _ = (&Runner{Env: []string{}}).New(p, nil).Status(context.Background())
+	if st.Text != "mark= running\n" {
+		t.Errorf("explicit empty env: %q", st.Text)
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"hbgo/haresources"
 	"hbgo/resource.d/agent"
 )
 
@@ -177,21 +178,8 @@ func (s *Script) run(ctx context.Context, op string, stdout io.Writer) (int, err
 	return 0, nil
 }
 
-var (
-	notRunning = regexp.MustCompile(`(?s)[Nn][Oo][Tt] .*[Rr]unning`)
-	isRunning  = regexp.MustCompile(`[Rr]unning|OK`)
-)
-
-// Running interprets status text as ResourceManager does (COMPAT §4.5):
-// "not … running" in any case ⇒ no; else "running"/"Running" or upper-case
-// "OK" anywhere ⇒ yes. Checked against stock's own case statement
+// Running interprets status text as ResourceManager does (COMPAT §4.5);
+// the rule lives in haresources. Checked against stock's own case statement
 // (testdata/resourcemanager-status.golden): "cannot … running" is NOT running
-// there, contrary to COMPAT §4.5/§6.5. It duplicates haresources' rule until
-// that is merged.
-func Running(text string) bool {
-	// ResourceManager's shell case pattern; "*" spans lines.
-	if notRunning.MatchString(text) {
-		return false
-	}
-	return isRunning.MatchString(text)
-}
+// there, contrary to COMPAT §4.5/§6.5.
+func Running(text string) bool { return haresources.Running(text) }

@@ -58,8 +58,8 @@ type Medium struct {
 	Peer  string // ucast/ucast6 target, as written (not resolved)
 	Group string // mcast/mcast6 group address
 	// Port is the UDP port: mcast's own field; for bcast/ucast the udpport
-	// in force when the first link of that kind was declared, 0 meaning the
-	// default (ha-cluster/udp from /etc/services, else 694).
+	// in force when the first link of that kind was declared (COMPAT §2.1),
+	// else 694 (CheckHost flags an /etc/services ha-cluster entry that differs).
 	Port   int
 	TTL    int      // mcast TTL 0..4 (mcast6: hops)
 	Loop   int      // mcast loopback 0 or 1
@@ -141,7 +141,7 @@ type Config struct {
 	Keepalive, Deadtime, Warntime, Initdead, Deadping time.Duration
 	ConnLogdTime                                      time.Duration
 
-	UDPPort int // 0 = default (ha-cluster/udp in /etc/services, else 694)
+	UDPPort int // the last udpport, else 694 (see Medium.Port for what links use)
 	Baud    int
 
 	Nodes   []string // lower-cased, declaration order

@@ -219,7 +219,8 @@ var facilities = map[string]int{
 }
 
 func (p *parser) setFacility(v string) bool {
-	if _, ok := facilities[lower(v)]; !ok {
+	// Stock compares facility names case-sensitively (testdata/stock/facility-case).
+	if _, ok := facilities[v]; !ok {
 		stock := fmt.Sprintf("Log facility(%s) not valid", v)
 		p.log(LevelError, "%s", stock)
 		p.errf(stock, "write logfacility with a syslog facility such as daemon, local0..local7, or none",
@@ -322,6 +323,9 @@ func (p *parser) setMsgfmt(v string) bool {
 func (p *parser) setUseLogd(v string) bool {
 	b, ok := p.boolValue("use_logd", v, "")
 	if !ok {
+		// Stock logs from an uninitialised flag here; on Debian 3.0.6 it
+		// reads as off (testdata/stock/use-logd-bad).
+		p.log(LevelWarn, "Logging daemon is disabled --enabling logging daemon is recommended")
 		return false
 	}
 	p.cfg.UseLogd = b
@@ -426,7 +430,9 @@ func (p *parser) setUUIDFrom(v string) bool {
 
 func (p *parser) setCompression(v string) bool {
 	if v != "zlib" && v != "bz2" {
-		p.errf("", "write compression zlib (or bz2)", "compression %s is not zlib or bz2", v)
+		stock := fmt.Sprintf("Compression module(%s) not found", v)
+		p.log(LevelError, "%s", stock)
+		p.errf(stock, "write compression zlib (or bz2)", "compression %s is not zlib or bz2", v)
 		return false
 	}
 	p.cfg.Compression = v
@@ -648,6 +654,7 @@ func (p *parser) addSerial(v string) bool {
 	if !strings.HasPrefix(v, "/") {
 		stock := fmt.Sprintf("glib: Serial port not full pathname [%s] in config file", v)
 		p.log(LevelError, "%s", stock)
+		p.log(LevelError, "Illegal serial [serial ring] in config file [%s]", v)
 		p.errf(stock, "write serial /dev/ttyS0 (the full device path)", "serial device %s is not an absolute path", v)
 		return false
 	}

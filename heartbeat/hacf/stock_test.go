@@ -118,7 +118,8 @@ func TestStockRecordings(t *testing.T) {
 				if txt, ok := strings.CutPrefix(l, "ERROR: "); ok && txt != "Heartbeat not started: configuration error." &&
 					!strings.HasPrefix(txt, "nice_failback") && !strings.HasPrefix(txt, "Consider") &&
 					!strings.HasPrefix(txt, "When you do") && !strings.HasPrefix(txt, "See documentation") &&
-					!strings.HasPrefix(txt, "You need either") && !strings.HasPrefix(txt, "Invalid apiauth") {
+					!strings.HasPrefix(txt, "You need either") && !strings.HasPrefix(txt, "Invalid apiauth") &&
+					!strings.HasPrefix(txt, "Illegal serial") {
 					if !stockTexts[txt] {
 						t.Errorf("no problem carries stock text %q", txt)
 					}
@@ -133,5 +134,17 @@ func TestStockRecordings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFormatDefaults compares with stock's `heartbeat -D`, recorded in a
+// private mount namespace (empty /etc/ha.d) on the build host.
+func TestFormatDefaults(t *testing.T) {
+	want, err := os.ReadFile("testdata/stock/heartbeat-D.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(string(want), FormatDefaults()); d != "" {
+		t.Errorf("(-stock +hbgo):\n%s", d)
 	}
 }

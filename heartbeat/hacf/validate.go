@@ -28,6 +28,15 @@ func (c *Config) lastLine(name string) int {
 	return 0
 }
 
+// raw is the recorded text of a time directive, or its value when the
+// directive was refused (and so never recorded).
+func (c *Config) raw(name string, d time.Duration) string {
+	if v, ok := c.Params[name]; ok {
+		return v
+	}
+	return fmtMs(d.Milliseconds())
+}
+
 // fmtMs writes a millisecond count the way an admin would: whole seconds
 // bare, anything else with ms.
 func fmtMs(ms int64) string {
@@ -115,9 +124,12 @@ func (p *parser) finish(o Options) {
 		if line == 0 {
 			line = c.lastLine("keepalive")
 		}
-		errAt(line, fmt.Sprintf("Dead time [%d] is too small compared to keeplive [%d]", dt, ka),
-			fmt.Sprintf("write deadtime %d or more (or a keepalive below %s)", aboveSeconds(2*ka), fmtMs((dt+1)/2)),
-			"deadtime %s must be more than twice keepalive %s", c.Params["deadtime"], c.Params["keepalive"])
+		hint := fmt.Sprintf("write deadtime %d or more", aboveSeconds(2*ka))
+		if dt/2 >= 1 {
+			hint += fmt.Sprintf(" (or a keepalive below %s)", fmtMs(dt/2))
+		}
+		errAt(line, fmt.Sprintf("Dead time [%d] is too small compared to keeplive [%d]", dt, ka), hint,
+			"deadtime %s must be more than twice keepalive %s", c.raw("deadtime", c.Deadtime), c.raw("keepalive", c.Keepalive))
 	}
 	if c.Initdead < 0 {
 		switch {
@@ -134,7 +146,7 @@ func (p *parser) finish(o Options) {
 	if id < dt {
 		errAt(c.lastLine("initdead"), fmt.Sprintf("Initial dead time [%d] is smaller than deadtime [%d]", id, dt),
 			fmt.Sprintf("write initdead %s or more (at least 10 is advised)", fmtMs(max(dt, 10000))),
-			"initdead %s must not be less than deadtime %s", c.Params["initdead"], c.Params["deadtime"])
+			"initdead %s must not be less than deadtime %s", c.raw("initdead", c.Initdead), c.raw("deadtime", c.Deadtime))
 	} else if id < 10000 {
 		stock := fmt.Sprintf("Initial dead time [%d ms] may be too small!", id)
 		logf(LevelWarn, "%s", stock)
@@ -149,7 +161,7 @@ func (p *parser) finish(o Options) {
 	} else if dp := c.Deadping.Milliseconds(); dp <= 2*ka {
 		errAt(c.lastLine("deadping"), fmt.Sprintf("Ping dead time [%d] is too small compared to keeplive [%d]", dp, ka),
 			fmt.Sprintf("write deadping %d or more", aboveSeconds(2*ka)),
-			"deadping %s must be more than twice keepalive %s", c.Params["deadping"], c.Params["keepalive"])
+			"deadping %s must be more than twice keepalive %s", c.raw("deadping", c.Deadping), c.raw("keepalive", c.Keepalive))
 	}
 	if _, ok := c.Params["udpport"]; !ok {
 		c.Params["udpport"] = strconv.Itoa(DefaultUDPPort)
@@ -185,7 +197,7 @@ func (p *parser) checkLogd(logf func(Level, string, ...any), errAt, warnAt func(
 	}
 	fac := -1
 	if c.Logfacility != "" {
-		fac = facilities[lower(c.Logfacility)]
+		fac = facilities[c.Logfacility]
 	}
 	if c.Logfile == "" && c.Debugfile == "" && fac <= 0 {
 		if !set {
@@ -205,7 +217,15 @@ func (p *parser) checkLogd(logf func(Level, string, ...any), errAt, warnAt func(
 	}
 	if !set || !useLogd {
 		logf(LevelWarn, "Logging daemon is disabled --enabling logging daemon is recommended")
+		return
 	}
+	// Stock tests its logfile and debugfile buffers for NULL, which they
+	// never are, so both names always appear.
+	what := "logfile/debugfile"
+	if fac > 0 {
+		what += "/logfacility"
+	}
+	logf(LevelWarn, "logd is enabled but %s is still configured in ha.cf", what)
 }
 
 // CheckLocalNode reports whether the local node name is declared

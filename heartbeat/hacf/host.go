@@ -1,0 +1,243 @@
+package hacf
+
+import (
+	"bufio"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/user"
+	"strconv"
+	"strings"
+
+	"hbgo/heartbeat/diag"
+)
+
+// Host answers the questions about this machine that stock heartbeat asks
+// while reading ha.cf (interfaces, devices, users, /etc/services).
+type Host interface {
+	// InterfaceExists reports whether a network interface of that name exists.
+	InterfaceExists(name string) bool
+	// CharDevice reports whether path exists and whether it is a character device.
+	CharDevice(path string) (exists, isChar bool)
+	// Executable reports whether path is an executable file.
+	Executable(path string) bool
+	// UserExists reports whether a user of that name exists.
+	UserExists(name string) bool
+	// GroupExists reports whether a group of that name exists.
+	GroupExists(name string) bool
+	// ServiceByPort returns the /etc/services name of a UDP port, if any.
+	ServiceByPort(port int) (string, bool)
+	// ServicePort returns the UDP port /etc/services gives a service, if any.
+	ServicePort(name string) (int, bool)
+}
+
+// OSHost is Host for the machine hbgo runs on.
+type OSHost struct {
+	// Services is the services file to read; "" means /etc/services.
+	Services string
+}
+
+// InterfaceExists implements Host.
+func (OSHost) InterfaceExists(name string) bool {
+	_, err := net.InterfaceByName(name)
+	return err == nil
+}
+
+// CharDevice implements Host.
+func (OSHost) CharDevice(path string) (bool, bool) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false, false
+	}
+	return true, fi.Mode()&fs.ModeCharDevice != 0
+}
+
+// Executable implements Host.
+func (OSHost) Executable(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0
+}
+
+// UserExists implements Host.
+func (OSHost) UserExists(name string) bool {
+	_, err := user.Lookup(name)
+	return err == nil
+}
+
+// GroupExists implements Host.
+func (OSHost) GroupExists(name string) bool {
+	_, err := user.LookupGroup(name)
+	return err == nil
+}
+
+// ServiceByPort implements Host.
+func (h OSHost) ServiceByPort(port int) (string, bool) {
+	for _, s := range h.services() {
+		if s.port == port {
+			return s.name, true
+		}
+	}
+	return "", false
+}
+
+// ServicePort implements Host.
+func (h OSHost) ServicePort(name string) (int, bool) {
+	for _, s := range h.services() {
+		if s.name == name || s.alias(name) {
+			return s.port, true
+		}
+	}
+	return 0, false
+}
+
+type service struct {
+	name    string
+	port    int
+	aliases []string
+}
+
+func (s service) alias(n string) bool {
+	for _, a := range s.aliases {
+		if a == n {
+			return true
+		}
+	}
+	return false
+}
+
+// services reads the UDP entries of the services file; a missing file is empty.
+func (h OSHost) services() []service {
+	path := h.Services
+	if path == "" {
+		path = "/etc/services"
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	return parseServices(f)
+}
+
+func parseServices(f interface{ Read([]byte) (int, error) }) []service {
+	var out []service
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line, _, _ := strings.Cut(sc.Text(), "#")
+		fl := strings.Fields(line)
+		if len(fl) < 2 {
+			continue
+		}
+		ps, proto, ok := strings.Cut(fl[1], "/")
+		if !ok || proto != "udp" {
+			continue
+		}
+		port, err := strconv.Atoi(ps)
+		if err != nil {
+			continue
+		}
+		out = append(out, service{name: fl[0], port: port, aliases: fl[2:]})
+	}
+	return out
+}
+
+// CheckHost runs the checks stock makes against the machine while reading
+// ha.cf: media interfaces and devices, respawn users and commands, apiauth
+// users and groups, the UDP port's /etc/services entry. With strict false
+// (checking another node's ha.cf) every finding is a warning.
+func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
+	var ps diag.Problems
+	sev := diag.Error
+	if !strict {
+		sev = diag.Warning
+	}
+	add := func(line int, s diag.Severity, stock, hint, format string, args ...any) {
+		ps = append(ps, diag.Problem{File: c.File, Line: line, Severity: s, What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
+	}
+	for _, m := range c.Media {
+		switch m.Type {
+		case MediumBcast, MediumUcast, MediumMcast, MediumUcast6, MediumMcast6:
+			if h.InterfaceExists(m.Iface) {
+				continue
+			}
+			stock := ""
+			switch m.Type {
+			case MediumBcast:
+				stock = fmt.Sprintf("glib: IP interface [%s] does not exist", m.Iface)
+			case MediumUcast:
+				stock = fmt.Sprintf("glib: ucast: interface [%s] does not exist", m.Iface)
+			case MediumMcast:
+				stock = fmt.Sprintf("glib: mcast device [%s] is invalid or not set up properly", m.Iface)
+			}
+			add(m.Line, sev, stock, "name an interface from `ip link` (interface names differ between hosts; check this node's)",
+				"%s interface %s does not exist on this host", m.Type, m.Iface)
+		case MediumSerial:
+			exists, isChar := h.CharDevice(m.Device)
+			switch {
+			case !exists:
+				add(m.Line, sev, fmt.Sprintf("glib: Nonexistent serial port [%s] in config file", m.Device),
+					"name the serial device that exists on this host, e.g. /dev/ttyS0", "serial device %s does not exist", m.Device)
+			case !isChar:
+				add(m.Line, sev, fmt.Sprintf("glib: Serial port [%s] not a char device in config file", m.Device),
+					"name a character device, e.g. /dev/ttyS0", "serial device %s is not a character device", m.Device)
+			}
+		}
+	}
+	for _, ch := range c.Respawn {
+		name := "respawn"
+		if ch.Failfast {
+			name = "failfast"
+		}
+		if !h.UserExists(ch.User) {
+			add(ch.Line, sev, fmt.Sprintf("Invalid uid [%s] specified for client child", ch.User),
+				"name an existing user (usually hacluster)", "%s user %s does not exist", name, ch.User)
+		}
+		if !h.Executable(ch.Path) {
+			add(ch.Line, sev, fmt.Sprintf("Client child command [%s] is not executable", ch.Path),
+				"install the program or fix its path", "%s command %s is not executable", name, ch.Path)
+		}
+	}
+	for _, a := range c.APIAuth {
+		if a.Implicit {
+			continue
+		}
+		for _, u := range a.UIDs {
+			if _, err := strconv.Atoi(u); err != nil && !h.UserExists(u) {
+				add(a.Line, sev, fmt.Sprintf("Invalid apiauth directive [%s]", a.Raw), "name an existing user", "apiauth %s: user %s does not exist", a.Client, u)
+			}
+		}
+		for _, g := range a.GIDs {
+			if _, err := strconv.Atoi(g); err != nil && !h.GroupExists(g) {
+				add(a.Line, sev, fmt.Sprintf("Invalid apiauth directive [%s]", a.Raw), "name an existing group", "apiauth %s: group %s does not exist", a.Client, g)
+			}
+		}
+	}
+	if c.Watchdog != "" {
+		if exists, isChar := h.CharDevice(c.Watchdog); !exists || !isChar {
+			add(c.lastLine("watchdog"), sev, "", "load a watchdog driver (e.g. softdog) or remove the watchdog line",
+				"watchdog device %s is not a character device on this host", c.Watchdog)
+		}
+	}
+	if _, set := c.tryParam("udpport"); set {
+		if name, ok := h.ServiceByPort(c.UDPPort); ok && name != "ha-cluster" {
+			// Stock only warns (set_udpport).
+			add(c.lastLine("udpport"), diag.Warning, fmt.Sprintf("heartbeat: udp port %s reserved for service \"%s\".", c.Params["udpport"], name),
+				"use 694 (ha-cluster) or a port no other service uses", "udpport %d is registered to service %s in /etc/services", c.UDPPort, name)
+		}
+	} else if port, ok := h.ServicePort("ha-cluster"); ok && port != DefaultUDPPort {
+		add(0, sev, "", fmt.Sprintf("write udpport %d so every node agrees", port),
+			"/etc/services gives ha-cluster/udp port %d, which stock uses when ha.cf has no udpport; hbgo uses %d", port, DefaultUDPPort)
+	}
+	return ps
+}
+
+// tryParam reports whether ha.cf itself set name (not a default).
+func (c *Config) tryParam(name string) (string, bool) {
+	for i := len(c.Directives) - 1; i >= 0; i-- {
+		if c.Directives[i].Name == name {
+			return c.Directives[i].Value, true
+		}
+	}
+	return "", false
+}

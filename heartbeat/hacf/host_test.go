@@ -1,0 +1,97 @@
+package hacf
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"hbgo/heartbeat/diag"
+)
+
+// fakeHost is a Host made of fixed answers.
+type fakeHost struct {
+	ifaces   map[string]bool
+	chardevs map[string]bool // path → is a char device
+	execs    map[string]bool
+	users    map[string]bool
+	groups   map[string]bool
+	services map[int]string
+}
+
+func (h fakeHost) InterfaceExists(n string) bool { return h.ifaces[n] }
+func (h fakeHost) CharDevice(p string) (bool, bool) {
+	c, ok := h.chardevs[p]
+	return ok, c
+}
+func (h fakeHost) Executable(p string) bool  { return h.execs[p] }
+func (h fakeHost) UserExists(n string) bool  { return h.users[n] }
+func (h fakeHost) GroupExists(n string) bool { return h.groups[n] }
+func (h fakeHost) ServiceByPort(p int) (string, bool) {
+	n, ok := h.services[p]
+	return n, ok
+}
+func (h fakeHost) ServicePort(n string) (int, bool) {
+	for p, s := range h.services {
+		if s == n {
+			return p, true
+		}
+	}
+	return 0, false
+}
+
+func TestCheckHost(t *testing.T) {
+	in := "logfile /x\nudpport 2049\nbcast eth9\nserial /dev/ttyS0 /dev/null\nrespawn nobody2 /usr/lib/heartbeat/ipfail\napiauth ipfail uid=hacluster gid=nogroup\nnode a\nauto_failback on\n"
+	c, ps := parseString(t, in)
+	if ps.HasErrors() {
+		t.Fatal(ps.Err())
+	}
+	h := fakeHost{
+		ifaces:   map[string]bool{"eth0": true},
+		chardevs: map[string]bool{"/dev/null": false},
+		users:    map[string]bool{"hacluster": true},
+		groups:   map[string]bool{},
+		services: map[int]string{2049: "nfs"},
+	}
+	var got []string
+	for _, p := range c.CheckHost(h, true) {
+		got = append(got, p.Error()+" | "+p.Stock)
+	}
+	want := []string{
+		"ha.cf:3: error: bcast interface eth9 does not exist on this host; name an interface from `ip link` (interface names differ between hosts; check this node's) | glib: IP interface [eth9] does not exist",
+		"ha.cf:4: error: serial device /dev/ttyS0 does not exist; name the serial device that exists on this host, e.g. /dev/ttyS0 | glib: Nonexistent serial port [/dev/ttyS0] in config file",
+		"ha.cf:4: error: serial device /dev/null is not a character device; name a character device, e.g. /dev/ttyS0 | glib: Serial port [/dev/null] not a char device in config file",
+		"ha.cf:5: error: respawn user nobody2 does not exist; name an existing user (usually hacluster) | Invalid uid [nobody2] specified for client child",
+		"ha.cf:5: error: respawn command /usr/lib/heartbeat/ipfail is not executable; install the program or fix its path | Client child command [/usr/lib/heartbeat/ipfail] is not executable",
+		"ha.cf:6: error: apiauth ipfail: group nogroup does not exist; name an existing group | Invalid apiauth directive [ipfail uid=hacluster gid=nogroup]",
+		"ha.cf:2: warning: udpport 2049 is registered to service nfs in /etc/services; use 694 (ha-cluster) or a port no other service uses | heartbeat: udp port 2049 reserved for service \"nfs\".",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	for _, p := range c.CheckHost(h, false) {
+		if p.Severity != diag.Warning {
+			t.Errorf("strict=false gave %v", p)
+		}
+	}
+}
+
+func TestOSHost(t *testing.T) {
+	h := OSHost{}
+	if !h.InterfaceExists("lo") || h.InterfaceExists("no-such-if0") {
+		t.Error("InterfaceExists")
+	}
+	if e, c := h.CharDevice("/dev/null"); !e || !c {
+		t.Error("/dev/null is a char device")
+	}
+	if !h.Executable("/bin/sh") || h.Executable("/etc/passwd") {
+		t.Error("Executable")
+	}
+	if !h.UserExists("root") || !h.GroupExists("root") {
+		t.Error("root user/group")
+	}
+	svc := parseServices(strings.NewReader("ha-cluster\t694/udp\t# HA\nnfs 2049/tcp\nnfs 2049/udp nfsd\n"))
+	if d := cmp.Diff([]service{{name: "ha-cluster", port: 694, aliases: []string{}}, {name: "nfs", port: 2049, aliases: []string{"nfsd"}}}, svc, cmp.AllowUnexported(service{})); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}

@@ -37,10 +37,26 @@ type Options struct {
 	// findings become warnings. "" = this host, from nodeinfo or uname -n.
 	Node  string
 	Uname func() (string, error) // nil = os.Hostname
-	Host  hacf.Host              // nil = hacf.OSHost{}
+	Host  Host                   // nil = this machine
 	// Where resource scripts and dpkg's records are looked up ("" = the
 	// Debian locations); tests point them at temp dirs.
 	InitDir, DpkgInfoDir, DpkgStatus string
+}
+
+// Host answers the questions about this machine that the checks ask.
+type Host interface {
+	hacf.Host
+	// IsDir reports whether path is a directory (a mount point).
+	IsDir(path string) bool
+}
+
+// OSHost is Host for the machine the check runs on.
+type OSHost struct{ hacf.OSHost }
+
+// IsDir implements Host.
+func (OSHost) IsDir(path string) bool {
+	fi, err := os.Stat(path)
+	return err == nil && fi.IsDir()
 }
 
 // Step is one resource of a group and the agent that will run it.
@@ -114,7 +130,7 @@ func Check(o Options) *Report {
 		o.Dir = strings.TrimSuffix(hacf.DefaultDir, "/")
 	}
 	if o.Host == nil {
-		o.Host = hacf.OSHost{}
+		o.Host = OSHost{}
 	}
 	strict := o.Node == ""
 	c := hbconf.Load(hbconf.Options{Dir: o.Dir, Node: o.Node, Uname: o.Uname, Validators: Validators()})
@@ -222,7 +238,7 @@ func respawnClients(cf *hacf.Config) diag.Problems {
 
 // hostResource checks what a native resource needs from this host: an
 // IPaddr/IPaddr2/SendArp interface, a Filesystem mount point.
-func hostResource(h hacf.Host, file string, line int, rs haresources.Resource, sev diag.Severity) diag.Problems {
+func hostResource(h Host, file string, line int, rs haresources.Resource, sev diag.Severity) diag.Problems {
 	var ps diag.Problems
 	iface := ""
 	switch rs.Name {
@@ -240,7 +256,7 @@ func hostResource(h hacf.Host, file string, line int, rs haresources.Resource, s
 		}
 	case "Filesystem":
 		if s, err := filesystem.Parse(rs.Args); err == nil {
-			if fi, err := os.Stat(s.Dir); err != nil || !fi.IsDir() {
+			if !h.IsDir(s.Dir) {
 				ps = append(ps, diag.Problem{File: file, Line: line, Severity: sev,
 					What: fmt.Sprintf("resource %s: mount point %s is not a directory on this host", rs.Token, s.Dir),
 					Hint: "mkdir -p " + s.Dir + " on every node"})

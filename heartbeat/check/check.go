@@ -78,8 +78,11 @@ type Report struct {
 	Hbgo     *hacf.HbgoConfig // nil when DIR/hbgo.cf does not exist
 	HbgoPath string
 	Strict   bool // checked as this host's configuration (no -node)
-	Plans    []GroupPlan
-	Problems diag.Problems // sorted by file and line
+	// Unreadable is set when any of the files could not be read for lack
+	// of permission (exit 4, COMPAT §2.4).
+	Unreadable bool
+	Plans      []GroupPlan
+	Problems   diag.Problems // sorted by file and line
 }
 
 // Ok reports whether the cluster would start with this configuration.
@@ -91,7 +94,7 @@ func (r *Report) ExitCode() int {
 	switch {
 	case r.Ok():
 		return ExitOK
-	case r.Conf.Unreadable:
+	case r.Unreadable || r.Conf.Unreadable:
 		return ExitUnreadable
 	}
 	return ExitNotConfigued
@@ -166,10 +169,17 @@ func Check(o Options) *Report {
 			force[name] = haresources.Force{Use: use, Where: r.HbgoPath}
 		}
 	} else if !errors.Is(err, os.ErrNotExist) {
-		if errors.Is(err, os.ErrPermission) {
-			c.Unreadable = true
-		}
 		ps.Errorf(r.HbgoPath, 0, "make it readable by root, or remove it to use the defaults", "cannot read: %v", unwrapPath(err))
+	}
+
+	// hbconf notices EACCES on ha.cf and haresources only; an authkeys
+	// that only root may read is the usual case for a non-root admin.
+	for _, name := range []string{"ha.cf", "haresources", "authkeys", hacf.HbgoFile} {
+		if f, err := os.Open(filepath.Join(o.Dir, name)); err == nil {
+			f.Close()
+		} else if errors.Is(err, os.ErrPermission) {
+			r.Unreadable = true
+		}
 	}
 
 	if cf := c.HaCf; cf != nil {

@@ -356,24 +356,28 @@ func TestUnreadable(t *testing.T) {
 	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	dir := writeDir(t, map[string]string{"ha.cf": goodHaCf, "haresources": goodHaresources, "authkeys": goodAuthkeys}, 0)
-	if err := os.Chmod(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chmod(filepath.Join(dir, "ha.cf"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-dir", dir, "-node", "node1")
-	cmd.Env = append(os.Environ(), "HBGO_CHECK_MAIN=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err = cmd.Run()
-	code := cmd.ProcessState.ExitCode()
-	if code != 4 {
-		t.Fatalf("exit %d (%v), want 4; stderr:\n%s", code, err, stderr.String())
-	}
-	if !strings.Contains(stderr.String(), dir+"/ha.cf:0: error: ") {
-		t.Errorf("no ha.cf problem:\n%s", stderr.String())
+	for _, unreadable := range []string{"ha.cf", "authkeys"} {
+		t.Run(unreadable, func(t *testing.T) {
+			dir := writeDir(t, map[string]string{"ha.cf": goodHaCf, "haresources": goodHaresources, "authkeys": goodAuthkeys}, 0o644)
+			if err := os.Chmod(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.Chmod(filepath.Join(dir, unreadable), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(setpriv, "--reuid=65534", "--regid=65534", "--clear-groups", bin, "-dir", dir, "-node", "node1")
+			cmd.Env = append(os.Environ(), "HBGO_CHECK_MAIN=1")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			err := cmd.Run()
+			code := cmd.ProcessState.ExitCode()
+			if code != 4 {
+				t.Fatalf("exit %d (%v), want 4; stderr:\n%s", code, err, stderr.String())
+			}
+			if !strings.Contains(stderr.String(), dir+"/"+unreadable+":0: error: ") {
+				t.Errorf("no %s problem:\n%s", unreadable, stderr.String())
+			}
+		})
 	}
 }
 

@@ -353,14 +353,19 @@ func TestUnreadable(t *testing.T) {
 	if err := os.WriteFile(bin, self, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
-		t.Fatal(err)
+	for _, d := range []string{filepath.Dir(filepath.Dir(bin)), filepath.Dir(bin)} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for _, unreadable := range []string{"ha.cf", "authkeys"} {
 		t.Run(unreadable, func(t *testing.T) {
 			dir := writeDir(t, map[string]string{"ha.cf": goodHaCf, "haresources": goodHaresources, "authkeys": goodAuthkeys}, 0o644)
-			if err := os.Chmod(dir, 0o755); err != nil {
-				t.Fatal(err)
+			// t.TempDir's parent is 0700: open the path up to the files.
+			for _, d := range []string{filepath.Dir(dir), dir} {
+				if err := os.Chmod(d, 0o755); err != nil {
+					t.Fatal(err)
+				}
 			}
 			if err := os.Chmod(filepath.Join(dir, unreadable), 0o600); err != nil {
 				t.Fatal(err)

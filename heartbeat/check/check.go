@@ -136,6 +136,17 @@ func Check(o Options) *Report {
 		o.Host = OSHost{}
 	}
 	strict := o.Node == ""
+	if fi, err := os.Stat(o.Dir); err != nil || !fi.IsDir() {
+		// One line instead of one per missing file.
+		r := &Report{Conf: &hbconf.Conf{Dir: o.Dir, Node: strings.ToLower(o.Node)}, Strict: strict}
+		what := "is not a directory"
+		if err != nil {
+			what = fmt.Sprintf("cannot be read: %v", unwrapPath(err))
+			r.Unreadable = errors.Is(err, os.ErrPermission)
+		}
+		r.Problems.Errorf(o.Dir, 0, "pass the directory that holds ha.cf, haresources and authkeys with -dir", "configuration directory %s", what)
+		return r
+	}
 	c := hbconf.Load(hbconf.Options{Dir: o.Dir, Node: o.Node, Uname: o.Uname, Validators: Validators()})
 	r := &Report{Conf: c, Strict: strict}
 	ps := append(diag.Problems(nil), c.Problems...)

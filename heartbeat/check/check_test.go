@@ -119,6 +119,9 @@ const goodHaresources = "node1 IPaddr::192.0.2.10/24/eth0 Delay::1::0\n"
 // problemLine is `<path>:<line>: error|warning: <what>; <hint>`.
 var problemLine = regexp.MustCompile(`^(\S+):(\d+): (error|warning): (.+); (.+)$`)
 
+// verdictLine is the last line on stderr when the check fails.
+var verdictLine = regexp.MustCompile(`^\S+: \d+ errors?: the cluster would not start$`)
+
 func TestRefusals(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -170,6 +173,8 @@ func TestRefusals(t *testing.T) {
 			want: "DIR/ha.cf:11: warning: /usr/libexec/heartbeat/dopd cannot sign on to hbgo: hbgo does not serve heartbeat's client API (only ipfail is emulated); delete the line if the program only talks to heartbeat (dopd: use DRBD's crm-fence-peer or drbd-peer-outdater alternatives); keep it if it runs without heartbeat's API"},
 		{name: "bad hbgo.cf", hbgo: "agent MailTo native\n", code: 6,
 			want: "DIR/hbgo.cf:1: error: agent MailTo has no native implementation; hbgo has native agents for Delay, Filesystem, IPaddr, IPaddr2, SendArp, drbddisk; write agent MailTo script or delete the line"},
+		{name: "no such directory", args: []string{"-dir", "/nonexistent/ha.d"}, code: 6,
+			want: "/nonexistent/ha.d:0: error: configuration directory cannot be read: no such file or directory; pass the directory that holds ha.cf, haresources and authkeys with -dir"},
 		{name: "ha.cf missing", hacf: "-", code: 6,
 			want: "DIR/ha.cf:0: error: cannot read the main configuration file; copy an annotated sample (see ha.d-examples/) to DIR/ha.cf and adapt it"},
 	}
@@ -198,7 +203,7 @@ func TestRefusals(t *testing.T) {
 				t.Errorf("stderr lacks\n  %s\ngot:\n%s", tt.want, stderr)
 			}
 			for _, l := range lines {
-				if l != "" && !problemLine.MatchString(l) && !strings.HasPrefix(l, "DIR: ") {
+				if l != "" && !problemLine.MatchString(l) && !verdictLine.MatchString(l) {
 					t.Errorf("stderr line not in problem form: %q", l)
 				}
 			}

@@ -66,19 +66,25 @@
 //   - A line longer than stock's 5 KB buffer is an error; stock would read
 //     its tail as a separate directive.
 //   - mcast port, ttl and loop must be whole numbers in range; stock reads
-//     them with atoi and truncates to 8 or 16 bits (ttl 260 would be 4).
+//     them with atoi and truncates to 8 or 16 bits (ttl 260 would be 4;
+//     testdata/stock/mcast-ttl-260).
 //   - mcast groups must be written as dotted quads (inet_addr also takes
 //     forms such as 239.1).
-//   - udpport above 65535 is an error (stock truncates it to 16 bits).
-//   - `env NAME` without '=' is an error (stock reads past the value).
+//   - udpport above 65535 is an error (stock truncates it to 16 bits;
+//     testdata/stock/udpport-70000).
+//   - `env NAME` without '=' is an error (stock reads past the value;
+//     testdata/stock/env-no-equals).
 //   - A time value beyond 2^53 ms is an error (overflows stock's long).
 //
 // Lenient where stock is lenient, but with a warning: numbers stock reads
 // with atoi (`hopfudge 3x`, `udpport 700abc`) keep stock's value; a node
 // declared twice; a ucast line with several addresses (only the first is
 // used); udpport after the first bcast/ucast line (those links keep the
-// earlier port); baud after whole-line media. A CRLF file is fine, as in
-// stock.
+// earlier port); baud after whole-line media; text after a CR or a NUL
+// byte, which stock ignores (so a file with CR-only line ends is read as its
+// first line alone). A CRLF file is fine, as in stock. In hbgo.cf, which
+// stock never reads, such text is an error. Facility names are
+// case-sensitive, as in stock (LOCAL0 is refused).
 //
 // # hbgo.cf
 //

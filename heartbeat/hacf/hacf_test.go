@@ -138,6 +138,7 @@ func TestDirectives(t *testing.T) {
 		{line: "  keepalive 2 # comment", param: "keepalive", raw: "2"},
 		{line: "keepalive 2#3", param: "keepalive", raw: "2"},
 		{line: "keepalive 2\r3", param: "keepalive", raw: "2"},
+		{line: "keepalive 2\x00 3", param: "keepalive", raw: "2"},
 		{line: "keepalive ,2,", param: "keepalive", raw: "2"},
 		{line: "Keepalive 2", wantErr: `ha.cf:6: error: unknown directive "Keepalive"; directive names are lower case: write keepalive`},
 		{line: "keepalve 2", wantErr: `ha.cf:6: error: unknown directive "keepalve"; did you mean keepalive? (hbgo's own settings go in hbgo.cf, not ha.cf)`},
@@ -292,6 +293,24 @@ func TestNiceFailbackAfterAutoFailback(t *testing.T) {
 	}
 }
 
+func TestCROnly(t *testing.T) {
+	// Stock reads a CR-only file as its first line; hbgo says so.
+	_, ps := parseString(t, strings.ReplaceAll(base, "\n", "\r"))
+	var got []string
+	for _, p := range ps {
+		got = append(got, p.Error())
+	}
+	want := []string{
+		"ha.cf:1: warning: text after a carriage return (CR) is ignored; use LF (or CRLF) line ends and plain text",
+		"ha.cf:0: error: no heartbeat media defined; add a link such as bcast eth1, ucast eth1 <peer address> or serial /dev/ttyS0",
+		"ha.cf:0: error: no nodes defined; add a node line per cluster member: node <uname -n of each node>",
+		"ha.cf:0: warning: auto_failback legacy (the default) uses the old ip-request protocol; write auto_failback on (or off) on every node; hb_standby and ipfail need it",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
 func TestCRLF(t *testing.T) {
 	in := strings.ReplaceAll(base+"keepalive 2\n", "\n", "\r\n")
 	c, ps := parseString(t, in)
@@ -399,5 +418,12 @@ func TestDefaults(t *testing.T) {
 		if x.Directive == "keepalive" && x.Default != "1000ms" {
 			t.Errorf("keepalive default %q", x.Default)
 		}
+	}
+}
+
+func TestOptionsDir(t *testing.T) {
+	_, ps := ParseWith(strings.NewReader(base+"foo\n"), "/etc/heartbeat/ha.cf", Options{Dir: "/etc/heartbeat"})
+	if len(ps) == 0 || ps[0].Stock != "Illegal directive [foo] in /etc/heartbeat/ha.cf" || ps[0].File != "/etc/heartbeat/ha.cf" || ps[0].Line != 6 {
+		t.Errorf("got %+v", ps)
 	}
 }

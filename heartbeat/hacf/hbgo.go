@@ -81,6 +81,10 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 			errf("shorten the line", "line longer than %d bytes", maxLine)
 			continue
 		}
+		if l.cut != "" {
+			errf("use LF (or CRLF) line ends and plain text", "text after %s on this line", l.cut)
+			continue
+		}
 		f := fields(l.text)
 		name, args := f[0], f[1:]
 		key := name

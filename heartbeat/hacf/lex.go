@@ -20,6 +20,9 @@ type rawLine struct {
 	n    int    // 1-based line number
 	text string // leading blanks skipped, comment and CR/LF tail removed
 	long bool   // the physical line exceeded stock's line buffer
+	// cut is set when text after a CR or NUL was dropped (stock's C
+	// strings end there); hbgo warns about it.
+	cut string
 }
 
 // readLines splits r into significant lines the way heartbeat's
@@ -39,15 +42,22 @@ func readLines(r io.Reader) ([]rawLine, error) {
 		}
 		n++
 		long := len(s) > maxLine
+		cut := ""
+		if i := strings.IndexByte(s, 0); i >= 0 {
+			s, cut = s[:i], "a NUL byte"
+		}
 		t := strings.TrimLeft(s, whitespace)
 		if i := strings.IndexByte(t, '#'); i >= 0 {
 			t = t[:i]
 		}
 		if i := strings.IndexAny(t, "\r\n"); i >= 0 {
+			if strings.TrimLeft(t[i:], whitespace) != "" {
+				cut = "a carriage return (CR)"
+			}
 			t = t[:i]
 		}
-		if t != "" {
-			out = append(out, rawLine{n: n, text: t, long: long})
+		if t != "" || cut != "" {
+			out = append(out, rawLine{n: n, text: t, long: long, cut: cut})
 		}
 		if err != nil {
 			if err == io.EOF {

@@ -203,6 +203,14 @@ func (p *parser) parseLine(l rawLine) {
 		p.parseFail = true
 		return
 	}
+	if l.cut != "" {
+		// hbgo: stock silently ignores the rest of the line (COMPAT §2.1);
+		// a file with CR-only line ends is read as its first line alone.
+		p.warnf("", "use LF (or CRLF) line ends and plain text", "text after %s is ignored", l.cut)
+		if l.text == "" {
+			return
+		}
+	}
 	name, rest := splitDirective(l.text)
 	if name == "udp" {
 		// COMPAT §2.1: legacy alias, rewritten with a warning.

@@ -704,7 +704,7 @@ func (p *parser) ucast(kind, v string) bool {
 	return true
 }
 
-// mcastField reads field i of an mcast line as a whole number in [lo, hi].
+// mcastNum reads field i of an mcast line as a whole number in [lo, hi].
 func (p *parser) mcastNum(kind string, f []string, i int, what string, lo, hi int) (int, bool) {
 	syntax := mediumSyntax(kind)
 	if len(f) <= i {

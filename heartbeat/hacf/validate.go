@@ -46,7 +46,7 @@ func fmtMs(ms int64) string {
 	return strconv.FormatInt(ms, 10) + "ms"
 }
 
-// ceilSeconds is the smallest whole number of seconds strictly above ms.
+// aboveSeconds is the smallest whole number of seconds strictly above ms.
 func aboveSeconds(ms int64) int64 { return ms/1000 + 1 }
 
 // finish is the part of stock's init_config that runs after parse_config:

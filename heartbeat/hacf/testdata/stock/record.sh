@@ -5,6 +5,7 @@
 # (timestamps and pids cut), and the fprintf text stock prints on stderr. Run as root only: it
 # builds private net/pid/mount/uts namespaces, bind-mounts a temp /etc/ha.d and never touches the host one.
 CF=$1
+mkdir -p /tmp/hacf-rec
 unshare --net --pid --fork --mount-proc --mount --uts --propagation private bash -c '
 set -u
 hostname node1

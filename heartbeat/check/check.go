@@ -46,17 +46,17 @@ type Options struct {
 // Host answers the questions about this machine that the checks ask.
 type Host interface {
 	hacf.Host
-	// IsDir reports whether path is a directory (a mount point).
-	IsDir(path string) bool
+	// Dir reports whether path exists and whether it is a directory.
+	Dir(path string) (exists, isDir bool)
 }
 
 // OSHost is Host for the machine the check runs on.
 type OSHost struct{ hacf.OSHost }
 
-// IsDir implements Host.
-func (OSHost) IsDir(path string) bool {
+// Dir implements Host.
+func (OSHost) Dir(path string) (bool, bool) {
 	fi, err := os.Stat(path)
-	return err == nil && fi.IsDir()
+	return err == nil, err == nil && fi.IsDir()
 }
 
 // Step is one resource of a group and the agent that will run it.
@@ -258,7 +258,7 @@ func respawnClients(cf *hacf.Config) diag.Problems {
 }
 
 // hostResource checks what a native resource needs from this host: an
-// IPaddr/IPaddr2/SendArp interface, a Filesystem mount point.
+// IPaddr/IPaddr2/SendArp interface, a Filesystem mount point that can be one.
 func hostResource(h Host, file string, line int, rs haresources.Resource, sev diag.Severity) diag.Problems {
 	var ps diag.Problems
 	iface := ""
@@ -277,10 +277,13 @@ func hostResource(h Host, file string, line int, rs haresources.Resource, sev di
 		}
 	case "Filesystem":
 		if s, err := filesystem.Parse(rs.Args); err == nil {
-			if !h.IsDir(s.Dir) {
+			// A missing mount point is fine: the Filesystem RA and the
+			// native agent create it (mkdir -p); anything else in its
+			// place makes the start fail.
+			if exists, isDir := h.Dir(s.Dir); exists && !isDir {
 				ps = append(ps, diag.Problem{File: file, Line: line, Severity: sev,
-					What: fmt.Sprintf("resource %s: mount point %s is not a directory on this host", rs.Token, s.Dir),
-					Hint: "mkdir -p " + s.Dir + " on every node"})
+					What: fmt.Sprintf("resource %s: mount point %s exists on this host and is not a directory", rs.Token, s.Dir),
+					Hint: "remove or rename " + s.Dir + ", or mount somewhere else"})
 			}
 		}
 	}

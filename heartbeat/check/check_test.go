@@ -23,8 +23,8 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 // executables and directories; users hacluster and root, group haclient,
 // and /etc/services' ha-cluster 694/udp.
 type fakeHost struct {
-	ifaces, exec, dirs map[string]bool
-	chars              map[string]bool
+	ifaces, exec, dirs, files map[string]bool
+	chars                     map[string]bool
 }
 
 func (h fakeHost) InterfaceExists(n string) bool { return h.ifaces[n] }
@@ -35,7 +35,7 @@ func (h fakeHost) CharDevice(p string) (bool, bool) {
 func (h fakeHost) Executable(p string) bool  { return h.exec[p] }
 func (h fakeHost) UserExists(n string) bool  { return n == "hacluster" || n == "root" }
 func (h fakeHost) GroupExists(n string) bool { return n == "haclient" || n == "root" }
-func (h fakeHost) IsDir(p string) bool       { return h.dirs[p] }
+func (h fakeHost) Dir(p string) (bool, bool) { return h.dirs[p] || h.files[p], h.dirs[p] }
 func (h fakeHost) ServicePort(n string) (int, bool) {
 	return 694, n == "ha-cluster"
 }
@@ -52,11 +52,12 @@ func set(xs ...string) map[string]bool {
 }
 
 // hostA is the node the tests check on: eth0, eth1, /dev/ttyS0, ipfail
-// where Debian installs it, mount points /data and /var/www.
+// where Debian installs it, mount points /data and /var/www, a file /srv/file.
 var hostA = fakeHost{
 	ifaces: set("eth0", "eth1"),
 	exec:   set("/usr/libexec/heartbeat/ipfail", "/usr/libexec/heartbeat/dopd"),
 	dirs:   set("/data", "/var/www"),
+	files:  set("/srv/file"),
 	chars:  map[string]bool{"/dev/ttyS0": true},
 }
 
@@ -167,8 +168,8 @@ func TestRefusals(t *testing.T) {
 			want: "DIR/haresources:1: error: resource IPaddr::192.0.2.10/24/eth9: interface eth9 does not exist on this host; name an interface from `ip link`, or leave the interface out so it is found from the routes"},
 		{name: "native agent arguments", hr: "node1 Filesystem::/dev/drbd0\n", code: 6,
 			want: "DIR/haresources:1: error: resource Filesystem::/dev/drbd0: takes 2 to 4 arguments, got 1; write Filesystem::<device>::<directory>[::<fstype>[::<options>]], e.g. Filesystem::/dev/drbd0::/data::ext4"},
-		{name: "mount point missing", hr: "node1 Filesystem::/dev/drbd0::/srv/nope::ext4\n", code: 6,
-			want: "DIR/haresources:1: error: resource Filesystem::/dev/drbd0::/srv/nope::ext4: mount point /srv/nope is not a directory on this host; mkdir -p /srv/nope on every node"},
+		{name: "mount point is a file", hr: "node1 Filesystem::/dev/drbd0::/srv/file::ext4\n", code: 6,
+			want: "DIR/haresources:1: error: resource Filesystem::/dev/drbd0::/srv/file::ext4: mount point /srv/file exists on this host and is not a directory; remove or rename /srv/file, or mount somewhere else"},
 		{name: "respawn client needing the API", hacf: goodHaCf + "respawn hacluster /usr/libexec/heartbeat/dopd\n", code: 0,
 			want: "DIR/ha.cf:11: warning: /usr/libexec/heartbeat/dopd cannot sign on to hbgo: hbgo does not serve heartbeat's client API (only ipfail is emulated); delete the line if the program only talks to heartbeat (dopd: use DRBD's crm-fence-peer or drbd-peer-outdater alternatives); keep it if it runs without heartbeat's API"},
 		{name: "bad hbgo.cf", hbgo: "agent MailTo native\n", code: 6,

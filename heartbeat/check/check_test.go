@@ -305,39 +305,59 @@ func TestExamples(t *testing.T) {
 
 // TestSummaryGolden pins the summary of the DRBD example checked as this
 // host's (fake host with eth0 and eth1, /data, a mysql init script), with
-// an hbgo.cf beside it.
+// an hbgo.cf beside it, and of every other example checked with -node node1
+// on the same fake host (stderr included: the host-dependent warnings).
 func TestSummaryGolden(t *testing.T) {
-	dir := copyExample(t, "drbd-mysql")
-	if err := os.WriteFile(filepath.Join(dir, "hbgo.cf"), []byte("# hbgo's own settings\nagent IPaddr script\nresource_timeout stop 120\n"), 0o644); err != nil {
+	tests := []struct {
+		example string
+		args    []string
+		setup   func(t *testing.T, dir string, o Options)
+	}{
+		{example: "drbd-mysql", setup: func(t *testing.T, dir string, o Options) {
+			writeFile(t, filepath.Join(dir, "hbgo.cf"), "# hbgo's own settings\nagent IPaddr script\nresource_timeout stop 120\n", 0o644)
+			writeFile(t, filepath.Join(o.InitDir, "mysql"), "#!/bin/sh\n", 0o755)
+			writeFile(t, filepath.Join(dir, "resource.d", "IPaddr"), "#!/bin/sh\n", 0o755)
+		}},
+		{example: "web-nfs", args: []string{"-node", "node1"}},
+		{example: "ucast", args: []string{"-node", "node2"}},
+		{example: "mcast", args: []string{"-node", "node1"}},
+		{example: "serial-bcast-legacy", args: []string{"-node", "node2"}},
+		{example: "ping-ipfail", args: []string{"-node", "node1"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.example, func(t *testing.T) {
+			dir := copyExample(t, tt.example)
+			o := testOptions(t, hostA)
+			if tt.setup != nil {
+				tt.setup(t, dir, o)
+			}
+			code, stdout, stderr := run(append([]string{"-dir", dir}, tt.args...), o)
+			got := strings.ReplaceAll(strings.ReplaceAll(stdout+"--- stderr\n"+stderr, dir, "DIR"), o.InitDir, "INIT")
+			if code != 0 {
+				t.Fatalf("exit %d:\n%s", code, got)
+			}
+			golden := filepath.Join("testdata", tt.example+".summary.golden")
+			if *update {
+				writeFile(t, golden, got, 0o644)
+			}
+			want, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(string(want), got); d != "" {
+				t.Errorf("summary (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func writeFile(t *testing.T, path, text string, mode fs.FileMode) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	o := testOptions(t, hostA)
-	if err := os.WriteFile(filepath.Join(o.InitDir, "mysql"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+	if err := os.WriteFile(path, []byte(text), mode); err != nil {
 		t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Join(dir, "resource.d"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "resource.d", "IPaddr"), []byte("#!/bin/sh\n"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	code, stdout, stderr := run([]string{"-dir", dir}, o)
-	got := strings.ReplaceAll(strings.ReplaceAll(stdout+"--- stderr\n"+stderr, dir, "DIR"), o.InitDir, "INIT")
-	if code != 0 {
-		t.Fatalf("exit %d:\n%s", code, got)
-	}
-	golden := filepath.Join("testdata", "drbd-mysql.summary.golden")
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if d := cmp.Diff(string(want), got); d != "" {
-		t.Errorf("summary (-want +got):\n%s", d)
 	}
 }
 

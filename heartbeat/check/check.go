@@ -3,11 +3,15 @@ package check
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"hbgo/authkeys"
 	"hbgo/haresources"
@@ -27,7 +31,7 @@ const (
 	ExitOK           = 0
 	ExitUsage        = 2
 	ExitUnreadable   = 4
-	ExitNotConfigued = 6
+	ExitNotConfigured = 6
 )
 
 // Options say what to check and where this host's facts come from.
@@ -48,6 +52,8 @@ type Host interface {
 	hacf.Host
 	// Dir reports whether path exists and whether it is a directory.
 	Dir(path string) (exists, isDir bool)
+	// Resolves reports whether a host name resolves to an address.
+	Resolves(name string) bool
 }
 
 // OSHost is Host for the machine the check runs on.
@@ -57,6 +63,15 @@ type OSHost struct{ hacf.OSHost }
 func (OSHost) Dir(path string) (bool, bool) {
 	fi, err := os.Stat(path)
 	return err == nil, err == nil && fi.IsDir()
+}
+
+// Resolves implements Host: the system resolver (hosts file, DNS), as
+// heartbeat's gethostbyname, given 5 seconds.
+func (OSHost) Resolves(name string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+	return err == nil && len(addrs) > 0
 }
 
 // Step is one resource of a group and the agent that will run it.
@@ -97,7 +112,7 @@ func (r *Report) ExitCode() int {
 	case r.Unreadable || r.Conf.Unreadable:
 		return ExitUnreadable
 	}
-	return ExitNotConfigued
+	return ExitNotConfigured
 }
 
 // Validators returns the native agents' argument checks keyed by script name.
@@ -195,6 +210,7 @@ func Check(o Options) *Report {
 
 	if cf := c.HaCf; cf != nil {
 		ps = append(ps, cf.CheckHost(o.Host, strict)...)
+		ps = append(ps, hostNames(cf, o.Host, sev)...)
 		ps = append(ps, respawnClients(cf)...)
 	}
 
@@ -239,6 +255,46 @@ func modeRefused(ps diag.Problems, path string) bool {
 		}
 	}
 	return false
+}
+
+// hostNames checks the peer and ping names that heartbeat resolves when it
+// reads ha.cf; recorded in testdata/newuser (ucast-hostname, ping-hostname,
+// ping-group-hostname): stock refuses an unresolvable ucast peer or ping
+// node and leaves an unresolvable ping_group member out of the group.
+func hostNames(cf *hacf.Config, h Host, sev diag.Severity) diag.Problems {
+	var ps diag.Problems
+	isName := func(s string) bool {
+		_, err := netip.ParseAddr(s)
+		return s != "" && err != nil
+	}
+	for _, m := range cf.Media {
+		switch m.Type {
+		case hacf.MediumUcast, hacf.MediumUcast6:
+			if isName(m.Peer) && !h.Resolves(m.Peer) {
+				ps = append(ps, diag.Problem{File: cf.File, Line: m.Line, Severity: sev,
+					What:  fmt.Sprintf("%s peer %s does not resolve on this host", m.Type, m.Peer),
+					Hint:  "write the peer's IP address (or add the name to /etc/hosts)",
+					Stock: "glib: ucast: cannot resolve hostname"})
+			}
+		case hacf.MediumPing, hacf.MediumPing6:
+			for _, a := range m.Addrs {
+				if isName(a) && !h.Resolves(a) {
+					ps = append(ps, diag.Problem{File: cf.File, Line: m.Line, Severity: sev,
+						What:  fmt.Sprintf("%s node %s does not resolve on this host", m.Type, a),
+						Hint:  "write the ping node's IP address (or add the name to /etc/hosts)",
+						Stock: fmt.Sprintf("Illegal ping [ping membership] in config file [%s]", a)})
+				}
+			}
+		case hacf.MediumPingGroup:
+			for _, a := range m.Addrs {
+				if isName(a) && !h.Resolves(a) {
+					ps.Warnf(cf.File, m.Line, "write the member's IP address (or add the name to /etc/hosts)",
+						"ping_group %s member %s does not resolve on this host; stock leaves it out of the group", m.Name, a)
+				}
+			}
+		}
+	}
+	return ps
 }
 
 // respawnClients warns about respawn/failfast clients that need heartbeat's

@@ -1,17 +1,19 @@
 #!/bin/bash
 # record.sh: how each <case>/stock.golden here was produced (Debian heartbeat 3.0.6 on the build host).
-#   bash record.sh            # from this directory, as root; rewrites every <case>/stock.golden
+#   bash record.sh [case...]  # as root; rewrites every (or each named) <case>/stock.golden
 # For each case directory it starts stock /usr/libexec/heartbeat/heartbeat -f in private
 # net/pid/mount/uts namespaces (hostname node1, veth interfaces eth0 and eth1), with a temp
 # copy of /etc/ha.d bind-mounted over /etc/ha.d and the case's ha.cf, haresources and
-# authkeys copied in (authkeys mode 600, or the mode in <case>/authkeys.mode). The host's
+# authkeys copied in (a file the case lacks is absent; authkeys mode 600, or the mode in <case>/authkeys.mode). The host's
 # /etc/ha.d is never read by heartbeat nor written. Golden format: "exit N" (137 = still
 # running after 4 s, i.e. the configuration was accepted), then stock's ERROR lines from ha-log and stderr, sorted, without the
 # two that depend on the environment (core directory, memory locking).
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
-for c in "$here"/*/; do
-	c=${c%/}
+cases=("$@")
+[ ${#cases[@]} -eq 0 ] && cases=("$here"/*/)
+for c in "${cases[@]}"; do
+	c=$here/$(basename "$c")
 	out=$(CASE=$c unshare --net --pid --fork --mount-proc --mount --uts --propagation private bash -c '
 	hostname node1
 	ip link set lo up
@@ -22,7 +24,7 @@ for c in "$here"/*/; do
 	T=$(mktemp -d /tmp/check-rec.XXXX)
 	mkdir -p $T/etc $T/log
 	cp -a /etc/ha.d/. $T/etc/
-	cp $CASE/ha.cf $CASE/haresources $CASE/authkeys $T/etc/
+	for f in ha.cf haresources authkeys; do [ -f $CASE/$f ] && cp $CASE/$f $T/etc/; done
 	mode=600; [ -f $CASE/authkeys.mode ] && mode=$(cat $CASE/authkeys.mode)
 	chmod $mode $T/etc/authkeys
 	rm -f $T/etc/nodeinfo

@@ -28,9 +28,9 @@ import (
 
 // Exit statuses of `heartbeat check` (COMPAT §2.4 for 4 and 6).
 const (
-	ExitOK           = 0
-	ExitUsage        = 2
-	ExitUnreadable   = 4
+	ExitOK            = 0
+	ExitUsage         = 2
+	ExitUnreadable    = 4
 	ExitNotConfigured = 6
 )
 

@@ -132,7 +132,7 @@ func classify(e hblog.Entry, host string) class {
 
 // classifyScript reads ResourceManager, harc, mach_down and hb_standby lines (COMPAT §8.5 "Scripts").
 func classifyScript(e hblog.Entry, host string) class {
-	t := stripLevel(e.Text)
+	t := bareText(e.Text)
 	switch e.Entity {
 	case "ResourceManager":
 		switch {
@@ -175,6 +175,19 @@ func classifyScript(e hblog.Entry, host string) class {
 // stripLevel drops a leading `info: ` (the common case) from a script text; other level words stay.
 func stripLevel(t string) string {
 	return strings.TrimPrefix(t, "info: ")
+}
+
+// bareText drops any leading level word (`ERROR: `, `CRIT: `, `info: `…) from a script text.
+func bareText(t string) string {
+	w, rest, ok := strings.Cut(t, ": ")
+	if !ok {
+		return t
+	}
+	switch w {
+	case "EMERG", "ALERT", "CRIT", "ERROR", "ERR", "WARN", "WARNING", "notice", "NOTICE", "info", "INFO", "debug", "DEBUG":
+		return rest
+	}
+	return t
 }
 
 // linkNode is the node part of `node2:eth1`.

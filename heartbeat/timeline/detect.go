@@ -221,44 +221,58 @@ type Outage struct {
 	LastStart  time.Duration // -1: no resource started
 	Stopped    bool          // resources were stopped (and maybe not started again)
 	Ended      bool          // the incident's resource work was seen to finish
+	Failed     string        // the failure after the last start, if any: the resources are not up
+	FailedAt   time.Duration // when Failed was logged, after the trigger
 }
 
 // Outage computes the incident's outage from its resource steps (and journal ops when present).
 func (in *Incident) Outage() Outage {
 	t := in.Trigger()
 	o := Outage{Trigger: t.Time, VIPUp: -1, LastStart: -1, Ended: in.Done}
-	var end time.Time
-	endPrecise := false
-	for i, s := range in.Steps {
+	var end *Step
+	for i := range in.Steps {
+		s := &in.Steps[i]
 		switch s.kind {
 		case skRunStart:
 			// a start is done when its ResourceManager moves on (next line
 			// with the same tag), else at its own line
 			done := s
-			for _, n := range in.Steps[i+1:] {
-				if n.Entry.Tag == s.Entry.Tag && n.Host == s.Host {
+			o.Failed = ""
+			for j := i + 1; j < len(in.Steps); j++ {
+				if n := &in.Steps[j]; n.Entry.Tag == s.Entry.Tag && n.Host == s.Host {
 					done = n
 					break
 				}
 			}
 			if isIP(s.arg) && o.VIPUp < 0 {
-				o.VIPUp = done.Time.Sub(t.Time)
-				o.VIPPrecise = done.Precise && t.Precise
+				o.VIPUp, o.VIPPrecise = elapsed(t.Record, done.Record)
 			}
-			if !done.Time.Before(end) {
-				end, endPrecise = done.Time, done.Precise
+			if end == nil || !after(end.Record, done.Time) {
+				end = done
 			}
 		case skOpDone:
-			if strings.Contains(s.arg, " take ") && !s.Time.Before(end) {
-				end, endPrecise = s.Time, true
+			if strings.Contains(s.arg, " take ") && !strings.Contains(s.arg, "failed") && (end == nil || !after(end.Record, s.Time)) {
+				end = s
+			}
+		case skFailure:
+			if o.Failed == "" {
+				o.Failed = stepText(*s)
+				o.FailedAt, _ = elapsed(t.Record, s.Record)
 			}
 		case skRelease, skRunStop:
 			o.Stopped = true
 		}
 	}
-	if !end.IsZero() {
-		o.LastStart = end.Sub(t.Time)
-		o.Precise = endPrecise && t.Precise
+	if end != nil {
+		o.LastStart, o.Precise = elapsed(t.Record, end.Record)
 	}
 	return o
+}
+
+// elapsed is the time from a to b: exact when both come from the journal, else in whole seconds of their log stamps.
+func elapsed(a, b Record) (time.Duration, bool) {
+	if a.Precise && b.Precise {
+		return b.Time.Sub(a.Time), true
+	}
+	return time.Duration(b.Time.Unix()-a.Time.Unix()) * time.Second, false
 }

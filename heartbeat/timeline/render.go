@@ -121,6 +121,8 @@ func (in *Incident) Cost() string {
 		open = ", end not logged"
 	}
 	switch {
+	case o.Failed != "" && (o.LastStart >= 0 || in.Kind == Failure):
+		return "resources NOT up: failure at +" + dur(o.FailedAt, false) + ": " + o.Failed
 	case o.LastStart >= 0 && in.coldStart():
 		return "resources up +" + dur(o.LastStart, o.Precise) + open
 	case o.LastStart >= 0:
@@ -129,13 +131,12 @@ func (in *Incident) Cost() string {
 			parts = append(parts, "VIP up +"+dur(o.VIPUp, o.VIPPrecise))
 		}
 		parts = append(parts, "last resource +"+dur(o.LastStart, o.Precise))
-		ge := ""
 		if !o.Ended {
-			ge = "≥ "
+			return "outage ≥ " + dur(o.LastStart, o.Precise) + open + " (" + strings.Join(parts, ", ") + ")"
 		}
-		return "outage " + ge + dur(o.LastStart, o.Precise) + " (" + strings.Join(parts, ", ") + open + ")"
+		return "outage " + dur(o.LastStart, o.Precise) + " (" + strings.Join(parts, ", ") + ")"
 	case o.Stopped:
-		return "resources stopped, not started again in this log" + open
+		return "resources stopped; no start follows in this log" + open
 	}
 	return "no resource moved"
 }
@@ -143,7 +144,7 @@ func (in *Incident) Cost() string {
 // counts reports whether the incident's outage goes into the total.
 func (in *Incident) counts() (time.Duration, bool) {
 	o := in.Outage()
-	if o.LastStart < 0 || in.coldStart() {
+	if o.LastStart < 0 || in.coldStart() || o.Failed != "" {
 		return 0, false
 	}
 	return o.LastStart, true
@@ -181,10 +182,7 @@ func stepText(s Step) string {
 
 // offset is a step's time after the trigger: ms when both come from the journal, whole seconds otherwise.
 func offset(trigger, s Step) string {
-	if trigger.Precise && s.Precise {
-		return rel(s.Time.Sub(trigger.Time), true)
-	}
-	return rel(time.Duration(s.Time.Unix()-trigger.Time.Unix())*time.Second, false)
+	return rel(elapsed(trigger.Record, s.Record))
 }
 
 // Write prints the incidents for humans, then a summary line naming files.
@@ -215,7 +213,7 @@ func Write(w io.Writer, incidents []Incident, files []string) error {
 			total += d
 			counted++
 		}
-		if !in.Outage().Ended {
+		if o := in.Outage(); !o.Ended || o.Failed != "" {
 			open++
 		}
 	}
@@ -228,9 +226,9 @@ func Write(w io.Writer, incidents []Incident, files []string) error {
 		last := incidents[len(incidents)-1].Trigger().Time
 		fmt.Fprintf(&b, " from %s to %s", first.Format(stampLayout), last.Format(stampLayout))
 	}
-	fmt.Fprintf(&b, ", %s with an outage, total outage %d s", plural(counted, "incident"), int64(total/time.Second))
+	fmt.Fprintf(&b, ", %s with an outage, total outage %s", plural(counted, "incident"), dur(total, total%time.Second != 0))
 	if open > 0 {
-		fmt.Fprintf(&b, ", %d with end not logged", open)
+		fmt.Fprintf(&b, ", %d unresolved (failed, or end not logged)", open)
 	}
 	b.WriteString("\n")
 	_, err := io.WriteString(w, b.String())

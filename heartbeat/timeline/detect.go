@@ -266,6 +266,9 @@ func (in *Incident) Outage() Outage {
 	if end != nil {
 		o.LastStart, o.Precise = elapsed(t.Record, end.Record)
 	}
+	if end == nil && !o.Stopped && o.Failed == "" {
+		o.Ended = true // nothing was to finish
+	}
 	return o
 }
 

@@ -14,6 +14,9 @@ const stampLayout = "2006-01-02 15:04:05"
 
 // Headline is the incident's one-line summary after its start time: what happened and what it cost.
 func (in *Incident) Headline() string {
+	if o := in.Outage(); in.Kind == Failure && o.LastStart < 0 && !o.Stopped {
+		return in.What() // the failure is the whole story
+	}
 	return in.What() + ": " + in.Cost()
 }
 
@@ -76,7 +79,7 @@ func (in *Incident) What() string {
 	case SplitBrain:
 		return "split brain healed: " + in.Subject + " returns after partition" + seen
 	case Failure:
-		return "resource failure on " + in.Observer + ": " + stripLevel(in.Arg)
+		return "resource failure on " + in.Observer + ": " + bareText(in.Arg)
 	}
 	return "resources move on " + in.Observer
 }

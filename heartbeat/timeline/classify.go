@@ -87,15 +87,19 @@ func classify(e hblog.Entry, host string) class {
 		return classifyScript(e, host)
 	}
 	t := e.Text
-	switch {
-	case strings.HasPrefix(t, "node ") && strings.HasSuffix(t, ": is dead"):
-		return class{kind: skNodeDead, subject: t[len("node ") : len(t)-len(": is dead")]}
-	case strings.HasPrefix(t, "Link ") && strings.HasSuffix(t, " dead."):
-		l := t[len("Link ") : len(t)-len(" dead.")]
+	if x, ok := between(t, "node ", ": is dead"); ok {
+		return class{kind: skNodeDead, subject: x}
+	}
+	if l, ok := between(t, "Link ", " dead."); ok {
 		return class{kind: skLinkDead, subject: linkNode(l), arg: l}
-	case strings.HasPrefix(t, "Link ") && strings.HasSuffix(t, " up."):
-		l := t[len("Link ") : len(t)-len(" up.")]
+	}
+	if l, ok := between(t, "Link ", " up."); ok {
 		return class{kind: skLinkUp, subject: linkNode(l), arg: l}
+	}
+	if x, ok := between(t, "Cluster node ", " returning after partition."); ok {
+		return class{kind: skPartition, subject: x}
+	}
+	switch {
 	case strings.Contains(t, " wants to go standby ["):
 		r, x, _ := strings.Cut(t, " wants to go standby [")
 		return class{kind: skStandby, subject: r, arg: strings.TrimSuffix(x, "]")}
@@ -108,8 +112,6 @@ func classify(e hblog.Entry, host string) class {
 		return class{kind: skStart, subject: host}
 	case strings.HasPrefix(t, "Heartbeat restart on node "):
 		return class{kind: skPeerRestart, subject: strings.TrimPrefix(t, "Heartbeat restart on node ")}
-	case strings.HasPrefix(t, "Cluster node ") && strings.HasSuffix(t, " returning after partition."):
-		return class{kind: skPartition, subject: t[len("Cluster node ") : len(t)-len(" returning after partition.")]}
 	case strings.Contains(t, " exited with return code "), strings.HasPrefix(t, "No local heartbeat."),
 		strings.HasPrefix(t, "Both machines own"), strings.HasPrefix(t, "No one owns"),
 		strings.HasPrefix(t, "Emergency Shutdown"):
@@ -175,6 +177,14 @@ func classifyScript(e hblog.Entry, host string) class {
 // stripLevel drops a leading `info: ` (the common case) from a script text; other level words stay.
 func stripLevel(t string) string {
 	return strings.TrimPrefix(t, "info: ")
+}
+
+// between returns what lies between prefix and suffix when t is exactly prefix+x+suffix (they must not overlap).
+func between(t, prefix, suffix string) (string, bool) {
+	if len(t) < len(prefix)+len(suffix) || !strings.HasPrefix(t, prefix) || !strings.HasSuffix(t, suffix) {
+		return "", false
+	}
+	return t[len(prefix) : len(t)-len(suffix)], true
 }
 
 // bareText drops any leading level word (`ERROR: `, `CRIT: `, `info: `…) from a script text.

@@ -119,6 +119,13 @@ func outcomes(s string) string {
 
 // matchJournal pairs events with host's lines saying the same thing in the same (or next) second; the map is record index → event index.
 func matchJournal(recs []Record, host string, evs []hblog.Event) map[int]int {
+	bySec := map[int64][]int{}
+	for ri, r := range recs {
+		if r.Host == host && r.Entry.Kind == hblog.Daemon {
+			sec := r.Time.Unix()
+			bySec[sec] = append(bySec[sec], ri)
+		}
+	}
 	m := map[int]int{}
 	used := map[int]bool{}
 	for ei, e := range evs {
@@ -126,18 +133,15 @@ func matchJournal(recs []Record, host string, evs []hblog.Event) map[int]int {
 		if want == nil {
 			continue
 		}
-		sec := e.Time.Unix()
-		for ri, r := range recs {
-			if used[ri] || r.Host != host || r.Entry.Kind != hblog.Daemon {
-				continue
-			}
-			if d := r.Time.Unix() - sec; d < 0 || d > 1 {
-				continue
-			}
-			if want(r.Entry.Text) {
-				m[ri] = ei
-				used[ri] = true
-				break
+		// the line is written after the event, so in its second or the next
+	search:
+		for _, sec := range []int64{e.Time.Unix(), e.Time.Unix() + 1} {
+			for _, ri := range bySec[sec] {
+				if !used[ri] && want(recs[ri].Entry.Text) {
+					m[ri] = ei
+					used[ri] = true
+					break search
+				}
 			}
 		}
 	}

@@ -220,6 +220,7 @@ type Outage struct {
 	VIPPrecise bool          // VIPUp's both ends come from the journal
 	LastStart  time.Duration // -1: no resource started
 	Stopped    bool          // resources were stopped (and maybe not started again)
+	LastStop   time.Duration // when the last stop began, after the trigger
 	Ended      bool          // the incident's resource work was seen to finish
 	Failed     string        // the failure after the last start, if any: the resources are not up
 	FailedAt   time.Duration // when Failed was logged, after the trigger
@@ -261,6 +262,7 @@ func (in *Incident) Outage() Outage {
 			}
 		case skRelease, skRunStop:
 			o.Stopped = true
+			o.LastStop, _ = elapsed(t.Record, s.Record)
 		}
 	}
 	if end != nil {

@@ -46,6 +46,11 @@ func (in *Incident) What() string {
 		if t := in.taker(); t != "" {
 			return "hb_takeover: " + t + " takes resources back"
 		}
+		for _, s := range in.Steps {
+			if s.kind == skStandby {
+				return "hb_takeover: " + s.subject + " goes standby [" + s.arg + "] for the peer"
+			}
+		}
 		return "hb_takeover"
 	case Shutdown:
 		if in.Observer != in.Subject {
@@ -139,7 +144,7 @@ func (in *Incident) Cost() string {
 		}
 		return "outage " + dur(o.LastStart, o.Precise) + " (" + strings.Join(parts, ", ") + ")"
 	case o.Stopped:
-		return "resources stopped; no start follows in this log" + open
+		return "resources stopped (last stop +" + dur(o.LastStop, false) + "); no start follows in this log" + open
 	}
 	return "no resource moved"
 }

@@ -140,7 +140,7 @@ Nov 23 06:00:02 node2 heartbeat: [8]: info: node2 wants to go standby [foreign]
 2026/11/23_06:00:02  ResourceManager(default)[30]:    info: Releasing resource group: ` + grp + `
 Nov 23 06:00:03 node2 heartbeat: [8]: info: foreign HA resource release completed (standby).
 `},
-			want: []summary{{"node1 restarts (seen by node2): failback from node2: resources stopped; no start follows in this log", 4,
+			want: []summary{{"node1 restarts (seen by node2): failback from node2: resources stopped (last stop +2 s); no start follows in this log", 4,
 				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "?", After: ""}}}},
 		},
 		{

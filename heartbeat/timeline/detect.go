@@ -3,6 +3,8 @@ package timeline
 import (
 	"strings"
 	"time"
+
+	"hbgo/heartbeat/hblog"
 )
 
 // Kind is what started an incident.
@@ -118,6 +120,10 @@ func Detect(recs []Record) []Incident {
 		switch s.kind {
 		case skDone:
 			cur.Done = true
+		case skFailure:
+			if cur.Kind == ResourceMove {
+				cur.Kind, cur.Arg = Failure, s.Entry.Text
+			}
 		case skAcquire, skRelease:
 			g := groupKey(s.arg)
 			if _, ok := before[cur][g]; !ok {
@@ -134,9 +140,6 @@ func Detect(recs []Record) []Incident {
 				holders[g] = ""
 			}
 			afterOf[cur][g] = holders[g]
-		case skFailure:
-			// a start that failed gives the group up (COMPAT §4.6); the
-			// Releasing line that follows records it.
 		}
 		if cur.Kind == Start && s.kind == skStandby && s.arg == "foreign" && s.subject != cur.Subject {
 			cur.Kind = Failback
@@ -222,8 +225,9 @@ type Outage struct {
 	Stopped    bool          // resources were stopped (and maybe not started again)
 	LastStop   time.Duration // when the last stop began, after the trigger
 	Ended      bool          // the incident's resource work was seen to finish
-	Failed     string        // the failure after the last start, if any: the resources are not up
+	Failed     string        // the failure after the last start, if any (its first CRIT line, else its first line): resources are not up
 	FailedAt   time.Duration // when Failed was logged, after the trigger
+	FailedStop bool          // the failure came while stopping: resources may still run
 }
 
 // Outage computes the incident's outage from its resource steps (and journal ops when present).
@@ -231,6 +235,7 @@ func (in *Incident) Outage() Outage {
 	t := in.Trigger()
 	o := Outage{Trigger: t.Time, VIPUp: -1, LastStart: -1, Ended: in.Done}
 	var end *Step
+	failedCrit, lastWasStop := false, false
 	for i := range in.Steps {
 		s := &in.Steps[i]
 		switch s.kind {
@@ -238,7 +243,7 @@ func (in *Incident) Outage() Outage {
 			// a start is done when its ResourceManager moves on (next line
 			// with the same tag), else at its own line
 			done := s
-			o.Failed = ""
+			o.Failed, failedCrit, lastWasStop = "", false, false
 			for j := i + 1; j < len(in.Steps); j++ {
 				if n := &in.Steps[j]; n.Entry.Tag == s.Entry.Tag && n.Host == s.Host {
 					done = n
@@ -256,12 +261,15 @@ func (in *Incident) Outage() Outage {
 				end = s
 			}
 		case skFailure:
-			if o.Failed == "" {
+			crit := s.Entry.Level <= hblog.Crit
+			if o.Failed == "" || crit && !failedCrit {
 				o.Failed = stepText(*s)
 				o.FailedAt, _ = elapsed(t.Record, s.Record)
+				o.FailedStop = lastWasStop
+				failedCrit = crit
 			}
 		case skRelease, skRunStop:
-			o.Stopped = true
+			o.Stopped, lastWasStop = true, true
 			o.LastStop, _ = elapsed(t.Record, s.Record)
 		}
 	}

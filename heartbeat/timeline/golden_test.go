@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -105,4 +106,22 @@ func TestGoldenJournal(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkGolden(t, "testdata/hbgo.golden", b.Bytes())
+}
+
+// TestGoldenCompat runs the reference transcripts of COMPAT §11 (excerpts of stock 3.0.6 ha-logs).
+func TestGoldenCompat(t *testing.T) {
+	files, err := filepath.Glob("testdata/compat/*.log")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no transcripts: %v", err)
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			recs := readTestLog(t, f)
+			var b bytes.Buffer
+			if err := Write(&b, Detect(Merge(recs)), []string{filepath.Base(f)}); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, strings.TrimSuffix(f, ".log")+".golden", b.Bytes())
+		})
+	}
 }

@@ -15,7 +15,7 @@ const stampLayout = "2006-01-02 15:04:05"
 // Headline is the incident's one-line summary after its start time: what happened and what it cost.
 func (in *Incident) Headline() string {
 	if o := in.Outage(); in.Kind == Failure && o.LastStart < 0 && !o.Stopped {
-		return in.What() // the failure is the whole story
+		return in.What() + ": " + bareText(in.Arg) // the failure is the whole story
 	}
 	return in.What() + ": " + in.Cost()
 }
@@ -84,7 +84,7 @@ func (in *Incident) What() string {
 	case SplitBrain:
 		return "split brain healed: " + in.Subject + " returns after partition" + seen
 	case Failure:
-		return "resource failure on " + in.Observer + ": " + bareText(in.Arg)
+		return "resource failure on " + in.Observer
 	}
 	return "resources move on " + in.Observer
 }
@@ -129,8 +129,10 @@ func (in *Incident) Cost() string {
 		open = ", end not logged"
 	}
 	switch {
-	case o.Failed != "" && (o.LastStart >= 0 || in.Kind == Failure):
-		return "resources NOT up: failure at +" + dur(o.FailedAt, false) + ": " + o.Failed
+	case o.Failed != "" && o.FailedStop:
+		return "resources NOT stopped: " + o.Failed + " (+" + dur(o.FailedAt, false) + ")"
+	case o.Failed != "" && o.LastStart >= 0:
+		return "resources NOT up: " + o.Failed + " (+" + dur(o.FailedAt, false) + ")"
 	case o.LastStart >= 0 && in.coldStart():
 		return "resources up +" + dur(o.LastStart, o.Precise) + open
 	case o.LastStart >= 0:

@@ -78,7 +78,7 @@ Nov 23 03:12:10 node2 heartbeat: [9]: info: mach_down takeover complete.
 2026/11/23_03:12:08  ResourceManager(default)[20]:    info: Releasing resource group: ` + grp + `
 Nov 23 03:12:09 node2 heartbeat: [9]: info: mach_down takeover complete.
 `},
-			want: []summary{{"node1 is dead (seen by node2): resources NOT up: failure at +1 s: ResourceManager: ERROR: Return code 1 from /etc/ha.d//resource.d/svc", 7,
+			want: []summary{{"node1 is dead (seen by node2): resources NOT up: ResourceManager: CRIT: Giving up resources due to failure of svc (+1 s)", 7,
 				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "?", After: ""}}}},
 		},
 		{

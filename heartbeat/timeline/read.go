@@ -29,13 +29,19 @@ func ReadLog(r io.Reader, name string, mtime time.Time, loc *time.Location) ([]R
 	}
 	mtime = mtime.In(loc)
 	var recs []Record
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 1<<20)
+	br := bufio.NewReaderSize(r, 64*1024)
 	n := 0
 	host := ""
-	for sc.Scan() {
+	for {
+		line, err := readLine(br)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return recs, fmt.Errorf("%s:%d: %w", name, n+1, err)
+		}
 		n++
-		e, ok := hblog.ParseLineIn(sc.Text(), mtime.Year(), loc)
+		e, ok := hblog.ParseLineIn(line, mtime.Year(), loc)
 		if !ok {
 			continue
 		}
@@ -46,9 +52,6 @@ func ReadLog(r io.Reader, name string, mtime time.Time, loc *time.Location) ([]R
 			}
 		}
 		recs = append(recs, Record{Time: e.Time, Host: e.Host, File: name, Line: n, Entry: e})
-	}
-	if err := sc.Err(); err != nil {
-		return recs, fmt.Errorf("%s:%d: %w", name, n, err)
 	}
 	// Script lines (and hbgo's `heartbeat[pid]: date` lines) carry no host:
 	// they belong to the node whose daemon wrote the rest of the file.
@@ -61,6 +64,29 @@ func ReadLog(r io.Reader, name string, mtime time.Time, loc *time.Location) ([]R
 		}
 	}
 	return recs, nil
+}
+
+// maxLine is how much of a line is kept; stock truncates messages at 5120 bytes (COMPAT §8.2), so longer lines are damage.
+const maxLine = 16 * 1024
+
+// readLine returns the next line (without its newline, cut at maxLine) however long it is; io.EOF only when nothing is left.
+func readLine(br *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(b) < maxLine {
+			b = append(b, chunk[:min(len(chunk), maxLine-len(b))]...)
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err == io.EOF && len(b) > 0:
+			return string(b), nil
+		case err != nil:
+			return "", err
+		}
+		return string(b), nil
+	}
 }
 
 // fixYear moves a syslog-shaped stamp (which has no year) that would lie after the file was last written back into the previous year: a log crossing New Year.

@@ -196,6 +196,12 @@ func offset(trigger, s Step) string {
 }
 
 // Write prints the incidents for humans, then a summary line naming files.
+//
+// Each incident is a headline (`<start> <what>: <cost>`), one line per
+// resource group it moved (`group <key>: <before> → <after>`), then its steps:
+// offset from the trigger (`+1s`, or `+1.234s` when both lines have journal
+// times), host, and the line's text (daemon level word unless info; script
+// lines led by their script name). Incidents are separated by a blank line.
 func Write(w io.Writer, incidents []Incident, files []string) error {
 	hostW := 0
 	for _, in := range incidents {

@@ -32,11 +32,11 @@ func ParseSince(s string, now time.Time, loc *time.Location) (time.Time, error) 
 	return time.Time{}, fmt.Errorf("-since %q: want RFC 3339, \"2006-01-02 15:04\", \"15:04\" (today) or a duration such as 2h", s)
 }
 
-// Since keeps the incidents that started at or after t.
+// Since keeps the incidents still going at or after t (an incident that began just before t is kept whole).
 func Since(incidents []Incident, t time.Time) []Incident {
 	var out []Incident
 	for _, in := range incidents {
-		if !in.Trigger().Time.Before(t) {
+		if !in.Steps[len(in.Steps)-1].Time.Before(t) {
 			out = append(out, in)
 		}
 	}

@@ -3,6 +3,7 @@ package timeline
 import (
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -219,6 +220,38 @@ func TestClassify(t *testing.T) {
 		}
 		if got := classify(e, "node1"); got != tc.want {
 			t.Errorf("%q: got %+v, want %+v", tc.line, got, tc.want)
+		}
+	}
+}
+
+// TestReadLogLongLines: a damaged log with a huge line still parses the lines around it.
+func TestReadLogLongLines(t *testing.T) {
+	text := "Nov 23 03:12:07 node2 heartbeat: [9]: WARN: node node1: is dead\n" + strings.Repeat("x", 3<<20) +
+		"\nNov 23 03:12:08 node2 heartbeat: [9]: info: Link node1:eth1 dead.\nNov 23 03:12:09 node2 heartbeat: [9]: info: no newline at end"
+	recs := parse(t, "long", text)
+	var got []string
+	for _, r := range recs {
+		got = append(got, fmt.Sprintf("%d %s", r.Line, r.Entry.Text))
+	}
+	want := []string{"1 node node1: is dead", "3 Link node1:eth1 dead.", "4 no newline at end"}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func TestSince(t *testing.T) {
+	recs := parse(t, "a", `Nov 23 03:00:00 node2 heartbeat: [9]: WARN: node node1: is dead
+Nov 23 03:00:10 node2 heartbeat: [9]: info: mach_down takeover complete.
+Nov 23 04:00:00 node2 heartbeat: [9]: WARN: node node3: is dead
+`)
+	ins := Detect(recs)
+	for _, tc := range []struct {
+		at   string
+		want int
+	}{{"02:59:59", 2}, {"03:00:05", 2}, {"03:00:10", 2}, {"03:00:11", 1}, {"04:00:01", 0}} {
+		at, _ := ParseSince(tc.at, captureMtime, time.UTC)
+		if got := len(Since(ins, at)); got != tc.want {
+			t.Errorf("since %s: %d incidents, want %d", tc.at, got, tc.want)
 		}
 	}
 }

@@ -42,14 +42,22 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		from = t
 	}
+	cfg, cfgErr := readHaCf(*dir)
 	files := fs.Args()
 	if len(files) == 0 {
-		f, err := defaultLogfile(*dir)
-		if err != nil {
-			fmt.Fprintf(stderr, "heartbeat log: %v\n", err)
+		if cfgErr != nil {
+			fmt.Fprintf(stderr, "heartbeat log: no log file given and %v\n", cfgErr)
 			return 1
 		}
-		files = []string{f}
+		if cfg.Logfile == "" || cfg.Logfile == "/dev/null" {
+			fmt.Fprintf(stderr, "heartbeat log: no log file given and %s sets no logfile; name the file to read\n", filepath.Join(*dir, "ha.cf"))
+			return 1
+		}
+		files = []string{cfg.Logfile}
+	}
+	var opts Options
+	if cfg != nil {
+		opts.Deadtime = cfg.Deadtime
 	}
 	var sets [][]Record
 	for _, f := range files {
@@ -73,26 +81,26 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if !from.IsZero() {
 		incidents = Since(incidents, from)
 	}
-	if err := Write(stdout, incidents, files); err != nil {
+	if err := WriteWith(stdout, incidents, files, opts); err != nil {
 		fmt.Fprintf(stderr, "heartbeat log: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// defaultLogfile is the logfile ha.cf in dir names (COMPAT §8.1).
-func defaultLogfile(dir string) (string, error) {
+// readHaCf parses dir/ha.cf for the default logfile (COMPAT §8.1) and deadtime; problems other than a missing file do not matter here.
+func readHaCf(dir string) (*hacf.Config, error) {
 	p := filepath.Join(dir, "ha.cf")
 	f, err := os.Open(p)
 	if err != nil {
-		return "", fmt.Errorf("no log file given and %w", err)
+		return nil, err
 	}
 	defer f.Close()
 	cfg, _ := hacf.Parse(f, p)
-	if cfg == nil || cfg.Logfile == "" || cfg.Logfile == "/dev/null" {
-		return "", fmt.Errorf("no log file given and %s sets no logfile; name the file (syslog's file, e.g. /var/log/syslog, works too)", p)
+	if cfg == nil {
+		return nil, fmt.Errorf("%s: cannot be read", p)
 	}
-	return cfg.Logfile, nil
+	return cfg, nil
 }
 
 // readFile reads one log, gunzipping `.gz` files; its mtime supplies syslog lines' year.

@@ -203,6 +203,19 @@ func offset(trigger, s Step) string {
 // times), host, and the line's text (daemon level word unless info; script
 // lines led by their script name). Incidents are separated by a blank line.
 func Write(w io.Writer, incidents []Incident, files []string) error {
+	return WriteWith(w, incidents, files, Options{})
+}
+
+// Options adjust Write's output.
+type Options struct {
+	// Deadtime, when known (ha.cf), is noted under each dead-node incident:
+	// the node went silent up to that long before it was declared dead, and
+	// no ha-log line says when exactly (COMPAT §5.2).
+	Deadtime time.Duration
+}
+
+// WriteWith is Write with options.
+func WriteWith(w io.Writer, incidents []Incident, files []string, opts Options) error {
 	hostW := 0
 	for _, in := range incidents {
 		for _, s := range in.Steps {
@@ -221,6 +234,9 @@ func Write(w io.Writer, incidents []Incident, files []string) error {
 		fmt.Fprintf(&b, "%s %s\n", t.Time.Format(stampLayout), in.Headline())
 		for _, h := range in.Holdings {
 			fmt.Fprintf(&b, "    group %s: %s → %s\n", h.Group, holder(h.Before), holder(h.After))
+		}
+		if in.Kind == NodeDead && opts.Deadtime > 0 {
+			fmt.Fprintf(&b, "    %s went silent up to %s (deadtime) before this; offsets count from detection\n", in.Subject, dur(opts.Deadtime, opts.Deadtime%time.Second != 0))
 		}
 		for _, s := range in.Steps {
 			fmt.Fprintf(&b, "  %9s %-*s %s\n", offset(t, s), hostW, s.Host, stepText(s))

@@ -380,7 +380,8 @@ func TestMainCommand(t *testing.T) {
 		return out.String(), errb.String(), code
 	}
 	out, stderr, code := run("-dir", dir, "-journal", noJournal)
-	if code != 0 || !strings.Contains(out, "node1 is dead (seen by node2): outage 2 s") || !strings.HasSuffix(out, "7 incidents from 2026-11-23 00:23:49 to 2026-11-23 00:24:50, 3 incidents with an outage, total outage 7 s\n") {
+	if code != 0 || !strings.Contains(out, "node1 is dead (seen by node2): outage 2 s") ||
+		!strings.Contains(out, "\n    node1 went silent up to 30 s (deadtime) before this; offsets count from detection\n") || !strings.HasSuffix(out, "7 incidents from 2026-11-23 00:23:49 to 2026-11-23 00:24:50, 3 incidents with an outage, total outage 7 s\n") {
 		t.Errorf("default logfile: code %d, stderr %q, out:\n%s", code, stderr, out)
 	}
 	out, _, code = run("-journal", noJournal, "-since", "2026-11-23 00:24:40", gzPath)

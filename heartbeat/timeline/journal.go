@@ -48,10 +48,7 @@ func AttachJournal(recs []Record, events []hblog.Event) ([]Record, string) {
 		}
 	}
 	if best == "" {
-		if len(order) != 1 {
-			return recs, ""
-		}
-		best = order[0]
+		return recs, "" // another node's journal, or another time's: ms timings would be guesses
 	}
 	out := make([]Record, len(recs))
 	copy(out, recs)

@@ -345,6 +345,10 @@ func TestAttachJournal(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
+	// node1's log alone: the journal says nothing node1 logged, so it is not used.
+	if recs, host := AttachJournal(a, evs); host != "" || len(recs) != len(a) || recs[0].Precise {
+		t.Errorf("journal attached to node1's log: host %q, %d records", host, len(recs))
+	}
 }
 
 // TestMain runs the command: ha.cf's logfile by default, .gz files, -since, a missing journal.

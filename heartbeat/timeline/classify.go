@@ -62,6 +62,7 @@ var milestones = []string{
 	"Standby in progress", "standby message [", "Status update for node ", "Comm_now_up()",
 	"Deadtime value may be too small.", "Heartbeat restart triggered.", "Restarting heartbeat.",
 	"Shutdown delayed until", "Late heartbeat: ",
+	"hbgo: restarting in ", "hbgo: STONITH of ", // hbgo's own lines for the same moments (heartbeat/daemon)
 }
 
 // doneMarks are daemon texts (substrings) that end an incident's resource work.
@@ -80,6 +81,9 @@ func classify(e hblog.Entry, host string) class {
 				return class{kind: skOpDone, arg: e.Text}
 			}
 			return class{kind: skOp, arg: e.Text}
+		}
+		if strings.HasPrefix(e.Text, "fence:") {
+			return class{kind: skFailure, subject: host}
 		}
 		return class{}
 	}

@@ -217,17 +217,18 @@ func relatesTo(in *Incident, node string) bool {
 
 // Outage is what an incident cost: when the virtual IP and the last resource were started again, relative to the trigger.
 type Outage struct {
-	Trigger    time.Time
-	Precise    bool          // LastStart's both ends come from the journal
-	VIPUp      time.Duration // -1: no IP started
-	VIPPrecise bool          // VIPUp's both ends come from the journal
-	LastStart  time.Duration // -1: no resource started
-	Stopped    bool          // resources were stopped (and maybe not started again)
-	LastStop   time.Duration // when the last stop began, after the trigger
-	Ended      bool          // the incident's resource work was seen to finish
-	Failed     string        // the failure after the last start, if any (its first CRIT line, else its first line): resources are not up
-	FailedAt   time.Duration // when Failed was logged, after the trigger
-	FailedStop bool          // the failure came while stopping: resources may still run
+	Trigger       time.Time
+	Precise       bool          // LastStart's both ends come from the journal
+	VIPUp         time.Duration // -1: no IP started
+	VIPPrecise    bool          // VIPUp's both ends come from the journal
+	LastStart     time.Duration // -1: no resource started
+	Stopped       bool          // resources were stopped (and maybe not started again)
+	LastStop      time.Duration // when the last stop began, after the trigger
+	Ended         bool          // the incident's resource work was seen to finish
+	Failed        string        // the failure after the last start, if any (its first CRIT line, else its first line): resources are not up
+	FailedAt      time.Duration // when Failed was logged, after the trigger
+	FailedStop    bool          // the failure came while stopping: resources may still run
+	FailedPrecise bool          // FailedAt comes from the journal
 }
 
 // Outage computes the incident's outage from its resource steps (and journal ops when present).
@@ -264,7 +265,7 @@ func (in *Incident) Outage() Outage {
 			crit := s.Entry.Level <= hblog.Crit
 			if o.Failed == "" || crit && !failedCrit {
 				o.Failed = stepText(*s)
-				o.FailedAt, _ = elapsed(t.Record, s.Record)
+				o.FailedAt, o.FailedPrecise = elapsed(t.Record, s.Record)
 				o.FailedStop = lastWasStop
 				failedCrit = crit
 			}

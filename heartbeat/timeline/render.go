@@ -130,9 +130,9 @@ func (in *Incident) Cost() string {
 	}
 	switch {
 	case o.Failed != "" && o.FailedStop:
-		return "resources NOT stopped: " + o.Failed + " (+" + dur(o.FailedAt, false) + ")"
+		return "resources NOT stopped: " + o.Failed + " (+" + dur(o.FailedAt, o.FailedPrecise) + ")"
 	case o.Failed != "" && o.LastStart >= 0:
-		return "resources NOT up: " + o.Failed + " (+" + dur(o.FailedAt, false) + ")"
+		return "resources NOT up: " + o.Failed + " (+" + dur(o.FailedAt, o.FailedPrecise) + ")"
 	case o.LastStart >= 0 && in.coldStart():
 		return "resources up +" + dur(o.LastStart, o.Precise) + open
 	case o.LastStart >= 0:

@@ -420,3 +420,36 @@ func FuzzTimeline(f *testing.F) {
 		}
 	})
 }
+
+// TestJournalOnlySteps: ops and fences exist only in the journal; they become steps of the incident.
+func TestJournalOnlySteps(t *testing.T) {
+	recs := parse(t, "n2", "Nov 23 03:12:07 node2 heartbeat: [9]: WARN: node node1: is dead\n")
+	at := time.Date(2026, 11, 23, 3, 12, 7, 400e6, time.UTC)
+	evs := []hblog.Event{
+		{Time: at.Add(-300 * time.Millisecond), Kind: "node_dead", Node: "node1"},
+		{Time: at, Kind: "op", Fields: map[string]string{"op": "7", "kind": "take", "groups": "[G]", "why": "mach_down"}},
+		{Time: at.Add(time.Second), Kind: "op_done", Fields: map[string]string{"op": "7", "result": "G=0"}},
+		{Time: at.Add(2 * time.Second), Kind: "fence", Fields: map[string]string{"group": "G", "resource": "svc"}},
+	}
+	recs, _ = AttachJournal(recs, evs)
+	ins := Detect(recs)
+	if len(ins) != 1 {
+		t.Fatalf("got %d incidents, want 1", len(ins))
+	}
+	var got []string
+	for _, s := range ins[0].Steps {
+		got = append(got, offset(ins[0].Trigger(), s)+" "+stepText(s))
+	}
+	want := []string{
+		"+0.000s WARN node node1: is dead",
+		"+0.300s journal: op 7 take [G] (mach_down)",
+		"+1.300s journal: op 7 take done: G started",
+		"+2.300s journal: fence: rebooting, svc of group G would not stop",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if h := ins[0].Headline(); h != "node1 is dead (seen by node2): resources NOT up: journal: fence: rebooting, svc of group G would not stop (+2.300 s)" {
+		t.Errorf("headline %q", h)
+	}
+}

@@ -453,3 +453,42 @@ func TestJournalOnlySteps(t *testing.T) {
 		t.Errorf("headline %q", h)
 	}
 }
+
+// TestRotatedFiles: a log split by rotation (ha-log.1.gz, then ha-log), given in any order, reads as the whole log.
+func TestRotatedFiles(t *testing.T) {
+	whole, err := os.ReadFile("testdata/ucast-sha1/ha-log.node2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.SplitAfter(string(whole), "\n")
+	cut := len(lines) / 2
+	dir := t.TempDir()
+	mt := time.Date(2026, 11, 23, 1, 0, 0, 0, time.Local)
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		os.Chtimes(p, mt, mt)
+		return p
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(strings.Join(lines[:cut], "")))
+	zw.Close()
+	old := write("ha-log.1.gz", gz.Bytes())
+	cur := write("ha-log", []byte(strings.Join(lines[cut:], "")))
+	full := write("ha-log.full", whole)
+	body := func(args ...string) string {
+		var out, errb bytes.Buffer
+		if code := Main(append([]string{"-journal", ""}, args...), &out, &errb); code != 0 {
+			t.Fatalf("%v: exit %d: %s", args, code, errb.String())
+		}
+		s := out.String()
+		return s[:strings.LastIndex(s[:len(s)-1], "\n")+1] // all but the summary line, which names the files
+	}
+	want := body(full)
+	if got := body(cur, old); got != want {
+		t.Errorf("rotated pair differs from the whole log:\n%s", cmp.Diff(want, got))
+	}
+}

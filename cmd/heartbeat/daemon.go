@@ -16,6 +16,7 @@ import (
 	"hbgo/heartbeat/daemon"
 	"hbgo/heartbeat/decode"
 	"hbgo/heartbeat/pidfile"
+	"hbgo/heartbeat/timeline"
 )
 
 // daemonEnv marks the re-executed child that becomes the daemon.
@@ -32,6 +33,8 @@ func heartbeat(args []string) int {
 			return checkCmd(args[1:], os.Stdout, os.Stderr)
 		case "decode":
 			return decode.Main(args[1:], os.Stdout, os.Stderr)
+		case "log":
+			return timeline.Main(args[1:], os.Stdout, os.Stderr)
 		}
 	}
 	var fg, kill, status, reload, version bool

@@ -19,8 +19,7 @@ import (
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/resource.d/agent"
-	"hbgo/resource.d/delay"
-	"hbgo/resource.d/drbddisk"
+	"hbgo/resource.d/native"
 	"hbgo/resource.d/filesystem"
 	"hbgo/resource.d/ipaddr"
 	"hbgo/resource.d/sendarp"
@@ -117,14 +116,11 @@ func (r *Report) ExitCode() int {
 
 // Validators returns the native agents' argument checks keyed by script name.
 func Validators() map[string]func(args []string) error {
-	return map[string]func(args []string) error{
-		"IPaddr":     func(a []string) error { _, err := ipaddr.Parse(ipaddr.IPaddr, a); return hinted(err) },
-		"IPaddr2":    func(a []string) error { _, err := ipaddr.Parse(ipaddr.IPaddr2, a); return hinted(err) },
-		"Filesystem": func(a []string) error { _, err := filesystem.Parse(a); return hinted(err) },
-		"drbddisk":   func(a []string) error { return hinted(drbddisk.Validate(a)) },
-		"Delay":      func(a []string) error { _, _, err := delay.Parse(a); return hinted(err) },
-		"SendArp":    func(a []string) error { _, err := sendarp.Parse(a); return hinted(err) },
+	out := map[string]func(args []string) error{}
+	for name, v := range native.Validators() {
+		out[name] = func(a []string) error { return hinted(v(a)) }
 	}
+	return out
 }
 
 // argError splits an agent's ArgError into what is wrong and the hint, the

@@ -9,6 +9,7 @@ import (
 
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
+	"hbgo/heartbeat/check"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/resource.d/agent"
 	"hbgo/resource.d/native"
@@ -108,11 +109,6 @@ func Binder(c *hbconf.Conf, env []string, log agent.Logger, natives bool) execut
 	}
 }
 
-// Validators returns the native agents' argument checks for loading haresources.
-func Validators() map[string]func(args []string) error {
-	out := map[string]func(args []string) error{}
-	for k, v := range native.Validators() {
-		out[k] = v
-	}
-	return out
-}
+// Validators returns the native agents' argument checks for loading
+// haresources, with their hints (the same checks `heartbeat check` runs).
+func Validators() map[string]func(args []string) error { return check.Validators() }

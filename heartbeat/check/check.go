@@ -19,9 +19,9 @@ import (
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/resource.d/agent"
-	"hbgo/resource.d/native"
 	"hbgo/resource.d/filesystem"
 	"hbgo/resource.d/ipaddr"
+	"hbgo/resource.d/native"
 	"hbgo/resource.d/sendarp"
 )
 

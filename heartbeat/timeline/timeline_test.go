@@ -210,8 +210,8 @@ func TestClassify(t *testing.T) {
 		{"2026/11/22_23:18:06  ResourceManager(default)[1656]:    info: Running /etc/ha.d/resource.d/hbxsvc  stop", class{kind: skRunStop, arg: "hbxsvc"}},
 		{"2026/11/22_23:19:03  ResourceManager(default)[1227]:    CRIT: Giving up resources due to failure of tsvc::b", class{kind: skFailure, subject: "node1"}},
 		{"Nov 22 23:18:05 node1 heartbeat: [100]: info: hbgo: restarting in 2 s after the partition healed", class{kind: skMilestone}},
-		// fuzz crasher 109af2dbcf7382dd: prefix "Link " and suffix " dead." overlap
-		{"Nov 00 00:00:00 0 0: [0]: Link dead.", class{}},
+		// fuzz crasher 109af2dbcf7382dd (day changed to 01: hblog now refuses day 00): prefix "Link " and suffix " dead." overlap
+		{"Nov 01 00:00:00 0 0: [0]: Link dead.", class{}},
 		{"Nov 23 00:00:00 0 0: [0]: node : is dead", class{kind: skNodeDead}},
 		{"2026/11/22_23:18:06  IPaddr(IPaddr_10.213.0.200)[1789]:    INFO: Using calculated netmask for 10.213.0.200: 255.255.255.0", class{}},
 	} {

@@ -290,7 +290,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	} else {
 		bind = Binder(c, n.env(), n.scriptLog(), true)
 	}
-	n.exec = &executor.Executor{Groups: n.groups, Bind: bind, Log: n.scriptLog(), StopRetries: stopRetries()}
+	n.exec = &executor.Executor{Groups: n.groups, Bind: bind, Log: n.scriptLog(), StopRetries: executor.StopRetriesFromEnv()}
 	n.ing = newIngest(lg, n.now)
 
 	srv, err := control.Listen(o.ControlSocket, n.handleControl)
@@ -305,16 +305,6 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	return n, nil
 }
 
-// stopRetries is HA_STOPRETRYMAX from the environment, default 10 (COMPAT §4.8).
-func stopRetries() int {
-	if v := os.Getenv("HA_STOPRETRYMAX"); v != "" {
-		var n int
-		if _, err := fmt.Sscan(v, &n); err == nil {
-			return n
-		}
-	}
-	return 10
-}
 
 // groups re-reads haresources for every group operation as stock's scripts
 // do, keeping the last good copy when the file does not parse.

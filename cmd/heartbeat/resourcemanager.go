@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 
+	"hbgo/haresources"
 	"hbgo/haresources/executor"
 	"hbgo/haresources/resourcemanager"
 	"hbgo/heartbeat/hbconf"
@@ -26,12 +27,12 @@ func resourceManager(args []string) int {
 			log = pidTagger{l: l, pid: os.Getpid()}
 		}
 	}
-	var bind executor.Binder
+	// Listings need only haresources; running resources needs ha.cf too.
+	bind := func(r haresources.Resource) (executor.Binding, error) {
+		return executor.Binding{}, fmt.Errorf("cannot run %s: %s/ha.cf cannot be read", r.Token, c.Dir)
+	}
 	if c.HaCf != nil {
 		bind = executor.NewBinder(c, executor.ScriptEnv(c), log, true)
-	} else {
-		fmt.Fprintln(os.Stderr, "ResourceManager: cannot read ha.cf; resources cannot be run")
-		return 1
 	}
 	return resourcemanager.Main(args, resourcemanager.Env{Stdout: os.Stdout, Stderr: os.Stderr, Self: os.Args[0],
 		Dir: c.Dir, Node: c.Node, Log: log, Bind: bind, Fence: fence})

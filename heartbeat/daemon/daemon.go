@@ -305,7 +305,6 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	return n, nil
 }
 
-
 // groups re-reads haresources for every group operation as stock's scripts
 // do, keeping the last good copy when the file does not parse.
 func (n *node) groups() []haresources.Group {

@@ -99,5 +99,8 @@ func (n *node) counters() map[string]uint64 {
 	c["membership.received"], c["membership.kept"] = mc.Received, mc.Kept
 	c["membership.duplicates"], c["membership.dropped"] = mc.Duplicates, mc.Dropped
 	c["membership.sent"], c["membership.rexmit-requested"], c["membership.rexmit-served"] = mc.Sent, mc.RexmitRequested, mc.RexmitServed
+	for k, v := range mc.Drops {
+		c["drop."+k] += v
+	}
 	return c
 }

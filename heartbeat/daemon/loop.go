@@ -174,6 +174,16 @@ func (n *node) memAction(a membership.Action) {
 	case membership.Send:
 		n.send(a.Msg)
 	case membership.Log:
+		if a.Drop != "" {
+			// A dropped packet: at most one line per reason a minute, as
+			// ingest's own drops (a replay flood must not fill the disk).
+			lvl, err := hblog.ParseLevel(string(a.Level))
+			if err != nil {
+				lvl = hblog.Error
+			}
+			n.ing.limited(a.Drop, lvl, a.Text)
+			break
+		}
 		n.logLevel(string(a.Level), a.Text)
 	case membership.NodeStatus:
 		n.journalEv("status", a.Node, map[string]string{"old": a.Old, "new": a.New})

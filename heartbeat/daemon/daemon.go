@@ -350,18 +350,18 @@ func (n *node) openMedia(ctx context.Context) error {
 		var err error
 		switch m.Type {
 		case hacf.MediumBcast:
-			md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port}, n.rx)
+			md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port, Prio: n.rtPrio()}, n.rx)
 		case hacf.MediumUcast:
 			var peer netip.Addr
 			peer, err = resolve(m.Peer)
 			if err == nil {
-				md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port}, n.rx)
+				md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port, Prio: n.rtPrio()}, n.rx)
 			}
 		case hacf.MediumMcast:
 			var grp netip.Addr
 			grp, err = netip.ParseAddr(m.Group)
 			if err == nil {
-				md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1}, n.rx)
+				md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1, Prio: n.rtPrio()}, n.rx)
 			}
 		case hacf.MediumSerial:
 			md, err = media.OpenSerial(media.SerialSpec{Device: m.Device, Baud: m.Baud}, n.rx, func(s string) { n.mediumEvent(s) })
@@ -380,6 +380,49 @@ func (n *node) openMedia(ctx context.Context) error {
 		return fmt.Errorf("no heartbeat medium could be opened")
 	}
 	return nil
+}
+
+// rtPrio is the SCHED_RR priority for the loop and the media readers, 0
+// when realtime is off (ha.cf realtime, rtprio; stock's default is the
+// middle of SCHED_RR's range, COMPAT §2.2).
+func (n *node) rtPrio() int {
+	cf := n.conf.HaCf
+	if !cf.Realtime {
+		return 0
+	}
+	if cf.RTPrio > 0 {
+		return cf.RTPrio
+	}
+	return 50
+}
+
+// goRealtime puts the calling goroutine (the loop) on a SCHED_RR thread
+// and logs what was applied to it and to the media readers.
+func (n *node) goRealtime() {
+	prio := n.rtPrio()
+	if prio == 0 {
+		n.log.Infof("hbgo: realtime off: normal scheduling")
+		return
+	}
+	if err := media.LockRealtime(prio); err != nil {
+		n.log.Warnf("hbgo: realtime: main loop stays at normal scheduling: %v", err)
+	} else {
+		rt, bad := 0, 0
+		for _, m := range n.media {
+			if r, ok := m.(interface{ Realtime() error }); ok {
+				if err := r.Realtime(); err != nil {
+					bad++
+					n.log.Warnf("hbgo: realtime: %s reader stays at normal scheduling: %v", m.Link(), err)
+				} else {
+					rt++
+				}
+			}
+		}
+		n.log.Infof("hbgo: realtime: SCHED_RR priority %d for the main loop and %d media reader(s); memory not locked (no mlockall)", prio, rt)
+	}
+	if kb := n.conf.HaCf.Memreserve; kb > 0 {
+		n.log.Debugf("hbgo: memreserve %d KiB accepted; Go's heap needs no reserve", kb)
+	}
 }
 
 // mediumEvent logs a line a medium wants written ("WARN: …" / "info: …").

@@ -16,12 +16,15 @@ import (
 	"hbgo/heartbeat/media"
 	"hbgo/heartbeat/membership"
 	"hbgo/heartbeat/wire"
+
+	"golang.org/x/sys/unix"
 )
 
 // run is the daemon's one loop: every state change of membership and of the
 // resource planner happens here, in the order events arrive.
 func (n *node) run(ctx context.Context) int {
 	defer n.close()
+	n.goRealtime()
 	execCtx, cancel := context.WithCancel(context.Background())
 	n.cancelExec = cancel
 	go n.executor(execCtx)
@@ -359,6 +362,9 @@ func (n *node) reexec() int {
 	n.log.Infof("hbgo: restarting in %d s after the partition healed", secs)
 	n.close()
 	time.Sleep(time.Duration(secs) * time.Second)
+	// exec keeps the thread's policy: drop SCHED_RR, or every thread of the
+	// new process (and the scripts it forks) would inherit it.
+	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: 0}, 0)
 	exe, err := os.Executable()
 	if err == nil {
 		err = syscall.Exec(exe, os.Args, os.Environ())

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
@@ -156,5 +157,33 @@ func TestUDPMediaInNamespaces(t *testing.T) {
 				t.Errorf("stats %+v", s)
 			}
 		})
+	}
+}
+
+// TestLockRealtime checks that a reader thread really runs SCHED_RR (root only).
+func TestLockRealtime(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SCHED_RR needs root")
+	}
+	type res struct {
+		pol  string
+		prio int
+		err  error
+	}
+	ch := make(chan res)
+	go func() {
+		if err := LockRealtime(7); err != nil {
+			ch <- res{err: err}
+			return
+		}
+		p, n, err := ThreadPolicy()
+		ch <- res{p, n, err}
+	}()
+	r := <-ch
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.pol != "SCHED_RR" || r.prio != 7 {
+		t.Errorf("thread runs %s %d, want SCHED_RR 7", r.pol, r.prio)
 	}
 }

@@ -28,6 +28,7 @@ func (n *node) run(ctx context.Context) int {
 	execCtx, cancel := context.WithCancel(context.Background())
 	n.cancelExec = cancel
 	go n.executor(execCtx)
+	n.watchConfig(execCtx)
 
 	// hbgo: find out what this node still holds before joining (a crashed
 	// predecessor may have left a group running); the planner stops it.

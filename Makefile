@@ -27,10 +27,20 @@ test: deps build
 test-short:
 	$(GO) test -short -count=1 $(PKGS)
 
-# Micro-benchmarks (codec, membership, planner); the side-by-side cluster
-# bench with stock heartbeat comes with issue 8.
+# Micro-benchmarks (codec, membership step, planner, agents). The
+# side-by-side cluster bench against stock heartbeat (../shared/harness) is
+# not written yet (issue 8): this target says so instead of pretending.
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem $(PKGS)
+	@echo "make bench: cluster failover bench against stock heartbeat not implemented yet (issue 8)" >&2
+
+# Interop tests only (stock heartbeat 3.0.6 as a peer), verbose.
+interop: deps
+	$(GO) test -count=1 -v -timeout 30m ./heartbeat/interop/
+
+soak:
+	@echo "make soak: long fault soaks not implemented yet (issue 8)" >&2
+	@exit 1
 
 # Runs every fuzz target for FUZZTIME each.
 fuzz:

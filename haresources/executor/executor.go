@@ -198,23 +198,27 @@ func (e *Executor) give(ctx context.Context, g haresources.Group, sep string) pl
 			continue // nothing can be running that no script can start
 		}
 		path := logPath(b.Script, sep)
-		e.Log.Script(rmTag, opLine(path, r, "stop"))
-		err := e.stop(ctx, b)
-		for try := 0; err != nil && (e.StopRetries <= 0 || try < e.StopRetries); try++ {
+		// As ResourceManager: every attempt logs its Running line and, on
+		// failure, the return code; between attempts it sleeps 1 s and logs
+		// the retry (COMPAT §4.8, §11.4).
+		var err error
+		for try := 0; ; try++ {
+			e.Log.Script(rmTag, opLine(path, r, "stop"))
+			if err = e.stop(ctx, b); err == nil {
+				break
+			}
 			e.returnCode(path, err)
-			if ctx.Err() != nil {
+			if (e.StopRetries > 0 && try >= e.StopRetries) || ctx.Err() != nil {
 				break
 			}
 			if e.sleep(ctx, e.retryDelay()) != nil {
 				break
 			}
 			e.Log.Script(rmTag, fmt.Sprintf("info: Retrying failed stop operation [%s]", r.Token))
-			err = e.stop(ctx, b)
 		}
 		if err == nil {
 			continue
 		}
-		e.returnCode(path, err)
 		if e.running(ctx, b) {
 			if res.Outcome != planner.StopFailed {
 				res = planner.GroupResult{Key: g.Key(), Outcome: planner.StopFailed, FailedAt: i, StillRunning: true}

@@ -181,6 +181,21 @@ func TestStopFailureRetriesThenReports(t *testing.T) {
 			if tc.failStops != 0 && !strings.Contains(all, "info: Retrying failed stop operation [b]") {
 				t.Errorf("no retry line:\n%s", all)
 			}
+			if tc.name == "recovers on retry" {
+				// ResourceManager's order: each attempt logs Running, a failure
+				// its return code, then the retry line (COMPAT §11.4).
+				want := []string{
+					"ResourceManager(default): info: Releasing resource group: node1 a b",
+					"ResourceManager(default): info: Running /etc/ha.d/resource.d/b  stop",
+					"ResourceManager(default): ERROR: Return code 7 from /etc/ha.d/resource.d/b",
+					"ResourceManager(default): info: Retrying failed stop operation [b]",
+					"ResourceManager(default): info: Running /etc/ha.d/resource.d/b  stop",
+					"ResourceManager(default): info: Running /etc/ha.d/resource.d/a  stop",
+				}
+				if d := cmp.Diff(want, []string(*log)); d != "" {
+					t.Errorf("log (-want +got):\n%s", d)
+				}
+			}
 		})
 	}
 }

@@ -7,8 +7,10 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/vishvananda/netns"
 )
@@ -33,7 +35,7 @@ type Lab struct {
 	procs  []*exec.Cmd
 }
 
-// New returns a Lab whose namespaces are named "<prefix>-<node>". It skips the
+// New returns a Lab whose namespaces are named "<prefix><pid>-<node>". It skips the
 // test when not root; the prefix must be unique per test package so packages
 // can run in parallel.
 func New(t T, prefix string) *Lab {
@@ -44,12 +46,23 @@ func New(t T, prefix string) *Lab {
 	if _, err := exec.LookPath("ip"); err != nil {
 		t.Skip("testnet: iproute2 (ip) not installed")
 	}
-	l := &Lab{t: t, prefix: prefix}
-	// Leftovers of an earlier crashed run with the same prefix.
+	// The pid in the name keeps two runs of the same package (two
+	// developers, or a test and the demo) from deleting each other's
+	// namespaces; leftovers of crashed runs (dead pid) are removed.
+	l := &Lab{t: t, prefix: fmt.Sprintf("%s%d", prefix, os.Getpid())}
 	out, _ := exec.Command("ip", "netns", "list").Output()
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
-		if len(f) > 0 && strings.HasPrefix(f[0], prefix+"-") {
+		if len(f) == 0 || !strings.HasPrefix(f[0], prefix) {
+			continue
+		}
+		rest := strings.TrimPrefix(f[0], prefix)
+		pidText, _, ok := strings.Cut(rest, "-")
+		pid, err := strconv.Atoi(pidText)
+		if !ok || err != nil {
+			continue
+		}
+		if syscall.Kill(pid, 0) != nil {
 			_ = exec.Command("ip", "netns", "del", f[0]).Run()
 		}
 	}

@@ -152,6 +152,7 @@ type node struct {
 	mem     *membership.Machine
 	plan    *planner.Planner
 	media   []media.Medium
+	pinger  *media.Pinger // ICMP for ping and ping_group nodes; nil without any
 	serial  bool
 	rx      chan media.Packet
 	ops     chan planner.Op
@@ -379,6 +380,39 @@ func (n *node) openMedia(ctx context.Context) error {
 	if len(n.media) == 0 {
 		return fmt.Errorf("no heartbeat medium could be opened")
 	}
+	return n.openPing()
+}
+
+// openPing opens ICMP for the ping and ping_group nodes (PROTOCOL §12.7).
+// A node that cannot be resolved stays configured and simply never answers.
+func (n *node) openPing() error {
+	cf := n.conf.HaCf
+	var specs []media.PingSpec
+	for _, m := range cf.PingNodes() {
+		if m.Type == hacf.MediumPing6 {
+			n.log.Warnf("hbgo: ping6 node %s (%s:%d) is not supported; it will be reported dead", m.Name, cf.File, m.Line)
+			continue
+		}
+		s := media.PingSpec{Node: m.Name}
+		for _, a := range m.Addrs {
+			ip, err := resolve(a)
+			if err != nil {
+				n.log.Errorf("hbgo: ping node %s: %s: %v", m.Name, a, err)
+				continue
+			}
+			s.Addrs = append(s.Addrs, ip)
+		}
+		specs = append(specs, s)
+	}
+	if len(specs) == 0 {
+		return nil
+	}
+	p, err := media.OpenPing(specs, n.rtPrio(), n.rx)
+	if err != nil {
+		return err
+	}
+	n.pinger = p
+	n.log.Infof("glib: ping heartbeat started.")
 	return nil
 }
 
@@ -407,15 +441,25 @@ func (n *node) goRealtime() {
 	if err := media.LockRealtime(prio); err != nil {
 		n.log.Warnf("hbgo: realtime: main loop stays at normal scheduling: %v", err)
 	} else {
-		rt, bad := 0, 0
+		type reader interface {
+			Link() string
+			Realtime() error
+		}
+		var readers []reader
 		for _, m := range n.media {
-			if r, ok := m.(interface{ Realtime() error }); ok {
-				if err := r.Realtime(); err != nil {
-					bad++
-					n.log.Warnf("hbgo: realtime: %s reader stays at normal scheduling: %v", m.Link(), err)
-				} else {
-					rt++
-				}
+			if r, ok := m.(reader); ok {
+				readers = append(readers, r)
+			}
+		}
+		if n.pinger != nil {
+			readers = append(readers, n.pinger)
+		}
+		rt := 0
+		for _, r := range readers {
+			if err := r.Realtime(); err != nil {
+				n.log.Warnf("hbgo: realtime: %s reader stays at normal scheduling: %v", r.Link(), err)
+			} else {
+				rt++
 			}
 		}
 		n.log.Infof("hbgo: realtime: SCHED_RR priority %d for the main loop and %d media reader(s); memory not locked (no mlockall)", prio, rt)
@@ -480,6 +524,9 @@ func loadavg() string {
 func (n *node) close() {
 	for _, m := range n.media {
 		m.Close()
+	}
+	if n.pinger != nil {
+		n.pinger.Close()
 	}
 	if n.ctlSrv != nil {
 		n.ctlSrv.Close()

@@ -199,20 +199,16 @@ func mixedMedium(t *testing.T, prefix, medium, iface string, serial bool, extra 
 	// A node advertises deadtime + 2 s for its first 5 s (PROTOCOL §10.3):
 	// kill only once both advertise the plain deadtime.
 	time.Sleep(time.Until(started.Add(6 * time.Second)))
-	if serial {
-		// hbgo restarted on the pty is not heard by stock again (an open
-		// finding); over serial only stock's death is timed.
-		detect(t, c, 0, 1, cp1, 1200*time.Millisecond+time.Second)
-		return
-	}
 	// Stock watches hbgo die: deadtime + 0.5 s (stock's slack) + one keepalive, and generous room on a loaded machine.
 	detect(t, c, 1, 0, cp0, 1700*time.Millisecond+time.Second)
 	// hbgo comes back with the same identity: a restart, not a replay.
 	off := len(c.Log(0))
 	c.Start(1)
 	started = time.Now()
+	off1 := len(c.Log(1))
 	if _, _, err := c.WaitLog(0, regexp.MustCompile(`Heartbeat restart on node node2|Status update for node node2: status (up|init|active)`), off, 20*time.Second); err != nil {
-		t.Fatal(err)
+		out, _ := c.Node[1].Try("cat", "/var/log/impl.out")
+		t.Fatalf("%v\nhbgo's log since its restart:\n%s\nhbgo's output:\n%s", err, lastLines(c.Log(1)[off1:], 30), lastLines(out, 10))
 	}
 	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), 0, 20*time.Second); err != nil {
 		t.Fatal(err)

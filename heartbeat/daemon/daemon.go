@@ -58,6 +58,8 @@ type Options struct {
 	Signals <-chan os.Signal
 	// Reboot fences the node after a failed stop (COMPAT §4.8); nil = reboot(2).
 	Reboot func() error
+	// NoRealtime is heartbeat -l: normal scheduling whatever ha.cf says.
+	NoRealtime bool
 }
 
 func (o *Options) defaults() {
@@ -108,6 +110,30 @@ func Run(ctx context.Context, o Options) int {
 		return ExitFailure
 	}
 	return n.run(ctx)
+}
+
+// Reload is the invoking side of heartbeat -r (COMPAT §2.8): it validates
+// the configuration first and signals the daemon at pid only if it is
+// valid; it returns heartbeat's exit code.
+func Reload(o Options, pid int) int {
+	o.defaults()
+	conf := hbconf.Load(hbconf.Options{Dir: o.Dir, Validators: o.Validators})
+	if !conf.Ok() {
+		for _, p := range conf.Problems.Sorted() {
+			fmt.Fprintln(o.Stderr, p.Error())
+		}
+		fmt.Fprintln(o.Stderr, stderrLine(conf, "info", fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", pid)))
+		return conf.ExitCode()
+	}
+	fmt.Fprintln(o.Stderr, stderrLine(conf, "info", fmt.Sprintf("Signalling heartbeat pid %d to reread config files", pid)))
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		fmt.Fprintln(o.Stderr, stderrLine(conf, "ERROR", fmt.Sprintf("Unable to send SIGHUP to pid %d", pid)))
+		if err == syscall.EPERM {
+			return ExitPermission
+		}
+		return ExitFailure
+	}
+	return ExitOK
 }
 
 // reportConfig prints every problem as `file:line: error: what; hint` and,
@@ -421,7 +447,7 @@ func (n *node) openPing() error {
 // middle of SCHED_RR's range, COMPAT §2.2).
 func (n *node) rtPrio() int {
 	cf := n.conf.HaCf
-	if !cf.Realtime {
+	if !cf.Realtime || n.o.NoRealtime {
 		return 0
 	}
 	if cf.RTPrio > 0 {
@@ -555,4 +581,3 @@ func (s scriptLogger) Script(tag, text string) {
 
 func (n *node) scriptLog() scriptLogger { return scriptLogger{l: n.log, pid: n.pid} }
 
-var _ = syscall.SIGTERM

@@ -3,8 +3,10 @@ package daemon
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	"hbgo/heartbeat/hbconf"
@@ -45,6 +47,46 @@ func TestValidateChange(t *testing.T) {
 			for _, w := range tc.want {
 				if !strings.Contains(out.String(), w) {
 					t.Errorf("log lacks %q:\n%s", w, out.String())
+				}
+			}
+		})
+	}
+}
+
+// TestReload checks heartbeat -r's invoking side: an invalid configuration
+// is refused with stock's line and exit 6 and nobody is signalled; a valid
+// one SIGHUPs the daemon.
+func TestReload(t *testing.T) {
+	for _, tc := range []struct {
+		name, hacf string
+		code       int
+		want       string
+		hup        bool
+	}{
+		{"valid", testHaCf, 0, "Signalling heartbeat pid", true},
+		{"invalid", testHaCf + "keepalive banana\n", 6, "Config errors: Heartbeat pid", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			os.WriteFile(filepath.Join(dir, "ha.cf"), []byte(tc.hacf), 0o644)
+			os.WriteFile(filepath.Join(dir, "authkeys"), []byte("auth 1\n1 sha1 k\n"), 0o600)
+			os.WriteFile(filepath.Join(dir, "haresources"), nil, 0o644)
+			os.WriteFile(filepath.Join(dir, "nodeinfo"), []byte("node1\n"), 0o644)
+			sleeper := exec.Command("sleep", "30")
+			if err := sleeper.Start(); err != nil {
+				t.Fatal(err)
+			}
+			defer sleeper.Process.Kill()
+			var out bytes.Buffer
+			code := Reload(Options{Dir: dir, Stderr: &out}, sleeper.Process.Pid)
+			if code != tc.code || !strings.Contains(out.String(), tc.want) {
+				t.Errorf("Reload = %d, output:\n%s\nwant %d and %q", code, out.String(), tc.code, tc.want)
+			}
+			if tc.hup && code == 0 {
+				err := sleeper.Wait()
+				ws, _ := sleeper.ProcessState.Sys().(syscall.WaitStatus)
+				if err == nil || !ws.Signaled() || ws.Signal() != syscall.SIGHUP {
+					t.Errorf("daemon stand-in ended with %v, want SIGHUP", err)
 				}
 			}
 		})

@@ -580,4 +580,3 @@ func (s scriptLogger) Script(tag, text string) {
 }
 
 func (n *node) scriptLog() scriptLogger { return scriptLogger{l: n.log, pid: n.pid} }
-

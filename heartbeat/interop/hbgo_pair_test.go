@@ -63,6 +63,14 @@ func TestHbgoPairFailover(t *testing.T) {
 			t.Errorf("node%d: %d SCHED_RR threads, want the loop, the ucast reader and the ping reader", i+1, n)
 		}
 	}
+	// Stock's own hb_standby script (ha_clustermsg into the FIFO) moves
+	// the group over to node2.
+	if out, err := c.Node[0].Try("/usr/share/heartbeat/hb_standby"); err != nil {
+		t.Fatalf("stock hb_standby: %v\n%s", err, out)
+	}
+	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(1) && !c.HasVIP(0) }) {
+		t.Fatalf("stock hb_standby on node1 did not move the VIP to node2\n%s", lastLines(c.Log(0), 30))
+	}
 	off := len(c.Log(1))
 	c.Kill(0)
 	if _, _, err := c.WaitLog(1, regexp.MustCompile(`node node1: is dead`), off, 5*time.Second); err != nil {

@@ -37,7 +37,7 @@ func heartbeat(args []string) int {
 			return timeline.Main(args[1:], os.Stdout, os.Stderr)
 		}
 	}
-	var fg, kill, status, reload, version bool
+	var fg, kill, status, reload, version, noRT bool
 	debug := 0
 	for _, a := range args {
 		if len(a) < 2 || a[0] != '-' {
@@ -58,9 +58,11 @@ func heartbeat(args []string) int {
 				version = true
 			case 'd':
 				debug++
-			case 'l', 'M', 'v', 'R', 'D', 'W':
-				// accepted: -l (no realtime), -M (no resources: not honoured
-				// yet), -v, -R, -D, -W are stock's internal or report flags
+			case 'l':
+				noRT = true
+			case 'M', 'v', 'R', 'D', 'W':
+				// accepted: -M (no resources: not honoured yet), -v, -R,
+				// -D, -W are stock's internal or report flags
 			default:
 				io.WriteString(os.Stderr, usage)
 				return 2
@@ -81,10 +83,10 @@ func heartbeat(args []string) int {
 	if os.Getenv(daemonEnv) == "" && !fg {
 		return daemonize()
 	}
-	return runDaemon(debug)
+	return runDaemon(debug, noRT)
 }
 
-func runDaemon(debug int) int {
+func runDaemon(debug int, noRT bool) int {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 	signal.Ignore(syscall.SIGINT, syscall.SIGPIPE)
@@ -95,7 +97,7 @@ func runDaemon(debug int) int {
 		ready = func() { pipe.Write([]byte("ok\n")); pipe.Close() }
 	}
 	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
-		Validators: nativeValidators(), Reboot: rebootCommand()})
+		Validators: nativeValidators(), Reboot: rebootCommand(), NoRealtime: noRT})
 }
 
 // daemonize starts the daemon in a new session and returns once it is up
@@ -190,12 +192,7 @@ func reloadDaemon() int {
 	if st != pidfile.Running {
 		return daemonize()
 	}
-	fmt.Fprintf(os.Stderr, "heartbeat: info: Signalling heartbeat pid %d to reread config files\n", pid)
-	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
-		errf("ERROR: Could not signal pid %d", pid)
-		return 1
-	}
-	return 0
+	return daemon.Reload(daemon.Options{Validators: nativeValidators()}, pid)
 }
 
 // rebootCommand is hbgo.cf's reboot_command (tests only), from the

@@ -58,6 +58,8 @@ type Options struct {
 	Signals <-chan os.Signal
 	// Reboot fences the node after a failed stop (COMPAT §4.8); nil = reboot(2).
 	Reboot func() error
+	// NoRealtime is heartbeat -l: normal scheduling whatever ha.cf says.
+	NoRealtime bool
 }
 
 func (o *Options) defaults() {
@@ -110,6 +112,30 @@ func Run(ctx context.Context, o Options) int {
 	return n.run(ctx)
 }
 
+// Reload is the invoking side of heartbeat -r (COMPAT §2.8): it validates
+// the configuration first and signals the daemon at pid only if it is
+// valid; it returns heartbeat's exit code.
+func Reload(o Options, pid int) int {
+	o.defaults()
+	conf := hbconf.Load(hbconf.Options{Dir: o.Dir, Validators: o.Validators})
+	if !conf.Ok() {
+		for _, p := range conf.Problems.Sorted() {
+			fmt.Fprintln(o.Stderr, p.Error())
+		}
+		fmt.Fprintln(o.Stderr, stderrLine(conf, "info", fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", pid)))
+		return conf.ExitCode()
+	}
+	fmt.Fprintln(o.Stderr, stderrLine(conf, "info", fmt.Sprintf("Signalling heartbeat pid %d to reread config files", pid)))
+	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
+		fmt.Fprintln(o.Stderr, stderrLine(conf, "ERROR", fmt.Sprintf("Unable to send SIGHUP to pid %d", pid)))
+		if err == syscall.EPERM {
+			return ExitPermission
+		}
+		return ExitFailure
+	}
+	return ExitOK
+}
+
 // reportConfig prints every problem as `file:line: error: what; hint` and,
 // for logcheck rules, heartbeat's own closing line.
 func reportConfig(c *hbconf.Conf, w io.Writer) {
@@ -152,6 +178,7 @@ type node struct {
 	mem     *membership.Machine
 	plan    *planner.Planner
 	media   []media.Medium
+	pinger  *media.Pinger // ICMP for ping and ping_group nodes; nil without any
 	serial  bool
 	rx      chan media.Packet
 	ops     chan planner.Op
@@ -339,18 +366,18 @@ func (n *node) openMedia(ctx context.Context) error {
 		var err error
 		switch m.Type {
 		case hacf.MediumBcast:
-			md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port}, n.rx)
+			md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port, Prio: n.rtPrio()}, n.rx)
 		case hacf.MediumUcast:
 			var peer netip.Addr
 			peer, err = resolve(m.Peer)
 			if err == nil {
-				md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port}, n.rx)
+				md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port, Prio: n.rtPrio()}, n.rx)
 			}
 		case hacf.MediumMcast:
 			var grp netip.Addr
 			grp, err = netip.ParseAddr(m.Group)
 			if err == nil {
-				md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1}, n.rx)
+				md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1, Prio: n.rtPrio()}, n.rx)
 			}
 		case hacf.MediumSerial:
 			md, err = media.OpenSerial(media.SerialSpec{Device: m.Device, Baud: m.Baud}, n.rx, func(s string) { n.mediumEvent(s) })
@@ -368,7 +395,93 @@ func (n *node) openMedia(ctx context.Context) error {
 	if len(n.media) == 0 {
 		return fmt.Errorf("no heartbeat medium could be opened")
 	}
+	return n.openPing()
+}
+
+// openPing opens ICMP for the ping and ping_group nodes (PROTOCOL §12.7).
+// A node that cannot be resolved stays configured and simply never answers.
+func (n *node) openPing() error {
+	cf := n.conf.HaCf
+	var specs []media.PingSpec
+	for _, m := range cf.PingNodes() {
+		if m.Type == hacf.MediumPing6 {
+			n.log.Warnf("hbgo: ping6 node %s (%s:%d) is not supported; it will be reported dead", m.Name, cf.File, m.Line)
+			continue
+		}
+		s := media.PingSpec{Node: m.Name}
+		for _, a := range m.Addrs {
+			ip, err := resolve(a)
+			if err != nil {
+				n.log.Errorf("hbgo: ping node %s: %s: %v", m.Name, a, err)
+				continue
+			}
+			s.Addrs = append(s.Addrs, ip)
+		}
+		specs = append(specs, s)
+	}
+	if len(specs) == 0 {
+		return nil
+	}
+	p, err := media.OpenPing(specs, n.rtPrio(), n.rx)
+	if err != nil {
+		return err
+	}
+	n.pinger = p
+	n.log.Infof("glib: ping heartbeat started.")
 	return nil
+}
+
+// rtPrio is the SCHED_RR priority for the loop and the media readers, 0
+// when realtime is off (ha.cf realtime, rtprio; stock's default is the
+// middle of SCHED_RR's range, COMPAT §2.2).
+func (n *node) rtPrio() int {
+	cf := n.conf.HaCf
+	if !cf.Realtime || n.o.NoRealtime {
+		return 0
+	}
+	if cf.RTPrio > 0 {
+		return cf.RTPrio
+	}
+	return 50
+}
+
+// goRealtime puts the calling goroutine (the loop) on a SCHED_RR thread
+// and logs what was applied to it and to the media readers.
+func (n *node) goRealtime() {
+	prio := n.rtPrio()
+	if prio == 0 {
+		n.log.Infof("hbgo: realtime off: normal scheduling")
+		return
+	}
+	if err := media.LockRealtime(prio); err != nil {
+		n.log.Warnf("hbgo: realtime: main loop stays at normal scheduling: %v", err)
+	} else {
+		type reader interface {
+			Link() string
+			Realtime() error
+		}
+		var readers []reader
+		for _, m := range n.media {
+			if r, ok := m.(reader); ok {
+				readers = append(readers, r)
+			}
+		}
+		if n.pinger != nil {
+			readers = append(readers, n.pinger)
+		}
+		rt := 0
+		for _, r := range readers {
+			if err := r.Realtime(); err != nil {
+				n.log.Warnf("hbgo: realtime: %s reader stays at normal scheduling: %v", r.Link(), err)
+			} else {
+				rt++
+			}
+		}
+		n.log.Infof("hbgo: realtime: SCHED_RR priority %d for the main loop and %d media reader(s); memory not locked (no mlockall)", prio, rt)
+	}
+	if kb := n.conf.HaCf.Memreserve; kb > 0 {
+		n.log.Debugf("hbgo: memreserve %d KiB accepted; Go's heap needs no reserve", kb)
+	}
 }
 
 // mediumEvent logs a line a medium wants written ("WARN: …" / "info: …").
@@ -427,6 +540,9 @@ func (n *node) close() {
 	for _, m := range n.media {
 		m.Close()
 	}
+	if n.pinger != nil {
+		n.pinger.Close()
+	}
 	if n.ctlSrv != nil {
 		n.ctlSrv.Close()
 	}
@@ -453,5 +569,3 @@ func (s scriptLogger) Script(tag, text string) {
 }
 
 func (n *node) scriptLog() scriptLogger { return scriptLogger{l: n.log, pid: n.pid} }
-
-var _ = syscall.SIGTERM

@@ -19,6 +19,7 @@ const (
 	DropUnknownKey = "unknown-key"
 	DropUnsigned   = "unsigned"
 	DropDamaged    = "damaged-serial-frame"
+	DropBadPing    = "bad-ping-reply"
 )
 
 // ingest counts dropped packets by reason and logs each reason at most once
@@ -79,6 +80,10 @@ func (n *node) onPacket(p media.Packet) {
 		}
 		return
 	}
+	if p.Ping != "" {
+		n.onEcho(p, m)
+		return
+	}
 	n.memStep(membership.Recv{Msg: m, Link: p.Link, At: p.At})
 }
 
@@ -95,9 +100,17 @@ func (n *node) counters() map[string]uint64 {
 		c["drop.queue-full"] += s.DroppedQueueFull
 		c["drop.oversize"] += s.DroppedOversize
 	}
+	if n.pinger != nil {
+		s := n.pinger.Stats()
+		c["media.ping.sent"], c["media.ping.received"] = s.Sent, s.Received
+		c["drop.queue-full"] += s.DroppedQueueFull
+	}
 	mc := n.mem.Snapshot().Counters
 	c["membership.received"], c["membership.kept"] = mc.Received, mc.Kept
 	c["membership.duplicates"], c["membership.dropped"] = mc.Duplicates, mc.Dropped
 	c["membership.sent"], c["membership.rexmit-requested"], c["membership.rexmit-served"] = mc.Sent, mc.RexmitRequested, mc.RexmitServed
+	for k, v := range mc.Drops {
+		c["drop."+k] += v
+	}
 	return c
 }

@@ -16,15 +16,19 @@ import (
 	"hbgo/heartbeat/media"
 	"hbgo/heartbeat/membership"
 	"hbgo/heartbeat/wire"
+
+	"golang.org/x/sys/unix"
 )
 
 // run is the daemon's one loop: every state change of membership and of the
 // resource planner happens here, in the order events arrive.
 func (n *node) run(ctx context.Context) int {
 	defer n.close()
+	n.goRealtime()
 	execCtx, cancel := context.WithCancel(context.Background())
 	n.cancelExec = cancel
 	go n.executor(execCtx)
+	n.watchConfig(execCtx)
 
 	// hbgo: find out what this node still holds before joining (a crashed
 	// predecessor may have left a group running); the planner stops it.
@@ -174,6 +178,16 @@ func (n *node) memAction(a membership.Action) {
 	case membership.Send:
 		n.send(a.Msg)
 	case membership.Log:
+		if a.Drop != "" {
+			// A dropped packet: at most one line per reason a minute, as
+			// ingest's own drops (a replay flood must not fill the disk).
+			lvl, err := hblog.ParseLevel(string(a.Level))
+			if err != nil {
+				lvl = hblog.Error
+			}
+			n.ing.limited(a.Drop, lvl, a.Text)
+			break
+		}
 		n.logLevel(string(a.Level), a.Text)
 	case membership.NodeStatus:
 		n.journalEv("status", a.Node, map[string]string{"old": a.Old, "new": a.New})
@@ -298,9 +312,43 @@ func (n *node) send(m *wire.Message) {
 			ok = true
 		}
 	}
+	if n.pinger != nil && m.Type() == "status" {
+		n.sendPings()
+	}
 	if !ok {
 		n.ing.limited("no-comm", hblog.Crit, "send_to_all_media: No working comm channels to write to.")
 	}
+}
+
+// sendPings sends every ping node its echo request: an authenticated
+// `t=NS_st st=ping info=ping src=<ping node>` it is to echo back (PROTOCOL
+// §12.7), once per status we send, i.e. every keepalive.
+func (n *node) sendPings() {
+	ts := strconv.FormatInt(n.now().Unix(), 16)
+	for _, pn := range n.conf.HaCf.PingNodes() {
+		m := &wire.Message{}
+		m.Add(wire.FType, "NS_st")
+		m.Add("st", "ping")
+		m.Add("info", "ping")
+		m.Add(wire.FSrc, pn.Name)
+		m.Add(wire.FTime, ts)
+		b, err := wire.Seal(m, n.conf.Keys)
+		if err != nil {
+			continue
+		}
+		if err := n.pinger.Send(pn.Name, b); err != nil {
+			n.ing.limited("ping-send", hblog.Warn, fmt.Sprintf("hbgo: ping %s: %v", pn.Name, err))
+		}
+	}
+}
+
+// onEcho checks an echoed ping payload and tells membership the node answered.
+func (n *node) onEcho(p media.Packet, m *wire.Message) {
+	if m.Type() != "NS_st" || m.Str("st") != "ping" || m.Str(wire.FSrc) != p.Ping {
+		n.ing.drop(DropBadPing, hblog.Warn, fmt.Sprintf("hbgo: echo reply from %s is not the ping we sent; dropped", p.From))
+		return
+	}
+	n.memStep(membership.PingReply{Node: p.Ping, At: p.At})
 }
 
 // executor runs ops one at a time, in order, off the loop goroutine.
@@ -349,6 +397,9 @@ func (n *node) reexec() int {
 	n.log.Infof("hbgo: restarting in %d s after the partition healed", secs)
 	n.close()
 	time.Sleep(time.Duration(secs) * time.Second)
+	// exec keeps the thread's policy: drop SCHED_RR, or every thread of the
+	// new process (and the scripts it forks) would inherit it.
+	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: 0}, 0)
 	exe, err := os.Executable()
 	if err == nil {
 		err = syscall.Exec(exe, os.Args, os.Environ())

@@ -1,7 +1,11 @@
 package interop
 
 import (
+	"fmt"
+	"os"
+	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,10 +32,13 @@ node @NODE2@
 
 const keys = "auth 1\n1 sha1 testkey-sha1\n"
 
+// TestHbgoPairFailover runs two hbgo nodes that also ping the LAN client
+// (a ping node) with their loop and readers on SCHED_RR threads.
 func TestHbgoPairFailover(t *testing.T) {
 	bin := twonode.BuildHbgo(t)
+	cls := clStatus(t, bin)
 	c := twonode.New(t, twonode.Options{Prefix: "hbgoip", Impl: [2]twonode.Impl{twonode.Hbgo(bin), twonode.Hbgo(bin)},
-		HaCf: fastUcast, Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n"})
+		HaCf: fastUcast + "ping " + twonode.Client + "\n", Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n"})
 	c.Start(0)
 	c.Start(1)
 	for i := 0; i < 2; i++ {
@@ -42,6 +49,28 @@ func TestHbgoPairFailover(t *testing.T) {
 	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("VIP never on node1\n%s", c.Log(0))
 	}
+	for i := 0; i < 2; i++ {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+regexp.QuoteMeta(twonode.Client)+`: status ping`), 0, 10*time.Second); err != nil {
+			t.Error(err)
+		}
+		if out, _ := c.Node[i].Try(cls, "nodestatus", twonode.Client); strings.TrimSpace(out) != "ping" {
+			t.Errorf("node%d: cl_status nodestatus %s = %q, want ping", i+1, twonode.Client, out)
+		}
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`realtime: SCHED_RR priority 50 for the main loop and 2 media reader`), 0, time.Second); err != nil {
+			t.Error(err)
+		}
+		if n := rrThreads(c.Node[i].Pids(bin)); n < 3 {
+			t.Errorf("node%d: %d SCHED_RR threads, want the loop, the ucast reader and the ping reader", i+1, n)
+		}
+	}
+	// Stock's own hb_standby script (ha_clustermsg into the FIFO) moves
+	// the group over to node2.
+	if out, err := c.Node[0].Try("/usr/share/heartbeat/hb_standby"); err != nil {
+		t.Fatalf("stock hb_standby: %v\n%s", err, out)
+	}
+	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(1) && !c.HasVIP(0) }) {
+		t.Fatalf("stock hb_standby on node1 did not move the VIP to node2\n%s", lastLines(c.Log(0), 30))
+	}
 	off := len(c.Log(1))
 	c.Kill(0)
 	if _, _, err := c.WaitLog(1, regexp.MustCompile(`node node1: is dead`), off, 5*time.Second); err != nil {
@@ -50,4 +79,25 @@ func TestHbgoPairFailover(t *testing.T) {
 	if !twonode.WaitFor(5*time.Second, func() bool { return c.HasVIP(1) }) {
 		t.Fatalf("VIP never on node2\n%s", c.Log(1))
 	}
+}
+
+// rrThreads counts the SCHED_RR threads of the processes pids (policy is
+// field 41 of /proc/<pid>/task/<tid>/stat; SCHED_RR = 2).
+func rrThreads(pids []int) int {
+	n := 0
+	for _, p := range pids {
+		stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", p))
+		for _, st := range stats {
+			b, err := os.ReadFile(st)
+			if err != nil {
+				continue
+			}
+			s := string(b)
+			f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+			if len(f) > 38 && f[38] == "2" {
+				n++
+			}
+		}
+	}
+	return n
 }

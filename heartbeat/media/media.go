@@ -15,6 +15,7 @@ type Packet struct {
 	At   time.Time // when the reader got it
 	From string    // sender address "ip:port", or the device for serial
 	Err  error     // set (and Data nil) for a damaged serial frame, to be counted as malformed
+	Ping string    // for an ICMP echo reply: the ping node it came from ("" otherwise)
 }
 
 // Outgoing is one sealed message in both encodings a medium may need:

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"net/netip"
+	"os"
 	"testing"
 	"time"
 
@@ -156,5 +157,62 @@ func TestUDPMediaInNamespaces(t *testing.T) {
 				t.Errorf("stats %+v", s)
 			}
 		})
+	}
+}
+
+// TestLockRealtime checks that a reader thread really runs SCHED_RR (root only).
+func TestLockRealtime(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SCHED_RR needs root")
+	}
+	type res struct {
+		pol  string
+		prio int
+		err  error
+	}
+	ch := make(chan res)
+	go func() {
+		if err := LockRealtime(7); err != nil {
+			ch <- res{err: err}
+			return
+		}
+		p, n, err := ThreadPolicy()
+		ch <- res{p, n, err}
+	}()
+	r := <-ch
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.pol != "SCHED_RR" || r.prio != 7 {
+		t.Errorf("thread runs %s %d, want SCHED_RR 7", r.pol, r.prio)
+	}
+}
+
+// TestPingLoopback pings 127.0.0.1 and gets the payload back from the ping
+// node it was sent to (root only: a raw ICMP socket).
+func TestPingLoopback(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("raw ICMP needs root")
+	}
+	rx := make(chan Packet, 16)
+	lo := netip.MustParseAddr("127.0.0.1")
+	p, err := OpenPing([]PingSpec{{Node: "127.0.0.1", Addrs: []netip.Addr{lo}}}, 0, rx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	payload := []byte("t=NS_st\nst=ping\n")
+	if err := p.Send("127.0.0.1", payload); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := recvWithin(t, rx, 5*time.Second)
+	if !ok {
+		t.Fatal("no echo reply from 127.0.0.1")
+	}
+	if got.Ping != "127.0.0.1" || got.Link != "127.0.0.1" || !bytes.Equal(got.Data, payload) {
+		t.Errorf("got %+v, want the payload back from ping node 127.0.0.1", got)
+	}
+	if s := p.Stats(); s.Sent != 1 || s.Received != 1 {
+		t.Errorf("stats %+v, want 1 sent, 1 received", s)
 	}
 }

@@ -277,6 +277,21 @@ func (m *serialMedium) Close() error {
 // uucpLock takes the UUCP-style lock stock takes before using a tty:
 // LCK..<name> holding the pid in 10 columns. A lock whose pid is gone is stale
 // and replaced; a live one (say, a stock heartbeat still using the line) refuses.
+// alive reports whether pid is a running process: a zombie (a crashed
+// daemon nobody reaped yet) holds no lock.
+func alive(pid int) bool {
+	if syscall.Kill(pid, 0) != nil {
+		return false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return true
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	return len(f) == 0 || f[0] != "Z"
+}
+
 func uucpLock(dir, dev string) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
@@ -294,7 +309,10 @@ func uucpLock(dir, dev string) (string, error) {
 		}
 		b, _ := os.ReadFile(path)
 		pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
-		if perr == nil && pid > 0 && syscall.Kill(pid, 0) == nil {
+		// A lock holding our own pid is stale too: a re-exec keeps the pid,
+		// and in a fresh pid namespace a restarted daemon gets its
+		// predecessor's pid back.
+		if perr == nil && pid > 0 && pid != os.Getpid() && alive(pid) {
 			return "", fmt.Errorf("locked by pid %d (%s)", pid, path)
 		}
 		os.Remove(path) // stale

@@ -2,6 +2,7 @@ package media
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -118,4 +119,53 @@ func TestSerialNullModem(t *testing.T) {
 			t.Fatal("link did not come back after the tty returned")
 		}
 	}
+}
+
+// TestUUCPLockStale takes over locks left by a dead process and by our own
+// pid (a re-exec, or a restart in a fresh pid namespace), and refuses one
+// held by a live process.
+func TestUUCPLockStale(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		pid   int
+		taken bool
+	}{
+		{"own pid", os.Getpid(), true},
+		{"dead pid", 0x3fffffff, true},
+		{"live pid", os.Getppid(), false},
+		{"zombie", zombie(t), true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			lock := filepath.Join(dir, "LCK..ttyS9")
+			if err := os.WriteFile(lock, []byte(fmt.Sprintf("%10d\n", tc.pid)), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			got, err := uucpLock(dir, "/dev/ttyS9")
+			if (err == nil) != tc.taken {
+				t.Fatalf("uucpLock over a lock of pid %d: %v, want taken=%v", tc.pid, err, tc.taken)
+			}
+			if tc.taken && got != lock {
+				t.Errorf("lock path %q, want %q", got, lock)
+			}
+		})
+	}
+}
+
+// zombie returns the pid of an exited, not yet reaped child.
+func zombie(t *testing.T) int {
+	cmd := exec.Command("true")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	pid := cmd.Process.Pid
+	for i := 0; i < 500; i++ {
+		b, _ := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if bytes.Contains(b, []byte(") Z ")) {
+			break
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	t.Cleanup(func() { _ = cmd.Wait() })
+	return pid
 }

@@ -17,6 +17,7 @@ import (
 type BcastSpec struct {
 	Iface string
 	Port  int // udpport in effect when the line was read
+	Prio  int // SCHED_RR priority of the reader thread; 0 = normal scheduling
 }
 
 // UcastSpec is one `ucast <iface> <peer>` link (PROTOCOL §12.2).
@@ -24,6 +25,7 @@ type UcastSpec struct {
 	Iface string
 	Peer  netip.Addr // resolved once at configuration time, as stock does
 	Port  int
+	Prio  int // SCHED_RR priority of the reader thread; 0 = normal scheduling
 }
 
 // McastSpec is one `mcast <iface> <group> <port> <ttl> <loop>` link (PROTOCOL §12.3).
@@ -33,6 +35,7 @@ type McastSpec struct {
 	Port  int
 	TTL   int
 	Loop  bool
+	Prio  int // SCHED_RR priority of the reader thread; 0 = normal scheduling
 }
 
 // udpMedium is a UDP link: one socket to read on udpport, one to write.
@@ -44,6 +47,7 @@ type udpMedium struct {
 	now                 func() time.Time
 	c                   counters
 	done                chan struct{}
+	rtErr               error // why the reader could not go realtime
 }
 
 // rcvBuf is the receive buffer asked for: large enough that a burst of
@@ -146,7 +150,7 @@ func OpenBcast(ctx context.Context, s BcastSpec, rx chan<- Packet) (Medium, erro
 		dst:     &net.UDPAddr{IP: bc, Port: s.Port},
 		started: fmt.Sprintf("glib: UDP Broadcast heartbeat started on port %d (%d) interface %s", s.Port, s.Port, s.Iface),
 		now:     time.Now, done: make(chan struct{})}
-	go m.read(rx)
+	m.startReader(rx, s.Prio)
 	return m, nil
 }
 
@@ -173,7 +177,7 @@ func OpenUcast(ctx context.Context, s UcastSpec, rx chan<- Packet) (Medium, erro
 		dst:     net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.Peer, uint16(s.Port))),
 		started: fmt.Sprintf("glib: ucast: started on port %d interface %s to %s", s.Port, s.Iface, s.Peer),
 		now:     time.Now, done: make(chan struct{})}
-	go m.read(rx)
+	m.startReader(rx, s.Prio)
 	return m, nil
 }
 
@@ -221,7 +225,7 @@ func OpenMcast(ctx context.Context, s McastSpec, rx chan<- Packet) (Medium, erro
 		dst:     net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.Group, uint16(s.Port))),
 		started: fmt.Sprintf("glib: UDP multicast heartbeat started for group %s port %d interface %s (ttl=%d loop=%d)", s.Group, s.Port, s.Iface, s.TTL, loop),
 		now:     time.Now, done: make(chan struct{})}
-	go m.read(rx)
+	m.startReader(rx, s.Prio)
 	return m, nil
 }
 
@@ -244,6 +248,24 @@ func (m *udpMedium) Send(out Outgoing) error {
 	m.c.sent.Add(1)
 	return nil
 }
+
+// startReader starts the reader goroutine, on a SCHED_RR thread when prio
+// > 0: a starved reader delays a keepalive as much as a starved sender.
+func (m *udpMedium) startReader(rx chan<- Packet, prio int) {
+	if prio <= 0 {
+		go m.read(rx)
+		return
+	}
+	ready := make(chan error)
+	go func() {
+		ready <- LockRealtime(prio)
+		m.read(rx)
+	}()
+	m.rtErr = <-ready
+}
+
+// Realtime reports whether the reader thread runs SCHED_RR (nil) or why not.
+func (m *udpMedium) Realtime() error { return m.rtErr }
 
 func (m *udpMedium) read(rx chan<- Packet) {
 	buf := make([]byte, 65536)

@@ -69,13 +69,27 @@ type histEntry struct {
 type Counters struct {
 	Received, Kept, Duplicates, Dropped uint64
 	Sent, RexmitRequested, RexmitServed uint64
+	// Drops counts Dropped by reason (the Drop* constants).
+	Drops map[string]uint64
 }
+
+// Reasons membership drops a received packet for (Counters.Drops keys, Log.Drop).
+const (
+	DropMissingField = "missing-field" // no t, src, ts or seq (PROTOCOL §6 step 5)
+	DropBadNode      = "bad-node"      // from a node not in ha.cf
+	DropReplay       = "replay"        // an older generation than the node's
+	DropBadNumber    = "bad-number"    // seq, hg, ts or firstseq that does not parse
+	DropOld          = "old"           // an old duplicate or a stale status
+	DropNotToUs      = "not-to-us"     // addressed to another node (not an attack)
+	DropNak          = "nak"           // NS_nak_rexmit, consumed by the filter
+)
 
 // Machine is the membership state machine; not safe for concurrent use.
 type Machine struct {
 	p     Params
 	rnd   *rand.Rand
 	now   time.Time
+	why   string // the Drop* reason filter gave for its last drop verdict
 	start time.Time
 
 	st          string
@@ -240,6 +254,12 @@ func (m *Machine) NextDeadline() time.Time {
 
 func (m *Machine) log(l Level, format string, a ...any) {
 	m.out = append(m.out, Log{Level: l, Text: fmt.Sprintf(format, a...)})
+}
+
+// logDrop logs a line about a dropped packet, tagged with its reason so the
+// daemon can rate-limit it.
+func (m *Machine) logDrop(why string, l Level, format string, a ...any) {
+	m.out = append(m.out, Log{Level: l, Text: fmt.Sprintf(format, a...), Drop: why})
 }
 
 func (m *Machine) emit(a Action) { m.out = append(m.out, a) }
@@ -450,18 +470,18 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 		if !okS {
 			src = "<?>"
 		}
-		m.log(Error, "process_clustermsg: missing from/ts/type: iface %s, from %s", iface, src)
-		m.count(local, &m.counters.Dropped)
+		m.logDrop(DropMissingField, Error, "process_clustermsg: missing from/ts/type: iface %s, from %s", iface, src)
+		m.dropped(local, DropMissingField)
 		return
 	}
 	ns := isNS(t)
 	if !ns && !msg.Has(wire.FSeq) {
-		m.log(Error, "process_clustermsg: missing seqno: iface %s, from %s", iface, src)
-		m.count(local, &m.counters.Dropped)
+		m.logDrop(DropMissingField, Error, "process_clustermsg: missing seqno: iface %s, from %s", iface, src)
+		m.dropped(local, DropMissingField)
 		return
 	}
 	if !tsValid || ts == 0 {
-		m.count(local, &m.counters.Dropped) // stock drops a bad ts silently
+		m.dropped(local, DropBadNumber) // stock drops a bad ts silently
 		return
 	}
 	var from *node
@@ -475,8 +495,8 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 		}
 	}
 	if from == nil {
-		m.log(Error, "process_status_message: bad node [%s] in message", src)
-		m.count(local, &m.counters.Dropped)
+		m.logDrop(DropBadNode, Error, "process_status_message: bad node [%s] in message", src)
+		m.dropped(local, DropBadNode)
 		return
 	}
 	if from != m.self {
@@ -490,10 +510,11 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 		return
 	}
 	from.heard = true
+	m.why = ""
 	v := m.filter(from, msg, t, ns)
 	switch v {
 	case drop:
-		m.count(local, &m.counters.Dropped)
+		m.dropped(local, m.why)
 		return
 	case duplicate:
 		m.count(local, &m.counters.Duplicates)
@@ -504,6 +525,18 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	m.refreshLink(from, lnk)
 	m.dispatch(from, msg, t, ts)
 	m.checkComm()
+}
+
+// dropped counts a dropped packet from the network under its reason.
+func (m *Machine) dropped(local bool, why string) {
+	if local {
+		return
+	}
+	m.counters.Dropped++
+	if m.counters.Drops == nil {
+		m.counters.Drops = map[string]uint64{}
+	}
+	m.counters.Drops[why]++
 }
 
 // count bumps a packet counter for packets from the network (not our loopback).
@@ -542,10 +575,12 @@ func (m *Machine) isToUs(msg *wire.Message) bool {
 	return !ok || d == m.p.Node
 }
 
-func keepIf(b bool) verdict {
-	if b {
+// keepIf keeps a packet addressed to us and drops one addressed elsewhere.
+func (m *Machine) keepIf(toUs bool) verdict {
+	if toUs {
 		return keep
 	}
+	m.why = DropNotToUs
 	return drop
 }
 
@@ -557,7 +592,8 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 		if t == "NS_nak_rexmit" {
 			s, ok := parseHex(msg.Str("firstseq"))
 			if !ok || s == 0 {
-				m.log(Error, "should_drop_message: bad nak seq number")
+				m.logDrop(DropBadNumber, Error, "should_drop_message: bad nak seq number")
+				m.why = DropBadNumber
 				return drop
 			}
 			if !hasDest {
@@ -567,31 +603,36 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 				m.log(Error, "Irretrievably lost packet: node %s seq %d", n.name, s)
 			}
 			m.gotMissing(n, s) // whoever asked, stock stops waiting for it
+			m.why = DropNak
 			return drop
 		}
-		return keepIf(toUs)
+		return m.keepIf(toUs)
 	}
 	seq, ok := parseHex(msg.Str(wire.FSeq))
 	if !ok || seq == 0 {
-		m.log(Error, "should_drop_message: bad sequence number")
+		m.logDrop(DropBadNumber, Error, "should_drop_message: bad sequence number")
+		m.why = DropBadNumber
 		return drop
 	}
 	gen := n.gen
 	if g, ok := msg.Get(wire.FGen); ok {
 		if gen, ok = parseHex(g); !ok {
-			m.log(Error, "should_drop_message: bad generation number")
+			m.logDrop(DropBadNumber, Error, "should_drop_message: bad generation number")
+			m.why = DropBadNumber
 			return drop
 		}
 	}
 	toUs := m.isToUs(msg)
 	if gen < n.gen {
-		m.log(Error, "should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", n.name, gen, n.gen)
+		m.logDrop(DropReplay, Error, "should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", n.name, gen, n.gen)
+		m.why = DropReplay
 		return drop
 	}
 	special := false
 	if t == "status" && n != m.self {
 		if gen == n.gen && gen > 0 && n.st == StDead {
 			if seq <= n.statusSeq {
+				m.why = DropOld
 				return drop
 			}
 			special = true
@@ -613,7 +654,7 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 	case n.lastSeq == 0 || seq == n.lastSeq+1:
 		n.lastSeq = seq
 		m.maybeAck(n, seq)
-		return keepIf(toUs)
+		return m.keepIf(toUs)
 	case seq == n.lastSeq:
 		return duplicate
 	case seq > n.lastSeq+1:
@@ -628,18 +669,19 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 			}
 		}
 		n.lastSeq = seq
-		return keepIf(toUs)
+		return m.keepIf(toUs)
 	default: // seq < lastSeq
 		if _, ok := n.missing[seq]; ok {
 			m.gotMissing(n, seq)
-			return keepIf(toUs)
+			return m.keepIf(toUs)
 		}
 		if special {
 			m.resetSeqtrack(n)
 			n.lastSeq = seq
 			m.maybeAck(n, seq)
-			return keepIf(toUs)
+			return m.keepIf(toUs)
 		}
+		m.why = DropOld
 		return drop
 	}
 }

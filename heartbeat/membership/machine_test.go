@@ -3,6 +3,7 @@ package membership
 import (
 	"fmt"
 	"math/rand"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -262,6 +263,15 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 			}
 			fmt.Fprintf(e.out, "  %s %s %s [%s]\n", n.Name, n.Type, n.Status, strings.Join(ls, " "))
 		}
+	case "drops":
+		on := get("on", "node1")
+		c := e.ms[on].Snapshot().Counters
+		var ks []string
+		for k, v := range c.Drops {
+			ks = append(ks, fmt.Sprintf("%s=%d", k, v))
+		}
+		sort.Strings(ks)
+		fmt.Fprintf(e.out, "dropped=%d %s\n", c.Dropped, strings.Join(ks, " "))
 	default:
 		t.Fatalf("unknown command %q", d.Cmd)
 	}

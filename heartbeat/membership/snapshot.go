@@ -1,5 +1,7 @@
 package membership
 
+import "maps"
+
 // LinkSnapshot is one (node, medium) link as cl_status reports it.
 type LinkSnapshot struct {
 	Name   string
@@ -30,6 +32,7 @@ type Snapshot struct {
 func (m *Machine) Snapshot() Snapshot {
 	s := Snapshot{Local: m.self.name, Status: m.st, Generation: m.p.Generation, Seq: m.seq,
 		FlowControl: m.flowControl, CommUp: m.commUp, Counters: m.counters}
+	s.Counters.Drops = maps.Clone(m.counters.Drops)
 	for _, n := range m.nodes {
 		ns := NodeSnapshot{Name: n.name, Type: "normal", Status: n.st}
 		if n.ping {

@@ -88,6 +88,7 @@ type Send struct {
 type Log struct {
 	Level Level
 	Text  string
+	Drop  string // the Drop* reason when the line reports a dropped packet, else ""
 }
 
 // NodeStatus reports a peer's status change.

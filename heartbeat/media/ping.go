@@ -1,0 +1,151 @@
+package media
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+
+	"golang.org/x/net/icmp"
+	"golang.org/x/net/ipv4"
+)
+
+// PingSpec is one `ping <ip>` or `ping_group <name> <ip> …` node (PROTOCOL §12.7).
+type PingSpec struct {
+	Node  string       // the ping node's name: the address, or the group name
+	Addrs []netip.Addr // IPv4 addresses to ping; any reply counts for the node
+}
+
+// Pinger sends ICMP echo requests to the ping nodes; each echo reply from a
+// node's address goes to the daemon's queue as a Packet whose Ping names
+// the node and whose Data is the echoed payload.
+type Pinger struct {
+	conn  *icmp.PacketConn
+	id    int
+	specs []PingSpec
+	byIP  map[netip.Addr]string
+	now   func() time.Time
+	c     counters
+	mu    sync.Mutex
+	seq   int
+	done  chan struct{}
+	rtErr error
+}
+
+// OpenPing opens a raw ICMP socket for the ping nodes; prio > 0 runs the
+// reader on a SCHED_RR thread as the UDP readers.
+func OpenPing(specs []PingSpec, prio int, rx chan<- Packet) (*Pinger, error) {
+	conn, err := icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+	if err != nil {
+		return nil, fmt.Errorf("ping: %w", err)
+	}
+	p := &Pinger{conn: conn, id: os.Getpid() & 0xffff, specs: specs, byIP: map[netip.Addr]string{},
+		now: time.Now, done: make(chan struct{})}
+	for _, s := range specs {
+		for _, a := range s.Addrs {
+			p.byIP[a] = s.Node
+		}
+	}
+	if prio <= 0 {
+		go p.read(rx)
+		return p, nil
+	}
+	ready := make(chan error)
+	go func() {
+		ready <- LockRealtime(prio)
+		p.read(rx)
+	}()
+	p.rtErr = <-ready
+	return p, nil
+}
+
+// Link is the pseudo-medium's name in hbgo's counters.
+func (p *Pinger) Link() string { return "ping" }
+
+// Realtime reports whether the reader thread runs SCHED_RR (nil) or why not.
+func (p *Pinger) Realtime() error { return p.rtErr }
+
+// Send sends payload in an echo request to every address of ping node node.
+func (p *Pinger) Send(node string, payload []byte) error {
+	p.mu.Lock()
+	p.seq = (p.seq + 1) & 0xffff
+	seq := p.seq
+	p.mu.Unlock()
+	b, err := (&icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: p.id, Seq: seq, Data: payload}}).Marshal(nil)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, s := range p.specs {
+		if s.Node != node {
+			continue
+		}
+		for _, a := range s.Addrs {
+			if _, err := p.conn.WriteTo(b, &net.IPAddr{IP: a.AsSlice()}); err != nil {
+				p.c.sendFailed(err, p.now())
+				errs = append(errs, err)
+				continue
+			}
+			p.c.sent.Add(1)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (p *Pinger) read(rx chan<- Packet) {
+	buf := make([]byte, 65536)
+	for {
+		n, from, err := p.conn.ReadFrom(buf)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			select {
+			case <-p.done:
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+			continue
+		}
+		at := p.now()
+		if node, data, ok := p.reply(buf[:n], from); ok {
+			p.c.deliver(rx, Packet{Data: data, Link: node, At: at, From: from.String(), Ping: node})
+		}
+	}
+}
+
+// reply picks out our echo replies from the ping nodes' addresses.
+func (p *Pinger) reply(b []byte, from net.Addr) (node string, data []byte, ok bool) {
+	m, err := icmp.ParseMessage(1, b)
+	if err != nil || m.Type != ipv4.ICMPTypeEchoReply {
+		return "", nil, false
+	}
+	e, isEcho := m.Body.(*icmp.Echo)
+	if !isEcho || e.ID != p.id {
+		return "", nil, false
+	}
+	ip, isIP := from.(*net.IPAddr)
+	if !isIP {
+		return "", nil, false
+	}
+	a, _ := netip.AddrFromSlice(ip.IP.To4())
+	node, ok = p.byIP[a]
+	return node, append([]byte(nil), e.Data...), ok
+}
+
+// Stats returns the pinger's counters.
+func (p *Pinger) Stats() Stats { return p.c.snapshot() }
+
+// Close stops the reader and closes the socket.
+func (p *Pinger) Close() error {
+	select {
+	case <-p.done:
+		return nil
+	default:
+	}
+	close(p.done)
+	return p.conn.Close()
+}

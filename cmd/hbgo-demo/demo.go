@@ -198,6 +198,11 @@ func Run(ctx context.Context, t testnet.T, cfg Config) (*Result, error) {
 		return nil, err
 	}
 
+	// node2's mount table, seen through the /proc entry of a process that
+	// lives in node2's mount namespace as long as the node (nsenter joins
+	// it before forking into the PID namespace).
+	anchor := c.Node[1].Start("", "sleep", "infinity")
+
 	say("starting hbgo on node1 and node2 (keepalive 200ms, deadtime 1, auto_failback on)")
 	started := time.Now()
 	c.Start(0)
@@ -205,8 +210,11 @@ func Run(ctx context.Context, t testnet.T, cfg Config) (*Result, error) {
 	if !twonode.WaitFor(5*time.Second, func() bool { return c.Running(1) }) {
 		return nil, fmt.Errorf("hbgo did not start on node2:\n%s", readTail(c.Node[1].Path("/var/log/impl.out")))
 	}
-	// node2's mount table, seen through its daemon's /proc entry.
-	watchMount(ctx, c.Node[1].Pids(bin)[0], twonode.Mnt, func(at time.Time) { seen.first("mount", at, crashTime(&crashMu, &crashAt)) })
+	if err := watchMount(ctx, anchor.Process.Pid, twonode.Mnt, func(at time.Time) {
+		seen.first("mount", at, crashTime(&crashMu, &crashAt))
+	}); err != nil {
+		return nil, err
+	}
 	if err := waitUntil(ctx, cfg.Startup, func() bool { return !pr.firstServed("node1", started).IsZero() }); err != nil {
 		return nil, fmt.Errorf("node1 never served the client within %v: %w\nnode1's ha-log:\n%s", cfg.Startup, err, tailString(c.Log(0), 20))
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"runtime"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // inNS runs fn on a fresh OS thread switched into the named network
@@ -166,17 +168,43 @@ func packetSocket(ns string, proto uint16) (int, error) {
 	return fd, err
 }
 
-// readFrames calls fn with each frame read from fd and its arrival time until ctx ends, then closes fd.
+// readFrames calls fn with each frame read from fd and its kernel arrival
+// time (SO_TIMESTAMPNS, so a busy demo process does not skew it) until ctx
+// ends, then closes fd.
 func readFrames(ctx context.Context, fd int, fn func([]byte, time.Time)) {
 	defer syscall.Close(fd)
+	stamped := syscall.SetsockoptInt(fd, syscall.SOL_SOCKET, syscall.SO_TIMESTAMPNS, 1) == nil
 	buf := make([]byte, 2048)
+	oob := make([]byte, 128)
 	for ctx.Err() == nil {
-		n, _, err := syscall.Recvfrom(fd, buf, 0)
+		n, oobn, _, _, err := syscall.Recvmsg(fd, buf, oob, 0)
 		if err != nil {
 			continue
 		}
-		fn(buf[:n], time.Now())
+		at := time.Now()
+		if stamped {
+			if t, ok := kernelStamp(oob[:oobn]); ok {
+				at = t
+			}
+		}
+		fn(buf[:n], at)
 	}
+}
+
+// kernelStamp returns the SCM_TIMESTAMPNS time among control messages.
+func kernelStamp(oob []byte) (time.Time, bool) {
+	msgs, err := syscall.ParseSocketControlMessage(oob)
+	if err != nil {
+		return time.Time{}, false
+	}
+	for _, m := range msgs {
+		if m.Header.Level == syscall.SOL_SOCKET && m.Header.Type == syscall.SO_TIMESTAMPNS && len(m.Data) >= 16 {
+			sec := int64(binary.NativeEndian.Uint64(m.Data[0:8]))
+			nsec := int64(binary.NativeEndian.Uint64(m.Data[8:16]))
+			return time.Unix(sec, nsec), true
+		}
+	}
+	return time.Time{}, false
 }
 
 // stamps holds the latest or first time of an observation, safe for concurrent use.
@@ -276,24 +304,39 @@ func watchAddr(ctx context.Context, ns string, ip net.IP, fn func(time.Time)) er
 	return nil
 }
 
-// watchMount polls the mount table seen by pid every few ms and calls fn
-// when dir appears in it.
-func watchMount(ctx context.Context, pid int, dir string, fn func(time.Time)) {
-	path := fmt.Sprintf("/proc/%d/mounts", pid)
+// watchMount calls fn when dir appears in the mount table seen by pid. It
+// blocks in poll(2) on /proc/<pid>/mounts, which the kernel wakes on every
+// mount-table change, so the stamp does not wait for a polling period.
+func watchMount(ctx context.Context, pid int, dir string, fn func(time.Time)) error {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/mounts", pid))
+	if err != nil {
+		return fmt.Errorf("watch mounts: %w", err)
+	}
 	needle := []byte(" " + dir + " ")
+	mounted := func() bool {
+		b, err := io.ReadAll(io.NewSectionReader(f, 0, 1<<24))
+		return err == nil && bytes.Contains(b, needle)
+	}
+	was := mounted()
 	go func() {
-		was := true // only report appearances seen by this watcher
+		defer f.Close()
+		runtime.LockOSThread() // a thread of its own: woken by the kernel, not by the scheduler's timers
+		fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLPRI}}
 		for ctx.Err() == nil {
-			b, err := os.ReadFile(path)
-			if err != nil {
+			n, err := unix.Poll(fds, 100)
+			at := time.Now()
+			if err != nil && err != unix.EINTR {
 				return
 			}
-			is := bytes.Contains(b, needle)
+			if n == 0 {
+				continue
+			}
+			is := mounted()
 			if is && !was {
-				fn(time.Now())
+				fn(at)
 			}
 			was = is
-			time.Sleep(2 * time.Millisecond)
 		}
 	}()
+	return nil
 }

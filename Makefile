@@ -47,8 +47,10 @@ fuzz:
 # removed afterwards, also on Ctrl-C. DEMO_FLAGS passes flags (-h lists them).
 DEMO_BIN   := bin/hbgo-demo
 DEMO_FLAGS ?=
-demo: deps build
-	@if [ "$$(id -u)" != 0 ]; then echo "make demo: needs root (network namespaces, a loop device, mounts): run sudo make demo" >&2; exit 1; fi
+# Checked when the rule is read, so a non-root `make demo` stops before
+# building anything.
+DEMO_ROOT  := $(if $(filter demo,$(MAKECMDGOALS)),$(if $(filter 0,$(shell id -u)),,$(error make demo needs root (network namespaces, a loop device, mounts): run sudo make demo)))
+demo: $(DEMO_ROOT) deps build
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(DEMO_BIN) ./cmd/hbgo-demo
 	./$(DEMO_BIN) -heartbeat $(BIN) $(DEMO_FLAGS)
 

@@ -215,6 +215,7 @@ func Run(ctx context.Context, t testnet.T, cfg Config) (*Result, error) {
 	}); err != nil {
 		return nil, err
 	}
+	say("waiting for node1 to acquire the group (heartbeat's start-up wait for the peer's resources, RQSTDELAY, takes 10 s)")
 	if err := waitUntil(ctx, cfg.Startup, func() bool { return !pr.firstServed("node1", started).IsZero() }); err != nil {
 		return nil, fmt.Errorf("node1 never served the client within %v: %w\nnode1's ha-log:\n%s", cfg.Startup, err, tailString(c.Log(0), 20))
 	}
@@ -276,6 +277,14 @@ func Run(ctx context.Context, t testnet.T, cfg Config) (*Result, error) {
 	cancel()
 	fmt.Fprintln(out)
 	WriteTimeline(out, res.T0, res.Steps)
+	if dead, ok := res.Step("node1 declared dead"); ok && !src.LastHeartbeat.IsZero() {
+		fmt.Fprintf(out, "node1 was declared dead %.0f ms after its last heartbeat (deadtime 1 s)\n", Ms(dead.Sub(src.LastHeartbeat)))
+	}
+	if vip, ok := res.Step("VIP added"); ok {
+		if take, ok := res.Step("takeover started"); ok {
+			fmt.Fprintf(out, "takeover to VIP up: %.0f ms\n", Ms(vip.Sub(take)))
+		}
+	}
 	fmt.Fprintf(out, "client outage: %.0f ms (last answer from node1 to first from node2, polling every 100 ms)\n\n", Ms(res.Outage))
 	return res, nil
 }

@@ -16,6 +16,7 @@ import (
 	"hbgo/heartbeat/daemon"
 	"hbgo/heartbeat/decode"
 	"hbgo/heartbeat/pidfile"
+	"hbgo/heartbeat/sdnotify"
 )
 
 // daemonEnv marks the re-executed child that becomes the daemon.
@@ -92,7 +93,7 @@ func runDaemon(debug int) int {
 		ready = func() { pipe.Write([]byte("ok\n")); pipe.Close() }
 	}
 	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
-		Validators: nativeValidators(), Reboot: rebootCommand()})
+		Validators: nativeValidators(), Reboot: rebootCommand(), Notify: sdnotify.FromEnv().Notify})
 }
 
 // daemonize starts the daemon in a new session and returns once it is up

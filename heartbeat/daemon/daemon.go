@@ -58,6 +58,10 @@ type Options struct {
 	Signals <-chan os.Signal
 	// Reboot fences the node after a failed stop (COMPAT §4.8); nil = reboot(2).
 	Reboot func() error
+	// Notify reports to the service manager, from the loop goroutine:
+	// "READY=1" once up, "WATCHDOG=1" at each keepalive sent, "STOPPING=1"
+	// when shutdown starts (nil: none).
+	Notify func(state string)
 }
 
 func (o *Options) defaults() {

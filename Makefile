@@ -7,6 +7,7 @@ BIN       := bin/heartbeat
 PKGS      := ./...
 FUZZTIME  ?= 30s
 DESTDIR   ?=
+DIVERT    ?= auto
 
 .PHONY: all build test test-short vet bench demo fuzz install uninstall interop soak clean deps
 
@@ -45,8 +46,14 @@ demo: build
 	@echo "make demo: the two-node failover demo arrives with the resources issue (#6); today it only builds bin/heartbeat." >&2
 	@exit 1
 
+# Installs where Debian's heartbeat lives, moving the package's files aside
+# with dpkg-divert when DESTDIR is empty (docs/MIGRATION.md, dist/install.sh).
 install: build
-	install -D -m 0755 $(BIN) $(DESTDIR)/usr/libexec/heartbeat/heartbeat
+	DESTDIR='$(DESTDIR)' BIN='$(BIN)' DIVERT='$(DIVERT)' sh dist/install.sh install
+
+# Removes what install made and puts the diverted stock files back.
+uninstall:
+	DESTDIR='$(DESTDIR)' DIVERT='$(DIVERT)' sh dist/install.sh uninstall
 
 clean:
 	rm -rf bin

@@ -211,4 +211,3 @@ func parseUint(s string) uint32 {
 	}
 	return n
 }
-

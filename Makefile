@@ -7,6 +7,7 @@ BIN       := bin/heartbeat
 PKGS      := ./...
 FUZZTIME  ?= 30s
 DESTDIR   ?=
+DIVERT    ?= auto
 
 .PHONY: all build test test-short vet bench demo fuzz install uninstall interop soak clean deps
 
@@ -64,8 +65,14 @@ demo: $(DEMO_ROOT) deps build
 	CGO_ENABLED=0 $(GO) build -trimpath -o $(DEMO_BIN) ./cmd/hbgo-demo
 	./$(DEMO_BIN) -heartbeat $(BIN) $(DEMO_FLAGS)
 
+# Installs where Debian's heartbeat lives, moving the package's files aside
+# with dpkg-divert when DESTDIR is empty (docs/MIGRATION.md, dist/install.sh).
 install: build
-	install -D -m 0755 $(BIN) $(DESTDIR)/usr/libexec/heartbeat/heartbeat
+	DESTDIR='$(DESTDIR)' BIN='$(BIN)' DIVERT='$(DIVERT)' sh dist/install.sh install
+
+# Removes what install made and puts the diverted stock files back.
+uninstall:
+	DESTDIR='$(DESTDIR)' DIVERT='$(DIVERT)' sh dist/install.sh uninstall
 
 clean:
 	rm -rf bin

@@ -16,6 +16,7 @@ import (
 	"hbgo/heartbeat/daemon"
 	"hbgo/heartbeat/decode"
 	"hbgo/heartbeat/pidfile"
+	"hbgo/heartbeat/sdnotify"
 	"hbgo/heartbeat/timeline"
 )
 
@@ -97,7 +98,7 @@ func runDaemon(debug int, noRT bool) int {
 		ready = func() { pipe.Write([]byte("ok\n")); pipe.Close() }
 	}
 	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
-		Validators: nativeValidators(), Reboot: rebootCommand(), NoRealtime: noRT})
+		Validators: nativeValidators(), Reboot: rebootCommand(), NoRealtime: noRT, Notify: sdnotify.FromEnv().Notify})
 }
 
 // daemonize starts the daemon in a new session and returns once it is up

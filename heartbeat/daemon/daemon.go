@@ -60,6 +60,10 @@ type Options struct {
 	Reboot func() error
 	// NoRealtime is heartbeat -l: normal scheduling whatever ha.cf says.
 	NoRealtime bool
+	// Notify reports to the service manager, from the loop goroutine:
+	// "READY=1" once up, "WATCHDOG=1" at each keepalive sent, "STOPPING=1"
+	// when shutdown starts (nil: none).
+	Notify func(state string)
 }
 
 func (o *Options) defaults() {

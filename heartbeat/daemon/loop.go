@@ -34,6 +34,9 @@ func (n *node) run(ctx context.Context) int {
 	// predecessor may have left a group running); the planner stops it.
 	// Membership starts after this scan, so its clock (and our first
 	// status) does not count the time the status scripts took.
+	for _, tok := range n.exec.Prepare() {
+		n.log.Warnf("hbgo: resource %s cannot be run here (no native agent, no script)", tok)
+	}
 	held := n.exec.Held(execCtx)
 	n.mem = membership.New(n.memParams, n.now(), mathrand.New(mathrand.NewSource(seed())))
 	n.journalEv("start", "", map[string]string{"pid": strconv.Itoa(n.pid)})

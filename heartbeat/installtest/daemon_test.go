@@ -140,7 +140,7 @@ func TestInitScriptAgainstDaemon(t *testing.T) {
 			}},
 		{action: "standby", setup: func(t *testing.T) { waitStable(t, h) },
 			stdoutRE: regexp.MustCompile(`^auto_failback: on\nAttempting to enter standby modeDone\.\n$`),
-			check: func(t *testing.T) { waitStable(t, h) }},
+			check:    func(t *testing.T) { waitStable(t, h) }},
 		{action: "reload", stdout: "Reloading High-Availability services: Done.\n\n"},
 		{action: "stop", stdout: "Stopping High-Availability services: Done.\n\n",
 			check: func(t *testing.T) {
@@ -158,7 +158,9 @@ func TestInitScriptAgainstDaemon(t *testing.T) {
 		// A configuration error: the daemon's exit code and its complaint.
 		{action: "start", setup: func(t *testing.T) { writeConf(t, h, oneNode+"keepalive 1s\n") },
 			stdoutRE: regexp.MustCompile(`^Starting High-Availability services:  Heartbeat failure \[rc=6\]\. Failed\.\n\n(?s:.*)ha\.cf:\d+: error: keepalive 1s (?s:.*)Configuration error, heartbeat not started\.\n\n$`), exit: 6},
-		{action: "standby", setup: func(t *testing.T) { writeConf(t, h, strings.Replace(oneNode, "auto_failback on", "auto_failback legacy", 1)) },
+		{action: "standby", setup: func(t *testing.T) {
+			writeConf(t, h, strings.Replace(oneNode, "auto_failback on", "auto_failback legacy", 1))
+		},
 			stdout: "auto_failback is set to legacy.  Cannot enter standby.\n", exit: 1},
 	}
 	for i, s := range steps {

@@ -43,11 +43,11 @@ func (n *node) run(ctx context.Context) int {
 	if len(held) > 0 {
 		n.planStep(planner.Held{Keys: held})
 	}
+	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
 	n.memStep(membership.Tick{Now: n.now()})
 	if n.o.Ready != nil {
 		n.o.Ready()
 	}
-	n.notify("READY=1")
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()

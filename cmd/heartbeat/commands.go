@@ -3,8 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -33,17 +33,20 @@ func clStatus(args []string) int {
 // meaning the switch happened. Without hbgo's control socket it writes the
 // FIFO, as stock's scripts do, so it also works against a stock daemon.
 func hbStandby(name string, args []string, takeover bool) int {
-	self := name
-	if p, err := os.Executable(); err == nil && filepath.IsAbs(os.Args[0]) {
-		self = p
-		self = os.Args[0]
-	}
+	return standby(os.Args[0], args, takeover, os.Stdout, os.Stderr, time.Now(), request)
+}
+
+// standby is hb_standby/hb_takeover with its I/O injected; self is the path
+// it was called as (stock prints $0). Texts and streams are stock's, recorded
+// in testdata/stock-hb_standby.txt.
+func standby(self string, args []string, takeover bool, stdout, stderr io.Writer, now time.Time,
+	send func(takeover bool, set string) error) int {
 	usage := func() {
-		fmt.Fprintln(os.Stdout, "usage:")
-		fmt.Fprintf(os.Stderr, "%s [all|foreign|local|failback]\n", self)
+		fmt.Fprintln(stdout, "usage:")
+		fmt.Fprintf(stderr, "%s [all|foreign|local|failback]\n", self)
 	}
 	if len(args) > 1 {
-		fmt.Fprintf(os.Stderr, "%s: too many arguments\n", self)
+		fmt.Fprintf(stdout, "%s: too many arguments\n", self)
 		usage()
 		return 1
 	}
@@ -52,44 +55,52 @@ func hbStandby(name string, args []string, takeover bool) int {
 		set = args[0]
 	}
 	switch set {
-	case "all", "foreign", "local", "failback":
+	case "all", "foreign", "local":
+	case "failback":
+		// hb_standby treats failback as foreign; hb_takeover passes it on and
+		// the peer's rc.d/hb_takeover maps it to all (COMPAT §7.2 quirk).
+		if !takeover {
+			set = "foreign"
+		}
 	case "--help":
 		usage()
 		return 1
 	default:
-		fmt.Fprintf(os.Stderr, "%s: wrong resources(%s).\n", self, set)
+		fmt.Fprintf(stdout, "%s: wrong resources(%s).\n", self, set)
 		usage()
 		return 1
 	}
-	op, t := control.OpStandby, "ask_resources"
-	if takeover {
-		op, t = control.OpTakeover, "hb_takeover"
-	} else {
-		fmt.Fprintf(os.Stderr, "%s Going standby [%s].\n", time.Now().Format("Jan 02 15:04:05"), set)
-	}
-	rep, err := control.Do(control.DefaultPath, control.Request{Op: op, Args: []string{set}}, 5*time.Second)
-	if err == nil && rep.OK {
-		return 0
-	}
-	if err == nil {
-		fmt.Fprintf(os.Stderr, "%s: %s\n", self, rep.Error)
-		return 1
-	}
-	// No hbgo daemon: stock's FIFO.
-	fields := fmt.Sprintf("t=%s\nrsc_hold=%s\n", t, set)
 	if !takeover {
-		fields += "info=me\n"
+		// Without a terminal and without HA_LOGFILE, stock's ha_log prints
+		// the line with an interactive date on stderr.
+		fmt.Fprintf(stderr, "%s Going standby [%s].\n", now.Format("Jan 02 15:04:05"), set)
 	}
-	f, ferr := os.OpenFile("/var/lib/heartbeat/fifo", os.O_WRONLY|os.O_APPEND, 0)
-	if ferr != nil {
-		fmt.Fprintf(os.Stderr, "%s: heartbeat is not running (%v)\n", self, strings.TrimPrefix(err.Error(), "control: "))
-		return 1
-	}
-	defer f.Close()
-	_, werr := f.WriteString(">>>\n" + fields + "<<<\n")
-	if werr != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", self, werr)
+	if err := send(takeover, set); err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", self, err)
 		return 1
 	}
 	return 0
+}
+
+// request asks hbgo's daemon through its control socket, or a stock daemon
+// through the FIFO when there is no hbgo daemon.
+func request(takeover bool, set string) error {
+	op, fields := control.OpStandby, fmt.Sprintf("t=ask_resources\nrsc_hold=%s\ninfo=me\n", set)
+	if takeover {
+		op, fields = control.OpTakeover, fmt.Sprintf("t=hb_takeover\nrsc_hold=%s\n", set)
+	}
+	rep, err := control.Do(control.DefaultPath, control.Request{Op: op, Args: []string{set}}, 5*time.Second)
+	if err == nil {
+		if !rep.OK {
+			return errors.New(rep.Error)
+		}
+		return nil
+	}
+	f, ferr := os.OpenFile("/var/lib/heartbeat/fifo", os.O_WRONLY|os.O_APPEND, 0)
+	if ferr != nil {
+		return fmt.Errorf("heartbeat is not running (%v)", strings.TrimPrefix(err.Error(), "control: "))
+	}
+	defer f.Close()
+	_, err = f.WriteString(">>>\n" + fields + "<<<\n")
+	return err
 }

@@ -16,6 +16,8 @@ import (
 	"hbgo/heartbeat/daemon"
 	"hbgo/heartbeat/decode"
 	"hbgo/heartbeat/pidfile"
+	"hbgo/heartbeat/sdnotify"
+	"hbgo/heartbeat/timeline"
 )
 
 // daemonEnv marks the re-executed child that becomes the daemon.
@@ -32,6 +34,8 @@ func heartbeat(args []string) int {
 			return checkCmd(args[1:], os.Stdout, os.Stderr)
 		case "decode":
 			return decode.Main(args[1:], os.Stdout, os.Stderr)
+		case "log":
+			return timeline.Main(args[1:], os.Stdout, os.Stderr)
 		}
 	}
 	var fg, kill, status, reload, version, noRT, restart, haveC bool
@@ -116,7 +120,7 @@ func runDaemon(debug int, noRT bool) int {
 		ready = func() { pipe.Write([]byte("ok\n")); pipe.Close() }
 	}
 	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
-		Validators: nativeValidators(), Reboot: rebootCommand(), NoRealtime: noRT})
+		Validators: nativeValidators(), Reboot: rebootCommand(), NoRealtime: noRT, Notify: sdnotify.FromEnv().Notify})
 }
 
 // daemonize starts the daemon in a new session and returns once it is up

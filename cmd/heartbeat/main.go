@@ -22,6 +22,8 @@ func dispatch(name string, args []string) int {
 		return hbStandby(name, args, true)
 	case "cl_status":
 		return clStatus(args)
+	case "ResourceManager":
+		return resourceManager(args)
 	}
 	if strings.HasPrefix(name, "hbgo-") {
 		name = strings.TrimPrefix(name, "hbgo-")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -50,6 +51,16 @@ type Executor struct {
 }
 
 const rmTag = "ResourceManager(default)"
+
+// StopRetriesFromEnv is HA_STOPRETRYMAX from the environment, default 10
+// (COMPAT §4.8).
+func StopRetriesFromEnv() int {
+	var n int
+	if _, err := fmt.Sscan(os.Getenv("HA_STOPRETRYMAX"), &n); err == nil {
+		return n
+	}
+	return 10
+}
 
 // Run carries out op and reports what happened to each group.
 func (e *Executor) Run(ctx context.Context, op planner.Op) planner.OpDone {

@@ -60,6 +60,10 @@ type Options struct {
 	Reboot func() error
 	// NoRealtime is heartbeat -l: normal scheduling whatever ha.cf says.
 	NoRealtime bool
+	// Notify reports to the service manager, from the loop goroutine:
+	// "READY=1" once up, "WATCHDOG=1" at each keepalive sent, "STOPPING=1"
+	// when shutdown starts (nil: none).
+	Notify func(state string)
 }
 
 func (o *Options) defaults() {
@@ -317,7 +321,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	} else {
 		bind = Binder(c, n.env(), n.scriptLog(), true)
 	}
-	n.exec = &executor.Executor{Groups: n.groups, Bind: bind, Log: n.scriptLog(), StopRetries: stopRetries()}
+	n.exec = &executor.Executor{Groups: n.groups, Bind: bind, Log: n.scriptLog(), StopRetries: executor.StopRetriesFromEnv()}
 	n.ing = newIngest(lg, n.now)
 
 	srv, err := control.Listen(o.ControlSocket, n.handleControl)
@@ -330,17 +334,6 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		lg.Errorf("hbgo: %v", err)
 	}
 	return n, nil
-}
-
-// stopRetries is HA_STOPRETRYMAX from the environment, default 10 (COMPAT §4.8).
-func stopRetries() int {
-	if v := os.Getenv("HA_STOPRETRYMAX"); v != "" {
-		var n int
-		if _, err := fmt.Sscan(v, &n); err == nil {
-			return n
-		}
-	}
-	return 10
 }
 
 // groups re-reads haresources for every group operation as stock's scripts

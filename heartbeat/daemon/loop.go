@@ -44,6 +44,7 @@ func (n *node) run(ctx context.Context) int {
 	if n.o.Ready != nil {
 		n.o.Ready()
 	}
+	n.notify("READY=1")
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
@@ -150,6 +151,7 @@ func (n *node) requestShutdown() {
 		return
 	}
 	n.stop.requested = true
+	n.notify("STOPPING=1")
 	n.log.Infof("Heartbeat shutdown in progress. (%d)", n.pid)
 	n.journalEv("shutdown", "", nil)
 	n.planStep(planner.Shutdown{})
@@ -177,6 +179,9 @@ func (n *node) memAction(a membership.Action) {
 	switch a := a.(type) {
 	case membership.Send:
 		n.send(a.Msg)
+		if !a.Rexmit && a.Msg.Type() == "status" {
+			n.notify("WATCHDOG=1") // the loop that owns membership is alive
+		}
 	case membership.Log:
 		if a.Drop != "" {
 			// A dropped packet: at most one line per reason a minute, as
@@ -216,6 +221,12 @@ func (n *node) memAction(a membership.Action) {
 	case membership.PartitionHealed:
 		n.journalEv("partition_healed", a.Node, nil)
 		n.planStep(planner.PartitionHealed{Node: a.Node})
+	}
+}
+
+func (n *node) notify(state string) {
+	if n.o.Notify != nil {
+		n.o.Notify(state)
 	}
 }
 

@@ -97,8 +97,10 @@ func Load(o Options) *Conf {
 	keys, probs := authkeys.Load(akPath)
 	c.Keys = keys
 	c.Problems = append(c.Problems, probs...)
-	if _, err := os.Stat(akPath); errors.Is(err, os.ErrPermission) {
+	if f, err := os.Open(akPath); errors.Is(err, os.ErrPermission) {
 		c.Unreadable = true
+	} else if err == nil {
+		f.Close()
 	}
 
 	// haresources (only managed in R1 mode)

@@ -1,0 +1,219 @@
+#!/bin/sh
+# install.sh install|uninstall: puts hbgo where Debian's heartbeat 3.0.6 has
+# its programs (COMPAT §0.4), or takes it away again. Called by `make install`
+# and `make uninstall`; see docs/MIGRATION.md.
+#
+# Environment:
+#   DESTDIR   install under this directory instead of / (packaging, tests)
+#   BIN       the built binary (default bin/heartbeat)
+#   DIST      this directory (default: where this script is)
+#   DOCS      directory of MIGRATION.md (default $DIST/../docs)
+#   DIVERT    auto | yes | no. auto (the default) = yes when DESTDIR is empty
+#             and dpkg-divert exists. With yes, every path of ours that a
+#             Debian package owns is first moved aside with
+#             `dpkg-divert --local --rename`, so apt neither restores nor
+#             deletes it, and uninstall puts it back. Under a DESTDIR it acts
+#             on DESTDIR's own dpkg database (--root "$DESTDIR"), never on
+#             the host's.
+#   DPKG_DIVERT, DPKG_QUERY  the dpkg tools (tests may substitute them)
+#
+# Nothing under /etc/ha.d is ever written: the admin's ha.cf, haresources
+# and authkeys stay as they are. What install made is listed in
+# /var/lib/hbgo/install.manifest, which uninstall reads.
+set -eu
+
+action=${1:-}
+DESTDIR=${DESTDIR:-}
+DESTDIR=${DESTDIR%/}
+DIST=${DIST:-$(cd "$(dirname "$0")" && pwd)}
+BIN=${BIN:-bin/heartbeat}
+DOCS=${DOCS:-$DIST/../docs}
+DIVERT=${DIVERT:-auto}
+DPKG_DIVERT=${DPKG_DIVERT:-dpkg-divert}
+DPKG_QUERY=${DPKG_QUERY:-dpkg-query}
+
+EXE=/usr/libexec/heartbeat/heartbeat
+MANIFEST=/var/lib/hbgo/install.manifest
+# Every historical place of the admin tools and the daemon (COMPAT §0.4):
+# runbooks call them by full path. Each is a symlink to $EXE, which picks
+# the command by argv[0].
+TOOLS="hb_standby hb_takeover ResourceManager"
+OLDDIRS="/usr/lib/heartbeat /usr/lib64/heartbeat"
+
+say() { echo "install.sh: $*" >&2; }
+die() { say "$*"; exit 1; }
+
+case $DIVERT in
+auto)
+	if [ -z "$DESTDIR" ] && command -v "$DPKG_DIVERT" >/dev/null 2>&1; then
+		DIVERT=yes
+	else
+		DIVERT=no
+	fi ;;
+yes|no) ;;
+*) die "DIVERT must be auto, yes or no, not '$DIVERT'" ;;
+esac
+dpkgroot=
+[ -n "$DESTDIR" ] && dpkgroot="--root=$DESTDIR"
+
+# record LINE: appended at once, so a failed install can still be undone.
+record() { echo "$*" >>"$DESTDIR$MANIFEST"; }
+
+# owned PATH: a Debian package ships PATH.
+owned() {
+	[ "$DIVERT" = yes ] || return 1
+	# shellcheck disable=SC2086
+	$DPKG_QUERY $dpkgroot -S "$1" 2>/dev/null | grep -v 'diversion \(by\|from\|to\)' | grep -q ": $1\$"
+}
+
+# aside PATH: where stock's PATH goes. Under /etc a name that logrotate,
+# systemd's sysv generator and run-parts all skip.
+aside() {
+	case $1 in
+	/etc/*) echo "$1.dpkg-dist" ;;
+	*) echo "$1.distrib" ;;
+	esac
+}
+
+# prepare PATH: make room for our PATH, keeping whatever is there.
+prepare() {
+	if owned "$1"; then
+		# shellcheck disable=SC2086
+		$DPKG_DIVERT $dpkgroot --local --rename --divert "$(aside "$1")" --add "$1" >/dev/null
+		record "divert $1"
+	elif [ -e "$DESTDIR$1" ] || [ -L "$DESTDIR$1" ]; then
+		if ! grep -qx "[a-z]* $1" "$DESTDIR$MANIFEST" 2>/dev/null; then
+			# not a package's and not ours: keep it for uninstall
+			mv "$DESTDIR$1" "$DESTDIR$1.hbgo-saved"
+			record "saved $1"
+		fi
+	fi
+	mkdir -p "$DESTDIR$(dirname "$1")"
+}
+
+put() { # put MODE SRC PATH
+	prepare "$3"
+	rm -f "$DESTDIR$3"
+	cp "$2" "$DESTDIR$3.hbgo-new"
+	chmod "$1" "$DESTDIR$3.hbgo-new"
+	mv "$DESTDIR$3.hbgo-new" "$DESTDIR$3"
+	record "file $3"
+}
+
+link() { # link PATH: PATH -> $EXE
+	prepare "$1"
+	rm -f "$DESTDIR$1"
+	ln -s "$EXE" "$DESTDIR$1"
+	record "link $1"
+}
+
+mkdirs() { # mkdirs MODE PATH...: create the missing ones, remembered for uninstall
+	m=$1
+	shift
+	for d in "$@"; do
+		missing=
+		p=$d
+		while [ "$p" != / ] && [ ! -d "$DESTDIR$p" ]; do
+			missing="$p $missing"
+			p=$(dirname "$p")
+		done
+		for q in $missing; do
+			mkdir -m "$m" "$DESTDIR$q"
+			record "dir $q"
+		done
+	done
+}
+
+users() {
+	# hacluster/haclient as Debian's cluster-glue makes them.
+	if [ -z "$DESTDIR" ]; then
+		prefix=
+	elif [ -f "$DESTDIR/etc/passwd" ] && [ -f "$DESTDIR/etc/group" ]; then
+		prefix="--prefix $DESTDIR"
+	else
+		say "no $DESTDIR/etc/passwd: not adding user hacluster and group haclient"
+		return 0
+	fi
+	grep -q '^haclient:' "$DESTDIR/etc/group" ||
+		groupadd $prefix --system haclient
+	grep -q '^hacluster:' "$DESTDIR/etc/passwd" ||
+		useradd $prefix --system --gid haclient --home-dir /var/lib/heartbeat \
+			--no-create-home --shell /usr/sbin/nologin --comment "cluster user" hacluster
+}
+
+reload_systemd() {
+	if [ -z "$DESTDIR" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+		systemctl daemon-reload || :
+	fi
+}
+
+do_install() {
+	[ -f "$BIN" ] || die "$BIN: no such file; run make build first"
+	mkdir -p "$DESTDIR$(dirname $MANIFEST)"
+	mkdirs 0755 /usr/libexec/heartbeat /usr/share/heartbeat /usr/bin /etc/init.d \
+		/lib/systemd/system /etc/logrotate.d /usr/lib/tmpfiles.d /usr/share/doc/hbgo \
+		/etc/ha.d /var/lib/heartbeat $OLDDIRS
+	put 0755 "$BIN" $EXE
+	for t in $TOOLS; do
+		link /usr/share/heartbeat/$t
+	done
+	for d in $OLDDIRS; do
+		for t in heartbeat $TOOLS; do
+			link $d/$t
+		done
+	done
+	# A copy, not a symlink: like stock's, setgid haclient so any local user
+	# can reach the daemon under /run/heartbeat (0750 hacluster:haclient)
+	# (COMPAT §7.3), without making the daemon itself setgid.
+	put 0755 "$BIN" /usr/bin/cl_status
+	put 0755 "$DIST/heartbeat.init" /etc/init.d/heartbeat
+	put 0644 "$DIST/heartbeat.service" /lib/systemd/system/heartbeat.service
+	put 0755 "$DIST/hbgo-stop-post" /usr/libexec/heartbeat/hbgo-stop-post
+	put 0644 "$DIST/heartbeat.logrotate" /etc/logrotate.d/heartbeat
+	put 0644 "$DIST/tmpfiles.conf" /usr/lib/tmpfiles.d/heartbeat.conf
+	put 0644 "$DOCS/MIGRATION.md" /usr/share/doc/hbgo/MIGRATION.md
+	if [ ! -e "$DESTDIR/etc/heartbeat" ] && [ ! -L "$DESTDIR/etc/heartbeat" ]; then
+		ln -s ha.d "$DESTDIR/etc/heartbeat" # Debian's alias (COMPAT §0.4)
+		record "link /etc/heartbeat"
+	fi
+	users
+	if chgrp haclient "$DESTDIR/usr/bin/cl_status" 2>/dev/null; then
+		chmod 2755 "$DESTDIR/usr/bin/cl_status"
+	else
+		say "cannot give /usr/bin/cl_status to group haclient: only root can run it"
+	fi
+	# One line per path, also after reinstalls (diversions made then stay).
+	awk '!seen[$0]++' "$DESTDIR$MANIFEST" >"$DESTDIR$MANIFEST.new"
+	mv "$DESTDIR$MANIFEST.new" "$DESTDIR$MANIFEST"
+	reload_systemd
+}
+
+do_uninstall() {
+	[ -f "$DESTDIR$MANIFEST" ] || die "nothing to uninstall: $DESTDIR$MANIFEST not found"
+	# ours first, then stock's back in place, then the directories we made
+	while read -r kind p; do
+		case $kind in file|link) rm -f "$DESTDIR$p" ;; esac
+	done <"$DESTDIR$MANIFEST"
+	while read -r kind p; do
+		case $kind in
+		divert)
+			# shellcheck disable=SC2086
+			$DPKG_DIVERT $dpkgroot --local --rename --divert "$(aside "$p")" --remove "$p" >/dev/null ;;
+		saved)
+			mv "$DESTDIR$p.hbgo-saved" "$DESTDIR$p" ;;
+		esac
+	done <"$DESTDIR$MANIFEST"
+	# deepest (last made) first; a directory someone filled meanwhile stays
+	dirs=$(awk '$1 == "dir" { d = $2 " " d } END { print d }' "$DESTDIR$MANIFEST")
+	rm -f "$DESTDIR$MANIFEST"
+	for d in $dirs $(dirname $MANIFEST); do
+		rmdir "$DESTDIR$d" 2>/dev/null || :
+	done
+	reload_systemd
+}
+
+case $action in
+install) do_install ;;
+uninstall) do_uninstall ;;
+*) die "usage: install.sh install|uninstall" ;;
+esac

@@ -1,0 +1,363 @@
+// Package check is `heartbeat check`: it validates ha.cf, haresources, authkeys and hbgo.cf together, against this host or as another node's, and summarises what would run.
+package check
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"hbgo/authkeys"
+	"hbgo/haresources"
+	"hbgo/heartbeat/diag"
+	"hbgo/heartbeat/hacf"
+	"hbgo/heartbeat/hbconf"
+	"hbgo/resource.d/agent"
+	"hbgo/resource.d/filesystem"
+	"hbgo/resource.d/ipaddr"
+	"hbgo/resource.d/native"
+	"hbgo/resource.d/sendarp"
+)
+
+// Exit statuses of `heartbeat check` (COMPAT §2.4 for 4 and 6).
+const (
+	ExitOK            = 0
+	ExitUsage         = 2
+	ExitUnreadable    = 4
+	ExitNotConfigured = 6
+)
+
+// Options say what to check and where this host's facts come from.
+type Options struct {
+	Dir string // configuration directory; "" = /etc/ha.d
+	// Node checks the configuration as that node's (-node): host-dependent
+	// findings become warnings. "" = this host, from nodeinfo or uname -n.
+	Node  string
+	Uname func() (string, error) // nil = os.Hostname
+	Host  Host                   // nil = this machine
+	// Where resource scripts and dpkg's records are looked up ("" = the
+	// Debian locations); tests point them at temp dirs.
+	InitDir, DpkgInfoDir, DpkgStatus string
+}
+
+// Host answers the questions about this machine that the checks ask.
+type Host interface {
+	hacf.Host
+	// Dir reports whether path exists and whether it is a directory.
+	Dir(path string) (exists, isDir bool)
+	// Resolves reports whether a host name resolves to an address.
+	Resolves(name string) bool
+}
+
+// OSHost is Host for the machine the check runs on.
+type OSHost struct{ hacf.OSHost }
+
+// Dir implements Host.
+func (OSHost) Dir(path string) (bool, bool) {
+	fi, err := os.Stat(path)
+	return err == nil, err == nil && fi.IsDir()
+}
+
+// Resolves implements Host: the system resolver (hosts file, DNS), as
+// heartbeat's gethostbyname, given 5 seconds.
+func (OSHost) Resolves(name string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	addrs, err := net.DefaultResolver.LookupHost(ctx, name)
+	return err == nil && len(addrs) > 0
+}
+
+// Step is one resource of a group and the agent that will run it.
+type Step struct {
+	Resource   haresources.Resource
+	Resolution haresources.Resolution
+}
+
+// GroupPlan is one haresources group with what runs for each resource, in start order.
+type GroupPlan struct {
+	Group haresources.Group
+	Steps []Step
+}
+
+// Report is the outcome of one check: the loaded configuration, every
+// problem of every file, and what would run.
+type Report struct {
+	Conf     *hbconf.Conf
+	Hbgo     *hacf.HbgoConfig // nil when DIR/hbgo.cf does not exist
+	HbgoPath string
+	Strict   bool // checked as this host's configuration (no -node)
+	// Unreadable is set when any of the files could not be read for lack
+	// of permission (exit 4, COMPAT §2.4).
+	Unreadable bool
+	Plans      []GroupPlan
+	Problems   diag.Problems // sorted by file and line
+}
+
+// Ok reports whether the cluster would start with this configuration.
+func (r *Report) Ok() bool { return !r.Problems.HasErrors() }
+
+// ExitCode is 0 when the cluster would start, 4 when a file could not be
+// read for lack of permission, else 6.
+func (r *Report) ExitCode() int {
+	switch {
+	case r.Ok():
+		return ExitOK
+	case r.Unreadable || r.Conf.Unreadable:
+		return ExitUnreadable
+	}
+	return ExitNotConfigured
+}
+
+// Validators returns the native agents' argument checks keyed by script name.
+func Validators() map[string]func(args []string) error {
+	out := map[string]func(args []string) error{}
+	for name, v := range native.Validators() {
+		out[name] = func(a []string) error { return hinted(v(a)) }
+	}
+	return out
+}
+
+// argError splits an agent's ArgError into what is wrong and the hint, the
+// shape haresources.Validate puts into a diag.Problem.
+type argError struct{ what, hint string }
+
+func (e *argError) Error() string { return e.what }
+func (e *argError) Hint() string  { return e.hint }
+
+func hinted(err error) error {
+	var ae *agent.ArgError
+	if errors.As(err, &ae) {
+		return &argError{what: ae.What, hint: ae.Hint}
+	}
+	return err
+}
+
+// Check loads and checks the configuration in o.Dir.
+func Check(o Options) *Report {
+	if o.Dir == "" {
+		o.Dir = strings.TrimSuffix(hacf.DefaultDir, "/")
+	}
+	if o.Host == nil {
+		o.Host = OSHost{}
+	}
+	strict := o.Node == ""
+	if fi, err := os.Stat(o.Dir); err != nil || !fi.IsDir() {
+		// One line instead of one per missing file.
+		r := &Report{Conf: &hbconf.Conf{Dir: o.Dir, Node: strings.ToLower(o.Node)}, Strict: strict}
+		what := "is not a directory"
+		if err != nil {
+			what = fmt.Sprintf("cannot be read: %v", unwrapPath(err))
+			r.Unreadable = errors.Is(err, os.ErrPermission)
+		}
+		r.Problems.Errorf(o.Dir, 0, "pass the directory that holds ha.cf, haresources and authkeys with -dir", "configuration directory %s", what)
+		return r
+	}
+	c := hbconf.Load(hbconf.Options{Dir: o.Dir, Node: o.Node, Uname: o.Uname, Validators: Validators()})
+	r := &Report{Conf: c, Strict: strict}
+	ps := append(diag.Problems(nil), c.Problems...)
+	sev := diag.Error
+	if !strict {
+		sev = diag.Warning
+	}
+
+	// authkeys: stock stops at a bad mode; the admin also wants to hear
+	// what else is wrong in the file.
+	akPath := filepath.Join(o.Dir, "authkeys")
+	if c.Keys == nil && modeRefused(c.Problems, akPath) {
+		if b, err := os.ReadFile(akPath); err == nil {
+			_, more := authkeys.Parse(bytes.NewReader(b), akPath)
+			ps = append(ps, more...)
+		}
+	}
+
+	// hbgo.cf (optional)
+	r.HbgoPath = filepath.Join(o.Dir, hacf.HbgoFile)
+	force := map[string]haresources.Force{}
+	if b, err := os.ReadFile(r.HbgoPath); err == nil {
+		h, more := hacf.ParseHbgo(bytes.NewReader(b), r.HbgoPath)
+		r.Hbgo = h
+		ps = append(ps, more...)
+		for name, mode := range h.Agents {
+			use := haresources.Script
+			if mode == hacf.AgentNative {
+				use = haresources.Native
+			}
+			force[name] = haresources.Force{Use: use, Where: r.HbgoPath}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		ps.Errorf(r.HbgoPath, 0, "make it readable by root, or remove it to use the defaults", "cannot read: %v", unwrapPath(err))
+	}
+
+	// hbconf notices EACCES on ha.cf and haresources only; an authkeys
+	// that only root may read is the usual case for a non-root admin.
+	for _, name := range []string{"ha.cf", "haresources", "authkeys", hacf.HbgoFile} {
+		if f, err := os.Open(filepath.Join(o.Dir, name)); err == nil {
+			f.Close()
+		} else if errors.Is(err, os.ErrPermission) {
+			r.Unreadable = true
+		}
+	}
+
+	if cf := c.HaCf; cf != nil {
+		ps = append(ps, cf.CheckHost(o.Host, strict)...)
+		ps = append(ps, hostNames(cf, o.Host, sev)...)
+		ps = append(ps, respawnClients(cf)...)
+	}
+
+	// haresources: what runs for each resource, and whether it can.
+	res := &haresources.Resolver{
+		Dir:         o.Dir,
+		InitDir:     or(o.InitDir, "/etc/init.d"),
+		DpkgInfoDir: or(o.DpkgInfoDir, "/var/lib/dpkg/info"),
+		DpkgStatus:  or(o.DpkgStatus, "/var/lib/dpkg/status"),
+		Native:      map[string]bool{},
+		Force:       force,
+	}
+	for _, n := range hacf.NativeAgents {
+		res.Native[n] = true
+	}
+	hrPath := filepath.Join(o.Dir, "haresources")
+	for _, g := range c.Groups {
+		p := GroupPlan{Group: g}
+		for _, rs := range g.Resources {
+			rsl := res.Resolve(rs)
+			p.Steps = append(p.Steps, Step{Resource: rs, Resolution: rsl})
+			if rsl.Kind == haresources.Missing {
+				ps = append(ps, diag.Problem{File: hrPath, Line: g.Line, Severity: sev,
+					What: fmt.Sprintf("resource %s: %s", rs.Token, strings.TrimPrefix(rsl.Why, "missing: ")),
+					Hint: fmt.Sprintf("install the script as %s or %s (executable), or correct the name",
+						filepath.Join(o.Dir, "resource.d", rs.Name), filepath.Join(res.InitDir, rs.Name)),
+					Stock: "Cannot locate resource script " + rs.Name})
+			}
+			ps = append(ps, hostResource(o.Host, hrPath, g.Line, rs, sev)...)
+		}
+		r.Plans = append(r.Plans, p)
+	}
+	r.Problems = ps.Sorted()
+	return r
+}
+
+// modeRefused reports whether authkeys was refused for its mode alone.
+func modeRefused(ps diag.Problems, path string) bool {
+	for _, p := range ps {
+		if p.File == path && p.Line == 0 && strings.HasPrefix(p.Stock, "Bad permissions on keyfile") {
+			return true
+		}
+	}
+	return false
+}
+
+// hostNames checks the peer and ping names that heartbeat resolves when it
+// reads ha.cf; recorded in testdata/newuser (ucast-hostname, ping-hostname,
+// ping-group-hostname): stock refuses an unresolvable ucast peer or ping
+// node and leaves an unresolvable ping_group member out of the group.
+func hostNames(cf *hacf.Config, h Host, sev diag.Severity) diag.Problems {
+	var ps diag.Problems
+	isName := func(s string) bool {
+		_, err := netip.ParseAddr(s)
+		return s != "" && err != nil
+	}
+	for _, m := range cf.Media {
+		switch m.Type {
+		case hacf.MediumUcast, hacf.MediumUcast6:
+			if isName(m.Peer) && !h.Resolves(m.Peer) {
+				ps = append(ps, diag.Problem{File: cf.File, Line: m.Line, Severity: sev,
+					What:  fmt.Sprintf("%s peer %s does not resolve on this host", m.Type, m.Peer),
+					Hint:  "write the peer's IP address (or add the name to /etc/hosts)",
+					Stock: "glib: ucast: cannot resolve hostname"})
+			}
+		case hacf.MediumPing, hacf.MediumPing6:
+			for _, a := range m.Addrs {
+				if isName(a) && !h.Resolves(a) {
+					ps = append(ps, diag.Problem{File: cf.File, Line: m.Line, Severity: sev,
+						What:  fmt.Sprintf("%s node %s does not resolve on this host", m.Type, a),
+						Hint:  "write the ping node's IP address (or add the name to /etc/hosts)",
+						Stock: fmt.Sprintf("Illegal ping [ping membership] in config file [%s]", a)})
+				}
+			}
+		case hacf.MediumPingGroup:
+			for _, a := range m.Addrs {
+				if isName(a) && !h.Resolves(a) {
+					ps.Warnf(cf.File, m.Line, "write the member's IP address (or add the name to /etc/hosts)",
+						"ping_group %s member %s does not resolve on this host; stock leaves it out of the group", m.Name, a)
+				}
+			}
+		}
+	}
+	return ps
+}
+
+// respawnClients warns about respawn/failfast clients that need heartbeat's
+// client API, which hbgo does not serve; ipfail is emulated inside hbgo
+// (COMPAT §5.11, §12.3).
+func respawnClients(cf *hacf.Config) diag.Problems {
+	var ps diag.Problems
+	for _, ch := range cf.Respawn {
+		if filepath.Base(ch.Path) == "ipfail" {
+			continue
+		}
+		ps.Warnf(cf.File, ch.Line,
+			"delete the line if the program only talks to heartbeat (dopd: use DRBD's crm-fence-peer or drbd-peer-outdater alternatives); keep it if it runs without heartbeat's API",
+			"%s cannot sign on to hbgo: hbgo does not serve heartbeat's client API (only ipfail is emulated)", ch.Path)
+	}
+	return ps
+}
+
+// hostResource checks what a native resource needs from this host: an
+// IPaddr/IPaddr2/SendArp interface, a Filesystem mount point that can be one.
+func hostResource(h Host, file string, line int, rs haresources.Resource, sev diag.Severity) diag.Problems {
+	var ps diag.Problems
+	iface := ""
+	switch rs.Name {
+	case "IPaddr", "IPaddr2":
+		k := ipaddr.IPaddr
+		if rs.Name == "IPaddr2" {
+			k = ipaddr.IPaddr2
+		}
+		if s, err := ipaddr.Parse(k, rs.Args); err == nil {
+			iface = s.Iface
+		}
+	case "SendArp":
+		if t, err := sendarp.Parse(rs.Args); err == nil {
+			iface = t.Iface
+		}
+	case "Filesystem":
+		if s, err := filesystem.Parse(rs.Args); err == nil {
+			// A missing mount point is fine: the Filesystem RA and the
+			// native agent create it (mkdir -p); anything else in its
+			// place makes the start fail.
+			if exists, isDir := h.Dir(s.Dir); exists && !isDir {
+				ps = append(ps, diag.Problem{File: file, Line: line, Severity: sev,
+					What: fmt.Sprintf("resource %s: mount point %s exists on this host and is not a directory", rs.Token, s.Dir),
+					Hint: "remove or rename " + s.Dir + ", or mount somewhere else"})
+			}
+		}
+	}
+	if iface != "" && !h.InterfaceExists(iface) {
+		ps = append(ps, diag.Problem{File: file, Line: line, Severity: sev,
+			What: fmt.Sprintf("resource %s: interface %s does not exist on this host", rs.Token, iface),
+			Hint: "name an interface from `ip link`, or leave the interface out so it is found from the routes"})
+	}
+	return ps
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}

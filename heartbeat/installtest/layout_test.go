@@ -1,0 +1,213 @@
+package installtest
+
+import (
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+const exe = "/usr/libexec/heartbeat/heartbeat"
+
+// adminFiles are an admin's configuration, there before install: install
+// and uninstall must leave them byte for byte.
+var adminFiles = map[string]string{
+	"/etc/ha.d/ha.cf":        "node n1\nnode n2\nbcast eth0\n",
+	"/etc/ha.d/haresources":  "n1 IPaddr::10.0.0.10\n",
+	"/etc/ha.d/authkeys":     "auth 1\n1 sha1 secret\n",
+	"/etc/ha.d/resource.d/x": "#!/bin/sh\n",
+}
+
+// wantTree is the DESTDIR layout of an install (COMPAT §0.4) plus the
+// admin's files.
+var wantTree = []string{
+	"/etc/ha.d/authkeys",
+	"/etc/ha.d/ha.cf",
+	"/etc/ha.d/haresources",
+	"/etc/ha.d/resource.d/x",
+	"/etc/heartbeat -> ha.d",
+	"/etc/init.d/heartbeat",
+	"/etc/logrotate.d/heartbeat",
+	"/lib/systemd/system/heartbeat.service",
+	"/usr/bin/cl_status",
+	"/usr/lib/heartbeat/ResourceManager -> " + exe,
+	"/usr/lib/heartbeat/hb_standby -> " + exe,
+	"/usr/lib/heartbeat/hb_takeover -> " + exe,
+	"/usr/lib/heartbeat/heartbeat -> " + exe,
+	"/usr/lib/tmpfiles.d/heartbeat.conf",
+	"/usr/lib64/heartbeat/ResourceManager -> " + exe,
+	"/usr/lib64/heartbeat/hb_standby -> " + exe,
+	"/usr/lib64/heartbeat/hb_takeover -> " + exe,
+	"/usr/lib64/heartbeat/heartbeat -> " + exe,
+	"/usr/libexec/heartbeat/hbgo-stop-post",
+	"/usr/libexec/heartbeat/heartbeat",
+	"/usr/share/doc/hbgo/MIGRATION.md",
+	"/usr/share/heartbeat/ResourceManager -> " + exe,
+	"/usr/share/heartbeat/hb_standby -> " + exe,
+	"/usr/share/heartbeat/hb_takeover -> " + exe,
+	"/var/lib/hbgo/install.manifest",
+}
+
+func TestInstallLayoutAndUninstall(t *testing.T) {
+	d := t.TempDir()
+	bin := standInBin(t)
+	for p, c := range adminFiles {
+		writeFile(t, d+p, c, 0o600)
+	}
+	out := mustInstall(t, "install", "DESTDIR="+d, "BIN="+bin, "DIVERT=auto")
+	if diff := cmp.Diff(wantTree, tree(t, d)); diff != "" {
+		t.Errorf("installed tree (-want +got):\n%s", diff)
+	}
+	// Copies of our files, with their modes.
+	r := repo(t)
+	for _, c := range []struct {
+		path, src string
+		mode      os.FileMode
+	}{
+		{exe, bin, 0o755},
+		{"/etc/init.d/heartbeat", r + "/dist/heartbeat.init", 0o755},
+		{"/lib/systemd/system/heartbeat.service", r + "/dist/heartbeat.service", 0o644},
+		{"/usr/libexec/heartbeat/hbgo-stop-post", r + "/dist/hbgo-stop-post", 0o755},
+		{"/etc/logrotate.d/heartbeat", r + "/dist/heartbeat.logrotate", 0o644},
+		{"/usr/lib/tmpfiles.d/heartbeat.conf", r + "/dist/tmpfiles.conf", 0o644},
+		{"/usr/share/doc/hbgo/MIGRATION.md", r + "/docs/MIGRATION.md", 0o644},
+	} {
+		if got, want := readFile(t, d+c.path), readFile(t, c.src); got != want {
+			t.Errorf("%s differs from %s", c.path, c.src)
+		}
+		if st, err := os.Stat(d + c.path); err != nil || st.Mode().Perm() != c.mode {
+			t.Errorf("%s: mode %v (%v), want %v", c.path, st.Mode().Perm(), err, c.mode)
+		}
+	}
+	// cl_status: a copy of the binary, setgid haclient like stock's (root only).
+	if got := readFile(t, d+"/usr/bin/cl_status"); got != readFile(t, bin) {
+		t.Error("/usr/bin/cl_status is not a copy of the binary")
+	}
+	if isRoot() {
+		st, _ := os.Stat(d + "/usr/bin/cl_status")
+		if st.Mode()&os.ModeSetgid == 0 {
+			t.Errorf("/usr/bin/cl_status mode %v, want setgid", st.Mode())
+		}
+		gid := st.Sys().(*syscall.Stat_t).Gid
+		if g := groupName(t, "/etc/group", gid); g != "haclient" {
+			t.Errorf("/usr/bin/cl_status group %q, want haclient", g)
+		}
+	}
+	for p, c := range adminFiles {
+		if got := readFile(t, d+p); got != c {
+			t.Errorf("install changed %s: %q", p, got)
+		}
+	}
+	if !strings.Contains(out, "not adding user hacluster") {
+		t.Errorf("install without DESTDIR/etc/passwd should say it skips the users; said:\n%s", out)
+	}
+
+	mustInstall(t, "uninstall", "DESTDIR="+d)
+	var want []string
+	for p := range adminFiles {
+		want = append(want, p)
+	}
+	if diff := cmp.Diff(slicesSorted(want), tree(t, d)); diff != "" {
+		t.Errorf("after uninstall (-want +got):\n%s", diff)
+	}
+	for _, dir := range []string{"/usr/lib64/heartbeat", "/usr/libexec/heartbeat", "/var/lib/hbgo"} {
+		if _, err := os.Stat(d + dir); err == nil {
+			t.Errorf("uninstall left the directory %s it made", dir)
+		}
+	}
+	if _, err := installSh(t, "uninstall", "DESTDIR="+d); err == nil {
+		t.Error("a second uninstall succeeded with nothing installed")
+	}
+}
+
+// A file no package owns at one of our paths (an old hand-made install) is
+// kept aside and put back; a second install neither saves ours nor doubles
+// the manifest.
+func TestReinstallKeepsForeignFile(t *testing.T) {
+	d := t.TempDir()
+	bin := standInBin(t)
+	old := "/usr/lib/heartbeat/hb_standby"
+	writeFile(t, d+old, "#!/bin/sh\n# hand-made 2.1.4 install\n", 0o755)
+	mustInstall(t, "install", "DESTDIR="+d, "BIN="+bin)
+	mustInstall(t, "install", "DESTDIR="+d, "BIN="+bin)
+	if got := readFile(t, d+old+".hbgo-saved"); !strings.Contains(got, "hand-made") {
+		t.Errorf("%s.hbgo-saved = %q, want the old file", old, got)
+	}
+	if target, _ := os.Readlink(d + old); target != exe {
+		t.Errorf("%s -> %q, want %s", old, target, exe)
+	}
+	lines := strings.Split(strings.TrimSpace(readFile(t, d+"/var/lib/hbgo/install.manifest")), "\n")
+	seen := map[string]bool{}
+	for _, l := range lines {
+		if seen[l] {
+			t.Errorf("manifest line %q twice after reinstall", l)
+		}
+		seen[l] = true
+	}
+	if !seen["saved "+old] {
+		t.Errorf("manifest does not record the saved %s:\n%s", old, strings.Join(lines, "\n"))
+	}
+	mustInstall(t, "uninstall", "DESTDIR="+d)
+	if got := readFile(t, d+old); !strings.Contains(got, "hand-made") {
+		t.Errorf("uninstall left %s = %q, want the old file back", old, got)
+	}
+	if _, err := os.Lstat(d + old + ".hbgo-saved"); err == nil {
+		t.Error(".hbgo-saved left behind")
+	}
+}
+
+// The users: added to DESTDIR's own passwd and group, existing ones kept.
+func TestInstallAddsClusterUser(t *testing.T) {
+	if !isRoot() {
+		t.Skip("useradd --prefix needs root")
+	}
+	d := t.TempDir()
+	writeFile(t, d+"/etc/passwd", "root:x:0:0:root:/root:/bin/bash\n", 0o644)
+	writeFile(t, d+"/etc/group", "root:x:0:\n", 0o644)
+	writeFile(t, d+"/etc/shadow", "root:*:19000:0:99999:7:::\n", 0o640)
+	writeFile(t, d+"/etc/gshadow", "root:*::\n", 0o640)
+	mustInstall(t, "install", "DESTDIR="+d, "BIN="+standInBin(t))
+	passwd, group := readFile(t, d+"/etc/passwd"), readFile(t, d+"/etc/group")
+	if !strings.Contains(group, "\nhaclient:") {
+		t.Errorf("no haclient group:\n%s", group)
+	}
+	var hacluster string
+	for _, l := range strings.Split(passwd, "\n") {
+		if strings.HasPrefix(l, "hacluster:") {
+			hacluster = l
+		}
+	}
+	f := strings.Split(hacluster, ":")
+	if len(f) != 7 || f[5] != "/var/lib/heartbeat" || f[6] != "/usr/sbin/nologin" || groupName(t, d+"/etc/group", parseUint(f[3])) != "haclient" {
+		t.Errorf("hacluster entry %q, want primary group haclient, home /var/lib/heartbeat, shell nologin", hacluster)
+	}
+	// A second install keeps the entries as they are.
+	mustInstall(t, "install", "DESTDIR="+d, "BIN="+standInBin(t))
+	if got := readFile(t, d+"/etc/passwd"); got != passwd {
+		t.Errorf("reinstall changed passwd:\n%s", got)
+	}
+}
+
+func groupName(t *testing.T, groupFile string, gid uint32) string {
+	t.Helper()
+	for _, l := range strings.Split(readFile(t, groupFile), "\n") {
+		f := strings.Split(l, ":")
+		if len(f) >= 3 && parseUint(f[2]) == gid {
+			return f[0]
+		}
+	}
+	return ""
+}
+
+func parseUint(s string) uint32 {
+	var n uint32
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 1<<32 - 1
+		}
+		n = n*10 + uint32(c-'0')
+	}
+	return n
+}

@@ -1,0 +1,292 @@
+package timeline
+
+import (
+	"strings"
+	"time"
+
+	"hbgo/heartbeat/hblog"
+)
+
+// Kind is what started an incident.
+type Kind string
+
+// Incident kinds.
+const (
+	NodeDead     Kind = "node dead"
+	LinkDead     Kind = "link dead"
+	Standby      Kind = "standby"
+	Takeover     Kind = "takeover"
+	Shutdown     Kind = "shutdown"
+	Start        Kind = "start"
+	Failback     Kind = "failback"
+	SplitBrain   Kind = "split brain healed"
+	Failure      Kind = "resource failure"
+	ResourceMove Kind = "resource change"
+)
+
+// Step is one line of an incident, in log order.
+type Step struct {
+	Record
+	kind    stepKind
+	subject string
+	arg     string
+}
+
+// Holding is who held a resource group before and after an incident ("" = nobody, "?" = not known from the log).
+type Holding struct {
+	Group         string // stock's group key: its first resource (`IPaddr::10.77.0.100/24/eth0`)
+	Before, After string
+}
+
+// Incident is one trigger and everything that followed from it.
+type Incident struct {
+	Kind     Kind
+	Subject  string // the node it is about (the dead node, the standby requester, …)
+	Observer string // the host whose log line started it
+	Arg      string // link name, standby word, failure text
+	Steps    []Step
+	Holdings []Holding
+	Done     bool // a line said the incident's resource work finished
+}
+
+// Trigger is the step that started the incident.
+func (in *Incident) Trigger() Step { return in.Steps[0] }
+
+// joinWindow is how long after an incident's last step related lines still belong to it.
+const joinWindow = 15 * time.Second
+
+// Detect groups time-ordered records (see Merge) into incidents.
+func Detect(recs []Record) []Incident {
+	var (
+		out     []*Incident
+		cur     *Incident
+		last    time.Time // time of cur's last step
+		holders = map[string]string{}
+		touched = map[*Incident][]string{}
+		before  = map[*Incident]map[string]string{}
+		afterOf = map[*Incident]map[string]string{}
+	)
+	open := func(s Step) {
+		cur = &Incident{Subject: s.subject, Observer: s.Host, Arg: s.arg}
+		switch s.kind {
+		case skNodeDead:
+			cur.Kind = NodeDead
+		case skLinkDead:
+			cur.Kind = LinkDead
+		case skStandby:
+			cur.Kind = Standby
+		case skTakeover:
+			cur.Kind = Takeover
+		case skShutdown, skShutdownNotice:
+			cur.Kind = Shutdown
+		case skStart, skPeerRestart:
+			cur.Kind = Start
+		case skPartition:
+			cur.Kind = SplitBrain
+		case skFailure:
+			cur.Kind = Failure
+			cur.Arg = s.Entry.Text
+		default:
+			cur.Kind = ResourceMove
+			cur.Subject = s.Host
+		}
+		out = append(out, cur)
+		before[cur] = map[string]string{}
+		afterOf[cur] = map[string]string{}
+	}
+	for _, r := range recs {
+		c := classify(r.Entry, r.Host)
+		if c.kind == skNone {
+			continue
+		}
+		s := Step{Record: r, kind: c.kind, subject: c.subject, arg: c.arg}
+		active := cur != nil && r.Time.Sub(last) <= joinWindow
+		switch {
+		case s.kind.isTrigger():
+			if !(cur != nil && joins(cur, s, r.Time.Sub(last))) {
+				open(s)
+			}
+		case s.kind.isResource() || s.kind == skOp || s.kind == skOpDone:
+			if !active {
+				open(s)
+			}
+		default:
+			if !active || (s.kind == skLinkUp && !relatesTo(cur, s.subject)) {
+				continue
+			}
+		}
+		cur.Steps = append(cur.Steps, s)
+		last = r.Time
+		switch s.kind {
+		case skDone:
+			cur.Done = true
+		case skFailure:
+			if cur.Kind == ResourceMove {
+				cur.Kind, cur.Arg = Failure, s.Entry.Text
+			}
+		case skAcquire, skRelease:
+			g := groupKey(s.arg)
+			if _, ok := before[cur][g]; !ok {
+				h, known := holders[g]
+				if !known {
+					h = "?"
+				}
+				before[cur][g] = h
+				touched[cur] = append(touched[cur], g)
+			}
+			if s.kind == skAcquire {
+				holders[g] = r.Host
+			} else {
+				holders[g] = ""
+			}
+			afterOf[cur][g] = holders[g]
+		}
+		if cur.Kind == Start && s.kind == skStandby && s.arg == "foreign" && s.subject != cur.Subject {
+			cur.Kind = Failback
+		}
+	}
+	res := make([]Incident, len(out))
+	for i, in := range out {
+		for _, g := range touched[in] {
+			in.Holdings = append(in.Holdings, Holding{Group: g, Before: before[in][g], After: afterOf[in][g]})
+		}
+		res[i] = *in
+	}
+	return res
+}
+
+// joins reports whether trigger s, gap after cur's last step, belongs to the open incident cur rather than starting a new one.
+func joins(cur *Incident, s Step, gap time.Duration) bool {
+	if gap > 2*joinWindow {
+		return false
+	}
+	// A peer declared dead after its own shutdown, deadtime later (COMPAT §5.7).
+	if s.kind == skNodeDead && cur.Kind == Shutdown && cur.Subject == s.subject {
+		return true
+	}
+	if gap > joinWindow {
+		return false
+	}
+	switch s.kind {
+	case skFailure:
+		return true // a failure while an incident's resources move is one of its steps
+	case skNodeDead:
+		// both sides of a partition declare each other dead; links die with the node
+		return cur.Kind == NodeDead || (cur.Kind == LinkDead && cur.Subject == s.subject)
+	case skLinkDead:
+		return (cur.Kind == NodeDead || cur.Kind == LinkDead || cur.Kind == SplitBrain) && relatesTo(cur, s.subject)
+	case skStandby:
+		// standby is how takeover and auto_failback move groups (COMPAT §5.5, §5.6)
+		switch cur.Kind {
+		case Standby:
+			return cur.Subject == s.subject
+		case Takeover, SplitBrain:
+			return true
+		case Start, Failback:
+			// auto_failback: the peer hands back our local groups (COMPAT §5.5)
+			return s.arg == "foreign" && s.subject != cur.Subject
+		}
+	case skTakeover:
+		return cur.Kind == Takeover
+	case skShutdown:
+		// a healed partition restarts both nodes (COMPAT §5.8)
+		return (cur.Kind == Shutdown && cur.Subject == s.subject) || cur.Kind == SplitBrain
+	case skShutdownNotice:
+		return cur.Kind == Shutdown && cur.Subject == s.subject
+	case skStart, skPeerRestart:
+		// both nodes started together, or one side seeing the other restart
+		return cur.Kind == Start || ((cur.Kind == Failback || cur.Kind == SplitBrain) && cur.Subject == s.subject)
+	case skPartition:
+		return cur.Kind == SplitBrain || cur.Kind == NodeDead
+	}
+	return false
+}
+
+// relatesTo reports whether node is the incident's subject or one of its hosts.
+func relatesTo(in *Incident, node string) bool {
+	if in.Subject == node || in.Observer == node {
+		return true
+	}
+	for _, s := range in.Steps {
+		if s.Host == node || s.subject == node {
+			return true
+		}
+	}
+	return false
+}
+
+// Outage is what an incident cost: when the virtual IP and the last resource were started again, relative to the trigger.
+type Outage struct {
+	Trigger       time.Time
+	Precise       bool          // LastStart's both ends come from the journal
+	VIPUp         time.Duration // -1: no IP started
+	VIPPrecise    bool          // VIPUp's both ends come from the journal
+	LastStart     time.Duration // -1: no resource started
+	Stopped       bool          // resources were stopped (and maybe not started again)
+	LastStop      time.Duration // when the last stop began, after the trigger
+	Ended         bool          // the incident's resource work was seen to finish
+	Failed        string        // the failure after the last start, if any (its first CRIT line, else its first line): resources are not up
+	FailedAt      time.Duration // when Failed was logged, after the trigger
+	FailedStop    bool          // the failure came while stopping: resources may still run
+	FailedPrecise bool          // FailedAt comes from the journal
+}
+
+// Outage computes the incident's outage from its resource steps (and journal ops when present).
+func (in *Incident) Outage() Outage {
+	t := in.Trigger()
+	o := Outage{Trigger: t.Time, VIPUp: -1, LastStart: -1, Ended: in.Done}
+	var end *Step
+	failedCrit, lastWasStop := false, false
+	for i := range in.Steps {
+		s := &in.Steps[i]
+		switch s.kind {
+		case skRunStart:
+			// a start is done when its ResourceManager moves on (next line
+			// with the same tag), else at its own line
+			done := s
+			o.Failed, failedCrit, lastWasStop = "", false, false
+			for j := i + 1; j < len(in.Steps); j++ {
+				if n := &in.Steps[j]; n.Entry.Tag == s.Entry.Tag && n.Host == s.Host {
+					done = n
+					break
+				}
+			}
+			if isIP(s.arg) && o.VIPUp < 0 {
+				o.VIPUp, o.VIPPrecise = elapsed(t.Record, done.Record)
+			}
+			if end == nil || !after(end.Record, done.Time) {
+				end = done
+			}
+		case skOpDone:
+			if strings.Contains(s.arg, " take ") && !strings.Contains(s.arg, "failed") && (end == nil || !after(end.Record, s.Time)) {
+				end = s
+			}
+		case skFailure:
+			crit := s.Entry.Level <= hblog.Crit
+			if o.Failed == "" || crit && !failedCrit {
+				o.Failed = stepText(*s)
+				o.FailedAt, o.FailedPrecise = elapsed(t.Record, s.Record)
+				o.FailedStop = lastWasStop
+				failedCrit = crit
+			}
+		case skRelease, skRunStop:
+			o.Stopped, lastWasStop = true, true
+			o.LastStop, _ = elapsed(t.Record, s.Record)
+		}
+	}
+	if end != nil {
+		o.LastStart, o.Precise = elapsed(t.Record, end.Record)
+	}
+	if end == nil && !o.Stopped && o.Failed == "" {
+		o.Ended = true // nothing was to finish
+	}
+	return o
+}
+
+// elapsed is the time from a to b: exact when both come from the journal, else in whole seconds of their log stamps.
+func elapsed(a, b Record) (time.Duration, bool) {
+	if a.Precise && b.Precise {
+		return b.Time.Sub(a.Time), true
+	}
+	return time.Duration(b.Time.Unix()-a.Time.Unix()) * time.Second, false
+}

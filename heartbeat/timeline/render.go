@@ -1,0 +1,286 @@
+package timeline
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"hbgo/heartbeat/hblog"
+)
+
+// stampLayout is the absolute time shown on incident headlines.
+const stampLayout = "2006-01-02 15:04:05"
+
+// Headline is the incident's one-line summary after its start time: what happened and what it cost.
+func (in *Incident) Headline() string {
+	if o := in.Outage(); in.Kind == Failure && o.LastStart < 0 && !o.Stopped {
+		return in.What() + ": " + bareText(in.Arg) // the failure is the whole story
+	}
+	return in.What() + ": " + in.Cost()
+}
+
+// What names the incident: kind, node and who saw it.
+func (in *Incident) What() string {
+	seen := ""
+	if in.Observer != "" && in.Observer != in.Subject {
+		seen = " (seen by " + in.Observer + ")"
+	}
+	switch in.Kind {
+	case NodeDead:
+		var others []string
+		for _, s := range in.Steps[1:] {
+			if s.kind == skNodeDead && s.subject != in.Subject {
+				others = append(others, s.subject+" is dead (seen by "+s.Host+")")
+			}
+		}
+		if len(others) > 0 {
+			return in.Subject + " is dead" + seen + ", " + strings.Join(others, ", ") + " — split brain"
+		}
+		return in.Subject + " is dead" + seen
+	case LinkDead:
+		return "link " + in.Arg + " dead" + seen
+	case Standby:
+		return in.Subject + " goes standby [" + in.Arg + "]"
+	case Takeover:
+		if t := in.taker(); t != "" {
+			return "hb_takeover: " + t + " takes resources back"
+		}
+		for _, s := range in.Steps {
+			if s.kind == skStandby {
+				return "hb_takeover: " + s.subject + " goes standby [" + s.arg + "] for the peer"
+			}
+		}
+		return "hb_takeover"
+	case Shutdown:
+		if in.Observer != in.Subject {
+			return in.Subject + " shuts down (notice seen by " + in.Observer + ")"
+		}
+		return in.Subject + " shuts down"
+	case Start, Failback:
+		starts := []string{in.Subject}
+		for _, s := range in.Steps[1:] {
+			if (s.kind == skStart || s.kind == skPeerRestart) && !contains(starts, s.subject) {
+				starts = append(starts, s.subject)
+			}
+		}
+		verb := " starts"
+		if len(starts) > 1 {
+			verb = " start"
+		} else if in.Trigger().kind == skPeerRestart {
+			verb = " restarts" + seen
+		}
+		if in.Kind == Failback {
+			from := ""
+			for _, s := range in.Steps {
+				if s.kind == skStandby && s.arg == "foreign" && s.subject != in.Subject {
+					from = s.subject
+					break
+				}
+			}
+			return strings.Join(starts, ", ") + verb + ": failback from " + from
+		}
+		return strings.Join(starts, ", ") + verb
+	case SplitBrain:
+		return "split brain healed: " + in.Subject + " returns after partition" + seen
+	case Failure:
+		return "resource failure on " + in.Observer
+	}
+	return "resources move on " + in.Observer
+}
+
+// taker is the first node that acquired a group in the incident.
+func (in *Incident) taker() string {
+	for _, s := range in.Steps {
+		if s.kind == skAcquire {
+			return s.Host
+		}
+	}
+	return ""
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// coldStart reports whether the incident started resources nobody held before (a first start is no outage).
+func (in *Incident) coldStart() bool {
+	if in.Kind != Start && in.Kind != ResourceMove {
+		return false
+	}
+	for _, h := range in.Holdings {
+		if h.Before != "?" && h.Before != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// Cost describes the outage: trigger → VIP up → last resource started.
+func (in *Incident) Cost() string {
+	o := in.Outage()
+	open := ""
+	if !o.Ended {
+		open = ", end not logged"
+	}
+	switch {
+	case o.Failed != "" && o.FailedStop:
+		return "resources NOT stopped: " + o.Failed + " (+" + dur(o.FailedAt, o.FailedPrecise) + ")"
+	case o.Failed != "" && o.LastStart >= 0:
+		return "resources NOT up: " + o.Failed + " (+" + dur(o.FailedAt, o.FailedPrecise) + ")"
+	case o.LastStart >= 0 && in.coldStart():
+		return "resources up +" + dur(o.LastStart, o.Precise) + open
+	case o.LastStart >= 0:
+		var parts []string
+		if o.VIPUp >= 0 {
+			parts = append(parts, "VIP up +"+dur(o.VIPUp, o.VIPPrecise))
+		}
+		parts = append(parts, "last resource +"+dur(o.LastStart, o.Precise))
+		if !o.Ended {
+			return "outage ≥ " + dur(o.LastStart, o.Precise) + open + " (" + strings.Join(parts, ", ") + ")"
+		}
+		return "outage " + dur(o.LastStart, o.Precise) + " (" + strings.Join(parts, ", ") + ")"
+	case o.Stopped:
+		return "resources stopped (last stop +" + dur(o.LastStop, false) + "); no start follows in this log" + open
+	}
+	return "no resource moved"
+}
+
+// counts reports whether the incident's outage goes into the total.
+func (in *Incident) counts() (time.Duration, bool) {
+	o := in.Outage()
+	if o.LastStart < 0 || in.coldStart() || o.Failed != "" {
+		return 0, false
+	}
+	return o.LastStart, true
+}
+
+// rel formats an offset from the trigger: `+1s`, or `+1.234s` with journal precision.
+func rel(d time.Duration, precise bool) string {
+	if precise {
+		return fmt.Sprintf("+%.3fs", d.Seconds())
+	}
+	return fmt.Sprintf("+%ds", int64(d/time.Second))
+}
+
+// dur formats an outage: `2 s` or `2.350 s`.
+func dur(d time.Duration, precise bool) string {
+	if precise {
+		return fmt.Sprintf("%.3f s", d.Seconds())
+	}
+	return fmt.Sprintf("%d s", int64(d/time.Second))
+}
+
+// stepText is how a step reads: daemon lines keep their level word unless info, script lines lead with their script.
+func stepText(s Step) string {
+	e := s.Entry
+	switch {
+	case e.Entity == journalEntity:
+		return "journal: " + e.Text
+	case e.Kind == hblog.Script:
+		return e.Entity + ": " + stripLevel(e.Text)
+	case e.Level != hblog.Info:
+		return e.Level.String() + " " + e.Text
+	}
+	return e.Text
+}
+
+// offset is a step's time after the trigger: ms when both come from the journal, whole seconds otherwise.
+func offset(trigger, s Step) string {
+	return rel(elapsed(trigger.Record, s.Record))
+}
+
+// Write prints the incidents for humans, then a summary line naming files.
+//
+// Each incident is a headline (`<start> <what>: <cost>`), one line per
+// resource group it moved (`group <key>: <before> → <after>`), then its steps:
+// offset from the trigger (`+1s`, or `+1.234s` when both lines have journal
+// times), host, and the line's text (daemon level word unless info; script
+// lines led by their script name). Incidents are separated by a blank line.
+func Write(w io.Writer, incidents []Incident, files []string) error {
+	return WriteWith(w, incidents, files, Options{})
+}
+
+// Options adjust Write's output.
+type Options struct {
+	// Deadtime, when known (ha.cf), is noted under each dead-node incident:
+	// the node went silent up to that long before it was declared dead, and
+	// no ha-log line says when exactly (COMPAT §5.2).
+	Deadtime time.Duration
+}
+
+// WriteWith is Write with options.
+func WriteWith(w io.Writer, incidents []Incident, files []string, opts Options) error {
+	hostW := 0
+	for _, in := range incidents {
+		for _, s := range in.Steps {
+			hostW = max(hostW, len(s.Host))
+		}
+	}
+	var b strings.Builder
+	var total time.Duration
+	counted, open := 0, 0
+	for i := range incidents {
+		in := &incidents[i]
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		t := in.Trigger()
+		fmt.Fprintf(&b, "%s %s\n", t.Time.Format(stampLayout), in.Headline())
+		for _, h := range in.Holdings {
+			fmt.Fprintf(&b, "    group %s: %s → %s\n", h.Group, holder(h.Before), holder(h.After))
+		}
+		if in.Kind == NodeDead && opts.Deadtime > 0 {
+			fmt.Fprintf(&b, "    %s went silent up to %s (deadtime) before this; offsets count from detection\n", in.Subject, dur(opts.Deadtime, opts.Deadtime%time.Second != 0))
+		}
+		for _, s := range in.Steps {
+			fmt.Fprintf(&b, "  %9s %-*s %s\n", offset(t, s), hostW, s.Host, stepText(s))
+		}
+		if d, ok := in.counts(); ok {
+			total += d
+			counted++
+		}
+		if o := in.Outage(); !o.Ended || o.Failed != "" {
+			open++
+		}
+	}
+	if len(incidents) > 0 {
+		b.WriteByte('\n')
+	}
+	fmt.Fprintf(&b, "%s: %s", strings.Join(files, ", "), plural(len(incidents), "incident"))
+	if len(incidents) > 0 {
+		first := incidents[0].Trigger().Time
+		last := incidents[len(incidents)-1].Trigger().Time
+		fmt.Fprintf(&b, " from %s to %s", first.Format(stampLayout), last.Format(stampLayout))
+	}
+	fmt.Fprintf(&b, ", %s with an outage, total outage %s", plural(counted, "incident"), dur(total, total%time.Second != 0))
+	if open > 0 {
+		fmt.Fprintf(&b, ", %d unresolved (failed, or end not logged)", open)
+	}
+	b.WriteString("\n")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// holder names who held a group.
+func holder(h string) string {
+	switch h {
+	case "":
+		return "nobody"
+	case "?":
+		return "unknown"
+	}
+	return h
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}

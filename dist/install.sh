@@ -16,6 +16,7 @@
 #             on DESTDIR's own dpkg database (--root "$DESTDIR"), never on
 #             the host's.
 #   DPKG_DIVERT, DPKG_QUERY  the dpkg tools (tests may substitute them)
+#   FORCE     yes: install or uninstall even though heartbeat is running
 #
 # Nothing under /etc/ha.d is ever written: the admin's ha.cf, haresources
 # and authkeys stay as they are. What install made is listed in
@@ -141,6 +142,19 @@ users() {
 			--no-create-home --shell /usr/sbin/nologin --comment "cluster user" hacluster
 }
 
+# refuse_running: swapping programs under a running daemon would leave it
+# unstoppable: the other implementation's `heartbeat -k` does not recognise
+# it as heartbeat (COMPAT §7.6 checks /proc/<pid>/exe). Stop, install, start.
+refuse_running() {
+	[ "${FORCE:-no}" = yes ] && return 0
+	pid=$(tr -dc 0-9 <"$DESTDIR/run/heartbeat.pid" 2>/dev/null) || return 0
+	[ -n "$pid" ] || return 0
+	case $(readlink "/proc/$pid/exe" 2>/dev/null) in
+	*/heartbeat|*/heartbeat.distrib|*/heartbeat" (deleted)"|*/heartbeat.distrib" (deleted)")
+		die "heartbeat is running (pid $pid): stop it first (/etc/init.d/heartbeat stop), then $action, then start it; see docs/MIGRATION.md (FORCE=yes overrides)" ;;
+	esac
+}
+
 reload_systemd() {
 	if [ -z "$DESTDIR" ] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
 		systemctl daemon-reload || :
@@ -213,7 +227,7 @@ do_uninstall() {
 }
 
 case $action in
-install) do_install ;;
-uninstall) do_uninstall ;;
+install) refuse_running; do_install ;;
+uninstall) refuse_running; do_uninstall ;;
 *) die "usage: install.sh install|uninstall" ;;
 esac

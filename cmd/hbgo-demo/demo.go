@@ -139,7 +139,6 @@ func Run(ctx context.Context, t testnet.T, cfg Config) (*Result, error) {
 	for i := range c.Node {
 		h := c.Node[i]
 		h.WriteFile("/etc/ha.d/resource.d/"+svcName, []byte(svcScript), 0o755)
-		pointDrbdadm(t, h)
 	}
 	hares, _ := os.ReadFile(c.Node[0].Path("/etc/ha.d/haresources"))
 	say("haresources: %s", bytes.TrimSpace(hares))
@@ -304,32 +303,6 @@ func crashTime(mu *sync.Mutex, t *time.Time) time.Time {
 		return time.Unix(1<<40, 0)
 	}
 	return *t
-}
-
-// pointDrbdadm makes the native drbddisk agent use twonode's stand-in when
-// it lives in /run/bin (no /usr/sbin/drbdadm to mount over): the node gets
-// a private /etc/default with DRBDADM set, bind-mounted in its own mount
-// namespace only.
-func pointDrbdadm(t testnet.T, h *testnet.Host) {
-	t.Helper()
-	if _, err := os.Stat(h.Path("/run/bin/drbdadm")); err != nil {
-		return
-	}
-	dir := filepath.Join(t.TempDir(), "etc-default")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatalf("%v", err)
-	}
-	if ents, err := os.ReadDir("/etc/default"); err == nil {
-		for _, e := range ents {
-			if b, err := os.ReadFile(filepath.Join("/etc/default", e.Name())); err == nil && e.Type().IsRegular() {
-				_ = os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
-			}
-		}
-	}
-	if err := os.WriteFile(filepath.Join(dir, "drbd"), []byte("DRBDADM=/run/bin/drbdadm\n"), 0o644); err != nil {
-		t.Fatalf("%v", err)
-	}
-	h.Run("mount", "--bind", dir, "/etc/default")
 }
 
 func readCalls(path string) ([]Call, error) {

@@ -117,7 +117,17 @@ func runDaemon(debug int, noRT bool) int {
 	if os.Getenv(daemonEnv) != "" {
 		// Tell the waiting parent through fd 3 that we are up.
 		pipe := os.NewFile(3, "ready")
-		ready = func() { pipe.Write([]byte("ok\n")); pipe.Close() }
+		ready = func() {
+			pipe.Write([]byte("ok\n"))
+			pipe.Close()
+			// Up: let go of the caller's stdout/stderr, as stock's daemon
+			// does, or `ERROR=$(heartbeat 2>&1)` in init scripts never returns.
+			if null, err := os.OpenFile(os.DevNull, os.O_RDWR, 0); err == nil {
+				syscall.Dup2(int(null.Fd()), 1)
+				syscall.Dup2(int(null.Fd()), 2)
+				null.Close()
+			}
+		}
 	}
 	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
 		Validators: nativeValidators(), Reboot: rebootCommand(), NoRealtime: noRT, Notify: sdnotify.FromEnv().Notify})

@@ -69,7 +69,7 @@ func NewBinder(c *hbconf.Conf, env []string, log agent.Logger, natives bool) Bin
 		}
 	}
 	r := &haresources.Resolver{Dir: c.Dir, InitDir: "/etc/init.d", DpkgInfoDir: "/var/lib/dpkg/info",
-		DpkgStatus: "/var/lib/dpkg/status", Native: names}
+		DpkgStatus: "/var/lib/dpkg/status", Native: names, Force: c.Force}
 	run := &script.Runner{Env: env, Debugfile: c.HaCf.Debugfile}
 	var mu sync.Mutex
 	cache := map[string]Binding{}

@@ -263,6 +263,22 @@ func (e *Executor) sleep(ctx context.Context, d time.Duration) error {
 	return agent.SleepCtx(ctx, d)
 }
 
+// Prepare binds every resource once, so the work of resolving (reading
+// dpkg's md5 lists to tell a packaged script from a patched one) happens at
+// start-up, not on the takeover path; it returns the resources that cannot
+// be bound, for a warning.
+func (e *Executor) Prepare() []string {
+	var missing []string
+	for _, g := range e.Groups() {
+		for _, r := range g.Resources {
+			if _, err := e.Bind(r); err != nil {
+				missing = append(missing, r.Token)
+			}
+		}
+	}
+	return missing
+}
+
 // Held returns the keys of groups whose first resource reports running: what
 // stock's verifyallidle and startup checks look at (COMPAT §1 item 4, §4.11).
 func (e *Executor) Held(ctx context.Context) []string {

@@ -176,23 +176,12 @@ func Check(o Options) *Report {
 		}
 	}
 
-	// hbgo.cf (optional)
+	// hbgo.cf (optional; hbconf read it and reported its problems)
 	r.HbgoPath = filepath.Join(o.Dir, hacf.HbgoFile)
-	force := map[string]haresources.Force{}
-	if b, err := os.ReadFile(r.HbgoPath); err == nil {
-		h, more := hacf.ParseHbgo(bytes.NewReader(b), r.HbgoPath)
-		r.Hbgo = h
-		ps = append(ps, more...)
-		for name, mode := range h.Agents {
-			use := haresources.Script
-			if mode == hacf.AgentNative {
-				use = haresources.Native
-			}
-			force[name] = haresources.Force{Use: use, Where: r.HbgoPath}
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		ps.Errorf(r.HbgoPath, 0, "make it readable by root, or remove it to use the defaults", "cannot read: %v", unwrapPath(err))
+	if c.HbgoPresent {
+		r.Hbgo = c.Hbgo
 	}
+	force := c.Force
 
 	// hbconf notices EACCES on ha.cf and haresources only; an authkeys
 	// that only root may read is the usual case for a non-root admin.

@@ -33,6 +33,9 @@ func (n *node) run(ctx context.Context) int {
 	// predecessor may have left a group running); the planner stops it.
 	// Membership starts after this scan, so its clock (and our first
 	// status) does not count the time the status scripts took.
+	for _, tok := range n.exec.Prepare() {
+		n.log.Warnf("hbgo: resource %s cannot be run here (no native agent, no script)", tok)
+	}
 	held := n.exec.Held(execCtx)
 	// Only now: a child forked from this thread would inherit SCHED_RR,
 	// and the scan above runs the status scripts from here.
@@ -42,11 +45,11 @@ func (n *node) run(ctx context.Context) int {
 	if len(held) > 0 {
 		n.planStep(planner.Held{Keys: held})
 	}
+	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
 	n.memStep(membership.Tick{Now: n.now()})
 	if n.o.Ready != nil {
 		n.o.Ready()
 	}
-	n.notify("READY=1")
 
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()

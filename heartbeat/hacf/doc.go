@@ -107,8 +107,10 @@
 //   - journal_size <bytes> — size limit of the journal (default 1048576).
 //   - control_socket <path> — hbgo's control socket
 //     (default /run/heartbeat/hbgo.sock).
-//   - fast_start on|off — end the 10 s RQSTDELAY wait as soon as an hbgo
-//     peer's resource state is known (default on).
+//   - fast_start on|off — the peer runs hbgo too: end the 10 s RQSTDELAY
+//     wait as soon as its resource state is known (default off: stock's
+//     fixed wait, required while the peer runs stock heartbeat; set it on
+//     both nodes once both are converted).
 //   - stop_retries <n> — stop attempts before the node reboots itself,
 //     stock's HA_STOPRETRYMAX (default 10, 1..1000).
 package hacf

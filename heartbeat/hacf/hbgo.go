@@ -57,7 +57,7 @@ func DefaultHbgo() *HbgoConfig {
 		Journal:       DefaultJournal,
 		JournalSize:   DefaultJournalSize,
 		ControlSocket: DefaultControlSocket,
-		FastStart:     true,
+		FastStart:     false, // stock's 10 s wait: required while the peer runs stock heartbeat
 		StopRetries:   DefaultStopRetries,
 	}
 }

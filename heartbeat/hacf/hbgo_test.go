@@ -41,7 +41,7 @@ stop_retries 3
 		t.Errorf("(-want +got):\n%s", d)
 	}
 	d := DefaultHbgo()
-	if !d.FastStart || d.StopRetries != 10 || d.Journal != "/var/lib/heartbeat/hbgo-journal" || d.ControlSocket != "/run/heartbeat/hbgo.sock" || len(d.Timeouts) != 0 {
+	if d.FastStart || d.StopRetries != 10 || d.Journal != "/var/lib/heartbeat/hbgo-journal" || d.ControlSocket != "/run/heartbeat/hbgo.sock" || len(d.Timeouts) != 0 {
 		t.Errorf("defaults: %+v", d)
 	}
 }

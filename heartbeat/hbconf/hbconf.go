@@ -17,11 +17,17 @@ import (
 
 // Conf is one node's configuration and every problem found in it.
 type Conf struct {
-	Dir      string // e.g. /etc/ha.d
-	Node     string // local node name (lower-case)
-	HaCf     *hacf.Config
-	Groups   []haresources.Group
-	Keys     *authkeys.Keys
+	Dir    string // e.g. /etc/ha.d
+	Node   string // local node name (lower-case)
+	HaCf   *hacf.Config
+	Groups []haresources.Group
+	Keys   *authkeys.Keys
+	// Hbgo is hbgo's own settings from DIR/hbgo.cf, or the defaults when
+	// the file does not exist (HbgoPresent false).
+	Hbgo        *hacf.HbgoConfig
+	HbgoPresent bool
+	// Force is hbgo.cf's `agent` lines as resolver overrides.
+	Force    map[string]haresources.Force
 	Problems diag.Problems
 	// Unreadable is set when a file could not be read for lack of
 	// permission: heartbeat then exits 4 instead of 6 (COMPAT §2.4).
@@ -120,6 +126,27 @@ func Load(o Options) *Conf {
 			What:  "cannot read the resources file",
 			Hint:  "create " + hrPath + " (an empty file is fine for a cluster without resources)",
 			Stock: fmt.Sprintf("Cannot open resources file [%sharesources]", sd)})
+	}
+	// hbgo.cf (optional): hbgo's own settings, never in ha.cf.
+	c.Hbgo = hacf.DefaultHbgo()
+	c.Force = map[string]haresources.Force{}
+	hbPath := filepath.Join(o.Dir, hacf.HbgoFile)
+	if b, err := os.ReadFile(hbPath); err == nil {
+		h, probs := hacf.ParseHbgo(bytes.NewReader(b), hbPath)
+		c.Hbgo, c.HbgoPresent = h, true
+		c.Problems = append(c.Problems, probs...)
+		for name, mode := range h.Agents {
+			use := haresources.Script
+			if mode == hacf.AgentNative {
+				use = haresources.Native
+			}
+			c.Force[name] = haresources.Force{Use: use, Where: hbPath}
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		if errors.Is(err, os.ErrPermission) {
+			c.Unreadable = true
+		}
+		c.Problems.Errorf(hbPath, 0, "make it readable by root, or remove it to use the defaults", "cannot read: %v", err)
 	}
 	return c
 }

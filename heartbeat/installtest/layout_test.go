@@ -1,7 +1,10 @@
 package installtest
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -210,4 +213,40 @@ func parseUint(s string) uint32 {
 		n = n*10 + uint32(c-'0')
 	}
 	return n
+}
+
+// Install and uninstall refuse to swap programs under a running daemon
+// (its PID file names a live process whose program is heartbeat).
+func TestRefusesWhileRunning(t *testing.T) {
+	d := t.TempDir()
+	bin := standInBin(t)
+	sleep, err := exec.LookPath("sleep")
+	if err != nil {
+		t.Skip("no sleep(1)")
+	}
+	fake := filepath.Join(t.TempDir(), "heartbeat")
+	writeFile(t, fake, readFile(t, sleep), 0o755)
+	cmd := exec.Command(fake, "60")
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	pidfile := fmt.Sprintf("%10d\n", cmd.Process.Pid) // COMPAT §7.6 format
+	writeFile(t, d+"/run/heartbeat.pid", pidfile, 0o644)
+
+	out, err := installSh(t, "install", "DESTDIR="+d, "BIN="+bin)
+	if err == nil || !strings.Contains(out, fmt.Sprintf("heartbeat is running (pid %d): stop it first", cmd.Process.Pid)) {
+		t.Errorf("install with heartbeat running: err %v\n%s", err, out)
+	}
+	if _, err := os.Lstat(d + exe); err == nil {
+		t.Error("install went ahead anyway")
+	}
+	mustInstall(t, "install", "DESTDIR="+d, "BIN="+bin, "FORCE=yes")
+	if out, err := installSh(t, "uninstall", "DESTDIR="+d); err == nil {
+		t.Errorf("uninstall with heartbeat running succeeded\n%s", out)
+	}
+	// A stale PID file (kept after a clean stop, COMPAT §7.6) whose PID now
+	// belongs to another program does not block.
+	writeFile(t, d+"/run/heartbeat.pid", fmt.Sprintf("%10d\n", os.Getpid()), 0o644)
+	mustInstall(t, "uninstall", "DESTDIR="+d)
 }

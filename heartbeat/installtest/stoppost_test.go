@@ -21,6 +21,7 @@ func TestStopPost(t *testing.T) {
 		result, status string
 		listFails      bool
 		failKey        string
+		distrib        bool // a stock ResourceManager at <rm>.distrib
 		wantCalls      []string
 		wantExit       int
 	}{
@@ -34,8 +35,12 @@ func TestStopPost(t *testing.T) {
 			wantCalls: []string{"rm listkeys .*", "rm givegroup IPaddr::10.0.0.20", "rm givegroup 10.0.0.10"}},
 		{name: "failed release fences", result: "watchdog", status: "ABRT", failKey: "IPaddr::10.0.0.20",
 			wantCalls: []string{"rm listkeys .*", "rm givegroup IPaddr::10.0.0.20", "fence -nf"}, wantExit: 1},
-		{name: "cannot list groups", result: "core-dump", status: "ABRT", listFails: true,
+		{name: "cannot list groups after a crash", result: "core-dump", status: "ABRT", listFails: true,
 			wantCalls: []string{"rm listkeys .*"}, wantExit: 1},
+		{name: "cannot list groups after a watchdog kill fences", result: "watchdog", status: "ABRT", listFails: true,
+			wantCalls: []string{"rm listkeys .*", "fence -nf"}, wantExit: 1},
+		{name: "stock's diverted ResourceManager serves", result: "watchdog", status: "ABRT", listFails: true, distrib: true,
+			wantCalls: []string{"rm listkeys .*", "distrib listkeys .*", "distrib givegroup IPaddr::10.0.0.20", "distrib givegroup 10.0.0.10"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := t.TempDir()
@@ -48,6 +53,13 @@ givegroup) [ "$2" = "$FAIL_KEY" ] && exit 1 ;;
 esac
 exit 0
 `, 0o755)
+			if tc.distrib {
+				writeFile(t, d+"/rm.distrib", `#!/bin/sh
+echo "distrib $*" >>`+calls+`
+[ "$1" = listkeys ] && printf '10.0.0.10\nIPaddr::10.0.0.20\n'
+exit 0
+`, 0o755)
+			}
 			writeFile(t, d+"/fence", "#!/bin/sh\necho \"fence $*\" >>"+calls+"\n", 0o755)
 			cmd := exec.Command(filepath.Join(repo(t), "dist", "hbgo-stop-post"))
 			cmd.Env = append(os.Environ(), "SERVICE_RESULT="+tc.result, "EXIT_STATUS="+tc.status, "EXIT_CODE=exited",

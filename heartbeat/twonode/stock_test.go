@@ -104,6 +104,11 @@ func TestStockPair(t *testing.T) {
 	if got := b.String(); !strings.Contains(got, "$ cl_status nodestatus node2\nrc=0\nOUT: active\n") {
 		t.Errorf("stock cl_status nodestatus node2 did not say active:\n%s", got)
 	}
+	// A node whose haresources has no group of its own still says "local":
+	// stock sets i_hold |= local before acquiring (PROTOCOL §11.3).
+	if out, _ := c.Node[1].Command("cl_status", "rscstatus").Output(); strings.TrimSpace(string(out)) != "local" {
+		t.Errorf("stock node2 (no groups of its own) rscstatus = %q, want local", out)
+	}
 	golden := "testdata/stock-clstatus.txt"
 	if *record {
 		hdr := "# stock heartbeat 3.0.6 cl_status on node1 of a running two-node cluster (bcast eth1, ping 10.78.0.254,\n" +

@@ -104,6 +104,7 @@ func New(t testnet.T, o Options) *Cluster {
 		c.Node[i].Run("ip", "link", "set", HBIf, "address", fmt.Sprintf("02:78:00:00:00:0%d", i+1))
 		if o.DRBD && overlays == nil {
 			c.Node[i].WriteFile("/run/bin/drbdadm", []byte(fakeDrbdadm), 0o755)
+			pointDrbdadm(t, c.Node[i])
 		}
 	}
 	if o.LoopFS {
@@ -327,6 +328,29 @@ func WaitFor(timeout time.Duration, cond func() bool) bool {
 		time.Sleep(10 * time.Millisecond)
 	}
 	return true
+}
+
+// pointDrbdadm makes the drbddisk agents (native and the script alike) use
+// the stand-in in /run/bin when there is no /usr/sbin/drbdadm to mount over:
+// the node gets a private /etc/default whose drbd file sets DRBDADM, bound in
+// the node's own mount namespace only.
+func pointDrbdadm(t testnet.T, h *testnet.Host) {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "etc-default")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatalf("%v", err)
+	}
+	if ents, err := os.ReadDir("/etc/default"); err == nil {
+		for _, e := range ents {
+			if b, err := os.ReadFile(filepath.Join("/etc/default", e.Name())); err == nil && e.Type().IsRegular() {
+				_ = os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644)
+			}
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "drbd"), []byte("DRBDADM=/run/bin/drbdadm\n"), 0o644); err != nil {
+		t.Fatalf("%v", err)
+	}
+	h.Run("mount", "--bind", dir, "/etc/default")
 }
 
 // fakeDrbdadm is a recording stand-in for drbdadm: there is no DRBD kernel

@@ -23,7 +23,7 @@ import (
 // daemonEnv marks the re-executed child that becomes the daemon.
 const daemonEnv = "HBGO_DAEMON_CHILD"
 
-const usage = "Usage: heartbeat [-dDkMrRsvWlVf] [-C Current-resource-state]\n\t-C only valid with -R\n\t-r is mutually exclusive with -R\n"
+const usage = "\nUsage: heartbeat [-dDkMrRsvWlVf] [-C Current-resource-state]\n\t-C only valid with -R\n\t-r is mutually exclusive with -R\n"
 
 // heartbeat is the daemon binary: stock's flags (COMPAT §7.6) plus hbgo's
 // own sub-commands check, decode and log.
@@ -38,14 +38,23 @@ func heartbeat(args []string) int {
 			return timeline.Main(args[1:], os.Stdout, os.Stderr)
 		}
 	}
-	var fg, kill, status, reload, version, noRT bool
+	var fg, kill, status, reload, version, noRT, restart, haveC bool
 	debug := 0
-	for _, a := range args {
-		if len(a) < 2 || a[0] != '-' {
-			io.WriteString(os.Stderr, usage)
-			return 2
+	bad := func(c rune) int {
+		// getopt's complaint, then the usage text (COMPAT §7.6; recorded in
+		// testdata/stock-flags.txt).
+		if c != 0 {
+			fmt.Fprintf(os.Stderr, "%s: invalid option -- '%c'\n", os.Args[0], c)
 		}
-		for _, c := range a[1:] {
+		io.WriteString(os.Stderr, usage)
+		return 2
+	}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if len(a) < 2 || a[0] != '-' {
+			return bad(0)
+		}
+		for j, c := range a[1:] {
 			switch c {
 			case 'f':
 				fg = true
@@ -61,14 +70,27 @@ func heartbeat(args []string) int {
 				debug++
 			case 'l':
 				noRT = true
-			case 'M', 'v', 'R', 'D', 'W':
-				// accepted: -M (no resources: not honoured yet), -v, -R,
-				// -D, -W are stock's internal or report flags
+			case 'R':
+				restart = true
+			case 'C':
+				// -C takes the resource state, attached or as the next word.
+				haveC = true
+				if j+2 == len(a) {
+					i++
+				}
+			case 'M', 'v', 'D', 'W':
+				// accepted: -M (no resources: not honoured yet), -v, -D,
+				// -W are stock's report flags
 			default:
-				io.WriteString(os.Stderr, usage)
-				return 2
+				return bad(c)
+			}
+			if c == 'C' {
+				break
 			}
 		}
+	}
+	if haveC && !restart {
+		return bad(0)
 	}
 	switch {
 	case version:
@@ -187,13 +209,13 @@ func statusDaemon() int {
 		if rep, err := control.Do(control.DefaultPath, control.Request{Op: control.OpStatus}, 2*time.Second); err == nil && rep.Status != nil {
 			node = rep.Status.Node
 		}
-		fmt.Fprintf(os.Stderr, "heartbeat OK [pid %d et al] is running on %s [%s]...\n", pid, hostname(), node)
+		fmt.Printf("heartbeat OK [pid %d et al] is running on %s [%s]...\n", pid, hostname(), node)
 		return 0
 	case pidfile.Stale:
-		fmt.Fprintln(os.Stderr, "heartbeat is stopped. No process")
+		fmt.Println("heartbeat is stopped. No process")
 		return 1
 	}
-	fmt.Fprintln(os.Stderr, "heartbeat is stopped. No process")
+	fmt.Println("heartbeat is stopped. No process") // stock writes it on stdout
 	return 3
 }
 

@@ -24,7 +24,6 @@ import (
 // resource planner happens here, in the order events arrive.
 func (n *node) run(ctx context.Context) int {
 	defer n.close()
-	n.goRealtime()
 	execCtx, cancel := context.WithCancel(context.Background())
 	n.cancelExec = cancel
 	go n.executor(execCtx)
@@ -38,6 +37,9 @@ func (n *node) run(ctx context.Context) int {
 		n.log.Warnf("hbgo: resource %s cannot be run here (no native agent, no script)", tok)
 	}
 	held := n.exec.Held(execCtx)
+	// Only now: a child forked from this thread would inherit SCHED_RR,
+	// and the scan above runs the status scripts from here.
+	n.goRealtime()
 	n.mem = membership.New(n.memParams, n.now(), mathrand.New(mathrand.NewSource(seed())))
 	n.journalEv("start", "", map[string]string{"pid": strconv.Itoa(n.pid)})
 	if len(held) > 0 {

@@ -51,6 +51,9 @@ func flood(t *testing.T, c *twonode.Cluster) {
 		seal(keys, func() *wire.Message { m := msg(1); m.Set(wire.FSrc, "node9"); return m }()),
 	}
 	off := len(c.Log(1))
+	cp := startCapture(t, c, 0, twonode.HBIf, twonode.HBNet+".2") // hbgo's own datagrams, seen by stock
+	time.Sleep(300 * time.Millisecond)
+	start := time.Now()
 	var sent int
 	c.Lab.Do("node1", func() {
 		conn, err := net.Dial("udp4", twonode.HBNet+".2:694")
@@ -69,7 +72,24 @@ func flood(t *testing.T, c *twonode.Cluster) {
 			time.Sleep(200 * time.Microsecond)
 		}
 	})
+	end := time.Now()
 	time.Sleep(500 * time.Millisecond)
+	// hbgo's keepalives kept going out on time while it was flooded.
+	var gap time.Duration
+	var prev time.Time
+	for _, at := range cp.times() {
+		if at.Before(start) || at.After(end) {
+			continue
+		}
+		if !prev.IsZero() && at.Sub(prev) > gap {
+			gap = at.Sub(prev)
+		}
+		prev = at
+	}
+	t.Logf("flood: longest gap between hbgo's datagrams on the wire: %v (keepalive 200ms)", gap.Round(time.Millisecond))
+	if gap == 0 || gap > time.Second {
+		t.Errorf("hbgo's heartbeats stalled during the flood: longest gap %v", gap)
+	}
 	log := c.Log(1)[off:]
 	t.Logf("flood: %d datagrams in 3 s", sent)
 	if strings.Contains(log, "is dead") || strings.Contains(c.Log(0), "is dead") {

@@ -63,6 +63,26 @@ func TestHbgoPairFailover(t *testing.T) {
 			t.Errorf("node%d: %d SCHED_RR threads, want the loop, the ucast reader and the ping reader", i+1, n)
 		}
 	}
+	// An edit of ha.cf is validated at once and announced, never applied:
+	// a broken line is reported as file:line, the fix as heartbeat -r's job.
+	hacf := c.Node[1].Path("/etc/ha.d/ha.cf")
+	orig, err := os.ReadFile(hacf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	off0 := len(c.Log(1))
+	if err := os.WriteFile(hacf, append(append([]byte(nil), orig...), "keepalive banana\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, off0, err = c.WaitLog(1, regexp.MustCompile(`ha\.cf:\d+: error: .*keepalive`), off0, 10*time.Second); err != nil {
+		t.Error(err)
+	}
+	if err := os.WriteFile(hacf, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err = c.WaitLog(1, regexp.MustCompile(`changed and is valid; run heartbeat -r to apply it`), off0, 10*time.Second); err != nil {
+		t.Error(err)
+	}
 	// Stock's own hb_standby script (ha_clustermsg into the FIFO) moves
 	// the group over to node2.
 	if out, err := c.Node[0].Try("/usr/share/heartbeat/hb_standby"); err != nil {

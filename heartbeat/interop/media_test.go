@@ -1,7 +1,6 @@
 package interop
 
 import (
-	"bufio"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -89,31 +88,32 @@ type capture struct{ path string }
 
 func startCapture(t *testing.T, c *twonode.Cluster, i int, iface, src string) capture {
 	t.Helper()
-	p := c.Node[i].Path(fmt.Sprintf("/var/log/cap-%s.txt", iface))
+	p := c.Node[i].Path(fmt.Sprintf("/var/log/cap-%s-%d.txt", iface, time.Now().UnixNano()))
 	cmd := c.Node[i].Start(p, "tcpdump", "-i", iface, "-n", "-tt", "-l", "-U", "-p", "udp and src host "+src)
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
 	return capture{path: p}
 }
 
-// lastBefore returns the capture time of the last datagram seen before t.
-func (cp capture) lastBefore(t time.Time) (time.Time, bool) {
-	f, err := os.Open(cp.path)
-	if err != nil {
-		return time.Time{}, false
-	}
-	defer f.Close()
-	var last time.Time
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fs := strings.Fields(sc.Text())
+// times returns the capture times of every datagram seen so far.
+func (cp capture) times() []time.Time {
+	b, _ := os.ReadFile(cp.path)
+	var ts []time.Time
+	for _, l := range strings.Split(string(b), "\n") {
+		fs := strings.Fields(l)
 		if len(fs) == 0 {
 			continue
 		}
-		sec, err := strconv.ParseFloat(fs[0], 64)
-		if err != nil {
-			continue
+		if sec, err := strconv.ParseFloat(fs[0], 64); err == nil {
+			ts = append(ts, time.Unix(0, int64(sec*1e9)))
 		}
-		at := time.Unix(0, int64(sec*1e9))
+	}
+	return ts
+}
+
+// lastBefore returns the capture time of the last datagram seen before t.
+func (cp capture) lastBefore(t time.Time) (time.Time, bool) {
+	var last time.Time
+	for _, at := range cp.times() {
 		if at.Before(t) {
 			last = at
 		}

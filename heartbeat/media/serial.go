@@ -277,6 +277,44 @@ func (m *serialMedium) Close() error {
 // uucpLock takes the UUCP-style lock stock takes before using a tty:
 // LCK..<name> holding the pid in 10 columns. A lock whose pid is gone is stale
 // and replaced; a live one (say, a stock heartbeat still using the line) refuses.
+// olderThanUs reports whether the file at path was last written before
+// this process started (btime + starttime from /proc).
+func olderThanUs(path string) bool {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false
+	}
+	st, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(st[strings.LastIndexByte(string(st), ')')+1:]))
+	if len(f) < 20 {
+		return false
+	}
+	ticks, err := strconv.ParseInt(f[19], 10, 64) // field 22: starttime, in clock ticks since boot
+	if err != nil {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return false
+	}
+	var btime int64
+	for _, l := range strings.Split(string(stat), "\n") {
+		if v, ok := strings.CutPrefix(l, "btime "); ok {
+			btime, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+		}
+	}
+	if btime == 0 {
+		return false
+	}
+	const hz = 100 // USER_HZ, fixed at 100 on Linux
+	start := time.Unix(btime, 0).Add(time.Duration(ticks) * time.Second / hz)
+	// btime has whole seconds: only a lock clearly older than us is stale.
+	return fi.ModTime().Before(start.Add(-time.Second))
+}
+
 // alive reports whether pid is a running process: a zombie (a crashed
 // daemon nobody reaped yet) holds no lock.
 func alive(pid int) bool {
@@ -309,10 +347,11 @@ func uucpLock(dir, dev string) (string, error) {
 		}
 		b, _ := os.ReadFile(path)
 		pid, perr := strconv.Atoi(strings.TrimSpace(string(b)))
-		// A lock holding our own pid is stale too: a re-exec keeps the pid,
-		// and in a fresh pid namespace a restarted daemon gets its
-		// predecessor's pid back.
-		if perr == nil && pid > 0 && pid != os.Getpid() && alive(pid) {
+		// A lock holding our own pid but older than this process is stale
+		// too: in a fresh pid namespace a restarted daemon gets its
+		// predecessor's pid back. One written since we started is ours: a
+		// second open of the same device.
+		if perr == nil && pid > 0 && alive(pid) && (pid != os.Getpid() || !olderThanUs(path)) {
 			return "", fmt.Errorf("locked by pid %d (%s)", pid, path)
 		}
 		os.Remove(path) // stale

@@ -121,25 +121,32 @@ func TestSerialNullModem(t *testing.T) {
 	}
 }
 
-// TestUUCPLockStale takes over locks left by a dead process and by our own
-// pid (a re-exec, or a restart in a fresh pid namespace), and refuses one
-// held by a live process.
+// TestUUCPLockStale takes over locks left by a dead process, a zombie, and a
+// predecessor with our pid (a restart in a fresh pid namespace), and refuses
+// one held by a live process or by ourselves.
 func TestUUCPLockStale(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		pid   int
+		old   bool
 		taken bool
 	}{
-		{"own pid", os.Getpid(), true},
-		{"dead pid", 0x3fffffff, true},
-		{"live pid", os.Getppid(), false},
-		{"zombie", zombie(t), true},
+		{"own pid, older than us", os.Getpid(), true, true},
+		{"own pid, ours (a second open)", os.Getpid(), false, false},
+		{"dead pid", 0x3fffffff, false, true},
+		{"live pid", os.Getppid(), false, false},
+		{"zombie", zombie(t), false, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			lock := filepath.Join(dir, "LCK..ttyS9")
 			if err := os.WriteFile(lock, []byte(fmt.Sprintf("%10d\n", tc.pid)), 0o644); err != nil {
 				t.Fatal(err)
+			}
+			if tc.old {
+				// Written by a predecessor that had our pid, before we started.
+				old := time.Now().Add(-24 * time.Hour)
+				os.Chtimes(lock, old, old)
 			}
 			got, err := uucpLock(dir, "/dev/ttyS9")
 			if (err == nil) != tc.taken {

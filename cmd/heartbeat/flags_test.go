@@ -1,0 +1,89 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"hbgo/heartbeat/pidfile"
+)
+
+// TestMain lets the tests run this binary as heartbeat: HBGO_TEST_ARGV0 set
+// means "be the command".
+func TestMain(m *testing.M) {
+	if os.Getenv("HBGO_TEST_ARGV0") != "" {
+		os.Exit(dispatch("heartbeat", os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
+
+type flagCase struct {
+	args           string
+	exit           int
+	stdout, stderr string
+}
+
+// stockFlags reads testdata/stock-flags.txt, stock's recorded answers.
+func stockFlags(t *testing.T) []flagCase {
+	b, err := os.ReadFile("testdata/stock-flags.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cs []flagCase
+	var cur *flagCase
+	var sect *string
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(l, "#"):
+		case strings.HasPrefix(l, "=== "):
+			cs = append(cs, flagCase{args: strings.TrimSpace(l[4:])})
+			cur, sect = &cs[len(cs)-1], nil
+		case strings.HasPrefix(l, "exit "):
+			cur.exit = int(l[5] - '0')
+		case l == "--- stdout\n":
+			sect = &cur.stdout
+		case l == "--- stderr\n":
+			sect = &cur.stderr
+		case sect != nil:
+			*sect += l
+		}
+	}
+	return cs
+}
+
+// TestFlagsAsStock runs hbgo with each recorded flag and compares exit code,
+// stdout and stderr with stock's.
+func TestFlagsAsStock(t *testing.T) {
+	_, noPID := os.Stat(pidfile.DefaultPath)
+	for _, tc := range stockFlags(t) {
+		t.Run(tc.args, func(t *testing.T) {
+			if (tc.args == "-s" || tc.args == "-k") && !errors.Is(noPID, os.ErrNotExist) {
+				t.Skipf("%s exists on this machine; the recording had none", pidfile.DefaultPath)
+			}
+			cmd := exec.Command(os.Args[0], strings.Fields(tc.args)...)
+			cmd.Env = append(os.Environ(), "HBGO_TEST_ARGV0=1")
+			var out, errb bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &out, &errb
+			err := cmd.Run()
+			code := 0
+			var ee *exec.ExitError
+			if errors.As(err, &ee) {
+				code = ee.ExitCode()
+			}
+			got := flagCase{args: tc.args, exit: code, stdout: out.String(),
+				stderr: strings.ReplaceAll(errb.String(), os.Args[0], "ARGV0")}
+			want := tc
+			if tc.args == "-V" { // the build id differs by design
+				want.stdout = "3.0.6 (node: hbgo)\n"
+			}
+			if d := cmp.Diff(want, got, cmp.AllowUnexported(flagCase{})); d != "" {
+				t.Errorf("heartbeat %s (-stock +hbgo):\n%s", tc.args, d)
+			}
+		})
+	}
+}

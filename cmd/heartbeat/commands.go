@@ -10,6 +10,7 @@ import (
 
 	"hbgo/heartbeat/clstatus"
 	"hbgo/heartbeat/control"
+	"hbgo/heartbeat/hbconf"
 )
 
 // clStatus runs cl_status against the local daemon's control socket.
@@ -17,7 +18,7 @@ func clStatus(args []string) int {
 	host, _ := os.Hostname()
 	return clstatus.Main(args, clstatus.Env{Stdout: os.Stdout, Stderr: os.Stderr, Host: host, PID: os.Getpid(),
 		Query: func() (*control.Snapshot, error) {
-			rep, err := control.Do(control.DefaultPath, control.Request{Op: control.OpStatus}, 5*time.Second)
+			rep, err := control.Do(hbconf.ControlSocket(""), control.Request{Op: control.OpStatus}, 5*time.Second)
 			if err != nil {
 				return nil, err
 			}
@@ -89,7 +90,7 @@ func request(takeover bool, set string) error {
 	if takeover {
 		op, fields = control.OpTakeover, fmt.Sprintf("t=hb_takeover\nrsc_hold=%s\n", set)
 	}
-	rep, err := control.Do(control.DefaultPath, control.Request{Op: op, Args: []string{set}}, 5*time.Second)
+	rep, err := control.Do(hbconf.ControlSocket(""), control.Request{Op: op, Args: []string{set}}, 5*time.Second)
 	if err == nil {
 		if !rep.OK {
 			return errors.New(rep.Error)

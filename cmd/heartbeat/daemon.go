@@ -15,6 +15,7 @@ import (
 	"hbgo/heartbeat/control"
 	"hbgo/heartbeat/daemon"
 	"hbgo/heartbeat/decode"
+	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/pidfile"
 	"hbgo/heartbeat/sdnotify"
 	"hbgo/heartbeat/timeline"
@@ -206,7 +207,7 @@ func statusDaemon() int {
 	switch st {
 	case pidfile.Running:
 		node := hostname()
-		if rep, err := control.Do(control.DefaultPath, control.Request{Op: control.OpStatus}, 2*time.Second); err == nil && rep.Status != nil {
+		if rep, err := control.Do(hbconf.ControlSocket(""), control.Request{Op: control.OpStatus}, 2*time.Second); err == nil && rep.Status != nil {
 			node = rep.Status.Node
 		}
 		fmt.Printf("heartbeat OK [pid %d et al] is running on %s [%s]...\n", pid, hostname(), node)

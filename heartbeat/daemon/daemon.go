@@ -66,6 +66,15 @@ type Options struct {
 	Notify func(state string)
 }
 
+// stopRetries is HA_STOPRETRYMAX when the environment sets it (stock's
+// knob), else hbgo.cf stop_retries (default 10, COMPAT §4.8).
+func stopRetries(c *hbconf.Conf) int {
+	if os.Getenv("HA_STOPRETRYMAX") != "" {
+		return executor.StopRetriesFromEnv()
+	}
+	return c.Hbgo.StopRetries
+}
+
 func (o *Options) defaults() {
 	if o.Dir == "" {
 		o.Dir = "/etc/ha.d"
@@ -238,7 +247,11 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	if err := os.MkdirAll(o.StateDir, 0o755); err != nil {
 		return nil, err
 	}
-	if j, err := hblog.OpenJournal(hblog.JournalOptions{Path: filepath.Join(o.StateDir, "hbgo-journal"), Now: n.now}); err == nil {
+	jpath := filepath.Join(o.StateDir, "hbgo-journal")
+	if c.HbgoPresent && c.Hbgo.Journal != "" {
+		jpath = c.Hbgo.Journal // hbgo.cf journal
+	}
+	if j, err := hblog.OpenJournal(hblog.JournalOptions{Path: jpath, MaxBytes: c.Hbgo.JournalSize, Now: n.now}); err == nil {
 		n.journal = j
 		n.closers = append(n.closers, func() { j.Close() })
 	} else {
@@ -313,17 +326,24 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	case hacf.FailbackOff:
 		mode = planner.Off
 	}
+	// hbgo.cf fast_start: the admin says the peer runs hbgo too, so the
+	// 10 s RQSTDELAY may end as soon as its resource state is known.
 	n.plan = planner.New(planner.Config{Us: c.Node, Peer: peer, AutoFailback: mode, Groups: c.Groups,
-		Stonith: len(cf.Stonith) > 0}, n.now())
+		Stonith: len(cf.Stonith) > 0, FastStart: c.Hbgo.FastStart}, n.now())
 	var bind executor.Binder
 	if o.Binder != nil {
 		bind = o.Binder(c, n.env(), n.scriptLog())
 	} else {
 		bind = Binder(c, n.env(), n.scriptLog(), true)
 	}
-	n.exec = &executor.Executor{Groups: n.groups, Bind: bind, Log: n.scriptLog(), StopRetries: executor.StopRetriesFromEnv()}
+	n.exec = &executor.Executor{Groups: n.groups, Bind: bind, Log: n.scriptLog(), StopRetries: stopRetries(c),
+		StartTimeout: c.Hbgo.Timeouts["start"], StopTimeout: c.Hbgo.Timeouts["stop"], StatusTimeout: c.Hbgo.Timeouts["status"]}
 	n.ing = newIngest(lg, n.now)
 
+	if o.ControlSocket == control.DefaultPath && c.HbgoPresent && c.Hbgo.ControlSocket != "" {
+		o.ControlSocket = c.Hbgo.ControlSocket // hbgo.cf control_socket
+		n.o.ControlSocket = o.ControlSocket
+	}
 	srv, err := control.Listen(o.ControlSocket, n.handleControl)
 	if err != nil {
 		lg.Warnf("hbgo: control socket %s: %v (cl_status, hb_standby and hb_takeover will use the FIFO)", o.ControlSocket, err)

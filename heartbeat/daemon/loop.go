@@ -5,6 +5,7 @@ import (
 	"fmt"
 	mathrand "math/rand"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"syscall"
@@ -399,6 +400,13 @@ func (n *node) fence(a planner.Fence) {
 		if err := n.o.Reboot(); err == nil {
 			return
 		}
+	}
+	if cmd := n.conf.Hbgo.RebootCommand; len(cmd) > 0 {
+		// hbgo.cf reboot_command (for tests): run it instead of reboot(2).
+		if err := exec.Command(cmd[0], cmd[1:]...).Run(); err == nil {
+			return
+		}
+		n.log.Critf("hbgo: reboot_command %v failed; rebooting with reboot(2)", cmd)
 	}
 	if err := syscall.Reboot(syscall.LINUX_REBOOT_CMD_RESTART); err != nil {
 		n.log.Critf("Unable to force reboot.")

@@ -165,3 +165,21 @@ func (c *Conf) ExitCode() int {
 	}
 	return 6
 }
+
+// ControlSocket returns the control socket path the commands should use:
+// hbgo.cf's control_socket when DIR/hbgo.cf sets one, else the default.
+func ControlSocket(dir string) string {
+	if dir == "" {
+		dir = "/etc/ha.d"
+	}
+	p := filepath.Join(dir, hacf.HbgoFile)
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return hacf.DefaultControlSocket
+	}
+	h, probs := hacf.ParseHbgo(bytes.NewReader(b), p)
+	if probs.HasErrors() || h.ControlSocket == "" {
+		return hacf.DefaultControlSocket
+	}
+	return h.ControlSocket
+}

@@ -38,7 +38,11 @@ func TestHbgoPairFailover(t *testing.T) {
 	bin := twonode.BuildHbgo(t)
 	cls := clStatus(t, bin)
 	c := twonode.New(t, twonode.Options{Prefix: "hbgoip", Impl: [2]twonode.Impl{twonode.Hbgo(bin), twonode.Hbgo(bin)},
-		HaCf: fastUcast + "ping " + twonode.Client + "\n", Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n"})
+		HaCf: fastUcast + "ping " + twonode.Client + "\n", Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n",
+		// Both nodes run hbgo: the start-up wait may end as soon as the
+		// peer's resource state is known (hbgo.cf fast_start).
+		HbgoCf: "fast_start on\n"})
+	started := time.Now()
 	c.Start(0)
 	c.Start(1)
 	for i := 0; i < 2; i++ {
@@ -48,6 +52,10 @@ func TestHbgoPairFailover(t *testing.T) {
 	}
 	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("VIP never on node1\n%s", c.Log(0))
+	}
+	t.Logf("fast_start: VIP on node1 %v after both started", time.Since(started).Round(time.Millisecond))
+	if strings.Contains(c.Log(0), "local resource transition completed.") {
+		t.Errorf("fast_start on both nodes, yet node1 waited out RQSTDELAY:\n%s", c.Log(0))
 	}
 	for i := 0; i < 2; i++ {
 		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+regexp.QuoteMeta(twonode.Client)+`: status ping`), 0, 10*time.Second); err != nil {

@@ -139,8 +139,12 @@ func (p *Planner) takeoverFrom(node string) {
 	}
 	p.logf(Info, "Resources being acquired from %s.", node)
 	p.takeoverState()
+	// The peer's status change to dead runs rc.d/status at once, before
+	// takeover_from_node forks its req_our_resources child (the captured
+	// logs: harc's pid is the lower, its line comes first).
+	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
 	p.reqOurResources(true)
-	p.machDown(node)
+	p.machDownTake(node)
 }
 
 // takeoverState notes that mach_down is out acquiring the peer's groups.
@@ -159,6 +163,11 @@ func (p *Planner) takeoverState() {
 // ordered, even with nothing to take (stock's queued harc job).
 func (p *Planner) machDown(node string) {
 	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
+	p.machDownTake(node)
+}
+
+// machDownTake is mach_down's own work, after harc has started it.
+func (p *Planner) machDownTake(node string) {
 	keys := p.dropFailed(p.groupsOfNode(node), false)
 	for _, k := range keys {
 		p.script("mach_down", "info: Taking over resource group %s", k)

@@ -213,6 +213,8 @@ type node struct {
 	closers    []func()
 	mtimes     [2]time.Time // ha.cf, authkeys at load (reload compares them, as stock)
 	memParams  membership.Params
+	memDepth   int              // nesting of memStep calls
+	deferred   []planner.Action // child-process work waiting for the membership pass to end
 }
 
 func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {

@@ -176,8 +176,17 @@ func (n *node) finish() int {
 
 // memStep feeds membership and carries out its actions.
 func (n *node) memStep(ev membership.Event) {
+	n.memDepth++
 	for _, a := range n.mem.Step(ev) {
 		n.memAction(a)
+	}
+	n.memDepth--
+	if n.memDepth == 0 && len(n.deferred) > 0 {
+		d := n.deferred
+		n.deferred = nil
+		for _, a := range d {
+			n.runPlanAction(a)
+		}
 	}
 }
 
@@ -262,12 +271,41 @@ func (n *node) planStep(ev planner.Event) {
 	}
 }
 
+// planAction carries out a planner action. What stock does in a child
+// process (script lines, a child's own log lines, resource operations) waits
+// until membership has finished the event that caused it: stock's main loop
+// logs "Link node1:eth1 dead." in the same pass as "node node1: is dead",
+// before its children write a line (compared with a captured stock log in
+// heartbeat/interop TestFailoverLogMatchesStock).
 func (n *node) planAction(a planner.Action) {
+	if n.memDepth > 0 {
+		switch a := a.(type) {
+		case planner.ScriptLog, planner.Op:
+			n.deferred = append(n.deferred, a)
+			return
+		case planner.Log:
+			if a.Child != "" {
+				n.deferred = append(n.deferred, a)
+				return
+			}
+		}
+	}
+	n.runPlanAction(a)
+}
+
+func (n *node) runPlanAction(a planner.Action) {
 	switch a := a.(type) {
 	case planner.Send:
 		n.memStep(membership.Originate{Msg: a.M, At: n.now()})
 	case planner.Op:
 		n.journalEv("op", "", map[string]string{"op": strconv.Itoa(a.ID), "kind": a.Kind.String(), "why": a.Why, "groups": fmt.Sprint(a.Groups)})
+		if len(a.Groups) == 0 {
+			// Nothing to run (e.g. req_our_resources on a node without
+			// groups of its own): stock's child ends at once, in parallel
+			// with any other, so it need not wait behind a running group.
+			n.planStep(planner.OpDone{OpID: a.ID})
+			return
+		}
 		n.ops <- a
 	case planner.Log:
 		n.logLevel(a.Level.String(), a.Text)

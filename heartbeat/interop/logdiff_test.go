@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/timeline"
 	"hbgo/heartbeat/twonode"
 )
 
@@ -105,5 +106,24 @@ func TestFailoverLogMatchesStock(t *testing.T) {
 	got := failoverLines(c.Log(1)[off:])
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("hbgo's failover lines differ from stock's (-stock +hbgo):\n%s", d)
+	}
+
+	// heartbeat log reads the log hbgo wrote as it reads stock's: one
+	// incident for node1's death, with the group moving to node2.
+	recs, err := timeline.ReadLog(strings.NewReader(c.Log(1)), "node2/ha-log", time.Now(), time.Local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var heads []string
+	found := false
+	for _, in := range timeline.Detect(recs) {
+		h := in.Headline()
+		heads = append(heads, h)
+		if strings.Contains(h, "node1 is dead") && strings.Contains(h, "outage") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("heartbeat log found no 'node1 is dead' incident with an outage in hbgo's log; incidents:\n%s", strings.Join(heads, "\n"))
 	}
 }

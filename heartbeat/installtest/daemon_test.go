@@ -119,7 +119,7 @@ func TestInitScriptAgainstDaemon(t *testing.T) {
 		// COMPAT §7.4: without ha.cf every action says so and exits 0.
 		{action: "status", stdout: "Heartbeat not configured: /etc/ha.d/ha.cf not found. Heartbeat failure [rc=1]. Failed.\n"},
 		{action: "status", setup: func(t *testing.T) { writeConf(t, h, oneNode) },
-			stderrRE: regexp.MustCompile(`^heartbeat is stopped. No process\n$`), exit: 3},
+			stdoutRE: regexp.MustCompile(`^heartbeat is stopped. No process\n$`), exit: 3},
 		{action: "start", stdout: "Starting High-Availability services: Done.\n\n",
 			check: func(t *testing.T) {
 				if _, err := os.Stat(lock); err != nil {
@@ -130,7 +130,7 @@ func TestInitScriptAgainstDaemon(t *testing.T) {
 					t.Errorf("/run/heartbeat: %v %v, want mode 0750", st.Mode(), err)
 				}
 			}},
-		{action: "status", stderrRE: regexp.MustCompile(`^heartbeat OK \[pid (\d+) et al\] is running on n1 \[n1\]\.\.\.\n$`),
+		{action: "status", stdoutRE: regexp.MustCompile(`^heartbeat OK \[pid (\d+) et al\] is running on n1 \[n1\]\.\.\.\n$`),
 			check: func(t *testing.T) {
 				// cl_status is setgid haclient: an unprivileged user can ask.
 				out, err := h.Try("setpriv", "--reuid=nobody", "--regid=nogroup", "--clear-groups", "/usr/bin/cl_status", "hbstatus")
@@ -152,7 +152,7 @@ func TestInitScriptAgainstDaemon(t *testing.T) {
 				}
 			}},
 		// COMPAT §7.6: the PID file stays after a clean stop: status 1.
-		{action: "status", stderrRE: regexp.MustCompile(`^heartbeat is stopped. No process\n$`), exit: 1},
+		{action: "status", stdoutRE: regexp.MustCompile(`^heartbeat is stopped. No process\n$`), exit: 1},
 		{action: "standby", stdout: "auto_failback: on\nHeartbeat is not currently running.\n", exit: 1},
 		{action: "bogus", stdout: "Usage: /etc/init.d/heartbeat {start|stop|status|restart|reload|force-reload}\n", exit: 1},
 		// A configuration error: the daemon's exit code and its complaint.

@@ -19,20 +19,7 @@ import (
 
 // haCf is the classic DRBD pair's ha.cf (ha.d-examples) with the demo's
 // fast timings: a dedicated heartbeat link plus the LAN.
-const haCf = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 200ms
-deadtime 1
-warntime 500ms
-initdead 5
-udpport 694
-bcast @HBIF@
-ucast @LANIF@ @PEER_LANIP@
-auto_failback on
-node @NODE1@
-node @NODE2@
-`
+var haCf = twonode.FastHaCf("bcast @HBIF@", "ucast @LANIF@ @PEER_LANIP@")
 
 // haresources is the classic DRBD pair's group with the demo service in
 // place of mysql.

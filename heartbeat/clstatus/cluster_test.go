@@ -14,20 +14,8 @@ import (
 
 func TestMain(m *testing.M) { testnet.Main(m) }
 
-const sideHaCf = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 200ms
-deadtime 2
-warntime 1
-initdead 6
-udpport 694
-ucast @HBIF@ @PEER_HBIP@
-auto_failback on
-crm no
-node @NODE1@
-node @NODE2@
-`
+// deadtime 2: a steadier window for the side-by-side checks.
+var sideHaCf = strings.Replace(twonode.FastHaCf("ucast @HBIF@ @PEER_HBIP@"), "deadtime 1\n", "deadtime 2\n", 1)
 
 // TestSideBySideWithStock runs the same cl_status checks on a stock node and
 // on an hbgo node of one cluster (issue 7): what each says about the cluster

@@ -10,21 +10,7 @@ import (
 )
 
 // twoMediaCf has ucast on the heartbeat link and bcast on the LAN.
-const twoMediaCf = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 200ms
-deadtime 1
-warntime 500ms
-initdead 5
-udpport 694
-ucast @HBIF@ @PEER_HBIP@
-bcast @LANIF@
-auto_failback on
-crm no
-node @NODE1@
-node @NODE2@
-`
+var twoMediaCf = twonode.FastHaCf("ucast @HBIF@ @PEER_HBIP@", "bcast @LANIF@")
 
 // TestMixedLinkCut runs stock (node1) and hbgo (node2) over two media. Cutting
 // the heartbeat link alone is a link failure (both log the link dead, then up;

@@ -15,22 +15,9 @@ import (
 
 func TestMain(m *testing.M) { testnet.Main(m) }
 
-const fastUcast = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 200ms
-deadtime 1
-warntime 500ms
-initdead 5
-udpport 694
-ucast @HBIF@ @PEER_HBIP@
-auto_failback on
-crm no
-node @NODE1@
-node @NODE2@
-`
+var fastUcast = twonode.FastHaCf("ucast @HBIF@ @PEER_HBIP@")
 
-const keys = "auth 1\n1 sha1 testkey-sha1\n"
+const keys = twonode.Authkeys
 
 // TestHbgoPairFailover runs two hbgo nodes that also ping the LAN client
 // (a ping node) with their loop and readers on SCHED_RR threads.

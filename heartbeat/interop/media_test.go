@@ -14,23 +14,6 @@ import (
 	"hbgo/heartbeat/twonode"
 )
 
-// mediaCf is the ha.cf of the per-medium tests: keepalive 200 ms, deadtime
-// 1 s (the timings the detection goal is stated for), one medium.
-const mediaCf = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 200ms
-deadtime 1
-warntime 500ms
-initdead 5
-udpport 694
-%s
-auto_failback on
-crm no
-node @NODE1@
-node @NODE2@
-`
-
 // complaints are log words that must not appear while both nodes run.
 var complaints = []string{"replay", "authentication", "Rexmit", "lost a lot", "is dead", "Cannot rexmit", "bad node"}
 
@@ -158,7 +141,7 @@ func mixedMedium(t *testing.T, prefix, medium, iface string, serial bool, extra 
 	bin := twonode.BuildHbgo(t)
 	cls := clStatus(t, bin)
 	c := twonode.New(t, twonode.Options{Prefix: prefix, Impl: [2]twonode.Impl{twonode.Stock(), twonode.Hbgo(bin)},
-		HaCf: fmt.Sprintf(mediaCf, medium), Authkeys: keys, Serial: serial})
+		HaCf: twonode.FastHaCf(medium), Authkeys: keys, Serial: serial})
 	c.Start(0)
 	c.Start(1)
 	started := time.Now()

@@ -16,23 +16,9 @@ func TestMain(m *testing.M) { testnet.Main(m) }
 
 var record = flag.Bool("record", false, "rewrite testdata/stock-*.txt from the live stock cluster")
 
-const fastHaCf = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 200ms
-deadtime 1
-warntime 500ms
-initdead 5
-udpport 694
-bcast @HBIF@
-auto_failback on
-crm no
-node @NODE1@
-node @NODE2@
-ping 10.78.0.254
-`
+var fastHaCf = FastHaCf("bcast @HBIF@", "ping 10.78.0.254")
 
-const authkeys = "auth 1\n1 sha1 testkey-sha1\n"
+const authkeys = Authkeys
 
 func stockInstalled(t *testing.T) {
 	if _, err := os.Stat(StockBin); err != nil {

@@ -169,8 +169,28 @@ func fileMD5(p string) (string, error) {
 func (r *Resolver) loadPackages() {
 	r.pkgs = map[string]packaged{}
 	versions := map[string]string{}
+	// Only the files a resource can resolve to are kept: the whole dpkg
+	// database would cost the daemon tens of MB for its lifetime.
+	var prefixes []string
+	for _, d := range []string{filepath.Join(r.Dir, "resource.d"), r.InitDir} {
+		if d == "" {
+			continue
+		}
+		prefixes = append(prefixes, filepath.Clean(d)+"/")
+		if real, err := filepath.EvalSymlinks(d); err == nil {
+			prefixes = append(prefixes, filepath.Clean(real)+"/")
+		}
+	}
+	keep := func(p string) bool {
+		for _, pre := range prefixes {
+			if strings.HasPrefix(p, pre) {
+				return true
+			}
+		}
+		return false
+	}
 	if f, err := os.Open(r.DpkgStatus); err == nil {
-		parseDpkgStatus(f, versions, r.pkgs)
+		parseDpkgStatus(f, versions, r.pkgs, keep)
 		f.Close()
 	}
 	if r.DpkgInfoDir == "" {
@@ -191,6 +211,9 @@ func (r *Resolver) loadPackages() {
 				continue
 			}
 			abs := "/" + strings.TrimPrefix(path, "/")
+			if !keep(abs) {
+				continue
+			}
 			if _, seen := r.pkgs[abs]; !seen {
 				r.pkgs[abs] = packaged{md5: sum, pkg: pkg, version: versions[pkg]}
 			}
@@ -200,7 +223,7 @@ func (r *Resolver) loadPackages() {
 }
 
 // parseDpkgStatus reads package versions and Conffiles md5s from dpkg's status file.
-func parseDpkgStatus(rd io.Reader, versions map[string]string, files map[string]packaged) {
+func parseDpkgStatus(rd io.Reader, versions map[string]string, files map[string]packaged, keep func(string) bool) {
 	sc := bufio.NewScanner(rd)
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	var pkg, version string
@@ -210,7 +233,9 @@ func parseDpkgStatus(rd io.Reader, versions map[string]string, files map[string]
 		if pkg != "" {
 			versions[pkg] = version
 			for _, c := range conf {
-				files[c[0]] = packaged{md5: c[1], pkg: pkg, version: version}
+				if keep(c[0]) {
+					files[c[0]] = packaged{md5: c[1], pkg: pkg, version: version}
+				}
 			}
 		}
 		pkg, version, conf, inConf = "", "", nil, false

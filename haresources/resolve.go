@@ -143,6 +143,27 @@ func (r *Resolver) nativeOrScript(script string) Resolution {
 	return Resolution{Kind: Native, Path: script, Why: fmt.Sprintf("native: %s is the unmodified %s %s script", script, p.pkg, p.version)}
 }
 
+// Unmodified reports whether path is a file an installed package shipped,
+// unchanged (its md5 matches dpkg's record), and which package it is.
+// Only resource.d, rc.d and init.d files are indexed.
+func (r *Resolver) Unmodified(path string) (pkg string, ok bool) {
+	sum, err := fileMD5(path)
+	if err != nil {
+		return "", false
+	}
+	r.once.Do(r.loadPackages)
+	p, found := r.pkgs[path]
+	if !found {
+		if real, err := filepath.EvalSymlinks(path); err == nil {
+			p, found = r.pkgs[real]
+		}
+	}
+	if !found || p.md5 != sum {
+		return "", false
+	}
+	return p.pkg + " " + p.version, true
+}
+
 // executableFile is the shell's [ -f p -a -x p ] as root: a regular file
 // (after symlinks) with some execute bit.
 func executableFile(p string) bool {
@@ -172,7 +193,7 @@ func (r *Resolver) loadPackages() {
 	// Only the files a resource can resolve to are kept: the whole dpkg
 	// database would cost the daemon tens of MB for its lifetime.
 	var prefixes []string
-	for _, d := range []string{filepath.Join(r.Dir, "resource.d"), r.InitDir} {
+	for _, d := range []string{filepath.Join(r.Dir, "resource.d"), filepath.Join(r.Dir, "rc.d"), r.InitDir} {
 		if d == "" {
 			continue
 		}

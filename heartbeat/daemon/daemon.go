@@ -213,6 +213,7 @@ type node struct {
 	closers    []func()
 	mtimes     [2]time.Time // ha.cf, authkeys at load (reload compares them, as stock)
 	memParams  membership.Params
+	hooks      *hooks           // rc.d scripts the admin added or changed
 	memDepth   int              // nesting of memStep calls
 	deferred   []planner.Action // child-process work waiting for the membership pass to end
 }
@@ -341,6 +342,8 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	n.exec = &executor.Executor{Groups: n.groups, Bind: bind, Log: n.scriptLog(), StopRetries: stopRetries(c),
 		StartTimeout: c.Hbgo.Timeouts["start"], StopTimeout: c.Hbgo.Timeouts["stop"], StatusTimeout: c.Hbgo.Timeouts["status"]}
 	n.ing = newIngest(lg, n.now)
+	n.hooks = newHooks(c.Dir, n.env(), cf.Debugfile, n.scriptLog(),
+		&haresources.Resolver{Dir: c.Dir, InitDir: "/etc/init.d", DpkgInfoDir: "/var/lib/dpkg/info", DpkgStatus: "/var/lib/dpkg/status"}, lg)
 
 	if o.ControlSocket == control.DefaultPath && c.HbgoPresent && c.Hbgo.ControlSocket != "" {
 		o.ControlSocket = c.Hbgo.ControlSocket // hbgo.cf control_socket

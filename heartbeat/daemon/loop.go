@@ -28,6 +28,7 @@ func (n *node) run(ctx context.Context) int {
 	execCtx, cancel := context.WithCancel(context.Background())
 	n.cancelExec = cancel
 	go n.executor(execCtx)
+	go n.hooks.loop(execCtx)
 	n.watchConfig(execCtx)
 
 	// hbgo: find out what this node still holds before joining (a crashed
@@ -214,6 +215,13 @@ func (n *node) memAction(a membership.Action) {
 		if a.Node != n.conf.Node {
 			n.planStep(planner.PeerStatus{Node: a.Node, Status: a.New})
 		}
+		// rc.d/status gets the status message's fields (COMPAT §5.9); the
+		// planner writes harc's line for it.
+		st := &wire.Message{}
+		st.Add(wire.FType, "status")
+		st.Add("st", a.New)
+		st.Add(wire.FSrc, a.Node)
+		n.hooks.fire("status", st, a.Old, true)
 	case membership.NodeDead:
 		n.journalEv("node_dead", a.Node, nil)
 		if !n.isPing(a.Node) {
@@ -230,6 +238,9 @@ func (n *node) memAction(a membership.Action) {
 		n.planStep(planner.CommUp{})
 	case membership.Deliver:
 		n.deliver(a.From, a.Msg)
+		// The planner writes harc's line for the types it handles.
+		t := a.Msg.Type()
+		n.hooks.fire(t, a.Msg, "", t == "ip-request" || t == "ip-request-resp" || t == "hb_takeover")
 	case membership.PeerRestarted:
 		n.journalEv("peer_restart", a.Node, nil)
 		n.planStep(planner.PeerRestarted{Node: a.Node})

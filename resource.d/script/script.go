@@ -60,6 +60,10 @@ func (e *ExitError) ExitCode() int { return e.Code }
 // Start runs `<script> [args] start`; non-zero exit is an *ExitError.
 func (s *Script) Start(ctx context.Context) error { _, err := s.run(ctx, "start", nil); return err }
 
+// Run runs `<script> [args] <op>` for any op (an rc.d hook is run with its
+// message type); output goes where start's does.
+func (s *Script) Run(ctx context.Context, op string) error { _, err := s.run(ctx, op, nil); return err }
+
 // Stop runs `<script> [args] stop`; non-zero exit is an *ExitError.
 func (s *Script) Stop(ctx context.Context) error { _, err := s.run(ctx, "stop", nil); return err }
 

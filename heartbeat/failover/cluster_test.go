@@ -101,18 +101,28 @@ func needStock(t *testing.T) {
 }
 
 // newPair builds a cluster with stock on node stockAt (0 or 1) and hbgo on
-// the other, with the group's scripts in place; nothing is started.
+// the other.
 func newPair(t *testing.T, prefix string, stockAt int, failback string) *pair {
 	bin := twonode.BuildHbgo(t)
 	var im [2]twonode.Impl
 	im[stockAt] = twonode.Stock()
 	im[1-stockAt] = twonode.Hbgo(bin)
+	return newCluster(t, prefix, im, failback)
+}
+
+// newCluster builds a cluster of the given daemons with the group's
+// scripts in place; nothing is started.
+func newCluster(t *testing.T, prefix string, im [2]twonode.Impl, failback string) *pair {
 	c := twonode.New(t, twonode.Options{Prefix: prefix, Impl: im, HaCf: strings.ReplaceAll(haCf, "@FAILBACK@", failback),
 		Haresources: haresources, Authkeys: authkeys, LoopFS: true, DRBD: true})
 	for i := range c.Node {
 		c.Node[i].WriteFile("/etc/ha.d/resource.d/"+svcName, []byte(svcScript), 0o755)
 	}
-	c.Node[stockAt].WriteFile("/etc/ha.d/resource.d/drbddisk", []byte(drbddiskScript), 0o755)
+	for i := range c.Node {
+		if im[i].Exe == twonode.StockBin {
+			c.Node[i].WriteFile("/etc/ha.d/resource.d/drbddisk", []byte(drbddiskScript), 0o755)
+		}
+	}
 	p := &pair{t: t, c: c}
 	t.Cleanup(func() {
 		if t.Failed() {

@@ -29,7 +29,7 @@ func TestMixedStartFailure(t *testing.T) {
 		// No ping-pong: the group stays on node2 (auto_failback on).
 		p.holder(n2, 10*time.Second, 4*time.Second)
 		if n := countStarts(p.c.Log(n1)); n != 1 {
-			t.Errorf("node1 ran hbx-svc start %d times, want 1", n)
+			p.t.Errorf("node1 ran hbx-svc start %d times, want 1", n)
 		}
 	})
 	ok = ok && p.step("peer-gives-up-too", func() {
@@ -39,7 +39,7 @@ func TestMixedStartFailure(t *testing.T) {
 			`CRIT: hbgo: resource group drbddisk::r0 failed to start here and node2 gave it up`)
 		p.holder(-1, 10*time.Second, 3*time.Second)
 		if n := countStarts(p.c.Log(n1)[p.off[n1]:]); n != 0 {
-			t.Errorf("node1 ran hbx-svc start %d times after its failure, want 0", n)
+			p.t.Errorf("node1 ran hbx-svc start %d times after its failure, want 0", n)
 		}
 	})
 	_ = ok && p.step("admin-takeover-after-repair", func() {

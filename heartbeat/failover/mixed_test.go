@@ -40,6 +40,9 @@ func TestMixedHbgoNode1(t *testing.T) {
 // that the key lines and outcomes the mixed tests require are stock's own.
 func TestStockPairReference(t *testing.T) {
 	needStock(t)
+	if testing.Short() {
+		t.Skip("reference run of stock alone; -short keeps the mixed runs only")
+	}
 	t.Parallel()
 	mixedSteps(t, newCluster(t, "hbxfr", [2]twonode.Impl{twonode.Stock(), twonode.Stock()}, "on"))
 }

@@ -161,12 +161,16 @@ func mixedSteps(t *testing.T, p *pair) {
 		p.c.Start(n1)
 		if p.c.Opts.Impl[n1].Exe == twonode.StockBin && stockDidNotAsk(p, n1) {
 			// Stock's own race, not hbgo's: stock's comm up counts any
-			// packet (check_comm_isup: anypacketsyet), and legacy
-			// req_our_resources asks nobody when no peer is 'active' yet
-			// in its table. When the peer's first packet after stock's
-			// restart is its NS_ackmsg of stock's seq 1 (ack_trigger 1,
-			// picked at random per peer, PROTOCOL §9.3), stock takes the
-			// group the peer still holds. Both nodes then hold it.
+			// packet (heartbeat.c sets anypacketsyet for every packet and
+			// runs check_comm_isup before a status is looked at), and
+			// legacy req_our_resources asks nobody when no peer is
+			// 'active' yet in its table. When the peer's first packet
+			// after stock's restart is its NS_ackmsg of stock's seq 1
+			// (config.c: ack_trigger = rand()%10 per node, so a stock
+			// peer does it too, 1 time in 10; PROTOCOL §9.3), stock takes
+			// the group the peer still holds and both nodes hold it.
+			// Seen with hbgo on node2 (tcpdump: node2's NS_ackmsg
+			// ackseq=1 was the first packet node1 heard).
 			p.t.Skipf("stock node1 came up before it saw node2's status and did not ask for its group (stock legacy race, PROTOCOL §9.3/§11.8); %s; %s",
 				p.state(n1), p.state(n2))
 		}

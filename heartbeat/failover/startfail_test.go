@@ -42,10 +42,23 @@ func TestMixedStartFailure(t *testing.T) {
 			p.t.Errorf("node1 ran hbx-svc start %d times after its failure, want 0", n)
 		}
 	})
-	_ = ok && p.step("admin-takeover-after-repair", func() {
+	ok = ok && p.step("admin-takeover-after-repair", func() {
 		p.run(n1, "rm", "-f", fail)
 		p.run(n1, "/usr/share/heartbeat/hb_takeover", "all")
 		p.holder(n1, 15*time.Second, 2*time.Second)
+	})
+	_ = ok && p.step("fails-on-takeover-from-dead-peer", func() {
+		p.run(n2, "rm", "-f", fail)
+		p.run(n1, "/usr/share/heartbeat/hb_standby", "all")
+		p.expect(n1, 15*time.Second, `Other node completed standby takeover of all resources`)
+		p.holder(n2, 15*time.Second, time.Second)
+		p.mark()
+		p.c.Node[n1].WriteFile(fail, nil, 0o644)
+		p.crash(n2)
+		p.expect(n1, 15*time.Second, `node node2: is dead`, `Resources being acquired from node2`,
+			`Giving up resources due to failure of hbx-svc`,
+			`CRIT: hbgo: no peer can take over the failed resource groups \(drbddisk::r0\): they stay stopped`)
+		p.holder(-1, 10*time.Second, 3*time.Second)
 	})
 }
 

@@ -1,0 +1,258 @@
+package failover
+
+import (
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"hbgo/heartbeat/twonode"
+)
+
+// haCf is a two-media pair with fast timings; @FAILBACK@ is the
+// auto_failback mode of the step.
+const haCf = `logfile /var/log/ha-log
+debugfile /var/log/ha-debug
+use_logd no
+keepalive 200ms
+deadtime 1
+warntime 500ms
+initdead 5
+udpport 694
+ucast @HBIF@ @PEER_HBIP@
+bcast @LANIF@
+auto_failback @FAILBACK@
+crm no
+node @NODE1@
+node @NODE2@
+`
+
+const authkeys = "auth 1\n1 sha1 hbx-failover-key\n"
+
+// svcName is the group's service: a resource.d script of our own.
+const svcName = "hbx-svc"
+
+// haresources is the classic DRBD pair's group with our service last.
+const haresources = "@NODE1@ drbddisk::r0 Filesystem::@LOOPDEV@::@MNT@::ext4 IPaddr::@VIPCIDR@/@LANIF@ " + svcName + "\n"
+
+// svcScript is a tiny LSB-style service: a sleeping process with a pid
+// file. Its start fails while /etc/ha.d/hbx-svc.fail exists (the start
+// failure tests).
+const svcScript = `#!/bin/sh
+PIDF=/run/hbx-svc.pid
+running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
+case "$1" in
+start)
+	running && exit 0
+	if [ -e /etc/ha.d/hbx-svc.fail ]; then echo "hbx-svc: refusing to start" >&2; exit 1; fi
+	setsid sh -c 'echo $$ >/run/hbx-svc.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 &
+	while ! running; do sleep 0.01; done
+	;;
+stop)
+	if running; then kill "$(cat "$PIDF")"; while running; do sleep 0.01; done; fi
+	rm -f "$PIDF"
+	;;
+status)
+	if running; then echo running; else echo stopped; fi
+	;;
+*)
+	echo "usage: $0 start|stop|status" >&2; exit 2;;
+esac
+exit 0
+`
+
+// drbddiskScript stands in for drbd-utils' drbddisk on stock nodes (the
+// package is not installed here): promote, demote and report through the
+// drbdadm stand-in twonode provides.
+const drbddiskScript = `#!/bin/sh
+DRBDADM=/sbin/drbdadm
+[ -f /etc/default/drbd ] && . /etc/default/drbd
+RES=${1:-all}; CMD=${2:-$1}
+[ $# -eq 1 ] && RES=all
+case "$CMD" in
+start) $DRBDADM primary "$RES";;
+stop) $DRBDADM secondary "$RES";;
+status)
+	case "$($DRBDADM role "$RES")" in
+	Primary*) echo "running (Primary)";;
+	*) echo "stopped (Secondary)";;
+	esac;;
+*) echo "usage: drbddisk [resource] start|stop|status" >&2; exit 1;;
+esac
+exit 0
+`
+
+// pair is one long-lived mixed cluster shared by the steps of a test.
+type pair struct {
+	t   *testing.T
+	c   *twonode.Cluster
+	off [2]int // log offsets where the current step began
+}
+
+func needStock(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root for network namespaces")
+	}
+	if _, err := os.Stat(twonode.StockBin); err != nil {
+		t.Skip("stock heartbeat 3.0.6 is not installed")
+	}
+}
+
+// newPair builds a cluster with stock on node stockAt (0 or 1) and hbgo on
+// the other.
+func newPair(t *testing.T, prefix string, stockAt int, failback string) *pair {
+	bin := twonode.BuildHbgo(t)
+	var im [2]twonode.Impl
+	im[stockAt] = twonode.Stock()
+	im[1-stockAt] = twonode.Hbgo(bin)
+	return newCluster(t, prefix, im, failback)
+}
+
+// newCluster builds a cluster of the given daemons with the group's
+// scripts in place; nothing is started.
+func newCluster(t *testing.T, prefix string, im [2]twonode.Impl, failback string) *pair {
+	c := twonode.New(t, twonode.Options{Prefix: prefix, Impl: im, HaCf: strings.ReplaceAll(haCf, "@FAILBACK@", failback),
+		Haresources: haresources, Authkeys: authkeys, LoopFS: true, DRBD: true})
+	for i := range c.Node {
+		c.Node[i].WriteFile("/etc/ha.d/resource.d/"+svcName, []byte(svcScript), 0o755)
+	}
+	for i := range c.Node {
+		if im[i].Exe == twonode.StockBin {
+			c.Node[i].WriteFile("/etc/ha.d/resource.d/drbddisk", []byte(drbddiskScript), 0o755)
+		}
+	}
+	p := &pair{t: t, c: c}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i := range c.Node {
+				t.Logf("node%d (%s) ha-log tail:\n%s", i+1, c.Opts.Impl[i].Name, tail(c.Log(i), 60))
+			}
+		}
+	})
+	return p
+}
+
+// mark starts a step: key lines are looked for after this point.
+func (p *pair) mark() { p.off = [2]int{len(p.c.Log(0)), len(p.c.Log(1))} }
+
+// expect waits for each pattern in node i's log in order after the mark.
+func (p *pair) expect(i int, timeout time.Duration, pats ...string) bool {
+	p.t.Helper()
+	off := p.off[i]
+	for _, pat := range pats {
+		_, next, err := p.c.WaitLog(i, regexp.MustCompile(pat), off, timeout)
+		if err != nil {
+			p.t.Errorf("node%d (%s): key line %q missing or out of order: %v", i+1, p.c.Opts.Impl[i].Name, pat, err)
+			return false
+		}
+		off = next
+	}
+	return true
+}
+
+// absent fails the test if node i's log since the mark matches pat.
+func (p *pair) absent(i int, pat string) {
+	p.t.Helper()
+	if loc := regexp.MustCompile(pat).FindString(p.c.Log(i)[p.off[i]:]); loc != "" {
+		p.t.Errorf("node%d (%s): unexpected %q", i+1, p.c.Opts.Impl[i].Name, loc)
+	}
+}
+
+// svc reports whether node i runs the service.
+func (p *pair) svc(i int) bool {
+	out, _ := p.c.Node[i].Try("/etc/ha.d/resource.d/"+svcName, "status")
+	return strings.TrimSpace(out) == "running"
+}
+
+// primary reports whether node i's drbd stand-in says r0 is Primary.
+func (p *pair) primary(i int) bool {
+	b, _ := os.ReadFile(p.c.Node[i].Path("/var/lib/heartbeat/hbx-drbd/r0.role"))
+	return strings.TrimSpace(string(b)) == "Primary"
+}
+
+// state is what node i holds of the group, for messages.
+func (p *pair) state(i int) string {
+	return fmt.Sprintf("node%d: vip=%v mount=%v svc=%v drbd-primary=%v", i+1, p.c.HasVIP(i), p.c.Mounted(i), p.svc(i), p.primary(i))
+}
+
+func (p *pair) holds(i int) bool {
+	return p.c.HasVIP(i) && p.c.Mounted(i) && p.svc(i) && p.primary(i)
+}
+
+func (p *pair) empty(i int) bool {
+	return !p.c.HasVIP(i) && !p.c.Mounted(i) && !p.svc(i) && !p.primary(i)
+}
+
+// holder waits until node want (or nobody, want = -1) holds the whole
+// group and the other node holds none of it, and that stays so for settle.
+func (p *pair) holder(want int, timeout, settle time.Duration) bool {
+	p.t.Helper()
+	ok := func() bool {
+		if want < 0 {
+			return p.empty(0) && p.empty(1)
+		}
+		return p.holds(want) && p.empty(1-want)
+	}
+	if !twonode.WaitFor(timeout, ok) {
+		p.t.Errorf("want holder node%d: %s; %s", want+1, p.state(0), p.state(1))
+		return false
+	}
+	end := time.Now().Add(settle)
+	for time.Now().Before(end) {
+		if !ok() {
+			p.t.Errorf("holder node%d did not last: %s; %s", want+1, p.state(0), p.state(1))
+			return false
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return true
+}
+
+// crash kills node i's daemon and then clears what it held, as the reboot
+// of a crashed machine would.
+func (p *pair) crash(i int) {
+	p.c.Kill(i)
+	h := p.c.Node[i]
+	_, _ = h.Try("/etc/ha.d/resource.d/"+svcName, "stop")
+	_, _ = h.Try("umount", twonode.Mnt)
+	_, _ = h.Try("ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf)
+	_ = os.WriteFile(h.Path("/var/lib/heartbeat/hbx-drbd/r0.role"), []byte("Secondary\n"), 0o644)
+	// A reboot empties /run. Without this, stock's restart finds its old
+	// pid still "alive" (the killed daemon stays a zombie of the test
+	// process until Cleanup) and says "already running".
+	_ = os.Remove(h.Path("/run/heartbeat.pid"))
+}
+
+// setFailback re-renders both nodes' ha.cf with another auto_failback mode
+// (takes effect at the next start).
+func (p *pair) setFailback(mode string) {
+	p.c.Opts.HaCf = strings.ReplaceAll(haCf, "@FAILBACK@", mode)
+	p.c.Render(0)
+	p.c.Render(1)
+}
+
+func (p *pair) stop(i int) bool {
+	p.t.Helper()
+	if err := p.c.Stop(i, 30*time.Second); err != nil {
+		p.t.Error(err)
+		return false
+	}
+	return true
+}
+
+func (p *pair) run(i int, cmd ...string) {
+	p.t.Helper()
+	if out, err := p.c.Node[i].Try(cmd[0], cmd[1:]...); err != nil {
+		p.t.Errorf("node%d: %v: %v\n%s", i+1, cmd, err, out)
+	}
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -758,6 +758,15 @@ func (m *Machine) maybeAck(n *node, seq uint64) {
 	if !m.flowControl {
 		return
 	}
+	// hbgo: never ACK a peer's seq 1. A just-started stock peer counts any
+	// packet from us towards comm up, and an ACK of its first message can
+	// reach it before our status does: in legacy mode it then takes its
+	// group without asking and both nodes hold it (seen in
+	// heartbeat/failover; stock's own ack_trigger makes the same race 1 in
+	// 10). ACKs are cumulative, so the next one covers seq 1.
+	if seq == 1 && n != m.self {
+		return
+	}
 	if (len(n.missing) == 0 || seq <= n.firstMissing) && seq%10 == n.ackTrigger {
 		m.sendAck(n, seq)
 	}

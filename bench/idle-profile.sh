@@ -38,16 +38,25 @@ D=$(mktemp -d /tmp/hbgo-prof.XXXXXX) || die "mktemp"
 chmod 755 "$D"
 (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$D/heartbeat" ./cmd/heartbeat) || die "go build failed"
 export HBX_PREFIX=hbxprof HBX_STATE=/tmp/hbxprof
-export IMPL1="GODEBUG=gctrace=1 $D/heartbeat -f" IMPL2="GODEBUG=gctrace=1 $D/heartbeat -f"
+export IMPL1="env GODEBUG=gctrace=1 $D/heartbeat -f" IMPL2="env GODEBUG=gctrace=1 $D/heartbeat -f"
 export EXE1=$D/heartbeat EXE2=$D/heartbeat
 cleanup() { "$H/cluster.sh" down >/dev/null 2>&1; rm -rf "$D"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 conf=$CONF
 [[ -d $conf ]] || conf=$H/configs/$CONF
+# Page faults of the start-up, system-wide (the daemon is not there yet to
+# attach to), kept for the daemon's threads only: where its memory is first
+# touched.
+perf record -q -e page-faults -g -a -o "$OUT/faults.data" -- sleep 15 >/dev/null 2>&1 &
+fpid=$!
+sleep 1
 "$H/cluster.sh" up "$conf" >"$OUT/up.log" 2>&1 || die "cluster up failed (see $OUT/up.log)"
 "$H/cluster.sh" wait-vip node1 60 >>"$OUT/up.log" 2>&1 || die "no VIP on node1"
-sleep 10
+wait "$fpid"
+perf report -i "$OUT/faults.data" --comm heartbeat --stdio --children --percent-limit 2 --sort symbol -g none 2>/dev/null >"$OUT/faults-children.txt"
+rm -f "$OUT/faults.data" "$OUT/faults.data.old"
+sleep 5
 pid=$("$H/cluster.sh" pids node1 | head -1)
 [[ -n $pid ]] || die "no daemon pid on node1"
 {

@@ -192,10 +192,11 @@ func (s *Set) Goals() []Goal {
 		gs = append(gs, Goal{What: "hb_standby -> VIP on peer (vip_ms, " + fastConf + ", standby)", Target: "<= 100 ms",
 			Stock: st, Hbgo: hb, Ratio: ratio(hb, st), Met: hb <= 100, Known: !math.IsNaN(hb)})
 	}
-	// both started -> VIP on node1: <= 2000 ms (every run of the config).
+	// both started -> VIP on node1: <= 2000 ms, from the standby runs
+	// (bench/run.sh gives hbgo+hbgo fast_start there, not in kill and cut).
 	{
-		st, hb := med(stockPair, fastConf, "", "startup_vip_ms"), med(hbgoPair, fastConf, "", "startup_vip_ms")
-		gs = append(gs, Goal{What: "both started -> VIP on node1 (startup_vip_ms, " + fastConf + ", all runs)", Target: "<= 2000 ms",
+		st, hb := med(stockPair, fastConf, "standby", "startup_vip_ms"), med(hbgoPair, fastConf, "standby", "startup_vip_ms")
+		gs = append(gs, Goal{What: "both started -> VIP on node1 (startup_vip_ms, " + fastConf + ", standby runs)", Target: "<= 2000 ms",
 			Stock: st, Hbgo: hb, Ratio: ratio(hb, st), Met: hb <= 2000, Known: !math.IsNaN(hb)})
 	}
 	// idle, per node: one process; RSS <= stock's PSS sum; CPU <= 0.1 x stock.

@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# bench/run.sh - hbgo side by side with stock heartbeat 3.0.6 on one machine.
+#
+# Runs the shared harness (failover-bench.sh, see its README for IMPL1=/IMPL2=
+# and every metric) for every pairing in one sitting, one run per call with
+# the pairings interleaved so all see the same machine load, then prints one
+# table (bench/benchtable): per metric the medians of each pairing and the
+# ratio to stock, and the issue's goals marked met or missed. hbgo+hbgo runs
+# get an hbgo.cf with "fast_start on" beside the harness's config files in
+# the standby and idle runs (not kill and cut: see below).
+#
+# Usage: bench/run.sh [-quick|-full] [-p PAIRS] [-c CONFS] [-v VARIANTS]
+#                     [-n RUNS] [-i IDLE_SECS] [-o OUTDIR] [-b BINARY]
+#                     [-H HARNESS] [-M]
+#   -quick        (default) fast-ka200ms-dt1, kill,standby,idle, 3 runs, 30 s
+#                 idle: about 4 minutes per pairing
+#   -full         both configs, kill,cut,standby,idle, 5 runs, 60 s idle:
+#                 about 25 minutes per pairing
+#   -p PAIRS      comma list of stock+stock,hbgo+hbgo,stock+hbgo (default all
+#                 three; node1+node2)
+#   -c -v -n -i   override the mode's configs, variants, runs, idle seconds
+#   -o OUTDIR     default bench/results/DATE-MACHINE (MACHINE: uname -n,
+#                 cores, memory)
+#   -b BINARY     hbgo binary (default: make build, then bin/heartbeat); it is
+#                 copied to a private temp directory first, so a rebuild
+#                 during the run cannot change it
+#   -H HARNESS    harness directory (default ../shared/harness beside the
+#                 repository, else /work/shared/harness); it is never
+#                 written: a copy in bench/.harness is run
+#   -R            only remake the tables of an existing -o OUTDIR (after
+#                 an interrupted run, or a change of bench/benchtable)
+#   -M            also run the Go micro-benchmarks (go test -bench) into
+#                 OUTDIR/micro-bench.txt after the cluster runs
+# Needs root (network namespaces). Writes OUTDIR/results.txt (RUN and SUMMARY
+# lines of all pairings, impl1/impl2 named heartbeat-3.0.6 or hbgo),
+# OUTDIR/summary.md (the table), OUTDIR/env.txt, and per pairing
+# OUTDIR/PAIR/ (results.txt and summary.md of the harness's summariser, and
+# per call CONF-N-VARIANT/ with the harness's log and runs/ evidence).
+set -uo pipefail
+export LC_ALL=C
+export PATH=$PATH:/usr/local/go/bin
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "$HERE/.." && pwd)
+STOCK=/usr/libexec/heartbeat/heartbeat
+STOCK_STANDBY=/usr/share/heartbeat/hb_standby
+
+die() { echo "bench/run.sh: $*" >&2; exit 2; }
+usage() { sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
+
+MODE=quick PAIRS=stock+stock,hbgo+hbgo,stock+hbgo
+CONFS= VARIANTS= RUNS= IDLE= OUT= BIN= HARNESS= MICRO=0 REMAKE=0
+while (($#)); do
+  case $1 in
+    -quick) MODE=quick; shift;;
+    -full) MODE=full; shift;;
+    -p) PAIRS=$2; shift 2;;
+    -c) CONFS=$2; shift 2;;
+    -v) VARIANTS=$2; shift 2;;
+    -n) RUNS=$2; shift 2;;
+    -i) IDLE=$2; shift 2;;
+    -o) OUT=$2; shift 2;;
+    -b) BIN=$2; shift 2;;
+    -H) HARNESS=$2; shift 2;;
+    -M) MICRO=1; shift;;
+    -R) REMAKE=1; shift;;
+    -h|--help) usage; exit 0;;
+    *) die "unknown argument '$1' (try --help)";;
+  esac
+done
+if [[ $MODE == quick ]]; then
+  : "${CONFS:=fast-ka200ms-dt1}" "${VARIANTS:=kill,standby,idle}" "${RUNS:=3}" "${IDLE:=30}"
+else
+  : "${CONFS:=classic-ka2-dt10,fast-ka200ms-dt1}" "${VARIANTS:=kill,cut,standby,idle}" "${RUNS:=5}" "${IDLE:=60}"
+fi
+[[ $(id -u) == 0 ]] || die "needs root (network namespaces): run sudo make bench"
+IFS=, read -ra PAIRLIST <<<"$PAIRS"
+for p in "${PAIRLIST[@]}"; do
+  case $p in stock+stock|hbgo+hbgo|stock+hbgo|hbgo+stock) ;; *) die "unknown pairing '$p' (stock+stock, hbgo+hbgo, stock+hbgo, hbgo+stock)";; esac
+done
+
+# ------------------------------------------------------------ harness copy
+if [[ -z $HARNESS ]]; then
+  for h in "$ROOT/../shared/harness" /work/shared/harness; do
+    [[ -x $h/failover-bench.sh ]] && { HARNESS=$h; break; }
+  done
+fi
+[[ -n $HARNESS && -x $HARNESS/failover-bench.sh ]] || die "no harness (failover-bench.sh) found; pass -H DIR"
+HARNESS=$(cd "$HARNESS" && pwd)
+H=$HERE/.harness
+mkdir -p "$H"
+# Fresh copy each time, but keep the built helper (.bin) and old outputs.
+find "$H" -mindepth 1 -maxdepth 1 ! -name .bin ! -name out -exec rm -rf {} +
+(cd "$HARNESS" && tar --exclude=./.bin --exclude=./out --exclude=./results -cf - .) | (cd "$H" && tar -xf -) ||
+  die "copying $HARNESS failed"
+chmod -R u+w "$H"
+
+# ------------------------------------------------------------ hbgo binary
+if ((REMAKE)); then
+  [[ -n $OUT && -d $OUT ]] || die "-R needs -o OUTDIR of an earlier run"
+elif [[ -z $BIN ]]; then
+  make -C "$ROOT" build >&2 || die "make build failed"
+  BIN=$ROOT/bin/heartbeat
+fi
+if ((!REMAKE)); then
+  [[ -x $BIN ]] || die "no hbgo binary at $BIN"
+  HBDIR=$(mktemp -d /tmp/hbgo-bench.XXXXXX) || die "mktemp failed"
+  chmod 755 "$HBDIR"
+  cp "$BIN" "$HBDIR/heartbeat" && chmod 755 "$HBDIR/heartbeat"
+  ln -s heartbeat "$HBDIR/hb_standby"
+  trap 'rm -rf "$HBDIR"' EXIT
+fi
+
+# ------------------------------------------------------------ output
+machine() { echo "$(uname -n)-$(nproc)c-$(awk '/MemTotal/ {printf "%.0fG", $2/1048576}' /proc/meminfo)"; }
+[[ -n $OUT ]] || OUT=$HERE/results/$(date -u +%F)-$(machine)
+mkdir -p "$OUT" || die "cannot create $OUT"
+OUT=$(cd "$OUT" && pwd)
+((REMAKE)) || {
+  echo "date: $(date -u +%FT%TZ)"
+  echo "machine: $(machine); $(uname -srm); $(nproc) cores; $(awk '/MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo)"
+  echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "mode: $MODE pairs=$PAIRS configs=$CONFS variants=$VARIANTS runs=$RUNS idle_secs=$IDLE"
+  echo "hbgo: binary $BIN, sha256 $(sha256sum <"$BIN" | cut -c1-16); bench from $(git -C "$ROOT" describe --always --dirty 2>/dev/null)"
+  echo "stock: heartbeat $(dpkg-query -W -f='${Version}' heartbeat 2>/dev/null), resource-agents $(dpkg-query -W -f='${Version}' resource-agents 2>/dev/null)"
+  echo "go: $(go version 2>/dev/null)"
+  echo "harness: $HARNESS (run from a copy in $H)"
+} >"$OUT/env.txt"
+cat "$OUT/env.txt" >&2
+
+# hbgo+hbgo configs: the same files plus hbgo.cf with "fast_start on"
+# (cluster.sh copies every extra file of a config directory into
+# /etc/ha.d). Same directory name, so the rows line up in the table.
+hbgo_conf() { # hbgo_conf NAME -> path of the variant directory
+  local src=$1 d
+  [[ -d $src ]] || src=$H/configs/$1
+  d=$OUT/conf-hbgo/$(basename "$src")
+  mkdir -p "$d"
+  cp "$src"/* "$d/"
+  printf '# bench/run.sh: both nodes run hbgo, so the 10 s RQSTDELAY wait is not needed\nfast_start on\n' >"$d/hbgo.cf"
+  echo "$d"
+}
+
+impl_of() { # impl_of stock|hbgo
+  case $1 in stock) echo "$STOCK";; hbgo) echo "$HBDIR/heartbeat -f";; esac
+}
+
+# summarize: per pairing SUMMARY lines and summary.md (the harness's
+# summariser), then the combined OUTDIR/results.txt.
+summarize() {
+  local p f
+  : >"$OUT/results.txt"
+  for p in "${PAIRLIST[@]}"; do
+    f=$OUT/$p/results.txt
+    [[ -r $f ]] || continue
+    sed -i '/^SUMMARY /d; /^$/d' "$f"
+    grep '^RUN ' "$f" >>"$OUT/results.txt"
+    if grep -q '^RUN .* idle_s=\|^RUN .* vip_ms=' "$f"; then
+      echo >>"$f"
+      "$H/.bin/hbxtool" summarize -by scenario,impl1,impl2,config,variant "$f" >>"$f" 2>/dev/null
+      "$H/.bin/hbxtool" summarize -md -by impl1,impl2,config,variant "$f" >"$OUT/$p/summary.md" 2>/dev/null
+    fi
+  done
+  echo >>"$OUT/results.txt"
+  for p in "${PAIRLIST[@]}"; do grep -s '^SUMMARY ' "$OUT/$p/results.txt" >>"$OUT/results.txt"; done
+}
+
+# ------------------------------------------------------------ the sitting
+# One failover-bench.sh call per config, run number, variant and pairing,
+# the pairings interleaved so they share the machine's load as closely as
+# possible. Between calls the ext4 image is deleted once its loop device is
+# gone: cluster.sh reuses the image path, and a mount left by the kill
+# variant (both nodes mount it) that is still being torn down wrote stale
+# metadata into the next run's fresh mkfs ("group descriptors corrupted",
+# Filesystem start failed) when the calls ran back to back.
+export HBX_PREFIX=hbxbench HBX_STATE=/tmp/hbxbench
+settle() {
+  local k
+  for k in $(seq 150); do
+    [[ -z $(losetup -j "$HBX_STATE/fs.img" 2>/dev/null) ]] && break
+    sleep 0.1
+  done
+  rm -f "$HBX_STATE/fs.img"
+}
+if ((REMAKE)); then
+  summarize
+else
+IFS=, read -ra CONFLIST <<<"$CONFS"
+IFS=, read -ra VARLIST <<<"$VARIANTS"
+calls=() # "VARIANTS-OF-ONE-CALL": idle rides inside standby when both are asked for
+for v in "${VARLIST[@]}"; do
+  case $v in
+    idle) [[ ,$VARIANTS, == *,standby,* ]] || calls+=(idle);;
+    standby) [[ ,$VARIANTS, == *,idle,* ]] && calls+=(standby,idle) || calls+=(standby);;
+    kill|cut) calls+=("$v");;
+    *) die "unknown variant '$v' (kill, cut, standby, idle)";;
+  esac
+done
+for p in "${PAIRLIST[@]}"; do mkdir -p "$OUT/$p"; : >"$OUT/$p/results.txt"; done
+for c in "${CONFLIST[@]}"; do
+  for n in $(seq "$RUNS"); do
+    for v in "${calls[@]}"; do
+      for p in "${PAIRLIST[@]}"; do
+        n1=${p%+*} n2=${p#*+}
+        conf=$c
+        # fast_start only where no failure is timed: after a start of 0.3 s
+        # the kill comes within 5 s of it, while node1 still advertises
+        # deadtime + 2 s (COMPAT §5.2), and detection took 3 s instead of 1.
+        [[ $p == hbgo+hbgo && $v != kill && $v != cut ]] && conf=$(hbgo_conf "$c")
+        standby=$STOCK_STANDBY
+        [[ $n1 == hbgo ]] && standby=$HBDIR/hb_standby
+        d=$OUT/$p/$(basename "$c")-$n-${v%%,*}
+        rm -rf "$d"
+        settle
+        echo "== $p $(basename "$c") $v run $n ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+        IMPL1=$(impl_of "$n1") IMPL2=$(impl_of "$n2") STANDBY1=$standby \
+          "$H/failover-bench.sh" -n 1 -c "$conf" -v "$v" -i "$IDLE" -l "$p" -o "$d" >"$d.log" 2>&1 ||
+          echo "bench/run.sh: failover-bench.sh for $p $c $v run $n exited $? (see $d.log)" >&2
+        grep '^RUN ' "$d.log" >&2
+        # The harness names an implementation after its executable's base
+        # name ("heartbeat" for hbgo): name it hbgo. Each call is its run 1.
+        [[ -r $d/results.txt ]] &&
+          sed -nE '/^(RUN|#)/{s/(impl[12])=heartbeat( |$)/\1=hbgo\2/g; s/ run=1( |$)/ run='"$n"'\1/; p}' "$d/results.txt" >>"$OUT/$p/results.txt"
+      done
+    done
+  done
+done
+settle
+summarize
+fi
+
+if ((MICRO)); then
+  echo "== go test -bench ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+  (cd "$ROOT" && go test -run '^$' -bench . -benchmem ./... 2>&1) | tee "$OUT/micro-bench.txt" >&2
+fi
+
+(cd "$ROOT" && go run ./bench/benchtable -o "$OUT/summary.md" "$OUT/results.txt") || die "benchtable failed"
+echo "bench/run.sh: results in $OUT" >&2

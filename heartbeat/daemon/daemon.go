@@ -215,6 +215,7 @@ type node struct {
 	memParams  membership.Params
 	hooks      *hooks           // rc.d scripts the admin added or changed
 	memDepth   int              // nesting of memStep calls
+	deferChild int              // >0 while the planner handles a peer's death
 	deferred   []planner.Action // child-process work waiting for the membership pass to end
 }
 

@@ -213,7 +213,13 @@ func (n *node) memAction(a membership.Action) {
 	case membership.NodeStatus:
 		n.journalEv("status", a.Node, map[string]string{"old": a.Old, "new": a.New})
 		if a.Node != n.conf.Node {
+			if a.New == "dead" {
+				n.deferChild++ // see NodeDead
+			}
 			n.planStep(planner.PeerStatus{Node: a.Node, Status: a.New})
+			if a.New == "dead" {
+				n.deferChild--
+			}
 		}
 		// rc.d/status gets the status message's fields (COMPAT §5.9); the
 		// planner writes harc's line for it.
@@ -225,7 +231,12 @@ func (n *node) memAction(a membership.Action) {
 	case membership.NodeDead:
 		n.journalEv("node_dead", a.Node, nil)
 		if !n.isPing(a.Node) {
+			// Stock's main loop logs the rest of this dead-time scan (the
+			// dead node's links) before its takeover children write a
+			// line: their work waits for the end of this membership pass.
+			n.deferChild++
 			n.planStep(planner.PeerStatus{Node: a.Node, Status: "dead"})
+			n.deferChild--
 		}
 	case membership.LinkStatus:
 		ev := "link_dead"
@@ -282,14 +293,16 @@ func (n *node) planStep(ev planner.Event) {
 	}
 }
 
-// planAction carries out a planner action. What stock does in a child
-// process (script lines, a child's own log lines, resource operations) waits
-// until membership has finished the event that caused it: stock's main loop
-// logs "Link node1:eth1 dead." in the same pass as "node node1: is dead",
-// before its children write a line (compared with a captured stock log in
-// heartbeat/interop TestFailoverLogMatchesStock).
+// planAction carries out a planner action. On a peer's death, what stock
+// does in a child process (script lines, a child's own log lines, resource
+// operations) waits until membership has finished the scan that declared
+// it: stock's main loop logs "Link node1:eth1 dead." in the same pass as
+// "node node1: is dead", before its children write a line (compared with a
+// captured stock log in heartbeat/interop TestFailoverLogMatchesStock).
+// Elsewhere a child's line comes before its effects (harc, then the standby
+// that rc.d/hb_takeover asks for), so nothing waits.
 func (n *node) planAction(a planner.Action) {
-	if n.memDepth > 0 {
+	if n.deferChild > 0 {
 		switch a := a.(type) {
 		case planner.ScriptLog, planner.Op:
 			n.deferred = append(n.deferred, a)

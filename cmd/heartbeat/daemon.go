@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -131,7 +130,7 @@ func runDaemon(debug int, noRT bool) int {
 		}
 	}
 	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
-		Validators: nativeValidators(), Reboot: rebootCommand(), NoRealtime: noRT, Notify: sdnotify.FromEnv().Notify})
+		Validators: nativeValidators(), NoRealtime: noRT, Notify: sdnotify.FromEnv().Notify})
 }
 
 // daemonize starts the daemon in a new session and returns once it is up
@@ -228,15 +227,3 @@ func reloadDaemon() int {
 	}
 	return daemon.Reload(daemon.Options{Validators: nativeValidators()}, pid)
 }
-
-// rebootCommand is hbgo.cf's reboot_command (tests only), from the
-// environment until hbgo.cf is wired in: HBGO_REBOOT_COMMAND.
-func rebootCommand() func() error {
-	c := os.Getenv("HBGO_REBOOT_COMMAND")
-	if c == "" {
-		return nil
-	}
-	return func() error { return exec.Command("/bin/sh", "-c", c).Run() }
-}
-
-var _ = strconv.Itoa

@@ -581,21 +581,4 @@ func (n *node) close() {
 	}
 }
 
-// scriptLogger adapts hblog to the tag form agents and the executor use,
-// adding the [pid] part stock's shell library writes.
-type scriptLogger struct {
-	l   hblog.Logger
-	pid int
-}
-
-func (s scriptLogger) Script(tag, text string) {
-	if !strings.HasSuffix(tag, "]") {
-		if !strings.Contains(tag, "(") {
-			tag += "(default)"
-		}
-		tag = fmt.Sprintf("%s[%d]", tag, s.pid)
-	}
-	s.l.Script(tag, text)
-}
-
-func (n *node) scriptLog() scriptLogger { return scriptLogger{l: n.log, pid: n.pid} }
+func (n *node) scriptLog() hblog.PIDTagger { return hblog.PIDTagger{Log: n.log, PID: n.pid} }

@@ -23,7 +23,7 @@ var nativeHooks = map[string]bool{"status": true, "ip-request": true, "ip-reques
 type hooks struct {
 	scripts map[string]string // message type → script path
 	run     *script.Runner
-	log     scriptLogger
+	log     hblog.PIDTagger
 	queue   chan hookJob
 }
 
@@ -33,7 +33,7 @@ type hookJob struct {
 }
 
 // newHooks scans DIR/rc.d once, as stock does at start (COMPAT §5.9).
-func newHooks(dir string, env []string, debugfile string, log scriptLogger, res *haresources.Resolver, l hblog.Logger) *hooks {
+func newHooks(dir string, env []string, debugfile string, log hblog.PIDTagger, res *haresources.Resolver, l hblog.Logger) *hooks {
 	h := &hooks{scripts: map[string]string{}, run: &script.Runner{Env: env, Debugfile: debugfile}, log: log, queue: make(chan hookJob, 64)}
 	rc := filepath.Join(dir, "rc.d")
 	ents, err := os.ReadDir(rc)

@@ -457,21 +457,25 @@ func (n *node) journalEv(kind, nodeName string, f map[string]string) {
 // running: stock's last line of defence for shared disks (COMPAT §4.8).
 func (n *node) fence(a planner.Fence) {
 	n.journalEv("fence", "", map[string]string{"group": a.Key, "resource": a.Token})
-	syscall.Sync()
-	if n.o.Reboot != nil {
-		if err := n.o.Reboot(); err == nil {
-			return
-		}
+	if n.o.Reboot != nil && n.o.Reboot() == nil {
+		return
 	}
-	if cmd := n.conf.Hbgo.RebootCommand; len(cmd) > 0 {
-		// hbgo.cf reboot_command (for tests): run it instead of reboot(2).
+	Fence(n.conf, n.log)
+}
+
+// Fence reboots this node now: hbgo.cf's reboot_command when set (for
+// tests), else reboot(2), as stock's `reboot -nf` after a failed stop
+// (COMPAT §4.8). The daemon and ResourceManager both use it.
+func Fence(c *hbconf.Conf, log hblog.Logger) {
+	syscall.Sync()
+	if cmd := c.Hbgo.RebootCommand; len(cmd) > 0 {
 		if err := exec.Command(cmd[0], cmd[1:]...).Run(); err == nil {
 			return
 		}
-		n.log.Critf("hbgo: reboot_command %v failed; rebooting with reboot(2)", cmd)
+		log.Critf("hbgo: reboot_command %v failed; rebooting with reboot(2)", cmd)
 	}
 	if err := syscall.Reboot(syscall.LINUX_REBOOT_CMD_RESTART); err != nil {
-		n.log.Critf("Unable to force reboot.")
+		log.Critf("Unable to force reboot.")
 	}
 }
 

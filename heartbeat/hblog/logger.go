@@ -42,6 +42,26 @@ func ScriptTag(name, instance string, pid int) string {
 	return fmt.Sprintf("%s(%s)[%d]", name, instance, pid)
 }
 
+// PIDTagger writes script lines whose tag lacks the "[pid]" part (agents,
+// the executor and the planner name only the script, e.g. "harc" or
+// "IPaddr(IPaddr_10.0.0.5)") with PID added, and "(default)" for a bare
+// script name, as heartbeat's shell library does (COMPAT §8.3).
+type PIDTagger struct {
+	Log Logger
+	PID int
+}
+
+// Script logs text under tag completed with the instance and pid.
+func (p PIDTagger) Script(tag, text string) {
+	if !strings.HasSuffix(tag, "]") {
+		if !strings.Contains(tag, "(") {
+			tag += "(default)"
+		}
+		tag = fmt.Sprintf("%s[%d]", tag, p.PID)
+	}
+	p.Log.Script(tag, text)
+}
+
 // Recorded is one line a Recorder received.
 type Recorded struct {
 	Level  Level // the daemon level; for script lines the level implied by the text (ScriptLevel)

@@ -281,61 +281,48 @@ const (
 	badNodeName     = "Error. May be due to incorrect node name"
 )
 
-func nodestatus(r *run, s *control.Snapshot, _ map[byte]string, pos []string) int {
-	n, rc := nodeArg(r, s, pos, notEnoughParams, badNodeName)
-	if n == nil {
-		return rc
-	}
-	if r.human {
-		fmt.Fprintf(r.Stdout, "The cluster node %s is %s\n", pos[0], n.Status)
-	} else {
-		fmt.Fprintln(r.Stdout, n.Status)
-	}
-	switch n.Status {
-	case "active", "up", "ping":
-		return exitOK
-	}
-	return exitFail
+// nodeQuery is one per-node sub-command: stock's two error texts, its -m
+// sentence (%[1]s the node as typed, %[2]v the value), the value and the
+// exit code for it.
+type nodeQuery struct {
+	notEnough, badName, human string
+	value                     func(n *control.Node) any
+	exit                      func(n *control.Node) int
 }
 
-func nodetype(r *run, s *control.Snapshot, _ map[byte]string, pos []string) int {
-	n, rc := nodeArg(r, s, pos, noEnoughParam, badNodeName)
+func (q nodeQuery) run(r *run, s *control.Snapshot, _ map[byte]string, pos []string) int {
+	n, rc := nodeArg(r, s, pos, q.notEnough, q.badName)
 	if n == nil {
 		return rc
 	}
 	if r.human {
-		fmt.Fprintf(r.Stdout, "The node %s's type: %s\n", pos[0], n.Type)
+		fmt.Fprintf(r.Stdout, q.human+"\n", pos[0], q.value(n))
 	} else {
-		fmt.Fprintln(r.Stdout, n.Type)
+		fmt.Fprintln(r.Stdout, q.value(n))
+	}
+	if q.exit != nil {
+		return q.exit(n)
 	}
 	return exitOK
 }
 
-func nodeweight(r *run, s *control.Snapshot, _ map[byte]string, pos []string) int {
-	n, rc := nodeArg(r, s, pos, notEnoughParams, "Error. Maybe due to incorrect node name.")
-	if n == nil {
-		return rc
-	}
-	if r.human {
-		fmt.Fprintf(r.Stdout, "The weight of the cluster node %s is %d\n", pos[0], n.Weight)
-	} else {
-		fmt.Fprintln(r.Stdout, n.Weight)
-	}
-	return exitOK
-}
-
-func nodesite(r *run, s *control.Snapshot, _ map[byte]string, pos []string) int {
-	n, rc := nodeArg(r, s, pos, notEnoughParams, badNodeName)
-	if n == nil {
-		return rc
-	}
-	if r.human {
-		fmt.Fprintf(r.Stdout, "The site of the cluster node %s is %s\n", pos[0], n.Site)
-	} else {
-		fmt.Fprintln(r.Stdout, n.Site)
-	}
-	return exitOK
-}
+var (
+	nodestatus = nodeQuery{notEnoughParams, badNodeName, "The cluster node %[1]s is %[2]v",
+		func(n *control.Node) any { return n.Status },
+		func(n *control.Node) int {
+			switch n.Status {
+			case "active", "up", "ping":
+				return exitOK
+			}
+			return exitFail
+		}}.run
+	nodetype = nodeQuery{noEnoughParam, badNodeName, "The node %[1]s's type: %[2]v",
+		func(n *control.Node) any { return n.Type }, nil}.run
+	nodeweight = nodeQuery{notEnoughParams, "Error. Maybe due to incorrect node name.", "The weight of the cluster node %[1]s is %[2]v",
+		func(n *control.Node) any { return n.Weight }, nil}.run
+	nodesite = nodeQuery{notEnoughParams, badNodeName, "The site of the cluster node %[1]s is %[2]v",
+		func(n *control.Node) any { return n.Site }, nil}.run
+)
 
 func listhblinks(r *run, s *control.Snapshot, opts map[byte]string, pos []string) int {
 	if len(pos) < 1 {

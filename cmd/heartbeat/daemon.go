@@ -14,6 +14,7 @@ import (
 	"hbgo/heartbeat/control"
 	"hbgo/heartbeat/daemon"
 	"hbgo/heartbeat/decode"
+	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/pidfile"
 	"hbgo/heartbeat/sdnotify"
@@ -38,7 +39,7 @@ func heartbeat(args []string) int {
 			return timeline.Main(args[1:], os.Stdout, os.Stderr)
 		}
 	}
-	var fg, kill, status, reload, version, noRT, restart, haveC bool
+	var fg, kill, status, reload, version, noRT, restart, haveC, defaults, wiki bool
 	debug := 0
 	bad := func(c rune) int {
 		// getopt's complaint, then the usage text (COMPAT §7.6; recorded in
@@ -78,9 +79,14 @@ func heartbeat(args []string) int {
 				if j+2 == len(a) {
 					i++
 				}
-			case 'M', 'v', 'D', 'W':
-				// accepted: -M (no resources: not honoured yet), -v, -D,
-				// -W are stock's report flags
+			case 'D':
+				defaults = true
+			case 'W':
+				// alone, -W changes nothing: stock goes on to start
+				wiki = true
+			case 'M', 'v':
+				// accepted: -M (no resources: not honoured yet), -v (dump
+				// the parsed config: not done)
 			default:
 				return bad(c)
 			}
@@ -95,6 +101,14 @@ func heartbeat(args []string) int {
 	switch {
 	case version:
 		fmt.Println(daemon.Version + " (node: hbgo)")
+		return 0
+	case defaults:
+		// COMPAT §7.6: the table needs no ha.cf and wins over -k/-s/-r.
+		if wiki {
+			fmt.Print(hacf.FormatDefaultsWiki(daemon.Version))
+		} else {
+			fmt.Print(hacf.FormatDefaults())
+		}
 		return 0
 	case kill:
 		return stopDaemon()

@@ -42,11 +42,56 @@ func Defaults() []Default {
 // FormatDefaults renders Defaults as `heartbeat -D` prints it
 // (testdata/stock/heartbeat-D.txt is stock's output).
 func FormatDefaults() string {
+	rows := Defaults()
+	// Stock sizes the columns to the longest name, default and description
+	// (headers included), two blanks apart (heartbeat/config.c
+	// dump_default_config).
+	lw, cw, rw := len("Directive"), len("Default"), len("Description")
+	for _, d := range rows {
+		lw, cw, rw = max(lw, len(d.Directive)), max(cw, len(d.Default)), max(rw, len(d.Description))
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-25s%-10s%s\n", "Directive", "Default", "Description")
-	b.WriteString(strings.Repeat("-", 80) + "\n")
+	fmt.Fprintf(&b, "%-*s  %-*s  %s\n", lw, "Directive", cw, "Default", "Description")
+	// Stock's dashes string is 80 long and printed with the table width as
+	// precision, so the rule never exceeds 80 columns.
+	b.WriteString(strings.Repeat("-", min(80, lw+cw+rw+4)) + "\n")
+	for _, d := range rows {
+		fmt.Fprintf(&b, "%-*s  %-*s  %s\n", lw, d.Directive, cw, d.Default, d.Description)
+	}
+	return b.String()
+}
+
+// FormatDefaultsWiki renders Defaults as `heartbeat -DW` prints it, naming
+// version in the header (testdata/stock/heartbeat-DW.txt is stock's output).
+func FormatDefaultsWiki(version string) string {
+	var b strings.Builder
+	b.WriteString("##Put this output in the ha.cf/DefaultValues page\n")
+	b.WriteString("The [wiki:ha.cf ha.cf] directives with default values are shown below - along with a brief description.\n")
+	fmt.Fprintf(&b, "This was produced by {{{heartbeat -DW}}} ''# (version %s)''\n\n", version)
+	b.WriteString("||''Directive''||''Default''||''Description''||\n")
 	for _, d := range Defaults() {
-		fmt.Fprintf(&b, "%-25s%-10s%s\n", d.Directive, d.Default, d.Description)
+		fmt.Fprintf(&b, "||[wiki:ha.cf/%sDirective %s]||%s||%s||\n", wikiName(d.Directive), d.Directive, d.Default, d.Description)
+	}
+	return b.String()
+}
+
+// wikiName is a directive's wiki page stem: underscores dropped, the first
+// letter and each letter after an underscore upper-cased (conn_logd_time
+// becomes ConnLogdTime).
+func wikiName(name string) string {
+	var b strings.Builder
+	up := true
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_':
+			up = true
+			continue
+		case up && c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		up = false
+		b.WriteByte(c)
 	}
 	return b.String()
 }

@@ -151,14 +151,49 @@ func TestStockRecordings(t *testing.T) {
 	}
 }
 
-// TestFormatDefaults compares with stock's `heartbeat -D`, recorded in a
-// private mount namespace (empty /etc/ha.d) on the build host.
-func TestFormatDefaults(t *testing.T) {
-	want, err := os.ReadFile("testdata/stock/heartbeat-D.txt")
+// stockOutput reads a recorded stock output: the text after its
+// "=== output" line (the lines above say how it was recorded).
+func stockOutput(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d := cmp.Diff(string(want), FormatDefaults()); d != "" {
-		t.Errorf("(-stock +hbgo):\n%s", d)
+	_, out, ok := strings.Cut(string(b), "=== output\n")
+	if !ok {
+		t.Fatalf("%s: no \"=== output\" line", name)
+	}
+	return out
+}
+
+// TestFormatDefaults compares with stock's `heartbeat -D` and `heartbeat
+// -DW`, recorded in a private namespace (empty /etc/ha.d) on the build host.
+func TestFormatDefaults(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		got  string
+	}{
+		{"testdata/stock/heartbeat-D.txt", FormatDefaults()},
+		{"testdata/stock/heartbeat-DW.txt", FormatDefaultsWiki("3.0.6")},
+	} {
+		if d := cmp.Diff(stockOutput(t, tc.file), tc.got); d != "" {
+			t.Errorf("%s (-stock +hbgo):\n%s", tc.file, d)
+		}
+	}
+}
+
+func TestWikiName(t *testing.T) {
+	for in, want := range map[string]string{
+		"cluster":                 "Cluster",
+		"conn_logd_time":          "ConnLogdTime",
+		"max_rexmit_delay":        "MaxRexmitDelay",
+		"a__b":                    "AB",
+		"trailing_":               "Trailing",
+		"record_pengine_inputs":   "RecordPengineInputs",
+		"traditional_compression": "TraditionalCompression",
+	} {
+		if got := wikiName(in); got != want {
+			t.Errorf("wikiName(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

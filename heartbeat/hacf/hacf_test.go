@@ -3,6 +3,7 @@ package hacf
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -425,5 +426,34 @@ func TestOptionsDir(t *testing.T) {
 	_, ps := ParseWith(strings.NewReader(base+"foo\n"), "/etc/heartbeat/ha.cf", Options{Dir: "/etc/heartbeat"})
 	if len(ps) == 0 || ps[0].Stock != "Illegal directive [foo] in /etc/heartbeat/ha.cf" || ps[0].File != "/etc/heartbeat/ha.cf" || ps[0].Line != 6 {
 		t.Errorf("got %+v", ps)
+	}
+}
+
+// TestRefusedValueKeepsOld checks the table-driven setters: a refused value
+// leaves the field as it was and logs stock's line at stock's level.
+func TestRefusedValueKeepsOld(t *testing.T) {
+	for _, tc := range []struct {
+		line string
+		get  func(*Config) any
+		want any
+		log  LogLine // zero: stock logs nothing of its own
+	}{
+		{"hopfudge 256", func(c *Config) any { return c.Hopfudge }, 1, LogLine{}},
+		{"keepalive 2\nkeepalive 0", func(c *Config) any { return c.Keepalive }, 2 * time.Second, LogLine{}},
+		{"warntime 5\nwarntime x", func(c *Config) any { return c.Warntime }, 5 * time.Second, LogLine{Level: LevelStderr, Text: "Warn time [x] is invalid."}},
+		{"rtprio 100", func(c *Config) any { return c.RTPrio }, 0, LogLine{Level: LevelError, Text: "Illegal realtime priority [100]"}},
+		{"syslogmsgfmt maybe", func(c *Config) any { return c.SyslogMsgFmt }, true, LogLine{}},
+		{"traditional_compression maybe", func(c *Config) any { return c.TraditionalCompression }, false,
+			LogLine{Level: LevelError, Text: "set_traditional_compression:Invalid directive value maybe"}},
+		{"compression bz2\ncompression lzo", func(c *Config) any { return c.Compression }, "bz2", LogLine{Level: LevelError, Text: "Compression module(lzo) not found"}},
+		{"autojoin Other\nautojoin sometimes", func(c *Config) any { return c.Autojoin }, "Other", LogLine{Level: LevelError, Text: "Invalid autojoin directive [sometimes]"}},
+	} {
+		c, _ := Parse(strings.NewReader(tc.line+"\n"), "ha.cf")
+		if d := cmp.Diff(tc.want, tc.get(c)); d != "" {
+			t.Errorf("%q (-want +got):\n%s", tc.line, d)
+		}
+		if tc.log != (LogLine{}) && !slices.Contains(c.StartupLog, tc.log) {
+			t.Errorf("%q: StartupLog %v lacks %v", tc.line, c.StartupLog, tc.log)
+		}
 	}
 }

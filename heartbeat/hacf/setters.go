@@ -3,12 +3,14 @@ package hacf
 import (
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 )
 
-// Value setters, one per directive, in the spirit of stock's set_* functions
+// Value setters, generic ones for the plain directives (one table row
+// each in parse.go) and one per directive with its own rules, in the spirit of stock's set_* functions
 // (heartbeat/config.c). Each returns false on a value stock refuses, after
 // reporting the problem; the caller records the raw value on success.
 
@@ -62,7 +64,88 @@ func (p *parser) boolValue(name, v, stock string) (bool, bool) {
 	return b, ok
 }
 
-func (p *parser) setCluster(v string) bool { p.cfg.Cluster = v; return true }
+// stockFail is how stock reports a refused value: the line it logs at level
+// (format takes the value); a zero stockFail means stock says nothing.
+type stockFail struct {
+	level  Level
+	format string
+}
+
+// report logs stock's line for v and returns its text ("" for none).
+func (f stockFail) report(p *parser, v string) string {
+	if f.format == "" {
+		return ""
+	}
+	t := fmt.Sprintf(f.format, v)
+	p.log(f.level, "%s", t)
+	return t
+}
+
+// text is stock's line for v without logging it.
+func (f stockFail) text(v string) string {
+	if f.format == "" {
+		return ""
+	}
+	return fmt.Sprintf(f.format, v)
+}
+
+// setter is a directive's apply function.
+type setter func(p *parser, v string) bool
+
+// setString stores the value as it is.
+func setString(field func(*Config) *string) setter {
+	return func(p *parser, v string) bool { *field(p.cfg) = v; return true }
+}
+
+// setValue stores what read makes of the value; read gets stock's text for
+// its problem report.
+func setValue[T any](read func(p *parser, v, stock string) (T, bool), fail stockFail, field func(*Config) *T) setter {
+	return func(p *parser, v string) bool {
+		x, ok := read(p, v, fail.text(v))
+		if !ok {
+			fail.report(p, v)
+			return false
+		}
+		*field(p.cfg) = x
+		return true
+	}
+}
+
+// setTime stores a time of at least min milliseconds.
+func setTime(name string, min int64, fail stockFail, field func(*Config) *time.Duration) setter {
+	return setValue(func(p *parser, v, stock string) (time.Duration, bool) { return p.timeValue(name, v, min, stock) }, fail, field)
+}
+
+// setInt stores a whole number in [lo, hi].
+func setInt(name string, lo, hi int64, fail stockFail, field func(*Config) *int) setter {
+	return setValue(func(p *parser, v, stock string) (int, bool) { return p.intValue(name, v, lo, hi, stock) }, fail, field)
+}
+
+// setBool stores a boolean.
+func setBool(name string, fail stockFail, field func(*Config) *bool) setter {
+	return setValue(func(p *parser, v, stock string) (bool, bool) { return p.boolValue(name, v, stock) }, fail, field)
+}
+
+// setEnum stores one of values (compared ignoring ASCII case when fold);
+// hint is what to write instead, default "write <name> <values[0]> (or …)".
+func setEnum(name string, values []string, fold bool, fail stockFail, hint string, field func(*Config) *string) setter {
+	list := strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
+	if hint == "" {
+		hint = fmt.Sprintf("write %s %s (or %s)", name, values[0], strings.Join(values[1:], " or "))
+	}
+	return func(p *parser, v string) bool {
+		key := v
+		if fold {
+			key = lower(v)
+		}
+		if slices.Contains(values, key) {
+			*field(p.cfg) = v
+			return true
+		}
+		p.errf(fail.report(p, v), hint, "%s %s is not %s", name, v, list)
+		return false
+	}
+}
 
 func (p *parser) setQuorumServer(v string) bool {
 	// stock's set_quorum_server also overwrites the cluster name.
@@ -79,55 +162,6 @@ func (p *parser) addNode(v string) bool {
 		}
 	}
 	p.cfg.Nodes = append(p.cfg.Nodes, n)
-	return true
-}
-
-func (p *parser) setHopfudge(v string) bool {
-	n, ok := p.intValue("hopfudge", v, 0, 255, "")
-	p.cfg.Hopfudge = n
-	return ok
-}
-
-func (p *parser) setKeepalive(v string) bool {
-	d, ok := p.timeValue("keepalive", v, 1, "")
-	if ok {
-		p.cfg.Keepalive = d
-	}
-	return ok
-}
-
-func (p *parser) setDeadtime(v string) bool {
-	d, ok := p.timeValue("deadtime", v, 0, "")
-	if ok {
-		p.cfg.Deadtime = d
-	}
-	return ok
-}
-
-func (p *parser) setDeadping(v string) bool {
-	d, ok := p.timeValue("deadping", v, 0, "")
-	if ok {
-		p.cfg.Deadping = d
-	}
-	return ok
-}
-
-func (p *parser) setInitdead(v string) bool {
-	d, ok := p.timeValue("initdead", v, 0, "")
-	if ok {
-		p.cfg.Initdead = d
-	}
-	return ok
-}
-
-func (p *parser) setWarntime(v string) bool {
-	stock := fmt.Sprintf("Warn time [%s] is invalid.", v)
-	d, ok := p.timeValue("warntime", v, 1, stock)
-	if !ok {
-		p.log(LevelStderr, "%s", stock)
-		return false
-	}
-	p.cfg.Warntime = d
 	return true
 }
 
@@ -231,9 +265,6 @@ func (p *parser) setFacility(v string) bool {
 	return true
 }
 
-func (p *parser) setLogfile(v string) bool   { p.cfg.Logfile = v; return true }
-func (p *parser) setDebugfile(v string) bool { p.cfg.Debugfile = v; return true }
-
 func (p *parser) setNiceFailback(v string) bool {
 	// COMPAT §2.3 quirk: any boolean maps to auto_failback legacy, or off
 	// when an auto_failback on|off line came earlier. Not recorded.
@@ -278,48 +309,6 @@ func (p *parser) setAutoFailback(v string) bool {
 	return false
 }
 
-func (p *parser) setRTPrio(v string) bool {
-	n, ok := p.intValue("rtprio", v, 1, 99, fmt.Sprintf("Illegal realtime priority [%s]", v))
-	if !ok {
-		p.log(LevelError, "Illegal realtime priority [%s]", v)
-		return false
-	}
-	p.cfg.RTPrio = n
-	return true
-}
-
-func (p *parser) setGenMethod(v string) bool {
-	if v != "file" && v != "time" {
-		stock := fmt.Sprintf("Illegal hb generation method [%s]", v)
-		p.log(LevelError, "%s", stock)
-		p.errf(stock, "write hbgenmethod file (or time)", "hbgenmethod %s is not file or time", v)
-		return false
-	}
-	p.cfg.HBGenMethod = v
-	return true
-}
-
-func (p *parser) setRealtime(v string) bool {
-	b, ok := p.boolValue("realtime", v, "")
-	p.cfg.Realtime = b
-	return ok
-}
-
-func (p *parser) setDebug(v string) bool {
-	n, ok := p.intValue("debug", v, 0, 255, "")
-	p.cfg.Debug = n
-	return ok
-}
-
-func (p *parser) setMsgfmt(v string) bool {
-	if v != "classic" && v != "netstring" {
-		p.errf("", "write msgfmt classic (or netstring)", "msgfmt %s is not classic or netstring", v)
-		return false
-	}
-	p.cfg.MsgFmt = v
-	return true
-}
-
 func (p *parser) setUseLogd(v string) bool {
 	b, ok := p.boolValue("use_logd", v, "")
 	if !ok {
@@ -337,40 +326,6 @@ func (p *parser) setUseLogd(v string) bool {
 	}
 	return true
 }
-
-func (p *parser) setConnLogdTime(v string) bool {
-	d, ok := p.timeValue("conn_logd_time", v, 1, "")
-	p.cfg.ConnLogdTime = d
-	return ok
-}
-
-func (p *parser) setUseApphbd(v string) bool {
-	b, ok := p.boolValue("use_apphbd", v, "")
-	p.cfg.UseApphbd = b
-	return ok
-}
-
-func (p *parser) setLogBadpack(v string) bool {
-	b, ok := p.boolValue("log_badpack", v, "")
-	p.cfg.LogBadpack = b
-	return ok
-}
-
-func (p *parser) setSyslogMsgFmt(v string) bool {
-	b, ok := p.boolValue("syslogmsgfmt", v, "")
-	if ok {
-		p.cfg.SyslogMsgFmt = b
-	}
-	return ok
-}
-
-func (p *parser) setCoredumps(v string) bool {
-	b, ok := p.boolValue("coredumps", v, "")
-	p.cfg.Coredumps = b
-	return ok
-}
-
-func (p *parser) setCoreroot(v string) bool { p.cfg.Coreroot = v; return true }
 
 func (p *parser) setCrm(v string) bool {
 	// stock: crm is an alias that applies (and records) pacemaker.
@@ -405,61 +360,6 @@ func (p *parser) pacemaker(name, v string) bool {
 	return true
 }
 
-func (p *parser) setAutojoin(v string) bool {
-	switch lower(v) {
-	case "none", "other", "any":
-		p.cfg.Autojoin = v
-		return true
-	}
-	stock := fmt.Sprintf("Invalid autojoin directive [%s]", v)
-	p.log(LevelError, "%s", stock)
-	p.errf(stock, "write autojoin none (or delete the line)", "autojoin %s is not none, other or any", v)
-	return false
-}
-
-func (p *parser) setUUIDFrom(v string) bool {
-	if v != "file" && v != "nodename" {
-		stock := fmt.Sprintf("Invalid uuidfrom directive [%s]", v)
-		p.log(LevelError, "%s", stock)
-		p.errf(stock, "write uuidfrom file (or nodename)", "uuidfrom %s is not file or nodename", v)
-		return false
-	}
-	p.cfg.UUIDFrom = v
-	return true
-}
-
-func (p *parser) setCompression(v string) bool {
-	if v != "zlib" && v != "bz2" {
-		stock := fmt.Sprintf("Compression module(%s) not found", v)
-		p.log(LevelError, "%s", stock)
-		p.errf(stock, "write compression zlib (or bz2)", "compression %s is not zlib or bz2", v)
-		return false
-	}
-	p.cfg.Compression = v
-	return true
-}
-
-func (p *parser) setCompressionThreshold(v string) bool {
-	stock := fmt.Sprintf("set_compression_threshold: compress_threshhold(%s) invalid", v)
-	n, ok := p.intValue("compression_threshold", v, 1, 1<<20, stock)
-	if !ok {
-		p.log(LevelError, "%s", stock)
-		return false
-	}
-	p.cfg.CompressionThreshold = n
-	return true
-}
-
-func (p *parser) setTraditionalCompression(v string) bool {
-	stock := fmt.Sprintf("set_traditional_compression:Invalid directive value %s", v)
-	b, ok := p.boolValue("traditional_compression", v, stock)
-	if !ok {
-		p.log(LevelError, "%s", stock)
-	}
-	p.cfg.TraditionalCompression = b
-	return ok
-}
-
 func (p *parser) setEnv(v string) bool {
 	i := strings.IndexByte(v, '=')
 	if i <= 0 {
@@ -477,17 +377,6 @@ func (p *parser) setEnv(v string) bool {
 	return true
 }
 
-func (p *parser) setMaxRexmitDelay(v string) bool {
-	stock := fmt.Sprintf("Invalid max_rexmit_delay time(%s)", v)
-	n, ok := p.intValue("max_rexmit_delay", v, 1, 1<<31-1, stock)
-	if !ok {
-		p.log(LevelError, "%s", stock)
-		return false
-	}
-	p.cfg.MaxRexmitDelay = n
-	return true
-}
-
 func (p *parser) checkBool(v string) bool {
 	stock := fmt.Sprintf("ha_config_check_boolean:Invalid directive value %s", v)
 	_, ok := ParseBool(v)
@@ -499,12 +388,6 @@ func (p *parser) checkBool(v string) bool {
 }
 
 func (p *parser) acceptAny(string) bool { return true }
-
-func (p *parser) setMemreserve(v string) bool {
-	n, ok := p.intValue("memreserve", v, 1, 1<<31-1, "")
-	p.cfg.Memreserve = n
-	return ok
-}
 
 // Whole-line directives.
 

@@ -417,7 +417,7 @@ func (n *node) openMedia(ctx context.Context) error {
 			continue
 		}
 		if err != nil {
-			return fmt.Errorf("%s %s: %w", m.Type, m.Name, err)
+			return media.Explain(m.Type, m.Name, port, err) // ends with what to do next
 		}
 		n.log.Infof("%s", md.Started())
 		n.media = append(n.media, md)

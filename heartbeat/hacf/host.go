@@ -32,6 +32,13 @@ type Host interface {
 	ServicePort(name string) (int, bool)
 }
 
+// IPv4Host is a Host that also tells whether an interface has an IPv4
+// address; CheckHost asks it for bcast interfaces when the Host has it.
+type IPv4Host interface {
+	// InterfaceHasIPv4 reports whether the interface has an IPv4 address.
+	InterfaceHasIPv4(name string) bool
+}
+
 // OSHost is Host for the machine hbgo runs on.
 type OSHost struct {
 	// Services is the services file to read; "" means /etc/services.
@@ -42,6 +49,24 @@ type OSHost struct {
 func (OSHost) InterfaceExists(name string) bool {
 	_, err := net.InterfaceByName(name)
 	return err == nil
+}
+
+// InterfaceHasIPv4 implements IPv4Host.
+func (OSHost) InterfaceHasIPv4(name string) bool {
+	ifi, err := net.InterfaceByName(name)
+	if err != nil {
+		return false
+	}
+	addrs, err := ifi.Addrs()
+	if err != nil {
+		return false
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // CharDevice implements Host.
@@ -142,6 +167,19 @@ func parseServices(f interface{ Read([]byte) (int, error) }) []service {
 	return out
 }
 
+// Hints `heartbeat check` gives for media that do not exist on this host;
+// the daemon ends the same failures with the same text.
+const (
+	HintNoInterface   = "name an interface from `ip link` (interface names differ between hosts; check this node's)"
+	HintNoSerial      = "name the serial device that exists on this host, e.g. /dev/ttyS0"
+	HintNotCharDevice = "name a character device, e.g. /dev/ttyS0"
+)
+
+// HintNoIPv4 is the hint for a bcast interface without an IPv4 address.
+func HintNoIPv4(iface string) string {
+	return fmt.Sprintf("give %s an IPv4 address (bcast sends to its broadcast address), or use ucast or mcast", iface)
+}
+
 // CheckHost runs the checks stock makes against the machine while reading
 // ha.cf: media interfaces and devices, respawn users and commands, apiauth
 // users and groups, the UDP port's /etc/services entry. With strict false
@@ -159,6 +197,12 @@ func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
 		switch m.Type {
 		case MediumBcast, MediumUcast, MediumMcast, MediumUcast6, MediumMcast6:
 			if h.InterfaceExists(m.Iface) {
+				// Stock reads the broadcast address while parsing and
+				// refuses the line without one (testdata/stock/bcast-no-ipv4.txt).
+				if v4, ok := h.(IPv4Host); ok && m.Type == MediumBcast && !v4.InterfaceHasIPv4(m.Iface) {
+					add(m.Line, sev, fmt.Sprintf("glib: Get broadcast for interface %s failed: Cannot assign requested address", m.Iface),
+						HintNoIPv4(m.Iface), "bcast interface %s has no IPv4 address", m.Iface)
+				}
 				continue
 			}
 			stock := ""
@@ -170,17 +214,17 @@ func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
 			case MediumMcast:
 				stock = fmt.Sprintf("glib: mcast device [%s] is invalid or not set up properly", m.Iface)
 			}
-			add(m.Line, sev, stock, "name an interface from `ip link` (interface names differ between hosts; check this node's)",
+			add(m.Line, sev, stock, HintNoInterface,
 				"%s interface %s does not exist on this host", m.Type, m.Iface)
 		case MediumSerial:
 			exists, isChar := h.CharDevice(m.Device)
 			switch {
 			case !exists:
 				add(m.Line, sev, fmt.Sprintf("glib: Nonexistent serial port [%s] in config file", m.Device),
-					"name the serial device that exists on this host, e.g. /dev/ttyS0", "serial device %s does not exist", m.Device)
+					HintNoSerial, "serial device %s does not exist", m.Device)
 			case !isChar:
 				add(m.Line, sev, fmt.Sprintf("glib: Serial port [%s] not a char device in config file", m.Device),
-					"name a character device, e.g. /dev/ttyS0", "serial device %s is not a character device", m.Device)
+					HintNotCharDevice, "serial device %s is not a character device", m.Device)
 			}
 		}
 	}

@@ -95,3 +95,36 @@ func TestOSHost(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 }
+
+// v4Host is a fakeHost that also answers InterfaceHasIPv4.
+type v4Host struct {
+	fakeHost
+	v4 map[string]bool
+}
+
+func (h v4Host) InterfaceHasIPv4(n string) bool { return h.v4[n] }
+
+// TestCheckHostBcastNoIPv4 refuses bcast on an interface without an IPv4
+// address, as stock does while parsing (testdata/stock/bcast-no-ipv4.txt).
+func TestCheckHostBcastNoIPv4(t *testing.T) {
+	stockLog := stockOutput(t, "testdata/stock/bcast-no-ipv4.txt")
+	c, ps := parseString(t, "bcast dummy0\nbcast eth0\nucast dummy0 10.0.0.2\nnode a\nauto_failback on\n")
+	if ps.HasErrors() {
+		t.Fatal(ps.Err())
+	}
+	h := v4Host{fakeHost{ifaces: map[string]bool{"dummy0": true, "eth0": true}}, map[string]bool{"eth0": true}}
+	got := c.CheckHost(h, true)
+	want := diag.Problems{{File: "ha.cf", Line: 1, Severity: diag.Error, What: "bcast interface dummy0 has no IPv4 address",
+		Hint:  "give dummy0 an IPv4 address (bcast sends to its broadcast address), or use ucast or mcast",
+		Stock: "glib: Get broadcast for interface dummy0 failed: Cannot assign requested address"}}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+	if !strings.Contains(stockLog, "ERROR: "+want[0].Stock+"\n") || !strings.Contains(stockLog, "Configuration error, heartbeat not started.") {
+		t.Errorf("the recording does not show stock refusing with %q:\n%s", want[0].Stock, stockLog)
+	}
+	// A Host without InterfaceHasIPv4 is not asked.
+	if ps := c.CheckHost(h.fakeHost, true); len(ps) != 0 {
+		t.Errorf("plain Host: %v", ps)
+	}
+}

@@ -58,17 +58,17 @@ func OpenSerial(s SerialSpec, rx chan<- Packet, events func(string)) (Medium, er
 		events = func(string) {}
 	}
 	if !filepath.IsAbs(s.Device) {
-		return nil, fmt.Errorf("serial %s: device must be an absolute path", s.Device)
+		return nil, Explain("serial", s.Device, 0, errors.New("device must be an absolute path"))
 	}
 	lock, err := uucpLock(s.LockDir, s.Device)
 	if err != nil {
-		return nil, fmt.Errorf("serial %s: %w", s.Device, err)
+		return nil, Explain("serial", s.Device, 0, err)
 	}
 	m := &serialMedium{spec: s, now: time.Now, out: make(chan []byte, serialQueue), done: make(chan struct{}), lock: lock, onEvent: events}
 	p, err := m.open()
 	if err != nil {
 		os.Remove(lock)
-		return nil, fmt.Errorf("serial %s: %w", s.Device, err)
+		return nil, Explain("serial", s.Device, 0, err)
 	}
 	m.port = p
 	m.wg.Add(2)
@@ -352,7 +352,7 @@ func uucpLock(dir, dev string) (string, error) {
 		// predecessor's pid back. One written since we started is ours: a
 		// second open of the same device.
 		if perr == nil && pid > 0 && alive(pid) && (pid != os.Getpid() || !olderThanUs(path)) {
-			return "", fmt.Errorf("locked by pid %d (%s)", pid, path)
+			return "", &errLocked{pid: pid, path: path}
 		}
 		os.Remove(path) // stale
 	}

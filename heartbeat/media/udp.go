@@ -125,26 +125,26 @@ func broadcastAddr(iface string) (net.IP, error) {
 		}
 		return b, nil
 	}
-	return nil, fmt.Errorf("interface %s has no IPv4 address", iface)
+	return nil, fmt.Errorf("interface %s has %w", iface, errNoIPv4)
 }
 
 // OpenBcast opens a bcast link; received packets go to rx.
 func OpenBcast(ctx context.Context, s BcastSpec, rx chan<- Packet) (Medium, error) {
 	bc, err := broadcastAddr(s.Iface)
 	if err != nil {
-		return nil, fmt.Errorf("bcast %s: %w", s.Iface, err)
+		return nil, Explain("bcast", s.Iface, s.Port, err)
 	}
 	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts(s.Iface,
 		[2]int{unix.SO_REUSEADDR, 1}, [2]int{unix.SO_RCVBUF, rcvBuf})},
 		fmt.Sprintf(":%d", s.Port), 10)
 	if err != nil {
-		return nil, fmt.Errorf("bcast %s: read socket: %w", s.Iface, err)
+		return nil, Explain("bcast", s.Iface, s.Port, fmt.Errorf("read socket: %w", err))
 	}
 	wlc := net.ListenConfig{Control: sockopts(s.Iface, [2]int{unix.SO_BROADCAST, 1}, [2]int{unix.SO_DONTROUTE, 1})}
 	wr, err := wlc.ListenPacket(ctx, "udp4", ":0")
 	if err != nil {
 		rd.Close()
-		return nil, fmt.Errorf("bcast %s: write socket: %w", s.Iface, err)
+		return nil, Explain("bcast", s.Iface, s.Port, fmt.Errorf("write socket: %w", err))
 	}
 	m := &udpMedium{kind: "bcast", link: s.Iface, rd: rd, wr: wr,
 		dst:     &net.UDPAddr{IP: bc, Port: s.Port},
@@ -157,19 +157,19 @@ func OpenBcast(ctx context.Context, s BcastSpec, rx chan<- Packet) (Medium, erro
 // OpenUcast opens a ucast link; received packets go to rx.
 func OpenUcast(ctx context.Context, s UcastSpec, rx chan<- Packet) (Medium, error) {
 	if !s.Peer.Is4() {
-		return nil, fmt.Errorf("ucast %s: peer %s is not an IPv4 address", s.Iface, s.Peer)
+		return nil, Explain("ucast", s.Iface, s.Port, fmt.Errorf("peer %s is not an IPv4 address", s.Peer))
 	}
 	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts(s.Iface,
 		[2]int{unix.SO_REUSEADDR, 1}, [2]int{unix.SO_REUSEPORT, 1}, [2]int{unix.SO_RCVBUF, rcvBuf})},
 		fmt.Sprintf(":%d", s.Port), 10)
 	if err != nil {
-		return nil, fmt.Errorf("ucast %s: read socket: %w", s.Iface, err)
+		return nil, Explain("ucast", s.Iface, s.Port, fmt.Errorf("read socket: %w", err))
 	}
 	wlc := net.ListenConfig{Control: sockopts(s.Iface, [2]int{unix.SO_REUSEPORT, 1})}
 	wr, err := wlc.ListenPacket(ctx, "udp4", ":0")
 	if err != nil {
 		rd.Close()
-		return nil, fmt.Errorf("ucast %s: write socket: %w", s.Iface, err)
+		return nil, Explain("ucast", s.Iface, s.Port, fmt.Errorf("write socket: %w", err))
 	}
 	// IP_TOS = IPTOS_LOWDELAY, as stock's ucast writer (PROTOCOL §12.2).
 	_ = ipv4.NewPacketConn(wr).SetTOS(0x10)
@@ -185,10 +185,10 @@ func OpenUcast(ctx context.Context, s UcastSpec, rx chan<- Packet) (Medium, erro
 func OpenMcast(ctx context.Context, s McastSpec, rx chan<- Packet) (Medium, error) {
 	ifi, err := net.InterfaceByName(s.Iface)
 	if err != nil {
-		return nil, fmt.Errorf("mcast %s: %w", s.Iface, err)
+		return nil, Explain("mcast", s.Iface, s.Port, err)
 	}
 	if !s.Group.Is4() || !s.Group.IsMulticast() {
-		return nil, fmt.Errorf("mcast %s: %s is not an IPv4 multicast group", s.Iface, s.Group)
+		return nil, Explain("mcast", s.Iface, s.Port, fmt.Errorf("%s is not an IPv4 multicast group", s.Group))
 	}
 	// Read socket bound to group:port, joined on the interface; stock sets
 	// no SO_BINDTODEVICE here (PROTOCOL §12.3).
@@ -196,25 +196,25 @@ func OpenMcast(ctx context.Context, s McastSpec, rx chan<- Packet) (Medium, erro
 		[2]int{unix.SO_REUSEADDR, 1}, [2]int{unix.SO_RCVBUF, rcvBuf})},
 		netip.AddrPortFrom(s.Group, uint16(s.Port)).String(), 50)
 	if err != nil {
-		return nil, fmt.Errorf("mcast %s: read socket: %w", s.Iface, err)
+		return nil, Explain("mcast", s.Iface, s.Port, fmt.Errorf("read socket: %w", err))
 	}
 	grp := &net.UDPAddr{IP: s.Group.AsSlice()}
 	if err := ipv4.NewPacketConn(rd).JoinGroup(ifi, grp); err != nil {
 		rd.Close()
-		return nil, fmt.Errorf("mcast %s: join %s: %w", s.Iface, s.Group, err)
+		return nil, Explain("mcast", s.Iface, s.Port, fmt.Errorf("join %s: %w", s.Group, err))
 	}
 	var wlc net.ListenConfig
 	wr, err := wlc.ListenPacket(ctx, "udp4", ":0")
 	if err != nil {
 		rd.Close()
-		return nil, fmt.Errorf("mcast %s: write socket: %w", s.Iface, err)
+		return nil, Explain("mcast", s.Iface, s.Port, fmt.Errorf("write socket: %w", err))
 	}
 	p := ipv4.NewPacketConn(wr)
 	for _, e := range []error{p.SetMulticastInterface(ifi), p.SetMulticastTTL(s.TTL), p.SetMulticastLoopback(s.Loop)} {
 		if e != nil {
 			rd.Close()
 			wr.Close()
-			return nil, fmt.Errorf("mcast %s: write socket options: %w", s.Iface, e)
+			return nil, Explain("mcast", s.Iface, s.Port, fmt.Errorf("write socket options: %w", e))
 		}
 	}
 	loop := 0

@@ -5,9 +5,12 @@ import (
 	"compress/gzip"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -55,34 +58,68 @@ func payloads(t *testing.T) [][]byte {
 	return out
 }
 
+// scenario is one row of testdata/scenarios.tsv, the stock captures'
+// index shared with package decode.
+type scenario struct {
+	file, keys string
+	n          int
+	src, dst   string // first message's; "-" for serial streams
+}
+
+func scenarios(t *testing.T) []scenario {
+	t.Helper()
+	b, err := os.ReadFile("testdata/scenarios.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []scenario
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Split(l, "\t")
+		if strings.HasPrefix(l, "#") || len(f) != 5 {
+			continue
+		}
+		n, err := strconv.Atoi(f[2])
+		if err != nil {
+			t.Fatalf("scenarios.tsv: %q: %v", l, err)
+		}
+		out = append(out, scenario{f[0], f[1], n, f[3], f[4]})
+	}
+	if len(out) < 8 {
+		t.Fatalf("scenarios.tsv: only %d rows", len(out))
+	}
+	return out
+}
+
 // TestScenarios reads stock heartbeat's captures: every datagram on port 694
-// comes out whole, as many as the scenario's payload files
-// (testdata/heartbeat-3.0.6/*/payloads/index.tsv).
+// (every frame of a serial stream) comes out whole, as many as
+// scenarios.tsv says, serial frames back to back.
 func TestScenarios(t *testing.T) {
-	for _, tc := range []struct {
-		dir      string
-		n        int
-		src, dst string
-	}{
-		{"ucast-sha1", 227, "10.78.0.1:45228", "10.78.0.2:694"},
-		{"ucast-md5", 135, "10.78.0.1:40067", "10.78.0.2:694"},
-		{"ucast-crc", 134, "10.78.0.1:54293", "10.78.0.2:694"},
-		{"bcast-sha1", 136, "10.78.0.1:35531", "10.78.0.255:694"},
-		{"mcast-sha1", 130, "10.78.0.1:44355", "239.77.0.1:694"},
-		{"ucast-multikey-sha1-idx3", 103, "10.78.0.1:35387", "10.78.0.2:694"},
-	} {
-		t.Run(tc.dir, func(t *testing.T) {
-			pkts, err := ReadFile(filepath.Join("testdata", tc.dir, "capture.pcap"), DefaultPort)
+	for _, tc := range scenarios(t) {
+		t.Run(tc.file, func(t *testing.T) {
+			pkts, err := ReadFile(filepath.Join("testdata", tc.file), DefaultPort)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(pkts) != tc.n {
 				t.Fatalf("got %d packets, want %d", len(pkts), tc.n)
 			}
+			serial := tc.src == "-"
 			for i, p := range pkts {
+				if serial {
+					if p.Err != nil || !bytes.HasPrefix(p.Payload, []byte(">>>\n")) || !bytes.HasSuffix(p.Payload, []byte("<<<\n")) {
+						t.Fatalf("frame %d at %d: %v %.30q", i, p.Offset, p.Err, p.Payload)
+					}
+					if i > 0 && p.Offset != pkts[i-1].Offset+int64(len(pkts[i-1].Payload)) {
+						t.Errorf("frame %d at %d does not follow the previous one", i, p.Offset)
+					}
+					continue
+				}
 				if p.Err != nil || !bytes.HasPrefix(p.Payload, []byte("###\n")) || p.Time.IsZero() || p.Frame != i+1 {
 					t.Fatalf("packet %d: frame %d time %v err %v payload %.20q", i, p.Frame, p.Time, p.Err, p.Payload)
 				}
+			}
+			if serial {
+				return
 			}
 			if got := pkts[0].Src.String() + " " + pkts[0].Dst.String(); got != tc.src+" "+tc.dst {
 				t.Errorf("first packet %s, want %s %s", got, tc.src, tc.dst)
@@ -245,19 +282,8 @@ func TestErrors(t *testing.T) {
 // TestTruncatedSnaplen: a capture taken with a short -s keeps the start of
 // the datagram; the packet says so instead of passing on half a message.
 func TestTruncatedSnaplen(t *testing.T) {
-	f, err := os.Open("testdata/ucast-sha1/capture.pcap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	pr, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	data, ci, err := pr.ReadPacketData()
-	if err != nil {
-		t.Fatal(err)
-	}
+	frames, cis := pcapFrames(t, "testdata/ucast-sha1/capture.pcap", 1)
+	data, ci := frames[0], cis[0]
 	var buf bytes.Buffer
 	w := pcapgo.NewWriter(&buf)
 	if err := w.WriteFileHeader(200, layers.LinkTypeEthernet); err != nil {
@@ -279,21 +305,9 @@ func TestTruncatedSnaplen(t *testing.T) {
 // TestFragmentOrder: fragments that arrive last-first still reassemble, and
 // a lone non-first fragment is dropped silently (its port is unknown).
 func TestFragmentOrder(t *testing.T) {
-	f, err := os.Open("testdata/sll.pcap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	pr, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
+	all, _ := pcapFrames(t, "testdata/sll.pcap", -1)
 	var frags [][]byte
-	for {
-		data, _, err := pr.ReadPacketData()
-		if err != nil {
-			break
-		}
+	for _, data := range all {
 		ip := data[16:]
 		if ip[0]>>4 == 4 && ip[9] == 17 && (ip[6]&0x3f != 0 || ip[7] != 0) {
 			frags = append(frags, data)
@@ -313,26 +327,9 @@ func TestFragmentOrder(t *testing.T) {
 	}
 }
 
-// TestSerial splits stock's serial streams (serial-sha1 scenario) into
-// classic frames labelled with their byte offsets.
+// TestSerial splits a serial stream with a frame cut by a restart (stock's
+// own streams are in TestScenarios).
 func TestSerial(t *testing.T) {
-	for _, file := range []string{"testdata/serial-sha1/node1-to-node2.bin", "testdata/serial-sha1/node2-to-node1.bin"} {
-		pkts, err := ReadFile(file, DefaultPort)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(pkts) < 20 {
-			t.Fatalf("%s: only %d frames", file, len(pkts))
-		}
-		for i, p := range pkts {
-			if p.Err != nil || !bytes.HasPrefix(p.Payload, []byte(">>>\n")) || !bytes.HasSuffix(p.Payload, []byte("<<<\n")) {
-				t.Fatalf("%s frame %d at %d: %v %.30q", file, i, p.Offset, p.Err, p.Payload)
-			}
-			if i > 0 && p.Offset != pkts[i-1].Offset+int64(len(pkts[i-1].Payload)) {
-				t.Errorf("%s frame %d at %d does not follow the previous one", file, i, p.Offset)
-			}
-		}
-	}
 	// A frame cut by a restart: its start line, then a new frame begins.
 	b := []byte("noise\n>>>\nt=status\nsrc=node1\n>>>\nt=status\n<<<\n>>>\nt=x\n")
 	pkts, err := Read(bytes.NewReader(b), "s.bin", DefaultPort)
@@ -351,7 +348,7 @@ func TestSerial(t *testing.T) {
 // TestPcapngInterfaces: a pcapng with an interface we cannot decode keeps
 // the frames of the others; one with only such interfaces is an error.
 func TestPcapngInterfaces(t *testing.T) {
-	frames := payloadFrames(t, 2)
+	frames, _ := pcapFrames(t, "testdata/ucast-sha1/capture.pcap", 2)
 	var buf bytes.Buffer
 	w, err := pcapgo.NewNgWriterInterface(&buf, pcapgo.NgInterface{LinkType: layers.LinkTypeIEEE802_11, SnapLength: 65535}, pcapgo.NgWriterOptions{})
 	if err != nil {
@@ -387,10 +384,10 @@ func TestPcapngInterfaces(t *testing.T) {
 	}
 }
 
-// payloadFrames returns the first n Ethernet frames of ucast-sha1/capture.pcap.
-func payloadFrames(t *testing.T, n int) [][]byte {
+// pcapFrames returns the first n records of a pcap file (n < 0: all).
+func pcapFrames(t *testing.T, path string, n int) ([][]byte, []gopacket.CaptureInfo) {
 	t.Helper()
-	f, err := os.Open("testdata/ucast-sha1/capture.pcap")
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -399,15 +396,20 @@ func payloadFrames(t *testing.T, n int) [][]byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out [][]byte
-	for range n {
-		data, _, err := pr.ReadPacketData()
-		if err != nil {
-			t.Fatal(err)
+	var frames [][]byte
+	var cis []gopacket.CaptureInfo
+	for n < 0 || len(frames) < n {
+		data, ci, err := pr.ReadPacketData()
+		if err == io.EOF && n < 0 {
+			break
 		}
-		out = append(out, data)
+		if err != nil {
+			t.Fatalf("%s record %d: %v", path, len(frames)+1, err)
+		}
+		frames = append(frames, data)
+		cis = append(cis, ci)
 	}
-	return out
+	return frames, cis
 }
 
 func BenchmarkReadFile(b *testing.B) {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"testing"
 
-	"github.com/gopacket/gopacket"
 	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
@@ -32,25 +31,7 @@ const fixtureFrames = 10
 //
 // Without the flag it checks the committed files are what it would write.
 func TestMakeFixtures(t *testing.T) {
-	f, err := os.Open("testdata/ucast-sha1/capture.pcap")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	pr, err := pcapgo.NewReader(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var frames [][]byte
-	var cis []gopacket.CaptureInfo
-	for range fixtureFrames {
-		data, ci, err := pr.ReadPacketData()
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames = append(frames, data)
-		cis = append(cis, ci)
-	}
+	frames, cis := pcapFrames(t, "testdata/ucast-sha1/capture.pcap", fixtureFrames)
 	tag := func(data []byte, tags ...[]byte) []byte {
 		out := append([]byte(nil), data[:12]...)
 		for _, t := range tags {

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -80,32 +81,39 @@ func verdicts(stdout string) map[string]int {
 }
 
 // TestGoldenScenarios: with node1's own authkeys every message stock sent
-// verifies; the full output is committed as golden files.
+// verifies (the captures and their message counts are listed in
+// ../capture/testdata/scenarios.tsv); the full output is committed as
+// golden files.
 func TestGoldenScenarios(t *testing.T) {
-	for _, tc := range []struct {
-		scenario string
-		file     string
-		n        int
-	}{
-		{"ucast-sha1", "ucast-sha1/capture.pcap", 227},
-		{"ucast-md5", "ucast-md5/capture.pcap", 135},
-		{"ucast-crc", "ucast-crc/capture.pcap", 134},
-		{"bcast-sha1", "bcast-sha1/capture.pcap", 136},
-		{"mcast-sha1", "mcast-sha1/capture.pcap", 130},
-		{"ucast-multikey-sha1-idx3", "ucast-multikey-sha1-idx3/capture.pcap", 103},
-		{"serial-sha1", "serial-sha1/node1-to-node2.bin", 109},
-		{"serial-sha1", "serial-sha1/node2-to-node1.bin", 124},
-	} {
-		t.Run(tc.file, func(t *testing.T) {
-			stdout, stderr, code := run("-authkeys", copyKeys(t, tc.scenario), td+tc.file)
+	b, err := os.ReadFile(td + "scenarios.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := 0
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		f := strings.Split(l, "\t") // file, authkeys scenario, messages, src, dst
+		if strings.HasPrefix(l, "#") || len(f) != 5 {
+			continue
+		}
+		rows++
+		file, scenario := f[0], f[1]
+		n, err := strconv.Atoi(f[2])
+		if err != nil {
+			t.Fatalf("scenarios.tsv: %q: %v", l, err)
+		}
+		t.Run(file, func(t *testing.T) {
+			stdout, stderr, code := run("-authkeys", copyKeys(t, scenario), td+file)
 			if code != ExitOK || stderr != "" {
 				t.Errorf("exit %d, stderr %q", code, stderr)
 			}
-			if diff := cmp.Diff(map[string]int{"verdict=ok": tc.n}, verdicts(stdout)); diff != "" {
+			if diff := cmp.Diff(map[string]int{"verdict=ok": n}, verdicts(stdout)); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
-			golden(t, strings.ReplaceAll(tc.file, "/", "_")+".out", stdout)
+			golden(t, strings.ReplaceAll(file, "/", "_")+".out", stdout)
 		})
+	}
+	if rows < 8 {
+		t.Fatalf("scenarios.tsv: only %d rows", rows)
 	}
 }
 

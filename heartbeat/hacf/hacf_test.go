@@ -225,10 +225,7 @@ func TestRefusals(t *testing.T) {
 
 func TestWarnings(t *testing.T) {
 	_, ps := parseString(t, "logfile /x\nudp eth1\nnode a b\ndeadtime 5\ninitdead 8\nnice_failback on\n")
-	var got []string
-	for _, p := range ps {
-		got = append(got, p.Error())
-	}
+	got := problemTexts(ps)
 	want := []string{
 		"ha.cf:2: warning: directive udp is the old name of bcast; write bcast instead of udp",
 		"ha.cf:6: warning: nice_failback is obsolete; it is read as auto_failback legacy; write auto_failback on (or off, or legacy) instead",
@@ -297,10 +294,7 @@ func TestNiceFailbackAfterAutoFailback(t *testing.T) {
 func TestCROnly(t *testing.T) {
 	// Stock reads a CR-only file as its first line; hbgo says so.
 	_, ps := parseString(t, strings.ReplaceAll(base, "\n", "\r"))
-	var got []string
-	for _, p := range ps {
-		got = append(got, p.Error())
-	}
+	got := problemTexts(ps)
 	want := []string{
 		"ha.cf:1: warning: text after a carriage return (CR) is ignored; use LF (or CRLF) line ends and plain text",
 		"ha.cf:0: error: no heartbeat media defined; add a link such as bcast eth1, ucast eth1 <peer address> or serial /dev/ttyS0",
@@ -456,4 +450,13 @@ func TestRefusedValueKeepsOld(t *testing.T) {
 			t.Errorf("%q: StartupLog %v lacks %v", tc.line, c.StartupLog, tc.log)
 		}
 	}
+}
+
+// problemTexts returns each problem as `file:line: severity: what; hint`.
+func problemTexts(ps diag.Problems) []string {
+	var out []string
+	for _, p := range ps {
+		out = append(out, p.Error())
+	}
+	return out
 }

@@ -189,6 +189,13 @@ func (p *parser) errf(stock, hint, format string, args ...any) {
 		What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
 }
 
+// refuse logs stock's line at level, as stock does, and reports the error
+// on the current line with that text.
+func (p *parser) refuse(level Level, stock, hint, format string, args ...any) {
+	p.log(level, "%s", stock)
+	p.errf(stock, hint, format, args...)
+}
+
 // warnf reports a warning on the current line.
 func (p *parser) warnf(stock, hint, format string, args ...any) {
 	p.probs = append(p.probs, diag.Problem{File: p.file, Line: p.line, Severity: diag.Warning,

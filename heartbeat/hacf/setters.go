@@ -168,8 +168,7 @@ func (p *parser) addNode(v string) bool {
 func (p *parser) setWatchdog(v string) bool {
 	if p.watchdogSet {
 		stock := "heartbeat: Watchdog device multiply specified."
-		p.log(LevelStderr, "%s", stock)
-		p.errf(stock, "keep one watchdog line", "watchdog is given twice")
+		p.refuse(LevelStderr, stock, "keep one watchdog line", "watchdog is given twice")
 		return false
 	}
 	p.watchdogSet = true
@@ -182,8 +181,7 @@ var bauds = []int{9600, 19200, 38400, 57600, 115200, 230400, 460800}
 func (p *parser) setBaud(v string) bool {
 	if p.baudSet {
 		stock := "heartbeat: Baudrate multiply specified."
-		p.log(LevelStderr, "%s", stock)
-		p.errf(stock, "keep one baud line, above the serial lines", "baud is given twice")
+		p.refuse(LevelStderr, stock, "keep one baud line, above the serial lines", "baud is given twice")
 		return false
 	}
 	p.baudSet = true
@@ -194,8 +192,7 @@ func (p *parser) setBaud(v string) bool {
 	}
 	if !valid {
 		stock := fmt.Sprintf("heartbeat: invalid baudrate [%s] specified.", v)
-		p.log(LevelStderr, "%s", stock)
-		p.errf(stock, "write baud with one of 9600, 19200, 38400, 57600, 115200, 230400, 460800", "baud %s is not a supported speed", v)
+		p.refuse(LevelStderr, stock, "write baud with one of 9600, 19200, 38400, 57600, 115200, 230400, 460800", "baud %s is not a supported speed", v)
 		return false
 	}
 	if !clean {
@@ -256,8 +253,7 @@ func (p *parser) setFacility(v string) bool {
 	// Stock compares facility names case-sensitively (testdata/stock/facility-case).
 	if _, ok := facilities[v]; !ok {
 		stock := fmt.Sprintf("Log facility(%s) not valid", v)
-		p.log(LevelError, "%s", stock)
-		p.errf(stock, "write logfacility with a syslog facility such as daemon, local0..local7, or none",
+		p.refuse(LevelError, stock, "write logfacility with a syslog facility such as daemon, local0..local7, or none",
 			"logfacility %s is not a syslog facility", v)
 		return false
 	}
@@ -381,8 +377,7 @@ func (p *parser) checkBool(v string) bool {
 	stock := fmt.Sprintf("ha_config_check_boolean:Invalid directive value %s", v)
 	_, ok := ParseBool(v)
 	if !ok {
-		p.log(LevelError, "%s", stock)
-		p.errf(stock, "write on or off", "%s is not a boolean", v)
+		p.refuse(LevelError, stock, "write on or off", "%s is not a boolean", v)
 	}
 	return ok
 }
@@ -503,8 +498,7 @@ func (p *parser) addChild(name, v string, failfast bool) bool {
 	cmd := strings.TrimLeft(t[len(f[0]):], whitespace)
 	if !strings.HasPrefix(cmd, "/") {
 		stock := fmt.Sprintf("Client child command [%s] is not full pathname", cmd)
-		p.log(LevelError, "%s", stock)
-		p.errf(stock, fmt.Sprintf("write %s %s /absolute/path/to/command", name, f[0]), "%s command %q is not an absolute path", name, cmd)
+		p.refuse(LevelError, stock, fmt.Sprintf("write %s %s /absolute/path/to/command", name, f[0]), "%s command %q is not an absolute path", name, cmd)
 		return false
 	}
 	p.cfg.Respawn = append(p.cfg.Respawn, Child{Line: p.line, User: f[0], Command: cmd, Path: fields(cmd)[0], Failfast: failfast})
@@ -634,8 +628,7 @@ func (p *parser) mcast(kind, v string) bool {
 	if kind == MediumMcast {
 		if ip == nil || ip.To4() == nil || !ip.IsMulticast() {
 			stock := fmt.Sprintf("glib: mcast [%s] bad addr [%s]", f[0], f[1])
-			p.log(LevelError, "%s", stock)
-			p.errf(stock, "write an IPv4 multicast group in 224.0.0.0/4, e.g. 239.0.0.1", "mcast %s: %s is not an IPv4 multicast address", f[0], f[1])
+			p.refuse(LevelError, stock, "write an IPv4 multicast group in 224.0.0.0/4, e.g. 239.0.0.1", "mcast %s: %s is not an IPv4 multicast address", f[0], f[1])
 			return false
 		}
 	} else if ip == nil || ip.To4() != nil || !ip.IsMulticast() {

@@ -196,6 +196,7 @@ func Check(o Options) *Report {
 	if cf := c.HaCf; cf != nil {
 		ps = append(ps, cf.CheckHost(o.Host, strict)...)
 		ps = append(ps, hostNames(cf, o.Host, sev)...)
+		ps = append(ps, logDirs(cf, o.Host, sev)...)
 		ps = append(ps, respawnClients(cf)...)
 	}
 
@@ -294,6 +295,32 @@ func respawnClients(cf *hacf.Config) diag.Problems {
 		ps.Warnf(cf.File, ch.Line,
 			"delete the line if the program only talks to heartbeat (dopd: use DRBD's crm-fence-peer or drbd-peer-outdater alternatives); keep it if it runs without heartbeat's API",
 			"%s cannot sign on to hbgo: hbgo does not serve heartbeat's client API (only ipfail is emulated)", ch.Path)
+	}
+	return ps
+}
+
+// logDirs checks that the directories of logfile and debugfile exist:
+// hbgo's daemon does not start without its log files (stock would only
+// complain to syslog), and says so with the same hint.
+func logDirs(cf *hacf.Config, h Host, sev diag.Severity) diag.Problems {
+	var ps diag.Problems
+	for _, d := range []struct{ name, path string }{{"logfile", cf.Logfile}, {"debugfile", cf.Debugfile}} {
+		if d.path == "" || d.path == "/dev/null" || !filepath.IsAbs(d.path) {
+			continue
+		}
+		dir := filepath.Dir(d.path)
+		if _, isDir := h.Dir(dir); isDir {
+			continue
+		}
+		line := 0
+		for _, x := range cf.Directives {
+			if x.Name == d.name {
+				line = x.Line
+			}
+		}
+		ps = append(ps, diag.Problem{File: cf.File, Line: line, Severity: sev,
+			What: fmt.Sprintf("%s %s: directory %s does not exist on this host", d.name, d.path, dir),
+			Hint: hacf.HintLogDir(d.name, dir)})
 	}
 	return ps
 }

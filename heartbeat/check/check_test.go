@@ -54,11 +54,11 @@ func set(xs ...string) map[string]bool {
 }
 
 // hostA is the node the tests check on: eth0, eth1, /dev/ttyS0, ipfail
-// where Debian installs it, mount points /data and /var/www, a file /srv/file.
+// where Debian installs it, mount points /data and /var/www, /var/log, a file /srv/file.
 var hostA = fakeHost{
 	ifaces: set("eth0", "eth1"),
 	exec:   set("/usr/libexec/heartbeat/ipfail", "/usr/libexec/heartbeat/dopd"),
-	dirs:   set("/data", "/var/www"),
+	dirs:   set("/data", "/var/www", "/var/log"),
 	files:  set("/srv/file"),
 	names:  set("node2.example.com"),
 	chars:  map[string]bool{"/dev/ttyS0": true},
@@ -436,6 +436,8 @@ func TestMain(m *testing.M) {
 var stricter = map[string]string{
 	"md5-blanks":       "stock keeps only the first word of a key with blanks, so the key is not the one the admin typed",
 	"haresources-crlf": "DOS line endings make ResourceManager take the CR as part of a resource name (COMPAT §4.1)",
+	"logfile-missing-dir": "stock only complains to syslog; hbgo's daemon does not start without its log file " +
+		"(hblog.New), so check says so with the hint the daemon ends its error with",
 }
 
 // TestNewUser checks configurations written the way how-tos and the Debian

@@ -230,7 +230,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		SyslogMsgFmt: cf.SyslogMsgFmt, UseLogd: cf.UseLogd, Debug: max(cf.Debug, o.Debug), Nodename: host,
 		PID: n.pid, Now: n.now})
 	if err != nil {
-		return nil, fmt.Errorf("logging: %w", err)
+		return nil, fmt.Errorf("logging: %w; %s", err, cf.HintLogOpen(err))
 	}
 	n.log = lg
 	n.closers = append(n.closers, func() { lg.Close() })

@@ -2,11 +2,13 @@ package hacf
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io/fs"
 	"net"
 	"os"
 	"os/user"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -174,6 +176,27 @@ const (
 	HintNoSerial      = "name the serial device that exists on this host, e.g. /dev/ttyS0"
 	HintNotCharDevice = "name a character device, e.g. /dev/ttyS0"
 )
+
+// HintLogDir is the hint for a logfile or debugfile (directive) whose
+// directory dir is missing.
+func HintLogDir(directive, dir string) string {
+	return fmt.Sprintf("create %s, or write %s with a path in an existing directory (/var/log/ha-log is stock's)", dir, directive)
+}
+
+// HintLogOpen is what to do when the daemon cannot open ha.cf's logfile or
+// debugfile (err names the path): the same hint as `heartbeat check` for a
+// missing directory, else a pointer to the two lines.
+func (c *Config) HintLogOpen(err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && errors.Is(err, fs.ErrNotExist) {
+		name := "logfile"
+		if pe.Path == c.Debugfile && pe.Path != c.Logfile {
+			name = "debugfile"
+		}
+		return HintLogDir(name, filepath.Dir(pe.Path))
+	}
+	return "check the logfile and debugfile lines of ha.cf and that heartbeat may write there (run `heartbeat check`)"
+}
 
 // HintNoIPv4 is the hint for a bcast interface without an IPv4 address.
 func HintNoIPv4(iface string) string {

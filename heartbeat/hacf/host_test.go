@@ -1,7 +1,10 @@
 package hacf
 
 import (
+	"fmt"
+	"io/fs"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -126,5 +129,23 @@ func TestCheckHostBcastNoIPv4(t *testing.T) {
 	// A Host without InterfaceHasIPv4 is not asked.
 	if ps := c.CheckHost(h.fakeHost, true); len(ps) != 0 {
 		t.Errorf("plain Host: %v", ps)
+	}
+}
+
+func TestHintLogOpen(t *testing.T) {
+	c := &Config{Logfile: "/var/log/ha/ha-log", Debugfile: "/var/log/hadbg/ha-debug"}
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{&fs.PathError{Op: "open", Path: "/var/log/ha/ha-log", Err: fs.ErrNotExist}, HintLogDir("logfile", "/var/log/ha")},
+		{fmt.Errorf("hblog: open log file: %w", &fs.PathError{Op: "open", Path: "/var/log/hadbg/ha-debug", Err: syscall.ENOENT}),
+			"create /var/log/hadbg, or write debugfile with a path in an existing directory (/var/log/ha-log is stock's)"},
+		{&fs.PathError{Op: "open", Path: "/var/log/ha/ha-log", Err: fs.ErrPermission},
+			"check the logfile and debugfile lines of ha.cf and that heartbeat may write there (run `heartbeat check`)"},
+	} {
+		if got := c.HintLogOpen(tc.err); got != tc.want {
+			t.Errorf("HintLogOpen(%v)\n got %s\nwant %s", tc.err, got, tc.want)
+		}
 	}
 }

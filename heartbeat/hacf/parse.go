@@ -41,12 +41,12 @@ func init() {
 	directives = []directive{
 		{"cluster", optionList, true, "linux-ha", "the name of cluster", setString(func(c *Config) *string { return &c.Cluster })},
 		{"node", optionList, false, "", "", (*parser).addNode},
-		{"hopfudge", optionList, true, "1", "# of hops above cluster size", setInt("hopfudge", 0, 255, stockFail{}, func(c *Config) *int { return &c.Hopfudge })},
-		{"keepalive", optionList, true, "1000ms", "keepalive time", setTime("keepalive", 1, stockFail{}, func(c *Config) *time.Duration { return &c.Keepalive })},
-		{"deadtime", optionList, true, "30000ms", "node deadtime", setTime("deadtime", 0, stockFail{}, func(c *Config) *time.Duration { return &c.Deadtime })},
-		{"deadping", optionList, true, "", "ping deadtime", setTime("deadping", 0, stockFail{}, func(c *Config) *time.Duration { return &c.Deadping })},
-		{"initdead", optionList, true, "", "initial deadtime", setTime("initdead", 0, stockFail{}, func(c *Config) *time.Duration { return &c.Initdead })},
-		{"warntime", optionList, true, "", "warning time", setTime("warntime", 1, stockFail{LevelStderr, "Warn time [%s] is invalid."}, func(c *Config) *time.Duration { return &c.Warntime })},
+		{"hopfudge", optionList, true, "1", "# of hops above cluster size", setInt(0, 255, stockFail{}, func(c *Config) *int { return &c.Hopfudge })},
+		{"keepalive", optionList, true, "1000ms", "keepalive time", setTime(1, stockFail{}, func(c *Config) *time.Duration { return &c.Keepalive })},
+		{"deadtime", optionList, true, "30000ms", "node deadtime", setTime(0, stockFail{}, func(c *Config) *time.Duration { return &c.Deadtime })},
+		{"deadping", optionList, true, "", "ping deadtime", setTime(0, stockFail{}, func(c *Config) *time.Duration { return &c.Deadping })},
+		{"initdead", optionList, true, "", "initial deadtime", setTime(0, stockFail{}, func(c *Config) *time.Duration { return &c.Initdead })},
+		{"warntime", optionList, true, "", "warning time", setTime(1, stockFail{LevelStderr, "Warn time [%s] is invalid."}, func(c *Config) *time.Duration { return &c.Warntime })},
 		{"watchdog", optionList, true, "", "watchdog device", (*parser).setWatchdog},
 		{"baud", optionList, true, "19200", "baud rate", (*parser).setBaud},
 		{"udpport", optionList, true, "", "UDP port number", (*parser).setUDPPort},
@@ -55,31 +55,31 @@ func init() {
 		{"debugfile", optionList, true, "", "debug file", setString(func(c *Config) *string { return &c.Debugfile })},
 		{"nice_failback", optionList, false, "", "", (*parser).setNiceFailback},
 		{"auto_failback", optionList, true, "legacy", "auto failback", (*parser).setAutoFailback},
-		{"rtprio", optionList, true, "", "realtime priority", setInt("rtprio", 1, 99, stockFail{LevelError, "Illegal realtime priority [%s]"}, func(c *Config) *int { return &c.RTPrio })},
-		{"hbgenmethod", optionList, true, "file", "protocol generation computation method", setEnum("hbgenmethod", []string{"file", "time"}, false, stockFail{LevelError, "Illegal hb generation method [%s]"}, "", func(c *Config) *string { return &c.HBGenMethod })},
-		{"realtime", optionList, true, "true", "enable realtime behavior?", setBool("realtime", stockFail{}, func(c *Config) *bool { return &c.Realtime })},
-		{"debug", optionList, true, "", "debug level", setInt("debug", 0, 255, stockFail{}, func(c *Config) *int { return &c.Debug })},
-		{"msgfmt", optionList, true, "classic", "message format in the wire", setEnum("msgfmt", []string{"classic", "netstring"}, false, stockFail{}, "", func(c *Config) *string { return &c.MsgFmt })},
+		{"rtprio", optionList, true, "", "realtime priority", setInt(1, 99, stockFail{LevelError, "Illegal realtime priority [%s]"}, func(c *Config) *int { return &c.RTPrio })},
+		{"hbgenmethod", optionList, true, "file", "protocol generation computation method", setEnum([]string{"file", "time"}, false, stockFail{LevelError, "Illegal hb generation method [%s]"}, "", func(c *Config) *string { return &c.HBGenMethod })},
+		{"realtime", optionList, true, "true", "enable realtime behavior?", setBool(stockFail{}, func(c *Config) *bool { return &c.Realtime })},
+		{"debug", optionList, true, "", "debug level", setInt(0, 255, stockFail{}, func(c *Config) *int { return &c.Debug })},
+		{"msgfmt", optionList, true, "classic", "message format in the wire", setEnum([]string{"classic", "netstring"}, false, stockFail{}, "", func(c *Config) *string { return &c.MsgFmt })},
 		{"use_logd", optionList, true, "", "use logging daemon", (*parser).setUseLogd},
-		{"conn_logd_time", optionList, true, "60", "the interval to reconnect to logd", setTime("conn_logd_time", 1, stockFail{}, func(c *Config) *time.Duration { return &c.ConnLogdTime })},
-		{"use_apphbd", optionList, false, "", "register with apphbd", setBool("use_apphbd", stockFail{}, func(c *Config) *bool { return &c.UseApphbd })},
-		{"log_badpack", optionList, true, "true", "warn about bad packets", setBool("log_badpack", stockFail{}, func(c *Config) *bool { return &c.LogBadpack })},
-		{"syslogmsgfmt", optionList, true, "true", "log to files in syslog format", setBool("syslogmsgfmt", stockFail{}, func(c *Config) *bool { return &c.SyslogMsgFmt })},
-		{"coredumps", optionList, true, "true", "enable Linux-HA core dumps", setBool("coredumps", stockFail{}, func(c *Config) *bool { return &c.Coredumps })},
+		{"conn_logd_time", optionList, true, "60", "the interval to reconnect to logd", setTime(1, stockFail{}, func(c *Config) *time.Duration { return &c.ConnLogdTime })},
+		{"use_apphbd", optionList, false, "", "register with apphbd", setBool(stockFail{}, func(c *Config) *bool { return &c.UseApphbd })},
+		{"log_badpack", optionList, true, "true", "warn about bad packets", setBool(stockFail{}, func(c *Config) *bool { return &c.LogBadpack })},
+		{"syslogmsgfmt", optionList, true, "true", "log to files in syslog format", setBool(stockFail{}, func(c *Config) *bool { return &c.SyslogMsgFmt })},
+		{"coredumps", optionList, true, "true", "enable Linux-HA core dumps", setBool(stockFail{}, func(c *Config) *bool { return &c.Coredumps })},
 		{"coreroot", optionList, true, "", "set root directory of core dump area", setString(func(c *Config) *string { return &c.Coreroot })},
 		{"crm", optionList, false, "", "historical alias for 'pacemaker'", (*parser).setCrm},
 		{"pacemaker", optionList, true, "false", "enable Pacemaker resource management", (*parser).setPacemaker},
-		{"autojoin", optionList, true, "none", "set automatic join mode/style", setEnum("autojoin", []string{"none", "other", "any"}, true, stockFail{LevelError, "Invalid autojoin directive [%s]"}, "write autojoin none (or delete the line)", func(c *Config) *string { return &c.Autojoin })},
-		{"uuidfrom", optionList, true, "file", "set the source for uuid", setEnum("uuidfrom", []string{"file", "nodename"}, false, stockFail{LevelError, "Invalid uuidfrom directive [%s]"}, "", func(c *Config) *string { return &c.UUIDFrom })},
-		{"compression", optionList, true, "zlib", "set compression module", setEnum("compression", []string{"zlib", "bz2"}, false, stockFail{LevelError, "Compression module(%s) not found"}, "", func(c *Config) *string { return &c.Compression })},
-		{"compression_threshold", optionList, true, "2", "set compression threshold", setInt("compression_threshold", 1, 1<<20, stockFail{LevelError, "set_compression_threshold: compress_threshhold(%s) invalid"}, func(c *Config) *int { return &c.CompressionThreshold })},
-		{"traditional_compression", optionList, true, "no", "set traditional_compression", setBool("traditional_compression", stockFail{LevelError, "set_traditional_compression:Invalid directive value %s"}, func(c *Config) *bool { return &c.TraditionalCompression })},
+		{"autojoin", optionList, true, "none", "set automatic join mode/style", setEnum([]string{"none", "other", "any"}, true, stockFail{LevelError, "Invalid autojoin directive [%s]"}, "write autojoin none (or delete the line)", func(c *Config) *string { return &c.Autojoin })},
+		{"uuidfrom", optionList, true, "file", "set the source for uuid", setEnum([]string{"file", "nodename"}, false, stockFail{LevelError, "Invalid uuidfrom directive [%s]"}, "", func(c *Config) *string { return &c.UUIDFrom })},
+		{"compression", optionList, true, "zlib", "set compression module", setEnum([]string{"zlib", "bz2"}, false, stockFail{LevelError, "Compression module(%s) not found"}, "", func(c *Config) *string { return &c.Compression })},
+		{"compression_threshold", optionList, true, "2", "set compression threshold", setInt(1, 1<<20, stockFail{LevelError, "set_compression_threshold: compress_threshhold(%s) invalid"}, func(c *Config) *int { return &c.CompressionThreshold })},
+		{"traditional_compression", optionList, true, "no", "set traditional_compression", setBool(stockFail{LevelError, "set_traditional_compression:Invalid directive value %s"}, func(c *Config) *bool { return &c.TraditionalCompression })},
 		{"env", optionList, false, "", "set environment variable for respawn clients", (*parser).setEnv},
-		{"max_rexmit_delay", optionList, true, "250", "set the maximum rexmit delay time", setInt("max_rexmit_delay", 1, 1<<31-1, stockFail{LevelError, "Invalid max_rexmit_delay time(%s)"}, func(c *Config) *int { return &c.MaxRexmitDelay })},
+		{"max_rexmit_delay", optionList, true, "250", "set the maximum rexmit delay time", setInt(1, 1<<31-1, stockFail{LevelError, "Invalid max_rexmit_delay time(%s)"}, func(c *Config) *int { return &c.MaxRexmitDelay })},
 		{"record_config_changes", optionList, true, "on", "record changes to the cib (valid only with: pacemaker on)", (*parser).checkBool},
 		{"record_pengine_inputs", optionList, true, "on", "record the input used by the policy engine (valid only with: pacemaker on)", (*parser).checkBool},
 		{"enable_config_writes", optionList, true, "on", "write configuration changes to disk (valid only with: pacemaker on)", (*parser).checkBool},
-		{"memreserve", optionList, true, "6500", "number of kbytes to preallocate in heartbeat", setInt("memreserve", 1, 1<<31-1, stockFail{}, func(c *Config) *int { return &c.Memreserve })},
+		{"memreserve", optionList, true, "6500", "number of kbytes to preallocate in heartbeat", setInt(1, 1<<31-1, stockFail{}, func(c *Config) *int { return &c.Memreserve })},
 		{"quorum_server", optionList, true, "", "the name or ip of quorum server", (*parser).setQuorumServer},
 		// Pacemaker-only, present in 3.0.6 (accepted by stock; see testdata/stock/illegal-directives).
 		{"crm_daemon_dir", optionList, true, "", "", (*parser).acceptAny},
@@ -167,7 +167,8 @@ type parser struct {
 	file      string
 	stockPath string
 	line      int
-	parseFail bool // stock's parse_config failed: its later checks never run
+	cur       string // the option-list directive being applied
+	parseFail bool   // stock's parse_config failed: its later checks never run
 
 	baudSet, watchdogSet bool
 	anyMedia             bool // any_media_statements_yet
@@ -274,6 +275,7 @@ func (p *parser) applyOption(d directive, v string) bool {
 	if p.line > 0 {
 		p.tried[d.name] = true
 	}
+	p.cur = d.name
 	if !d.apply(p, v) {
 		p.parseFail = true
 		if len(p.probs) == n {

@@ -112,27 +112,24 @@ func setValue[T any](read func(p *parser, v, stock string) (T, bool), fail stock
 }
 
 // setTime stores a time of at least min milliseconds.
-func setTime(name string, min int64, fail stockFail, field func(*Config) *time.Duration) setter {
-	return setValue(func(p *parser, v, stock string) (time.Duration, bool) { return p.timeValue(name, v, min, stock) }, fail, field)
+func setTime(min int64, fail stockFail, field func(*Config) *time.Duration) setter {
+	return setValue(func(p *parser, v, stock string) (time.Duration, bool) { return p.timeValue(p.cur, v, min, stock) }, fail, field)
 }
 
 // setInt stores a whole number in [lo, hi].
-func setInt(name string, lo, hi int64, fail stockFail, field func(*Config) *int) setter {
-	return setValue(func(p *parser, v, stock string) (int, bool) { return p.intValue(name, v, lo, hi, stock) }, fail, field)
+func setInt(lo, hi int64, fail stockFail, field func(*Config) *int) setter {
+	return setValue(func(p *parser, v, stock string) (int, bool) { return p.intValue(p.cur, v, lo, hi, stock) }, fail, field)
 }
 
 // setBool stores a boolean.
-func setBool(name string, fail stockFail, field func(*Config) *bool) setter {
-	return setValue(func(p *parser, v, stock string) (bool, bool) { return p.boolValue(name, v, stock) }, fail, field)
+func setBool(fail stockFail, field func(*Config) *bool) setter {
+	return setValue(func(p *parser, v, stock string) (bool, bool) { return p.boolValue(p.cur, v, stock) }, fail, field)
 }
 
 // setEnum stores one of values (compared ignoring ASCII case when fold);
 // hint is what to write instead, default "write <name> <values[0]> (or …)".
-func setEnum(name string, values []string, fold bool, fail stockFail, hint string, field func(*Config) *string) setter {
+func setEnum(values []string, fold bool, fail stockFail, hint string, field func(*Config) *string) setter {
 	list := strings.Join(values[:len(values)-1], ", ") + " or " + values[len(values)-1]
-	if hint == "" {
-		hint = fmt.Sprintf("write %s %s (or %s)", name, values[0], strings.Join(values[1:], " or "))
-	}
 	return func(p *parser, v string) bool {
 		key := v
 		if fold {
@@ -142,7 +139,11 @@ func setEnum(name string, values []string, fold bool, fail stockFail, hint strin
 			*field(p.cfg) = v
 			return true
 		}
-		p.errf(fail.report(p, v), hint, "%s %s is not %s", name, v, list)
+		h := hint
+		if h == "" {
+			h = fmt.Sprintf("write %s %s (or %s)", p.cur, values[0], strings.Join(values[1:], " or "))
+		}
+		p.errf(fail.report(p, v), h, "%s %s is not %s", p.cur, v, list)
 		return false
 	}
 }

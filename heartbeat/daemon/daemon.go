@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -120,6 +121,9 @@ func Run(ctx context.Context, o Options) int {
 	n, err := newNode(ctx, conf, o)
 	if err != nil {
 		fmt.Fprintf(o.Stderr, "%s\n", stderrLine(conf, "ERROR", err.Error()))
+		if oe := (*media.OpenError)(nil); errors.As(err, &oe) && oe.Config() {
+			return ExitConfig
+		}
 		return ExitFailure
 	}
 	return n.run(ctx)

@@ -29,6 +29,17 @@ func (e *OpenError) Error() string {
 // Unwrap returns what failed.
 func (e *OpenError) Unwrap() error { return e.Err }
 
+// Config reports whether the failure is one stock finds while reading ha.cf
+// (a missing interface or serial device, a bcast interface without IPv4) and
+// refuses with its config exit code 6 (hacf/testdata/stock/bcast-no-ipv4.txt).
+func (e *OpenError) Config() bool {
+	switch e.Hint {
+	case hacf.HintNoInterface, hacf.HintNoSerial, hacf.HintNotCharDevice, hacf.HintNoIPv4(e.Link):
+		return true
+	}
+	return false
+}
+
 // HintCheck is the hint for a failure with no more specific advice.
 const HintCheck = "run `heartbeat check` to list what is wrong with the configuration on this host"
 

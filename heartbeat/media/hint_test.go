@@ -101,22 +101,25 @@ func TestHint(t *testing.T) {
 		port       int
 		err        error
 		want       string
+		config     bool // stock refuses it while reading ha.cf: exit 6
 	}{
 		{"bcast", "eth1", 694, fmt.Errorf("read socket: %w", inUse),
-			"another program holds UDP port 694 (a heartbeat still running? `ss -ulpn` names it); stop it, or give every node the same free udpport"},
-		{"ucast", "eth1", 694, fmt.Errorf("read socket: %w", fmt.Errorf("SO_BINDTODEVICE eth1: %w", syscall.ENODEV)), hacf.HintNoInterface},
-		{"ucast", "eth1", 694, fmt.Errorf("read socket: %w", syscall.EPERM), "start heartbeat as root"},
-		{"serial", "/dev/ttyS0", 0, &serial.PortError{}, "stop the program that has /dev/ttyS0 open, or name another serial device"},
+			"another program holds UDP port 694 (a heartbeat still running? `ss -ulpn` names it); stop it, or give every node the same free udpport", false},
+		{"ucast", "eth1", 694, fmt.Errorf("read socket: %w", fmt.Errorf("SO_BINDTODEVICE eth1: %w", syscall.ENODEV)), hacf.HintNoInterface, true},
+		{"ucast", "eth1", 694, fmt.Errorf("read socket: %w", syscall.EPERM), "start heartbeat as root", false},
+		{"serial", "/dev/ttyS0", 0, &serial.PortError{}, "stop the program that has /dev/ttyS0 open, or name another serial device", false},
 		{"bcast", "eth1", 694, fmt.Errorf("interface eth1 has %w", errNoIPv4),
-			"give eth1 an IPv4 address (bcast sends to its broadcast address), or use ucast or mcast"},
+			"give eth1 an IPv4 address (bcast sends to its broadcast address), or use ucast or mcast", true},
 		{"mcast", "eth1", 694, fmt.Errorf("join 239.0.0.1: %w", syscall.EADDRNOTAVAIL),
-			"bring eth1 up with multicast on (`ip link set eth1 up multicast on`)"},
-		{"ucast", "eth1", 694, errors.New("lookup peer2: no such host"), HintCheck},
+			"bring eth1 up with multicast on (`ip link set eth1 up multicast on`)", false},
+		{"ucast", "eth1", 694, errors.New("lookup peer2: no such host"), HintCheck, false},
 	} {
 		err := Explain(tc.kind, tc.link, tc.port, tc.err)
 		var oe *OpenError
 		if !errors.As(err, &oe) || oe.Hint != tc.want {
 			t.Errorf("Explain(%s %s, %v) = %v\nwant hint %s", tc.kind, tc.link, tc.err, err, tc.want)
+		} else if oe.Config() != tc.config {
+			t.Errorf("Explain(%s %s, %v).Config() = %v, want %v", tc.kind, tc.link, tc.err, oe.Config(), tc.config)
 		}
 		if again := Explain("x", "y", 0, err); again != err {
 			t.Errorf("Explain of an OpenError wrapped it again: %v", again)

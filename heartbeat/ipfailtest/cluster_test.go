@@ -76,10 +76,12 @@ func newCluster(t *testing.T, prefix string, im [2]twonode.Impl, failback string
 		Haresources: haresources, Authkeys: authkeys})
 	p := &pair{t: t, c: c}
 	t.Cleanup(func() {
-		if t.Failed() {
+		// HBGO_IPFAIL_DUMP=1 prints both whole logs even on success.
+		dump := os.Getenv("HBGO_IPFAIL_DUMP") != ""
+		if t.Failed() || dump {
 			for i := range c.Node {
 				log := c.Log(i)
-				if n := strings.Count(log, "\n"); n > 80 {
+				if n := strings.Count(log, "\n"); n > 80 && !dump {
 					lines := strings.Split(log, "\n")
 					log = strings.Join(lines[len(lines)-81:], "\n")
 				}

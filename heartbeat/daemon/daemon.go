@@ -215,12 +215,14 @@ type node struct {
 	closers    []func()
 	mtimes     [2]time.Time // ha.cf, authkeys at load (reload compares them, as stock)
 	memParams  membership.Params
-	hooks      *hooks              // rc.d scripts the admin added or changed
-	memDepth   int                 // nesting of memStep calls
-	deferChild int                 // >0 while the planner handles a peer's death
-	deferred   []planner.Action    // child-process work waiting for the membership pass to end
-	ipf        *ipfail.Machine     // the emulated ipfail; nil unless ha.cf respawns ipfail
-	sup        *respawn.Supervisor // respawn clients; nil before comm up
+	hooks      *hooks           // rc.d scripts the admin added or changed
+	memDepth   int              // nesting of memStep calls
+	deferChild int              // >0 while the planner handles a peer's death
+	deferred   []planner.Action // child-process work waiting for the membership pass to end
+
+	// ha.cf's respawn clients (respawn.go, ipfail.go).
+	ipf *ipfail.Machine     // the emulated ipfail; nil unless ha.cf respawns ipfail
+	sup *respawn.Supervisor // respawn clients; nil before comm up
 }
 
 func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {

@@ -36,7 +36,11 @@ func (n *node) ipfailStart() {
 		nd := ms.Nodes[i]
 		walk = append(walk, ipfail.Node{Name: nd.Name, Type: nd.Type, Status: nd.Status})
 	}
-	n.ipfStep(ipfail.Start{Nodes: walk, Word: n.rsc})
+	// The planner's own word: n.rsc holds only words it reported as
+	// changed, and before the first acquisition ends it is "transition"
+	// (stock: other_is_stable starts false), which keeps ipfail from a
+	// foreign give-up at start (README §3.3).
+	n.ipfStep(ipfail.Start{Nodes: walk, Word: n.plan.Word()})
 }
 
 // ipfStep feeds the emulated ipfail, if it runs, and carries out its actions.

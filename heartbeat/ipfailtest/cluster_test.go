@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"hbgo/heartbeat/twonode"
 )
 
@@ -32,7 +34,14 @@ ping ` + twonode.Client + `
 deadping 2
 respawn hacluster /usr/libexec/heartbeat/ipfail
 apiauth ipfail gid=haclient uid=hacluster
+respawn root ` + clientPath + `
 `
+
+// clientPath is a respawn client that fails at once, every time: stock
+// restarts it ten times and then gives up ("respawning too fast").
+const clientPath = "/etc/ha.d/hbx-client"
+
+const clientScript = "#!/bin/sh\nexit 3\n"
 
 const authkeys = "auth 1\n1 sha1 hbx-ipfail-key\n"
 
@@ -74,6 +83,9 @@ func exec(name string) (string, error) {
 func newCluster(t *testing.T, prefix string, im [2]twonode.Impl, failback string) *pair {
 	c := twonode.New(t, twonode.Options{Prefix: prefix, Impl: im, HaCf: strings.ReplaceAll(haCf, "@FAILBACK@", failback),
 		Haresources: haresources, Authkeys: authkeys})
+	for i := range c.Node {
+		c.Node[i].WriteFile(clientPath, []byte(clientScript), 0o755)
+	}
 	p := &pair{t: t, c: c}
 	t.Cleanup(func() {
 		// HBGO_IPFAIL_DUMP=1 prints both whole logs even on success.
@@ -164,5 +176,47 @@ func (p *pair) healPing(i int) {
 	p.t.Helper()
 	if out, err := p.c.Node[i].Try("nft", "delete", "table", "netdev", "hbxping"); err != nil {
 		p.t.Fatalf("node%d: nft: %v\n%s", i+1, err, out)
+	}
+}
+
+var (
+	logPrefix = regexp.MustCompile(`^[A-Z][a-z]{2} +[0-9]+ [0-9:]+ \S+ heartbeat: \[[0-9]+\]: `)
+	logPid    = regexp.MustCompile(`(pid |process )[0-9]+`)
+)
+
+// respawnLines returns node i's heartbeat lines about the respawn client,
+// normalised as testdata/respawn-stock.golden.
+func (p *pair) respawnLines(i int) []string {
+	var out []string
+	for _, l := range strings.Split(p.c.Log(i), "\n") {
+		if !strings.Contains(l, clientPath) || !logPrefix.MatchString(l) {
+			continue
+		}
+		l = logPrefix.ReplaceAllString(l, "heartbeat: [P]: ")
+		out = append(out, logPid.ReplaceAllString(l, "${1}P"))
+	}
+	return out
+}
+
+// checkRespawn waits until node i gave the client up and compares its lines
+// with stock's.
+func (p *pair) checkRespawn(i int) {
+	p.t.Helper()
+	b, err := os.ReadFile("testdata/respawn-stock.golden")
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	var want []string
+	for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		if !strings.HasPrefix(l, "#") {
+			want = append(want, l)
+		}
+	}
+	p.off[i] = 0
+	if !p.expect(i, 60*time.Second, `Client `+clientPath+` "respawning too fast"`) {
+		return
+	}
+	if diff := cmp.Diff(want, p.respawnLines(i)); diff != "" {
+		p.t.Errorf("node%d (%s): respawn lines (-stock +got):\n%s", i+1, p.c.Opts.Impl[i].Name, diff)
 	}
 }

@@ -41,12 +41,17 @@ func TestHbgoPair(t *testing.T) {
 			`Standby resource acquisition done \[all\]`)
 		p.holder(n2, 30*time.Second, 2*time.Second)
 	})
-	_ = ok && p.step("heal-node1", func() {
+	ok = ok && p.step("heal-node1", func() {
 		p.healPing(n1)
 		p.expect(n2, 30*time.Second, ipfailLine(`Ping node count is balanced\.`),
 			ipfailLine(`Giving up foreign resources \(auto_failback\)\.`),
 			`info: node2 wants to go standby \[foreign\]`)
 		p.holder(n1, 30*time.Second, 2*time.Second)
+	})
+	_ = ok && p.step("respawn-client", func() {
+		for i := range 2 {
+			p.checkRespawn(i)
+		}
 	})
 }
 
@@ -91,9 +96,14 @@ func TestMixedStockIpfail(t *testing.T) {
 		p.expect(n1, 40*time.Second, `Standby resource acquisition done \[all\]`)
 		p.holder(n1, 10*time.Second, 3*time.Second)
 	})
-	_ = ok && p.step("heal-node2-hbgo", func() {
+	ok = ok && p.step("heal-node2-hbgo", func() {
 		p.healPing(n2)
 		p.expect(n1, 40*time.Second, ipfailLine(`Ping node count is balanced\.`))
 		p.holder(n1, 20*time.Second, 3*time.Second)
+	})
+	_ = ok && p.step("respawn-client", func() {
+		for i := range 2 {
+			p.checkRespawn(i)
+		}
 	})
 }

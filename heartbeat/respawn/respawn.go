@@ -159,11 +159,17 @@ func (s *Supervisor) watch(ch *child, p Process, started time.Time) {
 	if stopping {
 		return // stock does not log deaths it caused at shutdown
 	}
-	if ex.Code != 0 {
-		s.Log.Log(hblog.Error, "Client %s exited with return code %d.", c.Command, ex.Code)
-	}
-	if ex.Signal != 0 {
-		s.Log.Log(hblog.Error, "Client %s (pid=%d) killed by signal %d.", c.Command, p.Pid(), ex.Signal)
+	// cluster-glue's process tracker reports every death of a verbose
+	// tracked child, so heartbeat's own "Client ... exited" line (written
+	// only when the death was not logged) never appears (seen with stock
+	// 3.0.6: testdata/respawn-stock.golden in heartbeat/ipfailtest).
+	switch {
+	case ex.Signal != 0:
+		s.Log.Log(hblog.Warn, "Managed %s process %d killed by signal %d%s.", c.Command, p.Pid(), ex.Signal, signalWords(ex.Signal))
+	case ex.Code != 0:
+		s.Log.Log(hblog.Warn, "Managed %s process %d exited with return code %d.", c.Command, p.Pid(), ex.Code)
+	default:
+		s.Log.Log(hblog.Info, "Managed %s process %d exited with return code %d.", c.Command, p.Pid(), ex.Code)
 	}
 	if c.Failfast && (ex.Signal != 0 || ex.Code != 0) {
 		s.Log.Log(hblog.Crit, "hbgo: failfast client %s died; rebooting", c.Command)
@@ -209,4 +215,25 @@ func (s *Supervisor) Stop(grace time.Duration) {
 		}
 	}
 	s.wg.Wait()
+}
+
+// signalNames are the names and words cluster-glue's process tracker puts
+// after a signal number (" [SIGTERM - Termination (ANSI)]").
+var signalNames = map[int][2]string{
+	1: {"SIGHUP", "Hangup"}, 2: {"SIGINT", "Interrupt"}, 3: {"SIGQUIT", "Quit"},
+	4: {"SIGILL", "Illegal instruction"}, 5: {"SIGTRAP", "Trace"}, 6: {"SIGABRT", "Abort"},
+	7: {"SIGBUS", "BUS error"}, 8: {"SIGFPE", "Floating-point exception"}, 9: {"SIGKILL", "Kill, unblockable"},
+	10: {"SIGUSR1", "User-defined signal 1"}, 11: {"SIGSEGV", "Segmentation violation"},
+	12: {"SIGUSR2", "User-defined signal 2"}, 13: {"SIGPIPE", "Broken pipe (POSIX)"},
+	14: {"SIGALRM", "Alarm clock (POSIX)"}, 15: {"SIGTERM", "Termination (ANSI)"},
+	24: {"SIGXCPU", "CPU limit exceeded"}, 25: {"SIGXFSZ", "File size limit exceeded"},
+	26: {"SIGVTALRM", "Virtual alarm clock"}, 27: {"SIGPROF", "Profiling alarm clock"},
+	30: {"SIGPWR", "Power failure restart"}, 31: {"SIGSYS", "Bad system call"},
+}
+
+func signalWords(sig int) string {
+	if n, ok := signalNames[sig]; ok {
+		return " [" + n[0] + " - " + n[1] + "]"
+	}
+	return ""
 }

@@ -163,7 +163,7 @@ func TestSupervisorRespawnAndStop(t *testing.T) {
 	want := []string{
 		`info: Starting child client "/usr/lib/heartbeat/dopd -v" (102,105)`,
 		`info: [100] Starting "/usr/lib/heartbeat/dopd -v" as uid 102  gid 105 (pid 100)`,
-		`ERROR: Client /usr/lib/heartbeat/dopd -v exited with return code 2.`,
+		`WARN: Managed /usr/lib/heartbeat/dopd -v process 100 exited with return code 2.`,
 		`ERROR: Respawning client "/usr/lib/heartbeat/dopd -v":`,
 		`info: Starting child client "/usr/lib/heartbeat/dopd -v" (102,105)`,
 		`info: [101] Starting "/usr/lib/heartbeat/dopd -v" as uid 102  gid 105 (pid 101)`,
@@ -195,7 +195,7 @@ func TestSupervisorTooFast(t *testing.T) {
 	if got := lines[len(lines)-1]; got != `ERROR: Client /usr/lib/heartbeat/dopd -v "respawning too fast"` {
 		t.Errorf("last line %q", got)
 	}
-	if n := strings.Count(strings.Join(lines, "\n"), "killed by signal 9."); n != 11 {
+	if n := strings.Count(strings.Join(lines, "\n"), "killed by signal 9 [SIGKILL - Kill, unblockable]."); n != 11 {
 		t.Errorf("%d signal lines, want 11", n)
 	}
 	if !r.delays[1] || r.delays[0] {

@@ -2,6 +2,7 @@ package ipfailtest
 
 import (
 	"os"
+	"syscall"
 	"testing"
 	"time"
 
@@ -48,10 +49,28 @@ func TestHbgoPair(t *testing.T) {
 			`info: node2 wants to go standby \[foreign\]`)
 		p.holder(n1, 30*time.Second, 2*time.Second)
 	})
-	_ = ok && p.step("respawn-client", func() {
+	ok = ok && p.step("respawn-client", func() {
 		for i := range 2 {
 			p.checkRespawn(i)
 		}
+	})
+	_ = ok && p.step("stop-node2", func() {
+		// README §5.5: the survivor's ipfail asks the dead peer anyway.
+		if err := p.c.Stop(n2, 30*time.Second); err != nil {
+			p.t.Fatal(err)
+		}
+		// Two independent sequences: with deadping (2 s) below deadtime the
+		// link dies first, since stock times links out with the dead
+		// interval of the last node in its table, the ping node (PROTOCOL
+		// §10.3); with the captured runs' timings the node died first.
+		p.expect(n1, 30*time.Second, `WARN: node node2: is dead`,
+			ipfailLine(`Status update: Node node2 now has status dead`),
+			ipfailLine(`NS: We are still alive!`))
+		p.expect(n1, 30*time.Second, `info: Link node2:eth1 dead\.`,
+			ipfailLine(`Link Status update: Link node2/eth1 now has status dead`),
+			ipfailLine(`Asking other side for ping node count\.`),
+			ipfailLine(`Checking remote count of ping nodes\.`))
+		p.holder(n1, 5*time.Second, time.Second)
 	})
 }
 
@@ -101,9 +120,26 @@ func TestMixedStockIpfail(t *testing.T) {
 		p.expect(n1, 40*time.Second, ipfailLine(`Ping node count is balanced\.`))
 		p.holder(n1, 20*time.Second, 3*time.Second)
 	})
-	_ = ok && p.step("respawn-client", func() {
+	ok = ok && p.step("respawn-client", func() {
 		for i := range 2 {
 			p.checkRespawn(i)
 		}
 	})
+	_ = ok && p.step("ipfail-crash-stock", func() {
+		// Not in the captured runs (README §8): stock respawns its ipfail;
+		// the new one's join makes hbgo's ipfail ask for the counts.
+		if n := p.c.Node[n1].Kill(stockIpfail, syscall.SIGKILL); n != 1 {
+			p.t.Fatalf("killed %d ipfail processes, want 1", n)
+		}
+		p.expect(n1, 20*time.Second,
+			`WARN: Managed `+stockIpfail+` process \d+ killed by signal 9 \[SIGKILL - Kill, unblockable\]\.`,
+			`ERROR: Respawning client "`+stockIpfail+`":`,
+			`info: Starting child client "`+stockIpfail+`"`)
+		p.expect(n2, 30*time.Second, ipfailLine(`Asking other side for ping node count\.`))
+		p.expect(n1, 30*time.Second, ipfailLine(`Ping node count is balanced\.`))
+		p.golden(n1, "testdata/ipfail-crash-stock.golden", hideIDs(p.respawnLines(n1, stockIpfail, p.off[n1])))
+		p.holder(n1, 10*time.Second, 3*time.Second)
+	})
 }
+
+const stockIpfail = "/usr/libexec/heartbeat/ipfail"

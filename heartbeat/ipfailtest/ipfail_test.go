@@ -2,6 +2,7 @@ package ipfailtest
 
 import (
 	"os"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -143,3 +144,40 @@ func TestMixedStockIpfail(t *testing.T) {
 }
 
 const stockIpfail = "/usr/libexec/heartbeat/ipfail"
+
+// TestMixedStockIpfailOff: the same mixed pair with auto_failback off
+// (run afb-off, README §5.2): node1's cut moves the group to node2, and the
+// heal leaves it there (balanced counts, abort_giveup, nothing else).
+// HBGO_IPFAIL_MIXED=1 as above.
+func TestMixedStockIpfailOff(t *testing.T) {
+	if os.Getenv("HBGO_IPFAIL_MIXED") == "" {
+		t.Skip("set HBGO_IPFAIL_MIXED=1 to run the mixed ipfail test (stock + hbgo)")
+	}
+	needRoot(t, true)
+	bin := twonode.BuildHbgo(t)
+	p := newCluster(t, "hbxipo", [2]twonode.Impl{twonode.Stock(), twonode.Hbgo(bin)}, "off")
+	ok := p.step("start", func() {
+		p.c.Start(n1)
+		p.c.Start(n2)
+		p.holder(n1, 40*time.Second, time.Second)
+	})
+	ok = ok && p.step("cut-node1-stock", func() {
+		p.cutPing(n1)
+		p.expect(n1, 40*time.Second, ipfailLine(`Giving up because we were told that we have less ping nodes\.`),
+			`info: node1 wants to go standby \[all\]`)
+		p.holder(n2, 40*time.Second, 2*time.Second)
+	})
+	_ = ok && p.step("heal-node1-stock", func() {
+		p.healPing(n1)
+		p.expect(n2, 40*time.Second, ipfailLine(`Ping node count is balanced\.`))
+		p.expect(n1, 10*time.Second, ipfailLine(`No giveup timer to abort\.`))
+		// With auto_failback on the foreign give-up would follow within
+		// 2 x keepalive; the group stays on node2 instead.
+		p.holder(n2, 5*time.Second, 5*time.Second)
+		for i := range 2 {
+			if loc := regexp.MustCompile(`Giving up foreign resources|wants to go standby`).FindString(p.c.Log(i)[p.off[i]:]); loc != "" {
+				p.t.Errorf("node%d: unexpected %q with auto_failback off", i+1, loc)
+			}
+		}
+	})
+}

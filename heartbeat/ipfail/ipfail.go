@@ -141,9 +141,6 @@ func New(cfg Config) *Machine {
 	return &Machine{cfg: cfg, types: map[string]string{}, status: map[string]string{}}
 }
 
-// Running says whether ipfail is signed on.
-func (m *Machine) Running() bool { return m.running }
-
 // NextDeadline is when Step wants a Tick; zero when nothing is pending.
 func (m *Machine) NextDeadline() time.Time {
 	var d time.Time
@@ -196,7 +193,12 @@ func (m *Machine) logf(level, format string, args ...any) {
 	m.out = append(m.out, Log{Level: level, Text: fmt.Sprintf(format, args...)})
 }
 
-func (m *Machine) send(msg *wire.Message) { m.out = append(m.out, Send{M: msg}) }
+func (m *Machine) send(msg *wire.Message) {
+	if d, ok := msg.Get(wire.FDest); ok && d == "" {
+		return // no partner in the node walk: stock's sendnodemsg fails silently
+	}
+	m.out = append(m.out, Send{M: msg})
+}
 
 // msg builds a message from name/value pairs.
 func msg(kv ...string) *wire.Message {

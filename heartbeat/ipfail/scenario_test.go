@@ -181,6 +181,9 @@ func (p *pair) run(t *testing.T, d *datadriven.TestData) string {
 				}
 				// Stock's node walk: reverse ha.cf order (ping last declared).
 				walk := []Node{{pingNode, "ping", ""}, {"node2", "normal", ""}, {"node1", "normal", ""}}
+				if len(f) > 3 && f[3] == "solo" {
+					walk = []Node{{pingNode, "ping", ""}, {node, "normal", ""}}
+				}
 				for i := range walk {
 					walk[i].Status = p.view[node][walk[i].Name]
 				}

@@ -284,17 +284,19 @@ func hostNames(cf *hacf.Config, h Host, sev diag.Severity) diag.Problems {
 }
 
 // respawnClients warns about respawn/failfast clients that need heartbeat's
-// client API, which hbgo does not serve; ipfail is emulated inside hbgo
-// (COMPAT §5.11, §12.3).
+// client API, which hbgo does not serve: hbgo still starts them as stock
+// does, but they cannot sign on; ipfail is emulated inside hbgo instead of
+// started (COMPAT §5.11, §12.3). A client elsewhere than heartbeat's own
+// directories (an admin's script) is assumed not to need the API.
 func respawnClients(cf *hacf.Config) diag.Problems {
 	var ps diag.Problems
 	for _, ch := range cf.Respawn {
-		if filepath.Base(ch.Path) == "ipfail" {
+		if filepath.Base(ch.Path) == "ipfail" || !needsAPI(ch.Path) {
 			continue
 		}
 		ps.Warnf(cf.File, ch.Line,
-			"delete the line if the program only talks to heartbeat (dopd: use DRBD's crm-fence-peer or drbd-peer-outdater alternatives); keep it if it runs without heartbeat's API",
-			"%s cannot sign on to hbgo: hbgo does not serve heartbeat's client API (only ipfail is emulated)", ch.Path)
+			"delete the line (dopd: use DRBD's crm-fence-peer or drbd-peer-outdater alternatives), or keep it only if the program works without heartbeat",
+			"%s cannot sign on to hbgo: hbgo starts it as stock does but does not serve heartbeat's client API (only ipfail is emulated)", ch.Path)
 	}
 	return ps
 }
@@ -323,6 +325,16 @@ func logDirs(cf *hacf.Config, h Host, sev diag.Severity) diag.Problems {
 			Hint: hacf.HintLogDir(d.name, dir)})
 	}
 	return ps
+}
+
+// needsAPI says whether a respawn client is one of heartbeat's API clients:
+// installed with heartbeat (Debian: /usr/lib/heartbeat, /usr/libexec/heartbeat) or DRBD's dopd.
+func needsAPI(path string) bool {
+	switch filepath.Dir(path) {
+	case "/usr/lib/heartbeat", "/usr/libexec/heartbeat", "/usr/lib64/heartbeat":
+		return true
+	}
+	return filepath.Base(path) == "dopd"
 }
 
 // hostResource checks what a native resource needs from this host: an

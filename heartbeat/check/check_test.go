@@ -57,7 +57,7 @@ func set(xs ...string) map[string]bool {
 // where Debian installs it, mount points /data and /var/www, /var/log, a file /srv/file.
 var hostA = fakeHost{
 	ifaces: set("eth0", "eth1"),
-	exec:   set("/usr/libexec/heartbeat/ipfail", "/usr/libexec/heartbeat/dopd"),
+	exec:   set("/usr/libexec/heartbeat/ipfail", "/usr/libexec/heartbeat/dopd", "/usr/local/sbin/mywatch"),
 	dirs:   set("/data", "/var/www", "/var/log"),
 	files:  set("/srv/file"),
 	names:  set("node2.example.com"),
@@ -182,7 +182,9 @@ func TestRefusals(t *testing.T) {
 		{name: "ping_group member that does not resolve", hacf: goodHaCf + "ping_group gws 192.0.2.254 gw.example.invalid\n", code: 0,
 			want: "DIR/ha.cf:11: warning: ping_group gws member gw.example.invalid does not resolve on this host; stock leaves it out of the group; write the member's IP address (or add the name to /etc/hosts)"},
 		{name: "respawn client needing the API", hacf: goodHaCf + "respawn hacluster /usr/libexec/heartbeat/dopd\n", code: 0,
-			want: "DIR/ha.cf:11: warning: /usr/libexec/heartbeat/dopd cannot sign on to hbgo: hbgo does not serve heartbeat's client API (only ipfail is emulated); delete the line if the program only talks to heartbeat (dopd: use DRBD's crm-fence-peer or drbd-peer-outdater alternatives); keep it if it runs without heartbeat's API"},
+			want: "DIR/ha.cf:11: warning: /usr/libexec/heartbeat/dopd cannot sign on to hbgo: hbgo starts it as stock does but does not serve heartbeat's client API (only ipfail is emulated); delete the line (dopd: use DRBD's crm-fence-peer or drbd-peer-outdater alternatives), or keep it only if the program works without heartbeat"},
+		{name: "respawn client outside heartbeat's directories", hacf: goodHaCf + "respawn hacluster /usr/libexec/heartbeat/dopd\nrespawn root /usr/local/sbin/mywatch\n", code: 0,
+			want: "DIR/ha.cf:11: warning: /usr/libexec/heartbeat/dopd cannot sign on to hbgo: hbgo starts it as stock does but does not serve heartbeat's client API (only ipfail is emulated); delete the line (dopd: use DRBD's crm-fence-peer or drbd-peer-outdater alternatives), or keep it only if the program works without heartbeat"},
 		{name: "bad hbgo.cf", hbgo: "agent MailTo native\n", code: 6,
 			want: "DIR/hbgo.cf:1: error: agent MailTo has no native implementation; hbgo has native agents for Delay, Filesystem, IPaddr, IPaddr2, SendArp, drbddisk; write agent MailTo script or delete the line"},
 		{name: "no such directory", args: []string{"-dir", "/nonexistent/ha.d"}, code: 6,

@@ -23,9 +23,11 @@ import (
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/ipfail"
 	"hbgo/heartbeat/media"
 	"hbgo/heartbeat/membership"
 	"hbgo/heartbeat/pidfile"
+	"hbgo/heartbeat/respawn"
 	"hbgo/resource.d/agent"
 )
 
@@ -221,6 +223,10 @@ type node struct {
 	memDepth   int              // nesting of memStep calls
 	deferChild int              // >0 while the planner handles a peer's death
 	deferred   []planner.Action // child-process work waiting for the membership pass to end
+
+	// ha.cf's respawn clients (respawn.go, ipfail.go).
+	ipf *ipfail.Machine     // the emulated ipfail; nil unless ha.cf respawns ipfail
+	sup *respawn.Supervisor // respawn clients; nil before comm up
 }
 
 func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {

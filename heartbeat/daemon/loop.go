@@ -60,6 +60,9 @@ func (n *node) run(ctx context.Context) int {
 			return n.finish()
 		}
 		next := earliest(n.mem.NextDeadline(), n.plan.NextDeadline())
+		if n.ipf != nil {
+			next = earliest(next, n.ipf.NextDeadline())
+		}
 		if n.stop.requested && n.stop.at.IsZero() == false && (next.IsZero() || n.stop.at.Before(next)) {
 			next = n.stop.at
 		}
@@ -80,6 +83,7 @@ func (n *node) run(ctx context.Context) int {
 			now := n.now()
 			n.memStep(membership.Tick{Now: now})
 			n.planStep(planner.Tick{Now: now})
+			n.ipfStep(ipfailTick)
 			if n.stop.requested && !n.stop.at.IsZero() && !now.Before(n.stop.at) {
 				n.stop.done = true
 			}
@@ -166,6 +170,7 @@ func (n *node) requestShutdown() {
 
 // finish ends the process after a graceful stop.
 func (n *node) finish() int {
+	n.stopClients()
 	n.cancelExec()
 	n.log.Infof("%s Heartbeat shutdown complete.", n.conf.Node)
 	n.journalEv("stopped", "", nil)
@@ -192,6 +197,7 @@ func (n *node) memStep(ev membership.Event) {
 }
 
 func (n *node) memAction(a membership.Action) {
+	defer n.ipfailMem(a)
 	switch a := a.(type) {
 	case membership.Send:
 		n.send(a.Msg)
@@ -247,6 +253,7 @@ func (n *node) memAction(a membership.Action) {
 	case membership.CommUp:
 		n.journalEv("comm_up", "", nil)
 		n.planStep(planner.CommUp{})
+		n.startClients()
 	case membership.Deliver:
 		n.deliver(a.From, a.Msg)
 		// The planner writes harc's line for the types it handles.
@@ -318,6 +325,7 @@ func (n *node) planAction(a planner.Action) {
 }
 
 func (n *node) runPlanAction(a planner.Action) {
+	defer n.ipfailPlan(a)
 	switch a := a.(type) {
 	case planner.Send:
 		n.memStep(membership.Originate{Msg: a.M, At: n.now()})
@@ -336,6 +344,7 @@ func (n *node) runPlanAction(a planner.Action) {
 	case planner.ScriptLog:
 		n.scriptLog().Script(a.Tag, a.Text)
 	case planner.ShutdownDone:
+		n.stopClients()
 		// shutdone is on the wire; keep sending status a little while so
 		// the peer hears it (stock: ~1–3 s), then exit.
 		n.stop.requested = true

@@ -69,7 +69,8 @@ type record struct {
 	raw    bool // raw script output for the debugfile only
 	tag    string
 	text   string
-	dst    int // dstFiles|dstSyslog
+	dst    int    // dstFiles|dstSyslog
+	entity string // program name for daemon lines; "" = Options.Entity
 }
 
 // New opens the configured destinations; a log file that cannot be opened is an error (stock would only complain to syslog).
@@ -169,6 +170,12 @@ func (l *Log) Log(level Level, format string, args ...any) {
 // LogPID writes a daemon line as if process pid had logged it (stock logs resource work from forked children, COMPAT §8.2).
 func (l *Log) LogPID(pid int, level Level, format string, args ...any) {
 	l.emit(record{pid: pid, level: level, text: sprintf(format, args)})
+}
+
+// LogAs writes a daemon line under another program's name, as a heartbeat
+// client logging through heartbeat's logging does (`ipfail: [pid]: info: …`).
+func (l *Log) LogAs(entity string, pid int, level Level, format string, args ...any) {
+	l.emit(record{pid: pid, level: level, text: sprintf(format, args), entity: entity})
 }
 
 // Script writes an ha_log-style script line to logfile, debugfile and syslog (ident = tag).
@@ -301,13 +308,17 @@ func (l *Log) route(r *record) {
 			l.sysl.Send(r.level, r.t, r.tag, r.text)
 		}
 	default:
+		ent := o.Entity
+		if r.entity != "" {
+			ent = r.entity
+		}
 		if sys {
-			l.sysl.Send(r.level, r.t, o.Entity, SyslogText(r.pid, r.level, r.text))
+			l.sysl.Send(r.level, r.t, ent, SyslogText(r.pid, r.level, r.text))
 		}
 		if !files {
 			return
 		}
-		line := DaemonLine(o.SyslogMsgFmt, r.t, o.Nodename, o.Entity, r.pid, r.level, r.text)
+		line := DaemonLine(o.SyslogMsgFmt, r.t, o.Nodename, ent, r.pid, r.level, r.text)
 		if l.debug != nil {
 			l.debug.Write([]byte(line))
 		}

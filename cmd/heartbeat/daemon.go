@@ -38,7 +38,8 @@ func heartbeat(args []string) int {
 			return timeline.Main(args[1:], os.Stdout, os.Stderr)
 		}
 	}
-	var fg, kill, status, reload, version, noRT, restart, haveC bool
+	var fg, kill, status, reload, version, noRT, restart, haveC, noRsc bool
+	hold := ""
 	debug := 0
 	bad := func(c rune) int {
 		// getopt's complaint, then the usage text (COMPAT §7.6; recorded in
@@ -77,10 +78,18 @@ func heartbeat(args []string) int {
 				haveC = true
 				if j+2 == len(a) {
 					i++
+					if i == len(args) {
+						fmt.Fprintf(os.Stderr, "%s: option requires an argument -- 'C'\n", os.Args[0])
+						return bad(0)
+					}
+					hold = args[i]
+				} else {
+					hold = a[j+2:]
 				}
-			case 'M', 'v', 'D', 'W':
-				// accepted: -M (no resources: not honoured yet), -v, -D,
-				// -W are stock's report flags
+			case 'M':
+				noRsc = true
+			case 'v', 'D', 'W':
+				// accepted: -v, -D, -W are stock's report flags
 			default:
 				return bad(c)
 			}
@@ -103,13 +112,20 @@ func heartbeat(args []string) int {
 	case reload:
 		return reloadDaemon()
 	}
+	if restart {
+		// -R is the in-place restart: this process already is the daemon
+		// (same PID, COMPAT §2.8); the fd-3 handshake belongs to the first
+		// start only.
+		os.Unsetenv(daemonEnv)
+		return runDaemon(debug, noRT, daemon.Options{Restart: true, RestartHold: hold, NoResources: noRsc})
+	}
 	if os.Getenv(daemonEnv) == "" && !fg {
 		return daemonize()
 	}
-	return runDaemon(debug, noRT)
+	return runDaemon(debug, noRT, daemon.Options{NoResources: noRsc})
 }
 
-func runDaemon(debug int, noRT bool) int {
+func runDaemon(debug int, noRT bool, o daemon.Options) int {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 	signal.Ignore(syscall.SIGINT, syscall.SIGPIPE)
@@ -129,8 +145,9 @@ func runDaemon(debug int, noRT bool) int {
 			}
 		}
 	}
-	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
-		Validators: nativeValidators(), NoRealtime: noRT, Notify: sdnotify.FromEnv().Notify})
+	o.Debug, o.Signals, o.Ready, o.Validators, o.NoRealtime = debug, sigs, ready, nativeValidators(), noRT
+	o.Notify = sdnotify.FromEnv().Notify
+	return daemon.Run(context.Background(), o)
 }
 
 // daemonize starts the daemon in a new session and returns once it is up

@@ -64,6 +64,13 @@ type Options struct {
 	// "READY=1" once up, "WATCHDOG=1" at each keepalive sent, "STOPPING=1"
 	// when shutdown starts (nil: none).
 	Notify func(state string)
+	// Restart is heartbeat -R: this process is the in-place restart of
+	// the daemon with the same PID and adopts the resources it held.
+	Restart bool
+	// RestartHold is -C's resource state (none|local|foreign|all; "" = no -C).
+	RestartHold string
+	// NoResources is heartbeat -M: membership only, no resource management.
+	NoResources bool
 }
 
 // stopRetries is HA_STOPRETRYMAX when the environment sets it (stock's
@@ -112,6 +119,11 @@ func Run(ctx context.Context, o Options) int {
 	if !conf.Ok() {
 		reportConfig(conf, o.Stderr)
 		return conf.ExitCode()
+	}
+	if o.Restart {
+		if code, ok := checkRestart(conf, o); !ok {
+			return code
+		}
 	}
 	if st, pid, _ := pidfile.Check(o.PIDFile, "/proc", selfExe()); st == pidfile.Running && pid != os.Getpid() {
 		fmt.Fprintf(o.Stderr, "%s\n", stderrLine(conf, "info", fmt.Sprintf("heartbeat: already running [pid %d].", pid)))
@@ -207,6 +219,7 @@ type node struct {
 	stop    struct {
 		requested, done bool
 		restart         bool
+		quick           bool // in-place restart keeping resources (restart.go)
 		at              time.Time
 	}
 	cancelExec context.CancelFunc

@@ -1,0 +1,266 @@
+package interop
+
+import (
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"hbgo/heartbeat/twonode"
+)
+
+// reloadGroup is node1's group: a VIP and a mount, both sampled during the restart.
+const reloadGroup = "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@ Filesystem::@LOOPDEV@::@MNT@::ext4\n"
+
+// daemonPID reads node i's PID file (the daemon keeps its PID across an in-place restart).
+func daemonPID(t *testing.T, c *twonode.Cluster, i int) int {
+	t.Helper()
+	b, err := os.ReadFile(c.Node[i].Path("/run/heartbeat.pid"))
+	if err != nil {
+		t.Fatalf("node%d: %v", i+1, err)
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil {
+		t.Fatalf("node%d: pid file %q: %v", i+1, b, err)
+	}
+	return pid
+}
+
+// sampler checks node1's VIP and mount until stopped and counts the samples where either was missing.
+type sampler struct {
+	stop    chan struct{}
+	wg      sync.WaitGroup
+	n, miss atomic.Int64
+}
+
+func sample(c *twonode.Cluster, i int) *sampler {
+	s := &sampler{stop: make(chan struct{})}
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		for {
+			select {
+			case <-s.stop:
+				return
+			default:
+			}
+			s.n.Add(1)
+			if !c.HasVIP(i) || !c.Mounted(i) {
+				s.miss.Add(1)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}()
+	return s
+}
+
+func (s *sampler) end() (n, miss int64) {
+	close(s.stop)
+	s.wg.Wait()
+	return s.n.Load(), s.miss.Load()
+}
+
+// reloadCluster starts hbgo on node1 (holding the group) next to peer on node2.
+func reloadCluster(t *testing.T, prefix string, peer func(bin string) twonode.Impl) (*twonode.Cluster, string) {
+	bin := twonode.BuildHbgo(t)
+	c := twonode.New(t, twonode.Options{Prefix: prefix, Impl: [2]twonode.Impl{twonode.Hbgo(bin), peer(bin)},
+		HaCf: fastUcast, Authkeys: keys, Haresources: reloadGroup, LoopFS: true})
+	c.Start(0)
+	c.Start(1)
+	for i, p := range []string{"node2", "node1"} {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+p+`: status active`), 0, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !twonode.WaitFor(30*time.Second, func() bool { return c.HasVIP(0) && c.Mounted(0) }) {
+		t.Fatalf("group never up on node1\n%s", c.Log(0))
+	}
+	// Let both sides settle (stock's 10 s RQSTDELAY with a stock peer).
+	if _, _, err := c.WaitLog(0, regexp.MustCompile(`Initial resource acquisition complete|remote resource transition completed`), 0, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	return c, bin
+}
+
+// restartInPlace edits node1's ha.cf (warntime 500ms → 700ms), runs
+// heartbeat -r there and checks stock's quick restart (COMPAT §2.8): same
+// PID, new generation seen by the peer, resources never down, no failover,
+// the new value in effect. It returns node2's log lines written meanwhile.
+func restartInPlace(t *testing.T, c *twonode.Cluster, bin string) []string {
+	t.Helper()
+	pid := daemonPID(t, c, 0)
+	hostPids := c.Node[0].Pids(bin)
+	hacf := c.Node[0].Path("/etc/ha.d/ha.cf")
+	orig, err := os.ReadFile(hacf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(string(orig), "warntime 500ms", "warntime 700ms", 1)
+	if edited == string(orig) {
+		t.Fatal("ha.cf template has no warntime 500ms line")
+	}
+	off0, off1 := len(c.Log(0)), len(c.Log(1))
+	if err := os.WriteFile(hacf, []byte(edited), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := sample(c, 0)
+	out, err := c.Node[0].Try(bin, "-r")
+	if err != nil {
+		s.end()
+		t.Fatalf("heartbeat -r: %v\n%s", err, out)
+	}
+	if !strings.Contains(out, "Signalling heartbeat pid "+strconv.Itoa(pid)+" to reread config files") {
+		t.Errorf("heartbeat -r said %q", out)
+	}
+	// The admin-visible lines, in stock's order, then a fresh start banner.
+	off := off0
+	for _, l := range []string{`info: node1 Heartbeat shutdown complete\.`, `info: Heartbeat restart triggered\.`,
+		`info: Restarting heartbeat\.`, `info: Performing heartbeat restart exec\.`, `info: Current resources: -R -C local`,
+		`info: Configuration validated\. Starting heartbeat 3\.0\.6`, `info: Heartbeat generation: `,
+		`hbgo: restart: keeping resources local`, `Comm_now_up\(\): updating status to active`} {
+		if _, off, err = c.WaitLog(0, regexp.MustCompile(l), off, 20*time.Second); err != nil {
+			s.end()
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Heartbeat restart on node node1`), off1, 10*time.Second); err != nil {
+		t.Error(err)
+	}
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), off1, 10*time.Second); err != nil {
+		t.Error(err)
+	}
+	// A few keepalives more: nothing may move afterwards either.
+	time.Sleep(3 * time.Second)
+	n, miss := s.end()
+	if miss > 0 || n < 10 {
+		t.Errorf("node1's VIP or mount missing in %d of %d samples during the restart", miss, n)
+	}
+	if got := daemonPID(t, c, 0); got != pid {
+		t.Errorf("PID %d after the restart, want %d", got, pid)
+	}
+	if ps := c.Node[0].Pids(bin); len(ps) != 1 || len(hostPids) != 1 || ps[0] != hostPids[0] {
+		t.Errorf("daemon processes after the restart: %v, before: %v", ps, hostPids)
+	}
+	if c.HasVIP(1) || c.Mounted(1) {
+		t.Error("node2 took the group over")
+	}
+	log0, log1 := c.Log(0)[off0:], c.Log(1)[off1:]
+	for _, bad := range []string{"is dead", "Resources being acquired", "mach_down", "takegroup", "Taking over resource group"} {
+		if strings.Contains(log1, bad) {
+			t.Errorf("node2 log mentions %q during node1's restart:\n%s", bad, log1)
+		}
+	}
+	for _, bad := range []string{"givegroup", "Releasing resource group", "Acquiring resource group", "is active, and should not be"} {
+		if strings.Contains(log0, bad) {
+			t.Errorf("node1 touched its resources during the restart (%q):\n%s", bad, log0)
+		}
+	}
+	cls := clStatus(t, bin)
+	if v, _ := c.Node[0].Try(cls, "hbparameter", "-p", "warntime"); strings.TrimSpace(v) != "700ms" {
+		t.Errorf("cl_status hbparameter -p warntime = %q after the restart, want 700ms", v)
+	}
+	if v, _ := c.Node[0].Try(cls, "rscstatus"); strings.TrimSpace(v) != "local" {
+		t.Errorf("cl_status rscstatus = %q after the restart, want local", v)
+	}
+	return strings.Split(strings.TrimRight(log1, "\n"), "\n")
+}
+
+// TestReloadHbgoPair restarts an hbgo holder in place next to an hbgo peer,
+// then checks run-time config errors: a broken ha.cf is refused by
+// heartbeat -r and by the daemon, a broken authkeys keeps the old keys.
+func TestReloadHbgoPair(t *testing.T) {
+	c, bin := reloadCluster(t, "hbgorl", twonode.Hbgo)
+	restartInPlace(t, c, bin)
+	pid := daemonPID(t, c, 0)
+
+	// Unchanged: HUP says so.
+	off := len(c.Log(0))
+	if out, err := c.Node[0].Try(bin, "-r"); err != nil {
+		t.Fatalf("heartbeat -r: %v\n%s", err, out)
+	}
+	if _, off, _ = c.WaitLog(0, regexp.MustCompile(`info: Configuration unchanged\.`), off, 10*time.Second); off == 0 {
+		t.Error("no 'Configuration unchanged.' on an untouched reload")
+	}
+
+	// Broken ha.cf: heartbeat -r refuses with stock's line and exit code.
+	hacf := c.Node[0].Path("/etc/ha.d/ha.cf")
+	good, _ := os.ReadFile(hacf)
+	bad := strings.Replace(string(good), "warntime 700ms", "warntime banana", 1)
+	os.WriteFile(hacf, []byte(bad), 0o644)
+	out, err := c.Node[0].Try(bin, "-r")
+	code := exitCode(err)
+	if code != 6 || !strings.Contains(out, "Config errors: Heartbeat pid "+strconv.Itoa(pid)+" NOT restarted") ||
+		!regexp.MustCompile(`ha\.cf:\d+: error: .*warntime`).MatchString(out) {
+		t.Errorf("heartbeat -r with a broken ha.cf: exit %d, output:\n%s", code, out)
+	}
+	// The same file reaching the daemon by a plain HUP: logged with
+	// file:line and hint, the daemon runs on.
+	off = len(c.Log(0))
+	c.Node[0].Run("kill", "-HUP", strconv.Itoa(pid))
+	if _, off, err = c.WaitLog(0, regexp.MustCompile(`ha\.cf:\d+: error: .*warntime.*; `), off, 10*time.Second); err != nil {
+		t.Error(err)
+	}
+	if _, _, err = c.WaitLog(0, regexp.MustCompile(`heartbeat not restarted; still running on the configuration read at start`), off, 10*time.Second); err != nil {
+		t.Error(err)
+	}
+	os.WriteFile(hacf, good, 0o644)
+
+	// Broken authkeys: the old keys stay, the peer keeps hearing us.
+	ak := c.Node[0].Path("/etc/ha.d/authkeys")
+	goodKeys, _ := os.ReadFile(ak)
+	// Restoring ha.cf changed its mtime: let that restart happen first
+	// so the next HUP is about authkeys only.
+	off = len(c.Log(0))
+	c.Node[0].Run("kill", "-HUP", strconv.Itoa(pid))
+	if _, off, err = c.WaitLog(0, regexp.MustCompile(`hbgo: restart: keeping resources local`), off, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(ak, []byte("auth 1\n1 sha1\n"), 0o600)
+	c.Node[0].Run("kill", "-HUP", strconv.Itoa(pid))
+	if _, off, err = c.WaitLog(0, regexp.MustCompile(`info: Rereading authentication file\.`), off, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if _, off, err = c.WaitLog(0, regexp.MustCompile(`authkeys:\d+: error: `), off-200, 10*time.Second); err != nil {
+		t.Error(err)
+	}
+	if _, _, err = c.WaitLog(0, regexp.MustCompile(`Authentication reparsing error: kept the keys in use`), off, 10*time.Second); err != nil {
+		t.Error(err)
+	}
+	off1 := len(c.Log(1))
+	time.Sleep(2 * time.Second)
+	if l := c.Log(1)[off1:]; strings.Contains(l, "is dead") || strings.Contains(l, "authentic") {
+		t.Errorf("node2 stopped trusting node1 after the refused authkeys:\n%s", l)
+	}
+	if daemonPID(t, c, 0) != pid || len(c.Node[0].Pids(bin)) != 1 {
+		t.Error("node1's daemon did not survive the broken authkeys")
+	}
+	os.WriteFile(ak, goodKeys, 0o600)
+	if d := os.Getenv("HBGO_RELOAD_DUMP"); d != "" {
+		os.WriteFile(d+".node1", []byte(c.Log(0)), 0o644)
+		os.WriteFile(d+".node2", []byte(c.Log(1)), 0o644)
+	}
+}
+
+// TestReloadStockPeer restarts an hbgo holder in place next to stock
+// heartbeat 3.0.6, which must see a restart, not a death.
+func TestReloadStockPeer(t *testing.T) {
+	needStock(t)
+	c, bin := reloadCluster(t, "hbgors", func(string) twonode.Impl { return twonode.Stock() })
+	lines := restartInPlace(t, c, bin)
+	t.Logf("stock peer's lines during the restart:\n%s", strings.Join(lines, "\n"))
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	type coder interface{ ExitCode() int }
+	if e, ok := err.(coder); ok {
+		return e.ExitCode()
+	}
+	return -1
+}

@@ -30,9 +30,9 @@ func (p *Planner) onAdopt(ev Adopt) {
 	}
 	p.restarting = true
 	p.iHold = ev.Hold & All
-	// Whatever the previous process held is neither ours to acquire nor a
-	// dead node's to recover: no "Initial resource acquisition" this time.
-	p.localDone, p.foreignDone, p.announced = true, true, true
+	// Stock's restarted process announces "Initial resource acquisition
+	// complete (T_RESOURCES(us))" again once its own resource message
+	// loops back (heartbeat/interop testdata/stock-restart.node1.txt).
 	set := map[string]bool{}
 	for _, k := range ev.Keys {
 		if _, ok := p.byKey[k]; ok {

@@ -143,16 +143,32 @@ func Run(ctx context.Context, o Options) int {
 func Reload(o Options, pid int) int {
 	o.defaults()
 	conf := hbconf.Load(hbconf.Options{Dir: o.Dir, Validators: o.Validators})
+	logf, done := invokerLog(conf, o)
+	defer done()
+	if conf.HaCf != nil {
+		// Stock's invoking process reads ha.cf as a start would and logs
+		// the same start-up notes before signalling.
+		for _, l := range conf.HaCf.StartupLog {
+			switch l.Level {
+			case hacf.LevelError:
+				logf("ERROR", l.Text)
+			case hacf.LevelWarn:
+				logf("WARN", l.Text)
+			case hacf.LevelInfo:
+				logf("info", l.Text)
+			}
+		}
+	}
 	if !conf.Ok() {
 		for _, p := range conf.Problems.Sorted() {
 			fmt.Fprintln(o.Stderr, p.Error())
 		}
-		fmt.Fprintln(o.Stderr, stderrLine(conf, "info", fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", pid)))
+		logf("info", fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", pid))
 		return conf.ExitCode()
 	}
-	fmt.Fprintln(o.Stderr, stderrLine(conf, "info", fmt.Sprintf("Signalling heartbeat pid %d to reread config files", pid)))
+	logf("info", fmt.Sprintf("Signalling heartbeat pid %d to reread config files", pid))
 	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
-		fmt.Fprintln(o.Stderr, stderrLine(conf, "ERROR", fmt.Sprintf("Unable to send SIGHUP to pid %d", pid)))
+		logf("ERROR", fmt.Sprintf("Unable to send SIGHUP to pid %d", pid))
 		if err == syscall.EPERM {
 			return ExitPermission
 		}

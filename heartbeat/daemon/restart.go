@@ -13,6 +13,7 @@ import (
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/hblog"
 	"hbgo/heartbeat/membership"
 	"hbgo/heartbeat/pidfile"
 	"hbgo/heartbeat/wire"
@@ -163,7 +164,9 @@ func (n *node) restartExec() int {
 	n.log.Infof("Restarting heartbeat.")
 	n.log.Infof("Performing heartbeat restart exec.")
 	if nice {
-		n.log.Infof("Current resources: -R -C %s", hold)
+		// Stock's source logs this after closing every descriptor; it
+		// never reaches ha-log (testdata of heartbeat/interop): debug only.
+		n.log.Debugf("Current resources: -R -C %s", hold)
 	}
 	n.journalEv("restart_exec", "", map[string]string{"args": strings.Join(args[1:], " ")})
 	n.close()
@@ -252,4 +255,32 @@ func reportConfigShort(c *hbconf.Conf, o Options) {
 	for _, p := range c.Problems.Sorted() {
 		fmt.Fprintln(o.Stderr, p.Error())
 	}
+}
+
+// invokerLog is how heartbeat -r reports: like stock's invoking process,
+// to ha.cf's log destinations and to stderr (recorded in
+// heartbeat/interop/testdata/stock-restart.node1.txt); to stderr alone
+// when ha.cf is too broken to name them.
+func invokerLog(c *hbconf.Conf, o Options) (logf func(level, text string), done func()) {
+	plain := func(level, text string) { fmt.Fprintln(o.Stderr, stderrLine(c, level, text)) }
+	if c.HaCf == nil {
+		return plain, func() {}
+	}
+	cf := c.HaCf
+	host, _ := os.Hostname()
+	lg, err := hblog.New(hblog.Options{Logfile: cf.Logfile, Debugfile: cf.Debugfile, Facility: cf.Logfacility,
+		SyslogMsgFmt: cf.SyslogMsgFmt, Nodename: host, PID: os.Getpid(), Stderr: o.Stderr})
+	if err != nil {
+		return plain, func() {}
+	}
+	return func(level, text string) {
+		switch level {
+		case "ERROR":
+			lg.Errorf("%s", text)
+		case "WARN":
+			lg.Warnf("%s", text)
+		default:
+			lg.Infof("%s", text)
+		}
+	}, func() { lg.Close() }
 }

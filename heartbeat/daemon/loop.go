@@ -164,7 +164,9 @@ func (n *node) requestShutdown() {
 	}
 	n.stop.requested = true
 	n.notify("STOPPING=1")
-	n.log.Infof("Heartbeat shutdown in progress. (%d)", n.pid)
+	if !n.o.NoResources { // stock -M never logs it (interop testdata/stock-M.node2.txt)
+		n.log.Infof("Heartbeat shutdown in progress. (%d)", n.pid)
+	}
 	n.journalEv("shutdown", "", nil)
 	n.planStep(planner.Shutdown{})
 }

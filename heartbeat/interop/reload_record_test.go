@@ -1,6 +1,7 @@
 package interop
 
 import (
+	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -64,4 +65,43 @@ func TestRecordStockRestart(t *testing.T) {
 		}
 	}
 	t.Logf("heartbeat -r output: %q", out)
+}
+
+// TestRecordStockNoResources records stock 3.0.6 with -M (membership only)
+// on node2 next to a normal stock node1 holding the group, then node2's
+// graceful stop, into testdata/stock-M.node{1,2}.txt (HBGO_RECORD=1 only).
+func TestRecordStockNoResources(t *testing.T) {
+	if os.Getenv("HBGO_RECORD") == "" {
+		t.Skip("recording only: HBGO_RECORD=1 go test -run TestRecordStockNoResources ./heartbeat/interop")
+	}
+	needStock(t)
+	m := twonode.Stock()
+	m.Cmd = append(m.Cmd, "-M")
+	c := twonode.New(t, twonode.Options{Prefix: "hbgorm", Impl: [2]twonode.Impl{twonode.Stock(), m},
+		HaCf: fastUcast, Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n@NODE2@ IPaddr::10.77.0.101/24/@LANIF@\n"})
+	c.Start(0)
+	c.Start(1)
+	time.Sleep(25 * time.Second)
+	vip2, _ := c.Node[1].Try("ip", "-4", "-o", "addr", "show", "dev", twonode.LANIf)
+	off0 := len(c.Log(0))
+	if err := c.Stop(1, 30*time.Second); err != nil {
+		t.Error(err)
+	}
+	time.Sleep(5 * time.Second)
+	head := "# stock heartbeat 3.0.6: node1 normal, node2 started with -f -M (twonode, FastHaCf ucast,\n" +
+		"# auto_failback on, one IPaddr group per node); 25 s, then SIGTERM to node2, 5 s more.\n" +
+		"# recorded by HBGO_RECORD=1 go test -run TestRecordStockNoResources ./heartbeat/interop.\n" +
+		"# Daemon lines of %s's ha-log as level: text (PIDs as N); node2's addresses after 25 s:\n# " +
+		strings.ReplaceAll(strings.TrimSpace(vip2), "\n", "\n# ") + "\n"
+	for i := range 2 {
+		name := []string{"node1", "node2"}[i]
+		log := c.Log(i)
+		data := strings.Replace(head, "%s", name, 1) + strings.Join(daemonLines(log), "\n") + "\n"
+		if i == 0 {
+			data += "# (node2 stopped at byte " + fmt.Sprint(off0) + ")\n"
+		}
+		if err := os.WriteFile("testdata/stock-M."+name+".txt", []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

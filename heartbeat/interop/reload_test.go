@@ -325,3 +325,47 @@ func exitCode(err error) int {
 	}
 	return -1
 }
+
+// TestNoResources runs hbgo -M on node2 next to hbgo on node1 and compares
+// both with stock's recording (testdata/stock-M.node{1,2}.txt): the -M node
+// runs membership only and answers nothing in the resource protocol, so
+// node1 waits for it; stopped, it sends no shutdone and node1 declares it
+// dead, then takes its group.
+func TestNoResources(t *testing.T) {
+	bin := twonode.BuildHbgo(t)
+	m := twonode.Hbgo(bin)
+	m.Cmd = append(m.Cmd, "-M")
+	c := twonode.New(t, twonode.Options{Prefix: "hbgorm", Impl: [2]twonode.Impl{twonode.Hbgo(bin), m},
+		HaCf: fastUcast, Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n@NODE2@ IPaddr::10.77.0.101/24/@LANIF@\n"})
+	c.Start(0)
+	c.Start(1)
+	for i, p := range []string{"node2", "node1"} {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+p+`: status active`), 0, 20*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(2 * time.Second)
+	if c.HasVIP(0) || c.HasVIP(1) {
+		t.Errorf("a group started while node2 (-M) is up: node1 %t node2 %t", c.HasVIP(0), c.HasVIP(1))
+	}
+	if err := c.Stop(1, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(0) }) {
+		t.Fatalf("node1 never took its group after node2 (-M) stopped\n%s", c.Log(0))
+	}
+	skip := regexp.MustCompile(stockOnly.String() + `|No uuid found|Creating FIFO|No Previous generation`)
+	if miss := missingInOrder(goldenLines(t, "testdata/stock-M.node2.txt", skip), daemonLines(c.Log(1))); len(miss) > 0 {
+		t.Errorf("node2 (-M) lacks stock's lines (in stock's order) %q; it logged:\n%s", miss, c.Log(1))
+	}
+	if l := c.Log(1); regexp.MustCompile(`ResourceManager|resource|Resource|harc`).MatchString(l) {
+		t.Errorf("node2 (-M) logged resource work:\n%s", l)
+	}
+	// Known difference outside -M: after a peer dies while we are STARTING,
+	// hbgo's planner names the announcement "(req_our_resources)" where
+	// stock says "(T_RESOURCES(us))"; left out here.
+	skip1 := regexp.MustCompile(skip.String() + `|Initial resource acquisition complete`)
+	if miss := missingInOrder(goldenLines(t, "testdata/stock-M.node1.txt", skip1), daemonLines(c.Log(0))); len(miss) > 0 {
+		t.Errorf("node1 lacks stock's lines next to a -M peer (in stock's order) %q; it logged:\n%s", miss, c.Log(0))
+	}
+}

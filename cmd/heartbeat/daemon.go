@@ -109,7 +109,8 @@ func heartbeat(args []string) int {
 		return stopDaemon()
 	case status:
 		return statusDaemon()
-	case reload:
+	case reload && !restart:
+		// Stock checks -R before -r: "-r -R" is a restart attempt.
 		return reloadDaemon()
 	}
 	if restart {

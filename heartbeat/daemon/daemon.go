@@ -116,14 +116,14 @@ const (
 func Run(ctx context.Context, o Options) int {
 	o.defaults()
 	conf := hbconf.Load(hbconf.Options{Dir: o.Dir, Validators: o.Validators})
-	if !conf.Ok() {
-		reportConfig(conf, o.Stderr)
-		return conf.ExitCode()
-	}
 	if o.Restart {
 		if code, ok := checkRestart(conf, o); !ok {
 			return code
 		}
+	}
+	if !conf.Ok() {
+		reportConfig(conf, o.Stderr)
+		return conf.ExitCode()
 	}
 	if st, pid, _ := pidfile.Check(o.PIDFile, "/proc", selfExe()); st == pidfile.Running && pid != os.Getpid() {
 		fmt.Fprintf(o.Stderr, "%s\n", stderrLine(conf, "info", fmt.Sprintf("heartbeat: already running [pid %d].", pid)))

@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -232,8 +233,17 @@ func (n *node) adoptEvent(held []string) planner.Adopt {
 // and the PID file must name this very process (heartbeat.c main).
 func checkRestart(conf *hbconf.Conf, o Options) (int, bool) {
 	if !conf.Ok() {
-		reportConfigShort(conf, o)
-		fmt.Fprintln(o.Stderr, stderrLine(conf, "info", "Config errors: Heartbeat NOT restarted"))
+		// -R turns stderr logging off (cl_log_enable_stderr(FALSE)): the
+		// line goes to ha.cf's log destinations only, when they are known
+		// (cmd/heartbeat testdata/stock-flags.txt: no output, exit 1).
+		quiet := o
+		quiet.Stderr = io.Discard
+		logf, done := invokerLog(conf, quiet)
+		for _, p := range conf.Problems.Errors() {
+			logf("ERROR", p.Error())
+		}
+		logf("info", "Config errors: Heartbeat NOT restarted")
+		done()
 		return ExitFailure, false
 	}
 	st, pid, _ := pidfile.Check(o.PIDFile, "/proc", selfExe())
@@ -250,12 +260,6 @@ func checkRestart(conf *hbconf.Conf, o Options) (int, bool) {
 
 // ExitNotConfigured is LSB's 6, stock's exit for -R without a running daemon.
 const ExitNotConfigured = 6
-
-func reportConfigShort(c *hbconf.Conf, o Options) {
-	for _, p := range c.Problems.Sorted() {
-		fmt.Fprintln(o.Stderr, p.Error())
-	}
-}
 
 // invokerLog is how heartbeat -r reports: like stock's invoking process,
 // to ha.cf's log destinations and to stderr (recorded in

@@ -1,7 +1,9 @@
 package interop
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -109,6 +111,12 @@ func restartInPlace(t *testing.T, c *twonode.Cluster, bin string) []string {
 	if err := os.WriteFile(hacf, []byte(edited), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	// What node2 receives from node1, payloads in ASCII: the raised dt.
+	capPath := c.Node[1].Path("/var/log/reload-cap.txt")
+	capCmd := c.Node[1].Start(capPath, "tcpdump", "-i", twonode.HBIf, "-n", "-l", "-U", "-p", "-A", "udp and src host "+twonode.HBNet+".1")
+	t.Cleanup(func() { _ = capCmd.Process.Kill() })
+	time.Sleep(500 * time.Millisecond) // tcpdump attaches
+	gen0 := generations(c.Log(0))
 	s := sample(c, 0)
 	out, err := c.Node[0].Try(bin, "-r")
 	if err != nil {
@@ -151,6 +159,16 @@ func restartInPlace(t *testing.T, c *twonode.Cluster, bin string) []string {
 		t.Error("node2 took the group over")
 	}
 	log0, log1 := c.Log(0)[off0:], c.Log(1)[off1:]
+	// PROTOCOL §10.3: deadtime 1 s + 30 s while restarting is dt=7918.
+	if b, _ := os.ReadFile(capPath); !strings.Contains(string(b), "dt=7918") {
+		t.Errorf("no status with dt=7918 (deadtime+30 s) from node1 during the restart; capture:\n%s", lastLines(string(b), 20))
+	}
+	if g := generations(c.Log(0)); len(g) != len(gen0)+1 || g[len(g)-1] <= gen0[len(gen0)-1] {
+		t.Errorf("generations before %v, after %v: want one more, higher", gen0, g)
+	}
+	if fds, _ := filepath.Glob(fmt.Sprintf("/proc/%d/fd/*", hostPids[0])); !hasLink(fds, "/var/lib/heartbeat/fifo") {
+		t.Error("the restarted daemon does not hold the FIFO open")
+	}
 	// Stock's own restart, recorded (testdata/stock-restart.node1.txt):
 	// every line hbgo has a counterpart for comes, in stock's order.
 	if miss := missingInOrder(goldenLines(t, "testdata/stock-restart.node1.txt", stockOnly), daemonLines(log0)); len(miss) > 0 {
@@ -174,6 +192,26 @@ func restartInPlace(t *testing.T, c *twonode.Cluster, bin string) []string {
 		t.Errorf("cl_status rscstatus = %q after the restart, want local", v)
 	}
 	return daemonLines(log1)
+}
+
+// generations returns the "Heartbeat generation: N" values a log shows, in order.
+func generations(log string) []int64 {
+	var gs []int64
+	for _, m := range regexp.MustCompile(`Heartbeat generation: (\d+)`).FindAllStringSubmatch(log, -1) {
+		g, _ := strconv.ParseInt(m[1], 10, 64)
+		gs = append(gs, g)
+	}
+	return gs
+}
+
+// hasLink reports whether one of the /proc fd links points at path.
+func hasLink(fds []string, path string) bool {
+	for _, fd := range fds {
+		if l, _ := os.Readlink(fd); l == path {
+			return true
+		}
+	}
+	return false
 }
 
 // stockOnly are stock's lines with no hbgo counterpart: its core child

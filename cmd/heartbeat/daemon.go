@@ -132,6 +132,9 @@ func runDaemon(debug int, noRT bool, o daemon.Options) int {
 	signal.Ignore(syscall.SIGINT, syscall.SIGPIPE)
 	var ready func()
 	if os.Getenv(daemonEnv) != "" {
+		// Only this process has the handshake on fd 3: a re-exec of it
+		// (restart, heartbeat -R) must not write to whatever fd 3 is then.
+		os.Unsetenv(daemonEnv)
 		// Tell the waiting parent through fd 3 that we are up.
 		pipe := os.NewFile(3, "ready")
 		ready = func() {

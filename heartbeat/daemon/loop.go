@@ -509,7 +509,7 @@ func (n *node) reexec() int {
 	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: 0}, 0)
 	exe, err := os.Executable()
 	if err == nil {
-		err = syscall.Exec(exe, os.Args, os.Environ())
+		err = syscall.Exec(exe, coldArgs(os.Args), os.Environ())
 	}
 	fmt.Fprintf(n.o.Stderr, "heartbeat: re-exec failed: %v\n", err)
 	return ExitFailure

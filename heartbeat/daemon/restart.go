@@ -288,3 +288,32 @@ func invokerLog(c *hbconf.Conf, o Options) (logf func(level, text string), done 
 		}
 	}, func() { lg.Close() }
 }
+
+// coldArgs is the command line of the cold restart after a healed
+// partition (PROTOCOL §6.4): stock execs plain `heartbeat`, so a previous
+// in-place restart's -R -C must not come back (the new process would
+// claim resources it gave up); -f keeps the already detached process in
+// the foreground, with its PID.
+func coldArgs(args []string) []string {
+	out := []string{args[0]}
+	fg := false
+	for i := 1; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "-R":
+			continue
+		case a == "-C":
+			i++
+			continue
+		case strings.HasPrefix(a, "-C"):
+			continue
+		case a == "-f":
+			fg = true
+		}
+		out = append(out, a)
+	}
+	if !fg {
+		out = append(out, "-f")
+	}
+	return out
+}

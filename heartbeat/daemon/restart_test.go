@@ -87,3 +87,18 @@ func TestRestartArgs(t *testing.T) {
 		})
 	}
 }
+
+// TestColdArgs checks that a cold restart drops -R -C and stays in the foreground.
+func TestColdArgs(t *testing.T) {
+	tests := []struct{ in, want []string }{
+		{[]string{"heartbeat"}, []string{"heartbeat", "-f"}},
+		{[]string{"heartbeat", "-f", "-d"}, []string{"heartbeat", "-f", "-d"}},
+		{[]string{"heartbeat", "-R", "-C", "all", "-d", "-M"}, []string{"heartbeat", "-d", "-M", "-f"}},
+		{[]string{"heartbeat", "-R", "-Clocal"}, []string{"heartbeat", "-f"}},
+	}
+	for _, tc := range tests {
+		if d := cmp.Diff(tc.want, coldArgs(tc.in)); d != "" {
+			t.Errorf("coldArgs(%q) (-want +got):\n%s", tc.in, d)
+		}
+	}
+}

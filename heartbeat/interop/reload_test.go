@@ -69,9 +69,13 @@ func (s *sampler) end() (n, miss int64) {
 }
 
 // reloadCluster starts hbgo on node1 (holding the group) next to peer on node2.
-func reloadCluster(t *testing.T, prefix string, peer func(bin string) twonode.Impl) (*twonode.Cluster, string) {
+func reloadCluster(t *testing.T, prefix string, daemonized bool, peer func(bin string) twonode.Impl) (*twonode.Cluster, string) {
 	bin := twonode.BuildHbgo(t)
-	c := twonode.New(t, twonode.Options{Prefix: prefix, Impl: [2]twonode.Impl{twonode.Hbgo(bin), peer(bin)},
+	holder := twonode.Hbgo(bin)
+	if daemonized {
+		holder.Cmd = []string{bin} // the init script's form: detaches, then -r must find the detached daemon
+	}
+	c := twonode.New(t, twonode.Options{Prefix: prefix, Impl: [2]twonode.Impl{holder, peer(bin)},
 		HaCf: fastUcast, Authkeys: keys, Haresources: reloadGroup, LoopFS: true})
 	c.Start(0)
 	c.Start(1)
@@ -277,7 +281,7 @@ func checkPeerLines(t *testing.T, lines []string) {
 // then checks run-time config errors: a broken ha.cf is refused by
 // heartbeat -r and by the daemon, a broken authkeys keeps the old keys.
 func TestReloadHbgoPair(t *testing.T) {
-	c, bin := reloadCluster(t, "hbgorl", twonode.Hbgo)
+	c, bin := reloadCluster(t, "hbgorl", false, twonode.Hbgo)
 	checkPeerLines(t, restartInPlace(t, c, bin))
 	pid := daemonPID(t, c, 0)
 
@@ -346,10 +350,11 @@ func TestReloadHbgoPair(t *testing.T) {
 }
 
 // TestReloadStockPeer restarts an hbgo holder in place next to stock
-// heartbeat 3.0.6, which must see a restart, not a death.
+// heartbeat 3.0.6, which must see a restart, not a death; the holder is
+// started detached (no -f), as the init script does.
 func TestReloadStockPeer(t *testing.T) {
 	needStock(t)
-	c, bin := reloadCluster(t, "hbgors", func(string) twonode.Impl { return twonode.Stock() })
+	c, bin := reloadCluster(t, "hbgors", true, func(string) twonode.Impl { return twonode.Stock() })
 	checkPeerLines(t, restartInPlace(t, c, bin))
 }
 

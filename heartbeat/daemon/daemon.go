@@ -163,8 +163,14 @@ func Reload(o Options, pid int) int {
 		for _, p := range conf.Problems.Sorted() {
 			fmt.Fprintln(o.Stderr, p.Error())
 		}
+		// Stock's -r: after init_config's lines (hacf's StartupLog above),
+		// its own; exit 1 (4 for a permission problem), not a start's 6
+		// (testdata/stock-reload-bad-hacf.txt).
 		logf("info", fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", pid))
-		return conf.ExitCode()
+		if conf.Unreadable {
+			return ExitPermission
+		}
+		return ExitFailure
 	}
 	logf("info", fmt.Sprintf("Signalling heartbeat pid %d to reread config files", pid))
 	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {

@@ -3,6 +3,9 @@ package daemon
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,5 +103,59 @@ func TestColdArgs(t *testing.T) {
 		if d := cmp.Diff(tc.want, coldArgs(tc.in)); d != "" {
 			t.Errorf("coldArgs(%q) (-want +got):\n%s", tc.in, d)
 		}
+	}
+}
+
+// TestReloadRefusesBadConfig runs the invoking side of heartbeat -r on a
+// broken ha.cf and compares its log lines and exit code with stock's
+// recording; nothing is signalled.
+func TestReloadRefusesBadConfig(t *testing.T) {
+	b, err := os.ReadFile("testdata/stock-reload-bad-hacf.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sect := map[string]string{}
+	cur := ""
+	for _, l := range strings.SplitAfter(string(b), "\n") {
+		switch {
+		case strings.HasPrefix(l, "#"):
+		case strings.HasPrefix(l, "--- "):
+			cur = strings.TrimSpace(l[4:])
+		default:
+			sect[cur] += l
+		}
+	}
+	dir := t.TempDir()
+	logfile := filepath.Join(dir, "ha-log")
+	host, _ := os.Hostname()
+	hacf := strings.NewReplacer("LOGFILE", logfile, "NODE", strings.ToLower(host)).Replace(sect["ha.cf"])
+	for name, data := range map[string]string{"ha.cf": hacf, "authkeys": "auth 1\n1 sha1 k\n", "haresources": ""} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var stderr strings.Builder
+	// A PID no process has: were it signalled, Kill would fail and say so.
+	code := Reload(Options{Dir: dir, Stderr: &stderr}, 1<<22-1)
+	out, _ := os.ReadFile(logfile)
+	var got []string
+	re := regexp.MustCompile(`^\w{3} [ \d]\d \d\d:\d\d:\d\d \S+ heartbeat: \[\d+\]: (.*)$`)
+	for _, l := range strings.Split(strings.TrimRight(string(out), "\n"), "\n") {
+		if m := re.FindStringSubmatch(l); m != nil {
+			got = append(got, regexp.MustCompile(`pid \d+`).ReplaceAllString(m[1], "pid N"))
+		}
+	}
+	want := strings.Split(strings.TrimRight(sect["ha-log"], "\n"), "\n")
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("ha-log lines (-stock +hbgo):\n%s", d)
+	}
+	if w := strings.TrimSpace(sect["exit"]); strconv.Itoa(code) != w {
+		t.Errorf("exit %d, stock %s", code, w)
+	}
+	if !regexp.MustCompile(`ha\.cf:10: error: warntime banana .*; `).MatchString(stderr.String()) {
+		t.Errorf("stderr lacks the file:line problem with its hint:\n%s", stderr.String())
+	}
+	if strings.Contains(stderr.String(), "Signalling") || strings.Contains(stderr.String(), "Unable to send SIGHUP") {
+		t.Errorf("a broken configuration was signalled:\n%s", stderr.String())
 	}
 }

@@ -301,7 +301,7 @@ func TestReloadHbgoPair(t *testing.T) {
 	os.WriteFile(hacf, []byte(bad), 0o644)
 	out, err := c.Node[0].Try(bin, "-r")
 	code := exitCode(err)
-	if code != 6 || !strings.Contains(out, "Config errors: Heartbeat pid "+strconv.Itoa(pid)+" NOT restarted") ||
+	if code != 1 || !strings.Contains(out, "Config errors: Heartbeat pid "+strconv.Itoa(pid)+" NOT restarted") ||
 		!regexp.MustCompile(`ha\.cf:\d+: error: .*warntime`).MatchString(out) {
 		t.Errorf("heartbeat -r with a broken ha.cf: exit %d, output:\n%s", code, out)
 	}

@@ -87,10 +87,14 @@ func reloadCluster(t *testing.T, prefix string, daemonized bool, peer func(bin s
 	if !twonode.WaitFor(30*time.Second, func() bool { return c.HasVIP(0) && c.Mounted(0) }) {
 		t.Fatalf("group never up on node1\n%s", c.Log(0))
 	}
-	// Let both sides settle (stock's 10 s RQSTDELAY with a stock peer).
-	if _, _, err := c.WaitLog(0, regexp.MustCompile(`Initial resource acquisition complete|remote resource transition completed`), 0, 20*time.Second); err != nil {
-		t.Fatal(err)
+	// Let both sides settle (stock's 10 s RQSTDELAY with a stock peer), so
+	// no line of the start-up lands among the restart's.
+	for i := range 2 {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete`), 0, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
 	}
+	time.Sleep(time.Second) // a stock child's last lines
 	return c, bin
 }
 

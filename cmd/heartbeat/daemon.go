@@ -39,7 +39,8 @@ func heartbeat(args []string) int {
 			return timeline.Main(args[1:], os.Stdout, os.Stderr)
 		}
 	}
-	var fg, kill, status, reload, version, noRT, restart, haveC, defaults, wiki bool
+	var fg, kill, status, reload, version, noRT, restart, haveC, defaults, wiki, noRsc bool
+	hold := ""
 	debug := 0
 	bad := func(c rune) int {
 		// getopt's complaint, then the usage text (COMPAT §7.6; recorded in
@@ -78,15 +79,23 @@ func heartbeat(args []string) int {
 				haveC = true
 				if j+2 == len(a) {
 					i++
+					if i == len(args) {
+						fmt.Fprintf(os.Stderr, "%s: option requires an argument -- 'C'\n", os.Args[0])
+						return bad(0)
+					}
+					hold = args[i]
+				} else {
+					hold = a[j+2:]
 				}
 			case 'D':
 				defaults = true
 			case 'W':
 				// alone, -W changes nothing: stock goes on to start
 				wiki = true
-			case 'M', 'v':
-				// accepted: -M (no resources: not honoured yet), -v (dump
-				// the parsed config: not done)
+			case 'M':
+				noRsc = true
+			case 'v':
+				// accepted: -v (dump the parsed config) is not done
 			default:
 				return bad(c)
 			}
@@ -114,21 +123,32 @@ func heartbeat(args []string) int {
 		return stopDaemon()
 	case status:
 		return statusDaemon()
-	case reload:
+	case reload && !restart:
+		// Stock checks -R before -r: "-r -R" is a restart attempt.
 		return reloadDaemon()
+	}
+	if restart {
+		// -R is the in-place restart: this process already is the daemon
+		// (same PID, COMPAT §2.8); the fd-3 handshake belongs to the first
+		// start only.
+		os.Unsetenv(daemonEnv)
+		return runDaemon(debug, noRT, daemon.Options{Restart: true, RestartHold: hold, NoResources: noRsc})
 	}
 	if os.Getenv(daemonEnv) == "" && !fg {
 		return daemonize()
 	}
-	return runDaemon(debug, noRT)
+	return runDaemon(debug, noRT, daemon.Options{NoResources: noRsc})
 }
 
-func runDaemon(debug int, noRT bool) int {
+func runDaemon(debug int, noRT bool, o daemon.Options) int {
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 	signal.Ignore(syscall.SIGINT, syscall.SIGPIPE)
 	var ready func()
 	if os.Getenv(daemonEnv) != "" {
+		// Only this process has the handshake on fd 3: a re-exec of it
+		// (restart, heartbeat -R) must not write to whatever fd 3 is then.
+		os.Unsetenv(daemonEnv)
 		// Tell the waiting parent through fd 3 that we are up.
 		pipe := os.NewFile(3, "ready")
 		ready = func() {
@@ -143,8 +163,9 @@ func runDaemon(debug int, noRT bool) int {
 			}
 		}
 	}
-	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
-		Validators: nativeValidators(), NoRealtime: noRT, Notify: sdnotify.FromEnv().Notify})
+	o.Debug, o.Signals, o.Ready, o.Validators, o.NoRealtime = debug, sigs, ready, nativeValidators(), noRT
+	o.Notify = sdnotify.FromEnv().Notify
+	return daemon.Run(context.Background(), o)
 }
 
 // daemonize starts the daemon in a new session and returns once it is up

@@ -79,6 +79,9 @@ func FuzzStep(f *testing.F) {
 				ev = Tick{now}
 			case 10:
 				ev = Held{Keys: []string{fuzzWords[int(next(&i))%len(fuzzWords)]}}
+				if b := next(&i); b%2 == 1 { // the restart form (-R -C)
+					ev = Adopt{Hold: Hold(b / 2 % 4), Keys: ev.(Held).Keys}
+				}
 			case 11:
 				ev = []Event{PartitionHealed{"node2"}, StonithDone{"node2", "OK"}, StonithDone{"node2", "bad"}, PeerRestarted{"node2"}}[next(&i)%4]
 			}

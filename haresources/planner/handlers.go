@@ -25,7 +25,8 @@ func (p *Planner) onCommUp() {
 	if p.nice {
 		p.send("t", "starting")
 		p.state = stStarting
-	} else {
+	} else if !p.restarting {
+		// Stock's comm up skips req_our_resources when WeAreRestarting.
 		p.reqOurResources(false)
 	}
 	if p.shutdownAtUp {
@@ -97,6 +98,12 @@ func (p *Planner) onMsg(m *wire.Message) {
 func (p *Planner) processResources(t string, m *wire.Message, fromMe bool) {
 	if !p.nice {
 		return
+	}
+	if p.restarting {
+		// hb_resource.c process_resources: first_time && WeAreRestarting
+		// makes the restarted node stable at once, keeping -C's set.
+		p.restarting = false
+		p.state = stStable
 	}
 	newState := p.state
 	if t == "starting" && !fromMe {

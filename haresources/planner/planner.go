@@ -100,6 +100,7 @@ type Planner struct {
 	giveupStarted      bool
 	partitionAt        time.Time
 	restartAfter       bool
+	restarting         bool // -R -C: the first starting/resource message makes us stable (adopt.go)
 
 	peerStatus     string
 	peerHeard      bool
@@ -184,6 +185,8 @@ func (p *Planner) Step(ev Event) []Action {
 		}
 	case Held:
 		p.onHeld(ev.Keys)
+	case Adopt:
+		p.onAdopt(ev)
 	}
 	if !p.fenced {
 		if p.needsShutdown {

@@ -67,6 +67,13 @@ type Options struct {
 	// "READY=1" once up, "WATCHDOG=1" at each keepalive sent, "STOPPING=1"
 	// when shutdown starts (nil: none).
 	Notify func(state string)
+	// Restart is heartbeat -R: this process is the in-place restart of
+	// the daemon with the same PID and adopts the resources it held.
+	Restart bool
+	// RestartHold is -C's resource state (none|local|foreign|all; "" = no -C).
+	RestartHold string
+	// NoResources is heartbeat -M: membership only, no resource management.
+	NoResources bool
 }
 
 // stopRetries is HA_STOPRETRYMAX when the environment sets it (stock's
@@ -112,6 +119,11 @@ const (
 func Run(ctx context.Context, o Options) int {
 	o.defaults()
 	conf := hbconf.Load(hbconf.Options{Dir: o.Dir, Validators: o.Validators})
+	if o.Restart {
+		if code, ok := checkRestart(conf, o); !ok {
+			return code
+		}
+	}
 	if !conf.Ok() {
 		reportConfig(conf, o.Stderr)
 		return conf.ExitCode()
@@ -137,16 +149,38 @@ func Run(ctx context.Context, o Options) int {
 func Reload(o Options, pid int) int {
 	o.defaults()
 	conf := hbconf.Load(hbconf.Options{Dir: o.Dir, Validators: o.Validators})
+	logf, done := invokerLog(conf, o)
+	defer done()
+	if conf.HaCf != nil {
+		// Stock's invoking process reads ha.cf as a start would and logs
+		// the same start-up notes before signalling.
+		for _, l := range conf.HaCf.StartupLog {
+			switch l.Level {
+			case hacf.LevelError:
+				logf("ERROR", l.Text)
+			case hacf.LevelWarn:
+				logf("WARN", l.Text)
+			case hacf.LevelInfo:
+				logf("info", l.Text)
+			}
+		}
+	}
 	if !conf.Ok() {
 		for _, p := range conf.Problems.Sorted() {
 			fmt.Fprintln(o.Stderr, p.Error())
 		}
-		fmt.Fprintln(o.Stderr, stderrLine(conf, "info", fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", pid)))
-		return conf.ExitCode()
+		// Stock's -r: after init_config's lines (hacf's StartupLog above),
+		// its own; exit 1 (4 for a permission problem), not a start's 6
+		// (testdata/stock-reload-bad-hacf.txt).
+		logf("info", fmt.Sprintf("Config errors: Heartbeat pid %d NOT restarted", pid))
+		if conf.Unreadable {
+			return ExitPermission
+		}
+		return ExitFailure
 	}
-	fmt.Fprintln(o.Stderr, stderrLine(conf, "info", fmt.Sprintf("Signalling heartbeat pid %d to reread config files", pid)))
+	logf("info", fmt.Sprintf("Signalling heartbeat pid %d to reread config files", pid))
 	if err := syscall.Kill(pid, syscall.SIGHUP); err != nil {
-		fmt.Fprintln(o.Stderr, stderrLine(conf, "ERROR", fmt.Sprintf("Unable to send SIGHUP to pid %d", pid)))
+		logf("ERROR", fmt.Sprintf("Unable to send SIGHUP to pid %d", pid))
 		if err == syscall.EPERM {
 			return ExitPermission
 		}
@@ -213,6 +247,7 @@ type node struct {
 	stop    struct {
 		requested, done bool
 		restart         bool
+		quick           bool // in-place restart keeping resources (restart.go)
 		at              time.Time
 	}
 	cancelExec context.CancelFunc

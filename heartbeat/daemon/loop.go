@@ -38,13 +38,18 @@ func (n *node) run(ctx context.Context) int {
 	for _, tok := range n.exec.Prepare() {
 		n.log.Warnf("hbgo: resource %s cannot be run here (no native agent, no script)", tok)
 	}
-	held := n.exec.Held(execCtx)
+	var held []string
+	if !n.o.NoResources { // -M: never run a resource script
+		held = n.exec.Held(execCtx)
+	}
 	// Only now: a child forked from this thread would inherit SCHED_RR,
 	// and the scan above runs the status scripts from here.
 	n.goRealtime()
 	n.mem = membership.New(n.memParams, n.now(), mathrand.New(mathrand.NewSource(seed())))
 	n.journalEv("start", "", map[string]string{"pid": strconv.Itoa(n.pid)})
-	if len(held) > 0 {
+	if n.o.Restart {
+		n.planStep(n.adoptEvent(held))
+	} else if len(held) > 0 {
 		n.planStep(planner.Held{Keys: held})
 	}
 	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
@@ -163,7 +168,9 @@ func (n *node) requestShutdown() {
 	}
 	n.stop.requested = true
 	n.notify("STOPPING=1")
-	n.log.Infof("Heartbeat shutdown in progress. (%d)", n.pid)
+	if !n.o.NoResources { // stock -M never logs it (interop testdata/stock-M.node2.txt)
+		n.log.Infof("Heartbeat shutdown in progress. (%d)", n.pid)
+	}
 	n.journalEv("shutdown", "", nil)
 	n.planStep(planner.Shutdown{})
 }
@@ -172,8 +179,14 @@ func (n *node) requestShutdown() {
 func (n *node) finish() int {
 	n.stopClients()
 	n.cancelExec()
+	if n.stop.quick {
+		n.closeForRestart()
+	}
 	n.log.Infof("%s Heartbeat shutdown complete.", n.conf.Node)
 	n.journalEv("stopped", "", nil)
+	if n.stop.quick {
+		return n.restartExec()
+	}
 	if n.stop.restart {
 		return n.reexec()
 	}
@@ -295,6 +308,10 @@ func (n *node) deliver(from string, m *wire.Message) {
 
 // planStep feeds the planner and carries out its actions.
 func (n *node) planStep(ev planner.Event) {
+	if n.o.NoResources || n.stop.quick {
+		n.unmanagedStep(ev) // -M, or restarting in place: resources stay as they are
+		return
+	}
 	for _, a := range n.plan.Step(ev) {
 		n.planAction(a)
 	}
@@ -501,35 +518,10 @@ func (n *node) reexec() int {
 	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: 0}, 0)
 	exe, err := os.Executable()
 	if err == nil {
-		err = syscall.Exec(exe, os.Args, os.Environ())
+		err = syscall.Exec(exe, coldArgs(os.Args), os.Environ())
 	}
 	fmt.Fprintf(n.o.Stderr, "heartbeat: re-exec failed: %v\n", err)
 	return ExitFailure
-}
-
-// reload handles SIGHUP / heartbeat -r (COMPAT §2.8). Like stock it looks
-// at mtimes: authkeys changes are applied live; an invalid change keeps the
-// running configuration (stock would exit on a bad authkeys).
-func (n *node) reload() {
-	c := hbconf.Load(hbconf.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators})
-	if !c.Ok() {
-		for _, p := range c.Problems.Errors() {
-			n.log.Errorf("%s", p.Error())
-		}
-		n.log.Errorf("hbgo: configuration has errors; kept the running configuration")
-		return
-	}
-	cf, ak := mtime(n.conf.Dir, "ha.cf"), mtime(n.conf.Dir, "authkeys")
-	switch {
-	case !cf.Equal(n.mtimes[0]):
-		n.log.Warnf("hbgo: ha.cf changed; restart heartbeat on this node to apply it")
-	case !ak.Equal(n.mtimes[1]):
-		n.log.Infof("Rereading authentication file.")
-		n.conf.Keys = c.Keys
-		n.mtimes[1] = ak
-	default:
-		n.log.Infof("Configuration unchanged.")
-	}
 }
 
 func mtime(dir, name string) time.Time {

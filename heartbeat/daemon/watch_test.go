@@ -54,7 +54,8 @@ func TestValidateChange(t *testing.T) {
 }
 
 // TestReload checks heartbeat -r's invoking side: an invalid configuration
-// is refused with stock's line and exit 6 and nobody is signalled; a valid
+// is refused with stock's line and exit 1 (stock's recorded answer,
+// testdata/stock-reload-bad-hacf.txt) and nobody is signalled; a valid
 // one SIGHUPs the daemon.
 func TestReload(t *testing.T) {
 	for _, tc := range []struct {
@@ -64,7 +65,7 @@ func TestReload(t *testing.T) {
 		hup        bool
 	}{
 		{"valid", testHaCf, 0, "Signalling heartbeat pid", true},
-		{"invalid", testHaCf + "keepalive banana\n", 6, "Config errors: Heartbeat pid", false},
+		{"invalid", testHaCf + "keepalive banana\n", 1, "Config errors: Heartbeat pid", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

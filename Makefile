@@ -41,9 +41,11 @@ BENCH_FLAGS ?=
 bench: build
 	bash bench/run.sh -$(BENCH) -b $(BIN) -M $(BENCH_FLAGS)
 
-# Interop tests only (stock heartbeat 3.0.6 as a peer), verbose.
+# Interop tests only (stock heartbeat 3.0.6 as a peer), verbose, with the
+# long variants make test leaves out (stock's real ipfail beside hbgo's).
 interop: deps
 	$(GO) test -count=1 -v -timeout 30m ./heartbeat/interop/
+	HBGO_IPFAIL_MIXED=1 $(GO) test -count=1 -v -timeout 20m ./heartbeat/ipfailtest/
 
 soak:
 	@echo "make soak: long fault soaks not implemented yet (issue 8)" >&2

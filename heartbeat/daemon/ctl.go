@@ -68,12 +68,22 @@ func argOr(a []string, def string) string {
 	return def
 }
 
+// rscStatus is cl_status rscstatus's word: the planner's, which is
+// "transition" until the first acquisition ends, as stock's rscstatus says
+// before other_is_stable (COMPAT §0.3); -M has no planner word.
+func (n *node) rscStatus() string {
+	if n.plan == nil || n.o.NoResources {
+		return n.rsc
+	}
+	return n.plan.Word()
+}
+
 // snapshot is what cl_status sees.
 func (n *node) snapshot() *control.Snapshot {
 	ms := n.mem.Snapshot()
 	cf := n.conf.HaCf
 	s := &control.Snapshot{Version: Version + " (node: hbgo)", Node: n.conf.Node, PID: n.pid, Status: ms.Status,
-		RscStatus: n.rsc, Params: map[string]string{}, Deadtime: cf.Deadtime, Keepalive: cf.Keepalive,
+		RscStatus: n.rscStatus(), Params: map[string]string{}, Deadtime: cf.Deadtime, Keepalive: cf.Keepalive,
 		Counters: n.counters(), Managed: "haresources"}
 	s.Hostname = n.conf.Node
 	for k, v := range cf.Params {

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -169,5 +170,227 @@ func TestFaults(t *testing.T) {
 		f.waitHolder(-1, 10*time.Second, 0)
 		f.setHaCf(n1, false)
 	})
-	_ = ok
+	ok = ok && f.step("hanging-start-waits", func() {
+		// COMPAT §4.9: no default timeout; the group stays in its start.
+		f.flag(n1, fltHang, true)
+		f.c.Start(n1)
+		f.c.Start(n2)
+		f.expect(n1, 30*time.Second, `Running /etc/ha.d/+resource.d/`+fltName+` +start`)
+		f.mark()
+		end := time.Now().Add(4 * time.Second)
+		for time.Now().Before(end) {
+			if !f.c.Mounted(n1) || f.c.HasVIP(n1) || !f.fltEmpty(n2) {
+				f.t.Fatalf("while the start hangs: %s; %s", f.state(n1), f.state(n2))
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		f.absent(n1, `Return code|Giving up resources|timed out`)
+		f.flag(n1, fltHang, false)
+		f.waitHolder(n1, 20*time.Second, time.Second)
+	})
+	ok = ok && f.step("hanging-start-times-out", func() {
+		// hbgo.cf resource_timeout is opt-in: the start fails after it,
+		// the group is rolled back and handed to the peer.
+		if !f.stop(n2) || !f.stop(n1) {
+			return
+		}
+		f.setHbgoCf(n1, "resource_timeout start 2\n")
+		f.flag(n1, fltHang, true)
+		f.mark()
+		f.c.Start(n1)
+		f.c.Start(n2)
+		f.expect(n1, 30*time.Second, `Running /etc/ha.d/+resource.d/`+fltName+` +start`,
+			`Giving up resources due to failure of `+fltName, `Running /etc/ha.d/+resource.d/`+fltName+` +stop`,
+			`hbgo: handing our local resources to node2`)
+		f.flag(n1, fltHang, false)
+		f.waitHolder(n2, 30*time.Second, 2*time.Second)
+		_ = os.Remove(f.c.Node[n1].Path("/etc/ha.d/hbgo.cf"))
+	})
+	ok = ok && f.step("stonith-null-device", func() {
+		// COMPAT §5.8: the dead peer is reset before the takeover; the
+		// device is checked at start; node2 feeds a watchdog stand-in.
+		if !f.stop(n2) || !f.stop(n1) {
+			return
+		}
+		f.setHaCf(n1, false, "stonith_host * null node1 node2")
+		f.setHaCf(n2, false, "stonith_host * null node1 node2", "watchdog /run/hbx-wd")
+		f.c.Node[n2].WriteFile("/run/hbx-wd", nil, 0o644)
+		f.mark()
+		f.c.Start(n1)
+		f.c.Start(n2)
+		for i := range 2 {
+			f.expect(i, 30*time.Second, `info: Checking status of STONITH device \[NULL STONITH device\]`)
+		}
+		f.expect(n2, 5*time.Second, `notice: Using watchdog device: /run/hbx-wd`)
+		f.waitHolder(n1, 30*time.Second, time.Second)
+		wd := f.c.Node[n2].Path("/run/hbx-wd")
+		if !twonode.WaitFor(10*time.Second, func() bool { st, err := os.Stat(wd); return err == nil && st.Size() > 3 }) {
+			f.t.Errorf("node2 does not feed its watchdog")
+		}
+		f.mark()
+		f.crashFlt(n1)
+		f.expect(n2, 15*time.Second, `node node1: is dead`, `info: Resetting node node1 with \[NULL STONITH device\]`,
+			`info: node node1 now reset\.`, `Resources being acquired from node1`)
+		f.waitHolder(n2, 20*time.Second, time.Second)
+		f.absent(n2, `No STONITH device configured`)
+		if f.stop(n2) {
+			b, _ := os.ReadFile(wd)
+			if len(b) < 2 || b[len(b)-1] != 'V' || strings.Trim(string(b[:len(b)-1]), "\x00") != "" {
+				f.t.Errorf("watchdog stand-in after stop: %q, want NUL bytes then V", b)
+			}
+		}
+	})
+	ok = ok && f.step("stonith-failing-device", func() {
+		// The ssh device does not control node1 (S_BADHOST before any
+		// connection): node2 retries every 5 s and never takes over.
+		f.setHaCf(n1, false)
+		f.setHaCf(n2, false, "stonith_host * ssh node3")
+		f.c.Start(n1)
+		f.c.Start(n2)
+		f.waitHolder(n1, 30*time.Second, time.Second)
+		f.mark()
+		f.crashFlt(n1)
+		f.expect(n2, 20*time.Second, `node node1: is dead`,
+			`info: Resetting node node1 with \[SSH STONITH device\]`, `ERROR: Device SSH STONITH device cannot reset host node1\.`,
+			`ERROR: STONITH of node1 failed\.  Retrying\.\.\.`,
+			`info: Resetting node node1 with \[SSH STONITH device\]`, `ERROR: STONITH of node1 failed\.  Retrying\.\.\.`)
+		f.absent(n2, `Resources being acquired from node1|No STONITH device configured|Host node1 not reset`)
+		if !f.fltEmpty(n2) {
+			f.t.Errorf("node2 took resources from an unfenced peer: %s", f.state(n2))
+		}
+		f.stop(n2)
+		f.setHaCf(n2, false)
+	})
+	ok = ok && f.step("killed-between-mount-and-vip", func() {
+		// The daemon dies while the group is half started: on restart it
+		// stops what it finds (verifyallidle's lines), then joins.
+		f.flag(n1, fltHang, true)
+		f.mark()
+		f.c.Start(n1) // node2 stays down: node1 takes the group after initdead
+		f.expect(n1, 30*time.Second, `Running /etc/ha.d/+resource.d/`+fltName+` +start`)
+		if !f.c.Mounted(n1) || f.c.HasVIP(n1) {
+			f.t.Fatalf("not between the mount and the VIP: %s", f.state(n1))
+		}
+		f.c.Kill(n1)
+		f.flag(n1, fltHang, false)
+		time.Sleep(500 * time.Millisecond) // let an orphaned start finish, if it survived
+		if !f.c.Mounted(n1) || !f.primary(n1) || f.c.HasVIP(n1) {
+			f.t.Fatalf("not half-held after the kill: %s", f.state(n1))
+		}
+		_ = os.Remove(f.c.Node[n1].Path("/run/heartbeat.pid"))
+		f.mark()
+		f.c.Start(n1)
+		f.expect(n1, 30*time.Second, `CRITICAL: Resource drbddisk::r0 is active, and should not be!`,
+			`CRITICAL: Non-idle resources can affect data integrity!`,
+			`CRITICAL: Non-idle resources will affect resource takeback!`,
+			`WARN: hbgo: stopping resource groups found running before joining the cluster: drbddisk::r0`,
+			`Running /etc/ha.d/+resource.d/IPaddr .* stop`, `Running /etc/ha.d/+resource.d/`+fltName+` +stop`,
+			`Running /etc/ha.d/+resource.d/Filesystem .* stop`, `Running /etc/ha.d/+resource.d/drbddisk .* stop`,
+			`hbgo: resource groups found running at start are stopped; joining the cluster`)
+		f.waitHolder(n1, 30*time.Second, time.Second)
+		f.c.Start(n2)
+		f.expect(n2, 30*time.Second, `Status update for node node1: status active`)
+		f.waitHolder(n1, 20*time.Second, 3*time.Second)
+	})
+	_ = ok && f.step("failed-stop-fences-by-reboot", func() {
+		// COMPAT §4.8: a stop that keeps failing while the resource runs
+		// reboots the node with reboot(2). In the node's own PID namespace
+		// that kills only the namespace's init (pid_namespaces(7)).
+		if !f.stop(n2) || !f.stop(n1) {
+			return
+		}
+		f.setHbgoCf(n1, "stop_retries 1\n")
+		f.c.Start(n1)
+		f.c.Start(n2)
+		f.waitHolder(n1, 30*time.Second, time.Second)
+		ns := f.guardPIDNamespace(n1)
+		bootID := readBootID(f.t)
+		f.flag(n1, fltStopFail, true)
+		f.mark()
+		f.run(n1, "/usr/share/heartbeat/hb_standby", "all")
+		f.expect(n1, 30*time.Second, `Running /etc/ha.d/+resource.d/`+fltName+` +stop`,
+			`Retrying failed stop operation \[`+fltName+`\]`,
+			`CRIT: Resource STOP failure. Reboot required!`, `CRIT: Killing heartbeat ungracefully!`)
+		// The namespace is gone when none of its processes runs (its init
+		// may stay a zombie until testnet's unshare reaps it).
+		if !twonode.WaitFor(30*time.Second, func() bool { return len(liveIn(ns)) == 0 }) {
+			out, _ := os.ReadFile(f.c.Node[n1].Path("/var/log/impl.out"))
+			f.t.Fatalf("node1's PID namespace still has processes after the fence; daemon pids %v; daemon output:\n%s\nprocesses:\n%s",
+				f.c.Node[n1].Pids(f.c.Opts.Impl[n1].Exe), tail(string(out), 20), strings.Join(liveIn(ns), "\n"))
+		}
+		f.expect(n2, 30*time.Second, `node node1: is dead`, `Resources being acquired from node1`)
+		ok := func() bool { return f.c.HasVIP(n2) && f.c.Mounted(n2) && f.flt(n2) && f.primary(n2) }
+		if !twonode.WaitFor(30*time.Second, ok) {
+			f.t.Errorf("node2 did not take over: %s", f.state(n2))
+		}
+		if got := readBootID(f.t); got != bootID {
+			f.t.Fatalf("host boot id changed from %s to %s", bootID, got)
+		}
+	})
+}
+
+// crashFlt kills node i's daemon and clears what it held, as the reboot of
+// a crashed machine would.
+func (f *faults) crashFlt(i int) {
+	f.c.Kill(i)
+	h := f.c.Node[i]
+	_, _ = h.Try("/etc/ha.d/resource.d/"+fltName, "stop")
+	_, _ = h.Try("umount", twonode.Mnt)
+	_, _ = h.Try("ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf)
+	_ = os.WriteFile(h.Path("/var/lib/heartbeat/hbx-drbd/r0.role"), []byte("Secondary\n"), 0o644)
+	_ = os.Remove(h.Path("/run/heartbeat.pid"))
+}
+
+// guardPIDNamespace stops the test unless node i's daemon runs in a PID
+// namespace of its own: reboot(2) there must not reach the host.
+func (f *faults) guardPIDNamespace(i int) string {
+	f.t.Helper()
+	self, err := os.Readlink("/proc/self/ns/pid")
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	pids := f.c.Node[i].Pids(f.c.Opts.Impl[i].Exe)
+	if len(pids) == 0 {
+		f.t.Fatalf("node%d: no daemon", i+1)
+	}
+	var ns string
+	for _, pid := range pids {
+		var err error
+		ns, err = os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/pid")
+		if err != nil || ns == self {
+			f.t.Fatalf("node%d daemon %d is not in a PID namespace of its own (%q, ours %q, %v): refusing to fence", i+1, pid, ns, self, err)
+		}
+	}
+	return ns
+}
+
+// liveIn returns the processes of PID namespace ns that are not zombies.
+func liveIn(ns string) []string {
+	ents, _ := os.ReadDir("/proc")
+	var live []string
+	for _, e := range ents {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		if l, err := os.Readlink("/proc/" + e.Name() + "/ns/pid"); err != nil || l != ns {
+			continue
+		}
+		st, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		if i := strings.LastIndexByte(string(st), ')'); i > 0 && i+2 < len(st) && st[i+2] == 'Z' {
+			continue
+		}
+		live = append(live, strings.TrimSpace(string(st)))
+	}
+	return live
+}
+
+func readBootID(t *testing.T) string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
 }

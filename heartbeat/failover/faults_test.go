@@ -64,6 +64,7 @@ func newFaults(t *testing.T) *faults {
 		HaCf: hacf, Haresources: fltHaresources, Authkeys: authkeys, LoopFS: true, DRBD: true})
 	for i := range c.Node {
 		c.Node[i].WriteFile("/etc/ha.d/resource.d/"+fltName, []byte(fltScript), 0o755)
+		c.Node[i].WriteFile("/etc/ha.d/hbgo.cf", []byte(fltHbgoCf), 0o644)
 	}
 	p := &pair{t: t, c: c}
 	t.Cleanup(func() {
@@ -140,8 +141,13 @@ func (f *faults) setHaCf(i int, alone bool, extra ...string) {
 	f.c.Opts.HaCf = f.haCf
 }
 
-func (f *faults) setHbgoCf(i int, text string) {
-	f.c.Node[i].WriteFile("/etc/ha.d/hbgo.cf", []byte(text), 0o644)
+// fltHbgoCf is both nodes' hbgo.cf: both run hbgo, so neither waits
+// RQSTDELAY for the other's resource state (keeps the steps short).
+const fltHbgoCf = "fast_start on\n"
+
+// setHbgoCf writes node i's hbgo.cf: fltHbgoCf and extra.
+func (f *faults) setHbgoCf(i int, extra string) {
+	f.c.Node[i].WriteFile("/etc/ha.d/hbgo.cf", []byte(fltHbgoCf+extra), 0o644)
 }
 
 func (f *faults) flag(i int, path string, on bool) {
@@ -156,6 +162,7 @@ func (f *faults) flag(i int, path string, on bool) {
 // cluster of two hbgo nodes (issue #8 "Failing resources"). The fence by
 // reboot(2) ends node1's PID namespace, so it comes last.
 func TestFaults(t *testing.T) {
+	t.Parallel()
 	f := newFaults(t)
 	const n1, n2 = 0, 1
 	ok := f.step("alone", func() {
@@ -204,7 +211,7 @@ func TestFaults(t *testing.T) {
 			`hbgo: handing our local resources to node2`)
 		f.flag(n1, fltHang, false)
 		f.waitHolder(n2, 30*time.Second, 2*time.Second)
-		_ = os.Remove(f.c.Node[n1].Path("/etc/ha.d/hbgo.cf"))
+		f.setHbgoCf(n1, "")
 	})
 	ok = ok && f.step("stonith-null-device", func() {
 		// COMPAT §5.8: the dead peer is reset before the takeover; the

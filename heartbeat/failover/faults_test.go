@@ -401,3 +401,26 @@ func readBootID(t *testing.T) string {
 	}
 	return strings.TrimSpace(string(b))
 }
+
+// TestStockAloneReference reads what stock did alone in ha.cf (the golden
+// log says how it was produced): nice_failback never acquires the group
+// and SIGTERM only delays the shutdown, for good. hbgo's "alone" step
+// above departs from this on purpose (planner departure e).
+func TestStockAloneReference(t *testing.T) {
+	b, err := os.ReadFile("testdata/stock-alone-ha-log.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := string(b)
+	for _, want := range []string{"Configuration validated. Starting heartbeat 3.0.6", "Comm_now_up(): updating status to active",
+		"WARN: Shutdown delayed until current resource activity finishes."} {
+		if !strings.Contains(log, want) {
+			t.Errorf("stock's log lacks %q", want)
+		}
+	}
+	for _, never := range []string{"Acquiring resource group", "Initial resource acquisition complete", "Heartbeat shutdown complete"} {
+		if strings.Contains(log, never) {
+			t.Errorf("stock's log has %q", never)
+		}
+	}
+}

@@ -58,7 +58,9 @@
 // start, peer-death takeover, standby or auto_failback acquisitions) until
 // the admin runs hb_takeover on this node; a group skipped because the peer
 // just gave it up is reported CRIT as stopped on both nodes; (c) groups found
-// running at start are stopped before joining; (d) FastStart.
+// running at start are stopped before joining; (d) FastStart; (e) a node
+// alone in ha.cf (no other node line) acquires its groups at comm up and
+// can stop, where stock's nice_failback waits for a peer forever.
 //
 // ipfail seam: stock's ipfail asks for a standby by sending
 // `t=ask_resources rsc_hold=all|foreign info=me` with API client fields

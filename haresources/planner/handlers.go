@@ -25,6 +25,9 @@ func (p *Planner) onCommUp() {
 	if p.nice {
 		p.send("t", "starting")
 		p.state = stStarting
+		if p.cfg.Peer == "" {
+			p.alone()
+		}
 	} else if !p.restarting {
 		// Stock's comm up skips req_our_resources when WeAreRestarting.
 		p.reqOurResources(false)
@@ -33,6 +36,21 @@ func (p *Planner) onCommUp() {
 		p.shutdownAtUp = false
 		p.onShutdown()
 	}
+}
+
+// alone is hbgo departure (e): with no other node in ha.cf no peer will
+// ever answer "starting", so stock's nice_failback would wait in STARTING
+// for good, never acquiring its groups, and its shutdown would wait for a
+// stable peer that never comes. Take the path a stable peer holding
+// nothing would open: acquire our groups and become stable.
+func (p *Planner) alone() {
+	p.logf(Info, "hbgo: no other node in ha.cf: acquiring our resources without waiting for a peer")
+	p.otherStable = true
+	p.otherHolds = None
+	p.foreignDone = true
+	p.reqOurResources(false)
+	p.state = stStable
+	p.sendHeld(true, "")
 }
 
 func (p *Planner) onPeerStatus(ev PeerStatus) {
@@ -246,7 +264,7 @@ func (p *Planner) audit() {
 		if p.iHold&Local == 0 && p.otherHolds&Foreign == 0 {
 			p.logf(Error, "No one owns our local resources!")
 		}
-		if p.otherHolds&Local == 0 && p.iHold&Foreign == 0 {
+		if p.otherHolds&Local == 0 && p.iHold&Foreign == 0 && p.cfg.Peer != "" {
 			p.logf(Error, "No one owns foreign resources!")
 		}
 	}

@@ -126,7 +126,12 @@ func (p *Planner) onStonithDone(ev StonithDone) {
 		p.takeoverFrom(ev.Node)
 		return
 	}
-	p.logf(Error, "Host %s not reset!", ev.Node)
+	if ev.Result != "badhost" {
+		// stock's reset child logs "Device <dev> cannot reset host <n>."
+		// instead for S_BADHOST (hb_resource.c Initiate_Reset); the
+		// STONITH runner logs that line.
+		p.logf(Error, "Host %s not reset!", ev.Node)
+	}
 	p.logf(Error, "STONITH of %s failed.  Retrying...", ev.Node)
 	p.stonithRetryAt = p.now.Add(StonithRetry)
 }

@@ -28,6 +28,8 @@ import (
 	"hbgo/heartbeat/membership"
 	"hbgo/heartbeat/pidfile"
 	"hbgo/heartbeat/respawn"
+	"hbgo/heartbeat/stonith"
+	"hbgo/heartbeat/watchdog"
 	"hbgo/resource.d/agent"
 )
 
@@ -258,6 +260,10 @@ type node struct {
 	memDepth   int              // nesting of memStep calls
 	deferChild int              // >0 while the planner handles a peer's death
 	deferred   []planner.Action // child-process work waiting for the membership pass to end
+	stonith    *stonith.Runner  // nil without a STONITH device for this node
+	wd         *watchdog.Dog    // nil without a watchdog
+	later      chan func()      // work handed back to the loop (STONITH results)
+	fenceCtx   context.Context  // ends when the loop stops
 
 	// ha.cf's respawn clients (respawn.go, ipfail.go).
 	ipf *ipfail.Machine     // the emulated ipfail; nil unless ha.cf respawns ipfail
@@ -268,7 +274,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	cf := c.HaCf
 	n := &node{o: o, conf: c, now: time.Now, pid: os.Getpid(), rsc: "none",
 		rx: make(chan media.Packet, 1024), ops: make(chan planner.Op, 64), opDone: make(chan planner.OpDone, 64),
-		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64)}
+		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64), later: make(chan func(), 4), fenceCtx: context.Background()}
 	n.mtimes = [2]time.Time{mtime(c.Dir, "ha.cf"), mtime(c.Dir, "authkeys")}
 	host, _ := os.Hostname()
 	lg, err := hblog.New(hblog.Options{Logfile: cf.Logfile, Debugfile: cf.Debugfile, Facility: cf.Logfacility,
@@ -377,8 +383,11 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	}
 	// hbgo.cf fast_start: the admin says the peer runs hbgo too, so the
 	// 10 s RQSTDELAY may end as soon as its resource state is known.
+	if dev, ok := stonith.FromConfig(cf.Stonith, c.Node); ok {
+		n.stonith = &stonith.Runner{Device: dev}
+	}
 	n.plan = planner.New(planner.Config{Us: c.Node, Peer: peer, AutoFailback: mode, Groups: c.Groups,
-		Stonith: len(cf.Stonith) > 0, FastStart: c.Hbgo.FastStart}, n.now())
+		Stonith: n.stonith != nil, FastStart: c.Hbgo.FastStart}, n.now())
 	var bind executor.Binder
 	if o.Binder != nil {
 		bind = o.Binder(c, n.env(), n.scriptLog())

@@ -84,6 +84,7 @@ func (n *node) onPacket(p media.Packet) {
 		n.onEcho(p, m)
 		return
 	}
+	n.tickleWatchdog(m)
 	n.memStep(membership.Recv{Msg: m, Link: p.Link, At: p.At})
 }
 

@@ -30,6 +30,7 @@ func (n *node) run(ctx context.Context) int {
 	go n.executor(execCtx)
 	go n.hooks.loop(execCtx)
 	n.watchConfig(execCtx)
+	n.startFencing(execCtx)
 
 	// hbgo: find out what this node still holds before joining (a crashed
 	// predecessor may have left a group running); the planner stops it.
@@ -96,6 +97,8 @@ func (n *node) run(ctx context.Context) int {
 			n.onFIFO(f)
 		case c := <-n.ctl:
 			c.reply <- n.onControl(c)
+		case f := <-n.later:
+			f()
 		case d := <-n.opDone:
 			n.journalEv("op_done", "", map[string]string{"op": strconv.Itoa(d.OpID), "result": opSummary(d)})
 			n.planStep(d)
@@ -372,11 +375,7 @@ func (n *node) runPlanAction(a planner.Action) {
 	case planner.Fence:
 		n.fence(a)
 	case planner.Stonith:
-		// hbgo does not drive STONITH devices yet: report failure so the
-		// planner keeps retrying as stock does every 5 s, never taking
-		// over unfenced.
-		n.log.Errorf("hbgo: STONITH of %s requested but STONITH devices are not supported by hbgo", a.Node)
-		n.planStep(planner.StonithDone{Node: a.Node, Result: "bad"})
+		n.resetPeer(a.Node)
 	case planner.StatusWord:
 		n.rsc = a.Word
 	}

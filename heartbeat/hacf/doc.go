@@ -54,8 +54,8 @@
 // yes|on|respawn|minimal|manual|valgrind and `autojoin` other|any are
 // errors (hbgo runs haresources clusters only); `crm no` and the other
 // Pacemaker directives are accepted and recorded. `stonith` and
-// `stonith_host` are recorded with a warning: hbgo does not drive legacy
-// STONITH devices.
+// `stonith_host` are recorded for the daemon, which drives them through
+// stonith(8) (package heartbeat/stonith).
 //
 // # Stricter than stock
 //

@@ -396,8 +396,6 @@ func (p *parser) setStonith(v string) bool {
 	}
 	params := strings.TrimLeft(strings.TrimPrefix(strings.TrimLeft(v, whitespace), f[0]), whitespace)
 	p.cfg.Stonith = append(p.cfg.Stonith, Stonith{Line: p.line, Type: f[0], Params: params})
-	p.warnf("", "make sure fencing is handled another way, or keep this node on stock heartbeat",
-		"hbgo does not drive legacy STONITH devices; the stonith line is recorded only")
 	return true
 }
 
@@ -417,8 +415,6 @@ func (p *parser) setStonithHost(v string) bool {
 	rest = strings.TrimLeft(rest[len(f[0]):], whitespace)
 	rest = strings.TrimLeft(rest[len(f[1]):], whitespace)
 	p.cfg.Stonith = append(p.cfg.Stonith, Stonith{Line: p.line, Host: lower(f[0]), Type: f[1], Params: rest})
-	p.warnf("", "make sure fencing is handled another way, or keep this node on stock heartbeat",
-		"hbgo does not drive legacy STONITH devices; the stonith_host line is recorded only")
 	return true
 }
 

@@ -1,0 +1,215 @@
+package stonith
+
+import (
+	"context"
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"hbgo/heartbeat/hacf"
+	"hbgo/heartbeat/hblog"
+)
+
+func TestFromConfig(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		lines []hacf.Stonith
+		want  Device
+		found bool
+	}{
+		{name: "none"},
+		{name: "stonith line", lines: []hacf.Stonith{{Line: 3, Type: "baytech", Params: "/etc/ha.d/conf/stonith.baytech"}},
+			want: Device{Line: 3, Type: "baytech", File: "/etc/ha.d/conf/stonith.baytech"}, found: true},
+		{name: "stonith_host for any node", lines: []hacf.Stonith{{Line: 4, Host: "*", Type: "null", Params: "node1 node2"}},
+			want: Device{Line: 4, Type: "null", Params: "node1 node2"}, found: true},
+		{name: "stonith_host for this node", lines: []hacf.Stonith{{Line: 4, Host: "node1", Type: "ssh", Params: "node2"}},
+			want: Device{Line: 4, Type: "ssh", Params: "node2"}, found: true},
+		{name: "stonith_host for another node is not ours", lines: []hacf.Stonith{{Line: 4, Host: "node2", Type: "ssh", Params: "node1"}}},
+		{name: "host compared without case", lines: []hacf.Stonith{{Line: 4, Host: "node1", Type: "null", Params: "node2"}},
+			want: Device{Line: 4, Type: "null", Params: "node2"}, found: true},
+		{name: "last applicable line wins", lines: []hacf.Stonith{
+			{Line: 4, Host: "*", Type: "null", Params: "a"},
+			{Line: 5, Host: "node1", Type: "ssh", Params: "node2"},
+			{Line: 6, Host: "node2", Type: "ssh", Params: "node1"}},
+			want: Device{Line: 5, Type: "ssh", Params: "node2"}, found: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, found := FromConfig(tc.lines, "NODE1")
+			if found != tc.found {
+				t.Errorf("found = %v, want %v", found, tc.found)
+			}
+			if d := cmp.Diff(tc.want, got); d != "" {
+				t.Errorf("device (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestArgs(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		dev           Device
+		reset, status []string
+		id            string
+	}{
+		{name: "parameters", dev: Device{Type: "null", Params: "node1 node2"},
+			reset:  []string{"-t", "null", "-p", "node1 node2", "-T", "reset", "node2"},
+			status: []string{"-t", "null", "-p", "node1 node2", "-S"}, id: "NULL STONITH device"},
+		{name: "config file", dev: Device{Type: "baytech", File: "/etc/ha.d/baytech.cf"},
+			reset:  []string{"-t", "baytech", "-F", "/etc/ha.d/baytech.cf", "-T", "reset", "node2"},
+			status: []string{"-t", "baytech", "-F", "/etc/ha.d/baytech.cf", "-S"}, id: "BayTech power switch"},
+		{name: "external plugin shows its type", dev: Device{Type: "external/ipmi", Params: "node2 10.0.0.9 admin pw lan"},
+			reset:  []string{"-t", "external/ipmi", "-p", "node2 10.0.0.9 admin pw lan", "-T", "reset", "node2"},
+			status: []string{"-t", "external/ipmi", "-p", "node2 10.0.0.9 admin pw lan", "-S"}, id: "external/ipmi"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := cmp.Diff(tc.reset, tc.dev.ResetArgs("Node2")); d != "" {
+				t.Errorf("ResetArgs (-want +got):\n%s", d)
+			}
+			if d := cmp.Diff(tc.status, tc.dev.StatusArgs()); d != "" {
+				t.Errorf("StatusArgs (-want +got):\n%s", d)
+			}
+			if got := tc.dev.ID(); got != tc.id {
+				t.Errorf("ID = %q, want %q", got, tc.id)
+			}
+		})
+	}
+}
+
+// needStonith skips when cluster-glue's stonith(8) is not installed.
+func needStonith(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(DefaultCommand); err != nil {
+		t.Skipf("stonith(8) not installed (%v); install cluster-glue", err)
+	}
+}
+
+// TestResetRealStonith runs the real stonith(8): the null device resets
+// any host, the ssh device refuses a host it does not control (S_BADHOST,
+// before any connection) and a device without parameters is misconfigured.
+func TestResetRealStonith(t *testing.T) {
+	needStonith(t)
+	for _, tc := range []struct {
+		name   string
+		dev    Device
+		result string
+		want   []hblog.Msg // daemon lines, without stonith(8)'s own output
+	}{
+		{name: "null resets", dev: Device{Type: "null", Params: "node1 node2"}, result: ResultOK,
+			want: []hblog.Msg{{Level: hblog.Info, Text: "Resetting node node2 with [NULL STONITH device]"}}},
+		{name: "ssh does not control the host", dev: Device{Type: "ssh", Params: "node3"}, result: ResultBadHost,
+			want: []hblog.Msg{{Level: hblog.Info, Text: "Resetting node node2 with [SSH STONITH device]"},
+				{Level: hblog.Error, Text: "Device SSH STONITH device cannot reset host node2."}}},
+		{name: "misconfigured device", dev: Device{Type: "null", Params: ""}, result: ResultBad,
+			want: []hblog.Msg{{Level: hblog.Info, Text: "Resetting node node2 with [NULL STONITH device]"}}},
+		{name: "unknown type", dev: Device{Type: "no-such-device", Params: "x"}, result: ResultBad,
+			want: []hblog.Msg{{Level: hblog.Info, Text: "Resetting node node2 with [no-such-device]"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := Runner{Device: tc.dev}
+			result, msgs := r.Reset(context.Background(), "node2")
+			if result != tc.result {
+				t.Errorf("result = %q, want %q (log %v)", result, tc.result, msgs)
+			}
+			if d := cmp.Diff(tc.want, daemonLines(msgs)); d != "" {
+				t.Errorf("log (-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+func TestStatusRealStonith(t *testing.T) {
+	needStonith(t)
+	ok, msgs := (&Runner{Device: Device{Type: "null", Params: "node1 node2"}}).Status(context.Background())
+	if d := cmp.Diff([]hblog.Msg{{Level: hblog.Info, Text: "Checking status of STONITH device [NULL STONITH device]"}}, daemonLines(msgs)); !ok || d != "" {
+		t.Errorf("null device: ok = %v, log (-want +got):\n%s", ok, d)
+	}
+	ok, msgs = (&Runner{Device: Device{Type: "null", Params: ""}}).Status(context.Background())
+	want := []hblog.Msg{
+		{Level: hblog.Info, Text: "Checking status of STONITH device [NULL STONITH device]"},
+		{Level: hblog.Error, Text: "STONITH device NULL STONITH device not operational!"},
+		{Level: hblog.Error, Text: "STONITH status operation failed."},
+		{Level: hblog.Info, Text: "This may mean that the STONITH device has failed!"},
+	}
+	if d := cmp.Diff(want, daemonLines(msgs)); ok || d != "" {
+		t.Errorf("misconfigured device: ok = %v, log (-want +got):\n%s", ok, d)
+	}
+}
+
+// TestResetThroughSeam checks the exec seam: a wrapper that fails the
+// first call and then runs the real binary, as a device that recovers.
+func TestResetThroughSeam(t *testing.T) {
+	needStonith(t)
+	calls := 0
+	var seen [][]string
+	r := Runner{Device: Device{Type: "null", Params: "node1 node2"}, Command: "/bin/false",
+		Run: func(ctx context.Context, name string, args []string) (int, []byte, error) {
+			calls++
+			seen = append(seen, args)
+			if calls == 1 {
+				return Exec(ctx, name, args)
+			}
+			return Exec(ctx, DefaultCommand, args)
+		}}
+	var results []string
+	for range 2 {
+		res, _ := r.Reset(context.Background(), "node2")
+		results = append(results, res)
+	}
+	if d := cmp.Diff([]string{ResultBad, ResultOK}, results); d != "" {
+		t.Errorf("results (-want +got):\n%s", d)
+	}
+	want := []string{"-t", "null", "-p", "node1 node2", "-T", "reset", "node2"}
+	if d := cmp.Diff([][]string{want, want}, seen); d != "" {
+		t.Errorf("args (-want +got):\n%s", d)
+	}
+}
+
+func TestTypesRealStonith(t *testing.T) {
+	needStonith(t)
+	types, err := Types(context.Background(), "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ty := range []string{"null", "ssh", "external/ipmi", "meatware"} {
+		if !types[ty] {
+			t.Errorf("stonith -L lacks %q: %v", ty, types)
+		}
+	}
+	for ty := range types {
+		if ty == "WARNING" || ty == "**" {
+			t.Errorf("stonith -L warning read as type %q", ty)
+		}
+	}
+}
+
+func TestParseTypes(t *testing.T) {
+	out := "apcmaster\n\n** (process:22408): WARNING **: 21:21:27.868: The ipmilan stonith plugin is deprecated! Please use external/ipmi.\nexternal/ipmi\nnull\n"
+	want := map[string]bool{"apcmaster": true, "external/ipmi": true, "null": true}
+	if d := cmp.Diff(want, parseTypes([]byte(out))); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func FuzzParseTypes(f *testing.F) {
+	f.Add([]byte("null\nssh\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for ty := range parseTypes(b) {
+			if ty == "" || len(ty) > len(b) {
+				t.Fatalf("bad type %q", ty)
+			}
+		}
+	})
+}
+
+// daemonLines drops stonith(8)'s own output, which varies by version.
+func daemonLines(msgs []hblog.Msg) []hblog.Msg {
+	var out []hblog.Msg
+	for _, m := range msgs {
+		if len(m.Text) < 15 || m.Text[:15] != "hbgo: stonith: " {
+			out = append(out, m)
+		}
+	}
+	return out
+}

@@ -257,11 +257,39 @@ func (h *Host) Kill(exe string, sig syscall.Signal) int {
 }
 
 // Alive reports whether the node's PID 1 still runs (a reboot inside the
-// node kills it).
-func (h *Host) Alive() bool { return syscall.Kill(h.initPID, 0) == nil }
+// node kills it; a dead init not yet reaped by unshare counts as gone).
+func (h *Host) Alive() bool {
+	state, ok := h.initState()
+	return ok && state != 'Z' && state != 'X'
+}
+
+// initState returns the state letter of the node's PID 1 from
+// /proc/PID/stat, and false when that PID is no longer the node's init: its
+// parent must still be the unshare this Host started (unshare is not reaped
+// before destroy, so its PID cannot have been reused), which keeps a signal
+// from reaching an unrelated process that reused a dead init's PID.
+func (h *Host) initState() (byte, bool) {
+	if h.initPID <= 0 || h.initCmd == nil || h.initCmd.Process == nil {
+		return 0, false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", h.initPID))
+	if err != nil {
+		return 0, false
+	}
+	// pid (comm) state ppid ...: comm may hold spaces and parentheses.
+	i := strings.LastIndexByte(string(b), ')')
+	if i < 0 {
+		return 0, false
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 2 || f[1] != strconv.Itoa(h.initCmd.Process.Pid) {
+		return 0, false
+	}
+	return f[0][0], true
+}
 
 func (h *Host) destroy() {
-	if h.initPID > 0 {
+	if _, ok := h.initState(); ok {
 		_ = syscall.Kill(h.initPID, syscall.SIGTERM)
 	}
 	if h.initCmd != nil && h.initCmd.Process != nil {
@@ -270,7 +298,9 @@ func (h *Host) destroy() {
 		select {
 		case <-done:
 		case <-time.After(5 * time.Second):
-			_ = syscall.Kill(h.initPID, syscall.SIGKILL)
+			if _, ok := h.initState(); ok {
+				_ = syscall.Kill(h.initPID, syscall.SIGKILL)
+			}
 			_ = h.initCmd.Process.Kill()
 		}
 	}

@@ -3,7 +3,9 @@ package testnet
 import (
 	"os"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func TestMain(m *testing.M) { Main(m) }
@@ -43,4 +45,31 @@ func TestHostIsolation(t *testing.T) {
 	}
 	lab.Heal("n2", "eth1")
 	h1.Run("ping", "-c1", "-W2", "10.232.0.2")
+}
+
+// TestHostDiesAlone kills a node's PID 1 as a reboot inside the node does:
+// Alive turns false and the cleanup signals nothing else.
+func TestHostDiesAlone(t *testing.T) {
+	lab := New(t, "hbgotd")
+	h := lab.Host("n1", nil)
+	if !h.Alive() {
+		t.Fatal("a fresh node is not alive")
+	}
+	h.Start("", "sleep", "60")
+	if _, ok := h.initState(); !ok {
+		t.Fatal("initState does not recognise the node's own init")
+	}
+	if err := syscall.Kill(h.initPID, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for h.Alive() {
+		if time.Now().After(deadline) {
+			t.Fatal("node still alive 5 s after its init was killed")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if n := len(h.Pids("sleep")); n != 0 {
+		t.Errorf("%d processes of the node outlived its init", n)
+	}
 }

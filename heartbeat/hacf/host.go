@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"os/user"
 	"path/filepath"
 	"strconv"
@@ -39,6 +40,30 @@ type Host interface {
 type IPv4Host interface {
 	// InterfaceHasIPv4 reports whether the interface has an IPv4 address.
 	InterfaceHasIPv4(name string) bool
+}
+
+// StonithHost is a Host that also lists the STONITH device types
+// cluster-glue's stonith(8) knows; CheckHost asks it when ha.cf has
+// stonith or stonith_host lines and the Host has it.
+type StonithHost interface {
+	// StonithTypes returns the device types of `stonith -L`, or an error
+	// when stonith(8) cannot be run.
+	StonithTypes() ([]string, error)
+}
+
+// StonithCommand is cluster-glue's stonith(8), which hbgo runs to reset a node.
+const StonithCommand = "/usr/sbin/stonith"
+
+// HintNoStonith is the hint for a STONITH line on a host without stonith(8).
+const HintNoStonith = "install cluster-glue (it provides " + StonithCommand + ", which hbgo runs to reset the peer), or remove the line"
+
+// StonithTypes implements StonithHost with `stonith -L`.
+func (OSHost) StonithTypes() ([]string, error) {
+	out, err := exec.Command(StonithCommand, "-L").Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s -L: %w", StonithCommand, err)
+	}
+	return strings.Fields(string(out)), nil
 }
 
 // OSHost is Host for the machine hbgo runs on.
@@ -277,6 +302,34 @@ func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
 		for _, g := range a.GIDs {
 			if _, err := strconv.Atoi(g); err != nil && !h.GroupExists(g) {
 				add(a.Line, sev, fmt.Sprintf("Invalid apiauth directive [%s]", a.Raw), "name an existing group", "apiauth %s: group %s does not exist", a.Client, g)
+			}
+		}
+	}
+	if sh, ok := h.(StonithHost); ok && len(c.Stonith) > 0 {
+		types, err := sh.StonithTypes()
+		known := map[string]bool{}
+		for _, t := range types {
+			known[t] = true
+		}
+		for _, st := range c.Stonith {
+			directive, lsev := "stonith", sev
+			if st.Host != "" {
+				directive = "stonith_host"
+			}
+			if st.Host != "" && st.Host != "*" {
+				// A stonith_host line for another node is ignored by stock
+				// (COMPAT §2.3); whether it is this node's is not known here.
+				lsev = diag.Warning
+			}
+			switch {
+			case err != nil:
+				add(st.Line, lsev, "", HintNoStonith, "%s %s: stonith(8) cannot be run on this host (%v)", directive, st.Type, err)
+			case !known[st.Type]:
+				// Stock asks the plugin library while parsing and refuses
+				// the line (config.c: stonith_new fails).
+				add(st.Line, lsev, fmt.Sprintf("Invalid Stonith type [%s]", st.Type),
+					"name a type that `stonith -L` lists (e.g. external/ssh, meatware, null)",
+					"%s device type %s is not known to stonith(8)", directive, st.Type)
 			}
 		}
 	}

@@ -149,3 +149,56 @@ func TestHintLogOpen(t *testing.T) {
 		}
 	}
 }
+
+// stonithHost is a fakeHost that lists STONITH types, or cannot.
+type stonithHost struct {
+	fakeHost
+	types []string
+	err   error
+}
+
+func (h stonithHost) StonithTypes() ([]string, error) { return h.types, h.err }
+
+func TestCheckHostStonith(t *testing.T) {
+	in := "bcast eth0\nauto_failback on\nnode a\nnode b\nstonith null /etc/ha.d/null.cf\nstonith_host * nosuch x\nstonith_host b nosuch2 x\nstonith_host * external/ssh a b\n"
+	c, ps := parseString(t, in)
+	if ps.HasErrors() {
+		t.Fatal(ps.Err())
+	}
+	base := fakeHost{ifaces: map[string]bool{"eth0": true}, users: map[string]bool{}}
+	texts := func(ps diag.Problems) []string {
+		var got []string
+		for _, p := range ps {
+			got = append(got, p.Error())
+		}
+		return got
+	}
+	got := texts(c.CheckHost(stonithHost{fakeHost: base, types: []string{"null", "external/ssh", "meatware"}}, true))
+	want := []string{
+		"ha.cf:6: error: stonith_host device type nosuch is not known to stonith(8); name a type that `stonith -L` lists (e.g. external/ssh, meatware, null)",
+		"ha.cf:7: warning: stonith_host device type nosuch2 is not known to stonith(8); name a type that `stonith -L` lists (e.g. external/ssh, meatware, null)",
+	}
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("known types (-want +got):\n%s", d)
+	}
+	got = texts(c.CheckHost(stonithHost{fakeHost: base, err: fmt.Errorf("exec: not found")}, true))
+	if len(got) != 4 || !strings.Contains(got[0], "ha.cf:5: error: stonith null: stonith(8) cannot be run on this host") || !strings.HasSuffix(got[0], HintNoStonith) {
+		t.Errorf("no stonith(8): %q", got)
+	}
+	if got := texts(c.CheckHost(base, true)); len(got) != 0 {
+		t.Errorf("a Host without StonithTypes is not asked: %q", got)
+	}
+}
+
+func TestOSHostStonithTypes(t *testing.T) {
+	if !(OSHost{}).Executable(StonithCommand) {
+		t.Skip(StonithCommand + " is not installed (cluster-glue)")
+	}
+	types, err := OSHost{}.StonithTypes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(" "+strings.Join(types, " ")+" ", " null ") {
+		t.Errorf("stonith -L lists no null device: %q", types)
+	}
+}

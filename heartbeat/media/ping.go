@@ -32,12 +32,11 @@ type Pinger struct {
 	mu    sync.Mutex
 	seq   int
 	done  chan struct{}
-	rtErr error
 }
 
-// OpenPing opens a raw ICMP socket for the ping nodes; prio > 0 runs the
-// reader on a SCHED_RR thread as the UDP readers.
-func OpenPing(specs []PingSpec, prio int, rx chan<- Packet) (*Pinger, error) {
+// OpenPing opens a raw ICMP socket for the ping nodes; its reader, like the
+// UDP readers, is a plain goroutine on Go's network poller.
+func OpenPing(specs []PingSpec, rx chan<- Packet) (*Pinger, error) {
 	conn, err := icmp.ListenPacket("ip4:icmp", "0.0.0.0")
 	if err != nil {
 		return nil, fmt.Errorf("ping: %w", err)
@@ -49,24 +48,12 @@ func OpenPing(specs []PingSpec, prio int, rx chan<- Packet) (*Pinger, error) {
 			p.byIP[a] = s.Node
 		}
 	}
-	if prio <= 0 {
-		go p.read(rx)
-		return p, nil
-	}
-	ready := make(chan error)
-	go func() {
-		ready <- LockRealtime(prio)
-		p.read(rx)
-	}()
-	p.rtErr = <-ready
+	go p.read(rx)
 	return p, nil
 }
 
 // Link is the pseudo-medium's name in hbgo's counters.
 func (p *Pinger) Link() string { return "ping" }
-
-// Realtime reports whether the reader thread runs SCHED_RR (nil) or why not.
-func (p *Pinger) Realtime() error { return p.rtErr }
 
 // Send sends payload in an echo request to every address of ping node node.
 func (p *Pinger) Send(node string, payload []byte) error {

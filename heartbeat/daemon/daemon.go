@@ -314,7 +314,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	n.memParams = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
-		Load: loadavg}
+		Load: newLoadavg()}
 
 	// Resources.
 	peer := ""
@@ -536,15 +536,6 @@ func resolve(peer string) (netip.Addr, error) {
 		}
 	}
 	return netip.Addr{}, fmt.Errorf("%s has no IPv4 address", peer)
-}
-
-// loadavg is /proc/loadavg without its newline, "n/a" if unreadable (PROTOCOL §5).
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "n/a"
-	}
-	return strings.TrimSpace(string(b))
 }
 
 func (n *node) close() {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"syscall"
@@ -55,13 +56,16 @@ func (n *node) run(ctx context.Context) int {
 		n.o.Ready()
 	}
 
+	// Give start-up's memory back once it has settled, and again after
+	// each resource operation (scripts, agents): see trimMemory.
+	trimAt := n.now().Add(trimDelay)
 	timer := time.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
 		if n.stop.done {
 			return n.finish()
 		}
-		next := earliest(n.mem.NextDeadline(), n.plan.NextDeadline())
+		next := earliest(earliest(n.mem.NextDeadline(), n.plan.NextDeadline()), trimAt)
 		if n.stop.requested && n.stop.at.IsZero() == false && (next.IsZero() || n.stop.at.Before(next)) {
 			next = n.stop.at
 		}
@@ -85,6 +89,10 @@ func (n *node) run(ctx context.Context) int {
 			if n.stop.requested && !n.stop.at.IsZero() && !now.Before(n.stop.at) {
 				n.stop.done = true
 			}
+			if !trimAt.IsZero() && !now.Before(trimAt) {
+				trimAt = time.Time{}
+				trimMemory(n.log)
+			}
 		case f := <-n.fifo:
 			n.onFIFO(f)
 		case c := <-n.ctl:
@@ -92,6 +100,7 @@ func (n *node) run(ctx context.Context) int {
 		case d := <-n.opDone:
 			n.journalEv("op_done", "", map[string]string{"op": strconv.Itoa(d.OpID), "result": opSummary(d)})
 			n.planStep(d)
+			trimAt = n.now().Add(trimDelay)
 		case s := <-n.o.Signals:
 			n.onSignal(s)
 		case <-ctx.Done():
@@ -551,4 +560,73 @@ func newLoadavg() func() string {
 		}
 		return strings.TrimSpace(string(buf[:n]))
 	}
+}
+
+// trimDelay is how long after start-up or a resource operation the daemon
+// gives memory back: long enough for the burst to be over, short against
+// the hours a node idles.
+const trimDelay = 3 * time.Second
+
+// trimMemory returns what an idle daemon does not use to the kernel: the
+// heap's free pages (start-up parses configurations and scans resources),
+// and the pages of its own executable that start-up touched but the loop
+// no longer reads (flag parsing, config checks, agents' code). Those are
+// clean file pages: dropping them from this process's page tables loses
+// nothing, a later use faults them back in from the page cache. Mappings
+// holding any private (copied-on-write) page are left alone.
+func trimMemory(log hblog.Logger) {
+	debug.FreeOSMemory()
+	exe, err := os.Executable()
+	if err != nil {
+		return
+	}
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		return
+	}
+	dropped := 0
+	for _, m := range cleanFileMappings(string(smaps), exe) {
+		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, m[0], m[1]-m[0], unix.MADV_DONTNEED); errno == 0 {
+			dropped += int(m[1] - m[0])
+		}
+	}
+	log.Debugf("hbgo: memory trimmed: heap returned, %d KiB of %s unmapped", dropped/1024, filepath.Base(exe))
+}
+
+// cleanFileMappings picks, from /proc/self/smaps text, the read-only
+// mappings of file path (text, rodata) that hold no anonymous page, as
+// [start, end) address pairs.
+func cleanFileMappings(smaps, path string) [][2]uintptr {
+	var out [][2]uintptr
+	var cur [2]uintptr
+	ok := false
+	for _, line := range strings.Split(smaps, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if strings.Contains(f[0], "-") && len(f) >= 5 {
+			if ok {
+				out = append(out, cur)
+			}
+			ok = false
+			lo, hi, dash := strings.Cut(f[0], "-")
+			a, err1 := strconv.ParseUint(lo, 16, 64)
+			b, err2 := strconv.ParseUint(hi, 16, 64)
+			if !dash || err1 != nil || err2 != nil || len(f) < 6 || f[5] != path {
+				continue
+			}
+			if perm := f[1]; len(perm) == 4 && perm[1] == '-' && perm[3] == 'p' {
+				cur, ok = [2]uintptr{uintptr(a), uintptr(b)}, true
+			}
+			continue
+		}
+		if ok && f[0] == "Anonymous:" && len(f) >= 2 && f[1] != "0" {
+			ok = false
+		}
+	}
+	if ok {
+		out = append(out, cur)
+	}
+	return out
 }

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -110,6 +111,7 @@ func heartbeat(args []string) int {
 }
 
 func runDaemon(debug int, noRT bool) int {
+	idleRuntime()
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 	signal.Ignore(syscall.SIGINT, syscall.SIGPIPE)
@@ -226,4 +228,16 @@ func reloadDaemon() int {
 		return daemonize()
 	}
 	return daemon.Reload(daemon.Options{Validators: nativeValidators()}, pid)
+}
+
+// idleRuntime sets the Go runtime up for a daemon that idles for hours
+// between keepalives (bench/results/idle-2026-11-23.md): one P, so a
+// goroutine made runnable never wakes a second thread to spin looking for
+// work, which with two Ps cost more CPU than the heartbeats themselves. The
+// loop does little work per event, and blocking system calls (scripts,
+// agents) still hand the P on. GOMAXPROCS in the environment wins.
+func idleRuntime() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
 }

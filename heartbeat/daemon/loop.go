@@ -91,7 +91,9 @@ func (n *node) run(ctx context.Context) int {
 			}
 			if !trimAt.IsZero() && !now.Before(trimAt) {
 				trimAt = time.Time{}
-				trimMemory(n.log)
+				if kb := trimMemory(); kb >= 0 {
+					n.log.Debugf("hbgo: memory trimmed: heap returned, %d KiB of the executable unmapped", kb)
+				}
 			}
 		case f := <-n.fifo:
 			n.onFIFO(f)
@@ -573,16 +575,17 @@ const trimDelay = 3 * time.Second
 // no longer reads (flag parsing, config checks, agents' code). Those are
 // clean file pages: dropping them from this process's page tables loses
 // nothing, a later use faults them back in from the page cache. Mappings
-// holding any private (copied-on-write) page are left alone.
-func trimMemory(log hblog.Logger) {
+// holding any private (copied-on-write) page are left alone. It returns
+// the KiB unmapped, -1 if the mappings could not be read.
+func trimMemory() int {
 	debug.FreeOSMemory()
 	exe, err := os.Executable()
 	if err != nil {
-		return
+		return -1
 	}
 	smaps, err := os.ReadFile("/proc/self/smaps")
 	if err != nil {
-		return
+		return -1
 	}
 	dropped := 0
 	for _, m := range cleanFileMappings(string(smaps), exe) {
@@ -590,7 +593,7 @@ func trimMemory(log hblog.Logger) {
 			dropped += int(m[1] - m[0])
 		}
 	}
-	log.Debugf("hbgo: memory trimmed: heap returned, %d KiB of %s unmapped", dropped/1024, filepath.Base(exe))
+	return dropped / 1024
 }
 
 // cleanFileMappings picks, from /proc/self/smaps text, the read-only

@@ -59,7 +59,7 @@ func (n *node) run(ctx context.Context) int {
 	// Give start-up's memory back once it has settled, and again after
 	// each resource operation (scripts, agents): see trimMemory.
 	trimAt := n.now().Add(trimDelay)
-	timer := time.NewTimer(time.Hour)
+	timer := newWakeTimer()
 	defer timer.Stop()
 	for {
 		if n.stop.done {
@@ -78,6 +78,8 @@ func (n *node) run(ctx context.Context) int {
 		case p := <-n.rx:
 			n.onPacket(p)
 		case <-timer.C:
+			// A wake-up may come early (a stale expiry): the state machines
+			// act only on deadlines that are due, so an early tick is harmless.
 			// Packets already queued arrived before this deadline: handle
 			// them first, or a loaded machine could declare a peer dead whose
 			// heartbeat is waiting in the queue (and then see it "return
@@ -632,4 +634,82 @@ func cleanFileMappings(smaps, path string) [][2]uintptr {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// wakeTimer wakes the loop at its next deadline. On Linux it is a timerfd
+// read on Go's network poller, not a Go timer: the runtime's sysmon thread
+// sleeps until the next Go timer, so a Go timer re-armed every keepalive
+// woke sysmon (and through it the scheduler) several times per keepalive
+// for nothing (bench/results/idle-2026-11-23.md). With no Go timer
+// pending, an idle daemon's sysmon sleeps. A tick may come early, never
+// late.
+type wakeTimer struct {
+	C     chan struct{}
+	f     *os.File        // the timerfd; nil: t is the fallback
+	rc    syscall.RawConn // f's descriptor
+	t     *time.Timer     // fallback when timerfd is unavailable
+	armed unix.ItimerSpec // reused by Reset
+}
+
+func newWakeTimer() *wakeTimer {
+	w := &wakeTimer{C: make(chan struct{}, 1)}
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err == nil {
+		f := os.NewFile(uintptr(fd), "timerfd")
+		if rc, err := f.SyscallConn(); err == nil {
+			w.f, w.rc = f, rc
+			go w.read(rc)
+			return w
+		}
+		f.Close()
+	}
+	w.t = time.AfterFunc(time.Hour, w.fire)
+	return w
+}
+
+func (w *wakeTimer) fire() {
+	select {
+	case w.C <- struct{}{}:
+	default: // a tick is already waiting
+	}
+}
+
+// read forwards each expiry of the timerfd to C, until the file is closed.
+func (w *wakeTimer) read(rc syscall.RawConn) {
+	var buf [8]byte
+	for {
+		err := rc.Read(func(fd uintptr) bool {
+			_, _, errno := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), 8)
+			return errno != unix.EAGAIN && errno != unix.EINTR
+		})
+		if err != nil {
+			return
+		}
+		w.fire()
+	}
+}
+
+// Reset arms the timer to tick once after d (at once when d <= 0).
+func (w *wakeTimer) Reset(d time.Duration) {
+	if w.f == nil {
+		w.t.Reset(d)
+		return
+	}
+	d = max(d, time.Nanosecond) // an all-zero value would disarm it
+	w.armed.Value = unix.NsecToTimespec(int64(d))
+	_ = w.rc.Control(func(fd uintptr) {
+		_, _, errno := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&w.armed)), 0, 0, 0)
+		if errno != 0 { // cannot happen with a valid fd; never leave the loop asleep
+			w.fire()
+		}
+	}) // Control fails only once Stop closed the file
+}
+
+// Stop disarms the timer and ends its reader.
+func (w *wakeTimer) Stop() {
+	if w.f == nil {
+		w.t.Stop()
+		return
+	}
+	w.f.Close()
 }

@@ -132,7 +132,7 @@ func runDaemon(debug int, noRT bool) int {
 		}
 	}
 	return daemon.Run(context.Background(), daemon.Options{Debug: debug, Signals: sigs, Ready: ready,
-		Validators: nativeValidators(), NoRealtime: noRT, Notify: sdnotify.FromEnv().Notify})
+		Validators: nativeValidators(), NoRealtime: noRT, Notify: watchdogThrottle(sdnotify.FromEnv(), time.Now)})
 }
 
 // daemonize starts the daemon in a new session and returns once it is up
@@ -239,5 +239,27 @@ func reloadDaemon() int {
 func idleRuntime() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)
+	}
+}
+
+// watchdogThrottle passes sd_notify states on, but WATCHDOG=1 at most once a
+// quarter of the unit's WatchdogSec: the loop pings at every keepalive it
+// sends (5 a second at keepalive 200 ms), and each ping is a new datagram
+// socket (socket, connect, write, close), which cost an idle daemon under
+// systemd more than its heartbeats (bench/results/idle-2026-11-23.md).
+// systemd asks for a ping within WatchdogSec; a quarter leaves room for a
+// late keepalive. Called from the loop only.
+func watchdogThrottle(n *sdnotify.Notifier, now func() time.Time) func(string) {
+	every := n.Watchdog() / 4
+	var last time.Time
+	return func(state string) {
+		if state == "WATCHDOG=1" {
+			t := now()
+			if !last.IsZero() && t.Sub(last) < every {
+				return
+			}
+			last = t
+		}
+		n.Notify(state)
 	}
 }

@@ -233,9 +233,9 @@ func reloadDaemon() int {
 // idleRuntime sets the Go runtime up for a daemon that idles for hours
 // between keepalives (bench/results/idle-2026-11-23.md): one P, so a
 // goroutine made runnable never wakes a second thread to spin looking for
-// work, which with two Ps cost more CPU than the heartbeats themselves. The
-// loop does little work per event, and blocking system calls (scripts,
-// agents) still hand the P on. GOMAXPROCS in the environment wins.
+// work (one thread fewer wakes per event). The loop does little work per
+// event, and blocking system calls (scripts, agents) still hand the P on.
+// GOMAXPROCS in the environment wins.
 func idleRuntime() {
 	if os.Getenv("GOMAXPROCS") == "" {
 		runtime.GOMAXPROCS(1)

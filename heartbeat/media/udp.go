@@ -246,8 +246,9 @@ func (m *udpMedium) Send(out Outgoing) error {
 // is not locked to a thread of its own: a locked reader costs two thread
 // hand-offs per packet (netpoller to reader, reader to loop), which were
 // most of an idle daemon's CPU (bench/results/idle-2026-11-23.md). Only the
-// loop, which stamps nothing late (membership uses the reader's At), sends
-// keepalives and runs membership, needs SCHED_RR.
+// loop's thread, which sends keepalives and runs membership, is SCHED_RR;
+// membership judges lateness by the reader's At stamp, not by when the
+// loop got the packet.
 func (m *udpMedium) start(rx chan<- Packet) (Medium, error) {
 	raw, err := newRawUDP(m.rd, m.wr, m.dst)
 	if err != nil {

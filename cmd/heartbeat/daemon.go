@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -141,6 +142,7 @@ func heartbeat(args []string) int {
 }
 
 func runDaemon(debug int, noRT bool, o daemon.Options) int {
+	idleRuntime()
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGUSR1, syscall.SIGUSR2)
 	signal.Ignore(syscall.SIGINT, syscall.SIGPIPE)
@@ -164,7 +166,7 @@ func runDaemon(debug int, noRT bool, o daemon.Options) int {
 		}
 	}
 	o.Debug, o.Signals, o.Ready, o.Validators, o.NoRealtime = debug, sigs, ready, nativeValidators(), noRT
-	o.Notify = sdnotify.FromEnv().Notify
+	o.Notify = watchdogThrottle(sdnotify.FromEnv(), time.Now)
 	return daemon.Run(context.Background(), o)
 }
 
@@ -261,4 +263,38 @@ func reloadDaemon() int {
 		return daemonize()
 	}
 	return daemon.Reload(daemon.Options{Validators: nativeValidators()}, pid)
+}
+
+// idleRuntime sets the Go runtime up for a daemon that idles for hours
+// between keepalives (bench/results/idle-2026-11-23.md): one P, so a
+// goroutine made runnable never wakes a second thread to spin looking for
+// work (one thread fewer wakes per event). The loop does little work per
+// event, and blocking system calls (scripts, agents) still hand the P on.
+// GOMAXPROCS in the environment wins.
+func idleRuntime() {
+	if os.Getenv("GOMAXPROCS") == "" {
+		runtime.GOMAXPROCS(1)
+	}
+}
+
+// watchdogThrottle passes sd_notify states on, but WATCHDOG=1 at most once a
+// quarter of the unit's WatchdogSec: the loop pings at every keepalive it
+// sends (5 a second at keepalive 200 ms), and each ping is a new datagram
+// socket (socket, connect, write, close), which cost an idle daemon under
+// systemd more than its heartbeats (bench/results/idle-2026-11-23.md).
+// systemd asks for a ping within WatchdogSec; a quarter leaves room for a
+// late keepalive. Called from the loop only.
+func watchdogThrottle(n *sdnotify.Notifier, now func() time.Time) func(string) {
+	every := n.Watchdog() / 4
+	var last time.Time
+	return func(state string) {
+		if state == "WATCHDOG=1" {
+			t := now()
+			if !last.IsZero() && t.Sub(last) < every {
+				return
+			}
+			last = t
+		}
+		n.Notify(state)
+	}
 }

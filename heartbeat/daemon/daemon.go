@@ -365,7 +365,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	n.memParams = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
-		Load: loadavg}
+		Load: newLoadavg()}
 
 	// Resources.
 	peer := ""
@@ -450,18 +450,18 @@ func (n *node) openMedia(ctx context.Context) error {
 		var err error
 		switch m.Type {
 		case hacf.MediumBcast:
-			md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port, Prio: n.rtPrio()}, n.rx)
+			md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port}, n.rx)
 		case hacf.MediumUcast:
 			var peer netip.Addr
 			peer, err = resolve(m.Peer)
 			if err == nil {
-				md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port, Prio: n.rtPrio()}, n.rx)
+				md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port}, n.rx)
 			}
 		case hacf.MediumMcast:
 			var grp netip.Addr
 			grp, err = netip.ParseAddr(m.Group)
 			if err == nil {
-				md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1, Prio: n.rtPrio()}, n.rx)
+				md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1}, n.rx)
 			}
 		case hacf.MediumSerial:
 			md, err = media.OpenSerial(media.SerialSpec{Device: m.Device, Baud: m.Baud}, n.rx, func(s string) { n.mediumEvent(s) })
@@ -506,7 +506,7 @@ func (n *node) openPing() error {
 	if len(specs) == 0 {
 		return nil
 	}
-	p, err := media.OpenPing(specs, n.rtPrio(), n.rx)
+	p, err := media.OpenPing(specs, n.rx)
 	if err != nil {
 		return err
 	}
@@ -515,7 +515,7 @@ func (n *node) openPing() error {
 	return nil
 }
 
-// rtPrio is the SCHED_RR priority for the loop and the media readers, 0
+// rtPrio is the SCHED_RR priority for the loop's thread, 0
 // when realtime is off (ha.cf realtime, rtprio; stock's default is the
 // middle of SCHED_RR's range, COMPAT §2.2).
 func (n *node) rtPrio() int {
@@ -530,7 +530,7 @@ func (n *node) rtPrio() int {
 }
 
 // goRealtime puts the calling goroutine (the loop) on a SCHED_RR thread
-// and logs what was applied to it and to the media readers.
+// and logs what was applied.
 func (n *node) goRealtime() {
 	prio := n.rtPrio()
 	if prio == 0 {
@@ -540,28 +540,9 @@ func (n *node) goRealtime() {
 	if err := media.LockRealtime(prio); err != nil {
 		n.log.Warnf("hbgo: realtime: main loop stays at normal scheduling: %v", err)
 	} else {
-		type reader interface {
-			Link() string
-			Realtime() error
-		}
-		var readers []reader
-		for _, m := range n.media {
-			if r, ok := m.(reader); ok {
-				readers = append(readers, r)
-			}
-		}
-		if n.pinger != nil {
-			readers = append(readers, n.pinger)
-		}
-		rt := 0
-		for _, r := range readers {
-			if err := r.Realtime(); err != nil {
-				n.log.Warnf("hbgo: realtime: %s reader stays at normal scheduling: %v", r.Link(), err)
-			} else {
-				rt++
-			}
-		}
-		n.log.Infof("hbgo: realtime: SCHED_RR priority %d for the main loop and %d media reader(s); memory not locked (no mlockall)", prio, rt)
+		// The media readers are plain goroutines: only the loop's thread
+		// sends keepalives and runs membership (bench/results/idle-2026-11-23.md).
+		n.log.Infof("hbgo: realtime: SCHED_RR priority %d for the main loop; memory not locked (no mlockall)", prio)
 	}
 	if kb := n.conf.HaCf.Memreserve; kb > 0 {
 		n.log.Debugf("hbgo: memreserve %d KiB accepted; Go's heap needs no reserve", kb)
@@ -609,15 +590,6 @@ func resolve(peer string) (netip.Addr, error) {
 		}
 	}
 	return netip.Addr{}, fmt.Errorf("%s has no IPv4 address", peer)
-}
-
-// loadavg is /proc/loadavg without its newline, "n/a" if unreadable (PROTOCOL §5).
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "n/a"
-	}
-	return strings.TrimSpace(string(b))
 }
 
 func (n *node) close() {

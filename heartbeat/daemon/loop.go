@@ -7,9 +7,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
+	"unsafe"
 
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/hbconf"
@@ -59,13 +62,16 @@ func (n *node) run(ctx context.Context) int {
 		n.o.Ready()
 	}
 
-	timer := time.NewTimer(time.Hour)
+	// Give start-up's memory back once it has settled, and again after
+	// each resource operation (scripts, agents): see trimMemory.
+	trimAt := n.now().Add(trimDelay)
+	timer := newWakeTimer()
 	defer timer.Stop()
 	for {
 		if n.stop.done {
 			return n.finish()
 		}
-		next := earliest(n.mem.NextDeadline(), n.plan.NextDeadline())
+		next := earliest(earliest(n.mem.NextDeadline(), n.plan.NextDeadline()), trimAt)
 		if n.ipf != nil {
 			next = earliest(next, n.ipf.NextDeadline())
 		}
@@ -81,6 +87,8 @@ func (n *node) run(ctx context.Context) int {
 		case p := <-n.rx:
 			n.onPacket(p)
 		case <-timer.C:
+			// A wake-up may come early (a stale expiry): the state machines
+			// act only on deadlines that are due, so an early tick is harmless.
 			// Packets already queued arrived before this deadline: handle
 			// them first, or a loaded machine could declare a peer dead whose
 			// heartbeat is waiting in the queue (and then see it "return
@@ -93,6 +101,12 @@ func (n *node) run(ctx context.Context) int {
 			if n.stop.requested && !n.stop.at.IsZero() && !now.Before(n.stop.at) {
 				n.stop.done = true
 			}
+			if !trimAt.IsZero() && !now.Before(trimAt) {
+				trimAt = time.Time{}
+				if kb := trimMemory(); kb >= 0 {
+					n.log.Debugf("hbgo: memory trimmed: heap returned, %d KiB of the executable unmapped", kb)
+				}
+			}
 		case f := <-n.fifo:
 			n.onFIFO(f)
 		case c := <-n.ctl:
@@ -102,6 +116,7 @@ func (n *node) run(ctx context.Context) int {
 		case d := <-n.opDone:
 			n.journalEv("op_done", "", map[string]string{"op": strconv.Itoa(d.OpID), "result": opSummary(d)})
 			n.planStep(d)
+			trimAt = n.now().Add(trimDelay)
 		case s := <-n.o.Signals:
 			n.onSignal(s)
 		case <-ctx.Done():
@@ -529,4 +544,172 @@ func mtime(dir, name string) time.Time {
 		return time.Time{}
 	}
 	return fi.ModTime()
+}
+
+// newLoadavg returns the ld field's provider: /proc/loadavg without its
+// newline, "n/a" if unreadable (PROTOCOL §5). It is read on every status we
+// send, so the file stays open and is re-read with one raw pread: opening it
+// each time cost five system calls, each of which woke the Go runtime's
+// sysmon thread (bench/results/idle-2026-11-23.md).
+func newLoadavg() func() string {
+	fd, err := unix.Open("/proc/loadavg", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	var buf [128]byte
+	return func() string {
+		if err != nil {
+			return "n/a"
+		}
+		n, _, errno := unix.RawSyscall6(unix.SYS_PREAD64, uintptr(fd), uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)), 0, 0, 0)
+		if errno != 0 || n == 0 {
+			return "n/a"
+		}
+		return strings.TrimSpace(string(buf[:n]))
+	}
+}
+
+// trimDelay is how long after start-up or a resource operation the daemon
+// gives memory back: long enough for the burst to be over, short against
+// the hours a node idles.
+const trimDelay = 3 * time.Second
+
+// trimMemory returns what an idle daemon does not use to the kernel: the
+// heap's free pages (start-up parses configurations and scans resources),
+// and the pages of its own executable that start-up touched but the loop
+// no longer reads (flag parsing, config checks, agents' code). Those are
+// clean file pages: dropping them from this process's page tables loses
+// nothing, a later use faults them back in from the page cache. Mappings
+// holding any private (copied-on-write) page are left alone. It returns
+// the KiB unmapped, -1 if the mappings could not be read.
+func trimMemory() int {
+	debug.FreeOSMemory()
+	exe, err := os.Executable()
+	if err != nil {
+		return -1
+	}
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		return -1
+	}
+	dropped := 0
+	for _, m := range cleanFileMappings(string(smaps), exe) {
+		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, m[0], m[1]-m[0], unix.MADV_DONTNEED); errno == 0 {
+			dropped += int(m[1] - m[0])
+		}
+	}
+	return dropped / 1024
+}
+
+// cleanFileMappings picks, from /proc/self/smaps text, the read-only
+// mappings of file path (text, rodata) that hold no anonymous page, as
+// [start, end) address pairs.
+func cleanFileMappings(smaps, path string) [][2]uintptr {
+	var out [][2]uintptr
+	var cur [2]uintptr
+	ok := false
+	for _, line := range strings.Split(smaps, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		if strings.Contains(f[0], "-") && len(f) >= 5 {
+			if ok {
+				out = append(out, cur)
+			}
+			ok = false
+			lo, hi, dash := strings.Cut(f[0], "-")
+			a, err1 := strconv.ParseUint(lo, 16, 64)
+			b, err2 := strconv.ParseUint(hi, 16, 64)
+			if !dash || err1 != nil || err2 != nil || len(f) < 6 || f[5] != path {
+				continue
+			}
+			if perm := f[1]; len(perm) == 4 && perm[1] == '-' && perm[3] == 'p' {
+				cur, ok = [2]uintptr{uintptr(a), uintptr(b)}, true
+			}
+			continue
+		}
+		if ok && f[0] == "Anonymous:" && len(f) >= 2 && f[1] != "0" {
+			ok = false
+		}
+	}
+	if ok {
+		out = append(out, cur)
+	}
+	return out
+}
+
+// wakeTimer wakes the loop at its next deadline. On Linux it is a timerfd
+// read on Go's network poller, not a Go timer: the runtime's sysmon thread
+// sleeps until the next Go timer, so a Go timer re-armed every keepalive
+// woke sysmon (and through it the scheduler) several times per keepalive
+// for nothing (bench/results/idle-2026-11-23.md). With no Go timer
+// pending, an idle daemon's sysmon sleeps. A tick may come early, never
+// late.
+type wakeTimer struct {
+	C     chan struct{}
+	f     *os.File        // the timerfd; nil: t is the fallback
+	rc    syscall.RawConn // f's descriptor
+	t     *time.Timer     // fallback when timerfd is unavailable
+	armed unix.ItimerSpec // reused by Reset
+}
+
+func newWakeTimer() *wakeTimer {
+	w := &wakeTimer{C: make(chan struct{}, 1)}
+	fd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err == nil {
+		f := os.NewFile(uintptr(fd), "timerfd")
+		if rc, err := f.SyscallConn(); err == nil {
+			w.f, w.rc = f, rc
+			go w.read(rc)
+			return w
+		}
+		f.Close()
+	}
+	w.t = time.AfterFunc(time.Hour, w.fire)
+	return w
+}
+
+func (w *wakeTimer) fire() {
+	select {
+	case w.C <- struct{}{}:
+	default: // a tick is already waiting
+	}
+}
+
+// read forwards each expiry of the timerfd to C, until the file is closed.
+func (w *wakeTimer) read(rc syscall.RawConn) {
+	var buf [8]byte
+	for {
+		err := rc.Read(func(fd uintptr) bool {
+			_, _, errno := unix.RawSyscall(unix.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), 8)
+			return errno != unix.EAGAIN && errno != unix.EINTR
+		})
+		if err != nil {
+			return
+		}
+		w.fire()
+	}
+}
+
+// Reset arms the timer to tick once after d (at once when d <= 0).
+func (w *wakeTimer) Reset(d time.Duration) {
+	if w.f == nil {
+		w.t.Reset(d)
+		return
+	}
+	d = max(d, time.Nanosecond) // an all-zero value would disarm it
+	w.armed.Value = unix.NsecToTimespec(int64(d))
+	_ = w.rc.Control(func(fd uintptr) {
+		_, _, errno := unix.RawSyscall6(unix.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&w.armed)), 0, 0, 0)
+		if errno != 0 { // cannot happen with a valid fd; never leave the loop asleep
+			w.fire()
+		}
+	}) // Control fails only once Stop closed the file
+}
+
+// Stop disarms the timer and ends its reader.
+func (w *wakeTimer) Stop() {
+	if w.f == nil {
+		w.t.Stop()
+		return
+	}
+	w.f.Close()
 }

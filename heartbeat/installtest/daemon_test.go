@@ -236,7 +236,8 @@ func TestNotifyWatchdog(t *testing.T) {
 	if m := next("READY=1"); m != "READY=1" {
 		t.Fatalf("first notification %q, want READY=1", m)
 	}
-	// keepalive 200ms: a WATCHDOG=1 per status packet sent.
+	// keepalive 200ms, WATCHDOG_USEC 5 s: a WATCHDOG=1 with a status packet
+	// at most every 1.25 s (cmd/heartbeat watchdogThrottle).
 	for i := 0; i < 3; i++ {
 		if m := next("WATCHDOG=1"); m != "WATCHDOG=1" {
 			t.Fatalf("notification %q, want WATCHDOG=1", m)

@@ -20,7 +20,8 @@ var fastUcast = twonode.FastHaCf("ucast @HBIF@ @PEER_HBIP@")
 const keys = twonode.Authkeys
 
 // TestHbgoPairFailover runs two hbgo nodes that also ping the LAN client
-// (a ping node) with their loop and readers on SCHED_RR threads.
+// (a ping node) with their loop on a SCHED_RR thread (the media readers
+// are plain goroutines: bench/results/idle-2026-11-23.md).
 func TestHbgoPairFailover(t *testing.T) {
 	bin := twonode.BuildHbgo(t)
 	cls := clStatus(t, bin)
@@ -55,11 +56,11 @@ func TestHbgoPairFailover(t *testing.T) {
 		if out, _ := c.Node[i].Try(cls, "nodestatus", twonode.Client); strings.TrimSpace(out) != "ping" {
 			t.Errorf("node%d: cl_status nodestatus %s = %q, want ping", i+1, twonode.Client, out)
 		}
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`realtime: SCHED_RR priority 50 for the main loop and 2 media reader`), 0, time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`realtime: SCHED_RR priority 50 for the main loop;`), 0, time.Second); err != nil {
 			t.Error(err)
 		}
-		if n := rrThreads(c.Node[i].Pids(bin)); n < 3 {
-			t.Errorf("node%d: %d SCHED_RR threads, want the loop, the ucast reader and the ping reader", i+1, n)
+		if n := rrThreads(c.Node[i].Pids(bin)); n != 1 {
+			t.Errorf("node%d: %d SCHED_RR threads, want one: the loop's", i+1, n)
 		}
 	}
 	// An edit of ha.cf is validated at once and announced, never applied:

@@ -196,7 +196,7 @@ func TestPingLoopback(t *testing.T) {
 	}
 	rx := make(chan Packet, 16)
 	lo := netip.MustParseAddr("127.0.0.1")
-	p, err := OpenPing([]PingSpec{{Node: "127.0.0.1", Addrs: []netip.Addr{lo}}}, 0, rx)
+	p, err := OpenPing([]PingSpec{{Node: "127.0.0.1", Addrs: []netip.Addr{lo}}}, rx)
 	if err != nil {
 		t.Fatal(err)
 	}

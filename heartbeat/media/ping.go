@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"sync"
+	"syscall"
 	"time"
 
 	"golang.org/x/net/icmp"
@@ -23,7 +24,8 @@ type PingSpec struct {
 // node's address goes to the daemon's queue as a Packet whose Ping names
 // the node and whose Data is the echoed payload.
 type Pinger struct {
-	conn  *icmp.PacketConn
+	conn  net.PacketConn
+	raw   syscall.RawConn // conn's socket, for syscalls that skip the scheduler (see rawUDP)
 	id    int
 	specs []PingSpec
 	byIP  map[netip.Addr]string
@@ -32,41 +34,33 @@ type Pinger struct {
 	mu    sync.Mutex
 	seq   int
 	done  chan struct{}
-	rtErr error
 }
 
-// OpenPing opens a raw ICMP socket for the ping nodes; prio > 0 runs the
-// reader on a SCHED_RR thread as the UDP readers.
-func OpenPing(specs []PingSpec, prio int, rx chan<- Packet) (*Pinger, error) {
-	conn, err := icmp.ListenPacket("ip4:icmp", "0.0.0.0")
+// OpenPing opens a raw ICMP socket for the ping nodes; its reader, like the
+// UDP readers, is a plain goroutine on Go's network poller.
+func OpenPing(specs []PingSpec, rx chan<- Packet) (*Pinger, error) {
+	conn, err := net.ListenPacket("ip4:icmp", "0.0.0.0")
 	if err != nil {
 		return nil, fmt.Errorf("ping: %w", err)
 	}
-	p := &Pinger{conn: conn, id: os.Getpid() & 0xffff, specs: specs, byIP: map[netip.Addr]string{},
+	raw, err := conn.(syscall.Conn).SyscallConn()
+	if err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("ping: %w", err)
+	}
+	p := &Pinger{conn: conn, raw: raw, id: os.Getpid() & 0xffff, specs: specs, byIP: map[netip.Addr]string{},
 		now: time.Now, done: make(chan struct{})}
 	for _, s := range specs {
 		for _, a := range s.Addrs {
 			p.byIP[a] = s.Node
 		}
 	}
-	if prio <= 0 {
-		go p.read(rx)
-		return p, nil
-	}
-	ready := make(chan error)
-	go func() {
-		ready <- LockRealtime(prio)
-		p.read(rx)
-	}()
-	p.rtErr = <-ready
+	go p.read(rx)
 	return p, nil
 }
 
 // Link is the pseudo-medium's name in hbgo's counters.
 func (p *Pinger) Link() string { return "ping" }
-
-// Realtime reports whether the reader thread runs SCHED_RR (nil) or why not.
-func (p *Pinger) Realtime() error { return p.rtErr }
 
 // Send sends payload in an echo request to every address of ping node node.
 func (p *Pinger) Send(node string, payload []byte) error {
@@ -84,7 +78,7 @@ func (p *Pinger) Send(node string, payload []byte) error {
 			continue
 		}
 		for _, a := range s.Addrs {
-			if _, err := p.conn.WriteTo(b, &net.IPAddr{IP: a.AsSlice()}); err != nil {
+			if err := rawSendTo(p.raw, b, netip.AddrPortFrom(a, 0)); err != nil {
 				p.c.sendFailed(err, p.now())
 				errs = append(errs, err)
 				continue
@@ -98,7 +92,7 @@ func (p *Pinger) Send(node string, payload []byte) error {
 func (p *Pinger) read(rx chan<- Packet) {
 	buf := make([]byte, 65536)
 	for {
-		n, from, err := p.conn.ReadFrom(buf)
+		n, from, err := rawRecvFrom(p.raw, buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return
@@ -111,15 +105,19 @@ func (p *Pinger) read(rx chan<- Packet) {
 			continue
 		}
 		at := p.now()
-		if node, data, ok := p.reply(buf[:n], from); ok {
-			p.c.deliver(rx, Packet{Data: data, Link: node, At: at, From: from.String(), Ping: node})
+		if node, data, ok := p.reply(buf[:n], from.Addr()); ok {
+			p.c.deliver(rx, Packet{Data: data, Link: node, At: at, From: from.Addr().String(), Ping: node})
 		}
 	}
 }
 
-// reply picks out our echo replies from the ping nodes' addresses.
-func (p *Pinger) reply(b []byte, from net.Addr) (node string, data []byte, ok bool) {
-	m, err := icmp.ParseMessage(1, b)
+// reply picks out our echo replies from the ping nodes' addresses; b is
+// the datagram as a raw IPv4 socket reads it, IP header first.
+func (p *Pinger) reply(b []byte, from netip.Addr) (node string, data []byte, ok bool) {
+	if len(b) < 20 || b[0]>>4 != 4 || int(b[0]&0x0f)*4 > len(b) {
+		return "", nil, false
+	}
+	m, err := icmp.ParseMessage(1, b[int(b[0]&0x0f)*4:])
 	if err != nil || m.Type != ipv4.ICMPTypeEchoReply {
 		return "", nil, false
 	}
@@ -127,13 +125,10 @@ func (p *Pinger) reply(b []byte, from net.Addr) (node string, data []byte, ok bo
 	if !isEcho || e.ID != p.id {
 		return "", nil, false
 	}
-	ip, isIP := from.(*net.IPAddr)
-	if !isIP {
+	if node, ok = p.byIP[from]; !ok {
 		return "", nil, false
 	}
-	a, _ := netip.AddrFromSlice(ip.IP.To4())
-	node, ok = p.byIP[a]
-	return node, append([]byte(nil), e.Data...), ok
+	return node, append([]byte(nil), e.Data...), true
 }
 
 // Stats returns the pinger's counters.

@@ -17,7 +17,6 @@ import (
 type BcastSpec struct {
 	Iface string
 	Port  int // udpport in effect when the line was read
-	Prio  int // SCHED_RR priority of the reader thread; 0 = normal scheduling
 }
 
 // UcastSpec is one `ucast <iface> <peer>` link (PROTOCOL §12.2).
@@ -25,7 +24,6 @@ type UcastSpec struct {
 	Iface string
 	Peer  netip.Addr // resolved once at configuration time, as stock does
 	Port  int
-	Prio  int // SCHED_RR priority of the reader thread; 0 = normal scheduling
 }
 
 // McastSpec is one `mcast <iface> <group> <port> <ttl> <loop>` link (PROTOCOL §12.3).
@@ -35,7 +33,6 @@ type McastSpec struct {
 	Port  int
 	TTL   int
 	Loop  bool
-	Prio  int // SCHED_RR priority of the reader thread; 0 = normal scheduling
 }
 
 // udpMedium is a UDP link: one socket to read on udpport, one to write.
@@ -44,10 +41,10 @@ type udpMedium struct {
 	rd                  net.PacketConn
 	wr                  net.PacketConn
 	dst                 *net.UDPAddr
+	raw                 rawUDP // the same sockets, for syscalls that skip the scheduler
 	now                 func() time.Time
 	c                   counters
 	done                chan struct{}
-	rtErr               error // why the reader could not go realtime
 }
 
 // rcvBuf is the receive buffer asked for: large enough that a burst of
@@ -150,8 +147,7 @@ func OpenBcast(ctx context.Context, s BcastSpec, rx chan<- Packet) (Medium, erro
 		dst:     &net.UDPAddr{IP: bc, Port: s.Port},
 		started: fmt.Sprintf("glib: UDP Broadcast heartbeat started on port %d (%d) interface %s", s.Port, s.Port, s.Iface),
 		now:     time.Now, done: make(chan struct{})}
-	m.startReader(rx, s.Prio)
-	return m, nil
+	return m.start(rx)
 }
 
 // OpenUcast opens a ucast link; received packets go to rx.
@@ -177,8 +173,7 @@ func OpenUcast(ctx context.Context, s UcastSpec, rx chan<- Packet) (Medium, erro
 		dst:     net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.Peer, uint16(s.Port))),
 		started: fmt.Sprintf("glib: ucast: started on port %d interface %s to %s", s.Port, s.Iface, s.Peer),
 		now:     time.Now, done: make(chan struct{})}
-	m.startReader(rx, s.Prio)
-	return m, nil
+	return m.start(rx)
 }
 
 // OpenMcast opens an mcast link; received packets go to rx.
@@ -225,8 +220,7 @@ func OpenMcast(ctx context.Context, s McastSpec, rx chan<- Packet) (Medium, erro
 		dst:     net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.Group, uint16(s.Port))),
 		started: fmt.Sprintf("glib: UDP multicast heartbeat started for group %s port %d interface %s (ttl=%d loop=%d)", s.Group, s.Port, s.Iface, s.TTL, loop),
 		now:     time.Now, done: make(chan struct{})}
-	m.startReader(rx, s.Prio)
-	return m, nil
+	return m.start(rx)
 }
 
 func (m *udpMedium) Link() string    { return m.link }
@@ -240,8 +234,7 @@ func (m *udpMedium) Send(out Outgoing) error {
 		return ErrClosed
 	default:
 	}
-	_ = m.wr.SetWriteDeadline(m.now().Add(500 * time.Millisecond))
-	if _, err := m.wr.WriteTo(out.Netstring, m.dst); err != nil {
+	if err := m.raw.send(out.Netstring); err != nil {
 		m.c.sendFailed(err, m.now())
 		return fmt.Errorf("%s %s: %w", m.kind, m.link, err)
 	}
@@ -249,28 +242,29 @@ func (m *udpMedium) Send(out Outgoing) error {
 	return nil
 }
 
-// startReader starts the reader goroutine, on a SCHED_RR thread when prio
-// > 0: a starved reader delays a keepalive as much as a starved sender.
-func (m *udpMedium) startReader(rx chan<- Packet, prio int) {
-	if prio <= 0 {
-		go m.read(rx)
-		return
+// start makes the raw handles and starts the reader goroutine. The reader
+// is not locked to a thread of its own: a locked reader costs two thread
+// hand-offs per packet (netpoller to reader, reader to loop), which were
+// most of an idle daemon's CPU (bench/results/idle-2026-11-23.md). Only the
+// loop's thread, which sends keepalives and runs membership, is SCHED_RR;
+// membership judges lateness by the reader's At stamp, not by when the
+// loop got the packet.
+func (m *udpMedium) start(rx chan<- Packet) (Medium, error) {
+	raw, err := newRawUDP(m.rd, m.wr, m.dst)
+	if err != nil {
+		m.rd.Close()
+		m.wr.Close()
+		return nil, fmt.Errorf("%s %s: %w", m.kind, m.link, err)
 	}
-	ready := make(chan error)
-	go func() {
-		ready <- LockRealtime(prio)
-		m.read(rx)
-	}()
-	m.rtErr = <-ready
+	m.raw = raw
+	go m.read(rx)
+	return m, nil
 }
-
-// Realtime reports whether the reader thread runs SCHED_RR (nil) or why not.
-func (m *udpMedium) Realtime() error { return m.rtErr }
 
 func (m *udpMedium) read(rx chan<- Packet) {
 	buf := make([]byte, 65536)
 	for {
-		n, from, err := m.rd.ReadFrom(buf)
+		n, from, err := m.raw.recv(buf)
 		if err != nil {
 			if errors.Is(err, net.ErrClosed) {
 				return

@@ -249,6 +249,10 @@ func (c *Cluster) Stop(i int, timeout time.Duration) error {
 	return fmt.Errorf("twonode: node%d still running %v after %v", i+1, timeout, c.Node[i].Pids(c.Opts.Impl[i].Exe))
 }
 
+// MainPid returns the process of pids (a node's daemon processes) whose
+// parent is not one of them: the daemon's main process, or 0.
+func MainPid(pids []int) int { return mainPid(pids) }
+
 // mainPid is the daemon process whose parent is not another daemon process.
 func mainPid(pids []int) int {
 	set := map[int]bool{}

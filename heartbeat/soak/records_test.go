@@ -71,3 +71,28 @@ func FuzzReadRecords(f *testing.F) {
 		}
 	})
 }
+
+func TestOutage(t *testing.T) {
+	t0 := time.Unix(1700000000, 0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	rec := func(ms int) Record { return Record{At: at(ms)} }
+	recs := []Record{rec(100), rec(110), rec(900), rec(910)}
+	tests := []struct {
+		name     string
+		prev     Record
+		hasPrev  bool
+		from, to time.Time
+		want     time.Duration
+	}{
+		{"gap inside", Record{}, false, at(0), at(1000), 790 * time.Millisecond},
+		{"gap from the previous batch", rec(0), true, at(50), at(1000), 790 * time.Millisecond},
+		{"previous batch gap largest", rec(-2000), true, at(-2000), at(1000), 2100 * time.Millisecond},
+		{"window after the gap", Record{}, false, at(905), at(1000), 10 * time.Millisecond},
+		{"nothing", Record{}, false, at(2000), at(3000), 0},
+	}
+	for _, tc := range tests {
+		if got := outage(tc.prev, tc.hasPrev, recs, tc.from, tc.to); got != tc.want {
+			t.Errorf("%s: outage = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}

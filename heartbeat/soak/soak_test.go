@@ -172,7 +172,9 @@ func runPairing(t *testing.T, p pairing, bin string, cycles int, floodFor time.D
 	}
 	sort.Strings(lives)
 	t.Logf("%s daemon processes (fds first/first-as-holder/last):\n%s", p.name, strings.Join(lives, "\n"))
-	notes = append(notes, fmt.Sprintf("largest daemon VmRSS growth from its first check as holder: %d kB (node%d pid %d); %d daemon processes held the group", worst, nodeW+1, pidW, len(lives)))
+	if len(lives) > 0 {
+		notes = append(notes, fmt.Sprintf("largest daemon VmRSS growth from its first check as holder: %d kB (node%d pid %d); %d daemon processes held the group", worst, nodeW+1, pidW, len(lives)))
+	}
 	if worst > 2048 {
 		l := s.lives[pidW]
 		t.Errorf("%s: node%d daemon pid %d VmRSS grew %d -> %d kB over %d checks", p.name, nodeW+1, pidW, l.rss0, l.rss, l.checks)

@@ -112,14 +112,15 @@ esac
 exit 0
 `
 
-// env returns the integer or duration settings of the soak.
+// envInt returns an integer setting of the soak from the environment.
 func envInt(name string, def int) int {
-	if v, err := strconv.Atoi(os.Getenv(name)); err == nil && v >= 0 {
+	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
 		return v
 	}
 	return def
 }
 
+// envDur returns a duration setting of the soak from the environment.
 func envDur(name string, def time.Duration) time.Duration {
 	if v, err := time.ParseDuration(os.Getenv(name)); err == nil {
 		return v

@@ -17,9 +17,6 @@ import (
 	"hbgo/heartbeat/wire"
 )
 
-// floodKinds are the four kinds of datagram the flood sends.
-var floodKinds = []string{"random", "bad-netstring", "wrong-key", "replay"}
-
 // dropLines are the log lines a flooded node may write about dropped
 // datagrams, one pattern per reason: each at most once a minute.
 var dropLines = []*regexp.Regexp{

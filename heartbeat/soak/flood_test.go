@@ -198,6 +198,13 @@ func flood(t *testing.T, s *soakCluster, i int, d time.Duration) floodReport {
 	t.Logf("%s: flood of node%d (%s): %d datagrams in %v = %.0f/s (random %d, bad netstrings %d, wrong key %d, replays %d of %d captured); VmRSS %d -> %d kB; drop lines %v; counters %s",
 		s.name, i+1, s.c.Opts.Impl[i].Name, rep.total(), rep.dur.Round(time.Millisecond), rep.rate(),
 		rep.sent[0], rep.sent[1], rep.sent[2], rep.sent[3], len(captured), rep.rss0, rep.rss1, rep.lines, fmtCounters(rep.counters))
+	if len(rep.lines) > 0 {
+		var pats []string
+		for _, re := range dropLines {
+			pats = append(pats, re.String())
+		}
+		t.Logf("%s: node%d's drop lines during the flood:\n%s", s.name, i+1, grepLines(log, strings.Join(pats, "|"), 12))
+	}
 	// Both nodes' view of the flood window: no death, no late heartbeat.
 	for j := range 2 {
 		l := s.c.Log(j)[off[j]:]

@@ -170,7 +170,14 @@ func flood(t *testing.T, s *soakCluster, i int, d time.Duration) floodReport {
 	rep.dur = rep.end.Sub(start)
 	time.Sleep(2 * time.Second)
 	now := s.c.Node[i].Pids(exe)
-	rep.crashed = twonode.MainPid(now) != pid || len(now) < nprocs
+	// Stock forks short-lived children of the same executable, so a
+	// crash is the main process gone or the daemon no longer answering.
+	out, err := s.c.Node[i].Try(s.clst[i], "hbstatus")
+	rep.crashed = twonode.MainPid(now) != pid || err != nil
+	if rep.crashed {
+		t.Logf("%s: node%d after the flood: main pid %d -> %d, %d -> %d daemon processes, cl_status hbstatus: %v %s",
+			s.name, i+1, pid, twonode.MainPid(now), nprocs, len(now), err, strings.TrimSpace(out))
+	}
 	// The runtime hands freed heap back to the kernel over seconds: the
 	// growth that counts is what stays, the lowest of samples over 15 s.
 	rep.rss1 = rssAll(now)

@@ -234,7 +234,7 @@ func (s *soakCluster) check(h int) []string {
 func floodStock(t *testing.T, s *soakCluster, i int) string {
 	d := envDur("HBGO_SOAK_FLOOD", 3*time.Second)
 	off := len(s.c.Log(i))
-	if !s.c.Running(0) || !s.c.Running(1) {
+	if t.Failed() || !s.c.Running(0) || !s.c.Running(1) {
 		return "no flood of stock: the cluster is not whole"
 	}
 	rep := flood(t, s, i, d)

@@ -234,8 +234,11 @@ func (s *soakCluster) check(h int) []string {
 func floodStock(t *testing.T, s *soakCluster, i int) string {
 	d := envDur("HBGO_SOAK_FLOOD", 3*time.Second)
 	off := len(s.c.Log(i))
-	if t.Failed() || !s.c.Running(0) || !s.c.Running(1) {
-		return "no flood of stock: the cluster is not whole"
+	if err := s.joined(10 * time.Second); err != nil {
+		return "no flood of stock: the cluster is not whole: " + err.Error()
+	}
+	if _, err := s.sole(10*time.Second, time.Second); err != nil {
+		return "no flood of stock: the cluster is not whole: " + err.Error()
 	}
 	rep := flood(t, s, i, d)
 	verdict := "kept running"

@@ -252,9 +252,9 @@ func floodStock(t *testing.T, s *soakCluster, i int) string {
 	} else if rep.late[peer] {
 		peerSaw = "its peer logged late heartbeats from it"
 	}
-	t.Logf("stock flood: stock node%d %s; %s; %.0f datagrams/s for %v; its log lines matching drop patterns: %v; VmRSS %d -> %d kB; stock's log during the flood (first lines):\n%s\ndaemon output tail:\n%s",
+	t.Logf("stock flood: stock node%d %s; %s; %.0f datagrams/s for %v; its log lines matching drop patterns: %v; VmRSS %d -> %d kB; stock's log during the flood (first lines):\n%s\n(last lines):\n%s\ndaemon output tail:\n%s",
 		i+1, verdict, peerSaw, rep.rate(), rep.dur.Round(time.Second), rep.lines, rep.rss0, rep.rss1,
-		head(s.c.Log(i)[off:], 30), tail(readFile(s.c.Node[i].Path("/var/log/impl.out")), 10))
+		head(s.c.Log(i)[off:], 30), tail(s.c.Log(i)[off:], 15), tail(readFile(s.c.Node[i].Path("/var/log/impl.out")), 10))
 	return fmt.Sprintf("flood of stock node%d: %s, %s (%.0f datagrams/s for %v, log lines %v)", i+1, verdict, peerSaw, rep.rate(), rep.dur.Round(time.Second), rep.lines)
 }
 

@@ -187,11 +187,46 @@ func (c *Cluster) Start(i int) {
 }
 
 // Kill SIGKILLs every daemon process of node i at once (a crash: what it
-// holds stays up, as after a real heartbeat crash).
+// holds stays up, as after a real heartbeat crash) and waits until they are
+// reaped, so no zombie keeps stock's PID file or a serial lock "alive".
 func (c *Cluster) Kill(i int) {
 	exe := c.Opts.Impl[i].Exe
 	c.Node[i].Kill(exe, syscall.SIGSTOP)
 	c.Node[i].Kill(exe, syscall.SIGKILL)
+	c.reap(i, 10*time.Second)
+}
+
+// reap waits until node i's daemon processes are gone and the nsenter that
+// started it has exited. nsenter waits for its child with WUNTRACED and
+// stops itself when the child stops (util-linux continue_as_child), so after
+// Kill's SIGSTOP it sits stopped with the killed daemon as its zombie until
+// it gets a SIGCONT.
+func (c *Cluster) reap(i int, timeout time.Duration) {
+	deadline := time.Now().Add(timeout)
+	for {
+		parent := 0
+		if p := c.procs[i]; p != nil && p.Process != nil && live(p.Process.Pid) {
+			parent = p.Process.Pid
+			_ = syscall.Kill(parent, syscall.SIGCONT)
+		}
+		if parent == 0 && len(c.Node[i].Pids(c.Opts.Impl[i].Exe)) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// live reports whether pid exists and is not a zombie.
+func live(pid int) bool {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	f := strings.Fields(string(b[bytes.LastIndexByte(b, ')')+1:]))
+	return len(f) > 0 && f[0] != "Z"
 }
 
 // Stop sends SIGTERM to node i's main daemon process (graceful stop) and
@@ -206,12 +241,17 @@ func (c *Cluster) Stop(i int, timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		if len(c.Node[i].Pids(c.Opts.Impl[i].Exe)) == 0 {
+			c.reap(i, time.Until(deadline))
 			return nil
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
 	return fmt.Errorf("twonode: node%d still running %v after %v", i+1, timeout, c.Node[i].Pids(c.Opts.Impl[i].Exe))
 }
+
+// MainPid returns the process of pids (a node's daemon processes) whose
+// parent is not one of them: the daemon's main process, or 0.
+func MainPid(pids []int) int { return mainPid(pids) }
 
 // mainPid is the daemon process whose parent is not another daemon process.
 func mainPid(pids []int) int {

@@ -30,6 +30,10 @@ type ingest struct {
 	now   func() time.Time
 	rl    *hblog.RateLimiter
 	drops map[string]uint64
+	// dropped is set by every drop and cleared by the loop, which then
+	// schedules a memory trim for when the burst is over: a flood leaves
+	// garbage the GC's goal grew for (heartbeat/soak's flood check).
+	dropped bool
 }
 
 func newIngest(l hblog.Logger, now func() time.Time) *ingest {
@@ -50,6 +54,7 @@ func (g *ingest) limited(key string, level hblog.Level, text string) {
 
 func (g *ingest) drop(reason string, level hblog.Level, text string) {
 	g.drops[reason]++
+	g.dropped = true
 	g.limited(reason, level, text)
 }
 

@@ -71,6 +71,12 @@ func (n *node) run(ctx context.Context) int {
 		if n.stop.done {
 			return n.finish()
 		}
+		if n.ing.dropped {
+			// Dropped datagrams (a flood?): give the memory back once
+			// they have stopped for trimDelay.
+			n.ing.dropped = false
+			trimAt = n.now().Add(trimDelay)
+		}
 		next := earliest(earliest(n.mem.NextDeadline(), n.plan.NextDeadline()), trimAt)
 		if n.ipf != nil {
 			next = earliest(next, n.ipf.NextDeadline())

@@ -143,8 +143,9 @@ func NewSavefileReader(r io.Reader) (*SavefileReader, error) {
 		return nil, malformed("pcap version %d.%d, want 2.4", major, s.order.Uint16(h[2:4]))
 	}
 	s.snaplen = s.order.Uint32(h[12:16])
-	// The upper bits hold the FCS length and flags (pcap-savefile(5)).
-	s.link = LinkType(s.order.Uint32(h[16:20]) & 0x0fffffff)
+	// The top bits hold the FCS length and its flag (pcap-savefile(5));
+	// libpcap's LT_LINKTYPE keeps the low 26.
+	s.link = LinkType(s.order.Uint32(h[16:20]) & 0x03ffffff)
 	return s, nil
 }
 

@@ -423,3 +423,13 @@ func TestSavefileMalformed(t *testing.T) {
 		})
 	}
 }
+
+// TestSavefilePcapFCSBits: the FCS length in the link-type field's top bits
+// (pcap-savefile(5)) does not change the link type.
+func TestSavefilePcapFCSBits(t *testing.T) {
+	b := pcapBuild(binary.BigEndian, false, 0, 0x4<<28|1<<26|LinkTypeEthernet, Record{Data: frameOf(8), WireLen: 8})
+	got, err := readAll(b)
+	if err != nil || len(got) != 1 || got[0].Link != LinkTypeEthernet {
+		t.Fatalf("got %+v, %v; want one Ethernet record", got, err)
+	}
+}

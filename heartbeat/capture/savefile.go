@@ -26,18 +26,37 @@ const (
 	LinkTypeLinuxSLL2  LinkType = 276
 )
 
-// linkNames are the names `heartbeat decode` has always printed for link
-// types in its "unsupported link type" error (they were gopacket's names
-// for the types it had a decoder for); every other type is "UnknownLinkType".
-var linkNames = map[LinkType]string{
-	0: "Null", 1: "Ethernet", 9: "PPP", 10: "FDDI", 101: "Raw", 105: "802.11",
-	108: "Loop", 113: "Linux SLL", 117: "PFLog", 119: "Prism", 127: "RadioTap",
-	220: "USB", 276: "Linux SLL2",
-}
-
+// String names the link type as `heartbeat decode` has always printed it
+// in its "unsupported link type" error: gopacket's names for the types it
+// had a decoder for, "UnknownLinkType" for every other.
 func (lt LinkType) String() string {
-	if s, ok := linkNames[lt]; ok {
-		return s
+	switch lt {
+	case 0:
+		return "Null"
+	case 1:
+		return "Ethernet"
+	case 9:
+		return "PPP"
+	case 10:
+		return "FDDI"
+	case 101, 12, 14: // DLT_RAW is 12, or 14 on OpenBSD
+		return "Raw"
+	case 105:
+		return "802.11"
+	case 108:
+		return "Loop"
+	case 113:
+		return "Linux SLL"
+	case 117:
+		return "PFLog"
+	case 119:
+		return "Prism"
+	case 127:
+		return "RadioTap"
+	case 220:
+		return "USB"
+	case 276:
+		return "Linux SLL2"
 	}
 	return "UnknownLinkType"
 }

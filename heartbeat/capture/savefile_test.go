@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/gopacket/gopacket/layers"
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
@@ -431,5 +432,18 @@ func TestSavefilePcapFCSBits(t *testing.T) {
 	got, err := readAll(b)
 	if err != nil || len(got) != 1 || got[0].Link != LinkTypeEthernet {
 		t.Fatalf("got %+v, %v; want one Ethernet record", got, err)
+	}
+}
+
+// TestLinkTypeStringMatchesGopacket: the names in "unsupported link type"
+// errors are the ones gopacket printed before this package had its own type.
+func TestLinkTypeStringMatchesGopacket(t *testing.T) {
+	for lt := range LinkType(277) {
+		if lt == 14 {
+			continue // DLT_RAW on OpenBSD: gopacket names it only there
+		}
+		if got, want := lt.String(), layers.LinkType(lt).String(); got != want {
+			t.Errorf("LinkType(%d) = %q, gopacket says %q", uint32(lt), got, want)
+		}
 	}
 }

@@ -18,3 +18,30 @@ func FuzzReadCapture(f *testing.F) {
 		}
 	})
 }
+
+// FuzzReadSavefile feeds arbitrary bytes to SavefileReader: it must never
+// panic, never return a frame longer than the limits or its own block, and
+// always end in io.EOF or an error.
+func FuzzReadSavefile(f *testing.F) {
+	for _, b := range synthetic() {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		sr, err := NewSavefileReader(bytes.NewReader(b))
+		if err != nil {
+			return
+		}
+		for i := 0; ; i++ {
+			rec, err := sr.Next()
+			if err != nil {
+				break
+			}
+			if len(rec.Data) > maxRecord || len(rec.Data) > len(b) {
+				t.Fatalf("record %d: %d bytes from a %d-byte file", i+1, len(rec.Data), len(b))
+			}
+			if i > len(b)/12 {
+				t.Fatalf("%d records from a %d-byte file", i+1, len(b))
+			}
+		}
+	})
+}

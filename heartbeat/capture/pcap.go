@@ -5,23 +5,20 @@ import (
 	"fmt"
 	"io"
 	"time"
-
-	"github.com/gopacket/gopacket/layers"
-	"github.com/gopacket/gopacket/pcapgo"
 )
 
 // Link types this package decodes (tcpdump.org/linktypes.html). DLT_RAW is
 // 12 on most systems and 14 on OpenBSD; savefiles should carry 101.
 const (
-	linkNull      = layers.LinkTypeNull      // BSD loopback: 4-byte host-order family
-	linkEthernet  = layers.LinkTypeEthernet  // Ethernet II, 802.1Q/802.1ad tags
-	linkRaw       = layers.LinkTypeRaw       // 101: raw IPv4 or IPv6
-	linkDLTRaw12  = layers.LinkType(12)      // DLT_RAW as written by some systems
-	linkDLTRaw14  = layers.LinkType(14)      // DLT_RAW on OpenBSD
-	linkLinuxSLL  = layers.LinkTypeLinuxSLL  // tcpdump -i any before libpcap 1.10
-	linkLinuxSLL2 = layers.LinkTypeLinuxSLL2 // tcpdump -i any on Debian 12
-	linkIPv4      = layers.LinkTypeIPv4
-	linkIPv6      = layers.LinkTypeIPv6
+	linkNull      = LinkTypeNull      // BSD loopback: 4-byte host-order family
+	linkEthernet  = LinkTypeEthernet  // Ethernet II, 802.1Q/802.1ad tags
+	linkRaw       = LinkTypeRaw       // 101: raw IPv4 or IPv6
+	linkDLTRaw12  = LinkType(12)      // DLT_RAW as written by some systems
+	linkDLTRaw14  = LinkType(14)      // DLT_RAW on OpenBSD
+	linkLinuxSLL  = LinkTypeLinuxSLL  // tcpdump -i any before libpcap 1.10
+	linkLinuxSLL2 = LinkTypeLinuxSLL2 // tcpdump -i any on Debian 12
+	linkIPv4      = LinkTypeIPv4
+	linkIPv6      = LinkTypeIPv6
 )
 
 // Ethertypes.
@@ -33,7 +30,7 @@ const (
 	etherQinQ2 = 0x9100
 )
 
-func supportedLink(lt layers.LinkType) bool {
+func supportedLink(lt LinkType) bool {
 	switch lt {
 	case linkNull, linkEthernet, linkRaw, linkDLTRaw12, linkDLTRaw14, linkLinuxSLL, linkLinuxSLL2, linkIPv4, linkIPv6:
 		return true
@@ -44,7 +41,7 @@ func supportedLink(lt layers.LinkType) bool {
 // LinkTypeError is a capture whose link-layer type this package cannot decode.
 type LinkTypeError struct {
 	File     string
-	LinkType layers.LinkType
+	LinkType LinkType
 }
 
 func (e *LinkTypeError) Error() string {
@@ -53,7 +50,7 @@ func (e *LinkTypeError) Error() string {
 
 // network returns the IP packet inside a link-layer frame, or nil when the
 // frame carries something else.
-func network(lt layers.LinkType, b []byte) []byte {
+func network(lt LinkType, b []byte) []byte {
 	var ethertype int
 	switch lt {
 	case linkRaw, linkDLTRaw12, linkDLTRaw14, linkIPv4, linkIPv6:
@@ -112,45 +109,45 @@ func network(lt layers.LinkType, b []byte) []byte {
 // frame is one captured link-layer record.
 type frame struct {
 	time     time.Time
-	link     layers.LinkType
+	link     LinkType
 	data     []byte
 	wireLen  int // original length on the wire
 	frameNum int
 }
 
 func readPcap(r io.Reader, file string, port int) ([]Packet, error) {
-	pr, err := pcapgo.NewReader(r)
+	sr, err := NewSavefileReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: pcap header: %w", file, err)
+		return nil, fmt.Errorf("%s: pcap header: %w", file, noEOF(err))
 	}
-	lt := pr.LinkType()
+	lt := sr.LinkType()
 	if !supportedLink(lt) {
 		return nil, &LinkTypeError{File: file, LinkType: lt}
 	}
 	d := newDemux(file, port)
 	for n := 1; ; n++ {
-		data, ci, err := pr.ReadPacketData()
+		rec, err := sr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
 			return d.finish(), fmt.Errorf("%s: record %d: %w", file, n, err)
 		}
-		d.add(frame{time: ci.Timestamp, link: lt, data: data, wireLen: ci.Length, frameNum: n})
+		d.add(frame{time: rec.Time, link: lt, data: rec.Data, wireLen: rec.WireLen, frameNum: n})
 	}
 	return d.finish(), nil
 }
 
 func readPcapng(r io.Reader, file string, port int) ([]Packet, error) {
-	nr, err := pcapgo.NewNgReader(r, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+	sr, err := NewSavefileReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: pcapng header: %w", file, err)
+		return nil, fmt.Errorf("%s: pcapng header: %w", file, noEOF(err))
 	}
 	d := newDemux(file, port)
 	var unsupported *LinkTypeError
 	decoded := 0
 	for n := 1; ; n++ {
-		data, ci, err := nr.ReadPacketData()
+		rec, err := sr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -159,16 +156,12 @@ func readPcapng(r io.Reader, file string, port int) ([]Packet, error) {
 		}
 		// pcapng gives each interface its own link type; frames from
 		// interfaces we cannot decode (USB, Bluetooth…) are skipped.
-		iface, err := nr.Interface(ci.InterfaceIndex)
-		if err != nil {
-			return d.finish(), fmt.Errorf("%s: packet %d: %w", file, n, err)
-		}
-		if !supportedLink(iface.LinkType) {
-			unsupported = &LinkTypeError{File: file, LinkType: iface.LinkType}
+		if !supportedLink(rec.Link) {
+			unsupported = &LinkTypeError{File: file, LinkType: rec.Link}
 			continue
 		}
 		decoded++
-		d.add(frame{time: ci.Timestamp, link: iface.LinkType, data: data, wireLen: ci.Length, frameNum: n})
+		d.add(frame{time: rec.Time, link: rec.Link, data: rec.Data, wireLen: rec.WireLen, frameNum: n})
 	}
 	if decoded == 0 && unsupported != nil {
 		return nil, unsupported

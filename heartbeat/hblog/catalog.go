@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // Msg is a catalogued daemon message: its level and exact text.
@@ -527,9 +528,12 @@ var scriptCatalogue = []string{
 	"INFO: IP status = ok, IP_CIP=",
 }
 
+// The catalogue's regexps are compiled on first use: at init they were
+// most of the daemon's start-up heap (1.6 MB, GODEBUG=inittrace=1), and the
+// daemon never asks.
 var (
-	catalogueRE       = compileFormats(catalogue)
-	scriptCatalogueRE = compileFormats(scriptCatalogue)
+	catalogueRE       = sync.OnceValue(func() []*regexp.Regexp { return compileFormats(catalogue) })
+	scriptCatalogueRE = sync.OnceValue(func() []*regexp.Regexp { return compileFormats(scriptCatalogue) })
 )
 
 // compileFormats turns printf formats into anchored regexps (%s = any text, %d = an integer).
@@ -545,10 +549,10 @@ func compileFormats(fmts []string) []*regexp.Regexp {
 }
 
 // Known reports whether text is a catalogued daemon message.
-func Known(text string) bool { return matchAny(catalogueRE, text) }
+func Known(text string) bool { return matchAny(catalogueRE(), text) }
 
 // KnownScript reports whether text is a catalogued script-line text.
-func KnownScript(text string) bool { return matchAny(scriptCatalogueRE, text) }
+func KnownScript(text string) bool { return matchAny(scriptCatalogueRE(), text) }
 
 func matchAny(res []*regexp.Regexp, s string) bool {
 	for _, re := range res {

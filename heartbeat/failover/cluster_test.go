@@ -63,27 +63,6 @@ esac
 exit 0
 `
 
-// drbddiskScript stands in for drbd-utils' drbddisk on stock nodes (the
-// package is not installed here): promote, demote and report through the
-// drbdadm stand-in twonode provides.
-const drbddiskScript = `#!/bin/sh
-DRBDADM=/sbin/drbdadm
-[ -f /etc/default/drbd ] && . /etc/default/drbd
-RES=${1:-all}; CMD=${2:-$1}
-[ $# -eq 1 ] && RES=all
-case "$CMD" in
-start) $DRBDADM primary "$RES";;
-stop) $DRBDADM secondary "$RES";;
-status)
-	case "$($DRBDADM role "$RES")" in
-	Primary*) echo "running (Primary)";;
-	*) echo "stopped (Secondary)";;
-	esac;;
-*) echo "usage: drbddisk [resource] start|stop|status" >&2; exit 1;;
-esac
-exit 0
-`
-
 // pair is one long-lived mixed cluster shared by the steps of a test.
 type pair struct {
 	t   *testing.T
@@ -120,7 +99,7 @@ func newCluster(t *testing.T, prefix string, im [2]twonode.Impl, failback string
 	}
 	for i := range c.Node {
 		if im[i].Exe == twonode.StockBin {
-			c.Node[i].WriteFile("/etc/ha.d/resource.d/drbddisk", []byte(drbddiskScript), 0o755)
+			c.Node[i].WriteFile("/etc/ha.d/resource.d/drbddisk", []byte(twonode.DrbddiskScript), 0o755)
 		}
 	}
 	p := &pair{t: t, c: c}

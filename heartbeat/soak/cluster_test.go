@@ -92,26 +92,6 @@ esac
 exit 0
 `
 
-// drbddiskScript stands in for drbd-utils' drbddisk on stock nodes, over
-// twonode's drbdadm stand-in (as heartbeat/failover does).
-const drbddiskScript = `#!/bin/sh
-DRBDADM=/sbin/drbdadm
-[ -f /etc/default/drbd ] && . /etc/default/drbd
-RES=${1:-all}; CMD=${2:-$1}
-[ $# -eq 1 ] && RES=all
-case "$CMD" in
-start) $DRBDADM primary "$RES";;
-stop) $DRBDADM secondary "$RES";;
-status)
-	case "$($DRBDADM role "$RES")" in
-	Primary*) echo "running (Primary)";;
-	*) echo "stopped (Secondary)";;
-	esac;;
-*) echo "usage: drbddisk [resource] start|stop|status" >&2; exit 1;;
-esac
-exit 0
-`
-
 // envInt returns an integer setting of the soak from the environment.
 func envInt(name string, def int) int {
 	if v, err := strconv.Atoi(os.Getenv(name)); err == nil {
@@ -171,7 +151,7 @@ func newSoak(t *testing.T, prefix, name string, im [2]twonode.Impl, bin string) 
 		c.Node[i].WriteFile("/etc/ha.d/resource.d/"+svcName, []byte(strings.ReplaceAll(svcScript, "@WRITER@", w)), 0o755)
 		s.clst[i] = "cl_status"
 		if im[i].Exe == twonode.StockBin {
-			c.Node[i].WriteFile("/etc/ha.d/resource.d/drbddisk", []byte(drbddiskScript), 0o755)
+			c.Node[i].WriteFile("/etc/ha.d/resource.d/drbddisk", []byte(twonode.DrbddiskScript), 0o755)
 		} else {
 			s.clst[i] = clStatus(t, bin)
 		}

@@ -19,3 +19,24 @@ func FastHaCf(media ...string) string {
 	b.WriteString("auto_failback on\ncrm no\nnode @NODE1@\nnode @NODE2@\n")
 	return b.String()
 }
+
+// DrbddiskScript stands in for drbd-utils' drbddisk (the package is not
+// installed here) on stock nodes: it promotes, demotes and reports through
+// the recording drbdadm stand-in a Cluster mounts over /sbin/drbdadm.
+const DrbddiskScript = `#!/bin/sh
+DRBDADM=/sbin/drbdadm
+[ -f /etc/default/drbd ] && . /etc/default/drbd
+RES=${1:-all}; CMD=${2:-$1}
+[ $# -eq 1 ] && RES=all
+case "$CMD" in
+start) $DRBDADM primary "$RES";;
+stop) $DRBDADM secondary "$RES";;
+status)
+	case "$($DRBDADM role "$RES")" in
+	Primary*) echo "running (Primary)";;
+	*) echo "stopped (Secondary)";;
+	esac;;
+*) echo "usage: drbddisk [resource] start|stop|status" >&2; exit 1;;
+esac
+exit 0
+`

@@ -52,12 +52,18 @@ interop: deps
 # SOAK_CYCLES cycles of crash, cut+heal, hb_standby, hb_takeover and
 # stop+start on each cluster with the classic group; prints cycles,
 # failures and outage min/median/max per cycle kind. `make test` runs the
-# same test with 5 cycles and a 3 s flood.
+# same test with 5 cycles and a 3 s flood. Then the failing-resource faults
+# (start and stop failures, fencing by reboot in a PID namespace, hangs, a
+# daemon killed mid-group) and the run-time config changes three times each,
+# and hb_takeover-then-stop against a stock node for SOAK_ROUNDS rounds.
 SOAK_CYCLES ?= 100
 SOAK_FLOOD  ?= 30s
+SOAK_ROUNDS ?= 10
 soak: deps
 	HBGO_SOAK_CYCLES=$(SOAK_CYCLES) HBGO_SOAK_FLOOD=$(SOAK_FLOOD) HBGO_SOAK_STOCK_FLOOD=1 HBGO_SOAK_RSS_LIMIT_KB=1024 \
 	  CGO_ENABLED=0 $(GO) test -count=1 -v -timeout 120m ./heartbeat/soak/
+	HBX_TAKEOVER_ROUNDS=$(SOAK_ROUNDS) CGO_ENABLED=0 $(GO) test -count=3 -v -timeout 60m \
+	  -run 'TestFaults|TestMixedStartFailure|TestMixedTakeoverThenStop|TestReload|TestNoResources' ./heartbeat/failover/ ./heartbeat/interop/
 
 # Runs every fuzz target for FUZZTIME each.
 fuzz:

@@ -168,20 +168,28 @@ func (p *pair) empty(i int) bool {
 // group and the other node holds none of it, and that stays so for settle.
 func (p *pair) holder(want int, timeout, settle time.Duration) bool {
 	p.t.Helper()
+	return waitHolder(p.t, want, timeout, settle, p.holds, p.empty, p.state)
+}
+
+// waitHolder waits until node want holds the whole group (holds) and the
+// other none of it (empty; want = -1: nobody holds any of it), then checks
+// that it lasts for settle; failures name both nodes' state.
+func waitHolder(t *testing.T, want int, timeout, settle time.Duration, holds, empty func(int) bool, state func(int) string) bool {
+	t.Helper()
 	ok := func() bool {
 		if want < 0 {
-			return p.empty(0) && p.empty(1)
+			return empty(0) && empty(1)
 		}
-		return p.holds(want) && p.empty(1-want)
+		return holds(want) && empty(1-want)
 	}
 	if !twonode.WaitFor(timeout, ok) {
-		p.t.Errorf("want holder node%d: %s; %s", want+1, p.state(0), p.state(1))
+		t.Errorf("want holder node%d: %s; %s", want+1, state(0), state(1))
 		return false
 	}
 	end := time.Now().Add(settle)
 	for time.Now().Before(end) {
 		if !ok() {
-			p.t.Errorf("holder node%d did not last: %s; %s", want+1, p.state(0), p.state(1))
+			t.Errorf("holder node%d did not last: %s; %s", want+1, state(0), state(1))
 			return false
 		}
 		time.Sleep(50 * time.Millisecond)

@@ -103,33 +103,13 @@ func yes(b bool) string {
 	return "no"
 }
 
-// waitHolder waits until node want holds the whole group and the other
-// none of it (want = -1: nobody holds any of it), then checks that it lasts.
+// waitHolder waits until node want holds the fault group and the other
+// none of it (want = -1: nobody), then checks that it lasts.
 func (f *faults) waitHolder(want int, timeout, settle time.Duration) bool {
 	f.t.Helper()
-	ok := func() bool {
-		if want < 0 {
-			return f.fltEmpty(0) && f.fltEmpty(1)
-		}
-		return f.fltHolds(want) && f.fltEmpty(1-want)
-	}
-	if !twonode.WaitFor(timeout, ok) {
-		f.t.Errorf("want holder node%d: %s; %s", want+1, f.state(0), f.state(1))
-		return false
-	}
-	end := time.Now().Add(settle)
-	for time.Now().Before(end) {
-		if !ok() {
-			f.t.Errorf("holder node%d did not last: %s; %s", want+1, f.state(0), f.state(1))
-			return false
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	return true
+	return waitHolder(f.t, want, timeout, settle, f.fltHolds, f.fltEmpty, f.state)
 }
 
-// setHaCf writes node i's ha.cf: the cluster's template with extra lines,
-// or with node2's line left out when alone.
 func (f *faults) setHaCf(i int, alone bool, extra ...string) {
 	text := f.haCf
 	if alone {

@@ -147,8 +147,7 @@ func (p *pair) svc(i int) bool {
 
 // primary reports whether node i's drbd stand-in says r0 is Primary.
 func (p *pair) primary(i int) bool {
-	b, _ := os.ReadFile(p.c.Node[i].Path("/var/lib/heartbeat/hbx-drbd/r0.role"))
-	return strings.TrimSpace(string(b)) == "Primary"
+	return p.c.DrbdPrimary(i, "r0")
 }
 
 // state is what node i holds of the group, for messages.
@@ -203,13 +202,7 @@ func (p *pair) crash(i int) {
 	p.c.Kill(i)
 	h := p.c.Node[i]
 	_, _ = h.Try("/etc/ha.d/resource.d/"+svcName, "stop")
-	_, _ = h.Try("umount", twonode.Mnt)
-	_, _ = h.Try("ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf)
-	_ = os.WriteFile(h.Path("/var/lib/heartbeat/hbx-drbd/r0.role"), []byte("Secondary\n"), 0o644)
-	// A reboot empties /run. Without this, stock's restart finds its old
-	// pid still "alive" (the killed daemon stays a zombie of the test
-	// process until Cleanup) and says "already running".
-	_ = os.Remove(h.Path("/run/heartbeat.pid"))
+	p.c.AfterCrash(i)
 }
 
 // setFailback re-renders both nodes' ha.cf with another auto_failback mode

@@ -322,10 +322,7 @@ func (f *faults) crashFlt(i int) {
 	f.c.Kill(i)
 	h := f.c.Node[i]
 	_, _ = h.Try("/etc/ha.d/resource.d/"+fltName, "stop")
-	_, _ = h.Try("umount", twonode.Mnt)
-	_, _ = h.Try("ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf)
-	_ = os.WriteFile(h.Path("/var/lib/heartbeat/hbx-drbd/r0.role"), []byte("Secondary\n"), 0o644)
-	_ = os.Remove(h.Path("/run/heartbeat.pid"))
+	f.c.AfterCrash(i)
 }
 
 // guardPIDNamespace stops the test unless node i's daemon runs in a PID

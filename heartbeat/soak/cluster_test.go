@@ -197,8 +197,7 @@ func (s *soakCluster) svc(i int) bool {
 }
 
 func (s *soakCluster) primary(i int) bool {
-	b, _ := os.ReadFile(s.c.Node[i].Path("/var/lib/heartbeat/hbx-drbd/r0.role"))
-	return strings.TrimSpace(string(b)) == "Primary"
+	return s.c.DrbdPrimary(i, "r0")
 }
 
 func (s *soakCluster) holds(i int) bool {
@@ -281,12 +280,8 @@ func (s *soakCluster) crash(i int) {
 	s.c.Kill(i)
 	_, _ = h.Try("kill", "-KILL", "-1") // every other process of the node
 	twonode.WaitFor(5*time.Second, func() bool { return len(s.procs(i)) == 0 })
-	_, _ = h.Try("umount", "-l", twonode.Mnt)
-	_, _ = h.Try("ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf)
-	_ = os.WriteFile(h.Path("/var/lib/heartbeat/hbx-drbd/r0.role"), []byte("Secondary\n"), 0o644)
-	for _, f := range []string{"/run/heartbeat.pid", recPid} {
-		_ = os.Remove(h.Path(f))
-	}
+	s.c.AfterCrash(i)
+	_ = os.Remove(h.Path(recPid))
 }
 
 // proc is one process of a node.

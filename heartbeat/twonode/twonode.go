@@ -358,6 +358,31 @@ func (c *Cluster) Mounted(i int) bool {
 	return strings.Contains(out, " "+Mnt+" ")
 }
 
+// drbdStateDir is where the drbdadm stand-in keeps each resource's role.
+const drbdStateDir = "/var/lib/heartbeat/hbx-drbd"
+
+// DrbdPrimary reports whether node i's drbdadm stand-in has resource res Primary.
+func (c *Cluster) DrbdPrimary(i int, res string) bool {
+	b, _ := os.ReadFile(c.Node[i].Path(drbdStateDir + "/" + res + ".role"))
+	return strings.TrimSpace(string(b)) == "Primary"
+}
+
+// AfterCrash clears on node i what the reboot of a crashed machine clears:
+// the shared mount (lazily: a killed service may still hold it), the VIP,
+// the drbdadm stand-in's roles and stock's PID file (a reboot empties /run;
+// without it stock's restart may find its old pid and say "already
+// running"). The node's daemon must be dead already.
+func (c *Cluster) AfterCrash(i int) {
+	h := c.Node[i]
+	_, _ = h.Try("umount", "-l", Mnt)
+	_, _ = h.Try("ip", "addr", "del", VIPCIDR, "dev", LANIf)
+	roles, _ := filepath.Glob(h.Path(drbdStateDir + "/*.role"))
+	for _, r := range roles {
+		_ = os.Remove(r)
+	}
+	_ = os.Remove(h.Path("/run/heartbeat.pid"))
+}
+
 // WaitFor polls cond every 10 ms until it holds or timeout passes.
 func WaitFor(timeout time.Duration, cond func() bool) bool {
 	deadline := time.Now().Add(timeout)
@@ -397,7 +422,7 @@ func pointDrbdadm(t testnet.T, h *testnet.Host) {
 // module on the test machines. It keeps each resource's role in
 // /var/lib/heartbeat/hbx-drbd and appends every call to /var/log/drbdadm.calls.
 const fakeDrbdadm = `#!/bin/sh
-dir=/var/lib/heartbeat/hbx-drbd
+dir=` + drbdStateDir + `
 mkdir -p "$dir"
 echo "$(date +%s.%N) drbdadm $*" >>/var/log/drbdadm.calls
 while [ $# -gt 0 ]; do case "$1" in -c|--config-file) shift 2;; -*) shift;; *) break;; esac; done

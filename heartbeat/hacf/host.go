@@ -48,7 +48,7 @@ type IPv4Host interface {
 type StonithHost interface {
 	// StonithTypes returns the device types of `stonith -L`, or an error
 	// when stonith(8) cannot be run.
-	StonithTypes() ([]string, error)
+	StonithTypes() (map[string]bool, error)
 }
 
 // StonithCommand is cluster-glue's stonith(8), which hbgo runs to reset a node.
@@ -58,12 +58,27 @@ const StonithCommand = "/usr/sbin/stonith"
 const HintNoStonith = "install cluster-glue (it provides " + StonithCommand + ", which hbgo runs to reset the peer), or remove the line"
 
 // StonithTypes implements StonithHost with `stonith -L`.
-func (OSHost) StonithTypes() ([]string, error) {
-	out, err := exec.Command(StonithCommand, "-L").Output()
+func (OSHost) StonithTypes() (map[string]bool, error) {
+	out, err := exec.Command(StonithCommand, "-L").CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("%s -L: %w", StonithCommand, err)
 	}
-	return strings.Fields(string(out)), nil
+	return ParseStonithTypes(out), nil
+}
+
+// ParseStonithTypes reads `stonith -L`: one type a line; lines that are not
+// a single type name (the plugin library's warnings) are skipped.
+func ParseStonithTypes(out []byte) map[string]bool {
+	types := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && strings.IndexFunc(l, func(c rune) bool {
+			return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-./", c))
+		}) < 0 {
+			types[l] = true
+		}
+	}
+	return types
 }
 
 // OSHost is Host for the machine hbgo runs on.
@@ -306,11 +321,7 @@ func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
 		}
 	}
 	if sh, ok := h.(StonithHost); ok && len(c.Stonith) > 0 {
-		types, err := sh.StonithTypes()
-		known := map[string]bool{}
-		for _, t := range types {
-			known[t] = true
-		}
+		known, err := sh.StonithTypes()
 		for _, st := range c.Stonith {
 			directive, lsev := "stonith", sev
 			if st.Host != "" {

@@ -153,11 +153,11 @@ func TestHintLogOpen(t *testing.T) {
 // stonithHost is a fakeHost that lists STONITH types, or cannot.
 type stonithHost struct {
 	fakeHost
-	types []string
+	types map[string]bool
 	err   error
 }
 
-func (h stonithHost) StonithTypes() ([]string, error) { return h.types, h.err }
+func (h stonithHost) StonithTypes() (map[string]bool, error) { return h.types, h.err }
 
 func TestCheckHostStonith(t *testing.T) {
 	in := "bcast eth0\nauto_failback on\nnode a\nnode b\nstonith null /etc/ha.d/null.cf\nstonith_host * nosuch x\nstonith_host b nosuch2 x\nstonith_host * external/ssh a b\n"
@@ -173,7 +173,7 @@ func TestCheckHostStonith(t *testing.T) {
 		}
 		return got
 	}
-	got := texts(c.CheckHost(stonithHost{fakeHost: base, types: []string{"null", "external/ssh", "meatware"}}, true))
+	got := texts(c.CheckHost(stonithHost{fakeHost: base, types: map[string]bool{"null": true, "external/ssh": true, "meatware": true}}, true))
 	want := []string{
 		"ha.cf:6: error: stonith_host device type nosuch is not known to stonith(8); name a type that `stonith -L` lists (e.g. external/ssh, meatware, null)",
 		"ha.cf:7: warning: stonith_host device type nosuch2 is not known to stonith(8); name a type that `stonith -L` lists (e.g. external/ssh, meatware, null)",
@@ -198,7 +198,33 @@ func TestOSHostStonithTypes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(" "+strings.Join(types, " ")+" ", " null ") {
-		t.Errorf("stonith -L lists no null device: %q", types)
+	for _, ty := range []string{"null", "ssh", "external/ipmi", "meatware"} {
+		if !types[ty] {
+			t.Errorf("stonith -L lacks %q: %v", ty, types)
+		}
 	}
+	for ty := range types {
+		if ty == "WARNING" || ty == "**" {
+			t.Errorf("stonith -L warning read as type %q", ty)
+		}
+	}
+}
+
+func TestParseStonithTypes(t *testing.T) {
+	out := "apcmaster\n\n** (process:22408): WARNING **: 21:21:27.868: The ipmilan stonith plugin is deprecated! Please use external/ipmi.\nexternal/ipmi\nnull\n"
+	want := map[string]bool{"apcmaster": true, "external/ipmi": true, "null": true}
+	if d := cmp.Diff(want, ParseStonithTypes([]byte(out))); d != "" {
+		t.Errorf("(-want +got):\n%s", d)
+	}
+}
+
+func FuzzParseStonithTypes(f *testing.F) {
+	f.Add([]byte("null\nssh\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		for ty := range ParseStonithTypes(b) {
+			if ty == "" || len(ty) > len(b) {
+				t.Fatalf("bad type %q", ty)
+			}
+		}
+	})
 }

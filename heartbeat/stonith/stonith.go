@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultCommand is where cluster-glue installs stonith(8).
-const DefaultCommand = "/usr/sbin/stonith"
+const DefaultCommand = hacf.StonithCommand
 
 // Results of a reset, as stock puts them in `t=stonith result=` (PROTOCOL §7.10).
 const (
@@ -188,32 +188,4 @@ func outputLines(out []byte) []hblog.Msg {
 		}
 	}
 	return msgs
-}
-
-// Types lists the device types stonith(8) knows (`stonith -L`).
-func Types(ctx context.Context, command string, run RunFunc) (map[string]bool, error) {
-	r := Runner{Command: command, Run: run}
-	exit, out, err := r.run(ctx, []string{"-L"})
-	if err != nil {
-		return nil, err
-	}
-	if exit != 0 {
-		return nil, fmt.Errorf("stonith: -L exited with %d", exit)
-	}
-	return parseTypes(out), nil
-}
-
-// parseTypes reads `stonith -L`: one type a line; lines that are not a
-// single type name (the plugin library's warnings on stderr) are skipped.
-func parseTypes(out []byte) map[string]bool {
-	types := map[string]bool{}
-	for _, l := range strings.Split(string(out), "\n") {
-		l = strings.TrimSpace(l)
-		if l != "" && strings.IndexFunc(l, func(c rune) bool {
-			return !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("_-./", c))
-		}) < 0 {
-			types[l] = true
-		}
-	}
-	return types
 }

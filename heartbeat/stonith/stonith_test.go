@@ -166,43 +166,6 @@ func TestResetThroughSeam(t *testing.T) {
 	}
 }
 
-func TestTypesRealStonith(t *testing.T) {
-	needStonith(t)
-	types, err := Types(context.Background(), "", nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ty := range []string{"null", "ssh", "external/ipmi", "meatware"} {
-		if !types[ty] {
-			t.Errorf("stonith -L lacks %q: %v", ty, types)
-		}
-	}
-	for ty := range types {
-		if ty == "WARNING" || ty == "**" {
-			t.Errorf("stonith -L warning read as type %q", ty)
-		}
-	}
-}
-
-func TestParseTypes(t *testing.T) {
-	out := "apcmaster\n\n** (process:22408): WARNING **: 21:21:27.868: The ipmilan stonith plugin is deprecated! Please use external/ipmi.\nexternal/ipmi\nnull\n"
-	want := map[string]bool{"apcmaster": true, "external/ipmi": true, "null": true}
-	if d := cmp.Diff(want, parseTypes([]byte(out))); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
-	}
-}
-
-func FuzzParseTypes(f *testing.F) {
-	f.Add([]byte("null\nssh\n"))
-	f.Fuzz(func(t *testing.T, b []byte) {
-		for ty := range parseTypes(b) {
-			if ty == "" || len(ty) > len(b) {
-				t.Fatalf("bad type %q", ty)
-			}
-		}
-	})
-}
-
 // daemonLines drops stonith(8)'s own output, which varies by version.
 func daemonLines(msgs []hblog.Msg) []hblog.Msg {
 	var out []hblog.Msg

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"strings"
 
@@ -113,6 +114,9 @@ func Exec(ctx context.Context, name string, args []string) (int, []byte, error) 
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.Exited() {
 		return ee.ExitCode(), buf.Bytes(), nil
+	}
+	if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
+		return -1, buf.Bytes(), fmt.Errorf("stonith: running %s: %w; %s", name, err, hacf.HintNoStonith)
 	}
 	if err != nil {
 		return -1, buf.Bytes(), fmt.Errorf("stonith: running %s: %w", name, err)

@@ -3,6 +3,7 @@ package stonith
 import (
 	"context"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -175,4 +176,12 @@ func daemonLines(msgs []hblog.Msg) []hblog.Msg {
 		}
 	}
 	return out
+}
+
+// TestExecMissingCommand: a node without cluster-glue is told what to install.
+func TestExecMissingCommand(t *testing.T) {
+	_, _, err := Exec(context.Background(), "/nonexistent/stonith", []string{"-L"})
+	if err == nil || !strings.HasSuffix(err.Error(), hacf.HintNoStonith) {
+		t.Errorf("Exec of a missing stonith(8) = %v, want it to end with %q", err, hacf.HintNoStonith)
+	}
 }

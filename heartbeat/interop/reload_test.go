@@ -411,6 +411,11 @@ func TestNoResources(t *testing.T) {
 	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("node1 never took its group after node2 (-M) stopped\n%s", c.Log(0))
 	}
+	// The VIP comes up before the takeover's last lines are written: wait
+	// for stock's last one before comparing.
+	if _, _, err := c.WaitLog(0, regexp.MustCompile(`info: mach_down takeover complete\.`), 0, 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
 	skip := regexp.MustCompile(stockOnly.String() + `|No uuid found|Creating FIFO|No Previous generation`)
 	if miss := missingInOrder(goldenLines(t, "testdata/stock-M.node2.txt", skip), daemonLines(c.Log(1))); len(miss) > 0 {
 		t.Errorf("node2 (-M) lacks stock's lines (in stock's order) %q; it logged:\n%s", miss, c.Log(1))

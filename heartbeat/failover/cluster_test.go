@@ -1,7 +1,6 @@
 package failover
 
 import (
-	"fmt"
 	"os"
 	"regexp"
 	"strings"
@@ -139,29 +138,12 @@ func (p *pair) absent(i int, pat string) {
 	}
 }
 
-// svc reports whether node i runs the service.
-func (p *pair) svc(i int) bool {
-	out, _ := p.c.Node[i].Try("/etc/ha.d/resource.d/"+svcName, "status")
-	return strings.TrimSpace(out) == "running"
-}
-
-// primary reports whether node i's drbd stand-in says r0 is Primary.
-func (p *pair) primary(i int) bool {
-	return p.c.DrbdPrimary(i, "r0")
-}
-
 // state is what node i holds of the group, for messages.
-func (p *pair) state(i int) string {
-	return fmt.Sprintf("node%d: vip=%v mount=%v svc=%v drbd-primary=%v", i+1, p.c.HasVIP(i), p.c.Mounted(i), p.svc(i), p.primary(i))
-}
+func (p *pair) state(i int) string { return p.c.GroupState(i, svcName) }
 
-func (p *pair) holds(i int) bool {
-	return p.c.HasVIP(i) && p.c.Mounted(i) && p.svc(i) && p.primary(i)
-}
+func (p *pair) holds(i int) bool { return p.c.HoldsGroup(i, svcName) }
 
-func (p *pair) empty(i int) bool {
-	return !p.c.HasVIP(i) && !p.c.Mounted(i) && !p.svc(i) && !p.primary(i)
-}
+func (p *pair) empty(i int) bool { return p.c.HoldsNone(i, svcName) }
 
 // holder waits until node want (or nobody, want = -1) holds the whole
 // group and the other node holds none of it, and that stays so for settle.

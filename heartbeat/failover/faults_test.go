@@ -77,31 +77,11 @@ func newFaults(t *testing.T) *faults {
 	return &faults{pair: p, haCf: hacf}
 }
 
-// flt reports whether node i runs the fault service.
-func (f *faults) flt(i int) bool {
-	out, _ := f.c.Node[i].Try("/etc/ha.d/resource.d/"+fltName, "status")
-	return strings.TrimSpace(out) == "running"
-}
+func (f *faults) fltHolds(i int) bool { return f.c.HoldsGroup(i, fltName) }
 
-func (f *faults) fltHolds(i int) bool {
-	return f.c.HasVIP(i) && f.c.Mounted(i) && f.flt(i) && f.primary(i)
-}
+func (f *faults) fltEmpty(i int) bool { return f.c.HoldsNone(i, fltName) }
 
-func (f *faults) fltEmpty(i int) bool {
-	return !f.c.HasVIP(i) && !f.c.Mounted(i) && !f.flt(i) && !f.primary(i)
-}
-
-func (f *faults) state(i int) string {
-	return "node" + string(rune('1'+i)) + ": vip=" + yes(f.c.HasVIP(i)) + " mount=" + yes(f.c.Mounted(i)) +
-		" flt=" + yes(f.flt(i)) + " drbd-primary=" + yes(f.primary(i))
-}
-
-func yes(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
+func (f *faults) state(i int) string { return f.c.GroupState(i, fltName) }
 
 // waitHolder waits until node want holds the fault group and the other
 // none of it (want = -1: nobody), then checks that it lasts.
@@ -261,7 +241,7 @@ func TestFaults(t *testing.T) {
 		f.c.Kill(n1)
 		f.flag(n1, fltHang, false)
 		time.Sleep(500 * time.Millisecond) // let an orphaned start finish, if it survived
-		if !f.c.Mounted(n1) || !f.primary(n1) || f.c.HasVIP(n1) {
+		if !f.c.Mounted(n1) || !f.c.DrbdPrimary(n1, "r0") || f.c.HasVIP(n1) {
 			f.t.Fatalf("not half-held after the kill: %s", f.state(n1))
 		}
 		_ = os.Remove(f.c.Node[n1].Path("/run/heartbeat.pid"))
@@ -306,7 +286,7 @@ func TestFaults(t *testing.T) {
 				f.c.Node[n1].Pids(f.c.Opts.Impl[n1].Exe), tail(string(out), 20), strings.Join(liveIn(ns), "\n"))
 		}
 		f.expect(n2, 30*time.Second, `node node1: is dead`, `Resources being acquired from node1`)
-		ok := func() bool { return f.c.HasVIP(n2) && f.c.Mounted(n2) && f.flt(n2) && f.primary(n2) }
+		ok := func() bool { return f.fltHolds(n2) }
 		if !twonode.WaitFor(30*time.Second, ok) {
 			f.t.Errorf("node2 did not take over: %s", f.state(n2))
 		}

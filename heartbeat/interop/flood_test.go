@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/authkeys"
 	"hbgo/heartbeat/control"
 	"hbgo/heartbeat/twonode"
 	"hbgo/heartbeat/wire"
@@ -21,17 +20,7 @@ import (
 // one line per reason, and count every drop.
 func flood(t *testing.T, c *twonode.Cluster) {
 	t.Helper()
-	seal := func(authText string, m *wire.Message) []byte {
-		k, probs := authkeys.Parse(strings.NewReader(authText), "authkeys")
-		if probs.HasErrors() {
-			t.Fatalf("%v", probs)
-		}
-		b, err := wire.Seal(m, k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	seal := func(authText string, m *wire.Message) []byte { return twonode.Seal(t, authText, m) }
 	msg := func(gen int) *wire.Message {
 		m := &wire.Message{}
 		m.Add(wire.FType, "status")

@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/authkeys"
 	"hbgo/heartbeat/control"
 	"hbgo/heartbeat/twonode"
 	"hbgo/heartbeat/wire"
@@ -100,17 +99,7 @@ func floodDatagrams(t *testing.T, captured [][]byte) [4][][]byte {
 	// before authentication).
 	out[1] = append(out[1], []byte("###\n99999999:(0)t=status,%%%\n"), []byte("###\n"+strings.Repeat("4:(0)a,", 20000)),
 		[]byte("###\n8:t=status,%%%\n42:1 0000000000000000000000000000000000000000,"))
-	seal := func(text string, m *wire.Message) []byte {
-		k, probs := authkeys.Parse(strings.NewReader(text), "authkeys")
-		if probs.HasErrors() {
-			t.Fatalf("%v", probs)
-		}
-		b, err := wire.Seal(m, k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return b
-	}
+	seal := func(authText string, m *wire.Message) []byte { return twonode.Seal(t, authText, m) }
 	for i, src := range []string{"node1", "node2"} {
 		m := &wire.Message{}
 		m.Add(wire.FType, "status")

@@ -18,8 +18,6 @@ var record = flag.Bool("record", false, "rewrite testdata/stock-*.txt from the l
 
 var fastHaCf = FastHaCf("bcast @HBIF@", "ping 10.78.0.254")
 
-const authkeys = Authkeys
-
 func stockInstalled(t *testing.T) {
 	if _, err := os.Stat(StockBin); err != nil {
 		t.Skip("stock heartbeat 3.0.6 is not installed (make test installs it as root)")
@@ -33,7 +31,7 @@ func TestStockPair(t *testing.T) {
 	stockInstalled(t)
 	c := New(t, Options{
 		Prefix: "hbgotw", Impl: [2]Impl{Stock(), Stock()},
-		HaCf: fastHaCf, Authkeys: authkeys,
+		HaCf: fastHaCf, Authkeys: Authkeys,
 		Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n",
 	})
 	c.Start(0)

@@ -135,7 +135,13 @@ type life struct {
 }
 
 func newSoak(t *testing.T, prefix, name string, im [2]twonode.Impl, bin string) *soakCluster {
-	c := twonode.New(t, twonode.Options{Prefix: prefix, Impl: im, HaCf: haCf, Haresources: haresources,
+	cf := haCf
+	if os.Getenv("HBGO_SOAK_DEBUG") != "" {
+		// Stock then logs its resource state (hb_rsc_isstable's terms,
+		// the standby state machine) to /var/log/ha-debug.
+		cf += "debug 1\n"
+	}
+	c := twonode.New(t, twonode.Options{Prefix: prefix, Impl: im, HaCf: cf, Haresources: haresources,
 		Authkeys: authText, LoopFS: true, DRBD: true})
 	self, err := os.Executable()
 	if err != nil {
@@ -157,6 +163,7 @@ func newSoak(t *testing.T, prefix, name string, im [2]twonode.Impl, bin string) 
 		}
 	}
 	t.Cleanup(func() {
+		s.keep()
 		if t.Failed() {
 			s.dump()
 		}
@@ -171,6 +178,23 @@ func clStatus(t *testing.T, bin string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// keep copies the nodes' whole logs to HBGO_SOAK_KEEP, if set, for reading
+// after the namespaces are gone.
+func (s *soakCluster) keep() {
+	dir := os.Getenv("HBGO_SOAK_KEEP")
+	if dir == "" {
+		return
+	}
+	for i := range s.c.Node {
+		for _, f := range []string{"ha-log", "ha-debug", "impl.out"} {
+			if b, err := os.ReadFile(s.c.Node[i].Path("/var/log/" + f)); err == nil {
+				name := fmt.Sprintf("%s-node%d-%s", strings.ReplaceAll(s.name, "+", "-"), i+1, f)
+				_ = os.WriteFile(filepath.Join(dir, name), b, 0o644)
+			}
+		}
+	}
 }
 
 func (s *soakCluster) dump() {
@@ -191,28 +215,16 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (s *soakCluster) svc(i int) bool {
-	out, _ := s.c.Node[i].Try("/etc/ha.d/resource.d/"+svcName, "status")
-	return strings.TrimSpace(out) == "running"
-}
+func (s *soakCluster) svc(i int) bool { return s.c.Service(i, svcName) }
 
-func (s *soakCluster) primary(i int) bool {
-	return s.c.DrbdPrimary(i, "r0")
-}
+func (s *soakCluster) holds(i int) bool { return s.c.HoldsGroup(i, svcName) }
 
-func (s *soakCluster) holds(i int) bool {
-	return s.c.HasVIP(i) && s.c.Mounted(i) && s.svc(i) && s.primary(i)
-}
-
-func (s *soakCluster) empty(i int) bool {
-	return !s.c.HasVIP(i) && !s.c.Mounted(i) && !s.svc(i) && !s.primary(i)
-}
+func (s *soakCluster) empty(i int) bool { return s.c.HoldsNone(i, svcName) }
 
 func (s *soakCluster) state() string {
 	var b []string
 	for i := range 2 {
-		b = append(b, fmt.Sprintf("node%d: daemon=%v vip=%v mount=%v svc=%v drbd-primary=%v", i+1, s.c.Running(i),
-			s.c.HasVIP(i), s.c.Mounted(i), s.svc(i), s.primary(i)))
+		b = append(b, fmt.Sprintf("%s daemon=%v", s.c.GroupState(i, svcName), s.c.Running(i)))
 	}
 	return strings.Join(b, "; ")
 }
@@ -559,28 +571,94 @@ func (st *stats) line() string {
 
 var kinds = []string{"crash", "cut+heal", "hb_standby", "hb_takeover", "stop+start"}
 
-// stockRace is a crash cycle that stock's own FIFO race spoiled: the
-// cluster was recovered, the cycle is not hbgo's failure.
+// stockRace is a cycle that stock's own FIFO race spoiled: the cluster was
+// recovered, the cycle is not hbgo's failure.
 type stockRace struct {
-	node     int
+	node int
+	// stuck: the lost message was mach_down's resource message, the only
+	// one that clears stock's takeover_in_progress; until that process
+	// dies hb_rsc_isstable is false and a graceful stop waits forever.
+	stuck    bool
 	evidence string
 }
 
 func (e *stockRace) Error() string {
-	return fmt.Sprintf("stock FIFO race on node%d: its req_resource and mach_down wrote to the FIFO at once (ha_clustermsg writes >>>, the body and <<< separately), the ip-request-resp was lost and it never took its group:\n%s", e.node+1, e.evidence)
+	what := "the ip-request-resp was lost and it never took its group"
+	if e.stuck {
+		what = "mach_down's resource message was lost, so its takeover never ends (takeover_in_progress stays set) and it cannot be stopped gracefully (shown: \"Shutdown delayed until current resource activity finishes.\")"
+	}
+	return fmt.Sprintf("stock FIFO race on node%d: its req_resource and mach_down wrote to the FIFO at once (ha_clustermsg writes >>>, the body and <<< separately), %s:\n%s", e.node+1, what, e.evidence)
 }
 
-// stockFifoRace returns the race if node i is stock, holds nothing and its
-// log since off shows its FIFO reader rejecting a message.
+// Stock's lines about mach_down: the script's own last line, and the main
+// process's line on receiving the script's resource message (hb_resource.c,
+// the T_RESOURCES handler: it clears takeover_in_progress).
+var (
+	machDownScript = regexp.MustCompile(`mach_down takeover complete for node `)
+	machDownMain   = regexp.MustCompile(`heartbeat: \[\d+\]: info: mach_down takeover complete\.`)
+	stockStarting  = regexp.MustCompile(`Configuration validated\. Starting heartbeat`)
+)
+
+// stockFifoRace returns the race if node i is stock and its log since off
+// shows its FIFO reader rejecting a message, or its running process is
+// stuck in a takeover.
 func (s *soakCluster) stockFifoRace(i, off int) *stockRace {
-	if s.c.Opts.Impl[i].Exe != twonode.StockBin || !s.empty(i) {
+	if s.c.Opts.Impl[i].Exe != twonode.StockBin {
 		return nil
 	}
 	l := s.c.Log(i)[off:]
-	if !strings.Contains(l, "NV failure (msgfromsteam)") {
+	stuck := s.stockStuck(i)
+	if !stuck && !strings.Contains(l, "NV failure (msgfromsteam)") {
 		return nil
 	}
-	return &stockRace{node: i, evidence: grepLines(l, `NV failure|line doesn't contain|mach_down|Local Resource acquisition|>>>`, 12)}
+	return &stockRace{node: i, stuck: stuck, evidence: grepLines(l, `NV failure|line doesn't contain|mach_down|Local Resource acquisition|>>>`, 12)}
+}
+
+// stockStuck reports whether stock node i's running process is stuck in a
+// takeover; mach_down's message may trail the script's last line, so it
+// waits a little for it.
+func (s *soakCluster) stockStuck(i int) bool {
+	return !twonode.WaitFor(2*time.Second, func() bool { return !machDownUnanswered(s.c.Log(i)) })
+}
+
+// machDownUnanswered reports whether the last stock process in log ran
+// mach_down more often than its main process received mach_down's message.
+func machDownUnanswered(log string) bool {
+	if loc := stockStarting.FindAllStringIndex(log, -1); len(loc) > 0 {
+		log = log[loc[len(loc)-1][0]:]
+	}
+	return len(machDownScript.FindAllStringIndex(log, -1)) > len(machDownMain.FindAllStringIndex(log, -1))
+}
+
+// recoverRace brings back a cluster whose stock node i lost FIFO messages:
+// when it is stuck it first shows that a graceful stop cannot finish, then
+// it crashes node i as an admin would have to, the peer takes the group
+// and node i starts again.
+func (s *soakCluster) recoverRace(race *stockRace) error {
+	i := race.node
+	if err := s.joined(30 * time.Second); err != nil {
+		return err
+	}
+	if race.stuck {
+		off := len(s.c.Log(i))
+		if err := s.c.Stop(i, 10*time.Second); err == nil {
+			return fmt.Errorf("node%d stopped gracefully: its takeover was not stuck after all", i+1)
+		}
+		if !strings.Contains(s.c.Log(i)[off:], "Shutdown delayed until current resource activity finishes.") {
+			return fmt.Errorf("node%d did not stop and did not say why:\n%s", i+1, tail(s.c.Log(i)[off:], 20))
+		}
+	}
+	s.crash(i)
+	if err := s.takes(1-i, 30*time.Second); err != nil {
+		return err
+	}
+	off := len(s.c.Log(i))
+	s.c.Heal(i, "all")
+	s.c.Start(i)
+	if _, _, err := s.c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete|Local Resource acquisition completed`), off, 40*time.Second); err != nil {
+		return err
+	}
+	return nil
 }
 
 // cycle runs one fault of kind on the cluster and waits until the cluster
@@ -595,8 +673,7 @@ func (s *soakCluster) cycle(kind string) (err error) {
 		terr := s.takes(o, 20*time.Second)
 		var race *stockRace
 		if terr != nil {
-			race = s.stockFifoRace(o, off[o])
-			if race == nil {
+			if race = s.stockFifoRace(o, off[o]); race == nil {
 				return terr
 			}
 		}
@@ -606,19 +683,8 @@ func (s *soakCluster) cycle(kind string) (err error) {
 			return err
 		}
 		if race != nil {
-			// Stock believes it holds its group and nobody does: a stop
-			// hands "all" to the peer, a start rejoins.
-			if err := s.joined(30 * time.Second); err != nil {
-				return fmt.Errorf("%v; recovering: %w", race, err)
-			}
-			if err := s.c.Stop(o, 60*time.Second); err != nil {
-				return fmt.Errorf("%v; recovering: %w", race, err)
-			}
-			if err := s.takes(h, 30*time.Second); err != nil {
-				return fmt.Errorf("%v; recovering: %w", race, err)
-			}
-			s.c.Start(o)
-			if _, _, err := s.c.WaitLog(o, regexp.MustCompile(`Initial resource acquisition complete|Local Resource acquisition completed`), len(s.c.Log(o)), 40*time.Second); err != nil {
+			// Stock believes it holds its group and nobody does.
+			if err := s.recoverRace(race); err != nil {
 				return fmt.Errorf("%v; recovering: %w", race, err)
 			}
 			defer func() {
@@ -686,6 +752,25 @@ func (s *soakCluster) cycle(kind string) (err error) {
 		return err
 	}
 	s.holder = nh
+	// A race that lost only mach_down's message leaves the cluster
+	// looking whole (the group was taken) with a stock node that can
+	// never stop gracefully: found here, not at its next stop.
+	for i := range 2 {
+		if s.c.Opts.Impl[i].Exe != twonode.StockBin || !s.stockStuck(i) {
+			continue
+		}
+		race := &stockRace{node: i, stuck: true, evidence: grepLines(s.c.Log(i)[off[i]:], `NV failure|line doesn't contain|mach_down|Local Resource acquisition|>>>`, 12)}
+		if rerr := s.recoverRace(race); rerr != nil {
+			return fmt.Errorf("%v; recovering: %w", race, rerr)
+		}
+		if err := s.joined(30 * time.Second); err != nil {
+			return fmt.Errorf("%v; recovering: %w", race, err)
+		}
+		if s.holder, err = s.sole(30*time.Second, 1500*time.Millisecond); err != nil {
+			return fmt.Errorf("%v; recovering: %w", race, err)
+		}
+		return race
+	}
 	return nil
 }
 

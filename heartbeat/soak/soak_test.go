@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -36,7 +37,9 @@ var pairings = []pairing{
 // after each that the cluster came back whole: one holder, no torn or
 // reordered record, nothing leaked. HBGO_SOAK_FLOOD is the flood's length;
 // HBGO_SOAK_STOCK_FLOOD=1 floods the stock node too at the end and logs what
-// became of it. It prints one table of cycles, failures and outages.
+// became of it. HBGO_SOAK_KINDS (e.g. "crash") runs only those cycles;
+// HBGO_SOAK_DEBUG=1 adds "debug 1" to ha.cf; HBGO_SOAK_KEEP=dir keeps the
+// nodes' logs there. It prints one table of cycles, failures and outages.
 func TestSoak(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("soak: needs root for network namespaces, a loop device and mounts")
@@ -122,9 +125,18 @@ func runPairing(t *testing.T, p pairing, bin string, cycles int, floodFor time.D
 			t.Fatalf("after the flood: %v", err)
 		}
 	}
+	run := kinds
+	if v := os.Getenv("HBGO_SOAK_KINDS"); v != "" {
+		run = strings.Split(v, ",")
+		for _, k := range run {
+			if !slices.Contains(kinds, k) {
+				t.Fatalf("HBGO_SOAK_KINDS: unknown cycle %q; write some of %s", k, strings.Join(kinds, ","))
+			}
+		}
+	}
 	failsInRow := 0
 	for n := range cycles {
-		kind := kinds[n%len(kinds)]
+		kind := run[n%len(run)]
 		k := st[kind]
 		if k == nil {
 			k = &stats{}

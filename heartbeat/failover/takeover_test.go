@@ -11,17 +11,19 @@ import (
 	"hbgo/heartbeat/twonode"
 )
 
-// TestMixedTakeoverThenStop is the soak's hang after an hb_takeover cycle:
-// with auto_failback off, hb_takeover on either node and then a graceful
-// stop of the stock node must let stock shut down (hb_rsc_isstable must
-// become true again on the stock side: PROTOCOL §11.5, §11.7; COMPAT §7.2).
+// TestMixedTakeoverThenStop: with auto_failback off, hb_takeover on either
+// node and then a graceful stop of the stock node must let stock shut down
+// (hb_rsc_isstable must become true again on the stock side: PROTOCOL
+// §11.5, §11.7; COMPAT §7.2).
 // HBX_TAKEOVER_ROUNDS=n repeats the two directions n times and adds the
 // soak's order (hb_standby, then hb_takeover on the stock node, then its
 // stop); HBX_TAKEOVER_STOCKPAIR=1 runs it all on two stock nodes instead;
 // HBX_TAKEOVER_CAPTURE=dir saves a tcpdump of node1's heartbeat link for
-// `heartbeat decode`. The hang was not reproduced here (30 stops in those
-// sequences, message order the same as stock+stock's: see the report of
-// the takeover branch).
+// `heartbeat decode`. It began as the soak's hang after an hb_takeover
+// cycle, which was not reproduced here (30 stops in those sequences,
+// message order the same as stock+stock's): the stop hung because of an
+// earlier crash cycle, where stock lost mach_down's message in its own
+// FIFO race (heartbeat/soak, stockFifoRace; the same with two stock nodes).
 func TestMixedTakeoverThenStop(t *testing.T) {
 	needStock(t)
 	t.Parallel()

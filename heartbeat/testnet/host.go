@@ -19,9 +19,19 @@ const initEnv = "HBGO_TESTNET_INIT"
 
 // Main must be called from TestMain of every package that uses Host:
 // `func TestMain(m *testing.M) { testnet.Main(m) }`. In a re-executed test
-// binary it becomes the node's PID 1 and never returns.
+// binary it becomes the node's PID 1 and never returns. In the test binary
+// it tears every Lab down on SIGINT or SIGTERM (Ctrl-C in `make test`)
+// before exiting, as t.Cleanup would have.
 func Main(m *testing.M) {
 	InitChild()
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
+	go func() {
+		sig := <-sigs
+		fmt.Fprintf(os.Stderr, "testnet: %v: removing the namespaces, nodes and devices of the running tests\n", sig)
+		tearDownAll()
+		os.Exit(1)
+	}()
 	os.Exit(m.Run())
 }
 
@@ -90,7 +100,7 @@ func (l *Lab) Host(node string, overlays map[string]string) *Host {
 		}
 	}
 	h := &Host{lab: l, Name: node, Dir: dir, extraBin: overlays}
-	l.t.Cleanup(h.destroy)
+	l.Cleanup(h.destroy)
 	var ov []string
 	for in, host := range overlays {
 		ov = append(ov, in+"="+host)

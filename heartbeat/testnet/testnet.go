@@ -26,13 +26,50 @@ type T interface {
 }
 
 // Lab is a set of network namespaces made by one test; everything it made is
-// removed by t.Cleanup, also when the test fails.
+// removed by t.Cleanup, also when the test fails, and by Main's handler when
+// the test binary is interrupted.
 type Lab struct {
-	t      T
-	prefix string
-	mu     sync.Mutex
-	nodes  []string
-	procs  []*exec.Cmd
+	t        T
+	prefix   string
+	mu       sync.Mutex
+	nodes    []string
+	procs    []*exec.Cmd
+	undo     []func() // Cleanup's functions (each runs once), newest first
+	tornDown sync.Once
+}
+
+// labs are the Labs not torn down yet, for an interrupted test binary.
+var labs = struct {
+	sync.Mutex
+	m map[*Lab]bool
+}{m: map[*Lab]bool{}}
+
+// tearDownAll removes what every live Lab made.
+func tearDownAll() {
+	labs.Lock()
+	all := make([]*Lab, 0, len(labs.m))
+	for l := range labs.m {
+		all = append(all, l)
+	}
+	labs.Unlock()
+	var wg sync.WaitGroup
+	for _, l := range all {
+		wg.Add(1)
+		go func() { defer wg.Done(); l.cleanup() }()
+	}
+	wg.Wait()
+}
+
+// Cleanup registers fn with t.Cleanup and also to run, once, when the test
+// binary is interrupted (newest first, before the lab's namespaces go): for
+// what a test makes that outlives its process (node inits, loop devices).
+func (l *Lab) Cleanup(fn func()) {
+	var once sync.Once
+	run := func() { once.Do(fn) }
+	l.mu.Lock()
+	l.undo = append(l.undo, run)
+	l.mu.Unlock()
+	l.t.Cleanup(run)
 }
 
 // New returns a Lab whose namespaces are named "<prefix><pid>-<node>". It skips the
@@ -66,6 +103,9 @@ func New(t T, prefix string) *Lab {
 			_ = exec.Command("ip", "netns", "del", f[0]).Run()
 		}
 	}
+	labs.Lock()
+	labs.m[l] = true
+	labs.Unlock()
 	t.Cleanup(l.cleanup)
 	return l
 }
@@ -239,13 +279,32 @@ func (l *Lab) Heal(node, ifName string) {
 	l.In(node, "nft", "delete", "table", "netdev", "cut_"+strings.ReplaceAll(ifName, "-", "_"))
 }
 
+// cleanup tears the lab down once: Cleanup's functions not run yet, the
+// processes started in it, then its namespaces.
 func (l *Lab) cleanup() {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for _, p := range l.procs {
-		killGroup(p)
-	}
-	for _, n := range l.nodes {
-		_ = exec.Command("ip", "netns", "del", l.NS(n)).Run()
-	}
+	l.tornDown.Do(func() {
+		for {
+			l.mu.Lock()
+			n := len(l.undo)
+			if n == 0 {
+				l.mu.Unlock()
+				break
+			}
+			fn := l.undo[n-1]
+			l.undo = l.undo[:n-1]
+			l.mu.Unlock()
+			fn()
+		}
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		for _, p := range l.procs {
+			killGroup(p)
+		}
+		for _, n := range l.nodes {
+			_ = exec.Command("ip", "netns", "del", l.NS(n)).Run()
+		}
+		labs.Lock()
+		delete(labs.m, l)
+		labs.Unlock()
+	})
 }

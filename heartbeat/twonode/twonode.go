@@ -112,7 +112,7 @@ func New(t testnet.T, o Options) *Cluster {
 		lab.Run("truncate", "-s", "32M", img)
 		lab.Run("mkfs.ext4", "-q", "-F", "-L", "hbxdata", img)
 		c.LoopDev = strings.TrimSpace(lab.Run("losetup", "-f", "--show", img))
-		t.Cleanup(func() {
+		lab.Cleanup(func() {
 			// Unmount anything a node left behind before freeing the device.
 			for i := range c.Node {
 				_, _ = c.Node[i].Try("umount", "-l", Mnt)
@@ -129,7 +129,7 @@ func New(t testnet.T, o Options) *Cluster {
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("twonode: socat: %v", err)
 		}
-		t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
+		lab.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
 		deadline := time.Now().Add(5 * time.Second)
 		for time.Now().Before(deadline) {
 			_, e1 := os.Stat(c.Serial[0])

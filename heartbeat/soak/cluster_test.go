@@ -590,15 +590,6 @@ func (e *stockRace) Error() string {
 	return fmt.Sprintf("stock FIFO race on node%d: its req_resource and mach_down wrote to the FIFO at once (ha_clustermsg writes >>>, the body and <<< separately), %s:\n%s", e.node+1, what, e.evidence)
 }
 
-// Stock's lines about mach_down: the script's own last line, and the main
-// process's line on receiving the script's resource message (hb_resource.c,
-// the T_RESOURCES handler: it clears takeover_in_progress).
-var (
-	machDownScript = regexp.MustCompile(`mach_down takeover complete for node `)
-	machDownMain   = regexp.MustCompile(`heartbeat: \[\d+\]: info: mach_down takeover complete\.`)
-	stockStarting  = regexp.MustCompile(`Configuration validated\. Starting heartbeat`)
-)
-
 // stockFifoRace returns the race if node i is stock and its log since off
 // shows its FIFO reader rejecting a message, or its running process is
 // stuck in a takeover.
@@ -607,27 +598,11 @@ func (s *soakCluster) stockFifoRace(i, off int) *stockRace {
 		return nil
 	}
 	l := s.c.Log(i)[off:]
-	stuck := s.stockStuck(i)
-	if !stuck && !strings.Contains(l, "NV failure (msgfromsteam)") {
+	stuck := s.c.StockStuck(i)
+	if !stuck && !strings.Contains(l, twonode.FIFORaceLine) {
 		return nil
 	}
 	return &stockRace{node: i, stuck: stuck, evidence: grepLines(l, `NV failure|line doesn't contain|mach_down|Local Resource acquisition|>>>`, 12)}
-}
-
-// stockStuck reports whether stock node i's running process is stuck in a
-// takeover; mach_down's message may trail the script's last line, so it
-// waits a little for it.
-func (s *soakCluster) stockStuck(i int) bool {
-	return !twonode.WaitFor(2*time.Second, func() bool { return !machDownUnanswered(s.c.Log(i)) })
-}
-
-// machDownUnanswered reports whether the last stock process in log ran
-// mach_down more often than its main process received mach_down's message.
-func machDownUnanswered(log string) bool {
-	if loc := stockStarting.FindAllStringIndex(log, -1); len(loc) > 0 {
-		log = log[loc[len(loc)-1][0]:]
-	}
-	return len(machDownScript.FindAllStringIndex(log, -1)) > len(machDownMain.FindAllStringIndex(log, -1))
 }
 
 // recoverRace brings back a cluster whose stock node i lost FIFO messages:
@@ -756,7 +731,7 @@ func (s *soakCluster) cycle(kind string) (err error) {
 	// looking whole (the group was taken) with a stock node that can
 	// never stop gracefully: found here, not at its next stop.
 	for i := range 2 {
-		if s.c.Opts.Impl[i].Exe != twonode.StockBin || !s.stockStuck(i) {
+		if !s.c.StockStuck(i) {
 			continue
 		}
 		race := &stockRace{node: i, stuck: true, evidence: grepLines(s.c.Log(i)[off[i]:], `NV failure|line doesn't contain|mach_down|Local Resource acquisition|>>>`, 12)}

@@ -273,6 +273,11 @@ func (l *Lab) Cut(node, ifName string) {
 	}
 }
 
+// Uncut removes a Cut if there is one.
+func (l *Lab) Uncut(node, ifName string) {
+	_ = l.Try("ip", "netns", "exec", l.NS(node), "nft", "delete", "table", "netdev", "cut_"+strings.ReplaceAll(ifName, "-", "_"))
+}
+
 // Heal removes a Cut.
 func (l *Lab) Heal(node, ifName string) {
 	l.t.Helper()

@@ -54,6 +54,8 @@ type Options struct {
 	Serial      bool   // a socat pty null modem at /run/hbx-serial in both nodes
 	LoopFS      bool   // a 32 MiB ext4 image on a loop device shared by both nodes
 	DRBD        bool   // a recording stand-in over /usr/sbin/drbdadm (no DRBD module here)
+	// Overlays: per node, a path inside it → a host file mounted over it.
+	Overlays [2]map[string]string
 }
 
 // Cluster is a built two-node cluster.
@@ -88,8 +90,16 @@ func New(t testnet.T, o Options) *Cluster {
 		}
 	}
 	lab.Node("client")
-	c.Node[0] = lab.Host("node1", overlays)
-	c.Node[1] = lab.Host("node2", overlays)
+	for i := range c.Node {
+		over := map[string]string{}
+		for in, host := range overlays {
+			over[in] = host
+		}
+		for in, host := range o.Overlays[i] {
+			over[in] = host
+		}
+		c.Node[i] = lab.Host(fmt.Sprintf("node%d", i+1), over)
+	}
 	lab.Veth("node1", HBIf, HBNet+".1/24", "node2", HBIf, HBNet+".2/24")
 	lab.Bridge("client", "br0", []string{"node1", "node2"}, []string{LANIf, LANIf}, []string{LANNet + ".1/24", LANNet + ".2/24"})
 	// The client's own leg on the bridge.
@@ -290,6 +300,13 @@ func (c *Cluster) Cut(i int, which string) {
 func (c *Cluster) Heal(i int, which string) {
 	for _, ifn := range links(which) {
 		c.Lab.Heal(fmt.Sprintf("node%d", i+1), ifn)
+	}
+}
+
+// Uncut removes whatever Cut left on node i's links.
+func (c *Cluster) Uncut(i int) {
+	for _, ifn := range links("all") {
+		c.Lab.Uncut(fmt.Sprintf("node%d", i+1), ifn)
 	}
 }
 

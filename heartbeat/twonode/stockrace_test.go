@@ -1,4 +1,4 @@
-package soak
+package twonode
 
 import (
 	"os"
@@ -37,8 +37,8 @@ func TestMachDownUnanswered(t *testing.T) {
 		{"no stock log", "", false},
 		{"two stock nodes, message lost", stockPair, true},
 	} {
-		if got := machDownUnanswered(c.log); got != c.want {
-			t.Errorf("%s: machDownUnanswered = %v, want %v", c.name, got, c.want)
+		if got := MachDownUnanswered(c.log); got != c.want {
+			t.Errorf("%s: MachDownUnanswered = %v, want %v", c.name, got, c.want)
 		}
 	}
 }

@@ -590,6 +590,9 @@ func (e *stockRace) Error() string {
 	return fmt.Sprintf("stock FIFO race on node%d: its req_resource and mach_down wrote to the FIFO at once (ha_clustermsg writes >>>, the body and <<< separately), %s:\n%s", e.node+1, what, e.evidence)
 }
 
+// raceLines are the lines of a stock log that show its FIFO race.
+const raceLines = `NV failure|line doesn't contain|mach_down|Local Resource acquisition|>>>`
+
 // stockFifoRace returns the race if node i is stock and its log since off
 // shows its FIFO reader rejecting a message, or its running process is
 // stuck in a takeover.
@@ -602,7 +605,7 @@ func (s *soakCluster) stockFifoRace(i, off int) *stockRace {
 	if !stuck && !strings.Contains(l, twonode.FIFORaceLine) {
 		return nil
 	}
-	return &stockRace{node: i, stuck: stuck, evidence: grepLines(l, `NV failure|line doesn't contain|mach_down|Local Resource acquisition|>>>`, 12)}
+	return &stockRace{node: i, stuck: stuck, evidence: grepLines(l, raceLines, 12)}
 }
 
 // recoverRace brings back a cluster whose stock node i lost FIFO messages:
@@ -658,7 +661,8 @@ func (s *soakCluster) cycle(kind string) (err error) {
 			return err
 		}
 		if race != nil {
-			// Stock believes it holds its group and nobody does.
+			// Stock believes it holds its group and nobody does, or
+			// it is stuck in its takeover.
 			if err := s.recoverRace(race); err != nil {
 				return fmt.Errorf("%v; recovering: %w", race, err)
 			}
@@ -734,7 +738,7 @@ func (s *soakCluster) cycle(kind string) (err error) {
 		if !s.c.StockStuck(i) {
 			continue
 		}
-		race := &stockRace{node: i, stuck: true, evidence: grepLines(s.c.Log(i)[off[i]:], `NV failure|line doesn't contain|mach_down|Local Resource acquisition|>>>`, 12)}
+		race := &stockRace{node: i, stuck: true, evidence: grepLines(s.c.Log(i)[off[i]:], raceLines, 12)}
 		if rerr := s.recoverRace(race); rerr != nil {
 			return fmt.Errorf("%v; recovering: %w", race, rerr)
 		}

@@ -16,8 +16,8 @@ import (
 // envSleeper makes TestSleeper build a lab and wait to be interrupted.
 const envSleeper = "HBGO_TESTNET_SLEEPER"
 
-// TestSleeper is TestInterruptTearsDown's child: a lab with a node, a
-// process on the host registered with Lab.Cleanup, then a long sleep.
+// TestSleeper is TestInterruptTearsDown's child: a lab with a node running
+// a process, a function registered with Lab.Cleanup, then a long sleep.
 func TestSleeper(t *testing.T) {
 	marker := os.Getenv(envSleeper)
 	if marker == "" {

@@ -1,7 +1,9 @@
 package failover
 
 import (
+	"fmt"
 	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -113,6 +115,13 @@ func (p *pair) stockRaced() bool {
 			p.t.Logf("node%d (stock) hit its own FIFO race (%q, or mach_down's message never arrived): not hbgo's failure; this sequence is spoiled:\n%s",
 				i+1, twonode.FIFORaceLine, tail(p.c.Log(i)[p.off[i]:], 30))
 			p.raced = true
+			if dir := os.Getenv("HBX_RACE_LOGS"); dir != "" {
+				// Both nodes' whole logs, to tell the race from what it hides.
+				for j := range 2 {
+					name := fmt.Sprintf("%s-%d-node%d.ha-log", strings.ReplaceAll(p.t.Name(), "/", "_"), time.Now().UnixMilli(), j+1)
+					_ = os.WriteFile(filepath.Join(dir, name), []byte(p.c.Log(j)), 0o644)
+				}
+			}
 			return true
 		}
 	}

@@ -70,7 +70,7 @@ type pair struct {
 	c   *twonode.Cluster
 	off [2]int // log offsets where the current step began
 	// raced: a wait failed because a stock node hit its own FIFO race
-	// (twonode.StockRaced); the waits after it return at once and
+	// (twonode.StockRace); the waits after it return at once and
 	// sequence runs the steps again from a cold cluster.
 	raced bool
 	haCf0 string // ha.cf the cluster was made with
@@ -111,7 +111,7 @@ func (p *pair) reset() {
 // explains it; it then marks the pair so the rest of the step is skipped.
 func (p *pair) stockRaced() bool {
 	for i := range 2 {
-		if p.c.StockRaced(i, p.off[i]) {
+		if raced, _ := p.c.StockRace(i, p.off[i]); raced {
 			p.t.Logf("node%d (stock) hit its own FIFO race (%q, or mach_down's message never arrived): not hbgo's failure; this sequence is spoiled:\n%s",
 				i+1, twonode.FIFORaceLine, tail(p.c.Log(i)[p.off[i]:], 30))
 			p.raced = true

@@ -14,11 +14,11 @@ import (
 const machDownPath = "/usr/share/heartbeat/mach_down"
 
 // TestStockLostMachDownMessage makes stock lose mach_down's resource message
-// once, as its own FIFO race does (twonode.StockRaced; seen about once in 45
+// once, as its own FIFO race does (twonode.StockRace; seen about once in 45
 // takeovers by a stock node in the soak, next to hbgo or stock alike), and
 // records what follows: stock takes the group but its takeover never ends,
 // a graceful stop waits forever ("Shutdown delayed until current resource
-// activity finishes."), and twonode.StockStuck, which the soak and the
+// activity finishes."), and twonode.StockRace, which the soak and the
 // mixed tests rely on, sees it. Stock runs on node2 with a mach_down whose
 // first run sends nothing; hbgo on node1 holds the group and crashes.
 func TestStockLostMachDownMessage(t *testing.T) {
@@ -82,14 +82,11 @@ func TestStockLostMachDownMessage(t *testing.T) {
 	if !twonode.WaitFor(15*time.Second, func() bool { return p.holds(st) }) {
 		t.Fatalf("stock did not take the group: %s", p.state(st))
 	}
-	if !c.StockStuck(st) {
-		t.Fatalf("StockStuck(node2) = false after the lost message:\n%s", tail(c.Log(st)[p.off[st]:], 30))
+	if raced, stuck := c.StockRace(st, p.off[st]); !raced || !stuck {
+		t.Fatalf("StockRace(node2) = %v, %v after the lost message, want true, true:\n%s", raced, stuck, tail(c.Log(st)[p.off[st]:], 30))
 	}
-	if c.StockRaced(st, p.off[st]) != true {
-		t.Error("StockRaced(node2) = false although StockStuck is true")
-	}
-	if c.StockStuck(hg) || c.StockRaced(hg, 0) {
-		t.Error("StockStuck/StockRaced true for the hbgo node")
+	if raced, stuck := c.StockRace(hg, 0); raced || stuck {
+		t.Errorf("StockRace(node1, hbgo) = %v, %v, want false, false", raced, stuck)
 	}
 	// hbgo comes back: stock answers, the cluster looks whole, and still
 	// stock's takeover has not ended.

@@ -597,15 +597,11 @@ const raceLines = `NV failure|line doesn't contain|mach_down|Local Resource acqu
 // shows its FIFO reader rejecting a message, or its running process is
 // stuck in a takeover.
 func (s *soakCluster) stockFifoRace(i, off int) *stockRace {
-	if s.c.Opts.Impl[i].Exe != twonode.StockBin {
+	raced, stuck := s.c.StockRace(i, off)
+	if !raced {
 		return nil
 	}
-	l := s.c.Log(i)[off:]
-	stuck := s.c.StockStuck(i)
-	if !stuck && !strings.Contains(l, twonode.FIFORaceLine) {
-		return nil
-	}
-	return &stockRace{node: i, stuck: stuck, evidence: grepLines(l, raceLines, 12)}
+	return &stockRace{node: i, stuck: stuck, evidence: grepLines(s.c.Log(i)[off:], raceLines, 12)}
 }
 
 // recoverRace brings back a cluster whose stock node i lost FIFO messages:
@@ -735,10 +731,10 @@ func (s *soakCluster) cycle(kind string) (err error) {
 	// looking whole (the group was taken) with a stock node that can
 	// never stop gracefully: found here, not at its next stop.
 	for i := range 2 {
-		if !s.c.StockStuck(i) {
+		race := s.stockFifoRace(i, off[i])
+		if race == nil || !race.stuck {
 			continue
 		}
-		race := &stockRace{node: i, stuck: true, evidence: grepLines(s.c.Log(i)[off[i]:], raceLines, 12)}
 		if rerr := s.recoverRace(race); rerr != nil {
 			return fmt.Errorf("%v; recovering: %w", race, rerr)
 		}

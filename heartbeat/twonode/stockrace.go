@@ -33,25 +33,24 @@ func MachDownUnanswered(log string) bool {
 	return len(machDownScript.FindAllStringIndex(log, -1)) > len(machDownMain.FindAllStringIndex(log, -1))
 }
 
-// StockStuck reports whether node i runs stock and its process lost
+// stockStuck reports whether node i runs stock and its process lost
 // mach_down's message; the message may trail the script's last line, so it
 // waits up to two seconds for it.
-func (c *Cluster) StockStuck(i int) bool {
+func (c *Cluster) stockStuck(i int) bool {
 	if c.Opts.Impl[i].Exe != StockBin {
 		return false
 	}
 	return !WaitFor(2*time.Second, func() bool { return !MachDownUnanswered(c.Log(i)) })
 }
 
-// StockRaced reports whether node i runs stock and either its log since
-// offset from shows the FIFO race or its process is stuck by it.
-func (c *Cluster) StockRaced(i, from int) bool {
+// StockRace reports whether node i runs stock and either its log since
+// offset from shows the FIFO race or its process is stuck by it (raced),
+// and whether it is stuck (stuck implies raced).
+func (c *Cluster) StockRace(i, from int) (raced, stuck bool) {
 	if c.Opts.Impl[i].Exe != StockBin {
-		return false
+		return false, false
 	}
+	stuck = c.stockStuck(i)
 	l := c.Log(i)
-	if from < len(l) && strings.Contains(l[from:], FIFORaceLine) {
-		return true
-	}
-	return c.StockStuck(i)
+	return stuck || (from < len(l) && strings.Contains(l[from:], FIFORaceLine)), stuck
 }

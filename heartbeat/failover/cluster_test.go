@@ -41,28 +41,10 @@ const haresources = "@NODE1@ drbddisk::r0 Filesystem::@LOOPDEV@::@MNT@::ext4 IPa
 // svcScript is a tiny LSB-style service: a sleeping process with a pid
 // file. Its start fails while /etc/ha.d/hbx-svc.fail exists (the start
 // failure tests).
-const svcScript = `#!/bin/sh
-PIDF=/run/hbx-svc.pid
-running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
-case "$1" in
-start)
-	running && exit 0
-	if [ -e /etc/ha.d/hbx-svc.fail ]; then echo "hbx-svc: refusing to start" >&2; exit 1; fi
-	setsid sh -c 'echo $$ >/run/hbx-svc.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 &
-	while ! running; do sleep 0.01; done
-	;;
-stop)
-	if running; then kill "$(cat "$PIDF")"; while running; do sleep 0.01; done; fi
-	rm -f "$PIDF"
-	;;
-status)
-	if running; then echo running; else echo stopped; fi
-	;;
-*)
-	echo "usage: $0 start|stop|status" >&2; exit 2;;
-esac
-exit 0
-`
+var svcScript = twonode.ServiceScript("/run/hbx-svc.pid",
+	"\tif [ -e /etc/ha.d/hbx-svc.fail ]; then echo \"hbx-svc: refusing to start\" >&2; exit 1; fi\n"+
+		"\tsetsid sh -c 'echo $$ >/run/hbx-svc.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 &\n"+
+		"\twhile ! running; do sleep 0.01; done\n", "")
 
 // pair is one long-lived mixed cluster shared by the steps of a test.
 type pair struct {

@@ -15,29 +15,11 @@ import (
 // fails (leaving it running) while /etc/ha.d/hbx-flt.stopfail exists.
 const fltName = "hbx-flt"
 
-const fltScript = `#!/bin/sh
-PIDF=/run/hbx-flt.pid
-running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
-case "$1" in
-start)
-	running && exit 0
-	while [ -e /etc/ha.d/hbx-flt.hang ]; do sleep 0.1; done
-	setsid sh -c 'echo $$ >/run/hbx-flt.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 &
-	while ! running; do sleep 0.01; done
-	;;
-stop)
-	if [ -e /etc/ha.d/hbx-flt.stopfail ]; then echo "hbx-flt: refusing to stop" >&2; exit 1; fi
-	if running; then kill "$(cat "$PIDF")"; while running; do sleep 0.01; done; fi
-	rm -f "$PIDF"
-	;;
-status)
-	if running; then echo running; else echo stopped; fi
-	;;
-*)
-	echo "usage: $0 start|stop|status" >&2; exit 2;;
-esac
-exit 0
-`
+var fltScript = twonode.ServiceScript("/run/hbx-flt.pid",
+	"\twhile [ -e "+fltHang+" ]; do sleep 0.1; done\n"+
+		"\tsetsid sh -c 'echo $$ >/run/hbx-flt.pid; exec sleep 100000' </dev/null >/dev/null 2>&1 &\n"+
+		"\twhile ! running; do sleep 0.01; done\n",
+	"\tif [ -e "+fltStopFail+" ]; then echo \"hbx-flt: refusing to stop\" >&2; exit 1; fi\n")
 
 const (
 	fltHang     = "/etc/ha.d/hbx-flt.hang"

@@ -69,28 +69,10 @@ const haresources = "@NODE1@ drbddisk::r0 Filesystem::@LOOPDEV@::@MNT@::ext4 IPa
 
 // svcScript is an LSB-style service that runs the record writer on the
 // mount; @WRITER@ is the writer's path.
-const svcScript = `#!/bin/sh
-PIDF=` + recPid + `
-running() { [ -f "$PIDF" ] && kill -0 "$(cat "$PIDF")" 2>/dev/null; }
-case "$1" in
-start)
-	running && exit 0
-	rm -f "$PIDF"
-	` + envWriter + `=` + recFile + ` ` + envNode + `=$(uname -n) ` + envPidfile + `=$PIDF setsid @WRITER@ </dev/null >>/var/log/hbx-writer.out 2>&1 &
-	i=0; while ! running; do sleep 0.01; i=$((i+1)); [ $i -gt 500 ] && exit 1; done
-	;;
-stop)
-	if running; then kill "$(cat "$PIDF")"; while running; do sleep 0.01; done; fi
-	rm -f "$PIDF"
-	;;
-status)
-	if running; then echo running; else echo stopped; fi
-	;;
-*)
-	echo "usage: $0 start|stop|status" >&2; exit 2;;
-esac
-exit 0
-`
+var svcScript = twonode.ServiceScript(recPid,
+	"\trm -f \"$PIDF\"\n"+
+		"\t"+envWriter+"="+recFile+" "+envNode+"=$(uname -n) "+envPidfile+"=$PIDF setsid @WRITER@ </dev/null >>/var/log/hbx-writer.out 2>&1 &\n"+
+		"\ti=0; while ! running; do sleep 0.01; i=$((i+1)); [ $i -gt 500 ] && exit 1; done\n", "")
 
 // envInt returns an integer setting of the soak from the environment.
 func envInt(name string, def int) int {

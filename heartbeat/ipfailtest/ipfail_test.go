@@ -75,6 +75,19 @@ func TestHbgoPair(t *testing.T) {
 	})
 }
 
+// mixedPair is stock with its real ipfail on node1 and hbgo on node2, or a
+// skip unless HBGO_IPFAIL_MIXED is set (the mixed runs are longer than
+// make test's budget).
+func mixedPair(t *testing.T, prefix, failback string) *pair {
+	t.Helper()
+	if os.Getenv("HBGO_IPFAIL_MIXED") == "" {
+		t.Skip("set HBGO_IPFAIL_MIXED=1 to run the mixed ipfail test (stock + hbgo)")
+	}
+	needRoot(t, true)
+	bin := twonode.BuildHbgo(t)
+	return newCluster(t, prefix, [2]twonode.Impl{twonode.Stock(), twonode.Hbgo(bin)}, failback)
+}
+
 // TestMixedStockIpfail: stock heartbeat with the real ipfail on node1 (the
 // group's primary), hbgo on node2. A cut on either node ends with the holder
 // two stock nodes had in the captured runs: node1's cut moves the group to
@@ -82,12 +95,7 @@ func TestHbgoPair(t *testing.T) {
 // on node1 (§5.3). Longer than the make-test budget allows: set
 // HBGO_IPFAIL_MIXED=1 (make interop).
 func TestMixedStockIpfail(t *testing.T) {
-	if os.Getenv("HBGO_IPFAIL_MIXED") == "" {
-		t.Skip("set HBGO_IPFAIL_MIXED=1 to run the mixed ipfail test (stock + hbgo)")
-	}
-	needRoot(t, true)
-	bin := twonode.BuildHbgo(t)
-	p := newCluster(t, "hbxipm", [2]twonode.Impl{twonode.Stock(), twonode.Hbgo(bin)}, "on")
+	p := mixedPair(t, "hbxipm", "on")
 	ok := p.step("start", func() {
 		p.c.Start(n1)
 		p.c.Start(n2)
@@ -150,12 +158,7 @@ const stockIpfail = "/usr/libexec/heartbeat/ipfail"
 // heal leaves it there (balanced counts, abort_giveup, nothing else).
 // HBGO_IPFAIL_MIXED=1 as above.
 func TestMixedStockIpfailOff(t *testing.T) {
-	if os.Getenv("HBGO_IPFAIL_MIXED") == "" {
-		t.Skip("set HBGO_IPFAIL_MIXED=1 to run the mixed ipfail test (stock + hbgo)")
-	}
-	needRoot(t, true)
-	bin := twonode.BuildHbgo(t)
-	p := newCluster(t, "hbxipo", [2]twonode.Impl{twonode.Stock(), twonode.Hbgo(bin)}, "off")
+	p := mixedPair(t, "hbxipo", "off")
 	ok := p.step("start", func() {
 		p.c.Start(n1)
 		p.c.Start(n2)

@@ -19,15 +19,11 @@ import (
 	"github.com/gopacket/gopacket/pcapgo"
 )
 
-// readAll reads every record of a savefile with SavefileReader.
-func readAll(b []byte) ([]Record, error) {
-	sr, err := NewSavefileReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
+// drain collects records from next until io.EOF.
+func drain(next func() (Record, error)) ([]Record, error) {
 	var recs []Record
 	for {
-		rec, err := sr.Next()
+		rec, err := next()
 		if errors.Is(err, io.EOF) {
 			return recs, nil
 		}
@@ -38,44 +34,46 @@ func readAll(b []byte) ([]Record, error) {
 	}
 }
 
+// readAll reads every record of a savefile with SavefileReader.
+func readAll(b []byte) ([]Record, error) {
+	sr, err := NewSavefileReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return drain(sr.Next)
+}
+
 // readAllPcapgo reads every record of a savefile with gopacket's pcapgo,
 // the reader this package used before it had its own.
 func readAllPcapgo(b []byte) ([]Record, error) {
-	var recs []Record
 	if binary.LittleEndian.Uint32(b) == ngSHB {
 		nr, err := pcapgo.NewNgReader(bytes.NewReader(b), pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return nil, err
 		}
-		for {
+		return drain(func() (Record, error) {
 			data, ci, err := nr.ReadPacketData()
-			if errors.Is(err, io.EOF) {
-				return recs, nil
-			}
 			if err != nil {
-				return recs, err
+				return Record{}, err
 			}
 			ifc, err := nr.Interface(ci.InterfaceIndex)
 			if err != nil {
-				return recs, err
+				return Record{}, err
 			}
-			recs = append(recs, Record{Time: ci.Timestamp, Link: LinkType(ifc.LinkType), Data: data, WireLen: ci.Length, Interface: ci.InterfaceIndex})
-		}
+			return Record{Time: ci.Timestamp, Link: LinkType(ifc.LinkType), Data: data, WireLen: ci.Length, Interface: ci.InterfaceIndex}, nil
+		})
 	}
 	pr, err := pcapgo.NewReader(bytes.NewReader(b))
 	if err != nil {
 		return nil, err
 	}
-	for {
+	return drain(func() (Record, error) {
 		data, ci, err := pr.ReadPacketData()
-		if errors.Is(err, io.EOF) {
-			return recs, nil
-		}
 		if err != nil {
-			return recs, err
+			return Record{}, err
 		}
-		recs = append(recs, Record{Time: ci.Timestamp, Link: LinkType(pr.LinkType()), Data: data, WireLen: ci.Length})
-	}
+		return Record{Time: ci.Timestamp, Link: LinkType(pr.LinkType()), Data: data, WireLen: ci.Length}, nil
+	})
 }
 
 // savefiles lists every pcap and pcapng file in the repository's heartbeat/ tree.

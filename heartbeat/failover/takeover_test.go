@@ -63,6 +63,16 @@ func TestMixedTakeoverThenStop(t *testing.T) {
 		p.expect(hg, 30*time.Second, `remote resource transition completed`)
 		p.holder(hg, 10*time.Second, time.Second)
 	}
+	// stopStock stops the stock node gracefully, sees hbgo hold the group
+	// and brings stock back.
+	stopStock := func() {
+		if !p.stop(st) {
+			return
+		}
+		p.expect(st, time.Second, `node1 Heartbeat shutdown complete`)
+		p.holder(hg, 10*time.Second, 0)
+		restart()
+	}
 	for r := 0; ok && r < rounds; r++ {
 		ok = p.step("hbgo-takes-over-then-stock-stops", func() {
 			if r > 0 {
@@ -76,21 +86,12 @@ func TestMixedTakeoverThenStop(t *testing.T) {
 			// The soak stops the holder as soon as the group is up; the
 			// standby's last messages may still be on their way.
 			p.holder(hg, 30*time.Second, 0)
-			if !p.stop(st) {
-				return
-			}
-			p.expect(st, time.Second, `node1 Heartbeat shutdown complete`)
-			restart()
+			stopStock()
 		})
 		ok = ok && p.step("stock-takes-over-then-stock-stops", func() {
 			p.run(st, "/usr/share/heartbeat/hb_takeover", "all")
 			p.holder(st, 30*time.Second, 0)
-			if !p.stop(st) {
-				return
-			}
-			p.expect(st, time.Second, `node1 Heartbeat shutdown complete`)
-			p.holder(hg, 10*time.Second, 0)
-			restart()
+			stopStock()
 		})
 		// The soak's order: hb_standby on the stock holder, then as soon as
 		// that is over hb_takeover on it (the group comes back), then its stop.
@@ -102,12 +103,7 @@ func TestMixedTakeoverThenStop(t *testing.T) {
 			p.expect(st, 15*time.Second, `Other node completed standby takeover of all resources`)
 			p.run(st, "/usr/share/heartbeat/hb_takeover", "all")
 			p.holder(st, 30*time.Second, 0)
-			if !p.stop(st) {
-				return
-			}
-			p.expect(st, time.Second, `node1 Heartbeat shutdown complete`)
-			p.holder(hg, 10*time.Second, 0)
-			restart()
+			stopStock()
 		}))
 	}
 }

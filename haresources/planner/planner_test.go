@@ -109,7 +109,7 @@ func TestGroupsTouched(t *testing.T) {
 			return feed(p, peerMsg("t", "shutdone", "st", "dead"))
 			// PROTOCOL §11.7: holding local, stock's standby-style set is the
 			// mirror of foreign, i.e. our own local groups again (the
-			// "re-requested" part of the §4.10 row); mach_down takes the peer's.
+			// "re-requested" part of the COMPAT §4.10 row); mach_down takes the peer's.
 		}, []opSum{{Take, nil, "req_our_resources"}, {Take, []string{"A", "C", "D"}, "standby"}, {Take, []string{"B"}, "mach_down"}}},
 		{"local graceful shutdown: all groups in file order", func(t *testing.T) []Op {
 			return feed(stableNode1(t, On), Shutdown{})

@@ -6,9 +6,9 @@
 // originates it through membership, which adds destuuid, srcuuid, seq, hg,
 // ts, ld and ttl in the places stock puts them. A give-up is a Send of
 // ipfail's `t=ask_resources info=me`: the resource layer must act on the
-// loopback copy as on any standby request. Facts come from
-// testdata/heartbeat-3.0.6/ipfail/README.md (four captured runs) and from
-// reading contrib/ipfail/ipfail.c.
+// loopback copy as on any standby request. Facts come from docs/IPFAIL.md
+// (four captured runs of stock ipfail, cited as README §…) and from reading
+// contrib/ipfail/ipfail.c.
 package ipfail
 
 import (

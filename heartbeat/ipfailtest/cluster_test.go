@@ -13,9 +13,9 @@ import (
 	"hbgo/heartbeat/twonode"
 )
 
-// haCf is the captured runs' ha.cf (testdata/heartbeat-3.0.6/ipfail/README.md
-// §1) with shorter timings: the ping node is the client namespace's
-// 10.77.0.50, reached on the LAN; the heartbeat link is eth1 only.
+// haCf is the captured runs' ha.cf (docs/IPFAIL.md, README §1) with
+// shorter timings: the ping node is the client namespace's 10.77.0.50,
+// reached on the LAN; the heartbeat link is eth1 only.
 // Stock's ipfail waits 2 x keepalive (1 s here) before giving up.
 const haCf = `logfile /var/log/ha-log
 debugfile /var/log/ha-debug

@@ -242,8 +242,9 @@ func TestCitedSectionsExist(t *testing.T) {
 			ok = has(c.doc, c.sec) || sub(c.doc, c.sec)
 		}
 		if !ok {
-			missing = append(missing, fmt.Sprintf("%s:%d: cites %q (section %s), which is not a heading with text in %s",
-				c.file, c.line, c.text, c.sec, want))
+			name := strings.TrimSpace(c.doc + " §" + c.sec)
+			missing = append(missing, fmt.Sprintf("%s:%d: cites %s (written %q), which is not a numbered heading with text in %s",
+				c.file, c.line, name, c.text, want))
 		}
 	}
 	sort.Strings(missing)

@@ -360,7 +360,9 @@ func hostResource(h Host, file string, line int, rs haresources.Resource, sev di
 			// A missing mount point is fine: the Filesystem RA and the
 			// native agent create it (mkdir -p); anything else in its
 			// place makes the start fail.
-			if exists, isDir := h.Dir(s.Dir); exists && !isDir {
+			if p := mountPoint(h, file, line, rs, s.Dir, sev); p != nil {
+				ps = append(ps, *p)
+			} else if exists, isDir := h.Dir(s.Dir); exists && !isDir {
 				ps = append(ps, diag.Problem{File: file, Line: line, Severity: sev,
 					What: fmt.Sprintf("resource %s: mount point %s exists on this host and is not a directory", rs.Token, s.Dir),
 					Hint: "remove or rename " + s.Dir + ", or mount somewhere else"})
@@ -388,4 +390,33 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// MountPointResolver is a Host that can resolve a Filesystem mount point as
+// the agent will (OSHost does; a Host without it skips the check).
+type MountPointResolver interface {
+	ResolveMountPoint(dir string) (string, error)
+}
+
+// ResolveMountPoint implements MountPointResolver.
+func (OSHost) ResolveMountPoint(dir string) (string, error) {
+	return filesystem.ResolveMountPoint(dir)
+}
+
+// mountPoint reports a Filesystem mount point that the agent will refuse on
+// this host: a symbolic link, or a path whose linked parents lead to / or
+// a system mount (Parse already refused those written out).
+func mountPoint(h Host, file string, line int, rs haresources.Resource, dir string, sev diag.Severity) *diag.Problem {
+	r, ok := h.(MountPointResolver)
+	if !ok {
+		return nil
+	}
+	_, err := r.ResolveMountPoint(dir)
+	var me *filesystem.MountPointError
+	if !errors.As(err, &me) {
+		return nil
+	}
+	return &diag.Problem{File: file, Line: line, Severity: sev,
+		What: fmt.Sprintf("resource %s: %s", rs.Token, strings.TrimPrefix(me.Error(), "Filesystem: ")),
+		Hint: me.Hint()}
 }

@@ -176,6 +176,8 @@ func Check(o Options) *Report {
 		}
 	}
 
+	ps = append(ps, crcKeys(c.Keys, akPath)...)
+
 	// hbgo.cf (optional; hbconf read it and reported its problems)
 	r.HbgoPath = filepath.Join(o.Dir, hacf.HbgoFile)
 	if c.HbgoPresent {
@@ -419,4 +421,22 @@ func mountPoint(h Host, file string, line int, rs haresources.Resource, dir stri
 	return &diag.Problem{File: file, Line: line, Severity: sev,
 		What: fmt.Sprintf("resource %s: %s", rs.Token, strings.TrimPrefix(me.Error(), "Filesystem: ")),
 		Hint: me.Hint()}
+}
+
+// crcKeys warns about every crc key line: crc authenticates nothing, so a
+// forged message can move resources and reach the rc.d hooks. Stock
+// accepts crc, so it stays accepted (PROTOCOL §4.3).
+func crcKeys(k *authkeys.Keys, path string) diag.Problems {
+	if k == nil {
+		return nil
+	}
+	var ps diag.Problems
+	for _, i := range k.CRCIndexes() {
+		what := "index %d uses crc, which authenticates nothing: anyone who can send to the cluster's links can forge messages that move resources"
+		if i == k.Active() {
+			what += " (it signs this node's messages)"
+		}
+		ps.Warnf(path, k.Line(i), authkeys.CRCHint(i), what, i)
+	}
+	return ps
 }

@@ -83,3 +83,15 @@ func TestFilesystemMountPoints(t *testing.T) {
 		{name: "/var/lib/mysql is fine", hr: fs("/var/lib/mysql"), code: 0},
 	})
 }
+
+// TestCRCKeys: crc keys are accepted, as stock does, with a warning at
+// their line saying what to write instead and how to make a key.
+func TestCRCKeys(t *testing.T) {
+	const hint = "write 1 sha1 <key>, a random key made with: od -An -N32 -tx1 /dev/urandom | tr -d ' \\n'; copy the same authkeys to every node (stock reads sha1 too)"
+	runHardening(t, hostA, []hardeningCase{
+		{name: "active crc", ak: "auth 1\n1 crc\n", code: 0,
+			want: "DIR/authkeys:2: warning: index 1 uses crc, which authenticates nothing: anyone who can send to the cluster's links can forge messages that move resources (it signs this node's messages); " + hint},
+		{name: "crc kept for rotation", ak: "auth 2\n# old\n1 crc\n2 sha1 0123456789abcdef\n", code: 0,
+			want: "DIR/authkeys:3: warning: index 1 uses crc, which authenticates nothing: anyone who can send to the cluster's links can forge messages that move resources; " + hint},
+	})
+}

@@ -200,6 +200,8 @@ func Check(o Options) *Report {
 		ps = append(ps, hostNames(cf, o.Host, sev)...)
 		ps = append(ps, logDirs(cf, o.Host, sev)...)
 		ps = append(ps, respawnClients(cf)...)
+		ps = append(ps, twoNodes(cf)...)
+		ps = append(ps, ucastBroadcast(cf, o.Host, sev)...)
 	}
 
 	// haresources: what runs for each resource, and whether it can.
@@ -437,6 +439,99 @@ func crcKeys(k *authkeys.Keys, path string) diag.Problems {
 			what += " (it signs this node's messages)"
 		}
 		ps.Warnf(path, k.Line(i), authkeys.CRCHint(i), what, i)
+	}
+	return ps
+}
+
+// twoNodes warns when ha.cf declares more than two nodes: haresources
+// (heartbeat v1 resource management) is made for two, and stock accepts
+// more without saying so.
+func twoNodes(cf *hacf.Config) diag.Problems {
+	if len(cf.Nodes) <= 2 {
+		return nil
+	}
+	line := 0
+	seen := 0
+	for _, d := range cf.Directives {
+		if d.Name == "node" {
+			if seen++; seen == 3 {
+				line = d.Line
+			}
+		}
+	}
+	var ps diag.Problems
+	ps.Warnf(cf.File, line,
+		"keep node lines for the two nodes that share the resources; for more nodes move to Pacemaker (see docs/MIGRATION.md)",
+		"%d nodes are declared (%s); haresources clusters are two-node: a third node takes part in membership but failover only moves groups between a group's home node and one other", len(cf.Nodes), strings.Join(cf.Nodes, ", "))
+	return ps
+}
+
+// BroadcastHost is a Host that knows the IPv4 broadcast addresses of its
+// interfaces (OSHost does; a Host without it skips the check).
+type BroadcastHost interface {
+	Broadcasts(iface string) []netip.Addr
+}
+
+// Broadcasts implements BroadcastHost: the directed broadcast address of
+// every IPv4 subnet on iface (none for /31 and /32).
+func (OSHost) Broadcasts(iface string) []netip.Addr {
+	ifc, err := net.InterfaceByName(iface)
+	if err != nil {
+		return nil
+	}
+	addrs, err := ifc.Addrs()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		pfx, ok := netipPrefix(ipn)
+		if !ok || !pfx.Addr().Is4() || pfx.Bits() >= 31 {
+			continue
+		}
+		out = append(out, ipaddr.Broadcast(pfx.Addr(), pfx.Bits()))
+	}
+	return out
+}
+
+func netipPrefix(n *net.IPNet) (netip.Prefix, bool) {
+	a, ok := netip.AddrFromSlice(n.IP)
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	bits, _ := n.Mask.Size()
+	return netip.PrefixFrom(a.Unmap(), bits), true
+}
+
+// ucastBroadcast refuses a ucast peer that is the directed broadcast
+// address of a subnet on its interface: ucast is one peer (hacf refuses
+// the host-independent cases, 255.255.255.255, 0.0.0.0 and multicast).
+func ucastBroadcast(cf *hacf.Config, h Host, sev diag.Severity) diag.Problems {
+	bh, ok := h.(BroadcastHost)
+	if !ok {
+		return nil
+	}
+	var ps diag.Problems
+	for _, m := range cf.Media {
+		if m.Type != hacf.MediumUcast {
+			continue
+		}
+		a, err := netip.ParseAddr(m.Peer)
+		if err != nil {
+			continue
+		}
+		for _, b := range bh.Broadcasts(m.Iface) {
+			if a.Unmap() == b {
+				ps = append(ps, diag.Problem{File: cf.File, Line: m.Line, Severity: sev,
+					What: fmt.Sprintf("ucast peer %s is the broadcast address of %s's subnet, not one node", m.Peer, m.Iface),
+					Hint: fmt.Sprintf("write ucast %s <the peer's own address>, or bcast %s for a link to every node", m.Iface, m.Iface)})
+				break
+			}
+		}
 	}
 	return ps
 }

@@ -89,6 +89,39 @@ func (k *Keys) Line(idx int) int {
 	return k.keys[idx].line
 }
 
+// CRCIndexes returns the indexes configured with crc, in order. crc is a
+// checksum anyone can compute (PROTOCOL §4.3): a message "signed" with it is
+// accepted from any sender, so it authenticates nothing.
+func (k *Keys) CRCIndexes() []int {
+	if k == nil {
+		return nil
+	}
+	var out []int
+	for i, kk := range k.keys {
+		if kk.method == CRC {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// GenerateKey is a shell command that prints a random key for a sha1 line.
+const GenerateKey = "od -An -N32 -tx1 /dev/urandom | tr -d ' \\n'"
+
+// CRCHint is what to write instead of a crc line at index idx.
+func CRCHint(idx int) string {
+	return fmt.Sprintf("write %d sha1 <key>, a random key made with: %s; copy the same authkeys to every node (stock reads sha1 too)", idx, GenerateKey)
+}
+
+// CRCWarning is the daemon's CRIT line when authkeys lists crc keys.
+func CRCWarning(idx []int) string {
+	s := make([]string, len(idx))
+	for i, v := range idx {
+		s[i] = strconv.Itoa(v)
+	}
+	return fmt.Sprintf("hbgo: authkeys index %s uses crc, which authenticates nothing: anyone who can reach the cluster's links can forge messages that move resources; run heartbeat check for what to write instead", strings.Join(s, ", "))
+}
+
 // New builds Keys from code (tests, tools): active index and its method and
 // secret; further keys may be added with With.
 func New(active int, m Method, secret string) (*Keys, error) {

@@ -12,6 +12,8 @@ import (
 	"os"
 	"strconv"
 	"time"
+
+	"hbgo/heartbeat/wire"
 )
 
 // DefaultPort is heartbeat's udpport default (PROTOCOL §12).
@@ -98,12 +100,22 @@ func (e *FormatError) Error() string {
 // the UDP port in captures. On a damaged file it returns the messages read
 // before the damage together with the error.
 func ReadFile(path string, port int) ([]Packet, error) {
+	var out []Packet
+	err := ScanFile(path, port, func(p Packet) { out = append(out, p) })
+	return out, err
+}
+
+// ScanFile calls fn for every heartbeat message in the file at path, in
+// file order, as it is read: memory stays bounded whatever the file's size.
+// On a damaged file fn has seen the messages before the damage when the
+// error is returned.
+func ScanFile(path string, port int, fn func(Packet)) error {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	defer f.Close()
-	return Read(f, path, port)
+	return Scan(f, path, port, fn)
 }
 
 // Read reads every heartbeat message from r (any of the kinds Detect
@@ -111,51 +123,64 @@ func ReadFile(path string, port int) ([]Packet, error) {
 // the UDP port in captures. On a damaged file it returns the messages
 // read before the damage together with the error.
 func Read(r io.Reader, file string, port int) ([]Packet, error) {
-	return read(r, file, port, 0)
+	var out []Packet
+	err := Scan(r, file, port, func(p Packet) { out = append(out, p) })
+	return out, err
+}
+
+// Scan is Read that hands each message to fn as soon as it is complete
+// instead of collecting them.
+func Scan(r io.Reader, file string, port int, fn func(Packet)) error {
+	return scan(r, file, port, 0, fn)
 }
 
 // maxGunzip bounds what a gzip-compressed file may inflate to.
 const maxGunzip = 1 << 30
 
-func read(r io.Reader, file string, port, depth int) ([]Packet, error) {
+// maxRaw bounds a raw payload file: one message, which no peer sends
+// larger than MaxMsg; the bytes past the bound are not read.
+const maxRaw = 4 * wire.MaxMsg
+
+func scan(r io.Reader, file string, port, depth int, fn func(Packet)) error {
 	br := bufio.NewReaderSize(r, sniffLen)
 	head, err := br.Peek(sniffLen)
 	if err != nil && !errors.Is(err, io.EOF) {
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b && depth == 0 {
 		// tcpdump -w - | gzip: look inside once.
 		zr, err := gzip.NewReader(br)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+			return fmt.Errorf("%s: %w", file, err)
 		}
 		defer zr.Close()
-		return read(io.LimitReader(zr, maxGunzip), file, port, depth+1)
+		return scan(io.LimitReader(zr, maxGunzip), file, port, depth+1, fn)
 	}
 	switch Detect(head) {
 	case Pcap:
-		return readPcap(br, file, port)
+		return scanPcap(br, file, port, fn)
 	case Pcapng:
-		return readPcapng(br, file, port)
+		return scanPcapng(br, file, port, fn)
 	case Raw:
-		b, err := io.ReadAll(br)
+		b, err := io.ReadAll(io.LimitReader(br, maxRaw+1))
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+			return fmt.Errorf("%s: %w", file, err)
 		}
-		return []Packet{{File: file, Payload: b}}, nil
+		p := Packet{File: file, Payload: b}
+		if len(b) > maxRaw {
+			p.Payload = nil
+			p.Err = fmt.Errorf("raw payload file is larger than %d bytes, more than any heartbeat message", maxRaw)
+		}
+		fn(p)
+		return nil
 	case Serial:
-		b, err := io.ReadAll(br)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+		if err := scanSerial(br, file, fn); err != nil {
+			return fmt.Errorf("%s: %w", file, err)
 		}
-		pkts, err := readSerial(b, file)
-		if err != nil {
-			return pkts, fmt.Errorf("%s: %w", file, err)
-		}
-		return pkts, nil
+		return nil
 	}
 	if len(head) == 0 {
-		return nil, fmt.Errorf("%s: empty file", file)
+		return fmt.Errorf("%s: empty file", file)
 	}
-	return nil, &FormatError{File: file}
+	return &FormatError{File: file}
 }

@@ -449,3 +449,68 @@ func TestGzip(t *testing.T) {
 		t.Errorf("gzip in gzip: %v", err)
 	}
 }
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += n
+	return n, err
+}
+
+// TestFragmentHeldBounded: Scan hands packets out as it reads; a fragmented
+// datagram whose other pieces never come holds back at most maxHeld
+// packets, then comes out with its error, in capture order. A repeated
+// first fragment (a second placeholder for the same datagram) must not
+// hold the stream up either.
+func TestFragmentHeldBounded(t *testing.T) {
+	all, _ := pcapFrames(t, "testdata/sll.pcap", -1)
+	var first, plain []byte
+	for _, data := range all {
+		ip := data[16:]
+		if ip[0]>>4 != 4 || ip[9] != 17 {
+			continue
+		}
+		switch {
+		case ip[6]&0x20 != 0 && ip[6]&0x1f == 0 && ip[7] == 0:
+			first = data // more fragments, offset 0
+		case ip[6]&0x3f == 0 && ip[7] == 0 && plain == nil:
+			plain = data
+		}
+	}
+	if first == nil || plain == nil {
+		t.Fatal("sll.pcap has no first fragment or no whole datagram")
+	}
+	for _, lead := range [][][]byte{{first}, {first, first}} {
+		frames := append([][]byte(nil), lead...)
+		const n = 3 * maxHeld
+		for range n {
+			frames = append(frames, plain)
+		}
+		file := pcapOf(t, layers.LinkTypeLinuxSLL, frames...)
+		cr := &countingReader{r: bytes.NewReader(file)}
+		var got []Packet
+		readAtFirst := -1
+		err := Scan(cr, "held.pcap", DefaultPort, func(p Packet) {
+			if len(got) == 0 {
+				readAtFirst = cr.n
+			}
+			got = append(got, p)
+		})
+		if err != nil || len(got) != len(lead)+n {
+			t.Fatalf("%d leading first fragments: %d packets, %v; want %d", len(lead), len(got), err, len(lead)+n)
+		}
+		for i := range lead {
+			if !errors.Is(got[i].Err, ErrFragmented) {
+				t.Errorf("%d leading first fragments: packet %d: err %v, want the fragmented placeholder first", len(lead), i, got[i].Err)
+			}
+		}
+		if readAtFirst >= len(file)/2 {
+			t.Errorf("%d leading first fragments: first packet handed out after %d of %d bytes; want it within maxHeld packets", len(lead), readAtFirst, len(file))
+		}
+	}
+}

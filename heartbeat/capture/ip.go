@@ -22,16 +22,32 @@ const (
 	ipv6DestOpts  = 60
 	maxDatagram   = 65535
 	maxFragGroups = 1024 // pending reassemblies kept before the oldest is given up
+	// maxHeld bounds the packets held back behind a datagram still being
+	// reassembled; past it, that datagram is given up (reported with what
+	// was missing) so that memory stays bounded on any capture.
+	maxHeld = 4096
 )
 
 // demux turns link-layer frames into the UDP payloads to or from one port,
-// reassembling IPv4 fragments.
+// reassembling IPv4 fragments, and hands them to emit in capture order.
 type demux struct {
-	file  string
-	port  uint16
-	out   []Packet
+	file string
+	port uint16
+	emit func(Packet)
+	// held are the packets not yet emitted: the oldest datagram still
+	// being reassembled and everything captured after it.
+	held  []heldPacket
+	base  int // packet number (0-based, over the whole file) of held[0]
 	frags map[fragKey]*fragGroup
 	order []fragKey
+}
+
+// heldPacket is a packet waiting its turn; waiting marks the placeholder
+// of a fragmented datagram whose pieces are not all in yet.
+type heldPacket struct {
+	p       Packet
+	waiting bool
+	key     fragKey
 }
 
 type fragKey struct {
@@ -47,12 +63,12 @@ type fragPiece struct {
 type fragGroup struct {
 	pieces []fragPiece
 	total  int // payload length, known once the last fragment is seen; -1 before
-	slot   int // index in out of the placeholder, -1 when the first fragment is missing
+	slot   int // packet number of the placeholder, -1 when the first fragment is missing
 	first  frame
 }
 
-func newDemux(file string, port int) *demux {
-	return &demux{file: file, port: uint16(port), frags: map[fragKey]*fragGroup{}}
+func newDemux(file string, port int, emit func(Packet)) *demux {
+	return &demux{file: file, port: uint16(port), emit: emit, frags: map[fragKey]*fragGroup{}}
 }
 
 func (d *demux) add(f frame) {
@@ -67,6 +83,42 @@ func (d *demux) add(f frame) {
 	case 6:
 		d.ipv6(f, ip, truncated)
 	}
+	for len(d.held) > maxHeld && d.held[0].waiting {
+		// Give the oldest datagram up; its placeholder keeps its error.
+		h := &d.held[0]
+		if g := d.frags[h.key]; g != nil && g.slot == d.base {
+			d.drop(h.key)
+		}
+		h.waiting = false
+		d.flush()
+	}
+	d.flush()
+}
+
+// push queues a finished packet behind those held back.
+func (d *demux) push(p Packet) {
+	d.held = append(d.held, heldPacket{p: p})
+}
+
+// at returns the held packet with packet number slot.
+func (d *demux) at(slot int) *Packet { return &d.held[slot-d.base].p }
+
+// flush emits the held packets up to the first one still waiting.
+func (d *demux) flush() {
+	n := 0
+	for n < len(d.held) && !d.held[n].waiting {
+		d.emit(d.held[n].p)
+		n++
+	}
+	if n == 0 {
+		return
+	}
+	d.base += n
+	if n == len(d.held) {
+		d.held = d.held[:0]
+		return
+	}
+	d.held = append(d.held[:0], d.held[n:]...)
 }
 
 func (d *demux) ipv4(f frame, ip []byte, truncated bool) {
@@ -113,12 +165,12 @@ func (d *demux) ipv4(f frame, ip []byte, truncated bool) {
 			return
 		}
 		g.first = f
-		g.slot = len(d.out)
-		d.out = append(d.out, Packet{
+		g.slot = d.base + len(d.held)
+		d.held = append(d.held, heldPacket{waiting: true, key: key, p: Packet{
 			Time: f.time, File: d.file, Frame: f.frameNum,
 			Src: netip.AddrPortFrom(src, binary.BigEndian.Uint16(payload[0:2])),
 			Dst: netip.AddrPortFrom(dst, binary.BigEndian.Uint16(payload[2:4])),
-		})
+		}})
 	}
 	if !more {
 		g.total = off + len(payload)
@@ -132,7 +184,7 @@ func (d *demux) ipv4(f frame, ip []byte, truncated bool) {
 		d.drop(key)
 		p := d.parseUDP(g.first, src, dst, whole, false)
 		p.Time, p.Frame = f.time, f.frameNum // delivered when the last piece arrived
-		d.out[g.slot] = p
+		*d.at(g.slot) = p
 	}
 }
 
@@ -149,7 +201,7 @@ func (g *fragGroup) incompleteErr(d *demux) {
 	if g.total >= 0 {
 		got = fmt.Sprintf("only %d of %d bytes", have, g.total)
 	}
-	d.out[g.slot].Err = fmt.Errorf("%w: %s of the IPv4 datagram were captured; a 'udp port' filter keeps only first fragments, capture with 'udp port %d or ip[6:2] & 0x1fff != 0'",
+	d.at(g.slot).Err = fmt.Errorf("%w: %s of the IPv4 datagram were captured; a 'udp port' filter keeps only first fragments, capture with 'udp port %d or ip[6:2] & 0x1fff != 0'",
 		ErrFragmented, got, d.port)
 }
 
@@ -178,7 +230,12 @@ func (g *fragGroup) assemble() []byte {
 	return whole
 }
 
+// drop gives up reassembling key: its placeholder, if any, is emitted as it
+// stands at the next flush.
 func (d *demux) drop(key fragKey) {
+	if g := d.frags[key]; g != nil && g.slot >= d.base {
+		d.held[g.slot-d.base].waiting = false
+	}
 	delete(d.frags, key)
 	for i, k := range d.order {
 		if k == key {
@@ -231,7 +288,7 @@ func (d *demux) ipv6(f frame, ip []byte, truncated bool) {
 			p := d.parseUDP(f, src, dst, rest, false)
 			p.Payload = nil
 			p.Err = fmt.Errorf("%w: IPv6 fragments are not reassembled", ErrFragmented)
-			d.out = append(d.out, p)
+			d.push(p)
 			return
 		default:
 			return
@@ -248,7 +305,7 @@ func (d *demux) udp(f frame, src, dst netip.Addr, udp []byte, truncated bool) {
 	if len(udp) < 8 || !d.ours(udp) {
 		return
 	}
-	d.out = append(d.out, d.parseUDP(f, src, dst, udp, truncated))
+	d.push(d.parseUDP(f, src, dst, udp, truncated))
 }
 
 func (d *demux) parseUDP(f frame, src, dst netip.Addr, udp []byte, truncated bool) Packet {
@@ -277,8 +334,11 @@ func (d *demux) parseUDP(f frame, src, dst netip.Addr, udp []byte, truncated boo
 	return p
 }
 
-// finish returns the packets in capture order; fragmented datagrams that
-// never completed keep their error.
-func (d *demux) finish() []Packet {
-	return d.out
+// finish emits the packets still held, in capture order; fragmented
+// datagrams that never completed keep their error.
+func (d *demux) finish() {
+	for i := range d.held {
+		d.held[i].waiting = false
+	}
+	d.flush()
 }

@@ -115,35 +115,37 @@ type frame struct {
 	frameNum int
 }
 
-func readPcap(r io.Reader, file string, port int) ([]Packet, error) {
+func scanPcap(r io.Reader, file string, port int, fn func(Packet)) error {
 	sr, err := NewSavefileReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: pcap header: %w", file, noEOF(err))
+		return fmt.Errorf("%s: pcap header: %w", file, noEOF(err))
 	}
 	lt := sr.LinkType()
 	if !supportedLink(lt) {
-		return nil, &LinkTypeError{File: file, LinkType: lt}
+		return &LinkTypeError{File: file, LinkType: lt}
 	}
-	d := newDemux(file, port)
+	d := newDemux(file, port, fn)
 	for n := 1; ; n++ {
 		rec, err := sr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
 		if err != nil {
-			return d.finish(), fmt.Errorf("%s: record %d: %w", file, n, err)
+			d.finish()
+			return fmt.Errorf("%s: record %d: %w", file, n, err)
 		}
 		d.add(frame{time: rec.Time, link: lt, data: rec.Data, wireLen: rec.WireLen, frameNum: n})
 	}
-	return d.finish(), nil
+	d.finish()
+	return nil
 }
 
-func readPcapng(r io.Reader, file string, port int) ([]Packet, error) {
+func scanPcapng(r io.Reader, file string, port int, fn func(Packet)) error {
 	sr, err := NewSavefileReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("%s: pcapng header: %w", file, noEOF(err))
+		return fmt.Errorf("%s: pcapng header: %w", file, noEOF(err))
 	}
-	d := newDemux(file, port)
+	d := newDemux(file, port, fn)
 	var unsupported *LinkTypeError
 	decoded := 0
 	for n := 1; ; n++ {
@@ -152,7 +154,8 @@ func readPcapng(r io.Reader, file string, port int) ([]Packet, error) {
 			break
 		}
 		if err != nil {
-			return d.finish(), fmt.Errorf("%s: block %d: %w", file, n, err)
+			d.finish()
+			return fmt.Errorf("%s: block %d: %w", file, n, err)
 		}
 		// pcapng gives each interface its own link type; frames from
 		// interfaces we cannot decode (USB, Bluetooth…) are skipped.
@@ -163,8 +166,9 @@ func readPcapng(r io.Reader, file string, port int) ([]Packet, error) {
 		decoded++
 		d.add(frame{time: rec.Time, link: rec.Link, data: rec.Data, wireLen: rec.WireLen, frameNum: n})
 	}
+	d.finish()
 	if decoded == 0 && unsupported != nil {
-		return nil, unsupported
+		return unsupported
 	}
-	return d.finish(), nil
+	return nil
 }

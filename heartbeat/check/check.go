@@ -176,6 +176,8 @@ func Check(o Options) *Report {
 		}
 	}
 
+	ps = append(ps, crcKeys(c.Keys, akPath)...)
+
 	// hbgo.cf (optional; hbconf read it and reported its problems)
 	r.HbgoPath = filepath.Join(o.Dir, hacf.HbgoFile)
 	if c.HbgoPresent {
@@ -198,6 +200,8 @@ func Check(o Options) *Report {
 		ps = append(ps, hostNames(cf, o.Host, sev)...)
 		ps = append(ps, logDirs(cf, o.Host, sev)...)
 		ps = append(ps, respawnClients(cf)...)
+		ps = append(ps, twoNodes(cf)...)
+		ps = append(ps, ucastBroadcast(cf, o.Host, sev)...)
 	}
 
 	// haresources: what runs for each resource, and whether it can.
@@ -360,7 +364,9 @@ func hostResource(h Host, file string, line int, rs haresources.Resource, sev di
 			// A missing mount point is fine: the Filesystem RA and the
 			// native agent create it (mkdir -p); anything else in its
 			// place makes the start fail.
-			if exists, isDir := h.Dir(s.Dir); exists && !isDir {
+			if p := mountPoint(h, file, line, rs, s.Dir, sev); p != nil {
+				ps = append(ps, *p)
+			} else if exists, isDir := h.Dir(s.Dir); exists && !isDir {
 				ps = append(ps, diag.Problem{File: file, Line: line, Severity: sev,
 					What: fmt.Sprintf("resource %s: mount point %s exists on this host and is not a directory", rs.Token, s.Dir),
 					Hint: "remove or rename " + s.Dir + ", or mount somewhere else"})
@@ -388,4 +394,144 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// MountPointResolver is a Host that can resolve a Filesystem mount point as
+// the agent will (OSHost does; a Host without it skips the check).
+type MountPointResolver interface {
+	ResolveMountPoint(dir string) (string, error)
+}
+
+// ResolveMountPoint implements MountPointResolver.
+func (OSHost) ResolveMountPoint(dir string) (string, error) {
+	return filesystem.ResolveMountPoint(dir)
+}
+
+// mountPoint reports a Filesystem mount point that the agent will refuse on
+// this host: a symbolic link, or a path whose linked parents lead to / or
+// a system mount (Parse already refused those written out).
+func mountPoint(h Host, file string, line int, rs haresources.Resource, dir string, sev diag.Severity) *diag.Problem {
+	r, ok := h.(MountPointResolver)
+	if !ok {
+		return nil
+	}
+	_, err := r.ResolveMountPoint(dir)
+	var me *filesystem.MountPointError
+	if !errors.As(err, &me) {
+		return nil
+	}
+	return &diag.Problem{File: file, Line: line, Severity: sev,
+		What: fmt.Sprintf("resource %s: %s", rs.Token, strings.TrimPrefix(me.Error(), "Filesystem: ")),
+		Hint: me.Hint()}
+}
+
+// crcKeys warns about every crc key line: crc authenticates nothing, so a
+// forged message can move resources and reach the rc.d hooks. Stock
+// accepts crc, so it stays accepted (PROTOCOL §4.3).
+func crcKeys(k *authkeys.Keys, path string) diag.Problems {
+	if k == nil {
+		return nil
+	}
+	var ps diag.Problems
+	for _, i := range k.CRCIndexes() {
+		what := "index %d uses crc, which authenticates nothing: anyone who can send to the cluster's links can forge messages that move resources"
+		if i == k.Active() {
+			what += " (it signs this node's messages)"
+		}
+		ps.Warnf(path, k.Line(i), authkeys.CRCHint(i), what, i)
+	}
+	return ps
+}
+
+// twoNodes warns when ha.cf declares more than two nodes: haresources
+// (heartbeat v1 resource management) is made for two, and stock accepts
+// more without saying so.
+func twoNodes(cf *hacf.Config) diag.Problems {
+	if len(cf.Nodes) <= 2 {
+		return nil
+	}
+	line := 0
+	seen := 0
+	for _, d := range cf.Directives {
+		if d.Name == "node" {
+			if seen++; seen == 3 {
+				line = d.Line
+			}
+		}
+	}
+	var ps diag.Problems
+	ps.Warnf(cf.File, line,
+		"keep node lines for the two nodes that share the resources; for more nodes move to Pacemaker (see docs/MIGRATION.md)",
+		"%d nodes are declared (%s); haresources clusters are two-node: a third node takes part in membership but failover only moves groups between a group's home node and one other", len(cf.Nodes), strings.Join(cf.Nodes, ", "))
+	return ps
+}
+
+// BroadcastHost is a Host that knows the IPv4 broadcast addresses of its
+// interfaces (OSHost does; a Host without it skips the check).
+type BroadcastHost interface {
+	Broadcasts(iface string) []netip.Addr
+}
+
+// Broadcasts implements BroadcastHost: the directed broadcast address of
+// every IPv4 subnet on iface (none for /31 and /32).
+func (OSHost) Broadcasts(iface string) []netip.Addr {
+	ifc, err := net.InterfaceByName(iface)
+	if err != nil {
+		return nil
+	}
+	addrs, err := ifc.Addrs()
+	if err != nil {
+		return nil
+	}
+	var out []netip.Addr
+	for _, a := range addrs {
+		ipn, ok := a.(*net.IPNet)
+		if !ok {
+			continue
+		}
+		pfx, ok := netipPrefix(ipn)
+		if !ok || !pfx.Addr().Is4() || pfx.Bits() >= 31 {
+			continue
+		}
+		out = append(out, ipaddr.Broadcast(pfx.Addr(), pfx.Bits()))
+	}
+	return out
+}
+
+func netipPrefix(n *net.IPNet) (netip.Prefix, bool) {
+	a, ok := netip.AddrFromSlice(n.IP)
+	if !ok {
+		return netip.Prefix{}, false
+	}
+	bits, _ := n.Mask.Size()
+	return netip.PrefixFrom(a.Unmap(), bits), true
+}
+
+// ucastBroadcast refuses a ucast peer that is the directed broadcast
+// address of a subnet on its interface: ucast is one peer (hacf refuses
+// the host-independent cases, 255.255.255.255, 0.0.0.0 and multicast).
+func ucastBroadcast(cf *hacf.Config, h Host, sev diag.Severity) diag.Problems {
+	bh, ok := h.(BroadcastHost)
+	if !ok {
+		return nil
+	}
+	var ps diag.Problems
+	for _, m := range cf.Media {
+		if m.Type != hacf.MediumUcast {
+			continue
+		}
+		a, err := netip.ParseAddr(m.Peer)
+		if err != nil {
+			continue
+		}
+		for _, b := range bh.Broadcasts(m.Iface) {
+			if a.Unmap() == b {
+				ps = append(ps, diag.Problem{File: cf.File, Line: m.Line, Severity: sev,
+					What: fmt.Sprintf("ucast peer %s is the broadcast address of %s's subnet, not one node", m.Peer, m.Iface),
+					Hint: fmt.Sprintf("write ucast %s <the peer's own address>, or bcast %s for a link to every node", m.Iface, m.Iface)})
+				break
+			}
+		}
+	}
+	return ps
 }

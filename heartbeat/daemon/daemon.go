@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"hbgo/authkeys"
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
 	"hbgo/haresources/planner"
@@ -298,6 +299,10 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	lg.Infof("**************************")
 	lg.Infof("Configuration validated. Starting heartbeat %s", Version)
 	lg.Infof("heartbeat: version %s", Version)
+	if crc := c.Keys.CRCIndexes(); len(crc) > 0 {
+		// Stock starts silently with crc keys; it stays accepted (PROTOCOL §4.3).
+		lg.Critf("%s", authkeys.CRCWarning(crc))
+	}
 
 	if err := os.MkdirAll(o.StateDir, 0o755); err != nil {
 		return nil, err

@@ -88,7 +88,7 @@ func (h *hooks) loop(ctx context.Context) {
 		case j := <-h.queue:
 			// harc execs `rc.d/<type> <type>`.
 			s := h.run.New(j.path, nil)
-			s.Env = j.env
+			s.Message = j.env // never replaces the daemon's HA_ variables
 			if err := s.Run(ctx, j.typ); err != nil {
 				h.log.Script("harc", "ERROR: hbgo: "+err.Error())
 			}

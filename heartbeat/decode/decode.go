@@ -2,6 +2,7 @@
 package decode
 
 import (
+	"bufio"
 	"encoding/hex"
 	"errors"
 	"flag"
@@ -82,12 +83,18 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		keys = k
 	}
 
-	d := &decoder{out: stdout, keys: keys, verbose: *verbose, tally: map[string]*tally{}}
+	// Messages are printed as they are read (capture.ScanFile), so memory
+	// stays bounded on a capture of any size; stdout is buffered and
+	// flushed before anything goes to stderr, keeping the two in order.
+	out := bufio.NewWriterSize(stdout, 64<<10)
+	d := &decoder{out: out, keys: keys, verbose: *verbose, tally: map[string]*tally{}}
 	status := ExitOK
 	for _, file := range fs.Args() {
-		pkts, err := capture.ReadFile(file, *port)
+		before := d.total
+		err := capture.ScanFile(file, *port, d.packet)
+		out.Flush()
 		switch {
-		case err != nil && len(pkts) > 0:
+		case err != nil && d.total > before:
 			// A capture cut mid-record (tcpdump still writing, or
 			// killed): show what was read and count the damage as a failure.
 			fmt.Fprintf(stderr, "heartbeat decode: %v; the messages before it are shown\n", err)
@@ -95,9 +102,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		case err != nil:
 			fmt.Fprintf(stderr, "heartbeat decode: %v\n", err)
 			status = ExitUsage
-		}
-		for _, p := range pkts {
-			d.packet(p)
 		}
 	}
 	if d.total == 0 {
@@ -119,7 +123,16 @@ type tally struct {
 	indexes map[int]int // auth index -> count, when known
 	example string      // one error text
 	srcs    []string    // sending node names (src field), in order of appearance
+	more    bool        // more senders than maxSrcs
 }
+
+// maxSrcs bounds the sender names a hint lists: forged messages can carry
+// any number of different names.
+const maxSrcs = 8
+
+// maxKindIndexes bounds the key indexes a tally counts (authkeys allows
+// 1..15; a forged trailer may say anything).
+const maxKindIndexes = 16
 
 // from records the message's sender.
 func (t *tally) from(m *wire.Message) {
@@ -132,6 +145,10 @@ func (t *tally) from(m *wire.Message) {
 			return
 		}
 	}
+	if len(t.srcs) == maxSrcs {
+		t.more = true
+		return
+	}
 	t.srcs = append(t.srcs, src)
 }
 
@@ -140,7 +157,11 @@ func (t *tally) fromText() string {
 	if len(t.srcs) == 0 {
 		return ""
 	}
-	return " from " + strings.Join(t.srcs, ", ")
+	more := ""
+	if t.more {
+		more = " and others"
+	}
+	return " from " + strings.Join(t.srcs, ", ") + more
 }
 
 type decoder struct {
@@ -152,14 +173,17 @@ type decoder struct {
 	tally   map[string]*tally // by verdict kind
 }
 
-func (d *decoder) count(kind string, idx int, example string) {
+func (d *decoder) count(kind string, idx int, example error) {
 	t := d.tally[kind]
 	if t == nil {
-		t = &tally{indexes: map[int]int{}, example: example}
+		t = &tally{indexes: map[int]int{}}
+		if example != nil {
+			t.example = example.Error()
+		}
 		d.tally[kind] = t
 	}
 	t.n++
-	if idx >= 0 {
+	if _, seen := t.indexes[idx]; idx >= 0 && (seen || len(t.indexes) < maxKindIndexes) {
 		t.indexes[idx]++
 	}
 }
@@ -183,14 +207,14 @@ func (d *decoder) packet(p capture.Packet) {
 	case p.Err != nil:
 		verdict = "malformed:" + captureReason(p.Err)
 		d.failed++
-		d.count(captureKind(p.Err), -1, p.Err.Error())
+		d.count(captureKind(p.Err), -1, p.Err)
 	default:
 		var err error
 		m, format, err = wire.Parse(p.Payload)
 		if err != nil {
 			verdict = "malformed:" + malformedReason(err)
 			d.failed++
-			d.count("malformed", -1, err.Error())
+			d.count("malformed", -1, err)
 			break
 		}
 		verdict = d.verify(p.Payload, m, format)
@@ -247,35 +271,35 @@ func (d *decoder) verify(raw []byte, m *wire.Message, format wire.Format) string
 		// its own active index, so a trailer signed with another index
 		// fails on a stock node holding this authkeys.
 		if format == wire.Netstring && idx >= 0 && idx != d.keys.Active() {
-			d.count("quirk", idx, "")
+			d.count("quirk", idx, nil)
 			d.tally["quirk"].from(m)
 		}
 		return "ok"
 	case errors.As(err, &uk):
 		d.failed++
-		d.count("unknown-key", uk.Index, err.Error())
+		d.count("unknown-key", uk.Index, err)
 		d.tally["unknown-key"].from(m)
 		return "unknown-key:" + strconv.Itoa(uk.Index)
 	case errors.Is(err, authkeys.ErrBadDigest):
 		d.failed++
-		d.count("bad-digest", idx, err.Error())
+		d.count("bad-digest", idx, err)
 		d.tally["bad-digest"].from(m)
 		return "bad-digest"
 	case errors.Is(err, wire.ErrUnsigned):
 		d.failed++
-		d.count("unsigned", -1, err.Error())
+		d.count("unsigned", -1, err)
 		return "unsigned"
 	case errors.As(err, &ba):
 		d.failed++
-		d.count("malformed", -1, err.Error())
+		d.count("malformed", -1, err)
 		return "malformed:bad auth string"
 	case errors.As(err, &me):
 		d.failed++
-		d.count("malformed", -1, err.Error())
+		d.count("malformed", -1, err)
 		return "malformed:" + me.Reason
 	default:
 		d.failed++
-		d.count("malformed", -1, err.Error())
+		d.count("malformed", -1, err)
 		return "malformed:" + err.Error()
 	}
 }

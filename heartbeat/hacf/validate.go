@@ -104,6 +104,7 @@ func (p *parser) finish(o Options) {
 		errAt(0, "No heartbeat media defined", "add a link such as bcast eth1, ucast eth1 <peer address> or serial /dev/ttyS0",
 			"no heartbeat media defined")
 	}
+	p.checkHardening()
 	if c.Warntime <= 0 {
 		c.Warntime = c.Deadtime / 2
 		c.Params["warntime"] = msText(c.Warntime) + "ms"

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 
 	"hbgo/heartbeat/hacf"
@@ -84,13 +86,31 @@ func (d Device) ID() string {
 	return d.Type
 }
 
-// config returns the stonith(8) options that configure the device.
+// paramsFD is the file descriptor on which stonith(8) reads a stonith_host
+// line's parameters: they hold the device's password, and a command line
+// is readable by every local user (ps, /proc/PID/cmdline).
+const paramsFD = 3
+
+// config returns the stonith(8) options that configure the device: -F with
+// the stonith line's file, or -F /dev/fd/3 for a stonith_host line, whose
+// parameters Params feeds through a pipe. stonith(8) reads -F as it reads
+// -p (its -h says so). Stock passes them to the plugin library inside the
+// daemon, so they are never on a command line there either (COMPAT §5.8).
 func (d Device) config() []string {
 	args := []string{"-t", d.Type}
 	if d.File != "" {
 		return append(args, "-F", d.File)
 	}
-	return append(args, "-p", d.Params)
+	return append(args, "-F", "/dev/fd/"+strconv.Itoa(paramsFD))
+}
+
+// Secret returns what the child reads on fd 3 (nil for a stonith line,
+// whose parameters are in its own file).
+func (d Device) Secret() []byte {
+	if d.File != "" {
+		return nil
+	}
+	return []byte(d.Params + "\n")
 }
 
 // ResetArgs returns the stonith(8) arguments that reset node.
@@ -101,15 +121,39 @@ func (d Device) ResetArgs(node string) []string {
 // StatusArgs returns the stonith(8) arguments that check the device.
 func (d Device) StatusArgs() []string { return append(d.config(), "-S") }
 
-// RunFunc runs a command and returns its exit status and combined output; a
-// non-nil error means it could not run or was killed (no exit status).
-type RunFunc func(ctx context.Context, name string, args []string) (exit int, out []byte, err error)
+// maxSecret bounds the parameters written to the pipe before the child
+// starts (a Linux pipe holds 64 KiB; an ha.cf line is far shorter).
+const maxSecret = 16 << 10
 
-// Exec runs the command as a child process.
-func Exec(ctx context.Context, name string, args []string) (int, []byte, error) {
+// RunFunc runs a command, giving it secret (when not nil) to read on file
+// descriptor 3, and returns its exit status and combined output; a non-nil
+// error means it could not run or was killed (no exit status).
+type RunFunc func(ctx context.Context, name string, args []string, secret []byte) (exit int, out []byte, err error)
+
+// Exec runs the command as a child process; secret goes through a pipe on
+// its fd 3, never on its command line or in a file.
+func Exec(ctx context.Context, name string, args []string, secret []byte) (int, []byte, error) {
 	cmd := exec.CommandContext(ctx, name, args...)
 	var buf bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &buf, &buf
+	if len(secret) > maxSecret {
+		return -1, nil, fmt.Errorf("stonith: parameters of %d bytes, more than the %d a pipe takes at once", len(secret), maxSecret)
+	}
+	if secret != nil {
+		pr, pw, err := os.Pipe()
+		if err != nil {
+			return -1, nil, fmt.Errorf("stonith: %w", err)
+		}
+		defer pr.Close()
+		cmd.ExtraFiles = []*os.File{pr} // fd 3
+		// A pipe holds 64 KiB; a parameter line is far shorter, so the
+		// write completes before the child reads it.
+		_, werr := pw.Write(secret)
+		pw.Close()
+		if werr != nil {
+			return -1, nil, fmt.Errorf("stonith: parameters: %w", werr)
+		}
+	}
 	err := cmd.Run()
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.Exited() {
@@ -139,7 +183,7 @@ func (r *Runner) run(ctx context.Context, args []string) (int, []byte, error) {
 	if run == nil {
 		run = Exec
 	}
-	return run(ctx, name, args)
+	return run(ctx, name, args, r.Device.Secret())
 }
 
 // Reset resets node and returns the result for `t=stonith` with the lines

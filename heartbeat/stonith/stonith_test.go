@@ -3,6 +3,7 @@ package stonith
 import (
 	"context"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,16 +54,17 @@ func TestArgs(t *testing.T) {
 		dev           Device
 		reset, status []string
 		id            string
+		secret        string // what the child reads on fd 3
 	}{
 		{name: "parameters", dev: Device{Type: "null", Params: "node1 node2"},
-			reset:  []string{"-t", "null", "-p", "node1 node2", "-T", "reset", "node2"},
-			status: []string{"-t", "null", "-p", "node1 node2", "-S"}, id: "NULL STONITH device"},
+			reset:  []string{"-t", "null", "-F", "/dev/fd/3", "-T", "reset", "node2"},
+			status: []string{"-t", "null", "-F", "/dev/fd/3", "-S"}, id: "NULL STONITH device", secret: "node1 node2\n"},
 		{name: "config file", dev: Device{Type: "baytech", File: "/etc/ha.d/baytech.cf"},
 			reset:  []string{"-t", "baytech", "-F", "/etc/ha.d/baytech.cf", "-T", "reset", "node2"},
 			status: []string{"-t", "baytech", "-F", "/etc/ha.d/baytech.cf", "-S"}, id: "BayTech power switch"},
 		{name: "external plugin shows its type", dev: Device{Type: "external/ipmi", Params: "node2 10.0.0.9 admin pw lan"},
-			reset:  []string{"-t", "external/ipmi", "-p", "node2 10.0.0.9 admin pw lan", "-T", "reset", "node2"},
-			status: []string{"-t", "external/ipmi", "-p", "node2 10.0.0.9 admin pw lan", "-S"}, id: "external/ipmi"},
+			reset:  []string{"-t", "external/ipmi", "-F", "/dev/fd/3", "-T", "reset", "node2"},
+			status: []string{"-t", "external/ipmi", "-F", "/dev/fd/3", "-S"}, id: "external/ipmi", secret: "node2 10.0.0.9 admin pw lan\n"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			if d := cmp.Diff(tc.reset, tc.dev.ResetArgs("Node2")); d != "" {
@@ -73,6 +75,9 @@ func TestArgs(t *testing.T) {
 			}
 			if got := tc.dev.ID(); got != tc.id {
 				t.Errorf("ID = %q, want %q", got, tc.id)
+			}
+			if got := string(tc.dev.Secret()); got != tc.secret {
+				t.Errorf("Secret = %q, want %q", got, tc.secret)
 			}
 		})
 	}
@@ -145,13 +150,13 @@ func TestResetThroughSeam(t *testing.T) {
 	calls := 0
 	var seen [][]string
 	r := Runner{Device: Device{Type: "null", Params: "node1 node2"}, Command: "/bin/false",
-		Run: func(ctx context.Context, name string, args []string) (int, []byte, error) {
+		Run: func(ctx context.Context, name string, args []string, secret []byte) (int, []byte, error) {
 			calls++
 			seen = append(seen, args)
 			if calls == 1 {
-				return Exec(ctx, name, args)
+				return Exec(ctx, name, args, secret)
 			}
-			return Exec(ctx, DefaultCommand, args)
+			return Exec(ctx, DefaultCommand, args, secret)
 		}}
 	var results []string
 	for range 2 {
@@ -161,7 +166,7 @@ func TestResetThroughSeam(t *testing.T) {
 	if d := cmp.Diff([]string{ResultBad, ResultOK}, results); d != "" {
 		t.Errorf("results (-want +got):\n%s", d)
 	}
-	want := []string{"-t", "null", "-p", "node1 node2", "-T", "reset", "node2"}
+	want := []string{"-t", "null", "-F", "/dev/fd/3", "-T", "reset", "node2"}
 	if d := cmp.Diff([][]string{want, want}, seen); d != "" {
 		t.Errorf("args (-want +got):\n%s", d)
 	}
@@ -180,8 +185,46 @@ func daemonLines(msgs []hblog.Msg) []hblog.Msg {
 
 // TestExecMissingCommand: a node without cluster-glue is told what to install.
 func TestExecMissingCommand(t *testing.T) {
-	_, _, err := Exec(context.Background(), "/nonexistent/stonith", []string{"-L"})
+	_, _, err := Exec(context.Background(), "/nonexistent/stonith", []string{"-L"}, nil)
 	if err == nil || !strings.HasSuffix(err.Error(), hacf.HintNoStonith) {
 		t.Errorf("Exec of a missing stonith(8) = %v, want it to end with %q", err, hacf.HintNoStonith)
+	}
+}
+
+// TestParamsNotOnCommandLine: a stonith_host line's parameters (the
+// device's password) reach stonith(8) on a pipe, never on its command
+// line, which every local user can read in /proc/PID/cmdline. The stand-in
+// records its own cmdline and what it reads on fd 3, then execs the real
+// stonith(8) with the same arguments and descriptors.
+func TestParamsNotOnCommandLine(t *testing.T) {
+	needStonith(t)
+	dir := t.TempDir()
+	const secret = "hunter2-s3cret"
+	wrapper := filepath.Join(dir, "stonith")
+	script := "#!/bin/sh\n" +
+		"tr '\\000' ' ' < /proc/$$/cmdline > " + dir + "/cmdline\n" +
+		// Read the pipe, keep a copy, and hand the same bytes on as fd 3.
+		"if cat <&3 > " + dir + "/params 2>/dev/null; then exec 3< " + dir + "/params; fi\n" +
+		"exec " + DefaultCommand + " \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := Runner{Device: Device{Type: "null", Params: "node1 node2 " + secret}, Command: wrapper}
+	result, msgs := r.Reset(context.Background(), "node2")
+	if result != ResultOK {
+		t.Fatalf("result %q, want OK; log %v", result, msgs)
+	}
+	cmdline, err := os.ReadFile(filepath.Join(dir, "cmdline"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(cmdline), secret) || !strings.Contains(string(cmdline), "-F /dev/fd/3 -T reset node2") {
+		t.Errorf("child's /proc/PID/cmdline = %q: want -F /dev/fd/3 and no parameters", cmdline)
+	}
+	if params, _ := os.ReadFile(filepath.Join(dir, "params")); string(params) != "node1 node2 "+secret+"\n" {
+		t.Errorf("fd 3 carried %q", params)
+	}
+	if ok, msgs := r.Status(context.Background()); !ok {
+		t.Errorf("status through the pipe failed: %v", msgs)
 	}
 }

@@ -47,8 +47,8 @@ func Parse(args []string) (Spec, error) {
 		return Spec{}, bad("mount point %q is not an absolute path", s.Dir)
 	}
 	s.Dir = filepath.Clean(s.Dir)
-	if s.Dir == "/" {
-		return Spec{}, bad("refusing to manage / as a mount point")
+	if err := refusedDir(s.Dir); err != nil {
+		return Spec{}, err
 	}
 	if strings.ContainsAny(s.FSType, " /") {
 		return Spec{}, bad("file system type %q is not a type name", s.FSType)
@@ -125,12 +125,15 @@ func (a *Agent) mounts() ([]Mount, error) {
 	return ParseMountinfo(f, p)
 }
 
-// point returns the mount point as the kernel names it (symlinks resolved).
-func (a *Agent) point() string {
-	if p, err := filepath.EvalSymlinks(a.Spec.Dir); err == nil {
-		return p
+// point returns the mount point as the kernel names it, resolved once per
+// operation (ResolveMountPoint): a symbolic link, / or a system mount is
+// refused and logged.
+func (a *Agent) point() (string, error) {
+	p, err := ResolveMountPoint(a.Spec.Dir)
+	if err != nil {
+		a.logf("ERROR: %v", err)
 	}
-	return a.Spec.Dir
+	return p, err
 }
 
 // Status reports whether the mount point is mounted.
@@ -139,7 +142,11 @@ func (a *Agent) Status(ctx context.Context) (agent.Status, error) {
 	if err != nil {
 		return agent.Status{Text: agent.TextStopped}, err
 	}
-	if MountedAt(ms, a.point()) != nil {
+	pt, err := a.point()
+	if err != nil {
+		return agent.Status{Text: agent.TextStopped}, err
+	}
+	if MountedAt(ms, pt) != nil {
 		return agent.Status{Running: true, Text: agent.TextRunning}, nil
 	}
 	return agent.Status{Text: agent.TextStopped}, nil
@@ -184,7 +191,10 @@ func (a *Agent) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pt := a.point()
+	pt, err := a.point()
+	if err != nil {
+		return err
+	}
 	if len(Below(ms, pt)) > 0 {
 		a.logf("ERROR: There is one or more mounts mounted under %s.", s.Dir)
 		return fmt.Errorf("Filesystem: something is mounted below %s", s.Dir)
@@ -193,7 +203,7 @@ func (a *Agent) Start(ctx context.Context) error {
 		return nil
 	}
 	if s.Network() {
-		return a.mountCmd(ctx)
+		return a.mountCmd(ctx, pt)
 	}
 	dev, err := a.Device(ctx)
 	if err != nil {
@@ -209,8 +219,8 @@ func (a *Agent) Start(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
-		return fmt.Errorf("Filesystem: create mount point: %w", err)
+	if err := a.mkdir(pt); err != nil {
+		return err
 	}
 	fstype := s.FSType
 	if fstype == "" {
@@ -220,9 +230,22 @@ func (a *Agent) Start(ctx context.Context) error {
 		}
 	}
 	flags, data := MountFlags(s.Options)
-	if err := unix.Mount(dev, s.Dir, fstype, flags, data); err != nil {
+	if err := unix.Mount(dev, pt, fstype, flags, data); err != nil {
 		a.logf("ERROR: Couldn't mount filesystem %s on %s", s.Device, s.Dir)
-		return fmt.Errorf("Filesystem: mount %s on %s (%s): %w", dev, s.Dir, fstype, err)
+		return fmt.Errorf("Filesystem: mount %s on %s (%s): %w", dev, pt, fstype, err)
+	}
+	return nil
+}
+
+// mkdir creates the resolved mount point, then checks that no symbolic
+// link took its place meanwhile (mount(2) would follow it).
+func (a *Agent) mkdir(pt string) error {
+	if err := os.MkdirAll(pt, 0o755); err != nil {
+		return fmt.Errorf("Filesystem: create mount point: %w", err)
+	}
+	if fi, err := os.Lstat(pt); err != nil || !fi.IsDir() {
+		a.logf("ERROR: mount point %s is no longer a directory", pt)
+		return fmt.Errorf("Filesystem: mount point %s is not a directory", pt)
 	}
 	return nil
 }
@@ -255,10 +278,10 @@ func (a *Agent) detect(ctx context.Context, dev string) (string, error) {
 	return t, nil
 }
 
-func (a *Agent) mountCmd(ctx context.Context) error {
+func (a *Agent) mountCmd(ctx context.Context, pt string) error {
 	s := a.Spec
-	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
-		return fmt.Errorf("Filesystem: create mount point: %w", err)
+	if err := a.mkdir(pt); err != nil {
+		return err
 	}
 	var args []string
 	if s.FSType != "" {
@@ -271,7 +294,7 @@ func (a *Agent) mountCmd(ctx context.Context) error {
 	if cmd == "" {
 		cmd = "mount"
 	}
-	_, code, err := a.Run.Run(ctx, cmd, append(args, s.Device, s.Dir)...)
+	_, code, err := a.Run.Run(ctx, cmd, append(args, s.Device, pt)...)
 	if err != nil || code != 0 {
 		a.logf("ERROR: Couldn't mount filesystem %s on %s", s.Device, s.Dir)
 		return fmt.Errorf("Filesystem: mount %s %s: code %d, %v", s.Device, s.Dir, code, err)
@@ -329,7 +352,10 @@ func (a *Agent) Stop(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	pt := a.point()
+	pt, err := a.point()
+	if err != nil {
+		return err
+	}
 	points := Below(ms, pt)
 	if MountedAt(ms, pt) != nil {
 		points = append(points, pt)
@@ -343,9 +369,11 @@ func (a *Agent) Stop(ctx context.Context) error {
 }
 
 func (a *Agent) unmount(ctx context.Context, point string) error {
-	flags := 0
+	// UMOUNT_NOFOLLOW: a symbolic link put in place of the resolved path
+	// after it was resolved is not followed.
+	flags := unix.UMOUNT_NOFOLLOW
 	if a.Spec.Network() {
-		flags = unix.MNT_FORCE
+		flags |= unix.MNT_FORCE
 	}
 	// Logged once per mount point, not per attempt (testdata/stock/ha-log).
 	a.logf("INFO: Trying to unmount %s", point)

@@ -60,7 +60,25 @@ func TestParse(t *testing.T) {
 		{[]string{"LABEL=db", "/db", "xfs"}, Spec{Device: "LABEL=db", Dir: "/db", FSType: "xfs"}, ""},
 		{[]string{"/dev/sdb1"}, Spec{}, "takes 2 to 4"},
 		{[]string{"/dev/sdb1", "data"}, Spec{}, "not an absolute path"},
-		{[]string{"/dev/sdb1", "/"}, Spec{}, "refusing"},
+		{[]string{"/dev/sdb1", "/"}, Spec{}, "refusing mount point /: it is the root file system"},
+		{[]string{"/dev/sdb1", "//"}, Spec{}, "root file system"},
+		{[]string{"/dev/sdb1", "/data/.."}, Spec{}, "root file system"},
+		{[]string{"/dev/sdb1", "/proc"}, Spec{}, "refusing mount point /proc: it is a system mount"},
+		{[]string{"/dev/sdb1", "/proc/"}, Spec{}, "system mount"},
+		{[]string{"/dev/sdb1", "/sys"}, Spec{}, "system mount"},
+		{[]string{"/dev/sdb1", "/dev"}, Spec{}, "system mount"},
+		{[]string{"/dev/sdb1", "/run"}, Spec{}, "system mount"},
+		{[]string{"/dev/sdb1", "/boot"}, Spec{}, "system mount"},
+		{[]string{"/dev/sdb1", "/usr"}, Spec{}, "system mount"},
+		{[]string{"/dev/sdb1", "/var"}, Spec{}, "system mount"},
+		{[]string{"/dev/sdb1", "/etc"}, Spec{}, "system mount"},
+		{[]string{"/dev/sdb1", "/sys/fs/cgroup"}, Spec{}, "inside the kernel's /sys"},
+		{[]string{"/dev/sdb1", "/dev/shm"}, Spec{}, "inside the kernel's /dev"},
+		{[]string{"/dev/sdb1", "/proc/sys/../1"}, Spec{}, "inside the kernel's /proc"},
+		// Below the other system mounts is where shared data usually lives.
+		{[]string{"/dev/drbd0", "/var/lib/mysql", "ext4"}, Spec{Device: "/dev/drbd0", Dir: "/var/lib/mysql", FSType: "ext4"}, ""},
+		{[]string{"/dev/drbd0", "/run/x"}, Spec{Device: "/dev/drbd0", Dir: "/run/x"}, ""},
+		{[]string{"/dev/drbd0", "/devices"}, Spec{Device: "/dev/drbd0", Dir: "/devices"}, ""},
 		{[]string{"", "/x"}, Spec{}, "device is empty"},
 		{[]string{"a", "/b", "c", "d", "e"}, Spec{}, "takes 2 to 4"},
 	}
@@ -245,5 +263,60 @@ func TestPsLineMatchesPs(t *testing.T) {
 	}
 	if want := lines[len(lines)-1]; got != want {
 		t.Errorf("PsLine:\n got %q\nwant %q (ps -f)", got, want)
+	}
+}
+
+// TestResolveMountPoint: the mount point is resolved once; a symbolic link
+// (whatever it points to), and a path that resolves to / or a system mount
+// through a linked parent, are refused with what to write instead.
+func TestResolveMountPoint(t *testing.T) {
+	tmp, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(p string) string {
+		p = filepath.Join(tmp, p)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ln := func(target, p string) string {
+		p = filepath.Join(tmp, p)
+		if err := os.Symlink(target, p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	real := mk("real/data")
+	tests := []struct {
+		name, dir, want, bad string
+	}{
+		{"directory", real, real, ""},
+		{"missing, created by start", filepath.Join(tmp, "new/fs1"), filepath.Join(tmp, "new/fs1"), ""},
+		{"missing below a linked parent", filepath.Join(ln(filepath.Join(tmp, "real"), "realln"), "fs2"), filepath.Join(tmp, "real/fs2"), ""},
+		{"existing below a linked parent", filepath.Join(tmp, "realln/data"), real, ""},
+		{"link to /", ln("/", "rootln"), "", "it is a symbolic link (to /)"},
+		{"link to /proc", ln("/proc", "procln"), "", "symbolic link"},
+		{"link to a directory", ln(real, "dataln"), "", "symbolic link"},
+		{"dangling link", ln(filepath.Join(tmp, "nowhere"), "dangling"), "", "symbolic link"},
+		{"parent link to /", filepath.Join(ln("/", "up"), "proc"), "", "(/proc): it is a system mount"},
+		{"parent link to / with the root itself", filepath.Join(ln("/", "up2"), "."), "", "symbolic link"},
+		{"parent link into /sys", filepath.Join(ln("/sys", "sysln"), "fs", "x"), "", "inside the kernel's /sys"},
+		{"/", "/", "", "root file system"},
+		{"/proc", "/proc", "", "system mount"},
+	}
+	for _, tt := range tests {
+		got, err := ResolveMountPoint(tt.dir)
+		if tt.bad != "" {
+			var me *MountPointError
+			if !errors.As(err, &me) || !strings.Contains(err.Error(), tt.bad) || me.Hint() == "" {
+				t.Errorf("%s: ResolveMountPoint(%s) = %q, %v; want a MountPointError %q", tt.name, tt.dir, got, err, tt.bad)
+			}
+			continue
+		}
+		if err != nil || got != tt.want {
+			t.Errorf("%s: ResolveMountPoint(%s) = %q, %v; want %q", tt.name, tt.dir, got, err, tt.want)
+		}
 	}
 }

@@ -129,7 +129,7 @@ func TestRootExt4BusyStop(t *testing.T) {
 		"INFO: Running stop for " + dev + " on " + dir,
 		"INFO: Trying to unmount " + dir,
 		"ERROR: Couldn't unmount " + dir + "; trying cleanup with TERM",
-		fmt.Sprintf("INFO: sending signal TERM to: root     %5d %5d  0 \\d\\d:\\d\\d \\?        S      0:00 sleep 300", busy.Process.Pid, os.Getpid()),
+		fmt.Sprintf("INFO: sending signal TERM to: root     %5d %5d  0 \\d\\d:\\d\\d \\?        S[N<]? +0:00 sleep 300", busy.Process.Pid, os.Getpid()),
 		"INFO: unmounted " + dir + " successfully",
 	}
 	got := log.lines
@@ -196,7 +196,7 @@ func TestRootStockParity(t *testing.T) {
 	dev := loopImage(t, "mkfs.ext4")
 	dir := filepath.Join(t.TempDir(), "mnt", "fs1")
 	pidRe := regexp.MustCompile(`\[\d+\]:    `)
-	psRe := regexp.MustCompile(`to: root +\d+ +\d+ +\d+ \d\d:\d\d \? +S +0:00 sleep 300$`)
+	psRe := regexp.MustCompile(`to: root +\d+ +\d+ +\d+ \d\d:\d\d \? +S[N<]? +0:00 sleep 300$`)
 	norm := func(l string) string {
 		l = strings.ReplaceAll(l, dev, "DEV")
 		l = strings.ReplaceAll(l, dir, "DIR")
@@ -247,4 +247,81 @@ func (r *tagLog) Script(tag, text string) {
 	r.mu.Lock()
 	r.lines = append(r.lines, tag+": "+text)
 	r.mu.Unlock()
+}
+
+// TestRootSymlinkMountPoint: a mount point that is a symbolic link is
+// refused by start, status and stop. Before, stop resolved the link and
+// unmounted whatever it pointed to, signalling its users: here a tmpfs
+// with a busy process stands in for / (a link to / took the whole system).
+// The ext4 of the resource itself is mounted on a real directory first,
+// and a second configuration naming it through a link must not touch it.
+func TestRootSymlinkMountPoint(t *testing.T) {
+	dev := loopImage(t, "mkfs.ext4")
+	tmp := t.TempDir()
+	victim := filepath.Join(tmp, "victim")
+	if err := os.Mkdir(victim, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := unix.Mount("tmpfs", victim, "tmpfs", 0, "size=1m"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { unix.Unmount(victim, unix.MNT_DETACH) })
+	busy := exec.Command("sleep", "300")
+	busy.Dir = victim
+	if err := busy.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { busy.Process.Kill() })
+	waited := make(chan error, 1)
+	go func() { waited <- busy.Wait() }()
+
+	link := filepath.Join(tmp, "fs1")
+	if err := os.Symlink(victim, link); err != nil {
+		t.Fatal(err)
+	}
+	log := &syncLog{}
+	a := newRoot(t, log, dev, link, "ext4")
+	ctx := context.Background()
+	if err := a.Start(ctx); err == nil {
+		t.Error("start on a symlinked mount point succeeded")
+	}
+	if st, err := a.Status(ctx); err == nil || st.Running {
+		t.Errorf("status = %+v, %v; want an error", st, err)
+	}
+	if err := a.Stop(ctx); err == nil {
+		t.Error("stop on a symlinked mount point succeeded")
+	}
+	if !strings.Contains(strings.Join(log.lines, "\n"), "ERROR: Filesystem: refusing mount point "+link+": it is a symbolic link (to "+victim+")") {
+		t.Errorf("log does not say why:\n%s", strings.Join(log.lines, "\n"))
+	}
+
+	// The resource's own ext4 on a real directory; the link now points there.
+	real := filepath.Join(tmp, "real")
+	b := newRoot(t, &syncLog{}, dev, real, "ext4")
+	if err := b.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(link)
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Stop(ctx); err == nil {
+		t.Error("stop through a link to the mounted ext4 succeeded")
+	}
+
+	ms, _ := a.mounts()
+	if MountedAt(ms, victim) == nil {
+		t.Error("the link's target was unmounted")
+	}
+	if m := MountedAt(ms, real); m == nil || m.Source != dev {
+		t.Errorf("the ext4 was unmounted through the link: %+v", m)
+	}
+	select {
+	case err := <-waited:
+		t.Errorf("the process using the link's target was signalled: %v", err)
+	default:
+	}
+	if err := b.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
 }

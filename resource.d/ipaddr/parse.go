@@ -72,6 +72,9 @@ func Parse(kind Kind, args []string) (Spec, error) {
 		}
 		s.Bits = b
 	}
+	if err := vipError(kind, s.IP, s.Bits); err != nil {
+		return Spec{}, err
+	}
 	var rest []string
 	if len(f) > 2 {
 		rest = f[2:]

@@ -36,8 +36,12 @@ type Script struct {
 	Path string
 	Args []string
 	// Env is added to R.Env for every invocation of this resource (a later
-	// NAME=value replaces an earlier one), e.g. HA_DONTASK or message fields.
+	// NAME=value replaces an earlier one), e.g. HA_DONTASK.
 	Env []string
+	// Message is the environment from a cluster message (MessageEnv): its
+	// names are added only where R.Env and Env set none, so nothing from
+	// the wire replaces a variable hbgo set.
+	Message []string
 }
 
 // New returns the agent running path with args.
@@ -126,7 +130,7 @@ func (s *Script) run(ctx context.Context, op string, stdout io.Writer) (int, err
 	if base == nil {
 		base = os.Environ() // never an empty environment by accident
 	}
-	cmd.Env = MergeEnv(base, s.Env)
+	cmd.Env = AddEnv(MergeEnv(base, s.Env), s.Message)
 	cmd.Dir = s.R.dir()
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	// stdin: nil = /dev/null.

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/testnet"
 	"hbgo/heartbeat/twonode"
 )
 
@@ -226,4 +225,3 @@ func TestMixedMedia(t *testing.T) {
 	}
 }
 
-var _ = testnet.Main

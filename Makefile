@@ -9,7 +9,7 @@ FUZZTIME  ?= 30s
 DESTDIR   ?=
 DIVERT    ?= auto
 
-.PHONY: all build test test-short vet bench demo fuzz install uninstall interop soak clean deps
+.PHONY: all build test test-short vet bench demo fuzz fuzz-short install uninstall interop soak clean deps
 
 all: build
 
@@ -65,14 +65,16 @@ soak: deps
 	HBX_TAKEOVER_ROUNDS=$(SOAK_ROUNDS) CGO_ENABLED=0 $(GO) test -count=3 -v -timeout 60m \
 	  -run 'TestFaults|TestMixedStartFailure|TestMixedTakeoverThenStop|TestReload|TestNoResources' ./heartbeat/failover/ ./heartbeat/interop/
 
-# Runs every fuzz target for FUZZTIME each.
+# Runs every fuzz target for FUZZTIME each, all of them even after a
+# failure, and lists the failing ones at the end. fuzz-short is the few
+# seconds per target that CI runs (.ci/run), so a parser regression is
+# caught at submission.
 fuzz:
-	@for pkg in $$($(GO) list $(PKGS)); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "== $$pkg $$t"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
-	  done; \
-	done
+	GO=$(GO) sh .ci/fuzz $(FUZZTIME) $(PKGS)
+
+FUZZSHORT ?= 3s
+fuzz-short:
+	GO=$(GO) sh .ci/fuzz $(FUZZSHORT) $(PKGS)
 
 # The two-node failover demo (root): node1, node2 and a client in network
 # namespaces run the classic DRBD pair of ha.d-examples with fast timings;

@@ -224,4 +224,3 @@ func TestMixedMedia(t *testing.T) {
 		})
 	}
 }
-

@@ -49,3 +49,6 @@ func TimingsOf(haCf string) Timings {
 // Dead returns n deadtimes: the unit of a test's waits for the cluster to
 // notice, decide and act, so the waits stretch with the configuration.
 func (t Timings) Dead(n float64) time.Duration { return time.Duration(n * float64(t.Deadtime)) }
+
+// Dead returns n deadtimes of the cluster's ha.cf.
+func (c *Cluster) Dead(n float64) time.Duration { return TimingsOf(c.Opts.HaCf).Dead(n) }

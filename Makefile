@@ -9,7 +9,7 @@ FUZZTIME  ?= 30s
 DESTDIR   ?=
 DIVERT    ?= auto
 
-.PHONY: all build test test-short vet bench demo fuzz install uninstall interop soak clean deps
+.PHONY: all build test test-loaded race test-short vet bench demo fuzz fuzz-short install uninstall interop soak clean deps
 
 all: build
 
@@ -24,6 +24,27 @@ deps:
 test: deps build
 	$(GO) vet $(PKGS)
 	CGO_ENABLED=0 $(GO) test -count=1 -timeout 14m $(PKGS)
+
+# The suite beside a CPU hog on every core: waits must scale with the
+# configured timings, so a busy machine (CI's two shared cores) passes too.
+test-loaded: deps build
+	sh .ci/loaded $(MAKE) test
+
+# The race detector over the packages that run goroutines (and their
+# callers' in-process tests); it needs cgo, so gcc (.ci/deps installs it).
+RACE_PKGS ?= ./heartbeat/daemon/... ./heartbeat/control/... ./heartbeat/hblog/... ./heartbeat/media/... \
+	./heartbeat/respawn/... ./heartbeat/watchdog/... ./resource.d/script/... ./resource.d/sendarp/... \
+	./haresources/executor/... ./cmd/heartbeat/...
+# Then the hbgo-pair namespace tests with race-built daemons (root): a race
+# report from any node fails the target.
+RACE_LOG ?= /tmp/hbgo-race
+race: deps
+	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 14m $(RACE_PKGS)
+	rm -rf $(RACE_LOG) && mkdir -p $(RACE_LOG)
+	HBGO_RACE=1 GORACE="log_path=$(RACE_LOG)/report" CGO_ENABLED=0 $(GO) test -count=1 -timeout 14m \
+	  -run 'TestHbgoPairFailover|TestFaults|TestHbgoPair$$' ./heartbeat/interop/ ./heartbeat/failover/ ./heartbeat/ipfailtest/
+	@if ls $(RACE_LOG)/report.* >/dev/null 2>&1; then cat $(RACE_LOG)/report.*; echo "make race: the daemons raced (reports above)"; exit 1; fi
+	@echo "make race: no data race reported"
 
 test-short:
 	$(GO) test -short -count=1 $(PKGS)
@@ -65,14 +86,16 @@ soak: deps
 	HBX_TAKEOVER_ROUNDS=$(SOAK_ROUNDS) CGO_ENABLED=0 $(GO) test -count=3 -v -timeout 60m \
 	  -run 'TestFaults|TestMixedStartFailure|TestMixedTakeoverThenStop|TestReload|TestNoResources' ./heartbeat/failover/ ./heartbeat/interop/
 
-# Runs every fuzz target for FUZZTIME each.
+# Runs every fuzz target for FUZZTIME each, all of them even after a
+# failure, and lists the failing ones at the end. fuzz-short is the few
+# seconds per target that CI runs (.ci/run), so a parser regression is
+# caught at submission.
 fuzz:
-	@for pkg in $$($(GO) list $(PKGS)); do \
-	  for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz'); do \
-	    echo "== $$pkg $$t"; \
-	    $(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
-	  done; \
-	done
+	GO=$(GO) sh .ci/fuzz $(FUZZTIME) $(PKGS)
+
+FUZZSHORT ?= 3s
+fuzz-short:
+	GO=$(GO) sh .ci/fuzz $(FUZZSHORT) $(PKGS)
 
 # The two-node failover demo (root): node1, node2 and a client in network
 # namespaces run the classic DRBD pair of ha.d-examples with fast timings;

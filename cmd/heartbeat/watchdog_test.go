@@ -48,11 +48,3 @@ func TestWatchdogThrottle(t *testing.T) {
 		t.Errorf("datagrams (-want +got):\n%s", diff)
 	}
 }
-
-// TestWatchdogThrottleWithoutSystemd: no notifier, nothing sent, no panic.
-func TestWatchdogThrottleWithoutSystemd(t *testing.T) {
-	t.Setenv("NOTIFY_SOCKET", "")
-	notify := watchdogThrottle(sdnotify.FromEnv(), time.Now)
-	notify("READY=1")
-	notify("WATCHDOG=1")
-}

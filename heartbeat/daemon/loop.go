@@ -608,6 +608,7 @@ func trimMemory() int {
 // mappings of file path (text, rodata) that hold no anonymous page, as
 // [start, end) address pairs.
 func cleanFileMappings(smaps, path string) [][2]uintptr {
+	const pageSize = 4096 // the smallest page Linux maps; larger pages are multiples
 	var out [][2]uintptr
 	var cur [2]uintptr
 	ok := false
@@ -624,7 +625,10 @@ func cleanFileMappings(smaps, path string) [][2]uintptr {
 			lo, hi, dash := strings.Cut(f[0], "-")
 			a, err1 := strconv.ParseUint(lo, 16, 64)
 			b, err2 := strconv.ParseUint(hi, 16, 64)
-			if !dash || err1 != nil || err2 != nil || len(f) < 6 || f[5] != path {
+			// The kernel writes page-aligned, non-empty ranges; anything
+			// else is not a mapping and must never reach madvise.
+			if !dash || err1 != nil || err2 != nil || len(f) < 6 || f[5] != path ||
+				a >= b || a%pageSize != 0 || b%pageSize != 0 {
 				continue
 			}
 			if perm := f[1]; len(perm) == 4 && perm[1] == '-' && perm[3] == 'p' {

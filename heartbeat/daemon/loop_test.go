@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"crypto/sha256"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -41,6 +43,10 @@ func TestCleanFileMappings(t *testing.T) {
 		{"last mapping without fields", "00400000-00401000 r-xp 00000000 fe:00 1 /x\n", "/x", [][2]uintptr{{0x400000, 0x401000}}},
 		{"garbage", "zz-yy r-xp 0 0 0 /x\nAnonymous: 0 kB\n", "/x", nil},
 		{"empty", "", "/x", nil},
+		{"backwards range", "1000-0 r-xp 0 0 0 /x\n", "/x", nil},
+		{"empty range", "1000-1000 r-xp 0 0 0 /x\n", "/x", nil},
+		{"unaligned range", "1001-2000 r-xp 0 0 0 /x\n1000-2001 r-xp 0 0 0 /x\n", "/x", nil},
+		{"fuzz find (issue 20)", "1-0 0-0p 0 0 0 /x", "/x", nil},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -55,30 +61,69 @@ func FuzzCleanFileMappings(f *testing.F) {
 	f.Add(smapsSample, "/usr/sbin/heartbeat")
 	f.Fuzz(func(t *testing.T, smaps, path string) {
 		for _, m := range cleanFileMappings(smaps, path) {
-			if m[0] > m[1] {
-				t.Fatalf("range %x-%x runs backwards", m[0], m[1])
+			if m[0] >= m[1] {
+				t.Fatalf("range %x-%x is empty or runs backwards", m[0], m[1])
+			}
+			if m[0]%4096 != 0 || m[1]%4096 != 0 {
+				t.Fatalf("range %x-%x is not page-aligned", m[0], m[1])
 			}
 		}
 	})
 }
 
 // TestTrimMemoryKeepsTheProcessWorking drops this test binary's clean
-// pages and heap, then runs code and reads data again: they fault back in.
+// pages and heap: the binary's resident text and rodata shrink, and code
+// and read-only data that were dropped fault back in with the same bytes.
 func TestTrimMemoryKeepsTheProcessWorking(t *testing.T) {
-	b, err := os.ReadFile("/proc/self/smaps")
-	if err != nil {
+	exe, _ := os.Executable()
+	if _, err := os.ReadFile("/proc/self/smaps"); err != nil {
 		t.Skipf("no /proc/self/smaps: %v", err)
 	}
-	exe, _ := os.Executable()
-	if len(cleanFileMappings(string(b), exe)) == 0 {
+	before := sha256.Sum256([]byte(smapsSample)) // a constant: it lives in rodata
+	rss0 := cleanRss(t, exe)
+	if kb := trimMemory(); kb <= 0 {
+		t.Fatalf("trimMemory unmapped %d KiB, want some", kb)
+	}
+	rss1 := cleanRss(t, exe)
+	if rss1 >= rss0 {
+		t.Errorf("resident clean pages of %s: %d KiB before the trim, %d KiB after; want fewer", exe, rss0, rss1)
+	}
+	if after := sha256.Sum256([]byte(smapsSample)); after != before {
+		t.Fatalf("rodata read back after the trim differs: %x, want %x", after, before)
+	}
+	if got := cleanFileMappings(smapsSample, "/usr/sbin/heartbeat"); len(got) != 2 {
+		t.Fatalf("code run after the trim: %d mappings, want 2", len(got))
+	}
+}
+
+// cleanRss sums the Rss of the mappings of exe that trimMemory would drop.
+func cleanRss(t *testing.T, exe string) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Fatal(err)
+	}
+	clean := map[uintptr]bool{}
+	for _, m := range cleanFileMappings(string(b), exe) {
+		clean[m[0]] = true
+	}
+	if len(clean) == 0 {
 		t.Fatalf("no clean mapping of %s found in /proc/self/smaps", exe)
 	}
-	if kb := trimMemory(); kb <= 0 {
-		t.Errorf("trimMemory unmapped %d KiB, want some", kb)
+	total, in := 0, false
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 5 && strings.Contains(f[0], "-"):
+			lo, _, _ := strings.Cut(f[0], "-")
+			a, _ := strconv.ParseUint(lo, 16, 64)
+			in = clean[uintptr(a)]
+		case in && len(f) >= 2 && f[0] == "Rss:":
+			kb, _ := strconv.Atoi(f[1])
+			total += kb
+		}
 	}
-	if got := strings.Repeat("ab", 3); got != "ababab" {
-		t.Fatalf("after trim: %q", got)
-	}
+	return total
 }
 
 func TestLoadavg(t *testing.T) {

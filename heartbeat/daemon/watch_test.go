@@ -2,12 +2,15 @@ package daemon
 
 import (
 	"bytes"
+	"io"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/hblog"
@@ -73,10 +76,7 @@ func TestReload(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "authkeys"), []byte("auth 1\n1 sha1 k\n"), 0o600)
 			os.WriteFile(filepath.Join(dir, "haresources"), nil, 0o644)
 			os.WriteFile(filepath.Join(dir, "nodeinfo"), []byte("node1\n"), 0o644)
-			sleeper := exec.Command("sleep", "30")
-			if err := sleeper.Start(); err != nil {
-				t.Fatal(err)
-			}
+			sleeper := hupStandIn(t)
 			defer sleeper.Process.Kill()
 			var out bytes.Buffer
 			code := Reload(Options{Dir: dir, Stderr: &out}, sleeper.Process.Pid)
@@ -86,10 +86,54 @@ func TestReload(t *testing.T) {
 			if tc.hup && code == 0 {
 				err := sleeper.Wait()
 				ws, _ := sleeper.ProcessState.Sys().(syscall.WaitStatus)
-				if err == nil || !ws.Signaled() || ws.Signal() != syscall.SIGHUP {
+				if err == nil || ws.ExitStatus() != hupExit {
 					t.Errorf("daemon stand-in ended with %v, want SIGHUP", err)
 				}
 			}
 		})
 	}
+}
+
+// envHupChild makes this test binary the daemon's stand-in for TestReload.
+const envHupChild = "HBGO_TEST_HUP_CHILD"
+
+// hupExit is the stand-in's exit code when it receives SIGHUP.
+const hupExit = 42
+
+// TestMain lets the test binary serve as the SIGHUP stand-in: a plain
+// `sleep` inherits an ignored SIGHUP from `nohup` or a CI runner and would
+// never end, whereas Go's signal.Notify enables the signal even then.
+func TestMain(m *testing.M) {
+	if os.Getenv(envHupChild) == "1" {
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		os.Stdout.WriteString("ready\n")
+		select {
+		case <-hup:
+			os.Exit(hupExit)
+		case <-time.After(time.Minute):
+			os.Exit(1)
+		}
+	}
+	os.Exit(m.Run())
+}
+
+// hupStandIn starts the stand-in and returns once it listens for SIGHUP.
+func hupStandIn(t *testing.T) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run", "^$")
+	cmd.Env = append(os.Environ(), envHupChild+"=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line := make([]byte, 6)
+	if _, err := io.ReadFull(out, line); err != nil || string(line) != "ready\n" {
+		cmd.Process.Kill()
+		t.Fatalf("stand-in did not start: %q, %v", line, err)
+	}
+	return cmd
 }

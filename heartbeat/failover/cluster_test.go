@@ -32,6 +32,11 @@ node @NODE2@
 
 const authkeys = "auth 1\n1 sha1 hbx-failover-key\n"
 
+// wait holds haCf's timings: every wait for the cluster is a number of
+// deadtimes, so it stretches with the configuration (and a busy machine
+// gets the same margin a fast configuration has: make test-loaded).
+var wait = twonode.TimingsOf(haCf)
+
 // svcName is the group's service: a resource.d script of our own.
 const svcName = "hbx-svc"
 
@@ -263,7 +268,7 @@ func (p *pair) stop(i int) bool {
 	if p.raced {
 		return false
 	}
-	if err := p.c.Stop(i, 30*time.Second); err != nil {
+	if err := p.c.Stop(i, wait.Dead(30)); err != nil {
 		if !p.stockRaced() {
 			p.t.Error(err)
 		}

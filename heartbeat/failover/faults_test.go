@@ -112,12 +112,12 @@ func TestFaults(t *testing.T) {
 		// A node alone in ha.cf starts its group and stops (planner departure e).
 		f.setHaCf(n1, true)
 		f.c.Start(n1)
-		f.expect(n1, 30*time.Second, `hbgo: no other node in ha.cf`, `Initial resource acquisition complete`)
-		f.waitHolder(n1, 20*time.Second, time.Second)
+		f.expect(n1, wait.Dead(30), `hbgo: no other node in ha.cf`, `Initial resource acquisition complete`)
+		f.waitHolder(n1, wait.Dead(20), time.Second)
 		if f.stop(n1) {
-			f.expect(n1, 5*time.Second, `All HA resources relinquished`, `Heartbeat shutdown complete`)
+			f.expect(n1, wait.Dead(5), `All HA resources relinquished`, `Heartbeat shutdown complete`)
 		}
-		f.waitHolder(-1, 10*time.Second, 0)
+		f.waitHolder(-1, wait.Dead(10), 0)
 		f.setHaCf(n1, false)
 	})
 	ok = ok && f.step("hanging-start-waits", func() {
@@ -125,9 +125,9 @@ func TestFaults(t *testing.T) {
 		f.flag(n1, fltHang, true)
 		f.c.Start(n1)
 		f.c.Start(n2)
-		f.expect(n1, 30*time.Second, `Running /etc/ha.d/+resource.d/`+fltName+` +start`)
+		f.expect(n1, wait.Dead(30), `Running /etc/ha.d/+resource.d/`+fltName+` +start`)
 		f.mark()
-		end := time.Now().Add(4 * time.Second)
+		end := time.Now().Add(wait.Dead(4))
 		for time.Now().Before(end) {
 			if !f.c.Mounted(n1) || f.c.HasVIP(n1) || !f.fltEmpty(n2) {
 				f.t.Fatalf("while the start hangs: %s; %s", f.state(n1), f.state(n2))
@@ -136,7 +136,7 @@ func TestFaults(t *testing.T) {
 		}
 		f.absent(n1, `Return code|Giving up resources|timed out`)
 		f.flag(n1, fltHang, false)
-		f.waitHolder(n1, 20*time.Second, time.Second)
+		f.waitHolder(n1, wait.Dead(20), time.Second)
 	})
 	ok = ok && f.step("hanging-start-times-out", func() {
 		// hbgo.cf resource_timeout is opt-in: the start fails after it,
@@ -149,11 +149,11 @@ func TestFaults(t *testing.T) {
 		f.mark()
 		f.c.Start(n1)
 		f.c.Start(n2)
-		f.expect(n1, 30*time.Second, `Running /etc/ha.d/+resource.d/`+fltName+` +start`,
+		f.expect(n1, wait.Dead(30), `Running /etc/ha.d/+resource.d/`+fltName+` +start`,
 			`Giving up resources due to failure of `+fltName, `Running /etc/ha.d/+resource.d/`+fltName+` +stop`,
 			`hbgo: handing our local resources to node2`)
 		f.flag(n1, fltHang, false)
-		f.waitHolder(n2, 30*time.Second, 2*time.Second)
+		f.waitHolder(n2, wait.Dead(30), 2*time.Second)
 		f.setHbgoCf(n1, "")
 	})
 	ok = ok && f.step("stonith-null-device", func() {
@@ -169,19 +169,19 @@ func TestFaults(t *testing.T) {
 		f.c.Start(n1)
 		f.c.Start(n2)
 		for i := range 2 {
-			f.expect(i, 30*time.Second, `info: Checking status of STONITH device \[NULL STONITH device\]`)
+			f.expect(i, wait.Dead(30), `info: Checking status of STONITH device \[NULL STONITH device\]`)
 		}
-		f.expect(n2, 5*time.Second, `notice: Using watchdog device: /run/hbx-wd`)
-		f.waitHolder(n1, 30*time.Second, time.Second)
+		f.expect(n2, wait.Dead(5), `notice: Using watchdog device: /run/hbx-wd`)
+		f.waitHolder(n1, wait.Dead(30), time.Second)
 		wd := f.c.Node[n2].Path("/run/hbx-wd")
-		if !twonode.WaitFor(10*time.Second, func() bool { st, err := os.Stat(wd); return err == nil && st.Size() > 3 }) {
+		if !twonode.WaitFor(wait.Dead(10), func() bool { st, err := os.Stat(wd); return err == nil && st.Size() > 3 }) {
 			f.t.Errorf("node2 does not feed its watchdog")
 		}
 		f.mark()
 		f.crashFlt(n1)
-		f.expect(n2, 15*time.Second, `node node1: is dead`, `info: Resetting node node1 with \[NULL STONITH device\]`,
+		f.expect(n2, wait.Dead(15), `node node1: is dead`, `info: Resetting node node1 with \[NULL STONITH device\]`,
 			`info: node node1 now reset\.`, `Resources being acquired from node1`)
-		f.waitHolder(n2, 20*time.Second, time.Second)
+		f.waitHolder(n2, wait.Dead(20), time.Second)
 		f.absent(n2, `No STONITH device configured`)
 		if f.stop(n2) {
 			b, _ := os.ReadFile(wd)
@@ -197,10 +197,10 @@ func TestFaults(t *testing.T) {
 		f.setHaCf(n2, false, "stonith_host * ssh node3")
 		f.c.Start(n1)
 		f.c.Start(n2)
-		f.waitHolder(n1, 30*time.Second, time.Second)
+		f.waitHolder(n1, wait.Dead(30), time.Second)
 		f.mark()
 		f.crashFlt(n1)
-		f.expect(n2, 20*time.Second, `node node1: is dead`,
+		f.expect(n2, wait.Dead(20), `node node1: is dead`,
 			`info: Resetting node node1 with \[SSH STONITH device\]`, `ERROR: Device SSH STONITH device cannot reset host node1\.`,
 			`ERROR: STONITH of node1 failed\.  Retrying\.\.\.`,
 			`info: Resetting node node1 with \[SSH STONITH device\]`, `ERROR: STONITH of node1 failed\.  Retrying\.\.\.`)
@@ -217,7 +217,7 @@ func TestFaults(t *testing.T) {
 		f.flag(n1, fltHang, true)
 		f.mark()
 		f.c.Start(n1) // node2 stays down: node1 takes the group after initdead
-		f.expect(n1, 30*time.Second, `Running /etc/ha.d/+resource.d/`+fltName+` +start`)
+		f.expect(n1, wait.Dead(30), `Running /etc/ha.d/+resource.d/`+fltName+` +start`)
 		if !f.c.Mounted(n1) || f.c.HasVIP(n1) {
 			f.t.Fatalf("not between the mount and the VIP: %s", f.state(n1))
 		}
@@ -230,17 +230,17 @@ func TestFaults(t *testing.T) {
 		_ = os.Remove(f.c.Node[n1].Path("/run/heartbeat.pid"))
 		f.mark()
 		f.c.Start(n1)
-		f.expect(n1, 30*time.Second, `CRITICAL: Resource drbddisk::r0 is active, and should not be!`,
+		f.expect(n1, wait.Dead(30), `CRITICAL: Resource drbddisk::r0 is active, and should not be!`,
 			`CRITICAL: Non-idle resources can affect data integrity!`,
 			`CRITICAL: Non-idle resources will affect resource takeback!`,
 			`WARN: hbgo: stopping resource groups found running before joining the cluster: drbddisk::r0`,
 			`Running /etc/ha.d/+resource.d/IPaddr .* stop`, `Running /etc/ha.d/+resource.d/`+fltName+` +stop`,
 			`Running /etc/ha.d/+resource.d/Filesystem .* stop`, `Running /etc/ha.d/+resource.d/drbddisk .* stop`,
 			`hbgo: resource groups found running at start are stopped; joining the cluster`)
-		f.waitHolder(n1, 30*time.Second, time.Second)
+		f.waitHolder(n1, wait.Dead(30), time.Second)
 		f.c.Start(n2)
-		f.expect(n2, 30*time.Second, `Status update for node node1: status active`)
-		f.waitHolder(n1, 20*time.Second, 3*time.Second)
+		f.expect(n2, wait.Dead(30), `Status update for node node1: status active`)
+		f.waitHolder(n1, wait.Dead(20), 3*time.Second)
 	})
 	_ = ok && f.step("failed-stop-fences-by-reboot", func() {
 		// COMPAT §4.8: a stop that keeps failing while the resource runs
@@ -252,25 +252,25 @@ func TestFaults(t *testing.T) {
 		f.setHbgoCf(n1, "stop_retries 1\n")
 		f.c.Start(n1)
 		f.c.Start(n2)
-		f.waitHolder(n1, 30*time.Second, time.Second)
+		f.waitHolder(n1, wait.Dead(30), time.Second)
 		ns := f.guardPIDNamespace(n1)
 		bootID := readBootID(f.t)
 		f.flag(n1, fltStopFail, true)
 		f.mark()
 		f.run(n1, "/usr/share/heartbeat/hb_standby", "all")
-		f.expect(n1, 30*time.Second, `Running /etc/ha.d/+resource.d/`+fltName+` +stop`,
+		f.expect(n1, wait.Dead(30), `Running /etc/ha.d/+resource.d/`+fltName+` +stop`,
 			`Retrying failed stop operation \[`+fltName+`\]`,
 			`CRIT: Resource STOP failure. Reboot required!`, `CRIT: Killing heartbeat ungracefully!`)
 		// The namespace is gone when none of its processes runs (its init
 		// may stay a zombie until testnet's unshare reaps it).
-		if !twonode.WaitFor(30*time.Second, func() bool { return len(liveIn(ns)) == 0 }) {
+		if !twonode.WaitFor(wait.Dead(30), func() bool { return len(liveIn(ns)) == 0 }) {
 			out, _ := os.ReadFile(f.c.Node[n1].Path("/var/log/impl.out"))
 			f.t.Fatalf("node1's PID namespace still has processes after the fence; daemon pids %v; daemon output:\n%s\nprocesses:\n%s",
 				f.c.Node[n1].Pids(f.c.Opts.Impl[n1].Exe), tail(string(out), 20), strings.Join(liveIn(ns), "\n"))
 		}
-		f.expect(n2, 30*time.Second, `node node1: is dead`, `Resources being acquired from node1`)
+		f.expect(n2, wait.Dead(30), `node node1: is dead`, `Resources being acquired from node1`)
 		ok := func() bool { return f.fltHolds(n2) }
-		if !twonode.WaitFor(30*time.Second, ok) {
+		if !twonode.WaitFor(wait.Dead(30), ok) {
 			f.t.Errorf("node2 did not take over: %s", f.state(n2))
 		}
 		if got := readBootID(f.t); got != bootID {

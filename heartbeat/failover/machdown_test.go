@@ -69,17 +69,17 @@ func TestStockLostMachDownMessage(t *testing.T) {
 	c.Start(hg)
 	c.Start(st)
 	for i := range 2 {
-		p.expect(i, 30*time.Second, `Initial resource acquisition complete`)
+		p.expect(i, wait.Dead(30), `Initial resource acquisition complete`)
 	}
-	if !p.holder(hg, 20*time.Second, time.Second) {
+	if !p.holder(hg, wait.Dead(20), time.Second) {
 		return
 	}
 	p.mark()
 	p.crash(hg)
-	p.expect(st, 15*time.Second, `node node1: is dead`, `Resources being acquired from node1`,
+	p.expect(st, wait.Dead(15), `node node1: is dead`, `Resources being acquired from node1`,
 		`mach_down takeover complete for node node1`)
 	// The group is taken all the same: only the end of the takeover is lost.
-	if !twonode.WaitFor(15*time.Second, func() bool { return p.holds(st) }) {
+	if !twonode.WaitFor(wait.Dead(15), func() bool { return p.holds(st) }) {
 		t.Fatalf("stock did not take the group: %s", p.state(st))
 	}
 	if raced, stuck := c.StockRace(st, p.off[st]); !raced || !stuck {
@@ -91,11 +91,11 @@ func TestStockLostMachDownMessage(t *testing.T) {
 	// hbgo comes back: stock answers, the cluster looks whole, and still
 	// stock's takeover has not ended.
 	c.Start(hg)
-	p.expect(hg, 30*time.Second, `Initial resource acquisition complete`)
-	p.expect(st, 30*time.Second, `T_STARTING received during takeover`)
-	p.holder(st, 10*time.Second, time.Second)
+	p.expect(hg, wait.Dead(30), `Initial resource acquisition complete`)
+	p.expect(st, wait.Dead(30), `T_STARTING received during takeover`)
+	p.holder(st, wait.Dead(10), time.Second)
 	off := len(c.Log(st))
-	if err := c.Stop(st, 8*time.Second); err == nil {
+	if err := c.Stop(st, wait.Dead(8)); err == nil {
 		t.Fatal("stock stopped gracefully although its takeover never ended")
 	}
 	if l := c.Log(st)[off:]; !strings.Contains(l, "Shutdown delayed until current resource activity finishes.") {

@@ -63,71 +63,71 @@ func mixedSteps(t *testing.T, p *pair) {
 			p.c.Start(n1)
 			p.c.Start(n2)
 			for i := range 2 {
-				p.expect(i, 30*time.Second, `Status update for node node`+string(rune('2'-i))+`: status active`,
+				p.expect(i, wait.Dead(30), `Status update for node node`+string(rune('2'-i))+`: status active`,
 					`Initial resource acquisition complete`)
 			}
-			p.holder(n1, 20*time.Second, time.Second)
+			p.holder(n1, wait.Dead(20), time.Second)
 		})
 		ok = ok && p.step("hb_standby-on-holder", func() { // chart E
 			p.run(n1, "/usr/share/heartbeat/hb_standby", "all")
 			for i := range 2 {
-				p.expect(i, 10*time.Second, `node1 wants to go standby \[all\]`)
+				p.expect(i, wait.Dead(10), `node1 wants to go standby \[all\]`)
 			}
-			p.expect(n1, 15*time.Second, `standby: node2 can take our all resources`, `Local standby process completed \[all\]`,
+			p.expect(n1, wait.Dead(15), `standby: node2 can take our all resources`, `Local standby process completed \[all\]`,
 				`Other node completed standby takeover of all resources`)
-			p.expect(n2, 15*time.Second, `standby: acquire \[all\] resources from node1`, `Standby resource acquisition done \[all\]`)
-			p.holder(n2, 15*time.Second, 2*time.Second)
+			p.expect(n2, wait.Dead(15), `standby: acquire \[all\] resources from node1`, `Standby resource acquisition done \[all\]`)
+			p.holder(n2, wait.Dead(15), 2*time.Second)
 		})
 		ok = ok && p.step("hb_takeover-on-non-holder", func() { // chart F
 			p.run(n1, "/usr/share/heartbeat/hb_takeover", "all")
-			p.expect(n2, 10*time.Second, `Running /etc/ha.d/+rc.d/hb_takeover hb_takeover`, `node2 wants to go standby \[all\]`)
+			p.expect(n2, wait.Dead(10), `Running /etc/ha.d/+rc.d/hb_takeover hb_takeover`, `node2 wants to go standby \[all\]`)
 			for i := range 2 {
-				p.expect(i, 10*time.Second, `node2 wants to go standby \[all\]`)
+				p.expect(i, wait.Dead(10), `node2 wants to go standby \[all\]`)
 			}
-			p.expect(n2, 15*time.Second, `Other node completed standby takeover of all resources`)
-			p.expect(n1, 15*time.Second, `Standby resource acquisition done \[all\]`)
-			p.holder(n1, 15*time.Second, 2*time.Second)
+			p.expect(n2, wait.Dead(15), `Other node completed standby takeover of all resources`)
+			p.expect(n1, wait.Dead(15), `Standby resource acquisition done \[all\]`)
+			p.holder(n1, wait.Dead(15), 2*time.Second)
 		})
 		ok = ok && p.step("holder-killed", func() { // chart B
 			p.crash(n1)
-			p.expect(n2, 10*time.Second, `node node1: is dead`, `No STONITH device configured`, `Resources being acquired from node1`,
+			p.expect(n2, wait.Dead(10), `node node1: is dead`, `No STONITH device configured`, `Resources being acquired from node1`,
 				`mach_down takeover complete`)
-			p.holder(n2, 15*time.Second, time.Second)
+			p.holder(n2, wait.Dead(15), time.Second)
 		})
 		ok = ok && p.step("rejoin-failback-on", func() { // chart C
 			p.c.Start(n1)
-			p.expect(n2, 20*time.Second, `Heartbeat restart on node node1`, `node2 wants to go standby \[foreign\]`,
+			p.expect(n2, wait.Dead(20), `Heartbeat restart on node node1`, `node2 wants to go standby \[foreign\]`,
 				`Other node completed standby takeover of foreign resources`)
-			p.expect(n1, 20*time.Second, `node2 wants to go standby \[foreign\]`, `Initial resource acquisition complete \(auto_failback\)`)
-			p.holder(n1, 20*time.Second, 2*time.Second)
+			p.expect(n1, wait.Dead(20), `node2 wants to go standby \[foreign\]`, `Initial resource acquisition complete \(auto_failback\)`)
+			p.holder(n1, wait.Dead(20), 2*time.Second)
 		})
 		ok = ok && p.step("holder-stopped", func() { // chart G
 			if !p.stop(n1) {
 				return
 			}
-			p.expect(n1, time.Second, `Heartbeat shutdown in progress`, `Giving up all HA resources`, `All HA resources relinquished`,
+			p.expect(n1, wait.Dead(5), `Heartbeat shutdown in progress`, `Giving up all HA resources`, `All HA resources relinquished`,
 				`node1 Heartbeat shutdown complete`)
-			p.expect(n2, 5*time.Second, `Received shutdown notice from 'node1'`, `Resources being acquired from node1`, `mach_down takeover complete`)
-			p.holder(n2, 5*time.Second, time.Second)
-			p.expect(n2, 5*time.Second, `mach_down takeover complete`, `node node1: is dead`, `Dead node node1 gave up resources`)
+			p.expect(n2, wait.Dead(15), `Received shutdown notice from 'node1'`, `Resources being acquired from node1`, `mach_down takeover complete`)
+			p.holder(n2, wait.Dead(15), time.Second)
+			p.expect(n2, wait.Dead(15), `mach_down takeover complete`, `node node1: is dead`, `Dead node node1 gave up resources`)
 			p.absent(n2, `No STONITH device configured`)
 			p.c.Start(n1)
-			p.expect(n1, 20*time.Second, `Initial resource acquisition complete \(auto_failback\)`)
-			p.holder(n1, 20*time.Second, 2*time.Second)
+			p.expect(n1, wait.Dead(20), `Initial resource acquisition complete \(auto_failback\)`)
+			p.holder(n1, wait.Dead(20), 2*time.Second)
 		})
 		ok = ok && p.step("partition-healed", func() { // chart I
 			p.c.Cut(n2, "all")
-			p.expect(n1, 10*time.Second, `node node2: is dead`)
-			p.expect(n2, 10*time.Second, `node node1: is dead`, `Resources being acquired from node1`)
+			p.expect(n1, wait.Dead(10), `node node2: is dead`)
+			p.expect(n2, wait.Dead(10), `node node1: is dead`, `Resources being acquired from node1`)
 			time.Sleep(time.Second)
 			p.c.Heal(n2, "all")
 			for i := range 2 {
 				peer := "node" + string(rune('2'-i))
-				p.expect(i, 40*time.Second, `Cluster node `+peer+` returning after partition`,
+				p.expect(i, wait.Dead(40), `Cluster node `+peer+` returning after partition`,
 					`Giving up all HA resources`, `All HA resources relinquished`, `Heartbeat generation: `,
 					`Status update for node `+peer+`: status active`, `Initial resource acquisition complete`)
 			}
-			p.holder(n1, 20*time.Second, 2*time.Second)
+			p.holder(n1, wait.Dead(20), 2*time.Second)
 		})
 		ok = ok && p.step("rejoin-failback-off", func() { // chart D
 			p.stop(n2)
@@ -136,17 +136,17 @@ func mixedSteps(t *testing.T, p *pair) {
 			p.mark()
 			p.c.Start(n1)
 			p.c.Start(n2)
-			p.holder(n1, 30*time.Second, 0)
-			p.expect(n2, 20*time.Second, `Initial resource acquisition complete`)
+			p.holder(n1, wait.Dead(30), 0)
+			p.expect(n2, wait.Dead(20), `Initial resource acquisition complete`)
 			p.mark()
 			if !p.stop(n1) {
 				return
 			}
-			p.holder(n2, 5*time.Second, 0)
+			p.holder(n2, wait.Dead(5), 0)
 			p.c.Start(n1)
-			p.expect(n1, 20*time.Second, `Initial resource acquisition complete \(T_RESOURCES\(them\)\)`)
-			p.expect(n1, time.Second, `Local Resource acquisition completed. \(none\)`)
-			p.holder(n2, 5*time.Second, 3*time.Second)
+			p.expect(n1, wait.Dead(20), `Initial resource acquisition complete \(T_RESOURCES\(them\)\)`)
+			p.expect(n1, wait.Dead(1), `Local Resource acquisition completed. \(none\)`)
+			p.holder(n2, wait.Dead(5), 3*time.Second)
 			p.absent(n2, `wants to go standby`)
 		})
 		_ = ok && p.step("legacy", func() { // chart H
@@ -157,13 +157,13 @@ func mixedSteps(t *testing.T, p *pair) {
 			p.c.Start(n1)
 			p.c.Start(n2)
 			for i := range 2 {
-				p.expect(i, 20*time.Second, `Deprecated 'legacy' auto_failback option selected`)
+				p.expect(i, wait.Dead(20), `Deprecated 'legacy' auto_failback option selected`)
 			}
-			p.holder(n1, 30*time.Second, time.Second)
+			p.holder(n1, wait.Dead(30), time.Second)
 			p.mark()
 			p.crash(n1)
-			p.expect(n2, 10*time.Second, `node node1: is dead`, `mach_down takeover complete`)
-			p.holder(n2, 15*time.Second, time.Second)
+			p.expect(n2, wait.Dead(10), `node node1: is dead`, `mach_down takeover complete`)
+			p.holder(n2, wait.Dead(15), time.Second)
 			p.mark()
 			p.c.Start(n1)
 			if p.c.Opts.Impl[n1].Exe == twonode.StockBin && stockDidNotAsk(p, n1) {
@@ -178,7 +178,7 @@ func mixedSteps(t *testing.T, p *pair) {
 				// the group the peer still holds and both nodes hold it.
 				// Seen with hbgo on node2 (tcpdump: node2's NS_ackmsg
 				// ackseq=1 was the first packet node1 heard).
-				both := twonode.WaitFor(15*time.Second, func() bool { return p.holds(n1) && p.holds(n2) })
+				both := twonode.WaitFor(wait.Dead(15), func() bool { return p.holds(n1) && p.holds(n2) })
 				msg := fmt.Sprintf("stock node1 came up before it saw node2's status and took its group without asking (stock legacy race, PROTOCOL §9.3/§11.8): %s; %s",
 					p.state(n1), p.state(n2))
 				if !both {
@@ -186,9 +186,9 @@ func mixedSteps(t *testing.T, p *pair) {
 				}
 				p.t.Skip(msg)
 			}
-			p.expect(n2, 20*time.Second, `Running /etc/ha.d/+rc.d/ip-request ip-request`)
-			p.expect(n1, 20*time.Second, `received ip-request-resp drbddisk::r0 OK yes`)
-			p.holder(n1, 20*time.Second, 2*time.Second)
+			p.expect(n2, wait.Dead(20), `Running /etc/ha.d/+rc.d/ip-request ip-request`)
+			p.expect(n1, wait.Dead(20), `received ip-request-resp drbddisk::r0 OK yes`)
+			p.holder(n1, wait.Dead(20), 2*time.Second)
 		})
 	})
 }
@@ -197,7 +197,7 @@ func mixedSteps(t *testing.T, p *pair) {
 // reports whether it took its group without asking: its comm up came before
 // any status from the peer and it sent ip-request-resp to itself.
 func stockDidNotAsk(p *pair, i int) bool {
-	_, _, err := p.c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete`), p.off[i], 20*time.Second)
+	_, _, err := p.c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete`), p.off[i], wait.Dead(20))
 	if err != nil {
 		return false
 	}

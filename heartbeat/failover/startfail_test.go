@@ -21,13 +21,13 @@ func TestMixedStartFailure(t *testing.T) {
 	ok := p.step("fails-on-hbgo-handed-over", func() {
 		p.c.Start(n1)
 		p.c.Start(n2)
-		p.expect(n1, 30*time.Second, `Giving up resources due to failure of hbx-svc`,
+		p.expect(n1, wait.Dead(30), `Giving up resources due to failure of hbx-svc`,
 			`hbgo: resource group drbddisk::r0 failed to start`, `hbgo: handing our local resources to node2`,
 			`node1 wants to go standby \[local\]`, `Other node completed standby takeover of local resources`)
-		p.expect(n2, 30*time.Second, `node1 wants to go standby \[local\]`, `standby: acquire \[local\] resources from node1`,
+		p.expect(n2, wait.Dead(30), `node1 wants to go standby \[local\]`, `standby: acquire \[local\] resources from node1`,
 			`Standby resource acquisition done \[local\]`)
 		// No ping-pong: the group stays on node2 (auto_failback on).
-		p.holder(n2, 10*time.Second, 4*time.Second)
+		p.holder(n2, wait.Dead(10), 4*time.Second)
 		if n := countStarts(p.c.Log(n1)); n != 1 {
 			p.t.Errorf("node1 ran hbx-svc start %d times, want 1", n)
 		}
@@ -35,9 +35,9 @@ func TestMixedStartFailure(t *testing.T) {
 	ok = ok && p.step("peer-gives-up-too", func() {
 		p.c.Node[n2].WriteFile(fail, nil, 0o644)
 		p.run(n2, "/usr/share/heartbeat/hb_standby", "all")
-		p.expect(n1, 15*time.Second, `node2 wants to go standby \[all\]`,
+		p.expect(n1, wait.Dead(15), `node2 wants to go standby \[all\]`,
 			`CRIT: hbgo: resource group drbddisk::r0 failed to start here and node2 gave it up`)
-		p.holder(-1, 10*time.Second, 3*time.Second)
+		p.holder(-1, wait.Dead(10), 3*time.Second)
 		if n := countStarts(p.c.Log(n1)[p.off[n1]:]); n != 0 {
 			p.t.Errorf("node1 ran hbx-svc start %d times after its failure, want 0", n)
 		}
@@ -45,20 +45,20 @@ func TestMixedStartFailure(t *testing.T) {
 	ok = ok && p.step("admin-takeover-after-repair", func() {
 		p.run(n1, "rm", "-f", fail)
 		p.run(n1, "/usr/share/heartbeat/hb_takeover", "all")
-		p.holder(n1, 15*time.Second, 2*time.Second)
+		p.holder(n1, wait.Dead(15), 2*time.Second)
 	})
 	_ = ok && p.step("fails-on-takeover-from-dead-peer", func() {
 		p.run(n2, "rm", "-f", fail)
 		p.run(n1, "/usr/share/heartbeat/hb_standby", "all")
-		p.expect(n1, 15*time.Second, `Other node completed standby takeover of all resources`)
-		p.holder(n2, 15*time.Second, time.Second)
+		p.expect(n1, wait.Dead(15), `Other node completed standby takeover of all resources`)
+		p.holder(n2, wait.Dead(15), time.Second)
 		p.mark()
 		p.c.Node[n1].WriteFile(fail, nil, 0o644)
 		p.crash(n2)
-		p.expect(n1, 15*time.Second, `node node2: is dead`, `Resources being acquired from node2`,
+		p.expect(n1, wait.Dead(15), `node node2: is dead`, `Resources being acquired from node2`,
 			`Giving up resources due to failure of hbx-svc`,
 			`CRIT: hbgo: no peer can take over the failed resource groups \(drbddisk::r0\): they stay stopped`)
-		p.holder(-1, 10*time.Second, 3*time.Second)
+		p.holder(-1, wait.Dead(10), 3*time.Second)
 	})
 }
 

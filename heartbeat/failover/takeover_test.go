@@ -51,17 +51,17 @@ func TestMixedTakeoverThenStop(t *testing.T) {
 		p.c.Start(st)
 		p.c.Start(hg)
 		for i := range 2 {
-			p.expect(i, 30*time.Second, `Initial resource acquisition complete`)
+			p.expect(i, wait.Dead(30), `Initial resource acquisition complete`)
 		}
-		p.holder(st, 20*time.Second, time.Second)
+		p.holder(st, wait.Dead(20), time.Second)
 	})
 	// restart brings the stopped stock node back and waits until it has
 	// settled (it holds nothing: auto_failback off).
 	restart := func() {
 		p.c.Start(st)
-		p.expect(st, 30*time.Second, `Initial resource acquisition complete`)
-		p.expect(hg, 30*time.Second, `remote resource transition completed`)
-		p.holder(hg, 10*time.Second, time.Second)
+		p.expect(st, wait.Dead(30), `Initial resource acquisition complete`)
+		p.expect(hg, wait.Dead(30), `remote resource transition completed`)
+		p.holder(hg, wait.Dead(10), time.Second)
 	}
 	// stopStock stops the stock node gracefully, sees hbgo hold the group
 	// and brings stock back.
@@ -69,8 +69,8 @@ func TestMixedTakeoverThenStop(t *testing.T) {
 		if !p.stop(st) {
 			return
 		}
-		p.expect(st, time.Second, `node1 Heartbeat shutdown complete`)
-		p.holder(hg, 10*time.Second, 0)
+		p.expect(st, wait.Dead(1), `node1 Heartbeat shutdown complete`)
+		p.holder(hg, wait.Dead(10), 0)
 		restart()
 	}
 	for r := 0; ok && r < rounds; r++ {
@@ -78,31 +78,31 @@ func TestMixedTakeoverThenStop(t *testing.T) {
 			if r > 0 {
 				// Get the group back to stock first.
 				p.run(st, "/usr/share/heartbeat/hb_takeover", "all")
-				p.holder(st, 30*time.Second, time.Second)
+				p.holder(st, wait.Dead(30), time.Second)
 				p.mark()
 			}
 			p.run(hg, "/usr/share/heartbeat/hb_takeover", "all")
-			p.expect(st, 15*time.Second, `node1 wants to go standby \[all\]`)
+			p.expect(st, wait.Dead(15), `node1 wants to go standby \[all\]`)
 			// The soak stops the holder as soon as the group is up; the
 			// standby's last messages may still be on their way.
-			p.holder(hg, 30*time.Second, 0)
+			p.holder(hg, wait.Dead(30), 0)
 			stopStock()
 		})
 		ok = ok && p.step("stock-takes-over-then-stock-stops", func() {
 			p.run(st, "/usr/share/heartbeat/hb_takeover", "all")
-			p.holder(st, 30*time.Second, 0)
+			p.holder(st, wait.Dead(30), 0)
 			stopStock()
 		})
 		// The soak's order: hb_standby on the stock holder, then as soon as
 		// that is over hb_takeover on it (the group comes back), then its stop.
 		ok = ok && (!soakOrder || p.step("stock-standby-takeover-then-stock-stops", func() {
 			p.run(st, "/usr/share/heartbeat/hb_standby", "all")
-			p.holder(hg, 30*time.Second, 0)
+			p.holder(hg, wait.Dead(30), 0)
 			// An hb_takeover before the standby ended is ignored by both
 			// (Standby in progress- new request … ignored), as on stock.
-			p.expect(st, 15*time.Second, `Other node completed standby takeover of all resources`)
+			p.expect(st, wait.Dead(15), `Other node completed standby takeover of all resources`)
 			p.run(st, "/usr/share/heartbeat/hb_takeover", "all")
-			p.holder(st, 30*time.Second, 0)
+			p.holder(st, wait.Dead(30), 0)
 			stopStock()
 		}))
 	}

@@ -25,11 +25,11 @@ func TestMixedLinkCut(t *testing.T) {
 	c.Start(0)
 	c.Start(1)
 	for i, peer := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), 0, 30*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), 0, c.Dead(30)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(20), func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("VIP never on node1\n%s\n---\n%s", c.Log(0), c.Log(1))
 	}
 
@@ -37,13 +37,13 @@ func TestMixedLinkCut(t *testing.T) {
 	off := [2]int{len(c.Log(0)), len(c.Log(1))}
 	c.Cut(1, "hb")
 	for i, peer := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Link `+peer+`:eth1 dead\.`), off[i], 10*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Link `+peer+`:eth1 dead\.`), off[i], c.Dead(10)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	c.Heal(1, "hb")
 	for i, peer := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Link `+peer+`:eth1 up\.`), off[i], 10*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Link `+peer+`:eth1 up\.`), off[i], c.Dead(10)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -57,30 +57,30 @@ func TestMixedLinkCut(t *testing.T) {
 	off = [2]int{len(c.Log(0)), len(c.Log(1))}
 	c.Cut(1, "all")
 	for i, peer := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`node `+peer+`: is dead`), off[i], 10*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`node `+peer+`: is dead`), off[i], c.Dead(10)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !twonode.WaitFor(15*time.Second, func() bool { return c.HasVIP(1) }) {
+	if !twonode.WaitFor(c.Dead(15), func() bool { return c.HasVIP(1) }) {
 		t.Fatalf("hbgo never took the VIP over in the partition\n%s", lastLines(c.Log(1)[off[1]:], 30))
 	}
 	time.Sleep(time.Second)
 	c.Heal(1, "all")
 	for i, peer := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Cluster node `+peer+` returning after partition`), off[i], 15*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Cluster node `+peer+` returning after partition`), off[i], c.Dead(15)); err != nil {
 			t.Fatal(err)
 		}
 	}
 	// Both restart with a new generation and cold start together (chart A).
 	for i, peer := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Heartbeat generation: `), off[i], 30*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Heartbeat generation: `), off[i], c.Dead(30)); err != nil {
 			t.Fatal(err)
 		}
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), off[i], 40*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), off[i], c.Dead(40)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !twonode.WaitFor(30*time.Second, func() bool { return c.HasVIP(0) && !c.HasVIP(1) }) {
+	if !twonode.WaitFor(c.Dead(30), func() bool { return c.HasVIP(0) && !c.HasVIP(1) }) {
 		t.Fatalf("after the heal the VIP is not on node1 alone (node1 %v, node2 %v)\n%s\n---\n%s",
 			c.HasVIP(0), c.HasVIP(1), lastLines(c.Log(0)[off[0]:], 40), lastLines(c.Log(1)[off[1]:], 40))
 	}

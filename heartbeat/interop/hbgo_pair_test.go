@@ -34,11 +34,11 @@ func TestHbgoPairFailover(t *testing.T) {
 	c.Start(0)
 	c.Start(1)
 	for i := 0; i < 2; i++ {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node node`+string(rune('2'-i))+`: status active`), 0, 20*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node node`+string(rune('2'-i))+`: status active`), 0, c.Dead(20)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(20), func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("VIP never on node1\n%s", c.Log(0))
 	}
 	t.Logf("fast_start: VIP on node1 %v after both started", time.Since(started).Round(time.Millisecond))
@@ -50,13 +50,13 @@ func TestHbgoPairFailover(t *testing.T) {
 		t.Errorf("fast_start on both nodes, yet node1 waited out RQSTDELAY:\n%s", l)
 	}
 	for i := 0; i < 2; i++ {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+regexp.QuoteMeta(twonode.Client)+`: status ping`), 0, 10*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+regexp.QuoteMeta(twonode.Client)+`: status ping`), 0, c.Dead(10)); err != nil {
 			t.Error(err)
 		}
 		if out, _ := c.Node[i].Try(cls, "nodestatus", twonode.Client); strings.TrimSpace(out) != "ping" {
 			t.Errorf("node%d: cl_status nodestatus %s = %q, want ping", i+1, twonode.Client, out)
 		}
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`realtime: SCHED_RR priority 50 for the main loop;`), 0, time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`realtime: SCHED_RR priority 50 for the main loop;`), 0, c.Dead(1)); err != nil {
 			t.Error(err)
 		}
 		if n := rrThreads(c.Node[i].Pids(bin)); n != 1 {
@@ -74,13 +74,13 @@ func TestHbgoPairFailover(t *testing.T) {
 	if err := os.WriteFile(hacf, append(append([]byte(nil), orig...), "keepalive banana\n"...), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, off0, err = c.WaitLog(1, regexp.MustCompile(`ha\.cf:\d+: error: .*keepalive`), off0, 10*time.Second); err != nil {
+	if _, off0, err = c.WaitLog(1, regexp.MustCompile(`ha\.cf:\d+: error: .*keepalive`), off0, c.Dead(10)); err != nil {
 		t.Error(err)
 	}
 	if err := os.WriteFile(hacf, orig, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err = c.WaitLog(1, regexp.MustCompile(`changed and is valid; run heartbeat -r to apply it`), off0, 10*time.Second); err != nil {
+	if _, _, err = c.WaitLog(1, regexp.MustCompile(`changed and is valid; run heartbeat -r to apply it`), off0, c.Dead(10)); err != nil {
 		t.Error(err)
 	}
 	// Stock's own hb_standby script (ha_clustermsg into the FIFO) moves
@@ -88,15 +88,15 @@ func TestHbgoPairFailover(t *testing.T) {
 	if out, err := c.Node[0].Try("/usr/share/heartbeat/hb_standby"); err != nil {
 		t.Fatalf("stock hb_standby: %v\n%s", err, out)
 	}
-	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(1) && !c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(20), func() bool { return c.HasVIP(1) && !c.HasVIP(0) }) {
 		t.Fatalf("stock hb_standby on node1 did not move the VIP to node2\n%s", lastLines(c.Log(0), 30))
 	}
 	off := len(c.Log(1))
 	c.Kill(0)
-	if _, _, err := c.WaitLog(1, regexp.MustCompile(`node node1: is dead`), off, 5*time.Second); err != nil {
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`node node1: is dead`), off, c.Dead(5)); err != nil {
 		t.Fatal(err)
 	}
-	if !twonode.WaitFor(5*time.Second, func() bool { return c.HasVIP(1) }) {
+	if !twonode.WaitFor(c.Dead(5), func() bool { return c.HasVIP(1) }) {
 		t.Fatalf("VIP never on node2\n%s", c.Log(1))
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"hbgo/heartbeat/twonode"
 )
@@ -23,22 +22,22 @@ func TestAdminRCHooks(t *testing.T) {
 	c.Node[1].WriteFile("/etc/ha.d/rc.d/hbgo-test", []byte(record), 0o755)
 	c.Start(0)
 	c.Start(1)
-	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), 0, 20*time.Second); err != nil {
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), 0, c.Dead(20)); err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := c.WaitLog(1, regexp.MustCompile(`rc.d scripts the admin added or changed run on their events: hbgo-test status`), 0, time.Second); err != nil {
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`rc.d scripts the admin added or changed run on their events: hbgo-test status`), 0, c.Dead(1)); err != nil {
 		t.Error(err)
 	}
 	calls := func() string { b, _ := os.ReadFile(c.Node[1].Path("/var/log/rcd.calls")); return string(b) }
-	if !twonode.WaitFor(5*time.Second, func() bool { return strings.Contains(calls(), "status src=node1 st=active") }) {
+	if !twonode.WaitFor(c.Dead(5), func() bool { return strings.Contains(calls(), "status src=node1 st=active") }) {
 		t.Errorf("rc.d/status was not run for node1 going active; calls:\n%s", calls())
 	}
 	// A custom message from node1's FIFO, as ha_clustermsg sends it.
 	c.Node[0].Run("sh", "-c", "printf '>>>\\nt=hbgo-test\\nfoo=bar\\n<<<\\n' >/var/lib/heartbeat/fifo")
-	if !twonode.WaitFor(5*time.Second, func() bool { return strings.Contains(calls(), "hbgo-test src=node1 st= foo=bar") }) {
+	if !twonode.WaitFor(c.Dead(5), func() bool { return strings.Contains(calls(), "hbgo-test src=node1 st= foo=bar") }) {
 		t.Errorf("rc.d/hbgo-test did not run with the message's fields; calls:\n%s", calls())
 	}
-	if _, _, err := c.WaitLog(1, regexp.MustCompile(`harc\(default\)\[\d+\]:    info: Running /etc/ha.d//rc.d/hbgo-test hbgo-test`), 0, time.Second); err != nil {
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`harc\(default\)\[\d+\]:    info: Running /etc/ha.d//rc.d/hbgo-test hbgo-test`), 0, c.Dead(1)); err != nil {
 		t.Error(err)
 	}
 	// node1 kept the packaged rc.d scripts: hbgo runs none of them.

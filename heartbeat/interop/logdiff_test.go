@@ -90,17 +90,17 @@ func TestFailoverLogMatchesStock(t *testing.T) {
 	}
 	c.Start(0)
 	c.Start(1)
-	if !twonode.WaitFor(40*time.Second, func() bool { return c.Mounted(0) && c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(40), func() bool { return c.Mounted(0) && c.HasVIP(0) }) {
 		t.Fatalf("node1 never held the group\n%s", c.Log(0))
 	}
 	// Let hbxsvc start too (the last resource).
-	if _, _, err := c.WaitLog(0, regexp.MustCompile(`Running /etc/ha.d//resource.d/hbxsvc  start`), 0, 20*time.Second); err != nil {
+	if _, _, err := c.WaitLog(0, regexp.MustCompile(`Running /etc/ha.d//resource.d/hbxsvc  start`), 0, c.Dead(20)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(500 * time.Millisecond)
 	off := len(c.Log(1))
 	c.Kill(0)
-	if _, _, err := c.WaitLog(1, regexp.MustCompile(`info: mach_down takeover complete\.$`), off, 20*time.Second); err != nil {
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`info: mach_down takeover complete\.$`), off, c.Dead(20)); err != nil {
 		t.Fatal(err)
 	}
 	got := failoverLines(c.Log(1)[off:])

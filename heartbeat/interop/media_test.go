@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/testnet"
 	"hbgo/heartbeat/twonode"
 )
 
@@ -146,7 +145,7 @@ func mixedMedium(t *testing.T, prefix, medium, iface string, serial bool, extra 
 	c.Start(1)
 	started := time.Now()
 	for i, peer := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), 0, 30*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), 0, c.Dead(30)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -189,11 +188,11 @@ func mixedMedium(t *testing.T, prefix, medium, iface string, serial bool, extra 
 	c.Start(1)
 	started = time.Now()
 	off1 := len(c.Log(1))
-	if _, _, err := c.WaitLog(0, regexp.MustCompile(`Heartbeat restart on node node2`), off, 20*time.Second); err != nil {
+	if _, _, err := c.WaitLog(0, regexp.MustCompile(`Heartbeat restart on node node2`), off, c.Dead(20)); err != nil {
 		out, _ := c.Node[1].Try("cat", "/var/log/impl.out")
 		t.Fatalf("%v\nhbgo's log since its restart:\n%s\nhbgo's output:\n%s", err, lastLines(c.Log(1)[off1:], 30), lastLines(out, 10))
 	}
-	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), 0, 20*time.Second); err != nil {
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), 0, c.Dead(20)); err != nil {
 		t.Fatal(err)
 	}
 	if l := c.Log(0)[off:]; strings.Contains(l, "replay") {
@@ -225,5 +224,3 @@ func TestMixedMedia(t *testing.T) {
 		})
 	}
 }
-
-var _ = testnet.Main

@@ -25,11 +25,11 @@ func TestMixedPairUcast(t *testing.T) {
 	c.Start(0)
 	c.Start(1)
 	for i, peer := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), 0, 20*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), 0, c.Dead(20)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(20), func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("VIP never on node1\n%s\n---\n%s", c.Log(0), c.Log(1))
 	}
 	out, _ := c.Node[0].Try("cl_status", "nodestatus", "node2")
@@ -47,10 +47,10 @@ func TestMixedPairUcast(t *testing.T) {
 	}
 	off := len(c.Log(1))
 	c.Kill(0)
-	if _, _, err := c.WaitLog(1, regexp.MustCompile(`node node1: is dead`), off, 5*time.Second); err != nil {
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`node node1: is dead`), off, c.Dead(5)); err != nil {
 		t.Fatal(err)
 	}
-	if !twonode.WaitFor(10*time.Second, func() bool { return c.HasVIP(1) }) {
+	if !twonode.WaitFor(c.Dead(10), func() bool { return c.HasVIP(1) }) {
 		t.Fatalf("VIP never on node2\n%s", c.Log(1))
 	}
 }

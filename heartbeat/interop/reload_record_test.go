@@ -39,7 +39,7 @@ func TestRecordStockRestart(t *testing.T) {
 		HaCf: fastUcast, Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n"})
 	c.Start(0)
 	c.Start(1)
-	if !twonode.WaitFor(40*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(40), func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("VIP never on node1\n%s", c.Log(0))
 	}
 	time.Sleep(12 * time.Second) // past stock's RQSTDELAY: both stable
@@ -49,7 +49,7 @@ func TestRecordStockRestart(t *testing.T) {
 	os.WriteFile(hacf, []byte(strings.Replace(string(b), "warntime 500ms", "warntime 700ms", 1)), 0o644)
 	out, err := c.Node[0].Try(twonode.StockBin, "-r")
 	t.Logf("heartbeat -r: %v\n%s", err, out)
-	if _, _, err := c.WaitLog(0, regexp.MustCompile(`Comm_now_up`), off0, 30*time.Second); err != nil {
+	if _, _, err := c.WaitLog(0, regexp.MustCompile(`Comm_now_up`), off0, c.Dead(30)); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(12 * time.Second)
@@ -84,7 +84,7 @@ func TestRecordStockNoResources(t *testing.T) {
 	time.Sleep(25 * time.Second)
 	vip2, _ := c.Node[1].Try("ip", "-4", "-o", "addr", "show", "dev", twonode.LANIf)
 	off0 := len(c.Log(0))
-	if err := c.Stop(1, 30*time.Second); err != nil {
+	if err := c.Stop(1, c.Dead(30)); err != nil {
 		t.Error(err)
 	}
 	time.Sleep(5 * time.Second)

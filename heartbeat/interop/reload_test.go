@@ -80,17 +80,17 @@ func reloadCluster(t *testing.T, prefix string, daemonized bool, peer func(bin s
 	c.Start(0)
 	c.Start(1)
 	for i, p := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+p+`: status active`), 0, 20*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+p+`: status active`), 0, c.Dead(20)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !twonode.WaitFor(30*time.Second, func() bool { return c.HasVIP(0) && c.Mounted(0) }) {
+	if !twonode.WaitFor(c.Dead(30), func() bool { return c.HasVIP(0) && c.Mounted(0) }) {
 		t.Fatalf("group never up on node1\n%s", c.Log(0))
 	}
 	// Let both sides settle (stock's 10 s RQSTDELAY with a stock peer), so
 	// no line of the start-up lands among the restart's.
 	for i := range 2 {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete`), 0, 30*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete`), 0, c.Dead(30)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -140,15 +140,15 @@ func restartInPlace(t *testing.T, c *twonode.Cluster, bin string) []string {
 		`info: Restarting heartbeat\.`, `info: Performing heartbeat restart exec\.`,
 		`info: Configuration validated\. Starting heartbeat 3\.0\.6`, `info: Heartbeat generation: `,
 		`hbgo: restart: keeping resources local`, `Comm_now_up\(\): updating status to active`} {
-		if _, off, err = c.WaitLog(0, regexp.MustCompile(l), off, 20*time.Second); err != nil {
+		if _, off, err = c.WaitLog(0, regexp.MustCompile(l), off, c.Dead(20)); err != nil {
 			s.end()
 			t.Fatal(err)
 		}
 	}
-	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Heartbeat restart on node node1`), off1, 10*time.Second); err != nil {
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Heartbeat restart on node node1`), off1, c.Dead(10)); err != nil {
 		t.Error(err)
 	}
-	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), off1, 10*time.Second); err != nil {
+	if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), off1, c.Dead(10)); err != nil {
 		t.Error(err)
 	}
 	// A few keepalives more: nothing may move afterwards either.
@@ -304,7 +304,7 @@ func TestReloadHbgoPair(t *testing.T) {
 	if out, err := c.Node[0].Try(bin, "-r"); err != nil {
 		t.Fatalf("heartbeat -r: %v\n%s", err, out)
 	}
-	if _, off, _ = c.WaitLog(0, regexp.MustCompile(`info: Configuration unchanged\.`), off, 10*time.Second); off == 0 {
+	if _, off, _ = c.WaitLog(0, regexp.MustCompile(`info: Configuration unchanged\.`), off, c.Dead(10)); off == 0 {
 		t.Error("no 'Configuration unchanged.' on an untouched reload")
 	}
 
@@ -323,10 +323,10 @@ func TestReloadHbgoPair(t *testing.T) {
 	// file:line and hint, the daemon runs on.
 	off = len(c.Log(0))
 	c.Node[0].Run("kill", "-HUP", strconv.Itoa(pid))
-	if _, off, err = c.WaitLog(0, regexp.MustCompile(`ha\.cf:\d+: error: .*warntime.*; `), off, 10*time.Second); err != nil {
+	if _, off, err = c.WaitLog(0, regexp.MustCompile(`ha\.cf:\d+: error: .*warntime.*; `), off, c.Dead(10)); err != nil {
 		t.Error(err)
 	}
-	if _, _, err = c.WaitLog(0, regexp.MustCompile(`heartbeat not restarted; still running on the configuration read at start`), off, 10*time.Second); err != nil {
+	if _, _, err = c.WaitLog(0, regexp.MustCompile(`heartbeat not restarted; still running on the configuration read at start`), off, c.Dead(10)); err != nil {
 		t.Error(err)
 	}
 	os.WriteFile(hacf, good, 0o644)
@@ -338,18 +338,18 @@ func TestReloadHbgoPair(t *testing.T) {
 	// so the next HUP is about authkeys only.
 	off = len(c.Log(0))
 	c.Node[0].Run("kill", "-HUP", strconv.Itoa(pid))
-	if _, off, err = c.WaitLog(0, regexp.MustCompile(`hbgo: restart: keeping resources local`), off, 20*time.Second); err != nil {
+	if _, off, err = c.WaitLog(0, regexp.MustCompile(`hbgo: restart: keeping resources local`), off, c.Dead(20)); err != nil {
 		t.Fatal(err)
 	}
 	os.WriteFile(ak, []byte("auth 1\n1 sha1\n"), 0o600)
 	c.Node[0].Run("kill", "-HUP", strconv.Itoa(pid))
-	if _, off, err = c.WaitLog(0, regexp.MustCompile(`info: Rereading authentication file\.`), off, 10*time.Second); err != nil {
+	if _, off, err = c.WaitLog(0, regexp.MustCompile(`info: Rereading authentication file\.`), off, c.Dead(10)); err != nil {
 		t.Fatal(err)
 	}
-	if _, off, err = c.WaitLog(0, regexp.MustCompile(`authkeys:\d+: error: `), off-200, 10*time.Second); err != nil {
+	if _, off, err = c.WaitLog(0, regexp.MustCompile(`authkeys:\d+: error: `), off-200, c.Dead(10)); err != nil {
 		t.Error(err)
 	}
-	if _, _, err = c.WaitLog(0, regexp.MustCompile(`Authentication reparsing error: kept the keys in use`), off, 10*time.Second); err != nil {
+	if _, _, err = c.WaitLog(0, regexp.MustCompile(`Authentication reparsing error: kept the keys in use`), off, c.Dead(10)); err != nil {
 		t.Error(err)
 	}
 	off1 := len(c.Log(1))
@@ -397,7 +397,7 @@ func TestNoResources(t *testing.T) {
 	c.Start(0)
 	c.Start(1)
 	for i, p := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+p+`: status active`), 0, 20*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+p+`: status active`), 0, c.Dead(20)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -405,15 +405,15 @@ func TestNoResources(t *testing.T) {
 	if c.HasVIP(0) || c.HasVIP(1) {
 		t.Errorf("a group started while node2 (-M) is up: node1 %t node2 %t", c.HasVIP(0), c.HasVIP(1))
 	}
-	if err := c.Stop(1, 20*time.Second); err != nil {
+	if err := c.Stop(1, c.Dead(20)); err != nil {
 		t.Fatal(err)
 	}
-	if !twonode.WaitFor(20*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(20), func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("node1 never took its group after node2 (-M) stopped\n%s", c.Log(0))
 	}
 	// The VIP comes up before the takeover's last lines are written: wait
 	// for stock's last one before comparing.
-	if _, _, err := c.WaitLog(0, regexp.MustCompile(`info: mach_down takeover complete\.`), 0, 20*time.Second); err != nil {
+	if _, _, err := c.WaitLog(0, regexp.MustCompile(`info: mach_down takeover complete\.`), 0, c.Dead(20)); err != nil {
 		t.Fatal(err)
 	}
 	skip := regexp.MustCompile(stockOnly.String() + `|No uuid found|Creating FIFO|No Previous generation`)

@@ -31,7 +31,7 @@ func TestRealtimeUnderLoad(t *testing.T) {
 			HaCf: cf, Authkeys: keys})
 		c.Start(0)
 		c.Start(1)
-		if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), 0, 20*time.Second); err != nil {
+		if _, _, err := c.WaitLog(1, regexp.MustCompile(`Status update for node node1: status active`), 0, c.Dead(20)); err != nil {
 			t.Fatal(err)
 		}
 		time.Sleep(6 * time.Second)

@@ -218,7 +218,7 @@ func (p *pair) respawnLines(i int, cmd string, from int) []string {
 func (p *pair) checkRespawn(i int) {
 	p.t.Helper()
 	p.off[i] = 0
-	if !p.expect(i, 60*time.Second, `Client `+clientPath+` "respawning too fast"`) {
+	if !p.expect(i, p.c.Dead(15), `Client `+clientPath+` "respawning too fast"`) {
 		return
 	}
 	p.golden(i, "testdata/respawn-stock.golden", p.respawnLines(i, clientPath, 0))

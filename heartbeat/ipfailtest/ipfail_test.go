@@ -26,29 +26,29 @@ func TestHbgoPair(t *testing.T) {
 		p.c.Start(n1)
 		p.c.Start(n2)
 		for i := range 2 {
-			p.expect(i, 30*time.Second, `is not started: hbgo does ipfail's job itself`)
+			p.expect(i, p.c.Dead(7.5), `is not started: hbgo does ipfail's job itself`)
 		}
-		p.expect(n2, 30*time.Second, ipfailLine(`Ping node count is balanced\.|Asking other side for ping node count\.`))
-		p.holder(n1, 30*time.Second, time.Second)
+		p.expect(n2, p.c.Dead(7.5), ipfailLine(`Ping node count is balanced\.|Asking other side for ping node count\.`))
+		p.holder(n1, p.c.Dead(7.5), time.Second)
 	})
 	ok = ok && p.step("cut-node1", func() {
 		p.cutPing(n1)
-		p.expect(n1, 30*time.Second, `WARN: node `+twonode.Client+`: is dead`,
+		p.expect(n1, p.c.Dead(7.5), `WARN: node `+twonode.Client+`: is dead`,
 			ipfailLine(`Asking other side for ping node count\.`),
 			ipfailLine(`Giving up because we were told that we have less ping nodes\.`),
 			ipfailLine(`Delayed giveup in 1 seconds\.`),
 			ipfailLine(`giveup\(\) called \(timeout worked\)`),
 			`info: node1 wants to go standby \[all\]`)
-		p.expect(n2, 30*time.Second, ipfailLine(`Telling other node that we have more visible ping nodes\.`),
+		p.expect(n2, p.c.Dead(7.5), ipfailLine(`Telling other node that we have more visible ping nodes\.`),
 			`Standby resource acquisition done \[all\]`)
-		p.holder(n2, 30*time.Second, 2*time.Second)
+		p.holder(n2, p.c.Dead(7.5), 2*time.Second)
 	})
 	ok = ok && p.step("heal-node1", func() {
 		p.healPing(n1)
-		p.expect(n2, 30*time.Second, ipfailLine(`Ping node count is balanced\.`),
+		p.expect(n2, p.c.Dead(7.5), ipfailLine(`Ping node count is balanced\.`),
 			ipfailLine(`Giving up foreign resources \(auto_failback\)\.`),
 			`info: node2 wants to go standby \[foreign\]`)
-		p.holder(n1, 30*time.Second, 2*time.Second)
+		p.holder(n1, p.c.Dead(7.5), 2*time.Second)
 	})
 	ok = ok && p.step("respawn-client", func() {
 		for i := range 2 {
@@ -64,14 +64,14 @@ func TestHbgoPair(t *testing.T) {
 		// link dies first, since stock times links out with the dead
 		// interval of the last node in its table, the ping node (PROTOCOL
 		// §10.3); with the captured runs' timings the node died first.
-		p.expect(n1, 30*time.Second, `WARN: node node2: is dead`,
+		p.expect(n1, p.c.Dead(7.5), `WARN: node node2: is dead`,
 			ipfailLine(`Status update: Node node2 now has status dead`),
 			ipfailLine(`NS: We are still alive!`))
-		p.expect(n1, 30*time.Second, `info: Link node2:eth1 dead\.`,
+		p.expect(n1, p.c.Dead(7.5), `info: Link node2:eth1 dead\.`,
 			ipfailLine(`Link Status update: Link node2/eth1 now has status dead`),
 			ipfailLine(`Asking other side for ping node count\.`),
 			ipfailLine(`Checking remote count of ping nodes\.`))
-		p.holder(n1, 5*time.Second, time.Second)
+		p.holder(n1, p.c.Dead(1.25), time.Second)
 	})
 }
 
@@ -99,35 +99,35 @@ func TestMixedStockIpfail(t *testing.T) {
 	ok := p.step("start", func() {
 		p.c.Start(n1)
 		p.c.Start(n2)
-		p.expect(n1, 30*time.Second, `Starting child client "/usr/libexec/heartbeat/ipfail"`)
-		p.holder(n1, 40*time.Second, time.Second)
+		p.expect(n1, p.c.Dead(7.5), `Starting child client "/usr/libexec/heartbeat/ipfail"`)
+		p.holder(n1, p.c.Dead(10), time.Second)
 	})
 	ok = ok && p.step("cut-node1-stock", func() {
 		p.cutPing(n1)
-		p.expect(n1, 40*time.Second, ipfailLine(`Giving up because we were told that we have less ping nodes\.`),
+		p.expect(n1, p.c.Dead(10), ipfailLine(`Giving up because we were told that we have less ping nodes\.`),
 			`info: node1 wants to go standby \[all\]`)
-		p.expect(n2, 40*time.Second, ipfailLine(`Telling other node that we have more visible ping nodes\.`))
-		p.holder(n2, 40*time.Second, 2*time.Second)
+		p.expect(n2, p.c.Dead(10), ipfailLine(`Telling other node that we have more visible ping nodes\.`))
+		p.holder(n2, p.c.Dead(10), 2*time.Second)
 	})
 	ok = ok && p.step("heal-node1-stock", func() {
 		p.healPing(n1)
-		p.expect(n2, 40*time.Second, ipfailLine(`Ping node count is balanced\.`),
+		p.expect(n2, p.c.Dead(10), ipfailLine(`Ping node count is balanced\.`),
 			ipfailLine(`Giving up foreign resources \(auto_failback\)\.`))
-		p.holder(n1, 40*time.Second, 2*time.Second)
+		p.holder(n1, p.c.Dead(10), 2*time.Second)
 	})
 	ok = ok && p.step("cut-node2-hbgo", func() {
 		p.cutPing(n2)
-		p.expect(n2, 40*time.Second, ipfailLine(`Giving up because we were told that we have less ping nodes\.`),
+		p.expect(n2, p.c.Dead(10), ipfailLine(`Giving up because we were told that we have less ping nodes\.`),
 			`info: node2 wants to go standby \[all\]`)
-		p.expect(n1, 40*time.Second, ipfailLine(`Telling other node that we have more visible ping nodes\.`))
+		p.expect(n1, p.c.Dead(10), ipfailLine(`Telling other node that we have more visible ping nodes\.`))
 		// The standby that follows is a no-op: node1 keeps the group.
-		p.expect(n1, 40*time.Second, `Standby resource acquisition done \[all\]`)
-		p.holder(n1, 10*time.Second, 3*time.Second)
+		p.expect(n1, p.c.Dead(10), `Standby resource acquisition done \[all\]`)
+		p.holder(n1, p.c.Dead(2.5), 3*time.Second)
 	})
 	ok = ok && p.step("heal-node2-hbgo", func() {
 		p.healPing(n2)
-		p.expect(n1, 40*time.Second, ipfailLine(`Ping node count is balanced\.`))
-		p.holder(n1, 20*time.Second, 3*time.Second)
+		p.expect(n1, p.c.Dead(10), ipfailLine(`Ping node count is balanced\.`))
+		p.holder(n1, p.c.Dead(5), 3*time.Second)
 	})
 	ok = ok && p.step("respawn-client", func() {
 		for i := range 2 {
@@ -140,14 +140,14 @@ func TestMixedStockIpfail(t *testing.T) {
 		if n := p.c.Node[n1].Kill(stockIpfail, syscall.SIGKILL); n != 1 {
 			p.t.Fatalf("killed %d ipfail processes, want 1", n)
 		}
-		p.expect(n1, 20*time.Second,
+		p.expect(n1, p.c.Dead(5),
 			`WARN: Managed `+stockIpfail+` process \d+ killed by signal 9 \[SIGKILL - Kill, unblockable\]\.`,
 			`ERROR: Respawning client "`+stockIpfail+`":`,
 			`info: Starting child client "`+stockIpfail+`"`)
-		p.expect(n2, 30*time.Second, ipfailLine(`Asking other side for ping node count\.`))
-		p.expect(n1, 30*time.Second, ipfailLine(`Ping node count is balanced\.`))
+		p.expect(n2, p.c.Dead(7.5), ipfailLine(`Asking other side for ping node count\.`))
+		p.expect(n1, p.c.Dead(7.5), ipfailLine(`Ping node count is balanced\.`))
 		p.golden(n1, "testdata/ipfail-crash-stock.golden", hideIDs(p.respawnLines(n1, stockIpfail, p.off[n1])))
-		p.holder(n1, 10*time.Second, 3*time.Second)
+		p.holder(n1, p.c.Dead(2.5), 3*time.Second)
 	})
 }
 
@@ -162,21 +162,21 @@ func TestMixedStockIpfailOff(t *testing.T) {
 	ok := p.step("start", func() {
 		p.c.Start(n1)
 		p.c.Start(n2)
-		p.holder(n1, 40*time.Second, time.Second)
+		p.holder(n1, p.c.Dead(10), time.Second)
 	})
 	ok = ok && p.step("cut-node1-stock", func() {
 		p.cutPing(n1)
-		p.expect(n1, 40*time.Second, ipfailLine(`Giving up because we were told that we have less ping nodes\.`),
+		p.expect(n1, p.c.Dead(10), ipfailLine(`Giving up because we were told that we have less ping nodes\.`),
 			`info: node1 wants to go standby \[all\]`)
-		p.holder(n2, 40*time.Second, 2*time.Second)
+		p.holder(n2, p.c.Dead(10), 2*time.Second)
 	})
 	_ = ok && p.step("heal-node1-stock", func() {
 		p.healPing(n1)
-		p.expect(n2, 40*time.Second, ipfailLine(`Ping node count is balanced\.`))
-		p.expect(n1, 10*time.Second, ipfailLine(`No giveup timer to abort\.`))
+		p.expect(n2, p.c.Dead(10), ipfailLine(`Ping node count is balanced\.`))
+		p.expect(n1, p.c.Dead(2.5), ipfailLine(`No giveup timer to abort\.`))
 		// With auto_failback on the foreign give-up would follow within
 		// 2 x keepalive; the group stays on node2 instead.
-		p.holder(n2, 5*time.Second, 5*time.Second)
+		p.holder(n2, p.c.Dead(1.25), 5*time.Second)
 		for i := range 2 {
 			if loc := regexp.MustCompile(`Giving up foreign resources|wants to go standby`).FindString(p.c.Log(i)[p.off[i]:]); loc != "" {
 				p.t.Errorf("node%d: unexpected %q with auto_failback off", i+1, loc)

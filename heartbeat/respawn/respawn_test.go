@@ -159,6 +159,9 @@ func TestSupervisorRespawnAndStop(t *testing.T) {
 	r.advance(time.Minute)
 	p.exit <- Exit{Code: 2}
 	p2 := r.next(t)
+	// The respawn runs on the watcher's goroutine: Start has returned, the
+	// child's own line may not be written yet (make race found the order).
+	r.waitFor(t, "[101] Starting")
 	r.s.Stop(5 * time.Second)
 	want := []string{
 		`info: Starting child client "/usr/lib/heartbeat/dopd -v" (102,105)`,

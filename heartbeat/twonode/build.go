@@ -17,7 +17,8 @@ var build struct {
 }
 
 // BuildHbgo builds cmd/heartbeat once per test process (static, like `make
-// build`) into a directory every node can read, and returns its path.
+// build`; with the race detector when HBGO_RACE=1) into a directory every
+// node can read, and returns its path.
 func BuildHbgo(t testnet.T) string {
 	t.Helper()
 	build.once.Do(func() {
@@ -37,6 +38,11 @@ func BuildHbgo(t testnet.T) string {
 		cmd := exec.Command("go", "build", "-o", build.path, "./cmd/heartbeat")
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if os.Getenv("HBGO_RACE") == "1" { // make race: the daemons run under the race detector
+			cmd = exec.Command("go", "build", "-race", "-o", build.path, "./cmd/heartbeat")
+			cmd.Dir = root
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		}
 		build.out, build.err = cmd.CombinedOutput()
 	})
 	if build.err != nil {

@@ -333,7 +333,8 @@ func stockPath(file string) string {
 }
 
 // Validate checks each resource's arguments with the agent's own parser,
-// keyed by script name; names without a validator are not checked.
+// keyed by script name; names without a validator are not checked. An
+// error with a Problem() (what, hint) method gives both parts itself.
 func Validate(groups []Group, file string, validators map[string]func(args []string) error) diag.Problems {
 	var ps diag.Problems
 	for _, g := range groups {
@@ -343,12 +344,15 @@ func Validate(groups []Group, file string, validators map[string]func(args []str
 				continue
 			}
 			if err := v(r.Args); err != nil {
-				hint := "write the arguments as " + r.Name + " expects them (COMPAT §6)"
-				if h, ok := err.(interface{ Hint() string }); ok && h.Hint() != "" {
-					hint = h.Hint()
+				what, hint := err.Error(), ""
+				if p, ok := err.(interface{ Problem() (string, string) }); ok {
+					what, hint = p.Problem()
+				}
+				if hint == "" {
+					hint = "write the arguments as " + r.Name + " expects them (COMPAT §6)"
 				}
 				ps = append(ps, diag.Problem{File: file, Line: g.Line, Severity: diag.Error,
-					What: fmt.Sprintf("resource %s: %v", r.Token, err), Hint: hint})
+					What: fmt.Sprintf("resource %s: %s", r.Token, what), Hint: hint})
 			}
 		}
 	}

@@ -180,7 +180,7 @@ func TestCheckNodes(t *testing.T) {
 type hintErr struct{ msg, hint string }
 
 func (e hintErr) Error() string { return e.msg }
-func (e hintErr) Hint() string  { return e.hint }
+func (e hintErr) Problem() (string, string) { return e.msg, e.hint }
 
 func TestValidate(t *testing.T) {
 	groups, ps := Parse(strings.NewReader("node1 10.0.0.5 Filesystem::/dev/sdb1 mysql\nnode2 IPaddr::10.0.0.6/99\n"), hr)

@@ -18,7 +18,6 @@ import (
 	"hbgo/heartbeat/diag"
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
-	"hbgo/resource.d/agent"
 	"hbgo/resource.d/filesystem"
 	"hbgo/resource.d/ipaddr"
 	"hbgo/resource.d/native"
@@ -114,29 +113,9 @@ func (r *Report) ExitCode() int {
 	return ExitNotConfigured
 }
 
-// Validators returns the native agents' argument checks keyed by script name.
-func Validators() map[string]func(args []string) error {
-	out := map[string]func(args []string) error{}
-	for name, v := range native.Validators() {
-		out[name] = func(a []string) error { return hinted(v(a)) }
-	}
-	return out
-}
-
-// argError splits an agent's ArgError into what is wrong and the hint, the
-// shape haresources.Validate puts into a diag.Problem.
-type argError struct{ what, hint string }
-
-func (e *argError) Error() string { return e.what }
-func (e *argError) Hint() string  { return e.hint }
-
-func hinted(err error) error {
-	var ae *agent.ArgError
-	if errors.As(err, &ae) {
-		return &argError{what: ae.What, hint: ae.Hint}
-	}
-	return err
-}
+// Validators returns the native agents' argument checks keyed by script
+// name (an agent's ArgError gives the problem line's what and hint).
+func Validators() map[string]func(args []string) error { return native.Validators() }
 
 // Check loads and checks the configuration in o.Dir.
 func Check(o Options) *Report {

@@ -2,9 +2,9 @@ package daemon
 
 import (
 	"hbgo/haresources/executor"
-	"hbgo/heartbeat/check"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/resource.d/agent"
+	"hbgo/resource.d/native"
 )
 
 // env is the environment every resource script and hook gets (COMPAT §2.7,
@@ -23,4 +23,4 @@ func Binder(c *hbconf.Conf, env []string, log agent.Logger, natives bool) execut
 
 // Validators returns the native agents' argument checks for loading
 // haresources, with their hints (the same checks `heartbeat check` runs).
-func Validators() map[string]func(args []string) error { return check.Validators() }
+func Validators() map[string]func(args []string) error { return native.Validators() }

@@ -57,7 +57,6 @@ var known = map[string]bool{
 	"haresources/executor -> heartbeat/hbconf": true,
 	"resource.d/script -> haresources":         true,
 	"resource.d/script -> heartbeat/wire":      true,
-	"heartbeat/daemon -> heartbeat/check":      true,
 }
 
 type pkg struct {

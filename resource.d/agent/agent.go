@@ -61,6 +61,10 @@ type ArgError struct {
 	Hint  string // what to write instead
 }
 
+// Problem returns what is wrong and what to write instead, the two parts of
+// a config problem line.
+func (e *ArgError) Problem() (what, hint string) { return e.What, e.Hint }
+
 func (e *ArgError) Error() string {
 	if e.Hint == "" {
 		return fmt.Sprintf("%s: %s", e.Agent, e.What)

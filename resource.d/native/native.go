@@ -75,8 +75,8 @@ func wrap[T agent.Agent](a T, err error) (agent.Agent, error) {
 
 // Validators returns an argument check per native agent name, without side
 // effects, for `heartbeat check`; errors are *agent.ArgError.
-func Validators() map[string]agent.Validator {
-	return map[string]agent.Validator{
+func Validators() map[string]func(args []string) error {
+	return map[string]func(args []string) error{
 		"IPaddr":     func(a []string) error { _, err := ipaddr.Parse(ipaddr.IPaddr, a); return err },
 		"IPaddr2":    func(a []string) error { _, err := ipaddr.Parse(ipaddr.IPaddr2, a); return err },
 		"SendArp":    func(a []string) error { _, err := sendarp.Parse(a); return err },

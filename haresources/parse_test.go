@@ -179,7 +179,7 @@ func TestCheckNodes(t *testing.T) {
 
 type hintErr struct{ msg, hint string }
 
-func (e hintErr) Error() string { return e.msg }
+func (e hintErr) Error() string             { return e.msg }
 func (e hintErr) Problem() (string, string) { return e.msg, e.hint }
 
 func TestValidate(t *testing.T) {

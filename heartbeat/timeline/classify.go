@@ -172,7 +172,13 @@ func classifyScript(e hblog.Entry, host string) class {
 		if strings.HasPrefix(t, "mach_down takeover complete") {
 			return class{kind: skDone}
 		}
-	case "hb_standby", "ip-request-resp", "ip-request":
+	case "hb_standby":
+		// the request itself, on the node that goes standby
+		if x, ok := between(t, "Going standby [", "]."); ok {
+			return class{kind: skStandby, subject: host, arg: x}
+		}
+		return class{kind: skMilestone}
+	case "ip-request-resp", "ip-request":
 		return class{kind: skMilestone}
 	}
 	return class{}

@@ -46,8 +46,19 @@ type Incident struct {
 	Arg      string // link name, standby word, failure text
 	Steps    []Step
 	Holdings []Holding
-	Done     bool // a line said the incident's resource work finished
+	Done     bool          // a line said the incident's resource work finished
+	Deadtime time.Duration // the cluster's deadtime when known (ha.cf): dates a dead node's last heartbeat
+
+	// working: hosts whose last resource step no done mark has followed yet
+	working map[string]bool
+	worked  bool // some host did resource work in the incident
+	// doneBy: hosts that logged a done mark (or an op's end) in it
+	doneBy map[string]bool
 }
+
+// finished reports whether the incident's resource work is over on every
+// node that did some: a new request after this is a new incident.
+func (in *Incident) finished() bool { return in.worked && len(in.working) == 0 }
 
 // Trigger is the step that started the incident.
 func (in *Incident) Trigger() Step { return in.Steps[0] }
@@ -103,7 +114,13 @@ func Detect(recs []Record) []Incident {
 		active := cur != nil && r.Time.Sub(last) <= joinWindow
 		switch {
 		case s.kind.isTrigger():
-			if !(cur != nil && joins(cur, s, r.Time.Sub(last))) {
+			// A request (standby, takeover) once the cluster is stable
+			// again is a new incident, however soon it comes.
+			// (The other node's lines for the same request still join: it
+			// has finished nothing in the incident yet.)
+			request := s.kind == skStandby || s.kind == skTakeover
+			anew := request && cur != nil && cur.finished() && cur.doneBy[r.Host]
+			if !(cur != nil && !anew && joins(cur, s, r.Time.Sub(last))) {
 				open(s)
 			}
 		case s.kind.isResource() || s.kind == skOp || s.kind == skOpDone:
@@ -117,9 +134,22 @@ func Detect(recs []Record) []Incident {
 		}
 		cur.Steps = append(cur.Steps, s)
 		last = r.Time
+		if s.kind.isResource() || (s.kind == skOp && !strings.Contains(s.arg, "[]")) {
+			if cur.working == nil {
+				cur.working = map[string]bool{}
+			}
+			cur.working[r.Host], cur.worked = true, true
+		}
 		switch s.kind {
-		case skDone:
-			cur.Done = true
+		case skDone, skOpDone:
+			delete(cur.working, r.Host)
+			if cur.doneBy == nil {
+				cur.doneBy = map[string]bool{}
+			}
+			cur.doneBy[r.Host] = true
+			if s.kind == skDone {
+				cur.Done = true
+			}
 		case skFailure:
 			if cur.Kind == ResourceMove {
 				cur.Kind, cur.Arg = Failure, s.Entry.Text
@@ -134,9 +164,11 @@ func Detect(recs []Record) []Incident {
 				before[cur][g] = h
 				touched[cur] = append(touched[cur], g)
 			}
+			// The group is the acquirer's; a release empties it only when
+			// the releasing node held it (the other log may say more).
 			if s.kind == skAcquire {
 				holders[g] = r.Host
-			} else {
+			} else if h := holders[g]; h == r.Host || h == "?" || h == "" {
 				holders[g] = ""
 			}
 			afterOf[cur][g] = holders[g]
@@ -215,13 +247,15 @@ func relatesTo(in *Incident, node string) bool {
 	return false
 }
 
-// Outage is what an incident cost: when the virtual IP and the last resource were started again, relative to the trigger.
+// Outage is what an incident cost: when the virtual IP and the last resource were started again, relative to the trigger, and how long the group was held by nobody.
 type Outage struct {
 	Trigger       time.Time
 	Precise       bool          // LastStart's both ends come from the journal
 	VIPUp         time.Duration // -1: no IP started
 	VIPPrecise    bool          // VIPUp's both ends come from the journal
+	VIPApprox     bool          // VIPUp's end is a whole-second line the journal brackets (Record.Approx)
 	LastStart     time.Duration // -1: no resource started
+	LastApprox    bool          // LastStart in ms, one end bracketed by the journal (Record.Approx)
 	Stopped       bool          // resources were stopped (and maybe not started again)
 	LastStop      time.Duration // when the last stop began, after the trigger
 	Ended         bool          // the incident's resource work was seen to finish
@@ -229,13 +263,28 @@ type Outage struct {
 	FailedAt      time.Duration // when Failed was logged, after the trigger
 	FailedStop    bool          // the failure came while stopping: resources may still run
 	FailedPrecise bool          // FailedAt comes from the journal
+
+	// Down is how long the group was held by nobody: from Since to the last
+	// resource up. Since is the holder's first stop, or for a dead node its
+	// last heartbeat (the death line minus deadtime), else the trigger.
+	Down        time.Duration // -1: no resource started
+	DownPrecise bool          // both ends exact (journal)
+	DownApprox  bool          // its start is the death line's whole second minus deadtime (≈)
+	Since       string        // "first stop", "last heartbeat", "detection" or "" (the trigger)
+	SinceAt     time.Duration // Since's time relative to the trigger (negative for the last heartbeat)
+	SinceApprox bool          // SinceAt is in ms, the trigger bracketed by the journal (Record.Approx)
+	Detected    time.Duration // dead node: last heartbeat to the death line (the deadtime)
+	Takeover    time.Duration // dead node: the death line to the last resource up
 }
 
-// Outage computes the incident's outage from its resource steps (and journal ops when present).
-func (in *Incident) Outage() Outage {
+// Outage computes the incident's outage from its resource steps (and journal ops when present); deadtime, when known, dates a dead node's last heartbeat.
+func (in *Incident) Outage() Outage { return in.OutageWith(in.Deadtime) }
+
+// OutageWith is Outage with the cluster's deadtime (0 = not known).
+func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 	t := in.Trigger()
-	o := Outage{Trigger: t.Time, VIPUp: -1, LastStart: -1, Ended: in.Done}
-	var end *Step
+	o := Outage{Trigger: t.Time, VIPUp: -1, LastStart: -1, Ended: in.Done, Down: -1}
+	var end, firstStop *Step
 	failedCrit, lastWasStop := false, false
 	for i := range in.Steps {
 		s := &in.Steps[i]
@@ -253,6 +302,9 @@ func (in *Incident) Outage() Outage {
 			}
 			if isIP(s.arg) && o.VIPUp < 0 {
 				o.VIPUp, o.VIPPrecise = elapsed(t.Record, done.Record)
+				if d, ok := bracketed(t.Record, done.Record); ok && !o.VIPPrecise {
+					o.VIPUp, o.VIPApprox = d, true
+				}
 			}
 			if end == nil || !after(end.Record, done.Time) {
 				end = done
@@ -273,14 +325,59 @@ func (in *Incident) Outage() Outage {
 			o.Stopped, lastWasStop = true, true
 			o.LastStop, _ = elapsed(t.Record, s.Record)
 		}
+		// The holder's first stop: its give op (exact) or its first stop line.
+		if (s.kind == skRelease || s.kind == skRunStop || (s.kind == skOp && strings.Contains(s.arg, " give ") && !strings.Contains(s.arg, "[]"))) &&
+			(firstStop == nil || (s.Host == firstStop.Host && s.Precise && !firstStop.Precise && s.Time.Unix() <= firstStop.Time.Unix())) {
+			if end == nil {
+				firstStop = s
+			}
+		}
 	}
 	if end != nil {
 		o.LastStart, o.Precise = elapsed(t.Record, end.Record)
+		if d, ok := bracketed(t.Record, end.Record); ok && !o.Precise {
+			o.LastStart, o.LastApprox = d, true
+		}
 	}
 	if end == nil && !o.Stopped && o.Failed == "" {
 		o.Ended = true // nothing was to finish
 	}
+	if end == nil {
+		return o
+	}
+	switch {
+	case in.Kind == NodeDead && deadtime > 0:
+		// The group was down from the crash, which no line dates: the last
+		// heartbeat came deadtime before the death line (at its ms with
+		// the journal, within the line's second without).
+		o.Since, o.SinceAt = "last heartbeat", -deadtime
+		o.Detected = deadtime
+		o.Takeover = o.LastStart
+		o.Down = deadtime + o.LastStart
+		o.DownPrecise = o.Precise && t.Precise
+		o.DownApprox = !t.Precise
+	case in.Kind == NodeDead:
+		o.Since, o.Down, o.DownPrecise = "detection", o.LastStart, o.Precise
+		o.Takeover = o.LastStart
+	case firstStop != nil:
+		o.Since = "first stop"
+		o.SinceAt, _ = elapsed(t.Record, firstStop.Record)
+		if d, ok := bracketed(t.Record, firstStop.Record); ok {
+			o.SinceAt, o.SinceApprox = d, true
+		}
+		o.Down, o.DownPrecise = elapsed(firstStop.Record, end.Record)
+	default:
+		o.Down, o.DownPrecise = o.LastStart, o.Precise
+	}
 	return o
+}
+
+// bracketed is the time from a to b in ms when each is exact or bracketed by the journal (Record.Approx), and whether it is.
+func bracketed(a, b Record) (time.Duration, bool) {
+	if (a.Precise || a.Approx) && (b.Precise || b.Approx) {
+		return b.Time.Sub(a.Time), true
+	}
+	return 0, false
 }
 
 // elapsed is the time from a to b: exact when both come from the journal, else in whole seconds of their log stamps.

@@ -121,7 +121,9 @@ func (in *Incident) coldStart() bool {
 	return true
 }
 
-// Cost describes the outage: trigger → VIP up → last resource started.
+// Cost describes the outage: how long the group was held by nobody (from
+// the holder's first stop, or a dead node's last heartbeat) and when it was
+// back: VIP up, last resource started.
 func (in *Incident) Cost() string {
 	o := in.Outage()
 	open := ""
@@ -136,28 +138,59 @@ func (in *Incident) Cost() string {
 	case o.LastStart >= 0 && in.coldStart():
 		return "resources up +" + dur(o.LastStart, o.Precise) + open
 	case o.LastStart >= 0:
+		down := dur(o.Down, o.DownPrecise)
+		switch {
+		case !o.Ended:
+			down = "≥ " + down
+		case o.DownApprox:
+			down = "≈" + down
+		}
+		if o.Since == "last heartbeat" {
+			// The crash itself is in no log: count from the last heartbeat.
+			return "outage " + down + " from the last heartbeat (declared dead +" + dur(o.Detected, o.Detected%time.Second != 0) +
+				", takeover +" + dur(o.Takeover, o.Precise) + ")" + open
+		}
 		var parts []string
+		if o.Since == "first stop" {
+			parts = append(parts, "first stop +"+approx(o.SinceApprox)+dur(o.SinceAt, o.SinceApprox))
+		}
 		if o.VIPUp >= 0 {
-			parts = append(parts, "VIP up +"+dur(o.VIPUp, o.VIPPrecise))
+			parts = append(parts, "VIP up +"+approx(o.VIPApprox)+dur(o.VIPUp, o.VIPPrecise || o.VIPApprox))
 		}
-		parts = append(parts, "last resource +"+dur(o.LastStart, o.Precise))
-		if !o.Ended {
-			return "outage ≥ " + dur(o.LastStart, o.Precise) + open + " (" + strings.Join(parts, ", ") + ")"
+		parts = append(parts, "last resource +"+approx(o.LastApprox)+dur(o.LastStart, o.Precise || o.LastApprox))
+		if o.Since == "detection" {
+			return "outage " + down + " from detection, plus up to deadtime before it (" + strings.Join(parts, ", ") + ")" + open
 		}
-		return "outage " + dur(o.LastStart, o.Precise) + " (" + strings.Join(parts, ", ") + ")"
+		return "outage " + down + open + " (" + strings.Join(parts, ", ") + ")"
 	case o.Stopped:
 		return "resources stopped (last stop +" + dur(o.LastStop, false) + "); no start follows in this log" + open
 	}
 	return "no resource moved"
 }
 
-// counts reports whether the incident's outage goes into the total.
+// approxSign marks a figure one of whose ends is estimated (a dead node's last heartbeat from whole-second stamps).
+func approxSign(a bool) string {
+	if a {
+		return "≈"
+	}
+	return ""
+}
+
+// approx marks a figure whose end is a whole-second line the journal brackets.
+func approx(a bool) string {
+	if a {
+		return "~"
+	}
+	return ""
+}
+
+// counts reports whether the incident's outage goes into the total, and how much.
 func (in *Incident) counts() (time.Duration, bool) {
 	o := in.Outage()
 	if o.LastStart < 0 || in.coldStart() || o.Failed != "" {
 		return 0, false
 	}
-	return o.LastStart, true
+	return o.Down, true
 }
 
 // rel formats an offset from the trigger: `+1s`, or `+1.234s` with journal precision.
@@ -190,8 +223,14 @@ func stepText(s Step) string {
 	return e.Text
 }
 
-// offset is a step's time after the trigger: ms when both come from the journal, whole seconds otherwise.
+// offset is a step's time after the trigger: ms when both come from the
+// journal, `~` ms when the step is a whole-second line the journal brackets
+// (Record.Approx: shown at the exact time just before it), whole seconds
+// otherwise.
 func offset(trigger, s Step) string {
+	if d, ok := bracketed(trigger.Record, s.Record); ok && !(trigger.Precise && s.Precise) {
+		return "~" + rel(d, true)
+	}
 	return rel(elapsed(trigger.Record, s.Record))
 }
 
@@ -225,8 +264,12 @@ func WriteWith(w io.Writer, incidents []Incident, files []string, opts Options) 
 	var b strings.Builder
 	var total time.Duration
 	counted, open := 0, 0
+	precise, approxTotal := true, false
 	for i := range incidents {
 		in := &incidents[i]
+		if opts.Deadtime > 0 {
+			in.Deadtime = opts.Deadtime
+		}
 		if i > 0 {
 			b.WriteByte('\n')
 		}
@@ -235,15 +278,14 @@ func WriteWith(w io.Writer, incidents []Incident, files []string, opts Options) 
 		for _, h := range in.Holdings {
 			fmt.Fprintf(&b, "    group %s: %s → %s\n", h.Group, holder(h.Before), holder(h.After))
 		}
-		if in.Kind == NodeDead && opts.Deadtime > 0 {
-			fmt.Fprintf(&b, "    %s went silent up to %s (deadtime) before this; offsets count from detection\n", in.Subject, dur(opts.Deadtime, opts.Deadtime%time.Second != 0))
-		}
 		for _, s := range in.Steps {
 			fmt.Fprintf(&b, "  %9s %-*s %s\n", offset(t, s), hostW, s.Host, stepText(s))
 		}
 		if d, ok := in.counts(); ok {
 			total += d
 			counted++
+			precise = precise && in.Outage().DownPrecise
+			approxTotal = approxTotal || in.Outage().DownApprox
 		}
 		if o := in.Outage(); !o.Ended || o.Failed != "" {
 			open++
@@ -258,7 +300,7 @@ func WriteWith(w io.Writer, incidents []Incident, files []string, opts Options) 
 		last := incidents[len(incidents)-1].Trigger().Time
 		fmt.Fprintf(&b, " from %s to %s", first.Format(stampLayout), last.Format(stampLayout))
 	}
-	fmt.Fprintf(&b, ", %s with an outage, total outage %s", plural(counted, "incident"), dur(total, total%time.Second != 0))
+	fmt.Fprintf(&b, ", %s with an outage, total outage %s", plural(counted, "incident"), approxSign(approxTotal)+dur(total, precise && counted > 0 || total%time.Second != 0))
 	if open > 0 {
 		fmt.Fprintf(&b, ", %d unresolved (failed, or end not logged)", open)
 	}

@@ -180,11 +180,32 @@ func Detect(recs []Record) []Incident {
 	res := make([]Incident, len(out))
 	for i, in := range out {
 		for _, g := range touched[in] {
-			in.Holdings = append(in.Holdings, Holding{Group: g, Before: before[in][g], After: afterOf[in][g]})
+			h := Holding{Group: g, Before: before[in][g], After: afterOf[in][g]}
+			if h.After == "" && in.peerTook() {
+				h.After = otherNode // the giver's log alone: it heard the peer finish
+			}
+			in.Holdings = append(in.Holdings, h)
 		}
 		res[i] = *in
 	}
 	return res
+}
+
+// otherNode is Holding.After when only the giver's log says the peer took the group.
+const otherNode = "?other"
+
+// peerTook reports whether a node that released the group heard the peer complete its takeover, and no node of this log acquired it.
+func (in *Incident) peerTook() bool {
+	took := false
+	for _, s := range in.Steps {
+		switch {
+		case s.kind == skAcquire:
+			return false
+		case strings.HasPrefix(s.Entry.Text, "Other node completed standby takeover"):
+			took = true
+		}
+	}
+	return took
 }
 
 // joins reports whether trigger s, gap after cur's last step, belongs to the open incident cur rather than starting a new one.
@@ -270,11 +291,18 @@ type Outage struct {
 	Down        time.Duration // -1: no resource started
 	DownPrecise bool          // both ends exact (journal)
 	DownApprox  bool          // its start is the death line's whole second minus deadtime (≈)
-	Since       string        // "first stop", "last heartbeat", "detection" or "" (the trigger)
-	SinceAt     time.Duration // Since's time relative to the trigger (negative for the last heartbeat)
-	SinceApprox bool          // SinceAt is in ms, the trigger bracketed by the journal (Record.Approx)
-	Detected    time.Duration // dead node: last heartbeat to the death line (the deadtime)
-	Takeover    time.Duration // dead node: the death line to the last resource up
+	DownMs      bool          // Down is in ms: exact, or with an end the journal brackets
+	// StopElsewhere: a planned move whose holder's stop is in no line of
+	// this log; Down counts from the request, seen here
+	StopElsewhere bool
+	// StartElsewhere: the new holder's start is in no line of this log;
+	// Down ends when the holder heard it was done (an upper bound)
+	StartElsewhere bool
+	Since          string        // "first stop", "last heartbeat", "detection" or "" (the trigger)
+	SinceAt        time.Duration // Since's time relative to the trigger (negative for the last heartbeat)
+	SinceApprox    bool          // SinceAt is in ms, the trigger bracketed by the journal (Record.Approx)
+	Detected       time.Duration // dead node: last heartbeat to the death line (the deadtime)
+	Takeover       time.Duration // dead node: the death line to the last resource up
 }
 
 // Outage computes the incident's outage from its resource steps (and journal ops when present); deadtime, when known, dates a dead node's last heartbeat.
@@ -333,6 +361,17 @@ func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 			}
 		}
 	}
+	if end == nil && firstStop != nil {
+		// The giver's log alone: the taker's start is in its own log, but
+		// the giver hears when it is done (an upper bound).
+		for i := range in.Steps {
+			s := &in.Steps[i]
+			if s.Host == firstStop.Host && strings.HasPrefix(s.Entry.Text, "Other node completed standby takeover") && !after(firstStop.Record, s.Time) {
+				end, o.StartElsewhere = s, true
+				break
+			}
+		}
+	}
 	if end != nil {
 		o.LastStart, o.Precise = elapsed(t.Record, end.Record)
 		if d, ok := bracketed(t.Record, end.Record); ok && !o.Precise {
@@ -359,6 +398,20 @@ func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 	case in.Kind == NodeDead:
 		o.Since, o.Down, o.DownPrecise = "detection", o.LastStart, o.Precise
 		o.Takeover = o.LastStart
+	case firstStop != nil && o.StartElsewhere:
+		// An upper bound: from the first stop (or its second's start) to
+		// the end of the second in which the giver heard the peer done.
+		o.Since = "first stop"
+		o.SinceAt, _ = elapsed(t.Record, firstStop.Record)
+		from := time.Unix(firstStop.Time.Unix(), 0)
+		if firstStop.Precise || firstStop.Approx {
+			from, o.DownMs = firstStop.Time, true
+			if d, ok := bracketed(t.Record, firstStop.Record); ok {
+				o.SinceAt, o.SinceApprox = d, true
+			}
+		}
+		o.Down = time.Unix(end.Time.Unix()+1, 0).Sub(from)
+		o.LastStart, o.Precise, o.LastApprox = o.Down+o.SinceAt, false, o.SinceApprox
 	case firstStop != nil:
 		o.Since = "first stop"
 		o.SinceAt, _ = elapsed(t.Record, firstStop.Record)
@@ -367,8 +420,12 @@ func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 		}
 		o.Down, o.DownPrecise = elapsed(firstStop.Record, end.Record)
 	default:
-		o.Down, o.DownPrecise = o.LastStart, o.Precise
+		// No stop in this log: the holder's stop (if any) is in the other
+		// node's log, after the request this one logged.
+		o.Down, o.DownPrecise, o.DownMs = o.LastStart, o.Precise, o.LastApprox
+		o.StopElsewhere = in.Kind == Standby || in.Kind == Takeover || in.Kind == Shutdown
 	}
+	o.DownMs = o.DownMs || o.DownPrecise
 	return o
 }
 

@@ -138,16 +138,24 @@ func (in *Incident) Cost() string {
 	case o.LastStart >= 0 && in.coldStart():
 		return "resources up +" + dur(o.LastStart, o.Precise) + open
 	case o.LastStart >= 0:
-		down := dur(o.Down, o.DownPrecise)
+		down := dur(o.Down, o.DownMs)
 		switch {
 		case !o.Ended:
 			down = "≥ " + down
 		case o.DownApprox:
 			down = "≈" + down
+		case o.StopElsewhere && o.DownMs:
+			down = "≥ " + down // the request was seen here, the stop came after it
+		case o.StartElsewhere:
+			down = "≤ " + down // the peer's done message came after its start
+		}
+		if o.StartElsewhere {
+			return "outage " + down + " (first stop +" + approx(o.SinceApprox) + dur(o.SinceAt, o.SinceApprox) +
+				"; start in the new holder's log, heard done by +" + approx(o.LastApprox) + dur(o.LastStart, o.LastApprox) + ")" + open
 		}
 		if o.Since == "last heartbeat" {
 			// The crash itself is in no log: count from the last heartbeat.
-			return "outage " + down + " from the last heartbeat (declared dead +" + dur(o.Detected, o.Detected%time.Second != 0) +
+			return "outage " + down + " from the last heartbeat (declared dead +" + dur(o.Detected, o.DownPrecise || o.Detected%time.Second != 0) +
 				", takeover +" + dur(o.Takeover, o.Precise) + ")" + open
 		}
 		var parts []string
@@ -160,6 +168,9 @@ func (in *Incident) Cost() string {
 		parts = append(parts, "last resource +"+approx(o.LastApprox)+dur(o.LastStart, o.Precise || o.LastApprox))
 		if o.Since == "detection" {
 			return "outage " + down + " from detection, plus up to deadtime before it (" + strings.Join(parts, ", ") + ")" + open
+		}
+		if o.StopElsewhere {
+			return "outage " + down + " from the request" + open + " (stop in the holder's log; " + strings.Join(parts, ", ") + ")"
 		}
 		return "outage " + down + open + " (" + strings.Join(parts, ", ") + ")"
 	case o.Stopped:
@@ -316,6 +327,8 @@ func holder(h string) string {
 		return "nobody"
 	case "?":
 		return "unknown"
+	case otherNode:
+		return "the other node"
 	}
 	return h
 }

@@ -387,7 +387,7 @@ func TestMainCommand(t *testing.T) {
 	out, stderr, code := run("-dir", dir, "-journal", noJournal)
 	// ha.cf's deadtime (default 30 s) dates the last heartbeat: whole-second stock lines, so ≈.
 	if code != 0 || !strings.Contains(out, "node1 is dead (seen by node2): outage ≈32 s from the last heartbeat (declared dead +30 s, takeover +2 s)\n") ||
-		!strings.HasSuffix(out, "7 incidents from 2026-11-23 00:23:49 to 2026-11-23 00:24:50, 3 incidents with an outage, total outage ≈37 s\n") {
+		!strings.HasSuffix(out, "7 incidents from 2026-11-23 00:23:49 to 2026-11-23 00:24:50, 5 incidents with an outage, total outage ≈44 s\n") {
 		t.Errorf("default logfile: code %d, stderr %q, out:\n%s", code, stderr, out)
 	}
 	out, _, code = run("-journal", noJournal, "-since", "2026-11-23 00:24:40", gzPath)

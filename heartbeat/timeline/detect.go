@@ -120,6 +120,9 @@ func Detect(recs []Record) []Incident {
 			// has finished nothing in the incident yet.)
 			request := s.kind == skStandby || s.kind == skTakeover
 			anew := request && cur != nil && cur.finished() && cur.doneBy[r.Host]
+			// A partition healing after the takeover it caused is over
+			// is its own incident: both nodes give up and restart.
+			anew = anew || (s.kind == skPartition && cur != nil && cur.Kind != SplitBrain && cur.finished())
 			if !(cur != nil && !anew && joins(cur, s, r.Time.Sub(last))) {
 				open(s)
 			}
@@ -224,8 +227,10 @@ func joins(cur *Incident, s Step, gap time.Duration) bool {
 	case skFailure:
 		return true // a failure while an incident's resources move is one of its steps
 	case skNodeDead:
-		// both sides of a partition declare each other dead; links die with the node
-		return cur.Kind == NodeDead || (cur.Kind == LinkDead && cur.Subject == s.subject)
+		// both sides of a partition declare each other dead; links die
+		// with the node; stock declares a returning node dead once more
+		// (its late heartbeat) as the partition heals
+		return cur.Kind == NodeDead || (cur.Kind == LinkDead && cur.Subject == s.subject) || (cur.Kind == SplitBrain && relatesTo(cur, s.subject))
 	case skLinkDead:
 		return (cur.Kind == NodeDead || cur.Kind == LinkDead || cur.Kind == SplitBrain) && relatesTo(cur, s.subject)
 	case skStandby:
@@ -245,10 +250,11 @@ func joins(cur *Incident, s Step, gap time.Duration) bool {
 		// a healed partition restarts both nodes (COMPAT §5.8)
 		return (cur.Kind == Shutdown && cur.Subject == s.subject) || cur.Kind == SplitBrain
 	case skShutdownNotice:
-		return cur.Kind == Shutdown && cur.Subject == s.subject
+		return (cur.Kind == Shutdown && cur.Subject == s.subject) || cur.Kind == SplitBrain
 	case skStart, skPeerRestart:
-		// both nodes started together, or one side seeing the other restart
-		return cur.Kind == Start || ((cur.Kind == Failback || cur.Kind == SplitBrain) && cur.Subject == s.subject)
+		// both nodes started together, or one side seeing the other
+		// restart; a healed partition restarts both (COMPAT §5.8)
+		return cur.Kind == Start || cur.Kind == SplitBrain || (cur.Kind == Failback && cur.Subject == s.subject)
 	case skPartition:
 		return cur.Kind == SplitBrain || cur.Kind == NodeDead
 	}
@@ -429,9 +435,11 @@ func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 	return o
 }
 
-// bracketed is the time from a to b in ms when each is exact or bracketed by the journal (Record.Approx), and whether it is.
+// bracketed is the time from a to b in ms when b is exact or bracketed by
+// the journal (Record.Approx), and whether it is; a whole-second a counts
+// from the start of its second (the stamp a headline shows).
 func bracketed(a, b Record) (time.Duration, bool) {
-	if (a.Precise || a.Approx) && (b.Precise || b.Approx) {
+	if b.Precise || b.Approx {
 		return b.Time.Sub(a.Time), true
 	}
 	return 0, false

@@ -493,3 +493,42 @@ func TestRotatedFiles(t *testing.T) {
 		t.Errorf("rotated pair differs from the whole log:\n%s", cmp.Diff(want, got))
 	}
 }
+
+// TestMainBothJournals: each node's journal goes to its own log (-journal a,b), so both sides of every move read in ms.
+func TestMainBothJournals(t *testing.T) {
+	dir := t.TempDir()
+	mt := time.Date(2026, 12, 6, 23, 0, 0, 0, time.Local)
+	var logs, journals []string
+	for _, n := range []string{"node1", "node2"} {
+		for _, f := range []string{"ha-log.", "hbgo-journal."} {
+			b, err := os.ReadFile("testdata/recorded/hbgo-five-moves/" + f + n)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(dir, f+n)
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			os.Chtimes(p, mt, mt)
+			if f == "ha-log." {
+				logs = append(logs, p)
+			} else {
+				journals = append(journals, p)
+			}
+		}
+	}
+	var out, errb bytes.Buffer
+	args := append([]string{"-dir", dir, "-journal", strings.Join(journals, ",")}, logs...)
+	if code := Main(args, &out, &errb); code != 0 {
+		t.Fatalf("exit %d: %s", code, errb.String())
+	}
+	for _, want := range []string{
+		"node1 goes standby [all]: outage 0.099 s (first stop +~0.000 s, VIP up +~0.031 s, last resource +~0.099 s)\n    group drbddisk::r0: node1 → node2\n",
+		"hb_takeover: node1 takes resources back: outage 0.081 s",
+		", 5 incidents with an outage, total outage 0.459 s\n",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("missing %q in:\n%s", want, out.String())
+		}
+	}
+}

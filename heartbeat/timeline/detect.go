@@ -123,6 +123,9 @@ func Detect(recs []Record) []Incident {
 			// A partition healing after the takeover it caused is over
 			// is its own incident: both nodes give up and restart.
 			anew = anew || (s.kind == skPartition && cur != nil && cur.Kind != SplitBrain && cur.finished())
+			// A node starting again (after a crash its log does not show)
+			// is a new incident.
+			anew = anew || (s.kind == skStart && cur != nil && cur.started(r.Host))
 			if !(cur != nil && !anew && joins(cur, s, r.Time.Sub(last))) {
 				open(s)
 			}
@@ -163,6 +166,9 @@ func Detect(recs []Record) []Incident {
 				h, known := holders[g]
 				if !known {
 					h = "?"
+					if cur.Kind == NodeDead && s.kind == skAcquire && s.Host != cur.Subject {
+						h = cur.Subject // a takeover from a dead node takes what it held
+					}
 				}
 				before[cur][g] = h
 				touched[cur] = append(touched[cur], g)
@@ -192,6 +198,16 @@ func Detect(recs []Record) []Incident {
 		res[i] = *in
 	}
 	return res
+}
+
+// started reports whether host's daemon start is a step of the incident already.
+func (in *Incident) started(host string) bool {
+	for _, s := range in.Steps {
+		if s.kind == skStart && s.Host == host {
+			return true
+		}
+	}
+	return false
 }
 
 // otherNode is Holding.After when only the giver's log says the peer took the group.
@@ -318,8 +334,14 @@ func (in *Incident) Outage() Outage { return in.OutageWith(in.Deadtime) }
 func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 	t := in.Trigger()
 	o := Outage{Trigger: t.Time, VIPUp: -1, LastStart: -1, Ended: in.Done, Down: -1}
-	var end, firstStop *Step
+	var end, firstStop, request *Step
 	failedCrit, lastWasStop := false, false
+	// The node that held the group when the incident began: its stop is
+	// the outage's start (in a healed split brain the other one's is not).
+	holder := ""
+	if len(in.Holdings) > 0 && in.Holdings[0].Before != "?" && in.Holdings[0].Before != otherNode {
+		holder = in.Holdings[0].Before
+	}
 	for i := range in.Steps {
 		s := &in.Steps[i]
 		switch s.kind {
@@ -359,12 +381,29 @@ func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 			o.Stopped, lastWasStop = true, true
 			o.LastStop, _ = elapsed(t.Record, s.Record)
 		}
-		// The holder's first stop: its give op (exact) or its first stop line.
-		if (s.kind == skRelease || s.kind == skRunStop || (s.kind == skOp && strings.Contains(s.arg, " give ") && !strings.Contains(s.arg, "[]"))) &&
-			(firstStop == nil || (s.Host == firstStop.Host && s.Precise && !firstStop.Precise && s.Time.Unix() <= firstStop.Time.Unix())) {
-			if end == nil {
+		// The node that started the group gave it up again (its give op
+		// finished after the start): no start stands.
+		if s.kind == skOpDone && strings.Contains(s.arg, " give ") && strings.Contains(s.arg, " stopped") &&
+			end != nil && end.Host == s.Host && o.Failed == "" {
+			end, o.VIPUp = nil, -1
+		}
+		// The holder's first stop: its give op (exact) or its first stop
+		// line; of two nodes' (a healed split brain), the earlier.
+		if end == nil && (s.kind == skRelease || s.kind == skRunStop || (s.kind == skOp && strings.Contains(s.arg, " give "))) &&
+			(holder == "" || s.Host == holder) {
+			switch {
+			case firstStop == nil:
+				firstStop = s
+			case s.Host == firstStop.Host:
+				if s.Precise && !firstStop.Precise && s.Time.Unix() <= firstStop.Time.Unix() {
+					firstStop = s
+				}
+			case s.Precise && s.Time.Before(firstStop.Time):
 				firstStop = s
 			}
+		}
+		if request == nil && (s.kind == skStandby || s.kind == skTakeover) {
+			request = s
 		}
 	}
 	if end == nil && firstStop != nil {
@@ -419,12 +458,36 @@ func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 		o.Down = time.Unix(end.Time.Unix()+1, 0).Sub(from)
 		o.LastStart, o.Precise, o.LastApprox = o.Down+o.SinceAt, false, o.SinceApprox
 	case firstStop != nil:
+		// If the holder started the group again after that stop (an op
+		// racing the stop), it was up until that start was done.
+		for i := range in.Steps {
+			s := &in.Steps[i]
+			if s == end {
+				break
+			}
+			if s.Host == firstStop.Host && s.kind == skOpDone && strings.Contains(s.arg, " take ") && strings.Contains(s.arg, " started") &&
+				s.Precise && firstStop.Precise && s.Time.After(firstStop.Time) {
+				firstStop = s
+			}
+		}
 		o.Since = "first stop"
 		o.SinceAt, _ = elapsed(t.Record, firstStop.Record)
 		if d, ok := bracketed(t.Record, firstStop.Record); ok {
 			o.SinceAt, o.SinceApprox = d, true
 		}
 		o.Down, o.DownPrecise = elapsed(firstStop.Record, end.Record)
+	case request != nil && (in.Kind == Failback || in.Kind == Start):
+		// A failback: the group moves on the request the peer answers.
+		o.Since = "request"
+		o.SinceAt, _ = elapsed(t.Record, request.Record)
+		if d, ok := bracketed(t.Record, request.Record); ok {
+			o.SinceAt, o.SinceApprox = d, true
+		}
+		o.Down, o.DownPrecise = elapsed(request.Record, end.Record)
+		if d, ok := bracketed(request.Record, end.Record); ok && !o.DownPrecise {
+			o.Down, o.DownMs = d, true
+		}
+		o.StopElsewhere = true
 	default:
 		// No stop in this log: the holder's stop (if any) is in the other
 		// node's log, after the request this one logged.

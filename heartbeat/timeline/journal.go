@@ -60,13 +60,21 @@ func AttachJournal(recs []Record, events []hblog.Event) ([]Record, string) {
 	// Ops and fences appear in no ha-log line of their own: insert them.
 	var syn []Record
 	kinds := map[string]string{}
+	noop := map[string]bool{}
 	for _, e := range evs {
 		text := ""
 		switch e.Kind {
 		case "op":
 			kinds[e.Fields["op"]] = e.Fields["kind"]
+			if e.Fields["groups"] == "[]" {
+				noop[e.Fields["op"]] = true
+				continue // nothing to do: no step
+			}
 			text = fmt.Sprintf("op %s %s %s (%s)", e.Fields["op"], e.Fields["kind"], e.Fields["groups"], e.Fields["why"])
 		case "op_done":
+			if noop[e.Fields["op"]] {
+				continue
+			}
 			text = fmt.Sprintf("op %s %s done: %s", e.Fields["op"], kinds[e.Fields["op"]], outcomes(e.Fields["result"]))
 		case "fence":
 			text = fmt.Sprintf("fence: rebooting, %s of group %s would not stop", e.Fields["resource"], e.Fields["group"])

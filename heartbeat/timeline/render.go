@@ -151,7 +151,7 @@ func (in *Incident) Cost() string {
 		}
 		if o.StartElsewhere {
 			return "outage " + down + " (first stop +" + approx(o.SinceApprox) + dur(o.SinceAt, o.SinceApprox) +
-				"; start in the new holder's log, heard done by +" + approx(o.LastApprox) + dur(o.LastStart, o.LastApprox) + ")" + open
+				"; the start is in the new holder's log, done before +" + dur(o.LastStart, o.LastApprox) + ")" + open
 		}
 		if o.Since == "last heartbeat" {
 			// The crash itself is in no log: count from the last heartbeat.

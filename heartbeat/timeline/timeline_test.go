@@ -58,7 +58,7 @@ Nov 23 03:12:07 node2 heartbeat: [9]: info: Link node1:eth0 dead.
 Nov 23 03:12:10 node2 heartbeat: [9]: info: mach_down takeover complete.
 `},
 			want: []summary{{"node1 is dead (seen by node2): outage 2 s from detection, plus up to deadtime before it (VIP up +2 s, last resource +2 s)", 6,
-				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "?", After: "node2"}}}},
+				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "node1", After: "node2"}}}},
 		},
 		{
 			name: "log ends during takeover",
@@ -67,7 +67,7 @@ Nov 23 03:12:10 node2 heartbeat: [9]: info: mach_down takeover complete.
 2026/11/23_03:12:08  ResourceManager(default)[20]:    info: Running /etc/ha.d//resource.d/IPaddr 10.0.0.9/24/eth0 start
 `},
 			want: []summary{{"node1 is dead (seen by node2): outage ≥ 1 s from detection, plus up to deadtime before it (VIP up +1 s, last resource +1 s), end not logged", 3,
-				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "?", After: "node2"}}}},
+				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "node1", After: "node2"}}}},
 		},
 		{
 			name: "start failure: resources not up",
@@ -80,7 +80,7 @@ Nov 23 03:12:10 node2 heartbeat: [9]: info: mach_down takeover complete.
 Nov 23 03:12:09 node2 heartbeat: [9]: info: mach_down takeover complete.
 `},
 			want: []summary{{"node1 is dead (seen by node2): resources NOT up: ResourceManager: CRIT: Giving up resources due to failure of svc (+1 s)", 7,
-				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "?", After: ""}}}},
+				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "node1", After: ""}}}},
 		},
 		{
 			name: "failure with no incident open starts its own",

@@ -190,7 +190,7 @@ func (r recording) match(f figure, slack time.Duration) (measured, bool) {
 // crash came after that heartbeat but before the next was due; a
 // whole-second one within 1 s plus deadtime.
 func TestRecordedOutages(t *testing.T) {
-	dirs, err := filepath.Glob("testdata/recorded/*")
+	dirs, err := filepath.Glob("testdata/recorded/*/measured.txt")
 	if err != nil || len(dirs) == 0 {
 		t.Fatalf("no recordings: %v", err)
 	}
@@ -200,7 +200,8 @@ func TestRecordedOutages(t *testing.T) {
 		"hbgo-five-moves": 5, "hbgo-crash": 2, "hbgo-standby-during-takeover": 1, "hbgo-cut-heal": 2,
 		"stock-five-moves": 5, "stock-crash": 2, "stock-standby-during-takeover": 1, "stock-cut-heal": 2,
 	}
-	for _, dir := range dirs {
+	for _, m := range dirs {
+		dir := filepath.Dir(m)
 		r := loadRecording(t, dir)
 		name := filepath.Base(dir)
 		for _, v := range []struct {

@@ -256,3 +256,26 @@ func show(figs []figure) string {
 	}
 	return b.String()
 }
+
+// TestRecordedCrashSample: README's "Reading a failover" sample is this
+// output: node2's log and journal of the recorded crash, as node2's
+// `heartbeat log -since "2026-12-06 12:26:40" /var/log/ha-log` prints it
+// (ha.cf's deadtime 1).
+func TestRecordedCrashSample(t *testing.T) {
+	r := loadRecording(t, "testdata/recorded/hbgo-crash")
+	sets := [][]Record{r.readLog(t, "testdata/recorded/hbgo-crash/ha-log.node2")}
+	evs, err := hblog.ReadJournal("testdata/recorded/hbgo-crash/hbgo-journal.node2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, hosts := AttachJournals(sets, [][]hblog.Event{evs})
+	if hosts[0] != "node2" {
+		t.Fatalf("journal matched to %q, want node2", hosts[0])
+	}
+	since := time.Date(2026, 12, 6, 12, 26, 40, 0, time.UTC)
+	var b bytes.Buffer
+	if err := WriteWith(&b, Since(Detect(Merge(sets...)), since), []string{"/var/log/ha-log"}, Options{Deadtime: r.deadtime}); err != nil {
+		t.Fatal(err)
+	}
+	checkGolden(t, "testdata/recorded/hbgo-crash.node2.golden", b.Bytes())
+}

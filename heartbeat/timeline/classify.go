@@ -77,6 +77,9 @@ var doneMarks = []string{
 func classify(e hblog.Entry, host string) class {
 	if e.Entity == journalEntity {
 		if strings.HasPrefix(e.Text, "op ") {
+			if strings.Contains(e.Text, " [] ") || strings.HasSuffix(e.Text, " done: nothing to do") {
+				return class{} // an op with nothing to do: no step
+			}
 			if strings.Contains(e.Text, " done") {
 				return class{kind: skOpDone, arg: e.Text}
 			}

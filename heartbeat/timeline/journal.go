@@ -67,14 +67,10 @@ func AttachJournal(recs []Record, events []hblog.Event) ([]Record, string) {
 		case "op":
 			kinds[e.Fields["op"]] = e.Fields["kind"]
 			if e.Fields["groups"] == "[]" {
-				noop[e.Fields["op"]] = true
-				continue // nothing to do: no step
+				noop[e.Fields["op"]] = true // nothing to do: no step (classify), but a time for the lines around it
 			}
 			text = fmt.Sprintf("op %s %s %s (%s)", e.Fields["op"], e.Fields["kind"], e.Fields["groups"], e.Fields["why"])
 		case "op_done":
-			if noop[e.Fields["op"]] {
-				continue
-			}
 			text = fmt.Sprintf("op %s %s done: %s", e.Fields["op"], kinds[e.Fields["op"]], outcomes(e.Fields["result"]))
 		case "fence":
 			text = fmt.Sprintf("fence: rebooting, %s of group %s would not stop", e.Fields["resource"], e.Fields["group"])

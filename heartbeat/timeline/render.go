@@ -136,7 +136,7 @@ func (in *Incident) Cost() string {
 	case o.Failed != "" && o.LastStart >= 0:
 		return "resources NOT up: " + o.Failed + " (+" + dur(o.FailedAt, o.FailedPrecise) + ")"
 	case o.LastStart >= 0 && in.coldStart():
-		return "resources up +" + dur(o.LastStart, o.Precise) + open
+		return "resources up +" + approx(o.LastApprox) + dur(o.LastStart, o.Precise || o.LastApprox) + open
 	case o.LastStart >= 0:
 		down := dur(o.Down, o.DownMs)
 		switch {

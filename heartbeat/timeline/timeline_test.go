@@ -532,3 +532,28 @@ func TestMainBothJournals(t *testing.T) {
 		}
 	}
 }
+
+// FuzzTimelineJournal: two nodes' logs and a journal, whatever their bytes, are read, merged and printed without a panic.
+func FuzzTimelineJournal(f *testing.F) {
+	read := func(name string) string {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		return string(b)
+	}
+	for _, d := range []string{"testdata/recorded/hbgo-five-moves", "testdata/recorded/hbgo-cut-heal"} {
+		f.Add(read(d+"/ha-log.node1"), read(d+"/ha-log.node2"), read(d+"/hbgo-journal.node2"))
+	}
+	mtime := time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, log1, log2, journal string) {
+		a, _ := ReadLog(strings.NewReader(log1), "n1", mtime, time.UTC)
+		b, _ := ReadLog(strings.NewReader(log2), "n2", mtime, time.UTC)
+		evs, _, _ := hblog.ParseJournal(strings.NewReader(journal))
+		sets, _ := AttachJournals([][]Record{a, b}, [][]hblog.Event{evs, evs})
+		var out bytes.Buffer
+		if err := WriteWith(&out, Detect(Merge(sets...)), []string{"n1", "n2"}, Options{Deadtime: time.Second}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

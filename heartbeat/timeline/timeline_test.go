@@ -145,6 +145,22 @@ Nov 23 06:00:03 node2 heartbeat: [8]: info: foreign HA resource release complete
 				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "?", After: ""}}}},
 		},
 		{
+			// Issue 17: with both logs the crashed holder's own lines
+			// (here its restart giving up what it no longer holds) made the
+			// owner "node2 → nobody" although node1 took the group.
+			name: "both logs: the owner is who completed the takeover",
+			files: map[string]string{
+				"a": `Nov 23 08:00:00 node1 heartbeat: [9]: WARN: node node2: is dead
+2026/11/23_08:00:00  ResourceManager(default)[20]:    info: Acquiring resource group: ` + grp + `
+2026/11/23_08:00:01  ResourceManager(default)[20]:    info: Running /etc/ha.d/resource.d/svc  start
+Nov 23 08:00:01 node1 heartbeat: [9]: info: mach_down takeover complete.
+`,
+				"b": `2026/11/23_08:00:01  ResourceManager(default)[30]:    info: Releasing resource group: ` + grp + `
+`},
+			want: []summary{{"node2 is dead (seen by node1): outage 1 s from detection, plus up to deadtime before it (last resource +1 s)", 5,
+				[]Holding{{Group: "IPaddr::10.0.0.9/24/eth0", Before: "node2", After: "node1"}}}},
+		},
+		{
 			name: "link dead alone, then recovery",
 			files: map[string]string{"a": `Nov 23 07:00:00 node1 heartbeat: [9]: info: Link node2:eth1 dead.
 Nov 23 07:00:05 node1 heartbeat: [9]: info: Link node2:eth1 up.

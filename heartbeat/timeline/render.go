@@ -249,8 +249,9 @@ func offset(trigger, s Step) string {
 //
 // Each incident is a headline (`<start> <what>: <cost>`), one line per
 // resource group it moved (`group <key>: <before> → <after>`), then its steps:
-// offset from the trigger (`+1s`, or `+1.234s` when both lines have journal
-// times), host, and the line's text (daemon level word unless info; script
+// offset from the trigger (`+1s`, `+1.234s` when both lines have journal
+// times, `~+1.234s` for a whole-second line placed at the journal time next
+// to it), host, and the line's text (daemon level word unless info; script
 // lines led by their script name). Incidents are separated by a blank line.
 func Write(w io.Writer, incidents []Incident, files []string) error {
 	return WriteWith(w, incidents, files, Options{})
@@ -258,9 +259,9 @@ func Write(w io.Writer, incidents []Incident, files []string) error {
 
 // Options adjust Write's output.
 type Options struct {
-	// Deadtime, when known (ha.cf), is noted under each dead-node incident:
-	// the node went silent up to that long before it was declared dead, and
-	// no ha-log line says when exactly (COMPAT §5.2).
+	// Deadtime, when known (ha.cf), dates a dead node's last heartbeat:
+	// the node went silent that long before it was declared dead, and no
+	// ha-log line says when (COMPAT §5.2); the outage counts from there.
 	Deadtime time.Duration
 }
 

@@ -320,7 +320,7 @@ type Outage struct {
 	// StartElsewhere: the new holder's start is in no line of this log;
 	// Down ends when the holder heard it was done (an upper bound)
 	StartElsewhere bool
-	Since          string        // "first stop", "last heartbeat", "detection" or "" (the trigger)
+	Since          string        // "first stop", "last heartbeat", "detection", "request" (a failback in the taker's log) or "" (the trigger)
 	SinceAt        time.Duration // Since's time relative to the trigger (negative for the last heartbeat)
 	SinceApprox    bool          // SinceAt is in ms, the trigger bracketed by the journal (Record.Approx)
 	Detected       time.Duration // dead node: last heartbeat to the death line (the deadtime)

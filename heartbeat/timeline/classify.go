@@ -77,6 +77,9 @@ var doneMarks = []string{
 func classify(e hblog.Entry, host string) class {
 	if e.Entity == journalEntity {
 		if strings.HasPrefix(e.Text, "op ") {
+			if strings.Contains(e.Text, " [] ") || strings.HasSuffix(e.Text, " done: nothing to do") {
+				return class{} // an op with nothing to do: no step
+			}
 			if strings.Contains(e.Text, " done") {
 				return class{kind: skOpDone, arg: e.Text}
 			}
@@ -172,7 +175,13 @@ func classifyScript(e hblog.Entry, host string) class {
 		if strings.HasPrefix(t, "mach_down takeover complete") {
 			return class{kind: skDone}
 		}
-	case "hb_standby", "ip-request-resp", "ip-request":
+	case "hb_standby":
+		// the request itself, on the node that goes standby
+		if x, ok := between(t, "Going standby [", "]."); ok {
+			return class{kind: skStandby, subject: host, arg: x}
+		}
+		return class{kind: skMilestone}
+	case "ip-request-resp", "ip-request":
 		return class{kind: skMilestone}
 	}
 	return class{}

@@ -60,11 +60,15 @@ func AttachJournal(recs []Record, events []hblog.Event) ([]Record, string) {
 	// Ops and fences appear in no ha-log line of their own: insert them.
 	var syn []Record
 	kinds := map[string]string{}
+	noop := map[string]bool{}
 	for _, e := range evs {
 		text := ""
 		switch e.Kind {
 		case "op":
 			kinds[e.Fields["op"]] = e.Fields["kind"]
+			if e.Fields["groups"] == "[]" {
+				noop[e.Fields["op"]] = true // nothing to do: no step (classify), but a time for the lines around it
+			}
 			text = fmt.Sprintf("op %s %s %s (%s)", e.Fields["op"], e.Fields["kind"], e.Fields["groups"], e.Fields["why"])
 		case "op_done":
 			text = fmt.Sprintf("op %s %s done: %s", e.Fields["op"], kinds[e.Fields["op"]], outcomes(e.Fields["result"]))
@@ -76,16 +80,150 @@ func AttachJournal(recs []Record, events []hblog.Event) ([]Record, string) {
 		syn = append(syn, Record{Time: e.Time.In(loc), Precise: true, Host: best, File: "journal",
 			Entry: hblog.Entry{Time: e.Time.In(loc), Host: best, Entity: journalEntity, Level: hblog.Info, Text: text}})
 	}
-	merged := make([]Record, 0, len(out)+len(syn))
+	return bracket(insertSynthetic(out, syn)), best
+}
+
+// insertSynthetic places journal-only records among a file's records:
+// after every line known to come before them (exact times before, whole
+// seconds before theirs, another node's lines of the same second). Among
+// their own node's lines of the same second, an op (or fence) goes before
+// the first resource line (Acquiring, Releasing, Running: its work) and an
+// op_done after the last one.
+func insertSynthetic(recs, syn []Record) []Record {
+	merged := make([]Record, 0, len(recs)+len(syn))
 	i := 0
 	for _, s := range syn {
-		for i < len(out) && !after(out[i], s.Time) {
-			merged = append(merged, out[i])
+		closing := strings.Contains(s.Entry.Text, " done")
+		// the records that surely come before s
+		for i < len(recs) {
+			r := recs[i]
+			before := false
+			switch {
+			case r.Host != s.Host:
+				before = !after(r, s.Time) // another node's line: order by stamp alone
+			case r.Precise:
+				before = !r.Time.After(s.Time)
+			default:
+				before = r.Time.Unix() < s.Time.Unix()
+			}
+			if !before {
+				break
+			}
+			merged = append(merged, r)
 			i++
 		}
+		// s's own node's whole-second lines of its second (and exact ones
+		// not after it): place s by the work among them
+		end, lastExact := i, -1
+		for end < len(recs) {
+			r := recs[end]
+			if r.Host != s.Host {
+				if after(r, s.Time) {
+					break
+				}
+			} else if r.Precise {
+				if r.Time.After(s.Time) {
+					break
+				}
+				lastExact = end
+			} else if r.Time.Unix() != s.Time.Unix() {
+				break
+			}
+			end++
+		}
+		at := end // no work line: after them (the work follows in later seconds)
+		if closing {
+			at = i
+		}
+		for k := i; k < end; k++ {
+			if recs[k].Host != s.Host || !classify(recs[k].Entry, recs[k].Host).kind.isResource() {
+				continue
+			}
+			if closing {
+				at = k + 1
+			} else {
+				at = k
+				break
+			}
+		}
+		at = max(at, lastExact+1)
+		merged = append(merged, recs[i:at]...)
 		merged = append(merged, s)
+		i = at
 	}
-	return append(merged, out[i:]...), best
+	return append(merged, recs[i:]...)
+}
+
+// bracket places each whole-second line at the exact journal time nearest
+// it in its file within its second (Approx): the last one before it (it was
+// written at or after that), else the next one after it (at or before).
+// Lines of a second with no journal event keep their whole second.
+func bracket(recs []Record) []Record {
+	last := map[string]time.Time{} // per host: a merged set holds several
+	for i := range recs {
+		r := &recs[i]
+		if r.Precise {
+			last[r.Host] = r.Time
+			continue
+		}
+		if l := last[r.Host]; !l.IsZero() && r.Time.Unix() == l.Unix() && !r.Time.After(l) {
+			r.Time, r.Approx = l, true
+		}
+	}
+	next := map[string]time.Time{}
+	for i := len(recs) - 1; i >= 0; i-- {
+		r := &recs[i]
+		if r.Precise {
+			next[r.Host] = r.Time
+			continue
+		}
+		if n := next[r.Host]; !r.Approx && !n.IsZero() && r.Time.Unix() == n.Unix() {
+			r.Time, r.Approx = n, true
+		}
+	}
+	return recs
+}
+
+// AttachJournals gives each file its own node's journal: each journal goes
+// to the file whose lines it matches best (a journal matching no file is
+// not used, its ms would be guesses). It returns the files' records and, per
+// journal, the host it was matched to ("" = none).
+func AttachJournals(files [][]Record, journals [][]hblog.Event) ([][]Record, []string) {
+	out := make([][]Record, len(files))
+	copy(out, files)
+	hosts := make([]string, len(journals))
+	used := map[int]bool{}
+	for ji, evs := range journals {
+		best, bestN := -1, 0
+		for fi, recs := range out {
+			if used[fi] {
+				continue
+			}
+			if n := journalMatches(recs, evs); n > bestN {
+				best, bestN = fi, n
+			}
+		}
+		if best < 0 {
+			continue
+		}
+		out[best], hosts[ji] = AttachJournal(out[best], evs)
+		used[best] = true
+	}
+	return out, hosts
+}
+
+// journalMatches counts the lines of recs' best-matching host that evs also recorded.
+func journalMatches(recs []Record, evs []hblog.Event) int {
+	seen := map[string]bool{}
+	best := 0
+	for _, r := range recs {
+		if seen[r.Host] {
+			continue
+		}
+		seen[r.Host] = true
+		best = max(best, len(matchJournal(recs, r.Host, evs)))
+	}
+	return best
 }
 
 // after reports whether record r comes after instant t: whole-second lines cover their whole second.

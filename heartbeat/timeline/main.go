@@ -15,16 +15,17 @@ import (
 	"hbgo/heartbeat/hblog"
 )
 
-// Main runs `heartbeat log [-since TIME] [-dir DIR] [-journal FILE] [FILE...]` and returns the exit code.
+// Main runs `heartbeat log [-since TIME] [-dir DIR] [-journal FILE[,FILE]] [-deadtime D] [FILE...]` and returns the exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("heartbeat log", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	since := fs.String("since", "", "show incidents from this time: RFC 3339, \"2006-01-02 15:04\", \"15:04\" (today) or a duration ago (2h)")
 	dir := fs.String("dir", hacf.DefaultDir, "configuration directory whose ha.cf names the default logfile")
-	journal := fs.String("journal", hblog.DefaultJournalPath, "hbgo event journal for ms timings (used when present; \"\" = none)")
+	journal := fs.String("journal", hblog.DefaultJournalPath, "hbgo event journals for ms timings, comma-separated, one per node (each used when present, on the log it matches; \"\" = none)")
+	deadtime := fs.Duration("deadtime", 0, "the cluster's deadtime, to date a dead node's last heartbeat (default: ha.cf's in -dir)")
 	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: heartbeat log [-since TIME] [-dir DIR] [-journal FILE] [FILE...]\n"+
-			"Prints a failover timeline of the ha-log FILEs (default: ha.cf's logfile).\n")
+		fmt.Fprintf(stderr, "usage: heartbeat log [-since TIME] [-dir DIR] [-journal FILE[,FILE]] [-deadtime D] [FILE...]\n"+
+			"Prints a failover timeline of the ha-log FILEs (default: ha.cf's logfile); give both nodes' logs (and journals) for the whole story.\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -59,6 +60,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	if cfg != nil {
 		opts.Deadtime = cfg.Deadtime
 	}
+	if *deadtime > 0 {
+		opts.Deadtime = *deadtime
+	}
 	var sets [][]Record
 	for _, f := range files {
 		recs, err := readFile(f)
@@ -68,15 +72,21 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		}
 		sets = append(sets, recs)
 	}
-	recs := Merge(sets...)
+	// Each journal goes to the log of the node that wrote it, before the
+	// logs are merged by time.
+	var journals [][]hblog.Event
 	if *journal != "" {
-		evs, err := hblog.ReadJournal(*journal+".1", *journal)
-		if err != nil {
-			fmt.Fprintf(stderr, "heartbeat log: %v (timings in whole seconds)\n", err)
-		} else {
-			recs, _ = AttachJournal(recs, evs)
+		for _, j := range strings.Split(*journal, ",") {
+			evs, err := hblog.ReadJournal(j+".1", j)
+			if err != nil {
+				fmt.Fprintf(stderr, "heartbeat log: %v (timings in whole seconds)\n", err)
+				continue
+			}
+			journals = append(journals, evs)
 		}
 	}
+	sets, _ = AttachJournals(sets, journals)
+	recs := Merge(sets...)
 	incidents := Detect(recs)
 	if !from.IsZero() {
 		incidents = Since(incidents, from)

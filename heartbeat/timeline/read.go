@@ -16,6 +16,7 @@ import (
 type Record struct {
 	Time    time.Time
 	Precise bool // Time comes from hbgo's journal (µs), not a whole-second log stamp
+	Approx  bool // a whole-second line placed at the journal time just before it in its file (it was written at or after that)
 	Host    string
 	File    string
 	Line    int

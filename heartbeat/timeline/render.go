@@ -121,7 +121,9 @@ func (in *Incident) coldStart() bool {
 	return true
 }
 
-// Cost describes the outage: trigger → VIP up → last resource started.
+// Cost describes the outage: how long the group was held by nobody (from
+// the holder's first stop, or a dead node's last heartbeat) and when it was
+// back: VIP up, last resource started.
 func (in *Incident) Cost() string {
 	o := in.Outage()
 	open := ""
@@ -134,30 +136,72 @@ func (in *Incident) Cost() string {
 	case o.Failed != "" && o.LastStart >= 0:
 		return "resources NOT up: " + o.Failed + " (+" + dur(o.FailedAt, o.FailedPrecise) + ")"
 	case o.LastStart >= 0 && in.coldStart():
-		return "resources up +" + dur(o.LastStart, o.Precise) + open
+		return "resources up +" + approx(o.LastApprox) + dur(o.LastStart, o.Precise || o.LastApprox) + open
 	case o.LastStart >= 0:
+		down := dur(o.Down, o.DownMs)
+		switch {
+		case !o.Ended:
+			down = "≥ " + down
+		case o.DownApprox:
+			down = "≈" + down
+		case o.StopElsewhere && o.DownMs:
+			down = "≥ " + down // the request was seen here, the stop came after it
+		case o.StartElsewhere:
+			down = "≤ " + down // the peer's done message came after its start
+		}
+		if o.StartElsewhere {
+			return "outage " + down + " (first stop +" + approx(o.SinceApprox) + dur(o.SinceAt, o.SinceApprox) +
+				"; the start is in the new holder's log, done before +" + dur(o.LastStart, o.LastApprox) + ")" + open
+		}
+		if o.Since == "last heartbeat" {
+			// The crash itself is in no log: count from the last heartbeat.
+			return "outage " + down + " from the last heartbeat (declared dead +" + dur(o.Detected, o.DownPrecise || o.Detected%time.Second != 0) +
+				", takeover +" + dur(o.Takeover, o.Precise) + ")" + open
+		}
 		var parts []string
+		if o.Since == "first stop" {
+			parts = append(parts, "first stop +"+approx(o.SinceApprox)+dur(o.SinceAt, o.SinceApprox))
+		}
 		if o.VIPUp >= 0 {
-			parts = append(parts, "VIP up +"+dur(o.VIPUp, o.VIPPrecise))
+			parts = append(parts, "VIP up +"+approx(o.VIPApprox)+dur(o.VIPUp, o.VIPPrecise || o.VIPApprox))
 		}
-		parts = append(parts, "last resource +"+dur(o.LastStart, o.Precise))
-		if !o.Ended {
-			return "outage ≥ " + dur(o.LastStart, o.Precise) + open + " (" + strings.Join(parts, ", ") + ")"
+		parts = append(parts, "last resource +"+approx(o.LastApprox)+dur(o.LastStart, o.Precise || o.LastApprox))
+		if o.Since == "detection" {
+			return "outage " + down + " from detection, plus up to deadtime before it (" + strings.Join(parts, ", ") + ")" + open
 		}
-		return "outage " + dur(o.LastStart, o.Precise) + " (" + strings.Join(parts, ", ") + ")"
+		if o.StopElsewhere {
+			return "outage " + down + " from the request" + open + " (stop in the holder's log; " + strings.Join(parts, ", ") + ")"
+		}
+		return "outage " + down + open + " (" + strings.Join(parts, ", ") + ")"
 	case o.Stopped:
 		return "resources stopped (last stop +" + dur(o.LastStop, false) + "); no start follows in this log" + open
 	}
 	return "no resource moved"
 }
 
-// counts reports whether the incident's outage goes into the total.
+// approxSign marks a figure one of whose ends is estimated (a dead node's last heartbeat from whole-second stamps).
+func approxSign(a bool) string {
+	if a {
+		return "≈"
+	}
+	return ""
+}
+
+// approx marks a figure whose end is a whole-second line the journal brackets.
+func approx(a bool) string {
+	if a {
+		return "~"
+	}
+	return ""
+}
+
+// counts reports whether the incident's outage goes into the total, and how much.
 func (in *Incident) counts() (time.Duration, bool) {
 	o := in.Outage()
 	if o.LastStart < 0 || in.coldStart() || o.Failed != "" {
 		return 0, false
 	}
-	return o.LastStart, true
+	return o.Down, true
 }
 
 // rel formats an offset from the trigger: `+1s`, or `+1.234s` with journal precision.
@@ -190,8 +234,14 @@ func stepText(s Step) string {
 	return e.Text
 }
 
-// offset is a step's time after the trigger: ms when both come from the journal, whole seconds otherwise.
+// offset is a step's time after the trigger: ms when both come from the
+// journal, `~` ms when the step is a whole-second line the journal brackets
+// (Record.Approx: shown at the exact time just before it), whole seconds
+// otherwise.
 func offset(trigger, s Step) string {
+	if d, ok := bracketed(trigger.Record, s.Record); ok && !(trigger.Precise && s.Precise) {
+		return "~" + rel(d, true)
+	}
 	return rel(elapsed(trigger.Record, s.Record))
 }
 
@@ -199,8 +249,9 @@ func offset(trigger, s Step) string {
 //
 // Each incident is a headline (`<start> <what>: <cost>`), one line per
 // resource group it moved (`group <key>: <before> → <after>`), then its steps:
-// offset from the trigger (`+1s`, or `+1.234s` when both lines have journal
-// times), host, and the line's text (daemon level word unless info; script
+// offset from the trigger (`+1s`, `+1.234s` when both lines have journal
+// times, `~+1.234s` for a whole-second line placed at the journal time next
+// to it), host, and the line's text (daemon level word unless info; script
 // lines led by their script name). Incidents are separated by a blank line.
 func Write(w io.Writer, incidents []Incident, files []string) error {
 	return WriteWith(w, incidents, files, Options{})
@@ -208,9 +259,9 @@ func Write(w io.Writer, incidents []Incident, files []string) error {
 
 // Options adjust Write's output.
 type Options struct {
-	// Deadtime, when known (ha.cf), is noted under each dead-node incident:
-	// the node went silent up to that long before it was declared dead, and
-	// no ha-log line says when exactly (COMPAT §5.2).
+	// Deadtime, when known (ha.cf), dates a dead node's last heartbeat:
+	// the node went silent that long before it was declared dead, and no
+	// ha-log line says when (COMPAT §5.2); the outage counts from there.
 	Deadtime time.Duration
 }
 
@@ -225,8 +276,12 @@ func WriteWith(w io.Writer, incidents []Incident, files []string, opts Options) 
 	var b strings.Builder
 	var total time.Duration
 	counted, open := 0, 0
+	precise, approxTotal := true, false
 	for i := range incidents {
 		in := &incidents[i]
+		if opts.Deadtime > 0 {
+			in.Deadtime = opts.Deadtime
+		}
 		if i > 0 {
 			b.WriteByte('\n')
 		}
@@ -235,15 +290,14 @@ func WriteWith(w io.Writer, incidents []Incident, files []string, opts Options) 
 		for _, h := range in.Holdings {
 			fmt.Fprintf(&b, "    group %s: %s → %s\n", h.Group, holder(h.Before), holder(h.After))
 		}
-		if in.Kind == NodeDead && opts.Deadtime > 0 {
-			fmt.Fprintf(&b, "    %s went silent up to %s (deadtime) before this; offsets count from detection\n", in.Subject, dur(opts.Deadtime, opts.Deadtime%time.Second != 0))
-		}
 		for _, s := range in.Steps {
 			fmt.Fprintf(&b, "  %9s %-*s %s\n", offset(t, s), hostW, s.Host, stepText(s))
 		}
 		if d, ok := in.counts(); ok {
 			total += d
 			counted++
+			precise = precise && in.Outage().DownPrecise
+			approxTotal = approxTotal || in.Outage().DownApprox
 		}
 		if o := in.Outage(); !o.Ended || o.Failed != "" {
 			open++
@@ -258,7 +312,7 @@ func WriteWith(w io.Writer, incidents []Incident, files []string, opts Options) 
 		last := incidents[len(incidents)-1].Trigger().Time
 		fmt.Fprintf(&b, " from %s to %s", first.Format(stampLayout), last.Format(stampLayout))
 	}
-	fmt.Fprintf(&b, ", %s with an outage, total outage %s", plural(counted, "incident"), dur(total, total%time.Second != 0))
+	fmt.Fprintf(&b, ", %s with an outage, total outage %s", plural(counted, "incident"), approxSign(approxTotal)+dur(total, precise && counted > 0 || total%time.Second != 0))
 	if open > 0 {
 		fmt.Fprintf(&b, ", %d unresolved (failed, or end not logged)", open)
 	}
@@ -274,6 +328,8 @@ func holder(h string) string {
 		return "nobody"
 	case "?":
 		return "unknown"
+	case otherNode:
+		return "the other node"
 	}
 	return h
 }

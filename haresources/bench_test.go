@@ -20,10 +20,3 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
-
-// BenchmarkRunning interprets a typical wrapper status output.
-func BenchmarkRunning(b *testing.B) {
-	for b.Loop() {
-		Running("2026/11/23_10:00:00 INFO:  Running OK\n")
-	}
-}

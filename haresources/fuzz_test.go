@@ -49,20 +49,6 @@ func FuzzParse(f *testing.F) {
 	})
 }
 
-// FuzzRunning compares Running with the shell case patterns of
-// ResourceManager's we_own_resource written as regular expressions.
-func FuzzRunning(f *testing.F) {
-	f.Add("INFO:  Running OK\n")
-	notRunning := regexp.MustCompile(`(?s)[Nn][Oo][Tt] .*[Rr]unning`)
-	running := regexp.MustCompile(`[Rr]unning|OK`)
-	f.Fuzz(func(t *testing.T, out string) {
-		want := !notRunning.MatchString(out) && running.MatchString(out)
-		if got := Running(out); got != want {
-			t.Fatalf("Running(%q) = %v, want %v", out, got, want)
-		}
-	})
-}
-
 // FuzzKeyPattern compares the fast key matchers with the regular expression
 // ResourceManager's egrep uses, on ASCII text.
 func FuzzKeyPattern(f *testing.F) {

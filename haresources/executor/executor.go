@@ -142,7 +142,7 @@ func (e *Executor) running(ctx context.Context, b Binding) bool {
 	if err != nil && st.Text == "" {
 		return false
 	}
-	return haresources.Running(st.Text)
+	return agent.StatusRunning(st.Text)
 }
 
 func opLine(path string, r haresources.Resource, op string) string {

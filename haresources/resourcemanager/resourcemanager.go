@@ -13,6 +13,7 @@ import (
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
 	"hbgo/haresources/planner"
+	"hbgo/resource.d/agent"
 )
 
 // Env is what ResourceManager needs from the outside world.
@@ -84,7 +85,7 @@ func Main(args []string, e Env) int {
 			return notRunning
 		}
 		st, _ := b.Agent.Status(ctx)
-		if haresources.Running(st.Text) {
+		if agent.StatusRunning(st.Text) {
 			return running
 		}
 		return notRunning
@@ -162,7 +163,7 @@ func statGroup(ctx context.Context, ex *executor.Executor, g haresources.Group) 
 	on := 0
 	for _, r := range g.Resources {
 		if b, err := ex.Bind(r); err == nil {
-			if st, _ := b.Agent.Status(ctx); haresources.Running(st.Text) {
+			if st, _ := b.Agent.Status(ctx); agent.StatusRunning(st.Text) {
 				on++
 			}
 		}
@@ -185,7 +186,7 @@ func verifyAllIdle(ctx context.Context, e Env, groups []haresources.Group) int {
 		if err != nil {
 			continue
 		}
-		if st, _ := b.Agent.Status(ctx); !haresources.Running(st.Text) {
+		if st, _ := b.Agent.Status(ctx); !agent.StatusRunning(st.Text) {
 			continue
 		}
 		n++

@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"hbgo/haresources"
 	"hbgo/resource.d/agent"
 )
 
@@ -81,7 +80,7 @@ func (s *Script) Status(ctx context.Context) (agent.Status, error) {
 		err = nil
 	}
 	text := out.b.String()
-	return agent.Status{Running: Running(text), Text: text}, err
+	return agent.Status{Running: agent.StatusRunning(text), Text: text}, err
 }
 
 // capped keeps the first MaxStatusText bytes written to it and drops the rest.
@@ -184,9 +183,3 @@ func (s *Script) run(ctx context.Context, op string, stdout io.Writer) (int, err
 	}
 	return 0, nil
 }
-
-// Running interprets status text as ResourceManager does (COMPAT §4.5);
-// the rule lives in haresources. Checked against stock's own case statement
-// (testdata/resourcemanager-status.golden): "cannot … running" is NOT running
-// there, contrary to COMPAT §4.5/§6.5.
-func Running(text string) bool { return haresources.Running(text) }

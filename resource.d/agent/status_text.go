@@ -1,10 +1,10 @@
-package haresources
+package agent
 
 import "strings"
 
-// Running reports whether a resource script's status output means running,
+// StatusRunning reports whether a resource script's status output means running,
 // by ResourceManager's rules (COMPAT §4.5): the exit code is never consulted.
-func Running(statusStdout string) bool {
+func StatusRunning(statusStdout string) bool {
 	// Rule 1: "not" in any letter case, exactly one space, anything (newlines
 	// included), then "running" or "Running" ⇒ not running. Stock's case
 	// pattern is *[Nn][Oo][Tt]\ *[Rr]unning*; so "cannot … running" counts

@@ -73,7 +73,7 @@ func (h *hooks) fire(typ string, msg *wire.Message, ostatus string, logged bool)
 		h.log.Script("harc", "info: Running /etc/ha.d//rc.d/"+typ+" "+typ)
 	}
 	select {
-	case h.queue <- hookJob{typ: typ, path: p, env: script.MessageEnv(msg, ostatus)}:
+	case h.queue <- hookJob{typ: typ, path: p, env: script.MessageEnv(stringFields(msg), ostatus)}:
 	default:
 		h.log.Script("harc", "ERROR: hbgo: too many rc.d/"+typ+" runs queued; this one is dropped")
 	}
@@ -94,4 +94,19 @@ func (h *hooks) loop(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// stringFields are msg's string fields, in order, for a script's
+// environment; binary and nested fields never become environment.
+func stringFields(msg *wire.Message) []script.Field {
+	if msg == nil {
+		return nil
+	}
+	out := make([]script.Field, 0, len(msg.Fields))
+	for _, f := range msg.Fields {
+		if f.Type == wire.String {
+			out = append(out, script.Field{Name: f.Name, Value: string(f.Value)})
+		}
+	}
+	return out
 }

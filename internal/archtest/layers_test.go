@@ -56,7 +56,6 @@ var known = map[string]bool{
 	"haresources -> heartbeat/diag":            true,
 	"haresources/planner -> heartbeat/wire":    true,
 	"haresources/executor -> heartbeat/hbconf": true,
-	"resource.d/script -> heartbeat/wire":      true,
 }
 
 type pkg struct {

@@ -1,11 +1,6 @@
 package script
 
-import (
-	"bytes"
-	"strings"
-
-	"hbgo/heartbeat/wire"
-)
+import "strings"
 
 // WithEnv returns a copy of s whose invocations also get extra (a later
 // NAME=value replaces an earlier one): the per-invocation additions, e.g.
@@ -41,6 +36,10 @@ func envName(s string) bool {
 	return true
 }
 
+// Field is one string field of a cluster message, as the daemon hands it
+// to MessageEnv (binary fields are never passed).
+type Field struct{ Name, Value string }
+
 // MessageEnv renders the cluster message that triggered a resource operation
 // as HA_<field>=<value> for every string field (a repeated name keeps its last
 // value, as successive setenv calls do), plus HA_OSTATUS when ostatus is not
@@ -53,15 +52,13 @@ func envName(s string) bool {
 // message with a FUNCS field replaces HA_FUNCS, the file rc.d scripts
 // source (COMPAT §4.4, PROTOCOL §11.9); with crc keys anyone on the LAN can
 // send one.
-func MessageEnv(m *wire.Message, ostatus string) []string {
+func MessageEnv(fields []Field, ostatus string) []string {
 	var env []string
-	if m != nil {
-		for _, f := range m.Fields {
-			if f.Type != wire.String || !envName(f.Name) || reservedEnv[f.Name] || bytes.IndexByte(f.Value, 0) >= 0 {
-				continue
-			}
-			env = append(env, "HA_"+f.Name+"="+string(f.Value))
+	for _, f := range fields {
+		if !envName(f.Name) || reservedEnv[f.Name] || strings.IndexByte(f.Value, 0) >= 0 {
+			continue
 		}
+		env = append(env, "HA_"+f.Name+"="+f.Value)
 	}
 	if ostatus != "" {
 		env = append(env, "HA_OSTATUS="+ostatus)

@@ -6,27 +6,25 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"hbgo/heartbeat/wire"
 )
 
 // forged is a message whose fields try to replace what hbgo sets for rc.d
 // scripts: HA_FUNCS is the file the scripts source, so replacing it runs
 // the sender's code as root.
-var forged = &wire.Message{Fields: []wire.Field{
-	{Name: "t", Value: []byte("ip-request")},
-	{Name: "src", Value: []byte("node2")},
-	{Name: "FUNCS", Value: []byte("/tmp/evil")},
-	{Name: "DIR", Value: []byte("/tmp")},
-	{Name: "CURHOST", Value: []byte("node2")},
-	{Name: "DONTASK", Value: []byte("yes")},
-	{Name: "NICEFAILBACK", Value: []byte("yes")},
-	{Name: "OSTATUS", Value: []byte("dead")},
-	{Name: "deadtime", Value: []byte("1")},
-	{Name: "x=y", Value: []byte("z")},
-	{Name: "PATH", Value: []byte("/tmp")},
-	{Name: "info", Value: []byte("a\x00b")},
-}}
+var forged = []Field{
+	{Name: "t", Value: "ip-request"},
+	{Name: "src", Value: "node2"},
+	{Name: "FUNCS", Value: "/tmp/evil"},
+	{Name: "DIR", Value: "/tmp"},
+	{Name: "CURHOST", Value: "node2"},
+	{Name: "DONTASK", Value: "yes"},
+	{Name: "NICEFAILBACK", Value: "yes"},
+	{Name: "OSTATUS", Value: "dead"},
+	{Name: "deadtime", Value: "1"},
+	{Name: "x=y", Value: "z"},
+	{Name: "PATH", Value: "/tmp"},
+	{Name: "info", Value: "a\x00b"},
+}
 
 // TestMessageEnvReserved: MessageEnv leaves out the fields named after a
 // variable hbgo sets, names that are not environment names and values with

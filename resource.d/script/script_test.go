@@ -12,8 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"hbgo/heartbeat/wire"
 )
 
 func TestMergeEnv(t *testing.T) {
@@ -138,13 +136,7 @@ func TestMissingScript(t *testing.T) {
 }
 
 func TestMessageEnv(t *testing.T) {
-	m := &wire.Message{Fields: []wire.Field{
-		{Name: "t", Value: []byte("ip-request")},
-		{Name: "src", Value: []byte("node2")},
-		{Name: "srcuuid", Type: wire.Binary, Value: []byte{1, 2}},
-		{Name: "info", Value: []byte("a")},
-		{Name: "info", Value: []byte("b")},
-	}}
+	m := []Field{{"t", "ip-request"}, {"src", "node2"}, {"info", "a"}, {"info", "b"}}
 	got := MessageEnv(m, "active")
 	want := []string{"HA_t=ip-request", "HA_src=node2", "HA_info=b", "HA_OSTATUS=active"}
 	if diff := cmp.Diff(want, got); diff != "" {

@@ -13,6 +13,7 @@ import (
 	"hbgo/heartbeat/diag"
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
+	"hbgo/resource.d/native"
 )
 
 // Exit statuses of `heartbeat export pacemaker`.
@@ -37,8 +38,8 @@ func (e *ConfigError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// Load reads DIR's ha.cf and haresources through hbconf, as the daemon
-// does. authkeys is not needed (corosync has its own key), so its problems
+// Load reads DIR's ha.cf and haresources through hbconf with the native
+// agents' argument checks, as the daemon does. authkeys is not needed (corosync has its own key), so its problems
 // do not stop the export; warnings are returned.
 func Load(dir string) (Source, diag.Problems, error) {
 	// The export is host-independent: check as the first node's configuration.
@@ -51,7 +52,11 @@ func Load(dir string) (Source, diag.Problems, error) {
 	if node == "" {
 		node = "node1" // only for the local-node check; ha.cf's own errors are reported
 	}
-	c := hbconf.Load(hbconf.Options{Dir: dir, Node: node})
+	vs := map[string]func([]string) error{}
+	for name, v := range native.Validators() {
+		vs[name] = v
+	}
+	c := hbconf.Load(hbconf.Options{Dir: dir, Node: node, Validators: vs})
 	var errs, warns diag.Problems
 	ak := filepath.Join(dir, "authkeys")
 	for _, p := range c.Problems {

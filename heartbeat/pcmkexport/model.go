@@ -227,8 +227,7 @@ func Build(src Source) (*Model, error) {
 	}
 
 	for _, g := range src.Groups {
-		gid := used.take("grp_" + idSafe(groupName(g)))
-		grp := Group{ID: gid, Node: g.Node, Line: g.Line, Text: g.Text()}
+		grp := Group{Node: g.Node, Line: g.Line, Text: g.Text()}
 		for _, r := range g.Resources {
 			p, pr, note, err := mapResource(r, src.Dir, exists, used)
 			note.Where = hr(g.Line)
@@ -256,6 +255,8 @@ func Build(src Source) (*Model, error) {
 			}
 			continue
 		}
+		gid := used.take("grp_" + idSafe(groupName(g, grp.Prims)))
+		grp.ID = gid
 		m.Groups = append(m.Groups, grp)
 		m.Locations = append(m.Locations, Location{ID: used.take("loc_" + gid + "_" + g.Node), Rsc: gid, Node: g.Node, Score: strconv.Itoa(LocationScore)})
 		for _, c := range grp.Promoted {
@@ -321,15 +322,13 @@ func Build(src Source) (*Model, error) {
 	return m, nil
 }
 
-// groupName names a group after its service: the last resource that is
-// not an address, a disk or a mount, else the first resource.
-func groupName(g haresources.Group) string {
-	for i := len(g.Resources) - 1; i >= 0; i-- {
-		switch g.Resources[i].Name {
-		case "IPaddr", "IPaddr2", "drbddisk", "Filesystem", "SendArp", "Delay", "MailTo":
-			continue
+// groupName names a group after its service: the last exported init
+// script, else the first haresources resource.
+func groupName(g haresources.Group, prims []Primitive) string {
+	for i := len(prims) - 1; i >= 0; i-- {
+		if prims[i].Class == "lsb" {
+			return prims[i].Type
 		}
-		return g.Resources[i].Name
 	}
 	r := g.Resources[0]
 	if len(r.Args) > 0 {
@@ -380,7 +379,9 @@ func mapResource(r haresources.Resource, dir string, exists func(string) bool, u
 			return argErr(err)
 		}
 		p := &Primitive{ID: used.take("fs_" + idSafe(s.Dir)), Class: "ocf", Provider: "heartbeat", Type: "Filesystem", Token: r.Token,
-			Params: []NV{{"device", s.Device}, {"directory", s.Dir}}, Ops: monitor()}
+			Params: []NV{{"device", s.Device}, {"directory", s.Dir}},
+			// The agent advises 40 s for its monitor (it may stat a slow mount).
+			Ops: []Op{{Name: "monitor", Interval: secs(MonitorInterval), Timeout: "40s"}}}
 		if s.FSType != "" {
 			p.Params = append(p.Params, NV{"fstype", s.FSType})
 		}
@@ -430,6 +431,17 @@ func mapResource(r haresources.Resource, dir string, exists func(string) bool, u
 			p.Params = append(p.Params, NV{"subject", r.Args[1]})
 		}
 		return p, nil, Note{Became: describe(*p)}, nil
+	case "apache":
+		// resource.d/apache runs ocf:heartbeat:apache with its one argument
+		// as configfile (heartbeat searches resource.d before init.d).
+		if len(r.Args) > 1 {
+			return argErr(fmt.Errorf("apache takes at most a config file, got %d arguments", len(r.Args)))
+		}
+		p := &Primitive{ID: used.take("apache"), Class: "ocf", Provider: "heartbeat", Type: "apache", Token: r.Token, Ops: monitor()}
+		if len(r.Args) == 1 {
+			p.Params = []NV{{"configfile", r.Args[0]}}
+		}
+		return p, nil, Note{Became: describe(*p), Why: "heartbeat ran resource.d/apache, its wrapper of this OCF agent; the monitor fetches the server-status page, which must be enabled"}, nil
 	case "IPsrcaddr":
 		if len(r.Args) != 1 {
 			return argErr(fmt.Errorf("IPsrcaddr takes one address, got %d arguments", len(r.Args)))

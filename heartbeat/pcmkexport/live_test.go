@@ -142,7 +142,18 @@ func hostDir(t *testing.T, mode os.FileMode) string {
 	return d
 }
 
-func liveFailover(t *testing.T, variant string, probeDrbd bool) liveResult {
+// liveCluster is a twonode cluster (heartbeat's configuration rendered into
+// each node's /etc/ha.d) with what Corosync and Pacemaker need in place.
+type liveCluster struct {
+	*twonode.Cluster
+	t     *testing.T
+	token time.Duration
+}
+
+// newLiveCluster builds the nodes, exports their configuration and puts
+// corosync.conf, one corosync-keygen key and (on the nodes in cibOn)
+// cib.xml in place. variant "default" drops the exported token.
+func newLiveCluster(t *testing.T, impl [2]twonode.Impl, variant string, cibOn []int, probeDrbd bool) *liveCluster {
 	hacl, err := user.Lookup("hacluster")
 	if err != nil {
 		t.Skipf("live Pacemaker test: no hacluster user: %v", err)
@@ -157,10 +168,10 @@ func liveFailover(t *testing.T, variant string, probeDrbd bool) liveResult {
 	// Per node: private /var/lib/pacemaker, /var/lib/corosync,
 	// /etc/corosync, /dev/shm and /etc/init.d (the service's script), on
 	// top of testnet's private /run, /var/log, /mnt and /etc/ha.d.
-	initd := ""
 	var overlays [2]map[string]string
-	var varlib [2]string
-	var etcCoro [2]string
+	var varlib, etcCoro [2]string
+	initd := hostDir(t, 0o755)
+	must(t, os.WriteFile(filepath.Join(initd, "hbxsvc"), []byte(lsbService), 0o755))
 	for i := range overlays {
 		vl := hostDir(t, 0o750)
 		for _, d := range []string{"cib", "pengine", "blackbox", "cores"} {
@@ -175,18 +186,13 @@ func liveFailover(t *testing.T, variant string, probeDrbd bool) liveResult {
 			"/var/lib/corosync":  hostDir(t, 0o700),
 			"/etc/corosync":      etcCoro[i],
 			"/dev/shm":           hostDir(t, 0o1777),
+			"/etc/init.d":        initd,
 		}
-	}
-	initd = hostDir(t, 0o755)
-	must(t, os.WriteFile(filepath.Join(initd, "hbxsvc"), []byte(lsbService), 0o755))
-	for i := range overlays {
-		overlays[i]["/etc/init.d"] = initd
 	}
 
 	haCf := strings.NewReplacer("@NODE1_HBIP@", twonode.HBNet+".1", "@NODE2_HBIP@", twonode.HBNet+".2").Replace(liveHaCf)
 	c := twonode.New(t, twonode.Options{Prefix: "hbgopx", HaCf: haCf, Haresources: liveHaresources,
-		Authkeys: "auth 1\n1 sha1 pcmk-live\n", LoopFS: true, DRBD: true, Overlays: overlays,
-		Impl: [2]twonode.Impl{twonode.Stock(), twonode.Stock()}})
+		Authkeys: "auth 1\n1 sha1 pcmk-live\n", LoopFS: true, DRBD: true, Overlays: overlays, Impl: impl})
 	// Kill Pacemaker before the lab goes, so nothing holds the mounts.
 	c.Lab.Cleanup(func() {
 		for i := range c.Node {
@@ -195,7 +201,6 @@ func liveFailover(t *testing.T, variant string, probeDrbd bool) liveResult {
 			}
 		}
 	})
-
 	if probeDrbd {
 		// The real ocf:linbit:drbd, once, behind the recording stand-in.
 		out, err := c.Node[0].Try("env", "OCF_ROOT=/usr/lib/ocf", "OCF_RESOURCE_INSTANCE=drbd_r0", "OCF_RESKEY_drbd_resource=r0",
@@ -215,8 +220,7 @@ func liveFailover(t *testing.T, variant string, probeDrbd bool) liveResult {
 		}
 	}
 
-	dir := c.Node[0].Path("/etc/ha.d")
-	m, files, _, err := Export(dir)
+	m, files, _, err := Export(c.Node[0].Path("/etc/ha.d"))
 	if err != nil {
 		t.Fatalf("export: %v", err)
 	}
@@ -235,53 +239,80 @@ func liveFailover(t *testing.T, variant string, probeDrbd bool) liveResult {
 		t.Fatalf("corosync-keygen: %v %s", err, out)
 	}
 	keyData, _ := os.ReadFile(key)
-	// The DRBD primitive becomes Pacemaker's Stateful test agent (see the comment above).
+	// The DRBD primitive becomes Pacemaker's Stateful test agent (see TestLivePacemaker).
 	cib := strings.Replace(string(files["cib.xml"]), `class="ocf" provider="linbit" type="drbd"`, `class="ocf" provider="pacemaker" type="Stateful"`, 1)
 	for i := range c.Node {
 		must(t, os.WriteFile(filepath.Join(etcCoro[i], "corosync.conf"), []byte(conf), 0o644))
 		must(t, os.WriteFile(filepath.Join(etcCoro[i], "authkey"), keyData, 0o400))
-		p := filepath.Join(varlib[i], "cib", "cib.xml")
-		must(t, os.WriteFile(p, []byte(cib), 0o600))
-		must(t, os.Chown(p, uid, gid))
-		lp := c.Node[i].Path("/var/log/pacemaker")
-		must(t, os.MkdirAll(lp, 0o770))
-		must(t, os.Chown(lp, uid, gid))
-		rc := c.Node[i].Path("/run/crm")
-		must(t, os.MkdirAll(rc, 0o750))
-		must(t, os.Chown(rc, uid, gid))
-	}
-
-	t0 := time.Now()
-	for i := range c.Node {
-		c.Node[i].Start(c.Node[i].Path("/var/log/corosync.out"), "corosync", "-f")
-	}
-	for i := range c.Node {
-		if !twonode.WaitFor(20*token, func() bool {
-			_, err := c.Node[i].Try("corosync-cmapctl", "-g", "runtime.votequorum.two_node")
-			return err == nil
-		}) {
-			t.Fatalf("node%d: corosync did not come up:\n%s", i+1, tail(c.Node[i].Path("/var/log/corosync.log"), 30))
+		for _, j := range cibOn {
+			if j == i {
+				p := filepath.Join(varlib[i], "cib", "cib.xml")
+				must(t, os.WriteFile(p, []byte(cib), 0o600))
+				must(t, os.Chown(p, uid, gid))
+			}
+		}
+		for _, d := range []string{"/var/log/pacemaker", "/run/crm"} {
+			p := c.Node[i].Path(d)
+			must(t, os.MkdirAll(p, 0o770))
+			must(t, os.Chown(p, uid, gid))
 		}
 	}
-	for i := range c.Node {
-		c.Node[i].Start(c.Node[i].Path("/var/log/pacemakerd.out"), "pacemakerd", "-f")
-	}
-	svcOn := func(i int) bool {
-		_, err := c.Node[i].Try("/etc/init.d/hbxsvc", "status")
+	return &liveCluster{Cluster: c, t: t, token: token}
+}
+
+// startPcmk starts Corosync, waits until it answers, then starts Pacemaker on node i.
+func (c *liveCluster) startPcmk(i int) {
+	c.t.Helper()
+	h := c.Node[i]
+	h.Start(h.Path("/var/log/corosync.out"), "corosync", "-f")
+	if !twonode.WaitFor(20*c.token, func() bool {
+		_, err := h.Try("corosync-cmapctl", "-g", "runtime.votequorum.two_node")
 		return err == nil
+	}) {
+		c.t.Fatalf("node%d: corosync did not come up:\n%s", i+1, tail(h.Path("/var/log/corosync.log"), 30))
 	}
-	up := func(i int) bool { return c.HasVIP(i) && c.Mounted(i) && svcOn(i) }
-	if !twonode.WaitFor(3*dcDeadtime+20*token, func() bool { return up(0) }) {
-		mon, _ := c.Node[1].Try("crm_mon", "-1", "-r")
-		t.Fatalf("group not up on node1 (vip=%v mount=%v svc=%v)\ncrm_mon:\n%s\nnode1 pacemaker.log:\n%s", c.HasVIP(0), c.Mounted(0), svcOn(0),
-			mon, tail(c.Node[0].Path("/var/log/pacemaker/pacemaker.log"), 40))
+	h.Start(h.Path("/var/log/pacemakerd.out"), "pacemakerd", "-f")
+}
+
+// svcOn reports whether node i's service runs (LSB status 0).
+func (c *liveCluster) svcOn(i int) bool {
+	_, err := c.Node[i].Try("/etc/init.d/hbxsvc", "status")
+	return err == nil
+}
+
+// up reports whether node i runs the VIP, the mount and the service.
+func (c *liveCluster) up(i int) bool { return c.HasVIP(i) && c.Mounted(i) && c.svcOn(i) }
+
+// none reports whether node i runs none of them.
+func (c *liveCluster) none(i int) bool { return !c.HasVIP(i) && !c.Mounted(i) && !c.svcOn(i) }
+
+// crmMon is crm_mon's one-shot view from node i.
+func (c *liveCluster) crmMon(i int) string {
+	out, _ := c.Node[i].Try("crm_mon", "-1", "-r")
+	return out
+}
+
+func (c *liveCluster) fail(i int, what string) {
+	c.t.Helper()
+	c.t.Fatalf("%s (node%d vip=%v mount=%v svc=%v)\ncrm_mon:\n%s\nnode%d pacemaker.log:\n%s", what, i+1, c.HasVIP(i), c.Mounted(i), c.svcOn(i),
+		c.crmMon(i), i+1, tail(c.Node[i].Path("/var/log/pacemaker/pacemaker.log"), 40))
+}
+
+func liveFailover(t *testing.T, variant string, probeDrbd bool) liveResult {
+	c := newLiveCluster(t, [2]twonode.Impl{twonode.Stock(), twonode.Stock()}, variant, []int{0, 1}, probeDrbd)
+	token := c.token
+	t0 := time.Now()
+	for i := range c.Node {
+		c.startPcmk(i)
+	}
+	if !twonode.WaitFor(3*dcDeadtime+20*token, func() bool { return c.up(0) }) {
+		c.fail(0, "group not up on node1")
 	}
 	res := liveResult{token: token, startup: time.Since(t0)}
-	if up(1) || c.HasVIP(1) {
-		t.Fatalf("node2 runs the group too")
+	if !c.none(1) {
+		c.fail(1, "node2 runs part of the group too")
 	}
-	mon, _ := c.Node[0].Try("crm_mon", "-1", "-r")
-	t.Logf("up on node1 after %v (token %v):\n%s", res.startup.Round(time.Millisecond), token, mon)
+	t.Logf("up on node1 after %v (token %v):\n%s", res.startup.Round(time.Millisecond), token, c.crmMon(0))
 
 	// Kill node1: every daemon stopped and killed at once, both links cut.
 	t0 = time.Now()
@@ -295,16 +326,14 @@ func liveFailover(t *testing.T, variant string, probeDrbd bool) liveResult {
 	c.Lab.Cut("node1", twonode.LANIf)
 	wait := 2*dcDeadtime + 20*token
 	var got [4]time.Duration
-	conds := []func() bool{func() bool { return c.HasVIP(1) }, func() bool { return c.Mounted(1) }, func() bool { return svcOn(1) },
+	conds := []func() bool{func() bool { return c.HasVIP(1) }, func() bool { return c.Mounted(1) }, func() bool { return c.svcOn(1) },
 		func() bool {
 			_, err := c.Lab.Command("client", "ping", "-c", "1", "-W", "1", twonode.VIP).CombinedOutput()
 			return err == nil
 		}}
 	for k, cond := range conds {
 		if !twonode.WaitFor(wait-time.Since(t0), cond) {
-			mon, _ := c.Node[1].Try("crm_mon", "-1", "-r")
-			t.Fatalf("after killing node1: condition %d not met on node2 (vip=%v mount=%v svc=%v)\ncrm_mon:\n%s\nnode2 pacemaker.log:\n%s", k, c.HasVIP(1), c.Mounted(1), svcOn(1),
-				mon, tail(c.Node[1].Path("/var/log/pacemaker/pacemaker.log"), 40))
+			c.fail(1, fmt.Sprintf("after killing node1: condition %d (vip, mount, service, client ping) not met on node2", k))
 		}
 		got[k] = time.Since(t0)
 	}
@@ -314,10 +343,69 @@ func liveFailover(t *testing.T, variant string, probeDrbd bool) liveResult {
 	if !strings.Contains(neigh, "02:77:00:00:00:02") {
 		t.Errorf("client's neighbour entry for the VIP is not node2's MAC: %q", neigh)
 	}
-	mon, _ = c.Node[1].Try("crm_mon", "-1", "-r")
 	t.Logf("kill -> VIP on node2 %v, mount %v, service %v, client reaches the VIP %v\n%s", res.vip.Round(time.Millisecond), res.mount.Round(time.Millisecond),
-		res.svc.Round(time.Millisecond), res.client.Round(time.Millisecond), mon)
+		res.svc.Round(time.Millisecond), res.client.Round(time.Millisecond), c.crmMon(1))
 	return res
+}
+
+// TestLiveHandover follows docs/MIGRATION.md "Moving on to Pacemaker" on a
+// running hbgo pair: hbgo runs the group on node1; hbgo stops on node2 and
+// Corosync+Pacemaker start there (with cib.xml), which must start nothing
+// (no quorum before both nodes were seen); then hbgo stops on node1 (the
+// services stop) and Corosync+Pacemaker start there, and Pacemaker must
+// start the group on node1. The outage (hbgo stop -> VIP back) is logged.
+func TestLiveHandover(t *testing.T) {
+	needLive(t)
+	if testing.Short() {
+		t.Skip("live Pacemaker test: not in -short")
+	}
+	if os.Getenv("HBGO_PCMK_LIVE") != "full" {
+		t.Skip("live Pacemaker handover: runs in make interop (HBGO_PCMK_LIVE=full)")
+	}
+	bin := twonode.BuildHbgo(t)
+	c := newLiveCluster(t, [2]twonode.Impl{twonode.Hbgo(bin), twonode.Hbgo(bin)}, "derived", []int{1}, false)
+	// hbgo: keepalive 1 s, deadtime 3 s (liveHaCf).
+	hbWait := 30 * time.Second
+	c.Start(0)
+	c.Start(1)
+	if !twonode.WaitFor(hbWait, func() bool { return c.up(0) && c.DrbdPrimary(0, "r0") }) {
+		t.Fatalf("hbgo did not start the group on node1: %s\n%s", c.GroupState(0, "hbxsvc"), c.Log(0))
+	}
+
+	// Step 3: the standby node.
+	if err := c.Stop(1, hbWait); err != nil {
+		t.Fatalf("stop hbgo on node2: %v", err)
+	}
+	c.startPcmk(1)
+	if !twonode.WaitFor(dcDeadtime+20*c.token, func() bool { return strings.Contains(c.crmMon(1), "WITHOUT quorum") }) {
+		c.fail(1, "node2's Pacemaker alone should report a partition WITHOUT quorum")
+	}
+	// Give it time to do something wrong: a DC election and a scheduler run.
+	time.Sleep(dcDeadtime / 2)
+	if !c.none(1) || !c.up(0) {
+		c.fail(1, "starting Pacemaker on the standby moved something")
+	}
+	t.Logf("step 3: node2 runs Pacemaker without quorum, node1's hbgo keeps the group:\n%s", c.crmMon(1))
+
+	// Step 4: the active node; this moves the services.
+	t0 := time.Now()
+	if err := c.Stop(0, hbWait); err != nil {
+		t.Fatalf("stop hbgo on node1: %v", err)
+	}
+	stopped := time.Since(t0)
+	if !c.none(0) || c.DrbdPrimary(0, "r0") {
+		t.Fatalf("hbgo stop left something on node1: %s", c.GroupState(0, "hbxsvc"))
+	}
+	c.startPcmk(0)
+	if !twonode.WaitFor(3*dcDeadtime+20*c.token, func() bool { return c.up(0) }) {
+		c.fail(0, "Pacemaker did not start the group on node1")
+	}
+	outage := time.Since(t0)
+	if !c.none(1) {
+		c.fail(1, "node2 runs part of the group too")
+	}
+	t.Logf("RESULT handover hbgo_stop_ms=%d outage_ms=%d (hbgo stop on node1 -> VIP, mount and service on node1 under Pacemaker)\n%s",
+		stopped.Milliseconds(), outage.Milliseconds(), c.crmMon(0))
 }
 
 func tail(path string, n int) string {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"hbgo/heartbeat/hacf"
 )
@@ -104,7 +105,11 @@ func directiveNotes(cf *hacf.Config, m *Model, ipfail bool) []Note {
 // changes lists what behaves differently on Pacemaker.
 func changes(cf *hacf.Config, m *Model, ipfail bool) []string {
 	var out []string
-	out = append(out, fmt.Sprintf("Resources are now monitored every %s (DRBD every 29 s Promoted, 31 s Unpromoted); heartbeat never monitored them. A failed monitor restarts the resource (and the rest of its group) on the same node; set migration-threshold to move it instead.", secs(MonitorInterval)))
+	drbd := ""
+	if len(m.Promotable) > 0 {
+		drbd = " (DRBD every 29 s when Promoted, 31 s when Unpromoted)"
+	}
+	out = append(out, fmt.Sprintf("Resources are now monitored every %d s%s; heartbeat never monitored them. A failed monitor restarts the resource (and the rest of its group) on the same node; set migration-threshold to move it instead.", int(MonitorInterval/time.Second), drbd))
 	out = append(out, fmt.Sprintf("A node is declared lost after corosync's token (%d ms) plus consensus (1.2 x token), about the old deadtime %s.", m.Corosync.Token.Milliseconds(), secs(cf.Deadtime)))
 	switch cf.AutoFailback {
 	case hacf.FailbackOff:

@@ -48,7 +48,7 @@ bench: build
 interop: deps
 	$(GO) test -count=1 -v -timeout 30m ./heartbeat/interop/
 	HBGO_IPFAIL_MIXED=1 $(GO) test -count=1 -v -timeout 20m ./heartbeat/ipfailtest/
-	HBGO_PCMK_LIVE=full $(GO) test -count=1 -v -timeout 20m -run 'TestLive' ./heartbeat/pcmkexport/
+	HBGO_PCMK_LIVE=full $(GO) test -count=1 -v -timeout 20m -run 'TestLive|TestScriptsMatchCIB' ./heartbeat/pcmkexport/
 
 # Long fault soaks (root): a flood of bad datagrams at one hbgo node of an
 # hbgo+hbgo and a stock+hbgo cluster (and at the stock node, logged), then

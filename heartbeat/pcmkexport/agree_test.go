@@ -51,6 +51,21 @@ func exportCases(t *testing.T) []exportCase {
 	if len(cs) < 6 {
 		t.Fatalf("found %d ha.d-examples, want at least 6", len(cs))
 	}
+	// ping-ipfail once more with auto_failback off: the ping rule must
+	// outweigh the whole group's stickiness.
+	pi := "../../ha.d-examples/ping-ipfail"
+	cf, err := os.ReadFile(filepath.Join(pi, "ha.cf"))
+	must(t, err)
+	har, err := os.ReadFile(filepath.Join(pi, "haresources"))
+	must(t, err)
+	off := strings.Replace(string(cf), "auto_failback on", "auto_failback off", 1)
+	if off == string(cf) {
+		t.Fatal("ping-ipfail/ha.cf no longer says auto_failback on")
+	}
+	d := t.TempDir()
+	must(t, os.WriteFile(filepath.Join(d, "ha.cf"), []byte(off), 0o644))
+	must(t, os.WriteFile(filepath.Join(d, "haresources"), har, 0o644))
+	cs = append(cs, exportCase{"example/ping-ipfail/afb-off", d})
 	fx, _ := filepath.Glob("../../haresources/testdata/stock/normalise/*.haresources")
 	accepted := 0
 	for _, p := range fx {

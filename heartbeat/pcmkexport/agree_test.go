@@ -248,6 +248,13 @@ func (s *pcmkSim) where(gid string) string {
 // the group stays; on, and legacy as exported: it goes back); the ping
 // node unreachable from the holder (with ipfail: the group moves). Both
 // engines must agree, and both must give the answer the issue asks for.
+//
+// Neither crm_verify nor crm_simulate reads resource agents' metadata:
+// both pass without drbd-utils (ocf:linbit:drbd) or the init scripts
+// installed (checked before drbd-utils was). crm_simulate cannot know
+// DRBD's promotion score, which the agent's monitor sets; the test sets
+// master-<drbd primitive> to 10000 on every online node, as the agent does
+// for an UpToDate disk, and the ping attribute as ocf:pacemaker:ping would.
 func TestPacemakerAgreesWithPlanner(t *testing.T) {
 	needPacemakerTools(t)
 	for _, tc := range exportCases(t) {

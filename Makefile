@@ -63,10 +63,13 @@ bench: build
 	bash bench/run.sh -$(BENCH) -b $(BIN) -M $(BENCH_FLAGS)
 
 # Interop tests only (stock heartbeat 3.0.6 as a peer), verbose, with the
-# long variants make test leaves out (stock's real ipfail beside hbgo's).
+# long variants make test leaves out (stock's real ipfail beside hbgo's),
+# and the exported configuration on live Corosync+Pacemaker nodes: kill ->
+# VIP with both tokens, and the hbgo -> Pacemaker handover of MIGRATION.md.
 interop: deps
 	$(GO) test -count=1 -v -timeout 30m ./heartbeat/interop/
 	HBGO_IPFAIL_MIXED=1 $(GO) test -count=1 -v -timeout 20m ./heartbeat/ipfailtest/
+	HBGO_PCMK_LIVE=full $(GO) test -count=1 -v -timeout 20m -run 'TestLive|TestScriptsMatchCIB' ./heartbeat/pcmkexport/
 
 # Long fault soaks (root): a flood of bad datagrams at one hbgo node of an
 # hbgo+hbgo and a stock+hbgo cluster (and at the stock node, logged), then

@@ -18,6 +18,7 @@ import (
 	"hbgo/heartbeat/decode"
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/pcmkexport"
 	"hbgo/heartbeat/pidfile"
 	"hbgo/heartbeat/sdnotify"
 	"hbgo/heartbeat/timeline"
@@ -29,7 +30,7 @@ const daemonEnv = "HBGO_DAEMON_CHILD"
 const usage = "\nUsage: heartbeat [-dDkMrRsvWlVf] [-C Current-resource-state]\n\t-C only valid with -R\n\t-r is mutually exclusive with -R\n"
 
 // heartbeat is the daemon binary: stock's flags (COMPAT §7.6) plus hbgo's
-// own sub-commands check, decode and log.
+// own sub-commands check, decode, log and export.
 func heartbeat(args []string) int {
 	if len(args) > 0 {
 		switch args[0] {
@@ -39,6 +40,8 @@ func heartbeat(args []string) int {
 			return decode.Main(args[1:], os.Stdout, os.Stderr)
 		case "log":
 			return timeline.Main(args[1:], os.Stdout, os.Stderr)
+		case "export":
+			return pcmkexport.Main(args[1:], os.Stdout, os.Stderr)
 		}
 	}
 	var fg, kill, status, reload, version, noRT, restart, haveC, defaults, wiki, noRsc bool

@@ -34,6 +34,7 @@ var layers = map[string]int{
 	"heartbeat/clstatus":        commands,
 	"heartbeat/decode":          commands,
 	"heartbeat/timeline":        commands,
+	"heartbeat/pcmkexport":      commands,
 	"cmd/":                      commands,
 	"heartbeat/interop":         tests,
 	"heartbeat/failover":        tests,

@@ -32,7 +32,7 @@ func resourceManager(args []string) int {
 		return executor.Binding{}, fmt.Errorf("cannot run %s: %s/ha.cf cannot be read", r.Token, c.Dir)
 	}
 	if c.HaCf != nil {
-		bind = executor.NewBinder(c, executor.ScriptEnv(c), log, true)
+		bind = daemon.Binder(c, daemon.ScriptEnv(c), log, true)
 	}
 	return resourcemanager.Main(args, resourcemanager.Env{Stdout: os.Stdout, Stderr: os.Stderr, Self: os.Args[0],
 		Dir: c.Dir, Node: c.Node, Log: log, Bind: bind,

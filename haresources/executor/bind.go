@@ -4,53 +4,19 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 
 	"hbgo/haresources"
-	"hbgo/heartbeat/hbconf"
 	"hbgo/resource.d/agent"
 	"hbgo/resource.d/native"
 	"hbgo/resource.d/script"
 )
 
-// ScriptEnv builds the script environment for a configuration.
-func ScriptEnv(c *hbconf.Conf) []string {
-	cf := c.HaCf
-	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"}
-	env = append(env, cf.Env()...)
-	dir := strings.TrimSuffix(c.Dir, "/")
-	logfile, debugfile := cf.Logfile, cf.Debugfile
-	if logfile == "" {
-		logfile = "/dev/null"
-	}
-	if debugfile == "" {
-		debugfile = "/dev/null"
-	}
-	logd := "no"
-	if cf.UseLogd {
-		logd = "yes"
-	}
-	env = append(env,
-		"HA_CURHOST="+c.Node,
-		"HA_DIR="+dir,
-		"HA_FUNCS="+dir+"/shellfuncs",
-		"HA_DATEFMT=%Y/%m/%d_%T\t",
-		"OCF_ROOT=/usr/lib/ocf",
-		"HA_LOGFILE="+logfile,
-		"HA_DEBUGLOG="+debugfile,
-		"HA_LOGD="+logd,
-	)
-	if cf.Logfacility != "" && cf.Logfacility != "none" {
-		env = append(env, "HA_LOGFACILITY="+cf.Logfacility)
-	}
-	if cf.AutoFailback.String() != "legacy" {
-		env = append(env, "HA_NICEFAILBACK=yes")
-	}
-	for _, e := range cf.EnvVars {
-		env = append(env, fmt.Sprintf("HA_%s=%s", e.Name, e.Value))
-	}
-	return env
+// BindConfig is what NewBinder needs of the configuration.
+type BindConfig struct {
+	Dir       string                       // the configuration directory (resource.d lives below it)
+	Debugfile string                       // ha.cf's debugfile, for the script runner
+	Force     map[string]haresources.Force // hbgo.cf's agent overrides
 }
 
 // Binder returns how this configuration's resources run (COMPAT §4.3,
@@ -59,7 +25,7 @@ func ScriptEnv(c *hbconf.Conf) []string {
 // script, found in resource.d then /etc/init.d. Agents are built once per
 // resource token and kept, since a running agent holds state (an ARP sender
 // to cancel, a Delay's pseudo-resource).
-func NewBinder(c *hbconf.Conf, env []string, log agent.Logger, natives bool) Binder {
+func NewBinder(c BindConfig, env []string, log agent.Logger, natives bool) Binder {
 	var factories map[string]agent.Factory
 	names := map[string]bool{}
 	if natives {
@@ -70,7 +36,7 @@ func NewBinder(c *hbconf.Conf, env []string, log agent.Logger, natives bool) Bin
 	}
 	r := &haresources.Resolver{Dir: c.Dir, InitDir: "/etc/init.d", DpkgInfoDir: "/var/lib/dpkg/info",
 		DpkgStatus: "/var/lib/dpkg/status", Native: names, Force: c.Force}
-	run := &script.Runner{Env: env, Debugfile: c.HaCf.Debugfile}
+	run := &script.Runner{Env: env, Debugfile: c.Debugfile}
 	var mu sync.Mutex
 	cache := map[string]Binding{}
 	return func(res haresources.Resource) (Binding, error) {

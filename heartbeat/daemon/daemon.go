@@ -511,8 +511,23 @@ func (n *node) openPing() error {
 		return err
 	}
 	n.pinger = p
-	n.log.Infof("glib: ping heartbeat started.")
+	for _, m := range pingStarted(cf.PingNodes()) {
+		n.log.Infof("%s", m.Text)
+	}
 	return nil
+}
+
+// pingStarted is what stock logs as it opens its ping media: one line per
+// ping or ping_group medium, in that kind's words (COMPAT §8.5); ping6 is
+// not opened (warned about above).
+func pingStarted(ms []hacf.Medium) []hblog.Msg {
+	var out []hblog.Msg
+	for _, m := range ms {
+		if m.Type != hacf.MediumPing6 {
+			out = append(out, hblog.PingStarted(m.Type == hacf.MediumPingGroup))
+		}
+	}
+	return out
 }
 
 // rtPrio is the SCHED_RR priority for the loop's thread, 0

@@ -30,6 +30,7 @@ import (
 	"hbgo/heartbeat/respawn"
 	"hbgo/heartbeat/stonith"
 	"hbgo/heartbeat/watchdog"
+	"hbgo/internal/version"
 	"hbgo/resource.d/agent"
 )
 
@@ -298,6 +299,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	lg.Infof("**************************")
 	lg.Infof("Configuration validated. Starting heartbeat %s", Version)
 	lg.Infof("heartbeat: version %s", Version)
+	lg.Infof("%s", hblog.HbgoBanner(version.Get().String(), Version).Text)
 
 	if err := os.MkdirAll(o.StateDir, 0o755); err != nil {
 		return nil, err

@@ -44,6 +44,9 @@ type Options struct {
 	// Where resource scripts and dpkg's records are looked up ("" = the
 	// Debian locations); tests point them at temp dirs.
 	InitDir, DpkgInfoDir, DpkgStatus string
+	// SystemdDirs are where heartbeat.service and its drop-ins are looked
+	// up, highest precedence first (nil = DefaultSystemdDirs).
+	SystemdDirs []string
 }
 
 // Host answers the questions about this machine that the checks ask.
@@ -198,6 +201,11 @@ func Check(o Options) *Report {
 		ps = append(ps, hostNames(cf, o.Host, sev)...)
 		ps = append(ps, logDirs(cf, o.Host, sev)...)
 		ps = append(ps, respawnClients(cf)...)
+		dirs := o.SystemdDirs
+		if dirs == nil {
+			dirs = DefaultSystemdDirs
+		}
+		ps = append(ps, watchdogVsDeadtime(cf, dirs)...)
 	}
 
 	// haresources: what runs for each resource, and whether it can.

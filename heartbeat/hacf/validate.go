@@ -121,6 +121,7 @@ func (p *parser) finish(o Options) {
 	// A refused value leaves the default in place: a check comparing it
 	// would report a second, false error (deadtime 10s0 is not "less than
 	// initdead"), so checks that use a refused directive are skipped.
+	c.Refused = p.failed
 	bad := func(names ...string) bool {
 		for _, n := range names {
 			if p.failed[n] {

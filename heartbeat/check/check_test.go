@@ -96,7 +96,7 @@ func testOptions(t *testing.T, h Host) Options {
 	init := t.TempDir()
 	return Options{Host: h, InitDir: init, DpkgInfoDir: filepath.Join(init, "none"), DpkgStatus: filepath.Join(init, "none"),
 		SystemdDirs: []string{filepath.Join(init, "no-systemd")},
-		Uname: func() (string, error) { return "node1", nil }}
+		Uname:       func() (string, error) { return "node1", nil }}
 }
 
 func run(args []string, o Options) (int, string, string) {

@@ -129,7 +129,7 @@ func TestRootExt4BusyStop(t *testing.T) {
 		"INFO: Running stop for " + dev + " on " + dir,
 		"INFO: Trying to unmount " + dir,
 		"ERROR: Couldn't unmount " + dir + "; trying cleanup with TERM",
-		fmt.Sprintf("INFO: sending signal TERM to: root     %5d %5d  0 \\d\\d:\\d\\d \\?        S      0:00 sleep 300", busy.Process.Pid, os.Getpid()),
+		fmt.Sprintf("INFO: sending signal TERM to: root     %5d %5d  0 \\d\\d:\\d\\d \\?        S\\S* +0:00 sleep 300", busy.Process.Pid, os.Getpid()),
 		"INFO: unmounted " + dir + " successfully",
 	}
 	got := log.lines
@@ -196,7 +196,7 @@ func TestRootStockParity(t *testing.T) {
 	dev := loopImage(t, "mkfs.ext4")
 	dir := filepath.Join(t.TempDir(), "mnt", "fs1")
 	pidRe := regexp.MustCompile(`\[\d+\]:    `)
-	psRe := regexp.MustCompile(`to: root +\d+ +\d+ +\d+ \d\d:\d\d \? +S +0:00 sleep 300$`)
+	psRe := regexp.MustCompile(`to: root +\d+ +\d+ +\d+ \d\d:\d\d \? +S\S* +0:00 sleep 300$`)
 	norm := func(l string) string {
 		l = strings.ReplaceAll(l, dev, "DEV")
 		l = strings.ReplaceAll(l, dir, "DIR")

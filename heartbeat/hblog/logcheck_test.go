@@ -2,6 +2,7 @@ package hblog
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -101,6 +102,8 @@ func TestLogcheckIgnoresHbgoOnlyLines(t *testing.T) {
 	daemon := []string{
 		HbgoBanner("hbgo v0.3.0-4-g3fb3c25 (commit 3fb3c25b2c1e0000000000000000000000000000)", "3.0.6").Text,
 		HbgoBanner("hbgo devel (commit unknown)", "3.0.6").Text,
+		"hbgo: realtime: SCHED_RR priority 50 for the main loop; memory not locked (no mlockall)",
+		"hbgo: fast_start: node2's resource state is known; not waiting RQSTDELAY (10 s)",
 	}
 	type scriptLine struct{ tag, text string }
 	script := []scriptLine{
@@ -114,6 +117,7 @@ func TestLogcheckIgnoresHbgoOnlyLines(t *testing.T) {
 		{"drbddisk(all)", agent.Drbdadm("secondary", "all", 3, 3)},
 		{"Delay(Delay_10)", agent.Delayed(10 * time.Second)},
 		{"Delay(Delay_1.5)", agent.Delayed(1500 * time.Millisecond)},
+		{"IPaddr2(IPaddr2_10.78.0.10)", fmt.Sprintf(agent.FmtPromoteSecondaries, "eth1", "eth1", "10.78.0.10")},
 	}
 	// Every catalogued hbgo-only format has a sample above.
 	for _, f := range HbgoOnlyDaemon {

@@ -22,10 +22,14 @@ const (
 	FmtMounted     = "INFO: mounted %s on %s (%s, %s)"
 	FmtDrbdadm     = "INFO: drbdadm %s %s: done (attempt %d of %d)"
 	FmtDelayed     = "INFO: waited %s"
+	// FmtPromoteSecondaries: IPaddr/IPaddr2 stop keeps the interface's
+	// other addresses when it removes a primary one (resource.d/README.md).
+	FmtPromoteSecondaries = "INFO: Setting net.ipv4.conf.%s.promote_secondaries=1 so the other addresses on %s survive removing %s"
 )
 
 // NativeLineFormats lists every format above, for the log catalogue.
-var NativeLineFormats = []string{FmtAddrAdded, FmtAddrRemoved, FmtARPSending, FmtMounted, FmtDrbdadm, FmtDelayed}
+var NativeLineFormats = []string{FmtAddrAdded, FmtAddrRemoved, FmtARPSending, FmtMounted, FmtDrbdadm, FmtDelayed,
+	FmtPromoteSecondaries}
 
 // AddrAdded: `INFO: added 10.77.0.100/24 to eth0:0 (netlink), 20 gratuitous ARPs` (IPaddr, IPaddr2 start).
 func AddrAdded(prefix, where string, arps int) string {

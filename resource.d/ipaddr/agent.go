@@ -393,7 +393,7 @@ func (a *Agent) keepSecondaries(f *found) error {
 	if b, err := os.ReadFile(path); err == nil && len(b) > 0 && b[0] == '1' {
 		return nil
 	}
-	a.logf("INFO: Setting net.ipv4.conf.%s.promote_secondaries=1 so the other addresses on %s survive removing %s", name, name, a.Spec.IP)
+	a.logf(agent.FmtPromoteSecondaries, name, name, a.Spec.IP)
 	if err := os.WriteFile(path, []byte("1\n"), 0o644); err != nil {
 		return fmt.Errorf("set promote_secondaries on %s: %w", name, err)
 	}

@@ -13,8 +13,13 @@ DIVERT    ?= auto
 
 all: build
 
+# heartbeat -V and ha-log's banner name the build: git describe and the commit.
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
+LDFLAGS   := -s -w -X hbgo/internal/version.Version=$(VERSION) -X hbgo/internal/version.Commit=$(COMMIT)
+
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/heartbeat
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/heartbeat
 
 deps:
 	@sh .ci/deps

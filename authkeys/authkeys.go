@@ -310,9 +310,13 @@ func load(path string, lenient bool) (*Keys, diag.Problems) {
 	var ps diag.Problems
 	f, err := os.Open(path)
 	if err != nil {
+		hint := "create it with an auth line and a key line, mode 600"
+		if errors.Is(err, os.ErrPermission) {
+			hint = diag.ReadHint(path) // it exists: creating it is not the fix
+		}
 		ps = append(ps, diag.Problem{File: path, Severity: diag.Error,
 			What:  fmt.Sprintf("cannot open: %v", unwrapPath(err)),
-			Hint:  "create it with an auth line and a key line, mode 600",
+			Hint:  hint,
 			Stock: fmt.Sprintf("Cannot open keyfile [%s].  Stop.", stockName(path))})
 		return nil, ps
 	}

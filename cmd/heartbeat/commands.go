@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"syscall"
 	"time"
 
 	"hbgo/heartbeat/clstatus"
@@ -83,24 +84,50 @@ func standby(self string, args []string, takeover bool, stdout, stderr io.Writer
 	return 0
 }
 
+// stockFIFO is where stock's scripts write their requests (COMPAT §7.1).
+const stockFIFO = "/var/lib/heartbeat/fifo"
+
 // request asks hbgo's daemon through its control socket, or a stock daemon
 // through the FIFO when there is no hbgo daemon.
 func request(takeover bool, set string) error {
+	return requestAt(hbconf.ControlSocket(""), stockFIFO, takeover, set)
+}
+
+// requestAt is request with the socket and FIFO paths given. Stock's
+// scripts open the FIFO blocking, so they hang forever when no daemon reads
+// it; here the FIFO is opened without blocking first, and no reader
+// (ENXIO) means no daemon at all: "heartbeat is not running" at once. A
+// running daemon (stock's or hbgo's) holds the FIFO open for reading, and
+// then the request is written as stock writes it.
+func requestAt(sock, fifo string, takeover bool, set string) error {
 	op, fields := control.OpStandby, fmt.Sprintf("t=ask_resources\nrsc_hold=%s\ninfo=me\n", set)
 	if takeover {
 		op, fields = control.OpTakeover, fmt.Sprintf("t=hb_takeover\nrsc_hold=%s\n", set)
 	}
-	rep, err := control.Do(hbconf.ControlSocket(""), control.Request{Op: op, Args: []string{set}}, 5*time.Second)
+	rep, err := control.Do(sock, control.Request{Op: op, Args: []string{set}}, 5*time.Second)
 	if err == nil {
 		if !rep.OK {
 			return errors.New(rep.Error)
 		}
 		return nil
 	}
-	f, ferr := os.OpenFile("/var/lib/heartbeat/fifo", os.O_WRONLY|os.O_APPEND, 0)
-	if ferr != nil {
-		return fmt.Errorf("heartbeat is not running (%v)", strings.TrimPrefix(err.Error(), "control: "))
+	notRunning := func(why error) error {
+		return fmt.Errorf("heartbeat is not running (%v)", why)
 	}
+	fd, ferr := syscall.Open(fifo, syscall.O_WRONLY|syscall.O_APPEND|syscall.O_NONBLOCK|syscall.O_CLOEXEC, 0)
+	if ferr == syscall.ENXIO {
+		return notRunning(fmt.Errorf("no process reads %s", fifo))
+	}
+	if ferr != nil {
+		return notRunning(errors.New(strings.TrimPrefix(err.Error(), "control: ")))
+	}
+	// From here on as stock: a blocking write of one message (shorter than
+	// PIPE_BUF, so it is written whole).
+	if err := syscall.SetNonblock(fd, false); err != nil {
+		syscall.Close(fd)
+		return err
+	}
+	f := os.NewFile(uintptr(fd), fifo)
 	defer f.Close()
 	_, err = f.WriteString(">>>\n" + fields + "<<<\n")
 	return err

@@ -15,13 +15,10 @@ import (
 
 	"hbgo/heartbeat/control"
 	"hbgo/heartbeat/daemon"
-	"hbgo/heartbeat/decode"
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/pcmkexport"
 	"hbgo/heartbeat/pidfile"
 	"hbgo/heartbeat/sdnotify"
-	"hbgo/heartbeat/timeline"
 )
 
 // daemonEnv marks the re-executed child that becomes the daemon.
@@ -30,18 +27,15 @@ const daemonEnv = "HBGO_DAEMON_CHILD"
 const usage = "\nUsage: heartbeat [-dDkMrRsvWlVf] [-C Current-resource-state]\n\t-C only valid with -R\n\t-r is mutually exclusive with -R\n"
 
 // heartbeat is the daemon binary: stock's flags (COMPAT §7.6) plus hbgo's
-// own sub-commands check, decode, log and export.
+// own sub-commands (help.go) and -h/--help/help.
 func heartbeat(args []string) int {
+	if isHelp(args) {
+		writeHelp(os.Stdout)
+		return 0
+	}
 	if len(args) > 0 {
-		switch args[0] {
-		case "check":
-			return checkCmd(args[1:], os.Stdout, os.Stderr)
-		case "decode":
-			return decode.Main(args[1:], os.Stdout, os.Stderr)
-		case "log":
-			return timeline.Main(args[1:], os.Stdout, os.Stderr)
-		case "export":
-			return pcmkexport.Main(args[1:], os.Stdout, os.Stderr)
+		if c := findSubcommand(args[0]); c != nil {
+			return c.run(args[1:])
 		}
 	}
 	var fg, kill, status, reload, version, noRT, restart, haveC, defaults, wiki, noRsc bool
@@ -114,7 +108,7 @@ func heartbeat(args []string) int {
 	}
 	switch {
 	case version:
-		fmt.Println(daemon.Version + " (node: hbgo)")
+		fmt.Println(versionLine())
 		return 0
 	case defaults:
 		// COMPAT §7.6: the table needs no ha.cf and wins over -k/-s/-r.

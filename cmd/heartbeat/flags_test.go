@@ -83,12 +83,70 @@ func TestFlagsAsStock(t *testing.T) {
 			got := flagCase{args: tc.args, exit: code, stdout: out.String(),
 				stderr: strings.ReplaceAll(errb.String(), os.Args[0], "ARGV0")}
 			want := tc
-			if tc.args == "-V" { // the build id differs by design
-				want.stdout = "3.0.6 (node: hbgo)\n"
+			if tc.args == "-V" { // the build id differs by design: stock's first word, then hbgo's build
+				if !strings.HasPrefix(got.stdout, "3.0.6 (node: hbgo) hbgo ") || !strings.Contains(got.stdout, " (commit ") {
+					t.Errorf("-V: %q, want \"3.0.6 (node: hbgo) hbgo VERSION (commit REV)\"", got.stdout)
+				}
+				want.stdout = got.stdout
 			}
 			if d := cmp.Diff(want, got, cmp.AllowUnexported(flagCase{})); d != "" {
 				t.Errorf("heartbeat %s (-stock +hbgo):\n%s", tc.args, d)
 			}
 		})
+	}
+}
+
+// runSelf runs this test binary as heartbeat with args.
+func runSelf(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "HBGO_TEST_ARGV0=1")
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err := cmd.Run()
+	var ee *exec.ExitError
+	if errors.As(err, &ee) {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return code, out.String(), errb.String()
+}
+
+// TestHelp: -h, --help and help print stock's usage text first, byte for
+// byte as stock prints it after a bad option, then every hbgo command with
+// one line each, and exit 0; a bad option still gets stock's answer and 2
+// (TestFlagsAsStock, -x).
+func TestHelp(t *testing.T) {
+	var stockUsage string
+	for _, c := range stockFlags(t) {
+		if c.args == "-x" {
+			stockUsage = strings.TrimPrefix(c.stderr, "ARGV0: invalid option -- 'x'\n\n")
+		}
+	}
+	if !strings.HasPrefix(stockUsage, "Usage: heartbeat [") {
+		t.Fatalf("no recorded usage text: %q", stockUsage)
+	}
+	for _, arg := range []string{"-h", "--help", "help"} {
+		code, out, errs := runSelf(t, arg)
+		if code != 0 || errs != "" {
+			t.Errorf("heartbeat %s: exit %d, stderr %q; want 0 and nothing", arg, code, errs)
+		}
+		if !strings.HasPrefix(out, stockUsage) {
+			t.Errorf("heartbeat %s does not start with stock's usage text:\n%s", arg, out)
+		}
+		for _, c := range subcommands {
+			if !strings.Contains(out, "\n  heartbeat "+c.name+" ") {
+				t.Errorf("heartbeat %s does not list %q:\n%s", arg, c.name, out)
+			}
+		}
+	}
+	// Every listed command is dispatched: its own -h is not heartbeat's
+	// getopt complaint.
+	for _, c := range subcommands {
+		_, _, errs := runSelf(t, c.name, "-h")
+		if strings.Contains(errs, "invalid option") || strings.Contains(errs, "Usage: heartbeat [-d") {
+			t.Errorf("heartbeat %s -h reached stock's flag parser: %q", c.name, errs)
+		}
 	}
 }

@@ -43,6 +43,9 @@ type Options struct {
 	// Where resource scripts and dpkg's records are looked up ("" = the
 	// Debian locations); tests point them at temp dirs.
 	InitDir, DpkgInfoDir, DpkgStatus string
+	// SystemdDirs are where heartbeat.service and its drop-ins are looked
+	// up, highest precedence first (nil = DefaultSystemdDirs).
+	SystemdDirs []string
 }
 
 // Host answers the questions about this machine that the checks ask.
@@ -181,6 +184,11 @@ func Check(o Options) *Report {
 		ps = append(ps, respawnClients(cf)...)
 		ps = append(ps, twoNodes(cf)...)
 		ps = append(ps, ucastBroadcast(cf, o.Host, sev)...)
+		dirs := o.SystemdDirs
+		if dirs == nil {
+			dirs = DefaultSystemdDirs
+		}
+		ps = append(ps, watchdogVsDeadtime(cf, dirs)...)
 	}
 
 	// haresources: what runs for each resource, and whether it can.

@@ -95,7 +95,8 @@ func writeDir(t *testing.T, files map[string]string, akMode fs.FileMode) string 
 func testOptions(t *testing.T, h Host) Options {
 	init := t.TempDir()
 	return Options{Host: h, InitDir: init, DpkgInfoDir: filepath.Join(init, "none"), DpkgStatus: filepath.Join(init, "none"),
-		Uname: func() (string, error) { return "node1", nil }}
+		SystemdDirs: []string{filepath.Join(init, "no-systemd")},
+		Uname:       func() (string, error) { return "node1", nil }}
 }
 
 func run(args []string, o Options) (int, string, string) {

@@ -31,6 +31,7 @@ import (
 	"hbgo/heartbeat/respawn"
 	"hbgo/heartbeat/stonith"
 	"hbgo/heartbeat/watchdog"
+	"hbgo/internal/version"
 	"hbgo/resource.d/agent"
 )
 
@@ -299,6 +300,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	lg.Infof("**************************")
 	lg.Infof("Configuration validated. Starting heartbeat %s", Version)
 	lg.Infof("heartbeat: version %s", Version)
+	lg.Infof("%s", hblog.HbgoBanner(version.Get().String(), Version).Text)
 	if crc := c.Keys.CRCIndexes(); len(crc) > 0 {
 		// Stock starts silently with crc keys; it stays accepted (PROTOCOL §4.3).
 		lg.Critf("%s", authkeys.CRCWarning(crc))
@@ -516,8 +518,23 @@ func (n *node) openPing() error {
 		return err
 	}
 	n.pinger = p
-	n.log.Infof("glib: ping heartbeat started.")
+	for _, m := range pingStarted(cf.PingNodes()) {
+		n.log.Infof("%s", m.Text)
+	}
 	return nil
+}
+
+// pingStarted is what stock logs as it opens its ping media: one line per
+// ping or ping_group medium, in that kind's words (COMPAT §8.5); ping6 is
+// not opened (warned about above).
+func pingStarted(ms []hacf.Medium) []hblog.Msg {
+	var out []hblog.Msg
+	for _, m := range ms {
+		if m.Type != hacf.MediumPing6 {
+			out = append(out, hblog.PingStarted(m.Type == hacf.MediumPingGroup))
+		}
+	}
+	return out
 }
 
 // rtPrio is the SCHED_RR priority for the loop's thread, 0

@@ -4,8 +4,12 @@ package diag
 import (
 	"errors"
 	"fmt"
+	"os"
+	"os/user"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 )
 
 // Severity says whether a problem stops the daemon from starting.
@@ -123,4 +127,23 @@ func AsProblems(err error) (Problems, bool) {
 		return e.Problems, true
 	}
 	return nil, false
+}
+
+// ReadHint is the advice for a configuration file the caller may not read
+// (EACCES): the files are root's, mode 600 for authkeys, so the answer is to
+// run the command as root or as the file's owner, not to change the file.
+func ReadHint(path string) string {
+	owner := ""
+	if fi, err := os.Stat(path); err == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			owner = strconv.FormatUint(uint64(st.Uid), 10)
+			if u, err := user.LookupId(owner); err == nil {
+				owner = u.Username
+			}
+		}
+	}
+	if owner == "" || owner == "root" {
+		return "run this as root (sudo): only root may read it"
+	}
+	return "run this as root (sudo) or as the file's owner, " + owner
 }

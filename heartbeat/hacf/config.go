@@ -142,6 +142,9 @@ type Config struct {
 	ConnLogdTime                                      time.Duration
 
 	UDPPort int // the last udpport, else 694 (see Medium.Port for what links use)
+	// Refused names the directives whose value in the file was refused: the
+	// field holds the default, and checks comparing it would mislead.
+	Refused map[string]bool
 	Baud    int
 
 	Nodes   []string // lower-cased, declaration order

@@ -210,7 +210,18 @@ func TestRefusals(t *testing.T) {
 			{File: "ha.cf", Severity: diag.Error, What: "no heartbeat media defined", Hint: "add a link such as bcast eth1, ucast eth1 <peer address> or serial /dev/ttyS0", Stock: "No heartbeat media defined"},
 			{File: "ha.cf", Severity: diag.Error, What: "no nodes defined", Hint: "add a node line per cluster member: node <uname -n of each node>", Stock: "no nodes defined"},
 			{File: "ha.cf", Severity: diag.Error, What: "this node, x, is not declared with a node line", Hint: "add node x (the name from uname -n or /etc/ha.d/nodeinfo)", Stock: "Current node [x] not in configuration!"},
-			{File: "ha.cf", Line: 3, Severity: diag.Error, What: "deadtime 1 must be more than twice keepalive 1", Hint: "write deadtime 3 or more (or a keepalive below 500ms)", Stock: "Dead time [1000] is too small compared to keeplive [1000]"},
+			// Not "deadtime 1 must be more than twice keepalive 1": keepalive
+			// was refused, the 1 s compared is its default (issue 17).
+		}},
+		// A refused value does not also fail the checks that compare it
+		// (issue 17: initdead 20 "less than deadtime 30", the default).
+		{"no follow-on errors", "node x\nbcast eth0\nlogfile /x\ndeadtime 10s0\ninitdead 20\ndeadping 1x\n", "x", []diag.Problem{
+			{File: "ha.cf", Line: 4, Severity: diag.Error, What: "deadtime 10s0 is not a valid time", Hint: "write seconds (2, 1.5) or milliseconds attached to the number (500ms); there is no s suffix"},
+			{File: "ha.cf", Line: 6, Severity: diag.Error, What: "deadping 1x is not a valid time", Hint: "write seconds (2, 1.5) or milliseconds attached to the number (500ms); there is no s suffix"},
+		}},
+		{"keepalive refused, deadtime still checked against the default", "node x\nbcast eth0\nlogfile /x\nkeepalive 2s\ninitdead 5\n", "x", []diag.Problem{
+			{File: "ha.cf", Line: 4, Severity: diag.Error, What: "keepalive 2s is not a valid time", Hint: "write keepalive 2 (bare numbers are seconds; there is no s suffix)"},
+			{File: "ha.cf", Line: 5, Severity: diag.Error, What: "initdead 5 must not be less than deadtime 30000ms", Hint: "write initdead 30 or more (at least 10 is advised)", Stock: "Initial dead time [5000] is smaller than deadtime [30000]"},
 		}},
 	}
 	for _, tt := range tests {

@@ -146,6 +146,7 @@ func ParseWith(r io.Reader, file string, o Options) (*Config, diag.Problems) {
 		},
 		apiClients: map[string]bool{},
 		tried:      map[string]bool{},
+		failed:     map[string]bool{},
 	}
 	lines, err := readLines(r)
 	if err != nil {
@@ -178,6 +179,7 @@ type parser struct {
 	boolFailback         bool // stock's nice_failback global: auto_failback set to a boolean
 	apiClients           map[string]bool
 	tried                map[string]bool // directives that appeared in the file
+	failed               map[string]bool // directives with a refused value in the file: checks that use them are skipped
 }
 
 func (p *parser) log(level Level, format string, args ...any) {
@@ -278,6 +280,9 @@ func (p *parser) applyOption(d directive, v string) bool {
 	p.cur = d.name
 	if !d.apply(p, v) {
 		p.parseFail = true
+		if p.line > 0 {
+			p.failed[d.name] = true
+		}
 		if len(p.probs) == n {
 			p.errf("", "see ha.cf(5) for the values "+d.name+" takes", "invalid %s value %q", d.name, v)
 		}

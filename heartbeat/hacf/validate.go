@@ -119,8 +119,20 @@ func (p *parser) finish(o Options) {
 			c.StartupLog = append(c.StartupLog, lines...)
 		}
 	}
+	// A refused value leaves the default in place: a check comparing it
+	// would report a second, false error (deadtime 10s0 is not "less than
+	// initdead"), so checks that use a refused directive are skipped.
+	c.Refused = p.failed
+	bad := func(names ...string) bool {
+		for _, n := range names {
+			if p.failed[n] {
+				return true
+			}
+		}
+		return false
+	}
 	ka, dt := c.Keepalive.Milliseconds(), c.Deadtime.Milliseconds()
-	if dt <= 2*ka {
+	if dt <= 2*ka && !bad("deadtime", "keepalive") {
 		line := c.lastLine("deadtime")
 		if line == 0 {
 			line = c.lastLine("keepalive")
@@ -144,7 +156,9 @@ func (p *parser) finish(o Options) {
 		c.Params["initdead"] = msText(c.Initdead) + "ms"
 	}
 	id := c.Initdead.Milliseconds()
-	if id < dt {
+	if bad("initdead", "deadtime") {
+		// reported where the value was refused
+	} else if id < dt {
 		errAt(c.lastLine("initdead"), fmt.Sprintf("Initial dead time [%d] is smaller than deadtime [%d]", id, dt),
 			fmt.Sprintf("write initdead %s or more (at least 10 is advised)", fmtMs(max(dt, 10000))),
 			"initdead %s must not be less than deadtime %s", c.raw("initdead", c.Initdead), c.raw("deadtime", c.Deadtime))
@@ -159,7 +173,7 @@ func (p *parser) finish(o Options) {
 	if c.Deadping < 0 {
 		c.Deadping = c.Deadtime
 		c.Params["deadping"] = msText(c.Deadping) + "ms"
-	} else if dp := c.Deadping.Milliseconds(); dp <= 2*ka {
+	} else if dp := c.Deadping.Milliseconds(); dp <= 2*ka && !bad("deadping", "keepalive") {
 		errAt(c.lastLine("deadping"), fmt.Sprintf("Ping dead time [%d] is too small compared to keeplive [%d]", dp, ka),
 			fmt.Sprintf("write deadping %d or more", aboveSeconds(2*ka)),
 			"deadping %s must be more than twice keepalive %s", c.raw("deadping", c.Deadping), c.raw("keepalive", c.Keepalive))

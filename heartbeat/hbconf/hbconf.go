@@ -54,6 +54,7 @@ func Load(o Options) *Conf {
 		o.Dir = "/etc/ha.d"
 	}
 	c := &Conf{Dir: o.Dir}
+	denied := map[string]bool{}
 	read := func(name string) ([]byte, bool) {
 		p := filepath.Join(o.Dir, name)
 		b, err := os.ReadFile(p)
@@ -62,8 +63,18 @@ func Load(o Options) *Conf {
 		}
 		if errors.Is(err, os.ErrPermission) {
 			c.Unreadable = true
+			denied[name] = true
 		}
 		return nil, false
+	}
+	// unreadable is the problem for a file that cannot be read: when it
+	// exists but is not ours to read, say whose it is, not how to create it.
+	unreadable := func(name, what, hint, stock string) diag.Problem {
+		p := filepath.Join(o.Dir, name)
+		if denied[name] {
+			what, hint = what+": permission denied", diag.ReadHint(p)
+		}
+		return diag.Problem{File: p, Severity: diag.Error, What: what, Hint: hint, Stock: stock}
 	}
 	sd := stockDir(o.Dir)
 
@@ -74,10 +85,9 @@ func Load(o Options) *Conf {
 		c.HaCf = cfg
 		c.Problems = append(c.Problems, probs...)
 	} else {
-		c.Problems = append(c.Problems, diag.Problem{File: cfPath, Severity: diag.Error,
-			What:  "cannot read the main configuration file",
-			Hint:  "copy an annotated sample (see ha.d-examples/) to " + cfPath + " and adapt it",
-			Stock: fmt.Sprintf("Cannot open config file [%sha.cf]", sd)})
+		c.Problems = append(c.Problems, unreadable("ha.cf", "cannot read the main configuration file",
+			"copy an annotated sample (see ha.d-examples/) to "+cfPath+" and adapt it",
+			fmt.Sprintf("Cannot open config file [%sha.cf]", sd)))
 	}
 
 	// local node
@@ -122,10 +132,9 @@ func Load(o Options) *Conf {
 			c.Problems = append(c.Problems, haresources.Validate(groups, hrPath, o.Validators)...)
 		}
 	} else {
-		c.Problems = append(c.Problems, diag.Problem{File: hrPath, Severity: diag.Error,
-			What:  "cannot read the resources file",
-			Hint:  "create " + hrPath + " (an empty file is fine for a cluster without resources)",
-			Stock: fmt.Sprintf("Cannot open resources file [%sharesources]", sd)})
+		c.Problems = append(c.Problems, unreadable("haresources", "cannot read the resources file",
+			"create "+hrPath+" (an empty file is fine for a cluster without resources)",
+			fmt.Sprintf("Cannot open resources file [%sharesources]", sd)))
 	}
 	// hbgo.cf (optional): hbgo's own settings, never in ha.cf.
 	c.Hbgo = hacf.DefaultHbgo()
@@ -146,7 +155,11 @@ func Load(o Options) *Conf {
 		if errors.Is(err, os.ErrPermission) {
 			c.Unreadable = true
 		}
-		c.Problems.Errorf(hbPath, 0, "make it readable by root, or remove it to use the defaults", "cannot read: %v", err)
+		hint := "make it readable by root, or remove it to use the defaults"
+		if errors.Is(err, os.ErrPermission) {
+			hint = diag.ReadHint(hbPath)
+		}
+		c.Problems.Errorf(hbPath, 0, hint, "cannot read: %v", err)
 	}
 	return c
 }

@@ -519,12 +519,13 @@ var scriptCatalogue = []string{
 	"ERROR: Cannot locate resource script %s",
 	WrapperSuccess, WrapperRunning, WrapperStopped, WrapperGeneric, WrapperIllegal,
 	// Resource-agent texts (COMPAT §8.5) that hbgo's native agents reproduce.
-	"INFO: Using calculated netmask for %s: %s", "INFO: eval ifconfig %s %s netmask %s broadcast %s",
-	"INFO: ifconfig %s down", "INFO: Running start for %s on %s", "INFO: Running stop for %s on %s",
+	// (Not their lines for commands hbgo never runs: agent.DroppedLines, see Omitted.)
+	"INFO: Using calculated netmask for %s: %s",
+	"INFO: Running start for %s on %s", "INFO: Running stop for %s on %s",
 	"INFO: Trying to unmount %s", "INFO: unmounted %s successfully",
 	"ERROR: Couldn't unmount %s; trying cleanup with TERM", "INFO: sending signal TERM to: %s",
 	"INFO: Adding inet address %s with broadcast address %s to device %s",
-	"INFO: Bringing device %s up", "INFO: killed previously running send_arp for %s",
+	"INFO: Bringing device %s up",
 	"INFO: IP status = ok, IP_CIP=",
 }
 

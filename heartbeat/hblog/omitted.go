@@ -1,6 +1,10 @@
 package hblog
 
-import "regexp"
+import (
+	"regexp"
+
+	"hbgo/resource.d/agent"
+)
 
 // OmittedLine is a stock ha-log line hbgo deliberately never writes, with the reason.
 type OmittedLine struct {
@@ -37,9 +41,13 @@ var OmittedLines = []OmittedLine{
 		"debug line about stock's child process bookkeeping"},
 }
 
-// Omitted reports whether a stock ha-log line (any of the three line shapes) is one hbgo deliberately does not write.
+// Omitted reports whether a stock ha-log line (any of the three line shapes) is one hbgo deliberately does not write:
+// a daemon line of OmittedLines, or a resource-agent line describing a command hbgo's native agents never run (agent.DroppedLines).
 func Omitted(line string) bool {
 	e, ok := ParseLine(line, 0)
+	if ok && e.Kind == Script {
+		return agent.Dropped(e.Text)
+	}
 	if !ok || e.Kind != Daemon || e.Entity != "heartbeat" {
 		return false
 	}

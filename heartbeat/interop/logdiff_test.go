@@ -38,7 +38,10 @@ func normalize(line string) string {
 
 // failoverLines returns node2's lines from "node node1: is dead" through
 // "mach_down takeover complete.", normalized, without the lines hbgo leaves
-// out on purpose (hblog.Omitted) and without "Late heartbeat" noise.
+// out on purpose (hblog.Omitted: stock's, e.g. IPaddr's "eval ifconfig"),
+// the lines only hbgo writes (hblog.HbgoOnly: the native agents' own
+// "added … (netlink)" lines; both documented in docs/MIGRATION.md) and
+// without "Late heartbeat" noise.
 func failoverLines(log string) []string {
 	var out []string
 	in := false
@@ -46,7 +49,7 @@ func failoverLines(log string) []string {
 		if strings.Contains(l, "node node1: is dead") {
 			in = true
 		}
-		if !in || l == "" || hblog.Omitted(l) || strings.Contains(l, "Late heartbeat") {
+		if !in || l == "" || hblog.Omitted(l) || hblog.HbgoOnly(l) || strings.Contains(l, "Late heartbeat") {
 			continue
 		}
 		out = append(out, normalize(l))
@@ -106,6 +109,19 @@ func TestFailoverLogMatchesStock(t *testing.T) {
 	got := failoverLines(c.Log(1)[off:])
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("hbgo's failover lines differ from stock's (-stock +hbgo):\n%s", d)
+	}
+	// In their place, the native agents say what they did (issue 17).
+	takeover := c.Log(1)[off:]
+	for _, re := range []string{
+		`  IPaddr\(IPaddr_[0-9.]+\)\[\d+\]:    INFO: added [0-9.]+/24 to \S+:0 \(netlink\), 20 gratuitous ARPs\n`,
+		`  Filesystem\(Filesystem_/dev/loop\d+\)\[\d+\]:    INFO: mounted /dev/loop\d+ on \S+ \(ext4, mount\(2\)\)\n`,
+	} {
+		if !regexp.MustCompile(re).MatchString(takeover) {
+			t.Errorf("no native line /%s/ in node2's takeover:\n%s", re, takeover)
+		}
+	}
+	if strings.Contains(takeover, "eval ifconfig") {
+		t.Errorf("node2 logged an ifconfig command that never ran:\n%s", takeover)
 	}
 
 	// heartbeat log reads the log hbgo wrote as it reads stock's: one

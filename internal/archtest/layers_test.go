@@ -27,6 +27,7 @@ var layers = map[string]int{
 	"authkeys":                  leaf,
 	"internal/":                 leaf,
 	"internal/archtest":         tests,
+	"internal/doctest":          tests,
 	"resource.d/":               agents,
 	"haresources":               resources,
 	"heartbeat/":                daemon,

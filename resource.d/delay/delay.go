@@ -23,6 +23,8 @@ const DefaultStart = 10 * time.Second
 type Agent struct {
 	StartDelay, StopDelay time.Duration // how long start and stop sleep
 	Sleep                 func(ctx context.Context, d time.Duration) error
+	Log                   agent.Logger // nil: no log lines
+	Tag                   string       // the log tag, Delay(Delay_<startdelay>)
 	// StateFile marks the pseudo-resource as started ("" = in memory only,
 	// forgotten when the daemon restarts).
 	StateFile string
@@ -66,7 +68,11 @@ func New(args []string, deps agent.Deps) (*Agent, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &Agent{StartDelay: start, StopDelay: stop, Sleep: deps.Sleeper()}
+	inst := "10" // the wrapper's instance is Delay_<startdelay>, 10 when not given
+	if len(args) > 0 {
+		inst = args[0]
+	}
+	a := &Agent{StartDelay: start, StopDelay: stop, Sleep: deps.Sleeper(), Log: deps.Log, Tag: "Delay(Delay_" + inst + ")"}
 	if deps.StateDir != "" {
 		// ha_pseudo_resource names the file after OCF_RESOURCE_INSTANCE,
 		// Delay_<arg> for the legacy wrapper.
@@ -80,6 +86,7 @@ func (a *Agent) Start(ctx context.Context) error {
 	if err := a.Sleep(ctx, a.StartDelay); err != nil {
 		return fmt.Errorf("Delay start: %w", err)
 	}
+	agent.Logf(a.Log, a.Tag, "%s", agent.Delayed(a.StartDelay))
 	return a.set(true)
 }
 
@@ -88,6 +95,7 @@ func (a *Agent) Stop(ctx context.Context) error {
 	if err := a.Sleep(ctx, a.StopDelay); err != nil {
 		return fmt.Errorf("Delay stop: %w", err)
 	}
+	agent.Logf(a.Log, a.Tag, "%s", agent.Delayed(a.StopDelay))
 	return a.set(false)
 }
 

@@ -33,6 +33,7 @@ type Agent struct {
 	Drbdadm string
 	Run     agent.Runner
 	Sleep   func(ctx context.Context, d time.Duration) error
+	Log     agent.Logger // nil: no log lines
 }
 
 // Validate checks drbddisk's arguments: none or one resource name.
@@ -54,7 +55,7 @@ func New(args []string, deps agent.Deps, defaultsFile string) (*Agent, error) {
 	if err := Validate(args); err != nil {
 		return nil, err
 	}
-	a := &Agent{Res: "all", Drbdadm: DefaultDrbdadm, Run: deps.Run(), Sleep: deps.Sleeper()}
+	a := &Agent{Res: "all", Drbdadm: DefaultDrbdadm, Run: deps.Run(), Sleep: deps.Sleeper(), Log: deps.Log}
 	if len(args) == 1 {
 		a.Res = args[0]
 	}
@@ -111,6 +112,7 @@ func (a *Agent) try(ctx context.Context, tries int, op string) error {
 			continue
 		}
 		if code == 0 {
+			agent.Logf(a.Log, "drbddisk("+a.Res+")", "%s", agent.Drbdadm(op, a.Res, i+1, tries))
 			return nil
 		}
 		last = fmt.Errorf("exit code %d", code)

@@ -234,6 +234,7 @@ func (a *Agent) Start(ctx context.Context) error {
 		a.logf("ERROR: Couldn't mount filesystem %s on %s", s.Device, s.Dir)
 		return fmt.Errorf("Filesystem: mount %s on %s (%s): %w", dev, pt, fstype, err)
 	}
+	a.logf("%s", agent.Mounted(dev, s.Dir, fstype, "mount(2)"))
 	return nil
 }
 
@@ -299,6 +300,11 @@ func (a *Agent) mountCmd(ctx context.Context, pt string) error {
 		a.logf("ERROR: Couldn't mount filesystem %s on %s", s.Device, s.Dir)
 		return fmt.Errorf("Filesystem: mount %s %s: code %d, %v", s.Device, s.Dir, code, err)
 	}
+	fstype := s.FSType
+	if fstype == "" {
+		fstype = "auto"
+	}
+	a.logf("%s", agent.Mounted(s.Device, s.Dir, fstype, "mount(8)"))
 	return nil
 }
 

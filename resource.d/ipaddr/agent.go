@@ -250,7 +250,8 @@ func (a *Agent) Start(ctx context.Context) error {
 		if label, err = NextLabel(p.Iface, labels); err != nil {
 			return err
 		}
-		a.logf("INFO: eval ifconfig %s %s netmask %s broadcast %s", label, s.IP, Netmask(p.Bits), p.Broadcast)
+		// Stock logs the ifconfig command it runs here ("eval ifconfig …");
+		// none runs, so the line is not written (agent.DroppedLines).
 	} else {
 		with := ""
 		if label != "" {
@@ -282,16 +283,23 @@ func (a *Agent) Start(ctx context.Context) error {
 		if err := nh.LinkSetUp(link); err != nil {
 			return fmt.Errorf("%s: set %s up: %w", s.Kind, p.Iface, err)
 		}
-		// The RA logs the send_arp command it backgrounds; kept verbatim so
-		// logs read the same, though the ARP goes out from this process.
-		a.logf("INFO: /usr/libexec/heartbeat/send_arp  -i 200 -r 5 -p /run/resource-agents/send_arp-%s %s %s auto not_used not_used", s.IP, p.Iface, s.IP)
+		// The RA logs the send_arp command it backgrounds here; none runs
+		// (the ARPs go out from this process), so the line is not written.
 	}
-	return a.garp(link)
+	where := p.Iface
+	if label != "" {
+		where = label
+	}
+	arps := a.garp(link)
+	a.logf("%s", agent.AddrAdded(fmt.Sprintf("%s/%d", s.IP, p.Bits), where, arps))
+	return nil
 }
 
-func (a *Agent) garp(link netlink.Link) error {
+// garp starts the gratuitous ARPs and returns how many packets go out (0
+// when there is no sender or it failed; stock never fails start on it).
+func (a *Agent) garp(link netlink.Link) int {
 	if a.Host.Sender == nil {
-		return nil
+		return 0
 	}
 	at := link.Attrs()
 	ifi := &net.Interface{Index: at.Index, Name: at.Name, HardwareAddr: at.HardwareAddr, MTU: at.MTU, Flags: at.Flags}
@@ -302,15 +310,18 @@ func (a *Agent) garp(link netlink.Link) error {
 	if err := a.Host.Sender.Start(ifi, a.Spec.IP, pairs, every); err != nil {
 		// Stock backgrounds send_arp and never fails start on it.
 		a.logf("ERROR: Could not send gratuitous arp for %s on %s: %v", a.Spec.IP, at.Name, err)
+		return 0
 	}
-	return nil
+	return 2 * pairs // a request and a reply per pair
 }
 
 // Stop cancels a running ARP sender and removes the address; absent is success.
 func (a *Agent) Stop(ctx context.Context) error {
 	s := a.Spec
-	if a.Host.Sender != nil && a.Host.Sender.Cancel(s.IP) && s.Kind == IPaddr2 {
-		a.logf("INFO: killed previously running send_arp for %s", s.IP)
+	if a.Host.Sender != nil {
+		// Stock's IPaddr2 logs killing its send_arp process here; there is
+		// none (agent.DroppedLines).
+		a.Host.Sender.Cancel(s.IP)
 	}
 	f, err := a.Host.locate(s.IP)
 	if err != nil {
@@ -332,20 +343,21 @@ func (a *Agent) Stop(ctx context.Context) error {
 	if err := a.keepSecondaries(f); err != nil {
 		return err
 	}
-	if s.Kind == IPaddr {
-		label := f.addr.Label
-		if label == "" {
-			label = name
-		}
-		a.logf("INFO: ifconfig %s down", label)
-	} else {
+	if s.Kind == IPaddr2 {
 		a.logf("INFO: IP status = ok, IP_CIP=")
 	}
+	// (Stock's IPaddr logs "ifconfig <label> down" here; no ifconfig runs.)
 	del := &netlink.Addr{IPNet: f.addr.IPNet, Label: f.addr.Label}
 	if err := nh.AddrDel(f.link, del); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
 		a.logf("WARNING: IP Address %s NOT released: rc=1", s.IP)
 		return fmt.Errorf("%s: delete %s from %s: %w", s.Kind, s.IP, name, err)
 	}
+	where := f.addr.Label
+	if where == "" {
+		where = name
+	}
+	ones, _ := f.addr.IPNet.Mask.Size()
+	a.logf("%s", agent.AddrRemoved(fmt.Sprintf("%s/%d", s.IP, ones), where))
 	return nil
 }
 
@@ -381,7 +393,7 @@ func (a *Agent) keepSecondaries(f *found) error {
 	if b, err := os.ReadFile(path); err == nil && len(b) > 0 && b[0] == '1' {
 		return nil
 	}
-	a.logf("INFO: Setting net.ipv4.conf.%s.promote_secondaries=1 so the other addresses on %s survive removing %s", name, name, a.Spec.IP)
+	a.logf(agent.FmtPromoteSecondaries, name, name, a.Spec.IP)
 	if err := os.WriteFile(path, []byte("1\n"), 0o644); err != nil {
 		return fmt.Errorf("set promote_secondaries on %s: %w", name, err)
 	}

@@ -269,7 +269,7 @@ func TestNamespaceIPaddr(t *testing.T) {
 	}
 	if diff := cmpLines([]string{
 		"IPaddr(IPaddr_10.77.0.100): INFO: Using calculated netmask for 10.77.0.100: 255.255.255.0",
-		"IPaddr(IPaddr_10.77.0.100): INFO: eval ifconfig eth0:0 10.77.0.100 netmask 255.255.255.0 broadcast 10.77.0.255",
+		"IPaddr(IPaddr_10.77.0.100): INFO: added 10.77.0.100/24 to eth0:0 (netlink), 20 gratuitous ARPs",
 	}, l.logger.take()); diff != "" {
 		t.Errorf("start log (-want +got)\n%s", diff)
 	}
@@ -327,7 +327,7 @@ func TestNamespaceIPaddr(t *testing.T) {
 	if _, ok := as["10.77.0.101"]; !ok {
 		t.Error("second VIP 10.77.0.101 vanished with the first")
 	}
-	if diff := cmpLines([]string{"IPaddr(IPaddr_10.77.0.100): INFO: ifconfig eth0:0 down"}, l.logger.take()); diff != "" {
+	if diff := cmpLines([]string{"IPaddr(IPaddr_10.77.0.100): INFO: removed 10.77.0.100/24 from eth0:0 (netlink)"}, l.logger.take()); diff != "" {
 		t.Errorf("stop log (-want +got)\n%s", diff)
 	}
 	if err := l.run(func() error { return a.Stop(ctx) }); err != nil {
@@ -376,10 +376,10 @@ func TestNamespaceIPaddr2(t *testing.T) {
 	if diff := cmpLines([]string{
 		"IPaddr2(IPaddr2_10.78.0.10): INFO: Adding inet address 10.78.0.10/24 to device eth1 (with label eth1:vip)",
 		"IPaddr2(IPaddr2_10.78.0.10): INFO: Bringing device eth1 up",
-		"IPaddr2(IPaddr2_10.78.0.10): INFO: /usr/libexec/heartbeat/send_arp  -i 200 -r 5 -p /run/resource-agents/send_arp-10.78.0.10 eth1 10.78.0.10 auto not_used not_used",
+		"IPaddr2(IPaddr2_10.78.0.10): INFO: added 10.78.0.10/24 to eth1:vip (netlink), 10 gratuitous ARPs",
 		"IPaddr2(IPaddr2_10.78.0.11): INFO: Adding inet address 10.78.0.11/24 with broadcast address 10.78.0.127 to device eth1",
 		"IPaddr2(IPaddr2_10.78.0.11): INFO: Bringing device eth1 up",
-		"IPaddr2(IPaddr2_10.78.0.11): INFO: /usr/libexec/heartbeat/send_arp  -i 200 -r 5 -p /run/resource-agents/send_arp-10.78.0.11 eth1 10.78.0.11 auto not_used not_used",
+		"IPaddr2(IPaddr2_10.78.0.11): INFO: added 10.78.0.11/24 to eth1 (netlink), 10 gratuitous ARPs",
 	}, l.logger.take()); diff != "" {
 		t.Errorf("start log (-want +got)\n%s", diff)
 	}

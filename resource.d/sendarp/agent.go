@@ -81,6 +81,7 @@ func (a *Agent) Start(ctx context.Context) error {
 	a.mu.Lock()
 	a.started = true
 	a.mu.Unlock()
+	agent.Logf(a.Log, "SendArp(SendArp_"+a.T.IP.String()+")", "%s", agent.ARPSending(2*DefaultPairs, a.T.IP.String(), ifi.Name))
 	return nil
 }
 

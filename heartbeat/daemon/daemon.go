@@ -2,6 +2,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -30,6 +31,7 @@ import (
 	"hbgo/heartbeat/respawn"
 	"hbgo/heartbeat/stonith"
 	"hbgo/heartbeat/watchdog"
+	"hbgo/internal/cfgfile"
 	"hbgo/resource.d/agent"
 )
 
@@ -420,13 +422,12 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 // do, keeping the last good copy when the file does not parse.
 func (n *node) groups() []haresources.Group {
 	path := filepath.Join(n.conf.Dir, "haresources")
-	f, err := os.Open(path)
+	b, _, err := cfgfile.Read(path) // a FIFO or /dev/zero here must not hang the executor
 	if err != nil {
-		n.log.Errorf("hbgo: %s: %v; using the copy read at start", path, err)
+		n.log.Errorf("hbgo: %v; using the copy read at start", err)
 		return n.conf.Groups
 	}
-	defer f.Close()
-	gs, probs := haresources.Parse(f, path)
+	gs, probs := haresources.Parse(bytes.NewReader(b), path)
 	if probs.HasErrors() {
 		for _, p := range probs.Errors() {
 			n.log.Errorf("hbgo: %s", p.Error())

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	mathrand "math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 	"unsafe"
 
 	"hbgo/haresources/planner"
-	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/hblog"
 	"hbgo/heartbeat/media"
 	"hbgo/heartbeat/membership"
@@ -496,32 +494,6 @@ func (n *node) executor(ctx context.Context) {
 func (n *node) journalEv(kind, nodeName string, f map[string]string) {
 	if n.journal != nil {
 		n.journal.Append(hblog.Event{Time: n.now(), Kind: kind, Node: nodeName, Fields: f})
-	}
-}
-
-// fence reboots the node after a stop that failed with the resource still
-// running: stock's last line of defence for shared disks (COMPAT §4.8).
-func (n *node) fence(a planner.Fence) {
-	n.journalEv("fence", "", map[string]string{"group": a.Key, "resource": a.Token})
-	if n.o.Reboot != nil && n.o.Reboot() == nil {
-		return
-	}
-	Fence(n.conf, n.log)
-}
-
-// Fence reboots this node now: hbgo.cf's reboot_command when set (for
-// tests), else reboot(2), as stock's `reboot -nf` after a failed stop
-// (COMPAT §4.8). The daemon and ResourceManager both use it.
-func Fence(c *hbconf.Conf, log hblog.Logger) {
-	syscall.Sync()
-	if cmd := c.Hbgo.RebootCommand; len(cmd) > 0 {
-		if err := exec.Command(cmd[0], cmd[1:]...).Run(); err == nil {
-			return
-		}
-		log.Critf("hbgo: reboot_command %v failed; rebooting with reboot(2)", cmd)
-	}
-	if err := syscall.Reboot(syscall.LINUX_REBOOT_CMD_RESTART); err != nil {
-		log.Critf("Unable to force reboot.")
 	}
 }
 

@@ -406,6 +406,9 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		o.ControlSocket = c.Hbgo.ControlSocket // hbgo.cf control_socket
 		n.o.ControlSocket = o.ControlSocket
 	}
+	if fixed, err := control.SafeDir(filepath.Dir(o.ControlSocket)); fixed != "" && err == nil {
+		lg.Warnf("hbgo: control socket directory taken back: %s (no other user may replace the socket)", fixed)
+	}
 	srv, err := control.Listen(o.ControlSocket, n.handleControl)
 	if err != nil {
 		lg.Warnf("hbgo: control socket %s: %v (cl_status, hb_standby and hb_takeover will use the FIFO)", o.ControlSocket, err)

@@ -54,14 +54,26 @@ func (n *node) startFIFO(ctx context.Context) error {
 	return nil
 }
 
-// readFIFO splits the byte stream into ">>>" … "<<<" messages.
+// readFIFO splits the byte stream into ">>>" … "<<<" messages. A line or
+// message over maxFIFOMsg is reported and skipped, and reading goes on:
+// with bufio.Scanner, one long line (any local root script) ended the
+// reader and the FIFO was dead until restart.
 func readFIFO(r io.Reader, out chan<- fifoMsg) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 4096), maxFIFOMsg)
+	br := bufio.NewReaderSize(r, 4096)
 	var buf strings.Builder
 	in := false
-	for sc.Scan() {
-		line := sc.Text()
+	for {
+		line, long, err := readLine(br)
+		if err != nil {
+			return
+		}
+		if long {
+			if in {
+				in = false
+				out <- fifoMsg{err: errors.New("line longer than 64 KiB; message skipped")}
+			}
+			continue
+		}
 		switch {
 		case strings.HasPrefix(line, ">>>"):
 			buf.Reset()
@@ -81,6 +93,29 @@ func readFIFO(r io.Reader, out chan<- fifoMsg) {
 			buf.WriteString(line)
 			buf.WriteString("\n")
 		}
+	}
+}
+
+// readLine returns the next line without its newline; a line over
+// maxFIFOMsg is read to its end and dropped (long is set, line empty).
+func readLine(br *bufio.Reader) (line string, long bool, err error) {
+	var b []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !long {
+			if len(b)+len(chunk) > maxFIFOMsg+1 {
+				long, b = true, nil
+			} else {
+				b = append(b, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err != nil && (len(b) == 0 || long):
+			return "", long, err
+		}
+		return strings.TrimSuffix(string(b), "\n"), long, nil
 	}
 }
 

@@ -3,7 +3,6 @@ package daemon
 import (
 	"context"
 	"os/exec"
-	"strings"
 	"syscall"
 	"time"
 
@@ -12,7 +11,6 @@ import (
 	"hbgo/heartbeat/hblog"
 	"hbgo/heartbeat/stonith"
 	"hbgo/heartbeat/watchdog"
-	"hbgo/heartbeat/wire"
 )
 
 // stonithCheckEvery is how often stock checks the STONITH device
@@ -40,14 +38,6 @@ func (n *node) startFencing(ctx context.Context) {
 	}
 	if n.stonith != nil {
 		go n.checkStonith(ctx)
-	}
-}
-
-// tickleWatchdog feeds the watchdog when our own heartbeat comes back to us
-// (heartbeat.c: a status message from curnode tickles it).
-func (n *node) tickleWatchdog(m *wire.Message) {
-	if n.wd != nil && m.Type() == "status" && strings.EqualFold(m.Str(wire.FSrc), n.conf.Node) {
-		n.wd.Tickle()
 	}
 }
 

@@ -88,8 +88,8 @@ func (n *node) run(ctx context.Context) int {
 		}
 		timer.Reset(d)
 		select {
-		case p := <-n.rx:
-			n.onPacket(p)
+		case <-n.inbox.Ready():
+			n.drainRx()
 		case <-timer.C:
 			// A wake-up may come early (a stale expiry): the state machines
 			// act only on deadlines that are due, so an early tick is harmless.
@@ -129,17 +129,22 @@ func (n *node) run(ctx context.Context) int {
 	}
 }
 
-// drainRx handles the packets already queued (bounded, so a flood cannot
-// keep the loop from its timers).
+// rxBudget is how many packets the loop handles before it looks at its
+// timers and other inputs again.
+const rxBudget = 256
+
+// drainRx handles the packets already queued, one medium after the other
+// (media.Inbox), and at most rxBudget of them, so a flood can neither keep
+// the loop from its timers nor crowd out another medium's keepalives.
 func (n *node) drainRx() {
-	for i := 0; i < cap(n.rx); i++ {
-		select {
-		case p := <-n.rx:
-			n.onPacket(p)
-		default:
+	for i := 0; i < rxBudget; i++ {
+		p, ok := n.inbox.Next()
+		if !ok {
 			return
 		}
+		n.onPacket(p)
 	}
+	n.inbox.Signal() // more left: come back after the other inputs
 }
 
 func earliest(a, b time.Time) time.Time {
@@ -238,6 +243,13 @@ func (n *node) memAction(a membership.Action) {
 		n.send(a.Msg)
 		if !a.Rexmit && a.Msg.Type() == "status" {
 			n.notify("WATCHDOG=1") // the loop that owns membership is alive
+			// The kernel watchdog too, for each status we send. Stock
+			// feeds it when it processes a status of its own, which it
+			// does for each one it sends (locally) as well as for a copy
+			// heard back (COMPAT §5.8). Feeding it only on a copy heard
+			// back starved it wherever no copy comes back (mcast loop 0,
+			// serial-only, ucast to the peer alone): a reboot at deadtime.
+			n.wd.Tickle()
 		}
 	case membership.Log:
 		if a.Drop != "" {
@@ -377,7 +389,9 @@ func (n *node) runPlanAction(a planner.Action) {
 			n.planStep(planner.OpDone{OpID: a.ID})
 			return
 		}
-		n.ops <- a
+		if q := n.ops.push(a); q > 1 {
+			n.log.Debugf("hbgo: operation %d queued behind %d others", a.ID, q-1)
+		}
 	case planner.Log:
 		n.logLevel(a.Level.String(), a.Text)
 	case planner.ScriptLog:
@@ -477,16 +491,15 @@ func (n *node) onEcho(p media.Packet, m *wire.Message) {
 // executor runs ops one at a time, in order, off the loop goroutine.
 func (n *node) executor(ctx context.Context) {
 	for {
+		op, ok := n.ops.next(ctx)
+		if !ok {
+			return
+		}
+		done := n.exec.Run(ctx, op)
 		select {
+		case n.opDone <- done:
 		case <-ctx.Done():
 			return
-		case op := <-n.ops:
-			done := n.exec.Run(ctx, op)
-			select {
-			case n.opDone <- done:
-			case <-ctx.Done():
-				return
-			}
 		}
 	}
 }

@@ -186,9 +186,11 @@ func SafeDir(dir string) (string, error) {
 		return "", fmt.Errorf("%s: %w", real, err)
 	}
 	if euid == 0 && (st.Uid != 0 || st.Mode&0o022 != 0) {
-		// COMPAT §0.4: stock keeps its sockets in a hacluster-owned
-		// directory; hbgo's control socket changes cluster state, so root
-		// owns its directory (the group, haclient, keeps its access).
+		// Stock keeps its API socket in the hacluster-owned
+		// /var/run/heartbeat (COMPAT §0.4, §7.4): a hacluster process can
+		// replace it, the weakness hbgo avoids. hbgo's control socket
+		// changes cluster state, so root owns its directory (the group,
+		// haclient, keeps its access).
 		if err := unix.Fchown(fd, 0, -1); err != nil {
 			return "", fmt.Errorf("%s: %w", real, err)
 		}

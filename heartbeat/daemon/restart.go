@@ -77,7 +77,9 @@ const restartPhase = time.Second
 // configuration it has, a bad authkeys keeps the keys it has. The files
 // are stat'ed and parsed in a goroutine of their own and the verdict comes
 // back to the loop (applyReload): a configuration on slow or hung storage
-// must not hold up keepalives (issue 13 item 9).
+// must not hold up keepalives (issue 13 item 9). Stock rereads in its
+// main process (COMPAT §2.8), so an authkeys that is a FIFO hangs its
+// heartbeats; hbgo does better here.
 func (n *node) reload() {
 	if n.stop.requested {
 		n.log.Infof("hbgo: shutdown in progress; reload ignored")

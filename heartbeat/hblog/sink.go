@@ -10,6 +10,9 @@ import (
 // loop) never waits for a disk, a syslog daemon or a pipe. A queue that is
 // full drops the line and counts it: a destination that hangs loses lines,
 // the loop loses nothing. Lines of one destination keep their order.
+// Stock writes syslog(3) and its log files from whichever process logs,
+// its main loop included (COMPAT §8.1): a stuck syslog daemon or log disk
+// holds stock's heartbeats up the same way; hbgo does better here.
 type sinkQueue struct {
 	name    string
 	q       chan func()

@@ -27,6 +27,8 @@ var ErrTooLarge = errors.New("larger than 1 MiB")
 // (a link to /dev/zero, a FIFO, a directory) with ErrNotRegular, and
 // refuses a file over MaxSize with ErrTooLarge, without reading the rest.
 // Symbolic links are followed, as admins link configuration files.
+// Stock checks authkeys' mode bits only (COMPAT §2.4, §3), not a file's
+// type or size: its reads share the weakness this guards against.
 func Read(path string) ([]byte, fs.FileMode, error) {
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC|unix.O_NOCTTY, 0)
 	if err != nil {

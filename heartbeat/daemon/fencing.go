@@ -141,6 +141,10 @@ type fencer struct {
 func (f fencer) fence() {
 	done := make(chan struct{})
 	go func() {
+		// The CRIT lines that explain the reboot first, then the disks.
+		if fl, ok := f.log.(interface{ Flush(time.Duration) bool }); ok {
+			fl.Flush(f.syncWait)
+		}
 		f.sync()
 		close(done)
 	}()

@@ -54,6 +54,43 @@ func (s *sinkQueue) stop(deadline time.Time) bool {
 	}
 }
 
+// Flush waits until every line logged so far is written, or d has passed;
+// false when a destination did not keep up. A synchronous Log has nothing
+// to wait for.
+func (l *Log) Flush(d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return true
+	}
+	var marks []chan struct{}
+	for _, q := range []*sinkQueue{l.qLog, l.qDebug, l.qSys, l.qErr} {
+		if q == nil || (q == l.qDebug && l.qDebug == l.qLog) {
+			continue
+		}
+		m := make(chan struct{})
+		marks = append(marks, m)
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case q.q <- func() { close(m) }: // behind every line queued before
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	l.mu.Unlock()
+	for _, m := range marks {
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-m:
+		case <-t.C:
+			return false
+		}
+		t.Stop()
+	}
+	return true
+}
+
 // sinkCloseWait bounds how long Close waits for queued lines to be written.
 const sinkCloseWait = 2 * time.Second
 

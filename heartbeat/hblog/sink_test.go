@@ -87,3 +87,35 @@ func waitLines(t *testing.T, file string, n int) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// TestFlush: Flush returns once every queued line is written, and reports
+// false when a destination (here syslog, stuck) cannot keep up in time.
+func TestFlush(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ha-log")
+	l, err := New(Options{Logfile: file, PID: 7, Queue: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 50; i++ {
+		l.Infof("line %d", i)
+	}
+	if !l.Flush(10 * time.Second) {
+		t.Fatal("Flush timed out on a local file")
+	}
+	if b, _ := os.ReadFile(file); strings.Count(string(b), "\n") != 50 {
+		t.Errorf("after Flush the file has %d lines, want 50", strings.Count(string(b), "\n"))
+	}
+	l.Close()
+
+	s, err := New(Options{Facility: "local7", SyslogAddr: stuckSyslog(t), PID: 7, Queue: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for i := 0; i < 4; i++ {
+		s.Infof("line %d", i)
+	}
+	if s.Flush(syslogWriteTimeout) {
+		t.Error("Flush reported four stuck syslog lines written within one write timeout")
+	}
+}

@@ -253,7 +253,14 @@ func (l *Log) emit(r record) {
 		if w == nil || (l.same && w == l.debug) {
 			continue
 		}
-		if ok, _ := w.CheckRotated(); ok {
+		if l.qLog != nil || l.qDebug != nil {
+			// Queued: the file's own goroutine stats and reopens (a
+			// stat on a hung /var/log must not hold the caller); the
+			// notice follows the first line it wrote to the new file.
+			if w.rotated.Swap(false) {
+				rotated = append(rotated, w.Path())
+			}
+		} else if ok, _ := w.CheckRotated(); ok {
 			rotated = append(rotated, w.Path())
 		}
 	}
@@ -361,9 +368,19 @@ func (l *Log) route(r *record) {
 	}
 }
 
-// write appends line to a log file, through its queue when there is one.
+// write appends line to a log file, through its queue when there is one;
+// there, the rotation check comes first (see emit).
 func (l *Log) write(q *sinkQueue, w *ReopenWriter, line string) {
-	to(q, func() { w.Write([]byte(line)) })
+	if q == nil {
+		w.Write([]byte(line))
+		return
+	}
+	q.put(func() {
+		if ok, _ := w.CheckRotated(); ok {
+			w.rotated.Store(true)
+		}
+		w.Write([]byte(line))
+	})
 }
 
 // send writes one syslog datagram, through the queue when there is one.

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -117,5 +118,38 @@ func TestFlush(t *testing.T) {
 	}
 	if s.Flush(syslogWriteTimeout) {
 		t.Error("Flush reported four stuck syslog lines written within one write timeout")
+	}
+}
+
+// TestQueuedRotation: with queues, the file's own goroutine notices the
+// rotation (the caller never stats the log path), the new file is used,
+// and the rotate notice is logged with the next line.
+func TestQueuedRotation(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "ha-log")
+	now := time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	l, err := New(Options{Logfile: file, PID: 7, Queue: 16, Now: clock, Location: time.UTC})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Infof("a")
+	l.Flush(10 * time.Second)
+	os.Rename(file, file+".1")
+	mu.Lock()
+	now = now.Add(time.Minute)
+	mu.Unlock()
+	l.Infof("b")
+	l.Flush(10 * time.Second)
+	l.Infof("c")
+	l.Flush(10 * time.Second)
+	b, _ := os.ReadFile(file)
+	got := string(b)
+	if !strings.Contains(got, "info: b") || !strings.Contains(got, "log-rotate detected on logfile "+file) || !strings.Contains(got, "info: c") {
+		t.Errorf("new file:\n%s", got)
+	}
+	if old, _ := os.ReadFile(file + ".1"); strings.Contains(string(old), "info: b") {
+		t.Errorf("a line after the rotation went to the old file:\n%s", old)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/hblog"
 	"hbgo/heartbeat/membership"
@@ -42,13 +44,23 @@ func (n *node) startFIFO(ctx context.Context) error {
 			return fmt.Errorf("fifo %s: %w", path, err)
 		}
 	}
-	os.Chmod(path, 0o600)
 	// O_RDWR keeps a writer open ourselves, so the reader never sees EOF
-	// between clients.
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	// between clients. O_NOFOLLOW and the checks on the open file, not on
+	// the path: whoever else can write in the state directory cannot make
+	// us open, or chmod, something else in the FIFO's place.
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("fifo %s: %w", path, err)
 	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		unix.Close(fd)
+		return fmt.Errorf("fifo %s: not a FIFO; remove it and start again", path)
+	}
+	if st.Mode&0o7777 != 0o600 {
+		_ = unix.Fchmod(fd, 0o600) // COMPAT §5.10: mode 0600
+	}
+	f := os.NewFile(uintptr(fd), path)
 	n.closers = append(n.closers, func() { f.Close() })
 	go readFIFO(f, n.fifo)
 	return nil

@@ -1,9 +1,13 @@
 package daemon
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"hbgo/heartbeat/media"
 )
 
 // TestFIFOSurvivesALongLine: a line over 64 KiB on the FIFO is reported
@@ -29,5 +33,25 @@ func TestFIFOSurvivesALongLine(t *testing.T) {
 	}
 	if got[1].err != nil || got[1].m == nil || got[1].m.Type() != "hb_takeover" || got[1].m.Str("rsc_hold") != "all" {
 		t.Errorf("second: %+v, want the hb_takeover message", got[1])
+	}
+}
+
+// TestFIFOInDaemon writes to a running daemon's FIFO, opened non-blocking
+// with O_NOFOLLOW: a message arrives on the loop, and the FIFO is 0600.
+func TestFIFOInDaemon(t *testing.T) {
+	tn := startNode(t, media.NewMemNetwork(nil), nodeSpec{name: "node1", media: "bcast eth0\n"})
+	path := filepath.Join(tn.dir, "state", "fifo")
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeNamedPipe == 0 || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("fifo: %v %v, want a FIFO with mode 0600", fi.Mode(), err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	f.WriteString(">>>\nno equals sign here\n<<<\n")
+	if !tn.waitLog("bad message on the FIFO dropped", testDeadtime) {
+		t.Errorf("the daemon did not read the FIFO:\n%s", tn.haLog())
 	}
 }

@@ -110,7 +110,7 @@ func (l *Log) Dropped() map[string]uint64 {
 	out := map[string]uint64{}
 	for _, q := range []*sinkQueue{l.qLog, l.qDebug, l.qSys, l.qErr} {
 		if q != nil {
-			out[q.name] += q.dropped.Load()
+			out[q.name] = q.dropped.Load() // qDebug may be qLog: counted once
 		}
 	}
 	return out

@@ -132,7 +132,9 @@ func TestLoopKeepsKeepalivesWhileStuck(t *testing.T) {
 			c.stick(t, tn)
 			time.Sleep(2 * testDeadtime)
 			to := time.Now()
-			if gap := tn.maxGap(from, to); gap >= testDeadtime/2 {
+			gap := tn.maxGap(from, to)
+			t.Logf("%s stuck: longest time between two statuses %v (keepalive %v)", c.name, gap, testKeepalive)
+			if gap >= testDeadtime/2 {
 				t.Errorf("%s stuck: the loop sent no status for %v (keepalive %v, deadtime %v)", c.name, gap, testKeepalive, testDeadtime)
 			}
 			if c.check != nil {

@@ -175,7 +175,20 @@ func SafeDir(dir string) (string, error) {
 		return "", err
 	}
 	euid := os.Geteuid()
-	fixed := ""
+	// The directories above first: what cannot be made safe is refused
+	// before anything is changed.
+	for d := filepath.Dir(real); ; d = filepath.Dir(d) {
+		var st unix.Stat_t
+		if err := unix.Lstat(d, &st); err != nil {
+			return "", fmt.Errorf("%s: %w", d, err)
+		}
+		if err := unsafeDir(d, &st, euid); err != nil {
+			return "", err
+		}
+		if d == "/" {
+			break
+		}
+	}
 	fd, err := unix.Open(real, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return "", fmt.Errorf("%s: %w", real, err)
@@ -185,35 +198,35 @@ func SafeDir(dir string) (string, error) {
 	if err := unix.Fstat(fd, &st); err != nil {
 		return "", fmt.Errorf("%s: %w", real, err)
 	}
-	if euid == 0 && (st.Uid != 0 || st.Mode&0o022 != 0) {
-		// Stock keeps its API socket in the hacluster-owned
-		// /var/run/heartbeat (COMPAT §0.4, §7.4): a hacluster process can
-		// replace it, the weakness hbgo avoids. hbgo's control socket
-		// changes cluster state, so root owns its directory (the group,
-		// haclient, keeps its access).
-		if err := unix.Fchown(fd, 0, -1); err != nil {
-			return "", fmt.Errorf("%s: %w", real, err)
-		}
-		if err := unix.Fchmod(fd, st.Mode&0o7777&^0o022); err != nil {
-			return "", fmt.Errorf("%s: %w", real, err)
-		}
-		fixed = fmt.Sprintf("%s was owned by uid %d mode %04o; now root's, mode %04o", real, st.Uid, st.Mode&0o7777, st.Mode&0o7777&^0o022)
+	if euid != 0 || unsafeDir(real, &st, euid) == nil {
+		return "", unsafeDir(real, &st, euid) // safe as it is (a sticky /tmp too), or not ours to change
 	}
-	for d := real; ; d = filepath.Dir(d) {
-		var st unix.Stat_t
-		if err := unix.Lstat(d, &st); err != nil {
-			return fixed, fmt.Errorf("%s: %w", d, err)
-		}
-		switch {
-		case int(st.Uid) != 0 && int(st.Uid) != euid:
-			return fixed, fmt.Errorf("%s is owned by uid %d: another user could replace the control socket; make it root's (chown root %s)", d, st.Uid, d)
-		case st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0:
-			return fixed, fmt.Errorf("%s is writable by group or others (mode %04o): another user could replace the control socket; chmod go-w %s", d, st.Mode&0o7777, d)
-		}
-		if d == "/" {
-			return fixed, nil
-		}
+	// Stock keeps its API socket in the hacluster-owned
+	// /var/run/heartbeat (COMPAT §0.4, §7.4): a hacluster process can
+	// replace it, the weakness hbgo avoids. hbgo's control socket
+	// changes cluster state, so root owns its directory (the group,
+	// haclient, keeps its access). Through the open directory: the path
+	// may have been swapped since.
+	if err := unix.Fchown(fd, 0, -1); err != nil {
+		return "", fmt.Errorf("%s: %w", real, err)
 	}
+	if err := unix.Fchmod(fd, st.Mode&0o7777&^0o022); err != nil {
+		return "", fmt.Errorf("%s: %w", real, err)
+	}
+	return fmt.Sprintf("%s was owned by uid %d mode %04o; now root's, mode %04o", real, st.Uid, st.Mode&0o7777, st.Mode&0o7777&^0o022), nil
+}
+
+// unsafeDir says why another user could replace an entry of directory d.
+func unsafeDir(d string, st *unix.Stat_t, euid int) error {
+	switch {
+	case st.Mode&unix.S_IFMT != unix.S_IFDIR:
+		return fmt.Errorf("%s is not a directory", d)
+	case int(st.Uid) != 0 && int(st.Uid) != euid:
+		return fmt.Errorf("%s is owned by uid %d: another user could replace the control socket; make it root's (chown root %s)", d, st.Uid, d)
+	case st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0:
+		return fmt.Errorf("%s is writable by group or others (mode %04o): another user could replace the control socket; chmod go-w %s", d, st.Mode&0o7777, d)
+	}
+	return nil
 }
 
 // Connection bounds: a local user opening connections and sending nothing
@@ -356,12 +369,15 @@ func Do(path string, req Request, timeout time.Duration) (Reply, error) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(timeout))
 	b, _ := json.Marshal(req)
-	if _, err := c.Write(append(b, '\n')); err != nil {
-		return Reply{}, fmt.Errorf("control: %w", err)
-	}
+	_, werr := c.Write(append(b, '\n'))
+	// A daemon with too many connections answers "busy" and closes
+	// without reading: the write may fail, the answer is still there.
 	sc := bufio.NewScanner(c)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	if !sc.Scan() {
+		if werr != nil {
+			return Reply{}, fmt.Errorf("control: %w", werr)
+		}
 		if err := sc.Err(); err != nil {
 			return Reply{}, fmt.Errorf("control: %w", err)
 		}

@@ -52,6 +52,8 @@ type nodeSpec struct {
 	haresources string
 	syslog      string // syslog socket; "" = no syslog
 	bind        func(res haresources.Resource) (executor.Binding, error)
+	// open replaces the MemNetwork for this node's links (real media).
+	open func(m hacf.Medium, rx *media.Queue) (media.Medium, error)
 }
 
 // memMedia opens ha.cf links on a MemNetwork: every link with the same
@@ -100,6 +102,9 @@ func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 				tn.mu.Unlock()
 			}
 		}}
+	if s.open != nil {
+		o.OpenMedium = s.open
+	}
 	if s.bind != nil {
 		o.Binder = func(*hbconf.Conf, []string, agent.Logger) executor.Binder { return s.bind }
 	}

@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"hbgo/internal/cfgfile"
 	"io"
 	"os"
 	"path/filepath"
@@ -308,8 +309,9 @@ func LoadLenient(path string) (*Keys, diag.Problems) { return load(path, true) }
 
 func load(path string, lenient bool) (*Keys, diag.Problems) {
 	var ps diag.Problems
-	f, err := os.Open(path)
-	if err != nil {
+	// cfgfile: never blocks on a FIFO, refuses a device and anything over 1 MiB.
+	data, mode, err := cfgfile.Read(path)
+	if err != nil && mode == 0 {
 		hint := "create it with an auth line and a key line, mode 600"
 		if errors.Is(err, os.ErrPermission) {
 			hint = diag.ReadHint(path) // it exists: creating it is not the fix
@@ -320,26 +322,27 @@ func load(path string, lenient bool) (*Keys, diag.Problems) {
 			Stock: fmt.Sprintf("Cannot open keyfile [%s].  Stop.", stockName(path))})
 		return nil, ps
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err == nil && st.Mode().Perm()&0o044 != 0 {
+	if err != nil {
+		hint := cfgfile.Hint(path, err)
+		if hint == "" {
+			hint = "check the file"
+		}
+		ps = append(ps, diag.Problem{File: path, Severity: diag.Error,
+			What: fmt.Sprintf("reading: %v", unwrapPath(err)), Hint: hint})
+		return nil, ps
+	}
+	if mode.Perm()&0o044 != 0 {
 		sev := diag.Error
 		if lenient {
 			sev = diag.Warning
 		}
 		ps = append(ps, diag.Problem{File: path, Severity: sev,
-			What:  fmt.Sprintf("mode %04o is group- or other-readable", st.Mode().Perm()),
+			What:  fmt.Sprintf("mode %04o is group- or other-readable", mode.Perm()),
 			Hint:  "chmod 600 " + path,
 			Stock: fmt.Sprintf("Bad permissions on keyfile [%s], 600 recommended.", stockName(path))})
 		if !lenient {
 			return nil, ps
 		}
-	}
-	data, err := io.ReadAll(io.LimitReader(f, 1<<20))
-	if err != nil {
-		ps = append(ps, diag.Problem{File: path, Severity: diag.Error,
-			What: fmt.Sprintf("reading: %v", unwrapPath(err)), Hint: "check the file"})
-		return nil, ps
 	}
 	k, more := Parse(bytes.NewReader(data), path)
 	return k, append(ps, more...)

@@ -18,6 +18,7 @@ import (
 	"hbgo/heartbeat/diag"
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
+	"hbgo/internal/cfgfile"
 	"hbgo/resource.d/filesystem"
 	"hbgo/resource.d/ipaddr"
 	"hbgo/resource.d/native"
@@ -152,7 +153,7 @@ func Check(o Options) *Report {
 	// what else is wrong in the file.
 	akPath := filepath.Join(o.Dir, "authkeys")
 	if c.Keys == nil && modeRefused(c.Problems, akPath) {
-		if b, err := os.ReadFile(akPath); err == nil {
+		if b, _, err := cfgfile.Read(akPath); err == nil {
 			_, more := authkeys.Parse(bytes.NewReader(b), akPath)
 			ps = append(ps, more...)
 		}
@@ -170,9 +171,8 @@ func Check(o Options) *Report {
 	// hbconf notices EACCES on ha.cf and haresources only; an authkeys
 	// that only root may read is the usual case for a non-root admin.
 	for _, name := range []string{"ha.cf", "haresources", "authkeys", hacf.HbgoFile} {
-		if f, err := os.Open(filepath.Join(o.Dir, name)); err == nil {
-			f.Close()
-		} else if errors.Is(err, os.ErrPermission) {
+		// cfgfile.Read: a FIFO here must not hang the check.
+		if _, _, err := cfgfile.Read(filepath.Join(o.Dir, name)); errors.Is(err, os.ErrPermission) {
 			r.Unreadable = true
 		}
 	}

@@ -9,9 +9,13 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"path/filepath"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // DefaultPath is the control socket's default location (hbgo.cf control_socket).
@@ -96,11 +100,19 @@ type Server struct {
 	handler Handler
 	wg      sync.WaitGroup
 	cancel  context.CancelFunc
+	conns   connLimit
 }
 
 // Listen creates the socket at path (replacing a stale one), mode 0666 so
-// any local user can query; state changes are refused unless the caller is root.
+// any local user can query; state changes are refused unless the caller is
+// root. The directory must be safe first (SafeDir): nobody but root may
+// replace the socket. The mode is set before the socket appears (a private
+// umask on the binding thread), never by a chmod on the path afterwards,
+// which another user could have raced to point at any file.
 func Listen(path string, h Handler) (*Server, error) {
+	if _, err := SafeDir(filepath.Dir(path)); err != nil {
+		return nil, fmt.Errorf("control: %w", err)
+	}
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&os.ModeSocket != 0 {
 		if c, err := net.DialTimeout("unix", path, 200*time.Millisecond); err == nil {
 			c.Close()
@@ -108,20 +120,166 @@ func Listen(path string, h Handler) (*Server, error) {
 		}
 		_ = os.Remove(path)
 	}
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	ln, err := listenMode(path, 0o666)
 	if err != nil {
 		return nil, fmt.Errorf("control: %w", err)
 	}
-	if err := os.Chmod(path, 0o666); err != nil {
-		ln.Close()
-		return nil, fmt.Errorf("control: %w", err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &Server{ln: ln, handler: h, cancel: cancel}
+	s := &Server{ln: ln, handler: h, cancel: cancel, conns: connLimit{perUID: map[int]int{}}}
 	s.wg.Add(1)
 	go s.accept(ctx)
 	return s, nil
 }
+
+// listenMode binds a Unix socket at path whose file has mode perm from the
+// start. The bind runs on a thread of its own with its own umask
+// (unshare(CLONE_FS)), so the process umask, which other goroutines rely
+// on while creating files, never changes; the thread dies with the goroutine.
+func listenMode(path string, perm os.FileMode) (*net.UnixListener, error) {
+	type result struct {
+		ln  *net.UnixListener
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread is discarded
+		if err := unix.Unshare(unix.CLONE_FS); err != nil {
+			ch <- result{err: fmt.Errorf("unshare(CLONE_FS): %w", err)}
+			return
+		}
+		unix.Umask(int(0o777 &^ perm))
+		ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+		ch <- result{ln, err}
+	}()
+	r := <-ch
+	return r.ln, r.err
+}
+
+// SafeDir makes sure no other user can replace what dir holds: dir and
+// every directory above it must be owned by root (or by this process's
+// user) and writable by nobody else, unless sticky (/tmp). A missing dir
+// is created root-owned, mode 0755. Run as root, it takes back dir itself
+// when another user owns it (Debian's stock tmpfiles.d entry makes
+// /run/heartbeat hacluster:haclient), through the open directory, never by
+// path; it reports what it changed ("" when nothing).
+func SafeDir(dir string) (string, error) {
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return "", err
+	}
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return "", err
+	}
+	real, err := filepath.EvalSymlinks(dir)
+	if err != nil {
+		return "", err
+	}
+	euid := os.Geteuid()
+	// The directories above first: what cannot be made safe is refused
+	// before anything is changed.
+	for d := filepath.Dir(real); ; d = filepath.Dir(d) {
+		var st unix.Stat_t
+		if err := unix.Lstat(d, &st); err != nil {
+			return "", fmt.Errorf("%s: %w", d, err)
+		}
+		if err := unsafeDir(d, &st, euid); err != nil {
+			return "", err
+		}
+		if d == "/" {
+			break
+		}
+	}
+	fd, err := unix.Open(real, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", real, err)
+	}
+	defer unix.Close(fd)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil {
+		return "", fmt.Errorf("%s: %w", real, err)
+	}
+	if euid != 0 || unsafeDir(real, &st, euid) == nil {
+		return "", unsafeDir(real, &st, euid) // safe as it is (a sticky /tmp too), or not ours to change
+	}
+	// Stock keeps its API socket in the hacluster-owned
+	// /var/run/heartbeat (COMPAT §0.4, §7.4): a hacluster process can
+	// replace it, the weakness hbgo avoids. hbgo's control socket
+	// changes cluster state, so root owns its directory (the group,
+	// haclient, keeps its access). Through the open directory: the path
+	// may have been swapped since.
+	if err := unix.Fchown(fd, 0, -1); err != nil {
+		return "", fmt.Errorf("%s: %w", real, err)
+	}
+	if err := unix.Fchmod(fd, st.Mode&0o7777&^0o022); err != nil {
+		return "", fmt.Errorf("%s: %w", real, err)
+	}
+	return fmt.Sprintf("%s was owned by uid %d mode %04o; now root's, mode %04o", real, st.Uid, st.Mode&0o7777, st.Mode&0o7777&^0o022), nil
+}
+
+// unsafeDir says why another user could replace an entry of directory d.
+func unsafeDir(d string, st *unix.Stat_t, euid int) error {
+	switch {
+	case st.Mode&unix.S_IFMT != unix.S_IFDIR:
+		return fmt.Errorf("%s is not a directory", d)
+	case int(st.Uid) != 0 && int(st.Uid) != euid:
+		return fmt.Errorf("%s is owned by uid %d: another user could replace the control socket; make it root's (chown root %s)", d, st.Uid, d)
+	case st.Mode&0o022 != 0 && st.Mode&unix.S_ISVTX == 0:
+		return fmt.Errorf("%s is writable by group or others (mode %04o): another user could replace the control socket; chmod go-w %s", d, st.Mode&0o7777, d)
+	}
+	return nil
+}
+
+// Connection bounds: a local user opening connections and sending nothing
+// holds each for up to the 10 s deadline; the bounds keep that from
+// piling up goroutines, and root keeps room of its own.
+const (
+	maxRootConns   = 16 // root's own connections (hb_standby, cl_status by root)
+	maxOtherConns  = 32 // all other users together
+	maxConnsPerUID = 8  // any one non-root user
+)
+
+// connLimit counts open connections by caller.
+type connLimit struct {
+	mu     sync.Mutex
+	root   int
+	other  int
+	perUID map[int]int
+}
+
+// acquire takes a slot for uid, or reports false when its bound is reached.
+func (l *connLimit) acquire(uid int) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if uid == 0 {
+		if l.root >= maxRootConns {
+			return false
+		}
+		l.root++
+		return true
+	}
+	if l.other >= maxOtherConns || l.perUID[uid] >= maxConnsPerUID {
+		return false
+	}
+	l.other++
+	l.perUID[uid]++
+	return true
+}
+
+func (l *connLimit) release(uid int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if uid == 0 {
+		l.root--
+		return
+	}
+	l.other--
+	if l.perUID[uid]--; l.perUID[uid] == 0 {
+		delete(l.perUID, uid)
+	}
+}
+
+// ErrBusy is the reply error when the caller has too many connections open.
+var ErrBusy = errors.New("too many control connections; try again")
 
 func (s *Server) accept(ctx context.Context) {
 	defer s.wg.Done()
@@ -130,10 +288,23 @@ func (s *Server) accept(ctx context.Context) {
 		if err != nil {
 			return
 		}
+		cred, err := peerCred(c)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		if !s.conns.acquire(cred.UID) {
+			b, _ := json.Marshal(Reply{Error: ErrBusy.Error()})
+			_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+			_, _ = c.Write(append(b, '\n'))
+			c.Close()
+			continue
+		}
 		s.wg.Add(1)
 		go func() {
 			defer s.wg.Done()
-			s.serve(ctx, c)
+			defer s.conns.release(cred.UID)
+			s.serve(ctx, c, cred)
 		}()
 	}
 }
@@ -159,13 +330,9 @@ func peerCred(c *net.UnixConn) (Cred, error) {
 // maxRequest bounds one request line; anything longer is refused.
 const maxRequest = 64 << 10
 
-func (s *Server) serve(ctx context.Context, c *net.UnixConn) {
+func (s *Server) serve(ctx context.Context, c *net.UnixConn, cred Cred) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	cred, err := peerCred(c)
-	if err != nil {
-		return
-	}
 	sc := bufio.NewScanner(c)
 	sc.Buffer(make([]byte, 4096), maxRequest)
 	if !sc.Scan() {
@@ -202,12 +369,15 @@ func Do(path string, req Request, timeout time.Duration) (Reply, error) {
 	defer c.Close()
 	_ = c.SetDeadline(time.Now().Add(timeout))
 	b, _ := json.Marshal(req)
-	if _, err := c.Write(append(b, '\n')); err != nil {
-		return Reply{}, fmt.Errorf("control: %w", err)
-	}
+	_, werr := c.Write(append(b, '\n'))
+	// A daemon with too many connections answers "busy" and closes
+	// without reading: the write may fail, the answer is still there.
 	sc := bufio.NewScanner(c)
 	sc.Buffer(make([]byte, 64<<10), 16<<20)
 	if !sc.Scan() {
+		if werr != nil {
+			return Reply{}, fmt.Errorf("control: %w", werr)
+		}
 		if err := sc.Err(); err != nil {
 			return Reply{}, fmt.Errorf("control: %w", err)
 		}

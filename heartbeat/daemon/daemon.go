@@ -2,6 +2,7 @@
 package daemon
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/binary"
@@ -32,6 +33,7 @@ import (
 	"hbgo/heartbeat/stonith"
 	"hbgo/heartbeat/watchdog"
 	"hbgo/internal/version"
+	"hbgo/internal/cfgfile"
 	"hbgo/resource.d/agent"
 )
 
@@ -78,7 +80,21 @@ type Options struct {
 	RestartHold string
 	// NoResources is heartbeat -M: membership only, no resource management.
 	NoResources bool
+	// OpenMedium opens one ha.cf link, its packets going to rx; nil opens
+	// the real socket or device. Tests pass media.MemNetwork's.
+	OpenMedium func(m hacf.Medium, rx *media.Queue) (media.Medium, error)
+	// SyslogAddr is the syslog socket; "" = /dev/log.
+	SyslogAddr string
 }
+
+// logQueueLen is each log destination's queue (hblog.Options.Queue): a
+// failover's burst is a few dozen lines; a destination that hangs for
+// longer than a thousand lines loses lines, never the loop's time.
+const logQueueLen = 1024
+
+// rxQueueLen is each medium's receive queue: a burst of keepalives and
+// their retransmissions fits many times over; a flood fills it alone.
+const rxQueueLen = 256
 
 // stopRetries is HA_STOPRETRYMAX when the environment sets it (stock's
 // knob), else hbgo.cf stop_retries (default 10, COMPAT §4.8).
@@ -237,8 +253,8 @@ type node struct {
 	media   []media.Medium
 	pinger  *media.Pinger // ICMP for ping and ping_group nodes; nil without any
 	serial  bool
-	rx      chan media.Packet
-	ops     chan planner.Op
+	inbox   *media.Inbox // one receive queue per medium, read in turn
+	ops     *opQueue
 	opDone  chan planner.OpDone
 	ctl     chan ctlCall
 	fifo    chan fifoMsg
@@ -257,6 +273,7 @@ type node struct {
 	cancelExec context.CancelFunc
 	closers    []func()
 	mtimes     [2]time.Time // ha.cf, authkeys at load (reload compares them, as stock)
+	reloading  bool         // a reload's files are being read off the loop
 	memParams  membership.Params
 	hooks      *hooks           // rc.d scripts the admin added or changed
 	memDepth   int              // nesting of memStep calls
@@ -275,13 +292,13 @@ type node struct {
 func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	cf := c.HaCf
 	n := &node{o: o, conf: c, now: time.Now, pid: os.Getpid(), rsc: "none",
-		rx: make(chan media.Packet, 1024), ops: make(chan planner.Op, 64), opDone: make(chan planner.OpDone, 64),
+		inbox: media.NewInbox(), ops: newOpQueue(), opDone: make(chan planner.OpDone, 64),
 		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64), later: make(chan func(), 4), fenceCtx: context.Background()}
 	n.mtimes = [2]time.Time{mtime(c.Dir, "ha.cf"), mtime(c.Dir, "authkeys")}
 	host, _ := os.Hostname()
 	lg, err := hblog.New(hblog.Options{Logfile: cf.Logfile, Debugfile: cf.Debugfile, Facility: cf.Logfacility,
 		SyslogMsgFmt: cf.SyslogMsgFmt, UseLogd: cf.UseLogd, Debug: max(cf.Debug, o.Debug), Nodename: host,
-		PID: n.pid, Now: n.now})
+		PID: n.pid, Now: n.now, SyslogAddr: o.SyslogAddr, Queue: logQueueLen})
 	if err != nil {
 		return nil, fmt.Errorf("logging: %w; %s", err, cf.HintLogOpen(err))
 	}
@@ -411,6 +428,9 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		o.ControlSocket = c.Hbgo.ControlSocket // hbgo.cf control_socket
 		n.o.ControlSocket = o.ControlSocket
 	}
+	if fixed, err := control.SafeDir(filepath.Dir(o.ControlSocket)); fixed != "" && err == nil {
+		lg.Warnf("hbgo: control socket directory taken back: %s (no other user may replace the socket)", fixed)
+	}
 	srv, err := control.Listen(o.ControlSocket, n.handleControl)
 	if err != nil {
 		lg.Warnf("hbgo: control socket %s: %v (cl_status, hb_standby and hb_takeover will use the FIFO)", o.ControlSocket, err)
@@ -427,13 +447,12 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 // do, keeping the last good copy when the file does not parse.
 func (n *node) groups() []haresources.Group {
 	path := filepath.Join(n.conf.Dir, "haresources")
-	f, err := os.Open(path)
+	b, _, err := cfgfile.Read(path) // a FIFO or /dev/zero here must not hang the executor
 	if err != nil {
-		n.log.Errorf("hbgo: %s: %v; using the copy read at start", path, err)
+		n.log.Errorf("hbgo: %v; using the copy read at start", err)
 		return n.conf.Groups
 	}
-	defer f.Close()
-	gs, probs := haresources.Parse(f, path)
+	gs, probs := haresources.Parse(bytes.NewReader(b), path)
 	if probs.HasErrors() {
 		for _, p := range probs.Errors() {
 			n.log.Errorf("hbgo: %s", p.Error())
@@ -455,30 +474,20 @@ func (n *node) openMedia(ctx context.Context) error {
 		}
 		var md media.Medium
 		var err error
-		switch m.Type {
-		case hacf.MediumBcast:
-			md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port}, n.rx)
-		case hacf.MediumUcast:
-			var peer netip.Addr
-			peer, err = resolve(m.Peer)
-			if err == nil {
-				md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port}, n.rx)
-			}
-		case hacf.MediumMcast:
-			var grp netip.Addr
-			grp, err = netip.ParseAddr(m.Group)
-			if err == nil {
-				md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1}, n.rx)
-			}
-		case hacf.MediumSerial:
-			md, err = media.OpenSerial(media.SerialSpec{Device: m.Device, Baud: m.Baud}, n.rx, func(s string) { n.mediumEvent(s) })
-			n.serial = true
+		rx := n.inbox.NewQueue(rxQueueLen)
+		switch {
+		case n.o.OpenMedium != nil:
+			md, err = n.o.OpenMedium(m, rx)
+			n.serial = n.serial || m.Type == hacf.MediumSerial
 		default:
-			n.log.Warnf("hbgo: medium %s (%s:%d) is not supported; ignored", m.Type, cf.File, m.Line)
-			continue
+			md, err = n.openMedium(ctx, m, port, rx)
 		}
 		if err != nil {
 			return media.Explain(m.Type, m.Name, port, err) // ends with what to do next
+		}
+		if md == nil {
+			n.log.Warnf("hbgo: medium %s (%s:%d) is not supported; ignored", m.Type, cf.File, m.Line)
+			continue
 		}
 		n.log.Infof("%s", md.Started())
 		n.media = append(n.media, md)
@@ -487,6 +496,35 @@ func (n *node) openMedia(ctx context.Context) error {
 		return fmt.Errorf("no heartbeat medium could be opened")
 	}
 	return n.openPing()
+}
+
+// openMedium opens the socket or device of one link; nil for a medium
+// hbgo does not support.
+func (n *node) openMedium(ctx context.Context, m hacf.Medium, port int, rx *media.Queue) (media.Medium, error) {
+	var md media.Medium
+	var err error
+	switch m.Type {
+	case hacf.MediumBcast:
+		md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port}, rx)
+	case hacf.MediumUcast:
+		var peer netip.Addr
+		peer, err = resolve(m.Peer)
+		if err == nil {
+			md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port}, rx)
+		}
+	case hacf.MediumMcast:
+		var grp netip.Addr
+		grp, err = netip.ParseAddr(m.Group)
+		if err == nil {
+			md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1}, rx)
+		}
+	case hacf.MediumSerial:
+		md, err = media.OpenSerial(media.SerialSpec{Device: m.Device, Baud: m.Baud}, rx, func(s string) { n.mediumEvent(s) })
+		n.serial = true
+	default:
+		return nil, nil
+	}
+	return md, err
 }
 
 // openPing opens ICMP for the ping and ping_group nodes (PROTOCOL §12.7).
@@ -513,7 +551,7 @@ func (n *node) openPing() error {
 	if len(specs) == 0 {
 		return nil
 	}
-	p, err := media.OpenPing(specs, n.rx)
+	p, err := media.OpenPing(specs, n.inbox.NewQueue(rxQueueLen))
 	if err != nil {
 		return err
 	}

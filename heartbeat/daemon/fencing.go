@@ -2,13 +2,15 @@ package daemon
 
 import (
 	"context"
-	"strings"
+	"os/exec"
+	"syscall"
 	"time"
 
 	"hbgo/haresources/planner"
+	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/hblog"
 	"hbgo/heartbeat/stonith"
 	"hbgo/heartbeat/watchdog"
-	"hbgo/heartbeat/wire"
 )
 
 // stonithCheckEvery is how often stock checks the STONITH device
@@ -36,14 +38,6 @@ func (n *node) startFencing(ctx context.Context) {
 	}
 	if n.stonith != nil {
 		go n.checkStonith(ctx)
-	}
-}
-
-// tickleWatchdog feeds the watchdog when our own heartbeat comes back to us
-// (heartbeat.c: a status message from curnode tickles it).
-func (n *node) tickleWatchdog(m *wire.Message) {
-	if n.wd != nil && m.Type() == "status" && strings.EqualFold(m.Str(wire.FSrc), n.conf.Node) {
-		n.wd.Tickle()
 	}
 }
 
@@ -90,3 +84,86 @@ func (n *node) onLoop(f func()) {
 	case <-n.fenceCtx.Done():
 	}
 }
+
+// fence reboots the node after a stop that failed with the resource still
+// running: stock's last line of defence for shared disks (COMPAT §4.8).
+func (n *node) fence(a planner.Fence) {
+	n.journalEv("fence", "", map[string]string{"group": a.Key, "resource": a.Token})
+	if n.o.Reboot != nil && n.o.Reboot() == nil {
+		return
+	}
+	Fence(n.conf, n.log)
+}
+
+// Fence reboots this node now: hbgo.cf's reboot_command when set (for
+// tests), else reboot(2), as stock's `reboot -nf` after a failed stop
+// (COMPAT §4.8). The daemon and ResourceManager both use it.
+func Fence(c *hbconf.Conf, log hblog.Logger) {
+	var dt time.Duration
+	if c.HaCf != nil {
+		dt = c.HaCf.Deadtime
+	}
+	var cmd []string
+	if c.Hbgo != nil {
+		cmd = c.Hbgo.RebootCommand
+	}
+	f := fencer{sync: syscall.Sync, reboot: rebootNow, command: cmd, log: log, syncWait: syncWait(dt)}
+	f.fence()
+}
+
+// syncWait is how long fencing waits for sync(2) before rebooting without
+// it: a second, or a quarter of deadtime when that is shorter, so the node
+// is gone well before the peer's takeover mounts the shared disk.
+func syncWait(deadtime time.Duration) time.Duration {
+	if deadtime > 0 {
+		return min(time.Second, deadtime/4)
+	}
+	return time.Second
+}
+
+// fencer is the self-fencing path with its system calls as fields, so a
+// test can hang sync and catch the reboot.
+type fencer struct {
+	sync     func()
+	reboot   func() error
+	command  []string
+	log      hblog.Logger
+	syncWait time.Duration
+}
+
+// fence flushes what it can and reboots. The storage whose stop failed may
+// be hung: sync(2) would then sleep in D state forever, heartbeats would
+// stop and a peer without STONITH would mount the disk this node still
+// has mounted. So sync runs in its own goroutine and fencing goes on after
+// syncWait whatever it did. Stock's `reboot -nf` does not sync at all
+// (COMPAT §4.8); hbgo syncs when the disks answer and reboots when they
+// do not.
+func (f fencer) fence() {
+	done := make(chan struct{})
+	go func() {
+		// The CRIT lines that explain the reboot first, then the disks.
+		if fl, ok := f.log.(interface{ Flush(time.Duration) bool }); ok {
+			fl.Flush(f.syncWait)
+		}
+		f.sync()
+		close(done)
+	}()
+	t := time.NewTimer(f.syncWait)
+	select {
+	case <-done:
+	case <-t.C: // nothing logged: the log file may sit on the hung storage
+	}
+	t.Stop()
+	if cmd := f.command; len(cmd) > 0 {
+		if err := exec.Command(cmd[0], cmd[1:]...).Run(); err == nil {
+			return
+		}
+		f.log.Critf("hbgo: reboot_command %v failed; rebooting with reboot(2)", cmd)
+	}
+	if err := f.reboot(); err != nil {
+		f.log.Critf("Unable to force reboot.")
+	}
+}
+
+// rebootNow is reboot(2) without sync: RB_AUTOBOOT.
+func rebootNow() error { return syscall.Reboot(syscall.LINUX_REBOOT_CMD_RESTART) }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 
+	"golang.org/x/sys/unix"
+
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/hblog"
 	"hbgo/heartbeat/membership"
@@ -42,26 +44,48 @@ func (n *node) startFIFO(ctx context.Context) error {
 			return fmt.Errorf("fifo %s: %w", path, err)
 		}
 	}
-	os.Chmod(path, 0o600)
 	// O_RDWR keeps a writer open ourselves, so the reader never sees EOF
-	// between clients.
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	// between clients. O_NOFOLLOW and the checks on the open file, not on
+	// the path: whoever else can write in the state directory cannot make
+	// us open, or chmod, something else in the FIFO's place.
+	fd, err := unix.Open(path, unix.O_RDWR|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("fifo %s: %w", path, err)
 	}
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFIFO {
+		unix.Close(fd)
+		return fmt.Errorf("fifo %s: not a FIFO; remove it and start again", path)
+	}
+	if st.Mode&0o7777 != 0o600 {
+		_ = unix.Fchmod(fd, 0o600) // COMPAT §5.10: mode 0600
+	}
+	f := os.NewFile(uintptr(fd), path)
 	n.closers = append(n.closers, func() { f.Close() })
 	go readFIFO(f, n.fifo)
 	return nil
 }
 
-// readFIFO splits the byte stream into ">>>" … "<<<" messages.
+// readFIFO splits the byte stream into ">>>" … "<<<" messages. A line or
+// message over maxFIFOMsg is reported and skipped, and reading goes on:
+// with bufio.Scanner, one long line (any local root script) ended the
+// reader and the FIFO was dead until restart.
 func readFIFO(r io.Reader, out chan<- fifoMsg) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 4096), maxFIFOMsg)
+	br := bufio.NewReaderSize(r, 4096)
 	var buf strings.Builder
 	in := false
-	for sc.Scan() {
-		line := sc.Text()
+	for {
+		line, long, err := readLine(br)
+		if err != nil {
+			return
+		}
+		if long {
+			if in {
+				in = false
+				out <- fifoMsg{err: errors.New("line longer than 64 KiB; message skipped")}
+			}
+			continue
+		}
 		switch {
 		case strings.HasPrefix(line, ">>>"):
 			buf.Reset()
@@ -81,6 +105,29 @@ func readFIFO(r io.Reader, out chan<- fifoMsg) {
 			buf.WriteString(line)
 			buf.WriteString("\n")
 		}
+	}
+}
+
+// readLine returns the next line without its newline; a line over
+// maxFIFOMsg is read to its end and dropped (long is set, line empty).
+func readLine(br *bufio.Reader) (line string, long bool, err error) {
+	var b []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if !long {
+			if len(b)+len(chunk) > maxFIFOMsg+1 {
+				long, b = true, nil
+			} else {
+				b = append(b, chunk...)
+			}
+		}
+		switch {
+		case err == bufio.ErrBufferFull:
+			continue
+		case err != nil && (len(b) == 0 || long):
+			return "", long, err
+		}
+		return strings.TrimSuffix(string(b), "\n"), long, nil
 	}
 }
 

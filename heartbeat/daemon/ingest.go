@@ -89,7 +89,6 @@ func (n *node) onPacket(p media.Packet) {
 		n.onEcho(p, m)
 		return
 	}
-	n.tickleWatchdog(m)
 	n.memStep(membership.Recv{Msg: m, Link: p.Link, At: p.At})
 }
 
@@ -110,6 +109,9 @@ func (n *node) counters() map[string]uint64 {
 		s := n.pinger.Stats()
 		c["media.ping.sent"], c["media.ping.received"] = s.Sent, s.Received
 		c["drop.queue-full"] += s.DroppedQueueFull
+	}
+	for sink, v := range n.log.Dropped() {
+		c["log.dropped."+sink] = v
 	}
 	mc := n.mem.Snapshot().Counters
 	c["membership.received"], c["membership.kept"] = mc.Received, mc.Kept

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	mathrand "math/rand"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"runtime/debug"
 	"strconv"
@@ -15,7 +14,6 @@ import (
 	"unsafe"
 
 	"hbgo/haresources/planner"
-	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/hblog"
 	"hbgo/heartbeat/media"
 	"hbgo/heartbeat/membership"
@@ -90,8 +88,8 @@ func (n *node) run(ctx context.Context) int {
 		}
 		timer.Reset(d)
 		select {
-		case p := <-n.rx:
-			n.onPacket(p)
+		case <-n.inbox.Ready():
+			n.drainRx()
 		case <-timer.C:
 			// A wake-up may come early (a stale expiry): the state machines
 			// act only on deadlines that are due, so an early tick is harmless.
@@ -131,17 +129,22 @@ func (n *node) run(ctx context.Context) int {
 	}
 }
 
-// drainRx handles the packets already queued (bounded, so a flood cannot
-// keep the loop from its timers).
+// rxBudget is how many packets the loop handles before it looks at its
+// timers and other inputs again.
+const rxBudget = 256
+
+// drainRx handles the packets already queued, one medium after the other
+// (media.Inbox), and at most rxBudget of them, so a flood can neither keep
+// the loop from its timers nor crowd out another medium's keepalives.
 func (n *node) drainRx() {
-	for i := 0; i < cap(n.rx); i++ {
-		select {
-		case p := <-n.rx:
-			n.onPacket(p)
-		default:
+	for i := 0; i < rxBudget; i++ {
+		p, ok := n.inbox.Next()
+		if !ok {
 			return
 		}
+		n.onPacket(p)
 	}
+	n.inbox.Signal() // more left: come back after the other inputs
 }
 
 func earliest(a, b time.Time) time.Time {
@@ -240,6 +243,13 @@ func (n *node) memAction(a membership.Action) {
 		n.send(a.Msg)
 		if !a.Rexmit && a.Msg.Type() == "status" {
 			n.notify("WATCHDOG=1") // the loop that owns membership is alive
+			// The kernel watchdog too, for each status we send. Stock
+			// feeds it when it processes a status of its own, which it
+			// does for each one it sends (locally) as well as for a copy
+			// heard back (COMPAT §5.8). Feeding it only on a copy heard
+			// back starved it wherever no copy comes back (mcast loop 0,
+			// serial-only, ucast to the peer alone): a reboot at deadtime.
+			n.wd.Tickle()
 		}
 	case membership.Log:
 		if a.Drop != "" {
@@ -379,7 +389,9 @@ func (n *node) runPlanAction(a planner.Action) {
 			n.planStep(planner.OpDone{OpID: a.ID})
 			return
 		}
-		n.ops <- a
+		if q := n.ops.push(a); q > 1 {
+			n.log.Debugf("hbgo: operation %d queued behind %d others", a.ID, q-1)
+		}
 	case planner.Log:
 		n.logLevel(a.Level.String(), a.Text)
 	case planner.ScriptLog:
@@ -479,16 +491,15 @@ func (n *node) onEcho(p media.Packet, m *wire.Message) {
 // executor runs ops one at a time, in order, off the loop goroutine.
 func (n *node) executor(ctx context.Context) {
 	for {
+		op, ok := n.ops.next(ctx)
+		if !ok {
+			return
+		}
+		done := n.exec.Run(ctx, op)
 		select {
+		case n.opDone <- done:
 		case <-ctx.Done():
 			return
-		case op := <-n.ops:
-			done := n.exec.Run(ctx, op)
-			select {
-			case n.opDone <- done:
-			case <-ctx.Done():
-				return
-			}
 		}
 	}
 }
@@ -496,32 +507,6 @@ func (n *node) executor(ctx context.Context) {
 func (n *node) journalEv(kind, nodeName string, f map[string]string) {
 	if n.journal != nil {
 		n.journal.Append(hblog.Event{Time: n.now(), Kind: kind, Node: nodeName, Fields: f})
-	}
-}
-
-// fence reboots the node after a stop that failed with the resource still
-// running: stock's last line of defence for shared disks (COMPAT §4.8).
-func (n *node) fence(a planner.Fence) {
-	n.journalEv("fence", "", map[string]string{"group": a.Key, "resource": a.Token})
-	if n.o.Reboot != nil && n.o.Reboot() == nil {
-		return
-	}
-	Fence(n.conf, n.log)
-}
-
-// Fence reboots this node now: hbgo.cf's reboot_command when set (for
-// tests), else reboot(2), as stock's `reboot -nf` after a failed stop
-// (COMPAT §4.8). The daemon and ResourceManager both use it.
-func Fence(c *hbconf.Conf, log hblog.Logger) {
-	syscall.Sync()
-	if cmd := c.Hbgo.RebootCommand; len(cmd) > 0 {
-		if err := exec.Command(cmd[0], cmd[1:]...).Run(); err == nil {
-			return
-		}
-		log.Critf("hbgo: reboot_command %v failed; rebooting with reboot(2)", cmd)
-	}
-	if err := syscall.Reboot(syscall.LINUX_REBOOT_CMD_RESTART); err != nil {
-		log.Critf("Unable to force reboot.")
 	}
 }
 

@@ -74,23 +74,53 @@ const restartPhase = time.Second
 
 // reload handles SIGHUP / heartbeat -r (COMPAT §2.8). Unlike stock, nothing
 // invalid is ever applied: a bad ha.cf leaves the daemon running on the
-// configuration it has, a bad authkeys keeps the keys it has.
+// configuration it has, a bad authkeys keeps the keys it has. The files
+// are stat'ed and parsed in a goroutine of their own and the verdict comes
+// back to the loop (applyReload): a configuration on slow or hung storage
+// must not hold up keepalives (issue 13 item 9). Stock rereads in its
+// main process (COMPAT §2.8), so an authkeys that is a FIFO hangs its
+// heartbeats; hbgo does better here.
 func (n *node) reload() {
 	if n.stop.requested {
 		n.log.Infof("hbgo: shutdown in progress; reload ignored")
 		return
 	}
-	now := ReadConfigTimes(n.conf.Dir)
-	kind := DecideReload(ConfigTimes{HaCf: n.mtimes[0], Authkeys: n.mtimes[1]}, now)
+	if n.reloading {
+		n.log.Infof("hbgo: a reload is already in progress; this one is folded into it")
+		return
+	}
+	n.reloading = true
+	loaded := ConfigTimes{HaCf: n.mtimes[0], Authkeys: n.mtimes[1]}
+	opts := hbconf.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators}
+	go func() {
+		now := ReadConfigTimes(opts.Dir)
+		kind := DecideReload(loaded, now)
+		var c *hbconf.Conf
+		if kind != ReloadNone {
+			c = hbconf.Load(opts)
+		}
+		n.onLoop(func() {
+			n.reloading = false
+			n.applyReload(kind, now, c)
+		})
+	}()
+}
+
+// applyReload carries out a reload's verdict on the loop; c is the
+// configuration read (nil when nothing changed).
+func (n *node) applyReload(kind ReloadKind, now ConfigTimes, c *hbconf.Conf) {
+	if n.stop.requested {
+		n.log.Infof("hbgo: shutdown in progress; reload ignored")
+		return
+	}
 	n.journalEv("reload", "", map[string]string{"decision": kind.String()})
 	switch kind {
 	case ReloadNone:
 		n.log.Infof("Configuration unchanged.")
 	case ReloadAuth:
 		n.log.Infof("Rereading authentication file.")
-		n.rereadAuth(now.Authkeys)
+		n.rereadAuth(now.Authkeys, c)
 	case ReloadRestart:
-		c := hbconf.Load(hbconf.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators})
 		if !c.Ok() {
 			for _, p := range c.Problems.Errors() {
 				n.log.Errorf("%s", p.Error())
@@ -108,8 +138,7 @@ func (n *node) reload() {
 
 // rereadAuth swaps the keys live; a file that does not parse keeps the old
 // keys (stock logs "Authentication reparsing error, exiting." and stops).
-func (n *node) rereadAuth(at time.Time) {
-	c := hbconf.Load(hbconf.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators})
+func (n *node) rereadAuth(at time.Time, c *hbconf.Conf) {
 	bad := false
 	for _, p := range c.Problems.Errors() {
 		if filepath.Base(p.File) == "authkeys" {

@@ -1,13 +1,13 @@
 package hacf
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"hbgo/internal/cfgfile"
 )
 
 // LocalNode returns this node's cluster name (COMPAT §2.6): the first line
@@ -15,13 +15,12 @@ import (
 // uname -n; lower-cased either way.
 func LocalNode(dir string, uname func() (string, error)) (string, error) {
 	path := filepath.Join(dir, "nodeinfo")
-	f, err := os.Open(path)
+	b, _, err := cfgfile.Read(path) // never hangs on a FIFO, nor reads /dev/zero
 	switch {
 	case err == nil:
-		defer f.Close()
-		line, rerr := bufio.NewReader(f).ReadString('\n')
-		if rerr == nil && line != "\n" {
-			return lower(strings.TrimSuffix(line, "\n")), nil
+		line, _, nl := strings.Cut(string(b), "\n")
+		if nl && line != "" {
+			return lower(line), nil
 		}
 	case !errors.Is(err, fs.ErrNotExist):
 		return "", fmt.Errorf("local node name: %w", err)

@@ -13,6 +13,7 @@ import (
 	"hbgo/haresources"
 	"hbgo/heartbeat/diag"
 	"hbgo/heartbeat/hacf"
+	"hbgo/internal/cfgfile"
 )
 
 // Conf is one node's configuration and every problem found in it.
@@ -54,27 +55,32 @@ func Load(o Options) *Conf {
 		o.Dir = "/etc/ha.d"
 	}
 	c := &Conf{Dir: o.Dir}
-	denied := map[string]bool{}
+	// Every file is read through cfgfile: a FIFO, a device or a huge file
+	// is refused at once, never read (nor waited for).
+	var readErr error
 	read := func(name string) ([]byte, bool) {
 		p := filepath.Join(o.Dir, name)
-		b, err := os.ReadFile(p)
+		b, _, err := cfgfile.Read(p)
+		readErr = err
 		if err == nil {
 			return b, true
 		}
 		if errors.Is(err, os.ErrPermission) {
 			c.Unreadable = true
-			denied[name] = true
 		}
 		return nil, false
 	}
-	// unreadable is the problem for a file that cannot be read: when it
-	// exists but is not ours to read, say whose it is, not how to create it.
-	unreadable := func(name, what, hint, stock string) diag.Problem {
-		p := filepath.Join(o.Dir, name)
-		if denied[name] {
-			what, hint = what+": permission denied", diag.ReadHint(p)
+	// unreadable names why a file was refused, for the cases cfgfile
+	// refuses; the hint then says what to do.
+	unreadable := func(what, path, hint string) (string, string) {
+		if h := cfgfile.Hint(path, readErr); h != "" {
+			return what + ": " + errors.Unwrap(readErr).Error(), h
 		}
-		return diag.Problem{File: p, Severity: diag.Error, What: what, Hint: hint, Stock: stock}
+		if errors.Is(readErr, os.ErrPermission) {
+			// It exists but is not ours to read: say whose it is, not how to create it.
+			return what + ": permission denied", diag.ReadHint(path)
+		}
+		return what, hint
 	}
 	sd := stockDir(o.Dir)
 
@@ -85,9 +91,10 @@ func Load(o Options) *Conf {
 		c.HaCf = cfg
 		c.Problems = append(c.Problems, probs...)
 	} else {
-		c.Problems = append(c.Problems, unreadable("ha.cf", "cannot read the main configuration file",
-			"copy an annotated sample (see ha.d-examples/) to "+cfPath+" and adapt it",
-			fmt.Sprintf("Cannot open config file [%sha.cf]", sd)))
+		what, hint := unreadable("cannot read the main configuration file", cfPath,
+			"copy an annotated sample (see ha.d-examples/) to "+cfPath+" and adapt it")
+		c.Problems = append(c.Problems, diag.Problem{File: cfPath, Severity: diag.Error,
+			What: what, Hint: hint, Stock: fmt.Sprintf("Cannot open config file [%sha.cf]", sd)})
 	}
 
 	// local node
@@ -113,10 +120,8 @@ func Load(o Options) *Conf {
 	keys, probs := authkeys.Load(akPath)
 	c.Keys = keys
 	c.Problems = append(c.Problems, probs...)
-	if f, err := os.Open(akPath); errors.Is(err, os.ErrPermission) {
+	if _, _, err := cfgfile.Read(akPath); errors.Is(err, os.ErrPermission) {
 		c.Unreadable = true
-	} else if err == nil {
-		f.Close()
 	}
 
 	// haresources (only managed in R1 mode)
@@ -132,15 +137,16 @@ func Load(o Options) *Conf {
 			c.Problems = append(c.Problems, haresources.Validate(groups, hrPath, o.Validators)...)
 		}
 	} else {
-		c.Problems = append(c.Problems, unreadable("haresources", "cannot read the resources file",
-			"create "+hrPath+" (an empty file is fine for a cluster without resources)",
-			fmt.Sprintf("Cannot open resources file [%sharesources]", sd)))
+		what, hint := unreadable("cannot read the resources file", hrPath,
+			"create "+hrPath+" (an empty file is fine for a cluster without resources)")
+		c.Problems = append(c.Problems, diag.Problem{File: hrPath, Severity: diag.Error,
+			What: what, Hint: hint, Stock: fmt.Sprintf("Cannot open resources file [%sharesources]", sd)})
 	}
 	// hbgo.cf (optional): hbgo's own settings, never in ha.cf.
 	c.Hbgo = hacf.DefaultHbgo()
 	c.Force = map[string]haresources.Force{}
 	hbPath := filepath.Join(o.Dir, hacf.HbgoFile)
-	if b, err := os.ReadFile(hbPath); err == nil {
+	if b, _, err := cfgfile.Read(hbPath); err == nil {
 		h, probs := hacf.ParseHbgo(bytes.NewReader(b), hbPath)
 		c.Hbgo, c.HbgoPresent = h, true
 		c.Problems = append(c.Problems, probs...)
@@ -155,11 +161,15 @@ func Load(o Options) *Conf {
 		if errors.Is(err, os.ErrPermission) {
 			c.Unreadable = true
 		}
-		hint := "make it readable by root, or remove it to use the defaults"
-		if errors.Is(err, os.ErrPermission) {
+		hint := cfgfile.Hint(hbPath, err)
+		switch {
+		case hint != "":
+		case errors.Is(err, os.ErrPermission):
 			hint = diag.ReadHint(hbPath)
+		default:
+			hint = "make it readable by root, or remove it to use the defaults"
 		}
-		c.Problems.Errorf(hbPath, 0, hint, "cannot read: %v", err)
+		c.Problems.Errorf(hbPath, 0, hint, "cannot read: %v", errors.Unwrap(err))
 	}
 	return c
 }
@@ -186,7 +196,7 @@ func ControlSocket(dir string) string {
 		dir = "/etc/ha.d"
 	}
 	p := filepath.Join(dir, hacf.HbgoFile)
-	b, err := os.ReadFile(p)
+	b, _, err := cfgfile.Read(p)
 	if err != nil {
 		return hacf.DefaultControlSocket
 	}

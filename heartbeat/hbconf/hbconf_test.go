@@ -4,7 +4,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 )
 
 func write(t *testing.T, dir, name, text string, mode os.FileMode) {
@@ -81,5 +83,54 @@ func TestLoadMissingFiles(t *testing.T) {
 	}
 	if len(c.Problems.Errors()) < 3 {
 		t.Errorf("want one problem per missing file, got %v", c.Problems)
+	}
+}
+
+// TestLoadRefusesNonRegularFiles: each configuration file as a FIFO (no
+// writer), a link to /dev/zero, or over 1 MiB is refused at once with
+// `file:0: error: what; hint` (issue 13 item 9). Before cfgfile, an authkeys
+// FIFO hung Load forever and ha.cf on /dev/zero read until out of memory.
+func TestLoadRefusesNonRegularFiles(t *testing.T) {
+	for _, name := range []string{"ha.cf", "haresources", "authkeys", "hbgo.cf", "nodeinfo"} {
+		for _, kind := range []string{"fifo", "/dev/zero", "huge"} {
+			t.Run(name+"/"+strings.TrimPrefix(kind, "/dev/"), func(t *testing.T) {
+				dir := t.TempDir()
+				write(t, dir, "ha.cf", haCf, 0o644)
+				write(t, dir, "haresources", "", 0o644)
+				write(t, dir, "authkeys", "auth 1\n1 sha1 k\n", 0o600)
+				p := filepath.Join(dir, name)
+				os.Remove(p)
+				switch kind {
+				case "fifo":
+					if err := syscall.Mkfifo(p, 0o600); err != nil {
+						t.Fatal(err)
+					}
+				case "huge":
+					write(t, dir, name, strings.Repeat("#\n", 600<<10), 0o600)
+				default:
+					os.Symlink(kind, p)
+				}
+				done := make(chan *Conf, 1)
+				go func() { done <- Load(Options{Dir: dir, Uname: func() (string, error) { return "node1", nil }}) }()
+				var c *Conf
+				select {
+				case c = <-done:
+				case <-time.After(10 * time.Second):
+					t.Fatalf("Load blocks on %s as %s", name, kind)
+				}
+				if c.Ok() {
+					t.Fatalf("accepted %s as %s", name, kind)
+				}
+				var found string
+				for _, pr := range c.Problems.Errors() {
+					if strings.Contains(pr.Error(), name) {
+						found = pr.Error()
+					}
+				}
+				if found == "" || !strings.Contains(found, ": error: ") || !strings.Contains(found, "; ") {
+					t.Errorf("no `file: error: what; hint` line for %s in %v", name, c.Problems)
+				}
+			})
+		}
 	}
 }

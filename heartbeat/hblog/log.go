@@ -34,6 +34,12 @@ type Options struct {
 
 	SyslogNetwork string // "" = "unixgram"
 	SyslogAddr    string // "" = DefaultSyslogAddr
+
+	// Queue, when > 0, gives each destination a goroutine and a queue of
+	// that many lines: logging never waits for a destination, and a full
+	// queue drops lines (Dropped counts them). 0 writes in the caller, in
+	// order with its other output (commands, tests).
+	Queue int
 }
 
 // Owner is a numeric user and group.
@@ -55,6 +61,10 @@ type Log struct {
 	fac    int
 	mu     sync.Mutex // serialises rotation checks with writes so the rotate line lands first
 	dlevel int
+
+	// With Options.Queue: one queue per destination (nil: write in the caller).
+	qLog, qDebug, qSys, qErr *sinkQueue
+	closed                   bool
 }
 
 // fieldKey carries the heartbeat record through logrus to the routing hook.
@@ -135,6 +145,22 @@ func New(opts Options) (*Log, error) {
 			w = &SyslogWriter{network: network, addr: addr, facility: fac}
 		}
 		l.sysl = w
+	}
+	if opts.Queue > 0 {
+		if l.log != nil {
+			l.qLog = newSinkQueue("logfile", opts.Queue)
+		}
+		if l.debug != nil && l.same {
+			l.qDebug = l.qLog // one file: one queue keeps its lines in order
+		} else if l.debug != nil {
+			l.qDebug = newSinkQueue("debugfile", opts.Queue)
+		}
+		if l.sysl != nil {
+			l.qSys = newSinkQueue("syslog", opts.Queue)
+		}
+		if opts.Stderr != nil {
+			l.qErr = newSinkQueue("stderr", opts.Queue)
+		}
 	}
 	lr := logrus.New()
 	lr.Out = io.Discard
@@ -218,13 +244,23 @@ func (l *Log) Debugf(format string, args ...any) { l.Log(Debug, format, args...)
 func (l *Log) emit(r record) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if l.closed {
+		return
+	}
 	r.t = l.opts.Now().In(l.opts.Location)
 	var rotated []string
 	for _, w := range []*ReopenWriter{l.log, l.debug} {
 		if w == nil || (l.same && w == l.debug) {
 			continue
 		}
-		if ok, _ := w.CheckRotated(); ok {
+		if l.qLog != nil || l.qDebug != nil {
+			// Queued: the file's own goroutine stats and reopens (a
+			// stat on a hung /var/log must not hold the caller); the
+			// notice follows the first line it wrote to the new file.
+			if w.rotated.Swap(false) {
+				rotated = append(rotated, w.Path())
+			}
+		} else if ok, _ := w.CheckRotated(); ok {
 			rotated = append(rotated, w.Path())
 		}
 	}
@@ -295,17 +331,17 @@ func (l *Log) route(r *record) {
 	switch {
 	case r.raw:
 		if files && l.debug != nil {
-			l.debug.Write([]byte(r.text))
+			l.write(l.qDebug, l.debug, r.text)
 		}
 	case r.script:
 		if files && !r.debug && l.log != nil {
-			l.log.Write([]byte(ScriptLogLine(r.t, r.tag, r.text)))
+			l.write(l.qLog, l.log, ScriptLogLine(r.t, r.tag, r.text))
 		}
 		if files && l.debug != nil && !l.same {
-			l.debug.Write([]byte(ScriptDebugLine(r.t, r.tag, r.text)))
+			l.write(l.qDebug, l.debug, ScriptDebugLine(r.t, r.tag, r.text))
 		}
 		if sys && !r.debug {
-			l.sysl.Send(r.level, r.t, r.tag, r.text)
+			l.send(r.level, r.t, r.tag, r.text)
 		}
 	default:
 		ent := o.Entity
@@ -313,32 +349,79 @@ func (l *Log) route(r *record) {
 			ent = r.entity
 		}
 		if sys {
-			l.sysl.Send(r.level, r.t, ent, SyslogText(r.pid, r.level, r.text))
+			l.send(r.level, r.t, ent, SyslogText(r.pid, r.level, r.text))
 		}
 		if !files {
 			return
 		}
 		line := DaemonLine(o.SyslogMsgFmt, r.t, o.Nodename, ent, r.pid, r.level, r.text)
 		if l.debug != nil {
-			l.debug.Write([]byte(line))
+			l.write(l.qDebug, l.debug, line)
 		}
 		if r.level != Debug && l.log != nil && !l.same {
-			l.log.Write([]byte(line))
+			l.write(l.qLog, l.log, line)
 		}
 		if r.level != Debug && o.Stderr != nil {
-			io.WriteString(o.Stderr, line)
+			w := o.Stderr
+			to(l.qErr, func() { io.WriteString(w, line) })
 		}
 	}
 }
 
-// Close closes files and the syslog socket.
+// write appends line to a log file, through its queue when there is one;
+// there, the rotation check comes first (see emit).
+func (l *Log) write(q *sinkQueue, w *ReopenWriter, line string) {
+	if q == nil {
+		w.Write([]byte(line))
+		return
+	}
+	q.put(func() {
+		if ok, _ := w.CheckRotated(); ok {
+			w.rotated.Store(true)
+		}
+		w.Write([]byte(line))
+	})
+}
+
+// send writes one syslog datagram, through the queue when there is one.
+func (l *Log) send(level Level, t time.Time, ident, msg string) {
+	w := l.sysl
+	to(l.qSys, func() { w.Send(level, t, ident, msg) })
+}
+
+// Close writes what is queued (waiting 2 s at most) and closes files and
+// the syslog socket; a destination that still hangs is left open.
 func (l *Log) Close() error {
+	l.mu.Lock()
+	if l.closed {
+		l.mu.Unlock()
+		return nil
+	}
+	l.closed = true
+	l.mu.Unlock()
 	var first error
 	debug := l.debug
 	if l.same {
 		debug = nil
 	}
-	for _, c := range []io.Closer{l.log, debug, l.sysl} {
+	log, sysl := l.log, l.sysl
+	deadline := time.Now().Add(sinkCloseWait)
+	if l.qLog != nil && !l.qLog.stop(deadline) {
+		log = nil
+		if l.same {
+			debug = nil
+		}
+	}
+	if l.qDebug != nil && l.qDebug != l.qLog && !l.qDebug.stop(deadline) {
+		debug = nil
+	}
+	if l.qSys != nil && !l.qSys.stop(deadline) {
+		sysl = nil
+	}
+	if l.qErr != nil {
+		l.qErr.stop(deadline)
+	}
+	for _, c := range []io.Closer{log, debug, sysl} {
 		switch v := c.(type) {
 		case *ReopenWriter:
 			if v == nil {

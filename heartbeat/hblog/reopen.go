@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -15,6 +16,8 @@ const reopenCheckInterval = 59 * time.Second
 type ReopenWriter struct {
 	path string
 	now  func() time.Time
+
+	rotated atomic.Bool // a queued Log's file goroutine reopened it: the notice is due
 
 	mu        sync.Mutex
 	f         *os.File

@@ -84,14 +84,12 @@ func (c *counters) snapshot() Stats {
 	}
 }
 
-// deliver hands a packet to the daemon's queue without blocking the reader:
-// a full queue drops the packet and counts it, so a flood cannot stall a
-// socket reader (the membership goroutine drains the queue).
-func (c *counters) deliver(rx chan<- Packet, p Packet) {
+// deliver hands a packet to this medium's queue without blocking the
+// reader: a full queue drops the packet and counts it, so a flood cannot
+// stall a socket reader (the daemon loop drains the queues in turn).
+func (c *counters) deliver(rx *Queue, p Packet) {
 	c.received.Add(1)
-	select {
-	case rx <- p:
-	default:
+	if !rx.put(p) {
 		c.droppedFull.Add(1)
 	}
 }

@@ -11,10 +11,10 @@ import (
 	"hbgo/heartbeat/testnet"
 )
 
-func recvWithin(t *testing.T, rx <-chan Packet, d time.Duration) (Packet, bool) {
+func recvWithin(t *testing.T, rx *Queue, d time.Duration) (Packet, bool) {
 	t.Helper()
 	select {
-	case p := <-rx:
+	case p := <-rx.C():
 		return p, true
 	case <-time.After(d):
 		return Packet{}, false
@@ -23,7 +23,7 @@ func recvWithin(t *testing.T, rx <-chan Packet, d time.Duration) (Packet, bool) 
 
 func TestMemNetworkDeliversCutsAndHeals(t *testing.T) {
 	n := NewMemNetwork(nil)
-	rx1, rx2 := make(chan Packet, 4), make(chan Packet, 4)
+	rx1, rx2 := NewQueue(4), NewQueue(4)
 	m1 := n.Attach("node1", "eth1", false, rx1)
 	m2 := n.Attach("node2", "eth1", true, rx2)
 	defer m1.Close()
@@ -40,14 +40,14 @@ func TestMemNetworkDeliversCutsAndHeals(t *testing.T) {
 	}
 	// node2 has loopback: it hears its own message and node1 hears it too.
 	_ = m2.Send(Outgoing{Netstring: []byte("b")})
-	for _, rx := range []chan Packet{rx1, rx2} {
+	for _, rx := range []*Queue{rx1, rx2} {
 		if p, ok := recvWithin(t, rx, time.Second); !ok || string(p.Data) != "b" {
 			t.Fatalf("got %+v, %v; want b", p, ok)
 		}
 	}
 	n.Cut("node1", "eth1")
 	_ = m2.Send(Outgoing{Netstring: []byte("c")})
-	<-rx2 // loopback still works on the uncut node
+	<-rx2.C() // loopback still works on the uncut node
 	if _, ok := recvWithin(t, rx1, 20*time.Millisecond); ok {
 		t.Fatal("cut node received")
 	}
@@ -60,8 +60,8 @@ func TestMemNetworkDeliversCutsAndHeals(t *testing.T) {
 
 func TestMemNetworkFullQueueDropsAndCounts(t *testing.T) {
 	n := NewMemNetwork(nil)
-	rx := make(chan Packet) // nobody reads
-	a := n.Attach("a", "l", false, make(chan Packet, 1))
+	rx := NewQueue(0) // nobody reads
+	a := n.Attach("a", "l", false, NewQueue(1))
 	b := n.Attach("b", "l", false, rx)
 	for i := 0; i < 3; i++ {
 		_ = a.Send(Outgoing{Netstring: []byte("x")})
@@ -86,8 +86,8 @@ func TestUDPMediaInNamespaces(t *testing.T) {
 
 	type pair struct {
 		name     string
-		open1    func(rx chan<- Packet) (Medium, error)
-		open2    func(rx chan<- Packet) (Medium, error)
+		open1    func(rx *Queue) (Medium, error)
+		open2    func(rx *Queue) (Medium, error)
 		start1   string
 		hearSelf bool
 	}
@@ -95,26 +95,26 @@ func TestUDPMediaInNamespaces(t *testing.T) {
 	grp := netip.MustParseAddr("239.231.0.1")
 	cases := []pair{
 		{name: "bcast",
-			open1: func(rx chan<- Packet) (Medium, error) {
+			open1: func(rx *Queue) (Medium, error) {
 				return OpenBcast(ctx, BcastSpec{Iface: "eth1", Port: 7694}, rx)
 			},
-			open2: func(rx chan<- Packet) (Medium, error) {
+			open2: func(rx *Queue) (Medium, error) {
 				return OpenBcast(ctx, BcastSpec{Iface: "eth1", Port: 7694}, rx)
 			},
 			start1: "glib: UDP Broadcast heartbeat started on port 7694 (7694) interface eth1", hearSelf: true},
 		{name: "ucast",
-			open1: func(rx chan<- Packet) (Medium, error) {
+			open1: func(rx *Queue) (Medium, error) {
 				return OpenUcast(ctx, UcastSpec{Iface: "eth1", Peer: peer("10.231.0.2"), Port: 7695}, rx)
 			},
-			open2: func(rx chan<- Packet) (Medium, error) {
+			open2: func(rx *Queue) (Medium, error) {
 				return OpenUcast(ctx, UcastSpec{Iface: "eth1", Peer: peer("10.231.0.1"), Port: 7695}, rx)
 			},
 			start1: "glib: ucast: started on port 7695 interface eth1 to 10.231.0.2"},
 		{name: "mcast",
-			open1: func(rx chan<- Packet) (Medium, error) {
+			open1: func(rx *Queue) (Medium, error) {
 				return OpenMcast(ctx, McastSpec{Iface: "eth1", Group: grp, Port: 7696, TTL: 1, Loop: false}, rx)
 			},
-			open2: func(rx chan<- Packet) (Medium, error) {
+			open2: func(rx *Queue) (Medium, error) {
 				return OpenMcast(ctx, McastSpec{Iface: "eth1", Group: grp, Port: 7696, TTL: 1, Loop: false}, rx)
 			},
 			start1: "glib: UDP multicast heartbeat started for group 239.231.0.1 port 7696 interface eth1 (ttl=1 loop=0)"},
@@ -125,7 +125,7 @@ func TestUDPMediaInNamespaces(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			rx1, rx2 := make(chan Packet, 8), make(chan Packet, 8)
+			rx1, rx2 := NewQueue(8), NewQueue(8)
 			var m1, m2 Medium
 			var err1, err2 error
 			lab.Do("n1", func() { m1, err1 = c.open1(rx1) })
@@ -194,7 +194,7 @@ func TestPingLoopback(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("raw ICMP needs root")
 	}
-	rx := make(chan Packet, 16)
+	rx := NewQueue(16)
 	lo := netip.MustParseAddr("127.0.0.1")
 	p, err := OpenPing([]PingSpec{{Node: "127.0.0.1", Addrs: []netip.Addr{lo}}}, rx)
 	if err != nil {

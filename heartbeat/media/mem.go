@@ -26,7 +26,7 @@ func NewMemNetwork(now func() time.Time) *MemNetwork {
 
 // Attach connects node to link; messages it sends reach every other medium on
 // that link (and itself when loopback is set, as bcast/mcast with loop do).
-func (n *MemNetwork) Attach(node, link string, loopback bool, rx chan<- Packet) Medium {
+func (n *MemNetwork) Attach(node, link string, loopback bool, rx *Queue) Medium {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	m := &memMedium{net: n, node: node, link: link, loop: loopback, rx: rx, done: make(chan struct{})}
@@ -52,7 +52,7 @@ type memMedium struct {
 	net        *MemNetwork
 	node, link string
 	loop       bool
-	rx         chan<- Packet
+	rx         *Queue
 	c          counters
 	done       chan struct{}
 	closeOnce  sync.Once

@@ -38,7 +38,7 @@ type Pinger struct {
 
 // OpenPing opens a raw ICMP socket for the ping nodes; its reader, like the
 // UDP readers, is a plain goroutine on Go's network poller.
-func OpenPing(specs []PingSpec, rx chan<- Packet) (*Pinger, error) {
+func OpenPing(specs []PingSpec, rx *Queue) (*Pinger, error) {
 	conn, err := net.ListenPacket("ip4:icmp", "0.0.0.0")
 	if err != nil {
 		return nil, fmt.Errorf("ping: %w", err)
@@ -89,7 +89,7 @@ func (p *Pinger) Send(node string, payload []byte) error {
 	return errors.Join(errs...)
 }
 
-func (p *Pinger) read(rx chan<- Packet) {
+func (p *Pinger) read(rx *Queue) {
 	buf := make([]byte, 65536)
 	for {
 		n, from, err := rawRecvFrom(p.raw, buf)

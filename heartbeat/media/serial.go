@@ -47,7 +47,7 @@ const serialQueue = 64
 // OpenSerial opens a serial link; received frames go to rx. events receives
 // the ha-log lines the medium wants written (write timeouts, reopen), never
 // blocking; it may be nil.
-func OpenSerial(s SerialSpec, rx chan<- Packet, events func(string)) (Medium, error) {
+func OpenSerial(s SerialSpec, rx *Queue, events func(string)) (Medium, error) {
 	if s.Baud == 0 {
 		s.Baud = 19200
 	}
@@ -185,7 +185,7 @@ func (r portReader) Read(b []byte) (int, error) {
 	}
 }
 
-func (m *serialMedium) reader(rx chan<- Packet) {
+func (m *serialMedium) reader(rx *Queue) {
 	defer m.wg.Done()
 	sr := wire.NewSerialReader(portReader{m})
 	for {

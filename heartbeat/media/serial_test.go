@@ -39,7 +39,7 @@ func TestSerialNullModem(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "ttyA"), filepath.Join(dir, "ttyB")
 	socat := socatPair(t, a, b)
-	rxA, rxB := make(chan Packet, 8), make(chan Packet, 8)
+	rxA, rxB := NewQueue(8), NewQueue(8)
 	events := make(chan string, 16)
 	ev := func(s string) {
 		select {
@@ -69,7 +69,7 @@ func TestSerialNullModem(t *testing.T) {
 		t.Fatal(err)
 	}
 	select {
-	case p := <-rxB:
+	case p := <-rxB.C():
 		if !bytes.Equal(p.Data, msg) || p.Link != b || p.Err != nil {
 			t.Fatalf("got %+v", p)
 		}
@@ -81,7 +81,7 @@ func TestSerialNullModem(t *testing.T) {
 	var gotDamaged, gotGood bool
 	for !(gotDamaged && gotGood) {
 		select {
-		case p := <-rxA:
+		case p := <-rxA.C():
 			if p.Err != nil {
 				gotDamaged = true
 			} else if bytes.Equal(p.Data, msg) {
@@ -109,7 +109,7 @@ func TestSerialNullModem(t *testing.T) {
 	for {
 		_ = mA.Send(Outgoing{Classic: msg})
 		select {
-		case p := <-rxB:
+		case p := <-rxB.C():
 			if bytes.Equal(p.Data, msg) {
 				return
 			}

@@ -126,7 +126,7 @@ func broadcastAddr(iface string) (net.IP, error) {
 }
 
 // OpenBcast opens a bcast link; received packets go to rx.
-func OpenBcast(ctx context.Context, s BcastSpec, rx chan<- Packet) (Medium, error) {
+func OpenBcast(ctx context.Context, s BcastSpec, rx *Queue) (Medium, error) {
 	bc, err := broadcastAddr(s.Iface)
 	if err != nil {
 		return nil, Explain("bcast", s.Iface, s.Port, err)
@@ -151,7 +151,7 @@ func OpenBcast(ctx context.Context, s BcastSpec, rx chan<- Packet) (Medium, erro
 }
 
 // OpenUcast opens a ucast link; received packets go to rx.
-func OpenUcast(ctx context.Context, s UcastSpec, rx chan<- Packet) (Medium, error) {
+func OpenUcast(ctx context.Context, s UcastSpec, rx *Queue) (Medium, error) {
 	if !s.Peer.Is4() {
 		return nil, Explain("ucast", s.Iface, s.Port, fmt.Errorf("peer %s is not an IPv4 address", s.Peer))
 	}
@@ -177,7 +177,7 @@ func OpenUcast(ctx context.Context, s UcastSpec, rx chan<- Packet) (Medium, erro
 }
 
 // OpenMcast opens an mcast link; received packets go to rx.
-func OpenMcast(ctx context.Context, s McastSpec, rx chan<- Packet) (Medium, error) {
+func OpenMcast(ctx context.Context, s McastSpec, rx *Queue) (Medium, error) {
 	ifi, err := net.InterfaceByName(s.Iface)
 	if err != nil {
 		return nil, Explain("mcast", s.Iface, s.Port, err)
@@ -249,7 +249,7 @@ func (m *udpMedium) Send(out Outgoing) error {
 // loop's thread, which sends keepalives and runs membership, is SCHED_RR;
 // membership judges lateness by the reader's At stamp, not by when the
 // loop got the packet.
-func (m *udpMedium) start(rx chan<- Packet) (Medium, error) {
+func (m *udpMedium) start(rx *Queue) (Medium, error) {
 	raw, err := newRawUDP(m.rd, m.wr, m.dst)
 	if err != nil {
 		m.rd.Close()
@@ -261,7 +261,7 @@ func (m *udpMedium) start(rx chan<- Packet) (Medium, error) {
 	return m, nil
 }
 
-func (m *udpMedium) read(rx chan<- Packet) {
+func (m *udpMedium) read(rx *Queue) {
 	buf := make([]byte, 65536)
 	for {
 		n, from, err := m.raw.recv(buf)

@@ -1,4 +1,4 @@
-// Package watchdog feeds a kernel watchdog device each time the daemon hears
+// Package watchdog feeds a kernel watchdog device each time the daemon sends
 // its own heartbeat, as stock's ha.cf `watchdog` directive (COMPAT §5.8).
 package watchdog
 

@@ -1,0 +1,93 @@
+package media
+
+// Queue is one medium's bounded receive queue. A reader that finds it full
+// drops the packet (the medium counts it), so it never blocks; and since
+// every medium has its own, a flood on one medium fills only that one:
+// the others' keepalives still get through (issue 13 item 10).
+type Queue struct {
+	c     chan Packet
+	ready chan struct{} // the Inbox's: a packet waits in one of its queues
+}
+
+// NewQueue returns a lone queue of size packets, outside any Inbox.
+func NewQueue(size int) *Queue {
+	return &Queue{c: make(chan Packet, size), ready: make(chan struct{}, 1)}
+}
+
+// C is the queue's channel, for reading a lone queue.
+func (q *Queue) C() <-chan Packet { return q.c }
+
+// Len is the number of packets waiting.
+func (q *Queue) Len() int { return len(q.c) }
+
+// put queues p without blocking; false when the queue is full.
+func (q *Queue) put(p Packet) bool {
+	select {
+	case q.c <- p:
+	default:
+		return false
+	}
+	select {
+	case q.ready <- struct{}{}:
+	default: // already signalled
+	}
+	return true
+}
+
+// Inbox holds the receive queues of all of a daemon's media and hands out
+// their packets in turn, one queue after the other: a medium with a
+// thousand packets waiting gets one turn per round like one with a single
+// keepalive. All queues are made before the first Next; only one
+// goroutine (the daemon loop) reads.
+type Inbox struct {
+	qs    []*Queue
+	ready chan struct{}
+	next  int
+}
+
+// NewInbox returns an Inbox without queues.
+func NewInbox() *Inbox { return &Inbox{ready: make(chan struct{}, 1)} }
+
+// NewQueue adds a queue of size packets for one medium.
+func (b *Inbox) NewQueue(size int) *Queue {
+	q := &Queue{c: make(chan Packet, size), ready: b.ready}
+	b.qs = append(b.qs, q)
+	return q
+}
+
+// Ready receives a value when a packet may be waiting: call Next until it
+// reports false.
+func (b *Inbox) Ready() <-chan struct{} { return b.ready }
+
+// Signal makes Ready fire again (a reader that stopped early, with packets left).
+func (b *Inbox) Signal() {
+	select {
+	case b.ready <- struct{}{}:
+	default:
+	}
+}
+
+// Next returns the next waiting packet, round-robin over the queues
+// starting after the one served last; false when all are empty.
+func (b *Inbox) Next() (Packet, bool) {
+	n := len(b.qs)
+	for i := 0; i < n; i++ {
+		q := b.qs[b.next]
+		b.next = (b.next + 1) % n
+		select {
+		case p := <-q.c:
+			return p, true
+		default:
+		}
+	}
+	return Packet{}, false
+}
+
+// Len is the number of packets waiting in all queues.
+func (b *Inbox) Len() int {
+	n := 0
+	for _, q := range b.qs {
+		n += len(q.c)
+	}
+	return n
+}

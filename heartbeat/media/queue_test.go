@@ -1,0 +1,64 @@
+package media
+
+import "testing"
+
+// TestInboxFloodOnOneMedium floods one medium of a node far past its queue
+// while its other medium carries one keepalive: the keepalive is kept and
+// comes out within the first round, and only the flooded medium drops
+// (issue 13 item 10). With one queue for all media, the flood filled it
+// and the other link's keepalive was dropped.
+func TestInboxFloodOnOneMedium(t *testing.T) {
+	n := NewMemNetwork(nil)
+	in := NewInbox()
+	lanQ, dedQ := in.NewQueue(64), in.NewQueue(64)
+	lan := n.Attach("node1", "eth0", false, lanQ)
+	ded := n.Attach("node1", "eth1", false, dedQ)
+	flood := n.Attach("attacker", "eth0", false, NewQueue(1))
+	peer := n.Attach("node2", "eth1", false, NewQueue(1))
+	for i := 0; i < 10000; i++ {
+		_ = flood.Send(Outgoing{Netstring: []byte("garbage")})
+	}
+	_ = peer.Send(Outgoing{Netstring: []byte("keepalive")})
+	select {
+	case <-in.Ready():
+	default:
+		t.Fatal("Ready did not fire")
+	}
+	found := false
+	for i := 0; i < 2; i++ {
+		p, ok := in.Next()
+		if ok && string(p.Data) == "keepalive" && p.Link == "eth1" {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatal("the dedicated link's keepalive is not among the first two packets read")
+	}
+	if s := ded.Stats(); s.DroppedQueueFull != 0 || s.Received != 1 {
+		t.Errorf("dedicated link %+v, want 1 received, none dropped", s)
+	}
+	if s := lan.Stats(); s.DroppedQueueFull != 10000-64 {
+		t.Errorf("flooded link dropped %d, want %d", s.DroppedQueueFull, 10000-64)
+	}
+	// Round-robin: with both queues holding packets, turns alternate.
+	_ = peer.Send(Outgoing{Netstring: []byte("k2")})
+	_ = peer.Send(Outgoing{Netstring: []byte("k3")})
+	var links []string
+	for i := 0; i < 4; i++ {
+		p, _ := in.Next()
+		links = append(links, p.Link)
+	}
+	if links[0] == links[1] || links[1] == links[2] || links[2] == links[3] {
+		t.Errorf("order %v, want the two links in turn", links)
+	}
+	total := in.Len()
+	for {
+		if _, ok := in.Next(); !ok {
+			break
+		}
+		total--
+	}
+	if total != 0 {
+		t.Errorf("Len and Next disagree by %d", total)
+	}
+}

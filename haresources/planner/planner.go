@@ -360,3 +360,12 @@ func (p *Planner) word() string {
 	}
 	return "transition"
 }
+
+// Advance moves the planner's clock to now (never backwards) without
+// running its timers, so a timer an event starts counts from the event's
+// time rather than from the last Tick.
+func (p *Planner) Advance(now time.Time) {
+	if now.After(p.now) {
+		p.now = now
+	}
+}

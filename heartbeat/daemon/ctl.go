@@ -4,8 +4,8 @@ import (
 	"context"
 	"time"
 
-	"hbgo/haresources/planner"
 	"hbgo/heartbeat/control"
+	hbnode "hbgo/heartbeat/node"
 	"hbgo/heartbeat/wire"
 )
 
@@ -39,10 +39,10 @@ func (n *node) onControl(c ctlCall) control.Reply {
 	case control.OpStatus:
 		return control.Reply{OK: true, Status: n.snapshot()}
 	case control.OpStandby:
-		n.planStep(planner.Standby{Set: argOr(r.Args, "all")})
+		n.step(hbnode.Standby{Set: argOr(r.Args, "all"), At: n.now()})
 		return control.Reply{OK: true}
 	case control.OpTakeover:
-		n.planStep(planner.Takeover{Set: argOr(r.Args, "all")})
+		n.step(hbnode.Takeover{Set: argOr(r.Args, "all"), At: n.now()})
 		return control.Reply{OK: true}
 	case control.OpMessage:
 		m := &wire.Message{}
@@ -68,19 +68,12 @@ func argOr(a []string, def string) string {
 	return def
 }
 
-// rscStatus is cl_status rscstatus's word: the planner's, which is
-// "transition" until the first acquisition ends, as stock's rscstatus says
-// before other_is_stable (COMPAT §0.3); -M has no planner word.
-func (n *node) rscStatus() string {
-	if n.plan == nil || n.o.NoResources {
-		return n.rsc
-	}
-	return n.plan.Word()
-}
+// rscStatus is cl_status rscstatus's word (node.Machine.Word).
+func (n *node) rscStatus() string { return n.m.Word() }
 
 // snapshot is what cl_status sees.
 func (n *node) snapshot() *control.Snapshot {
-	ms := n.mem.Snapshot()
+	ms := n.m.Snapshot()
 	cf := n.conf.HaCf
 	s := &control.Snapshot{Version: Version + " (node: hbgo)", Node: n.conf.Node, PID: n.pid, Status: ms.Status,
 		RscStatus: n.rscStatus(), Params: map[string]string{}, Deadtime: cf.Deadtime, Keepalive: cf.Keepalive,

@@ -25,15 +25,15 @@ import (
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/ipfail"
 	"hbgo/heartbeat/media"
 	"hbgo/heartbeat/membership"
+	hbnode "hbgo/heartbeat/node"
 	"hbgo/heartbeat/pidfile"
 	"hbgo/heartbeat/respawn"
 	"hbgo/heartbeat/stonith"
 	"hbgo/heartbeat/watchdog"
-	"hbgo/internal/version"
 	"hbgo/internal/cfgfile"
+	"hbgo/internal/version"
 	"hbgo/resource.d/agent"
 )
 
@@ -80,6 +80,11 @@ type Options struct {
 	RestartHold string
 	// NoResources is heartbeat -M: membership only, no resource management.
 	NoResources bool
+	// Now is the daemon's clock; nil is time.Now. With a clock of its own
+	// the loop wakes on Go timers rather than a timerfd (which follows the
+	// kernel's clock only), so a test under testing/synctest, passing
+	// time.Now, holds all of the loop's time.
+	Now func() time.Time
 	// OpenMedium opens one ha.cf link, its packets going to rx; nil opens
 	// the real socket or device. Tests pass media.MemNetwork's.
 	OpenMedium func(m hacf.Medium, rx *media.Queue) (media.Medium, error)
@@ -248,8 +253,8 @@ type node struct {
 	conf    *hbconf.Conf
 	log     *hblog.Log
 	journal *hblog.Journal
-	mem     *membership.Machine
-	plan    *planner.Planner
+	m       *hbnode.Machine // membership, planner and ipfail; nil until run starts it
+	mcfg    hbnode.Config   // m's configuration, read at start
 	media   []media.Medium
 	pinger  *media.Pinger // ICMP for ping and ping_group nodes; nil without any
 	serial  bool
@@ -263,7 +268,6 @@ type node struct {
 	ctlSrv  *control.Server
 	now     func() time.Time
 	pid     int
-	rsc     string // rscstatus word
 	stop    struct {
 		requested, done bool
 		restart         bool
@@ -272,26 +276,24 @@ type node struct {
 	}
 	cancelExec context.CancelFunc
 	closers    []func()
-	mtimes     [2]time.Time // ha.cf, authkeys at load (reload compares them, as stock)
-	reloading  bool         // a reload's files are being read off the loop
-	memParams  membership.Params
-	hooks      *hooks           // rc.d scripts the admin added or changed
-	memDepth   int              // nesting of memStep calls
-	deferChild int              // >0 while the planner handles a peer's death
-	deferred   []planner.Action // child-process work waiting for the membership pass to end
-	stonith    *stonith.Runner  // nil without a STONITH device for this node
-	wd         *watchdog.Dog    // nil without a watchdog
-	later      chan func()      // work handed back to the loop (STONITH results)
-	fenceCtx   context.Context  // ends when the loop stops
+	mtimes     [2]time.Time    // ha.cf, authkeys at load (reload compares them, as stock)
+	reloading  bool            // a reload's files are being read off the loop
+	hooks      *hooks          // rc.d scripts the admin added or changed
+	stonith    *stonith.Runner // nil without a STONITH device for this node
+	wd         *watchdog.Dog   // nil without a watchdog
+	later      chan func()     // work handed back to the loop (STONITH results)
+	fenceCtx   context.Context // ends when the loop stops
 
-	// ha.cf's respawn clients (respawn.go, ipfail.go).
-	ipf *ipfail.Machine     // the emulated ipfail; nil unless ha.cf respawns ipfail
-	sup *respawn.Supervisor // respawn clients; nil before comm up
+	sup *respawn.Supervisor // ha.cf's respawn clients (respawn.go); nil before comm up
 }
 
 func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	cf := c.HaCf
-	n := &node{o: o, conf: c, now: time.Now, pid: os.Getpid(), rsc: "none",
+	now := o.Now
+	if now == nil {
+		now = time.Now
+	}
+	n := &node{o: o, conf: c, now: now, pid: os.Getpid(),
 		inbox: media.NewInbox(), ops: newOpQueue(), opDone: make(chan planner.OpDone, 64),
 		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64), later: make(chan func(), 4), fenceCtx: context.Background()}
 	n.mtimes = [2]time.Time{mtime(c.Dir, "ha.cf"), mtime(c.Dir, "authkeys")}
@@ -386,7 +388,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		}
 	}
 	maxRexmit := time.Duration(cf.MaxRexmitDelay) * time.Millisecond
-	n.memParams = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
+	n.mcfg.Membership = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
 		Load: newLoadavg()}
@@ -410,8 +412,8 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	if dev, ok := stonith.FromConfig(cf.Stonith, c.Node); ok {
 		n.stonith = &stonith.Runner{Device: dev}
 	}
-	n.plan = planner.New(planner.Config{Us: c.Node, Peer: peer, AutoFailback: mode, Groups: c.Groups,
-		Stonith: n.stonith != nil, FastStart: c.Hbgo.FastStart}, n.now())
+	n.mcfg.Planner = planner.Config{Us: c.Node, Peer: peer, AutoFailback: mode, Groups: c.Groups,
+		Stonith: n.stonith != nil, FastStart: c.Hbgo.FastStart}
 	var bind executor.Binder
 	if o.Binder != nil {
 		bind = o.Binder(c, n.env(), n.scriptLog())

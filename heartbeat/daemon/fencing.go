@@ -6,9 +6,9 @@ import (
 	"syscall"
 	"time"
 
-	"hbgo/haresources/planner"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/hblog"
+	hbnode "hbgo/heartbeat/node"
 	"hbgo/heartbeat/stonith"
 	"hbgo/heartbeat/watchdog"
 )
@@ -45,7 +45,7 @@ func (n *node) startFencing(ctx context.Context) {
 // the result to the planner, which logs, sends t=stonith and retries.
 func (n *node) resetPeer(node string) {
 	if n.stonith == nil {
-		n.planStep(planner.StonithDone{Node: node, Result: stonith.ResultBad})
+		n.step(hbnode.StonithDone{Node: node, Result: stonith.ResultBad, At: n.now()})
 		return
 	}
 	r := n.stonith
@@ -54,7 +54,7 @@ func (n *node) resetPeer(node string) {
 		for _, m := range msgs {
 			m.To(n.log)
 		}
-		n.onLoop(func() { n.planStep(planner.StonithDone{Node: node, Result: result}) })
+		n.onLoop(func() { n.step(hbnode.StonithDone{Node: node, Result: result, At: n.now()}) })
 	}()
 }
 
@@ -87,8 +87,7 @@ func (n *node) onLoop(f func()) {
 
 // fence reboots the node after a stop that failed with the resource still
 // running: stock's last line of defence for shared disks (COMPAT §4.8).
-func (n *node) fence(a planner.Fence) {
-	n.journalEv("fence", "", map[string]string{"group": a.Key, "resource": a.Token})
+func (n *node) fence() {
 	if n.o.Reboot != nil && n.o.Reboot() == nil {
 		return
 	}

@@ -13,9 +13,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"hbgo/haresources/planner"
 	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/membership"
+	hbnode "hbgo/heartbeat/node"
 	"hbgo/heartbeat/wire"
 )
 
@@ -142,24 +141,7 @@ func (n *node) onFIFO(f fifoMsg) {
 	n.inject(f.m)
 }
 
-// inject originates a locally requested cluster message.
+// inject originates a locally requested cluster message (node.Inject).
 func (n *node) inject(m *wire.Message) {
-	switch m.Type() {
-	case "ask_resources":
-		if m.Str("info") == "me" {
-			n.planStep(planner.Standby{Set: orAll(m.Str("rsc_hold"))})
-			return
-		}
-	case "hb_takeover":
-		n.planStep(planner.Takeover{Set: orAll(m.Str("rsc_hold"))})
-		return
-	}
-	n.memStep(membership.Originate{Msg: m, At: n.now()})
-}
-
-func orAll(s string) string {
-	if s == "" {
-		return "all"
-	}
-	return s
+	n.step(hbnode.Inject{Msg: m, At: n.now()})
 }

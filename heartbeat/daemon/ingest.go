@@ -8,7 +8,7 @@ import (
 	"hbgo/authkeys"
 	"hbgo/heartbeat/hblog"
 	"hbgo/heartbeat/media"
-	"hbgo/heartbeat/membership"
+	hbnode "hbgo/heartbeat/node"
 	"hbgo/heartbeat/wire"
 )
 
@@ -89,7 +89,7 @@ func (n *node) onPacket(p media.Packet) {
 		n.onEcho(p, m)
 		return
 	}
-	n.memStep(membership.Recv{Msg: m, Link: p.Link, At: p.At})
+	n.step(hbnode.Recv{Msg: m, Link: p.Link, At: p.At})
 }
 
 // counters merges ingest, media and membership counters for cl_status.
@@ -113,7 +113,7 @@ func (n *node) counters() map[string]uint64 {
 	for sink, v := range n.log.Dropped() {
 		c["log.dropped."+sink] = v
 	}
-	mc := n.mem.Snapshot().Counters
+	mc := n.m.Snapshot().Counters
 	c["membership.received"], c["membership.kept"] = mc.Received, mc.Kept
 	c["membership.duplicates"], c["membership.dropped"] = mc.Duplicates, mc.Dropped
 	c["membership.sent"], c["membership.rexmit-requested"], c["membership.rexmit-served"] = mc.Sent, mc.RexmitRequested, mc.RexmitServed

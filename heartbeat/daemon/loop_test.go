@@ -151,20 +151,20 @@ func TestWakeTimer(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		w.Reset(time.Millisecond)
 		select {
-		case <-w.C:
+		case <-w.C():
 		case <-time.After(10 * time.Second):
 			t.Fatalf("round %d: no tick", i)
 		}
 	}
 	w.Reset(0) // due now: ticks
 	select {
-	case <-w.C:
+	case <-w.C():
 	case <-time.After(10 * time.Second):
 		t.Fatal("Reset(0): no tick")
 	}
 	w.Reset(time.Hour)
 	select {
-	case <-w.C:
+	case <-w.C():
 		t.Fatal("ticked though armed an hour away")
 	case <-time.After(50 * time.Millisecond):
 	}

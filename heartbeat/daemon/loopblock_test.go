@@ -13,6 +13,7 @@ import (
 	"hbgo/haresources/executor"
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/media"
+	hbnode "hbgo/heartbeat/node"
 	"hbgo/resource.d/agent"
 )
 
@@ -90,7 +91,7 @@ func TestLoopKeepsKeepalivesWhileStuck(t *testing.T) {
 				// operations pile up behind it.
 				go tn.onLoop(func() {
 					for i := 0; i < 100; i++ {
-						tn.n.runPlanAction(planner.Op{ID: 10000 + i, Kind: planner.Take, Groups: []string{"hung"}, Why: "test"})
+						tn.n.act(hbnode.Op{Op: planner.Op{ID: 10000 + i, Kind: planner.Take, Groups: []string{"hung"}, Why: "test"}})
 					}
 				}, time.Hour)
 			},

@@ -30,15 +30,12 @@ func (n *node) startClients() {
 		cs = append(cs, c)
 	}
 	n.sup.Launch(cs)
-	n.ipfailStart()
 }
 
 // stopClients signs the emulated ipfail off and kills the clients, last
 // first, after the resources are released (README of the ipfail captures
 // §5.5: stock kills them after shutdone).
 func (n *node) stopClients() {
-	n.ipfStep(ipfailStop)
-	n.ipf = nil
 	if n.sup != nil {
 		n.sup.Stop(clientGrace)
 	}

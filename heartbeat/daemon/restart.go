@@ -15,9 +15,8 @@ import (
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/membership"
+	hbnode "hbgo/heartbeat/node"
 	"hbgo/heartbeat/pidfile"
-	"hbgo/heartbeat/wire"
 )
 
 // ReloadKind is what a SIGHUP makes the daemon do (COMPAT §2.8).
@@ -128,7 +127,7 @@ func (n *node) applyReload(kind ReloadKind, now ConfigTimes, c *hbconf.Conf) {
 			n.log.Errorf("hbgo: configuration errors: heartbeat not restarted; still running on the configuration read at start")
 			return
 		}
-		if n.plan.Busy() {
+		if n.m.Busy() {
 			n.log.Warnf("hbgo: resource activity in progress: heartbeat not restarted; run heartbeat -r again when it has finished")
 			return
 		}
@@ -160,7 +159,7 @@ func (n *node) rereadAuth(at time.Time, c *hbconf.Conf) {
 func (n *node) quickRestart() {
 	n.stop.requested, n.stop.restart, n.stop.quick = true, true, true
 	now := n.now()
-	n.memStep(membership.SetStatus{Extra: restartExtraDeadtime, At: now})
+	n.step(hbnode.QuickRestart{Extra: restartExtraDeadtime, At: now})
 	n.stop.at = now.Add(restartPhase)
 }
 
@@ -188,7 +187,7 @@ func restartArgs(argv0 string, nice bool, hold planner.Hold, debug int, noRT, no
 // re-exec, then syscall.Exec with the same PID. Only returns on failure.
 func (n *node) restartExec() int {
 	nice := n.conf.HaCf.AutoFailback != hacf.FailbackLegacy
-	hold := n.plan.Holds()
+	hold := n.m.Holds()
 	args := restartArgs(os.Args[0], nice, hold, n.o.Debug, n.o.NoRealtime, n.o.NoResources)
 	n.log.Infof("Heartbeat restart triggered.")
 	n.log.Infof("Restarting heartbeat.")
@@ -229,24 +228,6 @@ func (n *node) closeForRestart() {
 		n.ctlSrv = nil
 	}
 	n.log.Infof("hbgo: FIFO and control socket closed for the restart")
-}
-
-// unmanaged is heartbeat -M: membership only. Stock's resource layer then
-// only announces itself (`starting`, with nice_failback) at comm up and
-// answers nothing; it never runs a resource script, and it shuts down
-// without giving anything up (hb_resource.c: every handler returns early
-// when !DoManageResources).
-func (n *node) unmanagedStep(ev planner.Event) {
-	switch ev.(type) {
-	case planner.CommUp:
-		if n.conf.HaCf.AutoFailback != hacf.FailbackLegacy {
-			m := &wire.Message{}
-			m.Add(wire.FType, "starting")
-			n.memStep(membership.Originate{Msg: m, At: n.now()})
-		}
-	case planner.Shutdown:
-		n.stop.at = n.now().Add(restartPhase)
-	}
 }
 
 // adoptEvent is the planner's view of -R -C: the held set and what the status scan found running.
@@ -345,4 +326,31 @@ func coldArgs(args []string) []string {
 		out = append(out, "-f")
 	}
 	return out
+}
+
+// reexec restarts the daemon after a healed partition: stock sleeps
+// ceil(deadtime)+1 s so the peer sees it die, then starts anew with a new
+// generation (PROTOCOL §6.4).
+func (n *node) reexec() int {
+	secs := int((n.conf.HaCf.Deadtime+time.Second-1)/time.Second) + 1
+	n.log.Infof("hbgo: restarting in %d s after the partition healed", secs)
+	n.close()
+	time.Sleep(time.Duration(secs) * time.Second)
+	// exec keeps the thread's policy: drop SCHED_RR, or every thread of the
+	// new process (and the scripts it forks) would inherit it.
+	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: 0}, 0)
+	exe, err := os.Executable()
+	if err == nil {
+		err = syscall.Exec(exe, coldArgs(os.Args), os.Environ())
+	}
+	fmt.Fprintf(n.o.Stderr, "heartbeat: re-exec failed: %v\n", err)
+	return ExitFailure
+}
+
+func mtime(dir, name string) time.Time {
+	fi, err := os.Stat(filepath.Join(dir, name))
+	if err != nil {
+		return time.Time{}
+	}
+	return fi.ModTime()
 }

@@ -42,6 +42,7 @@ import (
 //	shutdown node1               graceful stop (SIGTERM)
 //	standby node2 [set]          hb_standby
 //	takeover node1 [set]         hb_takeover
+//	show                         each node's rscstatus and the groups running on it
 //	op-fail node2 IPaddr start   every start (stop) of that resource on node2 fails from now on
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
@@ -260,7 +261,7 @@ func (c *cluster) send(n *simNode, m *wire.Message) {
 	for i, f := range c.lose[n.name] {
 		if matches(m, f) {
 			c.lose[n.name] = append(c.lose[n.name][:i:i], c.lose[n.name][i+1:]...)
-			c.printf(n, "(lost: %s)", planner.FormatMsg(m))
+			c.printf(n, "(lost: %s)", formatMsg(m))
 			return
 		}
 	}
@@ -273,6 +274,19 @@ func (c *cluster) send(n *simNode, m *wire.Message) {
 	if !c.cut[[2]string{n.name, to.name}] {
 		c.flight = append(c.flight, packet{n.name, to.name, b})
 	}
+}
+
+// formatMsg is a message's resource-layer fields (not membership's stamps).
+func formatMsg(m *wire.Message) string {
+	var w []string
+	for _, f := range m.Fields {
+		switch f.Name {
+		case wire.FSrc, wire.FSrcUUID, wire.FSeq, wire.FGen, wire.FTime, wire.FLoad, wire.FTTL, wire.FDestUUID:
+			continue
+		}
+		w = append(w, f.Name+"="+string(f.Value))
+	}
+	return strings.Join(w, " ")
 }
 
 func matches(m *wire.Message, f map[string]string) bool {
@@ -368,6 +382,11 @@ func (c *cluster) execute(n *simNode, op planner.Op) planner.OpDone {
 		word := map[planner.Outcome]string{planner.Started: "started", planner.Stopped: "stopped",
 			planner.StartFailed: "start failed", planner.StopFailed: "stop failed"}[r.Outcome]
 		words = append(words, key+" "+word)
+		if r.Outcome == planner.Started || r.Outcome == planner.StopFailed {
+			n.running[key] = true
+		} else {
+			delete(n.running, key)
+		}
 		done.Results = append(done.Results, r)
 	}
 	c.printf(n, "op %d done: %s", op.ID, strings.Join(words, ", "))
@@ -418,6 +437,7 @@ func (c *cluster) advance(d time.Duration) {
 }
 
 func (c *cluster) crash(n *simNode) {
+	n.running = map[string]bool{}
 	n.up, n.ops, n.exitAt, n.bootAt = false, nil, time.Time{}, time.Time{}
 	var keep []packet
 	for _, p := range c.flight {
@@ -513,6 +533,20 @@ func (c *cluster) run(t *testing.T, d *datadriven.TestData) string {
 		c.step(c.node(arg(0)), node.Standby{Set: set(), At: c.now})
 	case "takeover":
 		c.step(c.node(arg(0)), node.Takeover{Set: set(), At: c.now})
+	case "show":
+		for _, n := range c.nodes {
+			var keys []string
+			for _, g := range c.groups {
+				if n.running[g.Key()] {
+					keys = append(keys, g.Key())
+				}
+			}
+			word := "down"
+			if n.up {
+				word = "rscstatus=" + n.m.Word()
+			}
+			c.printf(n, "%s, running [%s]", word, strings.Join(keys, " "))
+		}
 	case "op-fail":
 		c.node(arg(0)).fail[arg(1)+" "+arg(2)] = true
 	default:

@@ -1,4 +1,4 @@
-// Package daemon holds the hbgo daemon: one loop that owns membership and the resource planner, with the media, the FIFO, the control socket and the resource executor at its edges.
+// Package daemon is the hbgo daemon's I/O shell: media, FIFO, control socket, signals, timers and the resource executor around the pure node machine (heartbeat/node).
 package daemon
 
 import (

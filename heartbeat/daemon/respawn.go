@@ -10,7 +10,7 @@ import (
 const clientGrace = 3 * time.Second
 
 // startClients starts ha.cf's respawn/failfast clients once comm is up, as
-// stock does (COMPAT §5.11); ipfail is emulated instead (ipfailStart).
+// stock does (COMPAT §5.11); ipfail is emulated instead (node.Machine signs it on).
 func (n *node) startClients() {
 	if n.sup != nil {
 		return

@@ -31,6 +31,7 @@ var layers = map[string]int{
 	"resource.d/":               agents,
 	"haresources":               resources,
 	"heartbeat/":                daemon,
+	"heartbeat/node":            daemon,
 	"heartbeat/check":           commands,
 	"heartbeat/clstatus":        commands,
 	"heartbeat/decode":          commands,

@@ -15,6 +15,17 @@ type ctlCall struct {
 	reply chan control.Reply
 }
 
+// listenControl opens the control socket; without it cl_status,
+// hb_standby and hb_takeover use the FIFO.
+func (n *node) listenControl(path string) {
+	srv, err := control.Listen(path, n.handleControl)
+	if err != nil {
+		n.log.Warnf("hbgo: control socket %s: %v (cl_status, hb_standby and hb_takeover will use the FIFO)", path, err)
+		return
+	}
+	n.ctlSrv = srv
+}
+
 // handleControl runs on the control server's goroutine and waits for the loop.
 func (n *node) handleControl(ctx context.Context, c control.Cred, r control.Request) control.Reply {
 	call := ctlCall{req: r, reply: make(chan control.Reply, 1)}

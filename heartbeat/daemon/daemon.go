@@ -85,6 +85,13 @@ type Options struct {
 	// kernel's clock only), so a test under testing/synctest, passing
 	// time.Now, holds all of the loop's time.
 	Now func() time.Time
+	// Exec replaces the process (re-exec after a healed partition, quick
+	// restart); nil is syscall.Exec. In-process tests record the call.
+	Exec func(path string, argv, env []string) error
+	// Isolated starts no FIFO, control socket or configuration watcher:
+	// their goroutines wait in system calls, which a test under
+	// testing/synctest cannot wait out (requests go through onControl).
+	Isolated bool
 	// OpenMedium opens one ha.cf link, its packets going to rx; nil opens
 	// the real socket or device. Tests pass media.MemNetwork's.
 	OpenMedium func(m hacf.Medium, rx *media.Queue) (media.Medium, error)
@@ -128,6 +135,9 @@ func (o *Options) defaults() {
 	}
 	if o.Validators == nil {
 		o.Validators = Validators()
+	}
+	if o.Exec == nil {
+		o.Exec = syscall.Exec
 	}
 }
 
@@ -366,8 +376,10 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		}
 	}
 
-	if err := n.startFIFO(ctx); err != nil {
-		return nil, err
+	if !o.Isolated {
+		if err := n.startFIFO(ctx); err != nil {
+			return nil, err
+		}
 	}
 	if err := n.openMedia(ctx); err != nil {
 		n.close()
@@ -433,11 +445,8 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	if fixed, err := control.SafeDir(filepath.Dir(o.ControlSocket)); fixed != "" && err == nil {
 		lg.Warnf("hbgo: control socket directory taken back: %s (no other user may replace the socket)", fixed)
 	}
-	srv, err := control.Listen(o.ControlSocket, n.handleControl)
-	if err != nil {
-		lg.Warnf("hbgo: control socket %s: %v (cl_status, hb_standby and hb_takeover will use the FIFO)", o.ControlSocket, err)
-	} else {
-		n.ctlSrv = srv
+	if !o.Isolated {
+		n.listenControl(o.ControlSocket)
 	}
 	if err := pidfile.Write(o.PIDFile, n.pid); err != nil {
 		lg.Errorf("hbgo: %v", err)

@@ -52,6 +52,10 @@ type nodeSpec struct {
 	haresources string
 	syslog      string // syslog socket; "" = no syslog
 	bind        func(res haresources.Resource) (executor.Binding, error)
+	// synctest: the daemon runs under testing/synctest (its clock,
+	// Go timers, Options.Isolated).
+	synctest bool
+	exec     func(path string, argv, env []string) error // Options.Exec
 	// open replaces the MemNetwork for this node's links (real media).
 	open func(m hacf.Medium, rx *media.Queue) (media.Medium, error)
 }
@@ -104,6 +108,10 @@ func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 		}}
 	if s.open != nil {
 		o.OpenMedium = s.open
+	}
+	o.Exec = s.exec
+	if s.synctest {
+		o.Now, o.Isolated = time.Now, true
 	}
 	if s.bind != nil {
 		o.Binder = func(*hbconf.Conf, []string, agent.Logger) executor.Binder { return s.bind }

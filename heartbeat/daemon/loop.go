@@ -19,7 +19,9 @@ func (n *node) run(ctx context.Context) int {
 	n.cancelExec = cancel
 	go n.executor(execCtx)
 	go n.hooks.loop(execCtx)
-	n.watchConfig(execCtx)
+	if !n.o.Isolated {
+		n.watchConfig(execCtx)
+	}
 	n.startFencing(execCtx)
 
 	// hbgo: find out what this node still holds before joining (a crashed

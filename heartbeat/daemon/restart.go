@@ -6,7 +6,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -204,7 +203,7 @@ func (n *node) restartExec() int {
 	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: 0}, 0)
 	exe, err := os.Executable()
 	if err == nil {
-		err = syscall.Exec(exe, args, os.Environ())
+		err = n.o.Exec(exe, args, os.Environ())
 	}
 	fmt.Fprintf(n.o.Stderr, "%s\n", stderrLine(n.conf, "ERROR", fmt.Sprintf("Could not exec %s: %v", exe, err)))
 	return ExitFailure
@@ -335,13 +334,13 @@ func (n *node) reexec() int {
 	secs := int((n.conf.HaCf.Deadtime+time.Second-1)/time.Second) + 1
 	n.log.Infof("hbgo: restarting in %d s after the partition healed", secs)
 	n.close()
-	time.Sleep(time.Duration(secs) * time.Second)
+	time.Sleep(time.Duration(secs) * time.Second) // on Options.Now's clock under synctest too
 	// exec keeps the thread's policy: drop SCHED_RR, or every thread of the
 	// new process (and the scripts it forks) would inherit it.
 	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: 0}, 0)
 	exe, err := os.Executable()
 	if err == nil {
-		err = syscall.Exec(exe, coldArgs(os.Args), os.Environ())
+		err = n.o.Exec(exe, coldArgs(os.Args), os.Environ())
 	}
 	fmt.Fprintf(n.o.Stderr, "heartbeat: re-exec failed: %v\n", err)
 	return ExitFailure

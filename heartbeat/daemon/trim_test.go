@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -124,48 +123,4 @@ func cleanRss(t *testing.T, exe string) int {
 		}
 	}
 	return total
-}
-
-func TestLoadavg(t *testing.T) {
-	want, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		t.Skipf("no /proc/loadavg: %v", err)
-	}
-	load := newLoadavg()
-	for i := 0; i < 3; i++ { // re-read from the start each time
-		got := load()
-		if f := strings.Fields(got); len(f) != 5 || strings.HasSuffix(got, "\n") {
-			t.Fatalf("read %d: %q, want 5 fields without newline like %q", i, got, want)
-		}
-	}
-}
-
-// TestWakeTimer checks the loop's timer ticks after Reset, re-arms, and
-// does not tick when re-armed far away. No duration is asserted.
-func TestWakeTimer(t *testing.T) {
-	w := newWakeTimer()
-	defer w.Stop()
-	if w.f == nil {
-		t.Log("no timerfd here: testing the time.Timer fallback")
-	}
-	for i := 0; i < 3; i++ {
-		w.Reset(time.Millisecond)
-		select {
-		case <-w.C():
-		case <-time.After(10 * time.Second):
-			t.Fatalf("round %d: no tick", i)
-		}
-	}
-	w.Reset(0) // due now: ticks
-	select {
-	case <-w.C():
-	case <-time.After(10 * time.Second):
-		t.Fatal("Reset(0): no tick")
-	}
-	w.Reset(time.Hour)
-	select {
-	case <-w.C():
-		t.Fatal("ticked though armed an hour away")
-	case <-time.After(50 * time.Millisecond):
-	}
 }

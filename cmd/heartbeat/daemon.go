@@ -28,6 +28,19 @@ const daemonEnv = "HBGO_DAEMON_CHILD"
 
 const usage = "\nUsage: heartbeat [-dDkMrRsvWlVf] [-C Current-resource-state]\n\t-C only valid with -R\n\t-r is mutually exclusive with -R\n"
 
+// hbgoVersion is hbgo's own version, set at build time (Makefile: -X, from
+// dist/version.sh, the same as the package's).
+var hbgoVersion = ""
+
+// versionLine is what -V prints: the heartbeat version scripts compare,
+// then hbgo's.
+func versionLine() string {
+	if hbgoVersion == "" {
+		return daemon.Version + " (node: hbgo)"
+	}
+	return daemon.Version + " (node: hbgo " + hbgoVersion + ")"
+}
+
 // heartbeat is the daemon binary: stock's flags (COMPAT §7.6) plus hbgo's
 // own sub-commands check, decode and log.
 func heartbeat(args []string) int {
@@ -111,7 +124,7 @@ func heartbeat(args []string) int {
 	}
 	switch {
 	case version:
-		fmt.Println(daemon.Version + " (node: hbgo)")
+		fmt.Println(versionLine())
 		return 0
 	case defaults:
 		// COMPAT §7.6: the table needs no ha.cf and wins over -k/-s/-r.

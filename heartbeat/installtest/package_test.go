@@ -87,8 +87,15 @@ func TestPackage(t *testing.T) {
 	if err := copyFile(deb, root+"/tmp/"+filepath.Base(deb)); err != nil {
 		t.Fatal(err)
 	}
+	// A stock daemon still running (a stand-in: sleep under the name
+	// heartbeat, with stock's PID file): stock's prerm stops it only under
+	// systemd, so hbgo's preinst must stop it before hbgo goes in.
 	start := time.Now()
-	r.must("apt-get install -y ./tmp/" + filepath.Base(deb))
+	r.must(`cp /bin/sleep /tmp/heartbeat && /tmp/heartbeat 600 & pid=$!; printf '%10d\n' $pid >/run/heartbeat.pid
+		apt-get install -y ./tmp/` + filepath.Base(deb) + ` || exit 1
+		state=$(awk '{print $3}' /proc/$pid/stat 2>/dev/null)
+		if [ -n "$state" ] && [ "$state" != Z ]; then echo "the running stock daemon (pid $pid) was not stopped"; exit 1; fi
+		rm -f /run/heartbeat.pid`)
 	t.Logf("apt-get install ./%s: %v", filepath.Base(deb), time.Since(start).Round(time.Millisecond))
 
 	t.Run("replaced", func(t *testing.T) {
@@ -177,11 +184,25 @@ func TestPackage(t *testing.T) {
 		}
 	})
 
+	t.Run("upgrade", func(t *testing.T) {
+		// hbgo over hbgo: preinst upgrade, postinst configure with the old
+		// version (no daemon runs here, so nothing to restart).
+		out := r.must("apt-get install -y --reinstall ./tmp/" + filepath.Base(deb))
+		if got := r.status("hbgo"); got != "install ok installed" {
+			t.Errorf("hbgo after reinstall: %q\n%s", got, out)
+		}
+		if st := r.must("stat -c '%a %U:%G' /usr/bin/cl_status"); strings.TrimSpace(st) != "2755 root:haclient" {
+			t.Errorf("/usr/bin/cl_status after reinstall: %s", st)
+		}
+	})
+
 	// And back: removing hbgo and installing heartbeat brings stock back,
 	// the admin's files untouched.
 	start = time.Now()
 	r.must("apt-get remove -y hbgo")
-	r.must("apt-get install -y heartbeat")
+	// Without Recommends: the root has only what stock needs (the cached
+	// .debs), so this needs no download.
+	r.must("apt-get install -y --no-install-recommends heartbeat")
 	t.Logf("apt-get remove hbgo && apt-get install heartbeat: %v", time.Since(start).Round(time.Millisecond))
 	t.Run("back-to-stock", func(t *testing.T) {
 		if got := r.status("heartbeat"); got != "install ok installed" {

@@ -214,6 +214,12 @@ func TestPackage(t *testing.T) {
 		if d := diffSums(before, sums(t, root, configFiles)); d != "" {
 			t.Errorf("going back changed the admin's files:\n%s", d)
 		}
+		// Every file of stock's is its own again, conffiles included (hbgo's
+		// init script, logrotate and logcheck files, left by the removal,
+		// were stock's conffiles that dpkg hands back).
+		if out, err := r.run("dpkg --verify heartbeat"); err != nil || strings.TrimSpace(out) != "" {
+			t.Errorf("dpkg --verify heartbeat: %v\n%s", err, out)
+		}
 		if out := r.must("stat -c '%a %U:%G %s' /usr/bin/cl_status"); !strings.HasPrefix(out, "2555 root:haclient") {
 			t.Errorf("stock's /usr/bin/cl_status: %s", out)
 		}

@@ -144,7 +144,8 @@ users() {
 # it as heartbeat (COMPAT §7.6 checks /proc/<pid>/exe). Stop, install, start.
 refuse_running() {
 	[ "${FORCE:-no}" = yes ] && return 0
-	pid=$(tr -dc 0-9 <"$DESTDIR/run/heartbeat.pid" 2>/dev/null) || return 0
+	[ -r "$DESTDIR/run/heartbeat.pid" ] || return 0
+	pid=$(tr -dc 0-9 <"$DESTDIR/run/heartbeat.pid") || return 0
 	[ -n "$pid" ] || return 0
 	case $(readlink "/proc/$pid/exe" 2>/dev/null) in
 	*/heartbeat|*/heartbeat.distrib|*/heartbeat" (deleted)"|*/heartbeat.distrib" (deleted)")

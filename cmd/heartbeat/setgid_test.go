@@ -140,3 +140,29 @@ func itoa(n int) string {
 	}
 	return string(b)
 }
+
+// TestStockClStatusIsItsOwnProgram records what the comparison above rests
+// on, from this host's Debian heartbeat 3.0.6 when it is installed (and
+// /usr/bin/cl_status is still its own): cl_status is a separate small
+// program, setgid haclient, and stock's daemon is not setgid.
+func TestStockClStatusIsItsOwnProgram(t *testing.T) {
+	out, err := exec.Command("dpkg-query", "-S", "/usr/bin/cl_status").Output()
+	if err != nil || !strings.HasPrefix(string(out), "heartbeat: ") {
+		t.Skip("stock heartbeat's /usr/bin/cl_status is not installed here")
+	}
+	if div, _ := exec.Command("dpkg-divert", "--listpackage", "/usr/bin/cl_status").Output(); len(div) > 0 {
+		t.Skip("/usr/bin/cl_status is diverted (make install)")
+	}
+	st, err := os.Stat("/usr/bin/cl_status")
+	if err != nil {
+		t.Skip(err)
+	}
+	gid := st.Sys().(*syscall.Stat_t).Gid
+	t.Logf("stock /usr/bin/cl_status: %v, gid %d, %d bytes", st.Mode(), gid, st.Size())
+	if st.Mode()&os.ModeSetgid == 0 || st.Size() > 1<<20 {
+		t.Errorf("stock /usr/bin/cl_status: %v, %d bytes; expected a small setgid program", st.Mode(), st.Size())
+	}
+	if d, err := os.Stat("/usr/libexec/heartbeat/heartbeat"); err == nil && d.Mode()&(os.ModeSetgid|os.ModeSetuid) != 0 {
+		t.Errorf("stock's daemon is %v: expected no setid bit", d.Mode())
+	}
+}

@@ -39,6 +39,10 @@ depends:
   - iproute2
 recommends:
   - resource-agents
+# stonith(8) for ha.cf's stonith_host, drbdadm for drbddisk: only when used.
+suggests:
+  - cluster-glue
+  - drbd-utils
 scripts:
   preinstall: dist/deb/preinst
   postinstall: dist/deb/postinst

@@ -147,6 +147,11 @@ func TestPackage(t *testing.T) {
 				t.Errorf("%s: no %q in:\n%s", c.cmd, c.want, out)
 			}
 		}
+		// The package's version is hbgo's, as -V reports it.
+		v := strings.TrimSpace(r.must("dpkg-query -W -f '${Version}' hbgo"))
+		if out := r.must("/usr/libexec/heartbeat/heartbeat -V"); out != "3.0.6 (node: hbgo "+v+")\n" {
+			t.Errorf("heartbeat -V = %q, want the package's version %s", out, v)
+		}
 		// cl_status: setgid haclient, as stock's (which is mode 2555).
 		if out := r.must("stat -c '%a %U:%G' /usr/bin/cl_status"); strings.TrimSpace(out) != "2755 root:haclient" {
 			t.Errorf("/usr/bin/cl_status: %s, want 2755 root:haclient", out)

@@ -309,7 +309,8 @@ func (r chrootRunner) isDir(p string) bool {
 func stockRoot(t *testing.T) string {
 	t.Helper()
 	tarball := cachedRoot(t)
-	root, err := os.MkdirTemp("/var/tmp", "hbgo-pkgtest-")
+	removeStaleRoots(t)
+	root, err := os.MkdirTemp("/var/tmp", fmt.Sprintf("hbgo-pkgtest-%d-", os.Getpid()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,6 +325,26 @@ func stockRoot(t *testing.T) string {
 	}
 	t.Logf("root extracted from %s in %v", tarball, time.Since(start).Round(time.Millisecond))
 	return root
+}
+
+// removeStaleRoots removes the roots of earlier runs that were killed
+// before their cleanup (their test binary's PID is gone). Nothing is ever
+// mounted in a root (commands run in their own mount namespace), so removing
+// one touches only its files.
+func removeStaleRoots(t *testing.T) {
+	t.Helper()
+	old, _ := filepath.Glob("/var/tmp/hbgo-pkgtest-*-*")
+	for _, d := range old {
+		var pid int
+		if _, err := fmt.Sscanf(filepath.Base(d), "hbgo-pkgtest-%d-", &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err == nil {
+			continue
+		}
+		t.Logf("removing %s, left by a run that was killed", d)
+		os.RemoveAll(d)
+	}
 }
 
 // hostSources are the host's apt sources files: the mirror this machine's

@@ -32,8 +32,8 @@ import (
 	"hbgo/heartbeat/respawn"
 	"hbgo/heartbeat/stonith"
 	"hbgo/heartbeat/watchdog"
-	"hbgo/internal/version"
 	"hbgo/internal/cfgfile"
+	"hbgo/internal/version"
 	"hbgo/resource.d/agent"
 )
 

@@ -8,18 +8,44 @@ PKGS      := ./...
 FUZZTIME  ?= 30s
 DESTDIR   ?=
 DIVERT    ?= auto
+# hbgo's version (dist/version.sh: the git tag, or the commit): the package's
+# version and the second half of `heartbeat -V`.
+VERSION   ?= $(shell sh dist/version.sh)
+GEN       := bin/gen
+DEB       := dist/hbgo_$(VERSION)_amd64.deb
 
-.PHONY: all build test test-loaded race test-short vet bench demo fuzz fuzz-short install uninstall interop soak clean deps
+.PHONY: all build gen deb lintian package-test test test-loaded race test-short vet bench demo fuzz fuzz-short install uninstall interop soak clean deps
 
 all: build
 
-# heartbeat -V and ha-log's banner name the build: git describe and the commit.
-VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo unknown)
+# heartbeat -V and ha-log's banner name the build: VERSION and the commit.
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)$(shell git diff --quiet HEAD 2>/dev/null || echo -dirty)
 LDFLAGS   := -s -w -X hbgo/internal/version.Version=$(VERSION) -X hbgo/internal/version.Commit=$(COMMIT)
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/heartbeat
+
+# Man pages (docs/man/*.md, rendered with go-md2man) and the changelog, for
+# the package and make install.
+gen:
+	GO=$(GO) sh dist/gen.sh $(GEN) $(VERSION)
+
+# The Debian package that replaces heartbeat: dist/hbgo_VERSION_amd64.deb,
+# built by nfpm (a Go tool dependency) from dist/files.list, the list make
+# install uses too. dist/README.md says what is in it.
+deb: build gen
+	sh dist/nfpm.sh '$(VERSION)' $(BIN) $(GEN) >bin/nfpm.yaml
+	rm -f dist/hbgo_*_amd64.deb
+	$(GO) tool nfpm package -f bin/nfpm.yaml -p deb -t $(DEB)
+
+# Debian's checks on the package; dist/README.md lists what remains and why.
+lintian: deb
+	lintian --fail-on error $(DEB)
+
+# Installs the package over stock heartbeat 3.0.6 in a throwaway Debian 12
+# root made by mmdebstrap (root; cached in /var/cache/hbgo-test), and back.
+package-test: deps deb
+	HBGO_DEB=$(CURDIR)/$(DEB) CGO_ENABLED=0 $(GO) test -count=1 -v -timeout 30m -run 'TestPackage' ./heartbeat/installtest/
 
 deps:
 	@sh .ci/deps
@@ -120,12 +146,12 @@ demo: $(DEMO_ROOT) deps build
 
 # Installs where Debian's heartbeat lives, moving the package's files aside
 # with dpkg-divert when DESTDIR is empty (docs/MIGRATION.md, dist/install.sh).
-install: build
-	DESTDIR='$(DESTDIR)' BIN='$(BIN)' DIVERT='$(DIVERT)' sh dist/install.sh install
+install: build gen
+	DESTDIR='$(DESTDIR)' BIN='$(BIN)' GEN='$(GEN)' DIVERT='$(DIVERT)' sh dist/install.sh install
 
 # Removes what install made and puts the diverted stock files back.
 uninstall:
 	DESTDIR='$(DESTDIR)' DIVERT='$(DIVERT)' sh dist/install.sh uninstall
 
 clean:
-	rm -rf bin
+	rm -rf bin dist/hbgo_*_amd64.deb

@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // MaxKeys is the number of key slots (indexes 0–15, COMPAT §3: stock's MAXAUTH).

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // row is the part of a problem a table row pins down.

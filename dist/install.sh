@@ -6,8 +6,9 @@
 # Environment:
 #   DESTDIR   install under this directory instead of / (packaging, tests)
 #   BIN       the built binary (default bin/heartbeat)
+#   GEN       the rendered man pages and changelog (default bin/gen, make gen)
 #   DIST      this directory (default: where this script is)
-#   DOCS      directory of MIGRATION.md (default $DIST/../docs)
+#   LIST      what goes where (default $DIST/files.list, shared with make deb)
 #   DIVERT    auto | yes | no. auto (the default) = yes when DESTDIR is empty
 #             and dpkg-divert exists. With yes, every path of ours that a
 #             Debian package owns is first moved aside with
@@ -28,18 +29,14 @@ DESTDIR=${DESTDIR:-}
 DESTDIR=${DESTDIR%/}
 DIST=${DIST:-$(cd "$(dirname "$0")" && pwd)}
 BIN=${BIN:-bin/heartbeat}
-DOCS=${DOCS:-$DIST/../docs}
+GEN=${GEN:-bin/gen}
 DIVERT=${DIVERT:-auto}
 DPKG_DIVERT=${DPKG_DIVERT:-dpkg-divert}
 DPKG_QUERY=${DPKG_QUERY:-dpkg-query}
 
-EXE=/usr/libexec/heartbeat/heartbeat
 MANIFEST=/var/lib/hbgo/install.manifest
-# Every historical place of the admin tools and the daemon (COMPAT §0.4):
-# runbooks call them by full path. Each is a symlink to $EXE, which picks
-# the command by argv[0].
-TOOLS="hb_standby hb_takeover ResourceManager"
-OLDDIRS="/usr/lib/heartbeat /usr/lib64/heartbeat"
+# What goes where: the one list the package is built from too.
+LIST=${LIST:-$DIST/files.list}
 
 say() { echo "install.sh: $*" >&2; }
 die() { say "$*"; exit 1; }
@@ -101,11 +98,11 @@ put() { # put MODE SRC PATH
 	record "file $3"
 }
 
-link() { # link PATH: PATH -> $EXE
-	prepare "$1"
-	rm -f "$DESTDIR$1"
-	ln -s "$EXE" "$DESTDIR$1"
-	record "link $1"
+link() { # link TARGET PATH: PATH -> TARGET
+	prepare "$2"
+	rm -f "$DESTDIR$2"
+	ln -s "$1" "$DESTDIR$2"
+	record "link $2"
 }
 
 mkdirs() { # mkdirs MODE PATH...: create the missing ones, remembered for uninstall
@@ -164,40 +161,52 @@ reload_systemd() {
 	fi
 }
 
+# src SOURCE: a source column of files.list as a path here.
+src() {
+	case $1 in
+	@BIN) echo "$BIN" ;;
+	@GEN/*) echo "$GEN/${1#@GEN/}" ;;
+	*) echo "$DIST/../$1" ;;
+	esac
+}
+
 do_install() {
 	[ -f "$BIN" ] || die "$BIN: no such file; run make build first"
+	[ -f "$GEN/heartbeat.8.gz" ] || die "$GEN/heartbeat.8.gz: no such file; run make gen first"
 	mkdir -p "$DESTDIR$(dirname $MANIFEST)"
-	mkdirs 0755 /usr/libexec/heartbeat /usr/share/heartbeat /usr/bin /etc/init.d \
-		/lib/systemd/system /etc/logrotate.d /usr/lib/tmpfiles.d /usr/share/doc/hbgo \
-		/etc/ha.d /var/lib/heartbeat $OLDDIRS
-	put 0755 "$BIN" $EXE
-	for t in $TOOLS; do
-		link /usr/share/heartbeat/$t
+	setgid=
+	# shellcheck disable=SC2034
+	grep -v '^[[:space:]]*\(#\|$\)' "$LIST" | while read -r kind mode from path; do
+		case $kind in
+		dir) mkdirs "$mode" "$path"; continue ;;
+		*) mkdirs 0755 "$(dirname "$path")" ;;
+		esac
+		case $kind in
+		file|conf)
+			case $mode in
+			2*) put 0755 "$(src "$from")" "$path"; echo "$path" >>"$DESTDIR$MANIFEST.setgid" ;;
+			*) put "$mode" "$(src "$from")" "$path" ;;
+			esac ;;
+		link) link "$from" "$path" ;;
+		alias)
+			if [ ! -e "$DESTDIR$path" ] && [ ! -L "$DESTDIR$path" ]; then
+				ln -s "$from" "$DESTDIR$path"
+				record "link $path"
+			fi ;;
+		*) die "$LIST: unknown kind '$kind' for $path" ;;
+		esac
 	done
-	for d in $OLDDIRS; do
-		for t in heartbeat $TOOLS; do
-			link $d/$t
-		done
-	done
-	# A copy, not a symlink: like stock's, setgid haclient so any local user
-	# can reach the daemon under /run/heartbeat (0750 hacluster:haclient)
-	# (COMPAT §7.3), without making the daemon itself setgid.
-	put 0755 "$BIN" /usr/bin/cl_status
-	put 0755 "$DIST/heartbeat.init" /etc/init.d/heartbeat
-	put 0644 "$DIST/heartbeat.service" /lib/systemd/system/heartbeat.service
-	put 0755 "$DIST/hbgo-stop-post" /usr/libexec/heartbeat/hbgo-stop-post
-	put 0644 "$DIST/heartbeat.logrotate" /etc/logrotate.d/heartbeat
-	put 0644 "$DIST/tmpfiles.conf" /usr/lib/tmpfiles.d/heartbeat.conf
-	put 0644 "$DOCS/MIGRATION.md" /usr/share/doc/hbgo/MIGRATION.md
-	if [ ! -e "$DESTDIR/etc/heartbeat" ] && [ ! -L "$DESTDIR/etc/heartbeat" ]; then
-		ln -s ha.d "$DESTDIR/etc/heartbeat" # Debian's alias (COMPAT §0.4)
-		record "link /etc/heartbeat"
-	fi
 	users
-	if chgrp haclient "$DESTDIR/usr/bin/cl_status" 2>/dev/null; then
-		chmod 2755 "$DESTDIR/usr/bin/cl_status"
-	else
-		say "cannot give /usr/bin/cl_status to group haclient: only root can run it"
+	# setgid haclient (stock's cl_status is, COMPAT §7.3), once the group exists.
+	if [ -f "$DESTDIR$MANIFEST.setgid" ]; then
+		while read -r p; do
+			if chgrp haclient "$DESTDIR$p" 2>/dev/null; then
+				chmod 2755 "$DESTDIR$p"
+			else
+				say "cannot give $p to group haclient: only root can run it"
+			fi
+		done <"$DESTDIR$MANIFEST.setgid"
+		rm -f "$DESTDIR$MANIFEST.setgid"
 	fi
 	# One line per path, also after reinstalls (diversions made then stay).
 	awk '!seen[$0]++' "$DESTDIR$MANIFEST" >"$DESTDIR$MANIFEST.new"

@@ -7,7 +7,7 @@ import (
 	"regexp"
 	"strings"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // Parse reads a haresources file the way ResourceManager normalises it

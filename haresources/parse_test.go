@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 const hr = "/etc/ha.d/haresources"

@@ -121,7 +121,24 @@ func (r *Resolver) Resolve(res Resource) Resolution {
 	return r.nativeOrScript(script)
 }
 
-// nativeOrScript compares an existing script with dpkg's record of it.
+// stockWrappers are the md5s of the resource.d wrappers Debian's heartbeat
+// 1:3.0.6 (bookworm) ships for the agents hbgo has natively, as its
+// Conffiles record them. They are used only where dpkg has no record of the
+// file at all: the wrappers are conffiles, so they stay on disk when
+// heartbeat is replaced by hbgo's package or removed, and then dpkg may
+// no longer list them once heartbeat's config-files entry is gone (purged
+// elsewhere and restored, copied from another node, a non-dpkg host).
+// An edited wrapper matches neither and still runs as the admin's script.
+var stockWrappers = map[string]string{
+	"Delay":      "8d016e89b8577bc07ed05f681afdeaaa",
+	"Filesystem": "a338211d0ca1550dbbe927f83b2d3697",
+	"IPaddr":     "a7688c675b28921a25fa3c0fbb223a55",
+	"IPaddr2":    "e89a056cc5db0d0e10a387dd4259fbd7",
+	"SendArp":    "2954795a70cf8196bd018fa9bc7e5e0a",
+}
+
+// nativeOrScript compares an existing script with dpkg's record of it, or
+// without one with stock's known wrappers.
 func (r *Resolver) nativeOrScript(script string) Resolution {
 	sum, err := fileMD5(script)
 	if err != nil {
@@ -133,6 +150,9 @@ func (r *Resolver) nativeOrScript(script string) Resolution {
 		if real, err := filepath.EvalSymlinks(script); err == nil {
 			p, ok = r.pkgs[real]
 		}
+	}
+	if !ok && filepath.Dir(script) == filepath.Join(r.Dir, "resource.d") && stockWrappers[filepath.Base(script)] == sum {
+		return Resolution{Kind: Native, Path: script, Why: fmt.Sprintf("native: %s is the unmodified heartbeat 3.0.6 script (no dpkg record; md5 %s as Debian's heartbeat ships it)", script, sum)}
 	}
 	switch {
 	case !ok:

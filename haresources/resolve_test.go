@@ -164,3 +164,36 @@ func TestKindString(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveStockWrapperWithoutDpkgRecord: after hbgo's package replaced
+// heartbeat, the wrappers (conffiles) stay while dpkg may have no record of
+// them. A byte-identical copy of stock's wrapper still picks the native
+// agent; an edited one is still the admin's script. Uses this host's stock
+// IPaddr wrapper when heartbeat is installed.
+func TestResolveStockWrapperWithoutDpkgRecord(t *testing.T) {
+	stock, err := os.ReadFile("/etc/ha.d/resource.d/IPaddr")
+	if err != nil || md5hex(string(stock)) != stockWrappers["IPaddr"] {
+		t.Skip("no unmodified stock IPaddr wrapper on this host")
+	}
+	dir := t.TempDir()
+	rd := filepath.Join(dir, "resource.d")
+	if err := os.MkdirAll(rd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := &Resolver{Dir: dir, InitDir: filepath.Join(dir, "init.d"), DpkgStatus: "/nonexistent/status",
+		Native: map[string]bool{"IPaddr": true}}
+	res, _ := ParseResource("10.0.0.5")
+	if err := os.WriteFile(filepath.Join(rd, "IPaddr"), stock, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Resolve(res); got.Kind != Native || !strings.Contains(got.Why, "unmodified heartbeat 3.0.6 script (no dpkg record") {
+		t.Errorf("stock wrapper without a dpkg record: %+v", got)
+	}
+	r = &Resolver{Dir: dir, InitDir: r.InitDir, DpkgStatus: r.DpkgStatus, Native: r.Native}
+	if err := os.WriteFile(filepath.Join(rd, "IPaddr"), append(stock, "# site change\n"...), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if got := r.Resolve(res); got.Kind != Script {
+		t.Errorf("edited wrapper without a dpkg record: %+v, want the script", got)
+	}
+}

@@ -15,10 +15,10 @@ import (
 
 	"hbgo/authkeys"
 	"hbgo/haresources"
-	"hbgo/heartbeat/diag"
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/internal/cfgfile"
+	"hbgo/internal/diag"
 	"hbgo/resource.d/filesystem"
 	"hbgo/resource.d/ipaddr"
 	"hbgo/resource.d/native"

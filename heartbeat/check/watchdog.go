@@ -10,8 +10,8 @@ import (
 	"strings"
 	"time"
 
-	"hbgo/heartbeat/diag"
 	"hbgo/heartbeat/hacf"
+	"hbgo/internal/diag"
 )
 
 // DefaultSystemdDirs are where systemd finds heartbeat.service and its

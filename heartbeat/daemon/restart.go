@@ -61,6 +61,14 @@ func DecideReload(loaded, now ConfigTimes) ReloadKind {
 	return ReloadNone
 }
 
+// programReplaced says whether the running program's file was replaced or
+// removed since it started (link is /proc/self/exe): the kernel then shows
+// the old file as deleted. dpkg installs a new version by rename.
+func programReplaced(link string) bool {
+	target, err := os.Readlink(link)
+	return err == nil && strings.HasSuffix(target, " (deleted)")
+}
+
 // restartExtraDeadtime is added to the advertised deadtime while the node
 // restarts in place, so the peer does not declare it dead (PROTOCOL §10.3:
 // stock's hb_add_deadtime(30000) in shutdown phase 1).
@@ -93,12 +101,22 @@ func (n *node) reload() {
 	go func() {
 		now := ReadConfigTimes(opts.Dir)
 		kind := DecideReload(loaded, now)
+		// hbgo's package upgrade (dist/deb/postinst runs heartbeat -r):
+		// the same in-place restart as for a changed ha.cf, on the new
+		// program, keeping the resources. Stock has no such case.
+		replaced := kind != ReloadRestart && programReplaced("/proc/self/exe")
+		if replaced {
+			kind = ReloadRestart
+		}
 		var c *hbconf.Conf
 		if kind != ReloadNone {
 			c = hbconf.Load(opts)
 		}
 		n.onLoop(func() {
 			n.reloading = false
+			if replaced {
+				n.log.Infof("hbgo: the heartbeat program was replaced (upgrade): restarting in place")
+			}
 			n.applyReload(kind, now, c)
 		})
 	}()

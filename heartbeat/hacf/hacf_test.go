@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // base is a valid ha.cf of 5 lines; test lines appended to it are line 6+.

@@ -6,7 +6,7 @@ import (
 	"strconv"
 	"strings"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // controlByte returns the first byte of s below 0x20 or DEL, and whether

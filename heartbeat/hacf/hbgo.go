@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // hbgo.cf defaults (see doc.go).

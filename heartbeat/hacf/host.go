@@ -13,7 +13,7 @@ import (
 	"strconv"
 	"strings"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // Host answers the questions about this machine that stock heartbeat asks

@@ -9,7 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // fakeHost is a Host made of fixed answers.

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // class is how the rest of a directive line is consumed (COMPAT §2.1).

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"time"
 
-	"hbgo/heartbeat/diag"
+	"hbgo/internal/diag"
 )
 
 // implicitAPIAuth are stock's built-in apiauth entries, added for clients

@@ -11,9 +11,9 @@ import (
 
 	"hbgo/authkeys"
 	"hbgo/haresources"
-	"hbgo/heartbeat/diag"
 	"hbgo/heartbeat/hacf"
 	"hbgo/internal/cfgfile"
+	"hbgo/internal/diag"
 )
 
 // Conf is one node's configuration and every problem found in it.

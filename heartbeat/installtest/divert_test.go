@@ -25,6 +25,12 @@ var replaced = map[string]string{
 	"/lib/systemd/system/heartbeat.service": "/lib/systemd/system/heartbeat.service.distrib",
 	"/etc/logrotate.d/heartbeat":            "/etc/logrotate.d/heartbeat.dpkg-dist",
 	"/usr/lib/tmpfiles.d/heartbeat.conf":    "/usr/lib/tmpfiles.d/heartbeat.conf.distrib",
+	// logcheck skips names with a dot, as run-parts does.
+	"/etc/logcheck/ignore.d.server/heartbeat": "/etc/logcheck/ignore.d.server/heartbeat.dpkg-dist",
+	"/usr/share/man/man1/cl_status.1.gz":      "/usr/share/man/man1/cl_status.1.gz.distrib",
+	"/usr/share/man/man1/hb_standby.1.gz":     "/usr/share/man/man1/hb_standby.1.gz.distrib",
+	"/usr/share/man/man1/hb_takeover.1.gz":    "/usr/share/man/man1/hb_takeover.1.gz.distrib",
+	"/usr/share/man/man8/heartbeat.8.gz":      "/usr/share/man/man8/heartbeat.8.gz.distrib",
 }
 
 // fakeStockHost makes a DESTDIR that looks like a host with Debian's

@@ -31,6 +31,9 @@ func installSh(t *testing.T, action string, env ...string) (string, error) {
 	t.Helper()
 	cmd := exec.Command("sh", filepath.Join(repo(t), "dist", "install.sh"), action)
 	cmd.Env = append(os.Environ(), env...)
+	if !hasVar(env, "GEN") {
+		cmd.Env = append(cmd.Env, "GEN="+standInGen(t))
+	}
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
@@ -55,6 +58,44 @@ func standInBin(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+func hasVar(env []string, name string) bool {
+	for _, e := range env {
+		if strings.HasPrefix(e, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+// standInGen writes small stand-ins for what make gen renders (man pages,
+// changelog), one per @GEN source of dist/files.list.
+func standInGen(t *testing.T) string {
+	t.Helper()
+	d := t.TempDir()
+	for _, e := range readList(t) {
+		if name, ok := strings.CutPrefix(e.from, "@GEN/"); ok {
+			writeFile(t, filepath.Join(d, name), "stand-in "+name+"\n", 0o644)
+		}
+	}
+	return d
+}
+
+func parseMode(t *testing.T, s string) os.FileMode {
+	t.Helper()
+	var m uint32
+	for _, c := range s {
+		if c < '0' || c > '7' {
+			t.Fatalf("dist/files.list: bad mode %q", s)
+		}
+		m = m*8 + uint32(c-'0')
+	}
+	mode := os.FileMode(m & 0o777)
+	if m&0o2000 != 0 {
+		mode |= os.ModeSetgid
+	}
+	return mode
 }
 
 // tree lists every non-directory under root as "path kind[ -> target]",

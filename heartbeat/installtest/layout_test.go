@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,65 +24,61 @@ var adminFiles = map[string]string{
 	"/etc/ha.d/resource.d/x": "#!/bin/sh\n",
 }
 
-// wantTree is the DESTDIR layout of an install (COMPAT §0.4) plus the
-// admin's files.
-var wantTree = []string{
-	"/etc/ha.d/authkeys",
-	"/etc/ha.d/ha.cf",
-	"/etc/ha.d/haresources",
-	"/etc/ha.d/resource.d/x",
-	"/etc/heartbeat -> ha.d",
-	"/etc/init.d/heartbeat",
-	"/etc/logrotate.d/heartbeat",
-	"/lib/systemd/system/heartbeat.service",
-	"/usr/bin/cl_status",
-	"/usr/lib/heartbeat/ResourceManager -> " + exe,
-	"/usr/lib/heartbeat/hb_standby -> " + exe,
-	"/usr/lib/heartbeat/hb_takeover -> " + exe,
-	"/usr/lib/heartbeat/heartbeat -> " + exe,
-	"/usr/lib/tmpfiles.d/heartbeat.conf",
-	"/usr/lib64/heartbeat/ResourceManager -> " + exe,
-	"/usr/lib64/heartbeat/hb_standby -> " + exe,
-	"/usr/lib64/heartbeat/hb_takeover -> " + exe,
-	"/usr/lib64/heartbeat/heartbeat -> " + exe,
-	"/usr/libexec/heartbeat/hbgo-stop-post",
-	"/usr/libexec/heartbeat/heartbeat",
-	"/usr/share/doc/hbgo/MIGRATION.md",
-	"/usr/share/heartbeat/ResourceManager -> " + exe,
-	"/usr/share/heartbeat/hb_standby -> " + exe,
-	"/usr/share/heartbeat/hb_takeover -> " + exe,
-	"/var/lib/hbgo/install.manifest",
+// wantTree is the DESTDIR layout of an install: every path of
+// dist/files.list (the list the package is built from too; COMPAT §0.4),
+// plus the admin's files and install's manifest.
+func wantTree(t *testing.T) []string {
+	t.Helper()
+	want := []string{"/var/lib/hbgo/install.manifest"}
+	for p := range adminFiles {
+		want = append(want, p)
+	}
+	for _, e := range readList(t) {
+		switch e.kind {
+		case "dir":
+		case "link", "alias":
+			want = append(want, e.path+" -> "+e.from)
+		default:
+			want = append(want, e.path)
+		}
+	}
+	sort.Strings(want)
+	return want
 }
 
 func TestInstallLayoutAndUninstall(t *testing.T) {
 	d := t.TempDir()
 	bin := standInBin(t)
+	gen := standInGen(t)
+	r := repo(t)
 	for p, c := range adminFiles {
 		writeFile(t, d+p, c, 0o600)
 	}
-	out := mustInstall(t, "install", "DESTDIR="+d, "BIN="+bin, "DIVERT=auto")
-	if diff := cmp.Diff(wantTree, tree(t, d)); diff != "" {
+	out := mustInstall(t, "install", "DESTDIR="+d, "BIN="+bin, "GEN="+gen, "DIVERT=auto")
+	if diff := cmp.Diff(wantTree(t), tree(t, d)); diff != "" {
 		t.Errorf("installed tree (-want +got):\n%s", diff)
 	}
-	// Copies of our files, with their modes.
-	r := repo(t)
-	for _, c := range []struct {
-		path, src string
-		mode      os.FileMode
-	}{
-		{exe, bin, 0o755},
-		{"/etc/init.d/heartbeat", r + "/dist/heartbeat.init", 0o755},
-		{"/lib/systemd/system/heartbeat.service", r + "/dist/heartbeat.service", 0o644},
-		{"/usr/libexec/heartbeat/hbgo-stop-post", r + "/dist/hbgo-stop-post", 0o755},
-		{"/etc/logrotate.d/heartbeat", r + "/dist/heartbeat.logrotate", 0o644},
-		{"/usr/lib/tmpfiles.d/heartbeat.conf", r + "/dist/tmpfiles.conf", 0o644},
-		{"/usr/share/doc/hbgo/MIGRATION.md", r + "/docs/MIGRATION.md", 0o644},
-	} {
-		if got, want := readFile(t, d+c.path), readFile(t, c.src); got != want {
-			t.Errorf("%s differs from %s", c.path, c.src)
+	// Copies of our files, with their modes (setgid ones are checked below).
+	for _, e := range readList(t) {
+		if e.kind != "file" && e.kind != "conf" {
+			continue
 		}
-		if st, err := os.Stat(d + c.path); err != nil || st.Mode().Perm() != c.mode {
-			t.Errorf("%s: mode %v (%v), want %v", c.path, st.Mode().Perm(), err, c.mode)
+		src := filepath.Join(r, e.from)
+		switch {
+		case e.from == "@BIN":
+			src = bin
+		case strings.HasPrefix(e.from, "@GEN/"):
+			src = filepath.Join(gen, strings.TrimPrefix(e.from, "@GEN/"))
+		}
+		if got, want := readFile(t, d+e.path), readFile(t, src); got != want {
+			t.Errorf("%s differs from %s", e.path, src)
+		}
+		mode := parseMode(t, e.mode)
+		if mode&os.ModeSetgid != 0 {
+			continue
+		}
+		if st, err := os.Stat(d + e.path); err != nil || st.Mode() != mode {
+			t.Errorf("%s: mode %v (%v), want %v", e.path, st.Mode(), err, mode)
 		}
 	}
 	// cl_status: a copy of the binary, setgid haclient like stock's (root only).
@@ -138,8 +135,8 @@ func TestReinstallKeepsForeignFile(t *testing.T) {
 	if got := readFile(t, d+old+".hbgo-saved"); !strings.Contains(got, "hand-made") {
 		t.Errorf("%s.hbgo-saved = %q, want the old file", old, got)
 	}
-	if target, _ := os.Readlink(d + old); target != exe {
-		t.Errorf("%s -> %q, want %s", old, target, exe)
+	if target, _ := os.Readlink(d + old); target != "../../libexec/heartbeat/heartbeat" {
+		t.Errorf("%s -> %q, want ../../libexec/heartbeat/heartbeat", old, target)
 	}
 	lines := strings.Split(strings.TrimSpace(readFile(t, d+"/var/lib/hbgo/install.manifest")), "\n")
 	seen := map[string]bool{}

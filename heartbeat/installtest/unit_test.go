@@ -47,6 +47,7 @@ func TestUnitSettings(t *testing.T) {
 		"ExecStart":       "/usr/libexec/heartbeat/heartbeat -f",
 		"ExecStop":        "/usr/libexec/heartbeat/heartbeat -k",
 		"ExecStopPost":    "/usr/libexec/heartbeat/hbgo-stop-post",
+		"ExecReload":      "/bin/kill -HUP $MAINPID",
 		"KillMode":        "process",
 		"SendSIGKILL":     "no",
 		"TimeoutStopSec":  "30min",

@@ -10,9 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"hbgo/heartbeat/diag"
 	"hbgo/heartbeat/hacf"
 	"hbgo/heartbeat/hbconf"
+	"hbgo/internal/diag"
 	"hbgo/resource.d/native"
 )
 

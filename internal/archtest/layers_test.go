@@ -55,8 +55,6 @@ var layers = map[string]int{
 // be removed, and the test fails when one is gone but still listed, so the
 // list only shrinks.
 var known = map[string]bool{
-	"authkeys -> heartbeat/diag":            true,
-	"haresources -> heartbeat/diag":         true,
 	"haresources/planner -> heartbeat/wire": true,
 }
 

@@ -3,6 +3,7 @@ package node_test
 import (
 	"fmt"
 	"math/rand"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ import (
 //	standby node2 [set]          hb_standby
 //	takeover node1 [set]         hb_takeover
 //	show                         each node's rscstatus and the groups running on it
+//	counters node2               membership's packet counters (received, kept, duplicates, drops by reason)
 //	op-fail node2 IPaddr start   every start (stop) of that resource on node2 fails from now on
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
@@ -547,6 +549,15 @@ func (c *cluster) run(t *testing.T, d *datadriven.TestData) string {
 			}
 			c.printf(n, "%s, running [%s]", word, strings.Join(keys, " "))
 		}
+	case "counters":
+		n := c.node(arg(0))
+		mc := n.m.Snapshot().Counters
+		var drops []string
+		for k, v := range mc.Drops {
+			drops = append(drops, fmt.Sprintf("%s=%d", k, v))
+		}
+		sort.Strings(drops)
+		c.printf(n, "received=%d kept=%d duplicates=%d dropped=%d [%s]", mc.Received, mc.Kept, mc.Duplicates, mc.Dropped, strings.Join(drops, " "))
 	case "op-fail":
 		c.node(arg(0)).fail[arg(1)+" "+arg(2)] = true
 	default:

@@ -7,11 +7,25 @@ import (
 	hbnode "hbgo/heartbeat/node"
 )
 
-// step feeds the node machine one event and carries out its actions.
+// step feeds the node machine one event and carries out its actions, in
+// the order the machine gave them. An event that arises while actions are
+// carried out waits until they all are: nothing recurses into the machine.
 func (n *node) step(ev hbnode.Event) {
-	for _, a := range n.m.Step(ev) {
-		n.act(a)
+	if n.acting {
+		n.pending = append(n.pending, ev)
+		return
 	}
+	n.acting = true
+	for {
+		for _, a := range n.m.Step(ev) {
+			n.act(a)
+		}
+		if len(n.pending) == 0 {
+			break
+		}
+		ev, n.pending = n.pending[0], n.pending[1:]
+	}
+	n.acting = false
 }
 
 // act carries out one of the machine's actions; none of them calls back

@@ -265,6 +265,8 @@ type node struct {
 	journal *hblog.Journal
 	m       *hbnode.Machine // membership, planner and ipfail; nil until run starts it
 	mcfg    hbnode.Config   // m's configuration, read at start
+	acting  bool            // carrying out m's actions (step)
+	pending []hbnode.Event  // events that arose meanwhile
 	media   []media.Medium
 	pinger  *media.Pinger // ICMP for ping and ping_group nodes; nil without any
 	serial  bool

@@ -45,6 +45,7 @@ func (n *node) startFencing(ctx context.Context) {
 // the result to the planner, which logs, sends t=stonith and retries.
 func (n *node) resetPeer(node string) {
 	if n.stonith == nil {
+		// Queued by step behind the actions being carried out.
 		n.step(hbnode.StonithDone{Node: node, Result: stonith.ResultBad, At: n.now()})
 		return
 	}

@@ -27,6 +27,7 @@ type env struct {
 	loop     map[string]bool     // bcast-style: a node hears its own datagrams
 	dropped  map[string]bool     // "link" or "node/link" (sender side)
 	verbose  bool
+	peerSeen bool       // print PeerSeen actions (they follow every new generation and death)
 	loss     float64    // probability a delivery is lost (soak test)
 	lossRand *rand.Rand // source for loss
 	out      *strings.Builder
@@ -95,6 +96,10 @@ func (e *env) report(name string, acts []Action) {
 			}
 		case Deliver:
 			fmt.Fprintf(e.out, "%s %s: deliver from=%s %s\n", e.stamp(), name, a.From, fmtMsg(a.Msg))
+		case PeerSeen:
+			if e.peerSeen {
+				fmt.Fprintf(e.out, "%s %s: PeerSeen %+v\n", e.stamp(), name, a)
+			}
 		default:
 			fmt.Fprintf(e.out, "%s %s: %s %+v\n", e.stamp(), name, strings.TrimPrefix(fmt.Sprintf("%T", a), "membership."), a)
 		}
@@ -172,6 +177,16 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 		p.Generation = g
 		p.UUID[0], p.UUID[15] = name[len(name)-1], byte(g)
 		_, p.NoFlowControl = args["noflow"]
+		if v := get("seen", ""); v != "" {
+			// seen=node2:7:30 is a peer-generation file entry: node, generation, seq (hex).
+			p.PeerSeen = map[string]PeerMark{}
+			for _, e := range strings.Split(v, ",") {
+				f := strings.Split(e, ":")
+				g, _ := parseHex(f[1])
+				s, _ := parseHex(f[2])
+				p.PeerSeen[f[0]] = PeerMark{Gen: g, Seq: s}
+			}
+		}
 		seed, _ := strconv.ParseInt(get("seed", "1"), 10, 64)
 		if _, ok := e.ms[name]; !ok {
 			e.order = append(e.order, name)
@@ -213,6 +228,8 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 		e.dropped[k] = d.Cmd == "drop"
 	case "verbose":
 		e.verbose = get("on", "true") == "true"
+	case "peerseen":
+		e.peerSeen = get("on", "true") == "true"
 	case "advance":
 		e.advance(dur(t, d.CmdArgs[0].Key))
 	case "recv", "originate":

@@ -201,6 +201,9 @@ func (n *node) requestShutdown() {
 
 // finish ends the process after a graceful stop.
 func (n *node) finish() int {
+	for peer, mk := range n.mem.PeerMarks() {
+		n.savePeerSeen(peer, mk)
+	}
 	n.stopClients()
 	n.cancelExec()
 	if n.stop.quick {
@@ -302,6 +305,24 @@ func (n *node) memAction(a membership.Action) {
 	case membership.PartitionHealed:
 		n.journalEv("partition_healed", a.Node, nil)
 		n.planStep(planner.PartitionHealed{Node: a.Node})
+	case membership.PeerSeen:
+		n.savePeerSeen(a.Node, a.Mark)
+	}
+}
+
+// savePeerSeen persists what was seen from a peer (a new generation, the
+// seq at its death) so that after our restart its replays stay refused.
+// Rare (a peer's start or death) and small; written on the loop.
+func (n *node) savePeerSeen(peer string, mk membership.PeerMark) {
+	if n.peerSeen == nil {
+		n.peerSeen = map[string]membership.PeerMark{}
+	}
+	if n.peerSeen[peer] == mk {
+		return
+	}
+	n.peerSeen[peer] = mk
+	if err := n.store.SavePeers(n.peerSeen); err != nil {
+		n.ing.limited("peer-generations", hblog.Error, fmt.Sprintf("hbgo: %v", err))
 	}
 }
 
@@ -326,7 +347,7 @@ var resourceTypes = map[string]bool{"starting": true, "resource": true, "ask_res
 
 func (n *node) deliver(from string, m *wire.Message) {
 	if resourceTypes[m.Type()] {
-		n.planStep(planner.Msg{M: m})
+		n.planStep(planner.Msg{M: m, From: from})
 	}
 }
 

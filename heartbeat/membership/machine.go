@@ -227,7 +227,7 @@ func (m *Machine) Step(ev Event) []Action {
 		}
 	case PingReply:
 		m.advance(e.At)
-		m.pingReply(e.Node)
+		m.pingReply(e.Node, e.TS)
 	}
 	out := m.out
 	m.out = nil
@@ -1274,9 +1274,18 @@ func (m *Machine) checkTimeouts() {
 	m.checkComm()
 }
 
-func (m *Machine) pingReply(name string) {
+func (m *Machine) pingReply(name string, ts uint64) {
 	n := m.byName[strings.ToLower(name)]
 	if n == nil || !n.ping {
+		return
+	}
+	// hbgo: stock takes any echo of a request it signed (PROTOCOL §12.7),
+	// so a captured one replayed keeps a dead router "up". The echo carries
+	// the ts we sent; it must be from the last nsWindow seconds.
+	now := uint64(m.now.Unix())
+	if w := m.nsWindow(); ts+w < now || ts > now+w {
+		m.logDrop(DropStale, Warn, "hbgo: stale echo from ping node %s dropped: sent at %d, now %d", n.name, ts, now)
+		m.dropped(false, DropStale)
 		return
 	}
 	n.heard = true

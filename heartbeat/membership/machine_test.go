@@ -262,7 +262,11 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 		e.report(on, e.ms[on].Step(SetStatus{St: get("st", ""), Extra: extra, At: e.now}))
 	case "ping":
 		on := get("on", "node1")
-		e.report(on, e.ms[on].Step(PingReply{Node: get("node", ""), At: e.now}))
+		ts, _ := strconv.ParseInt(get("ts", strconv.FormatInt(e.now.Unix(), 10)), 10, 64)
+		if v := get("age", ""); v != "" {
+			ts = e.now.Add(-dur(t, v)).Unix()
+		}
+		e.report(on, e.ms[on].Step(PingReply{Node: get("node", ""), At: e.now, TS: uint64(ts)}))
 	case "deadline":
 		on := get("on", "node1")
 		fmt.Fprintf(e.out, "%dms\n", e.ms[on].NextDeadline().Sub(epoch).Milliseconds())

@@ -63,6 +63,7 @@ type SetStatus struct {
 type PingReply struct {
 	Node string
 	At   time.Time
+	TS   uint64 // the echoed ts field: when we sent the request (Unix seconds)
 }
 
 func (Tick) isEvent()      {}

@@ -32,6 +32,9 @@ type env struct {
 	lossRand *rand.Rand // source for loss
 	out      *strings.Builder
 	queue    []delivery
+	// hook, when set, sees every action of every machine as it is reported
+	// (pair_test.go feeds the planners from it).
+	hook func(name string, a Action)
 }
 
 type delivery struct {
@@ -66,6 +69,9 @@ func fmtMsg(m *wire.Message) string {
 // report prints the actions of machine name and routes its sends.
 func (e *env) report(name string, acts []Action) {
 	for _, a := range acts {
+		if e.hook != nil {
+			e.hook(name, a)
+		}
 		switch a := a.(type) {
 		case Log:
 			fmt.Fprintf(e.out, "%s %s: %s: %s\n", e.stamp(), name, a.Level, a.Text)

@@ -70,18 +70,12 @@ type node struct {
 	// hbgo replay defences (DESIGN.md "Threat model").
 	genLoaded bool                 // gen came from PeerSeen, not from a status of this run
 	seqFloor  uint64               // seqs of gen up to this were seen before our restart
-	nsSeen    map[string]nsMark    // fingerprint of a kept NS_ message -> when
+	nsSeen    map[string]uint64    // fingerprint of a kept NS_ message -> its ts
 	nakAt     map[uint64]time.Time // seq -> when we last sent NS_nak_rexmit for it
 	nakFrom   time.Time            // start of the current nak budget interval
 	naks      int                  // naks sent since nakFrom
 	lineAt    map[string]time.Time // rate-limit reason -> when its line was last logged
 	lineSup   map[string]int       // rate-limit reason -> lines held back since
-}
-
-// nsMark is when an NS_ message was kept: its ts and our clock.
-type nsMark struct {
-	ts uint64
-	at time.Time
 }
 
 type histEntry struct {
@@ -159,7 +153,7 @@ func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
 		}
 		n := &node{name: name, ping: ping, st: StInit, deadInterval: p.Deadtime, lastStatus: now,
 			missing: map[uint64]time.Time{}, ackTrigger: uint64(rnd.Intn(10)),
-			nsSeen: map[string]nsMark{}, nakAt: map[uint64]time.Time{},
+			nsSeen: map[string]uint64{}, nakAt: map[uint64]time.Time{},
 			lineAt: map[string]time.Time{}, lineSup: map[string]int{}}
 		if mk, ok := p.PeerSeen[name]; ok && !ping && name != p.Node {
 			n.gen, n.seqFloor, n.genLoaded = mk.Gen, mk.Seq, true
@@ -829,7 +823,7 @@ func (m *Machine) filterNS(n *node, msg *wire.Message, t string) (verdict, bool)
 	}
 	if len(n.nsSeen) >= maxNSSeen {
 		for k, v := range n.nsSeen {
-			if v.ts+w < n.rmtLastUpdate {
+			if v+w < n.rmtLastUpdate {
 				delete(n.nsSeen, k)
 			}
 		}
@@ -837,7 +831,7 @@ func (m *Machine) filterNS(n *node, msg *wire.Message, t string) (verdict, bool)
 			clear(n.nsSeen)
 		}
 	}
-	n.nsSeen[fp] = nsMark{ts: ts, at: m.now}
+	n.nsSeen[fp] = ts
 	return keep, false
 }
 

@@ -720,6 +720,17 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 			}
 			special = true
 			m.healed(n)
+			if seq > n.lastSeq {
+				// What it sent during the partition is stale now: like
+				// stock, whose reset at the death has the same effect
+				// (PROTOCOL §10.6), do not ask for it. Tracking goes on
+				// from here, never back.
+				m.resetSeqtrack(n)
+				n.lastSeq = seq
+				n.gen = gen
+				m.maybeAck(n, seq)
+				return m.keepIf(toUs)
+			}
 		} else if gen > n.gen {
 			if n.gen > 0 && !n.genLoaded {
 				m.log(Info, "Heartbeat restart on node %s", n.name)

@@ -258,6 +258,7 @@ type node struct {
 	memParams  membership.Params
 	store      membership.Store               // the state directory's files
 	peerSeen   map[string]membership.PeerMark // what was last seen from each peer, as persisted
+	peerW      *peerWriter                    // writes peerSeen off the loop; nil until the first change
 	hooks      *hooks                         // rc.d scripts the admin added or changed
 	memDepth   int                            // nesting of memStep calls
 	deferChild int                            // >0 while the planner handles a peer's death

@@ -204,6 +204,7 @@ func (n *node) finish() int {
 	for peer, mk := range n.mem.PeerMarks() {
 		n.savePeerSeen(peer, mk)
 	}
+	n.flushPeerSeen(2 * time.Second)
 	n.stopClients()
 	n.cancelExec()
 	if n.stop.quick {
@@ -307,22 +308,6 @@ func (n *node) memAction(a membership.Action) {
 		n.planStep(planner.PartitionHealed{Node: a.Node})
 	case membership.PeerSeen:
 		n.savePeerSeen(a.Node, a.Mark)
-	}
-}
-
-// savePeerSeen persists what was seen from a peer (a new generation, the
-// seq at its death) so that after our restart its replays stay refused.
-// Rare (a peer's start or death) and small; written on the loop.
-func (n *node) savePeerSeen(peer string, mk membership.PeerMark) {
-	if n.peerSeen == nil {
-		n.peerSeen = map[string]membership.PeerMark{}
-	}
-	if n.peerSeen[peer] == mk {
-		return
-	}
-	n.peerSeen[peer] = mk
-	if err := n.store.SavePeers(n.peerSeen); err != nil {
-		n.ing.limited("peer-generations", hblog.Error, fmt.Sprintf("hbgo: %v", err))
 	}
 }
 

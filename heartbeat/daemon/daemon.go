@@ -275,14 +275,17 @@ type node struct {
 	mtimes     [2]time.Time // ha.cf, authkeys at load (reload compares them, as stock)
 	reloading  bool         // a reload's files are being read off the loop
 	memParams  membership.Params
-	hooks      *hooks           // rc.d scripts the admin added or changed
-	memDepth   int              // nesting of memStep calls
-	deferChild int              // >0 while the planner handles a peer's death
-	deferred   []planner.Action // child-process work waiting for the membership pass to end
-	stonith    *stonith.Runner  // nil without a STONITH device for this node
-	wd         *watchdog.Dog    // nil without a watchdog
-	later      chan func()      // work handed back to the loop (STONITH results)
-	fenceCtx   context.Context  // ends when the loop stops
+	store      membership.Store               // the state directory's files
+	peerSeen   map[string]membership.PeerMark // what was last seen from each peer, as persisted
+	peerW      *peerWriter                    // writes peerSeen off the loop; nil until the first change
+	hooks      *hooks                         // rc.d scripts the admin added or changed
+	memDepth   int                            // nesting of memStep calls
+	deferChild int                            // >0 while the planner handles a peer's death
+	deferred   []planner.Action               // child-process work waiting for the membership pass to end
+	stonith    *stonith.Runner                // nil without a STONITH device for this node
+	wd         *watchdog.Dog                  // nil without a watchdog
+	later      chan func()                    // work handed back to the loop (STONITH results)
+	fenceCtx   context.Context                // ends when the loop stops
 
 	// ha.cf's respawn clients (respawn.go, ipfail.go).
 	ipf *ipfail.Machine     // the emulated ipfail; nil unless ha.cf respawns ipfail
@@ -340,6 +343,10 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	// Identity: stock's hb_generation and hb_uuid, so a converted node keeps
 	// its identity (PROTOCOL §5.2, §5.3, §13).
 	store := membership.Store{Dir: o.StateDir}
+	if err := store.CheckDir(); err != nil {
+		return nil, err
+	}
+	n.store = store
 	gen, fresh, err := store.NextGeneration(n.now())
 	if err != nil {
 		return nil, fmt.Errorf("generation: %w", err)
@@ -372,6 +379,13 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		return nil, err
 	}
 
+	// What an earlier run saw from each peer: its replays stay refused.
+	peers, err := store.LoadPeers()
+	if err != nil {
+		return nil, err
+	}
+	n.peerSeen = peers
+
 	// Membership.
 	var pings []string
 	for _, m := range cf.PingNodes() {
@@ -389,7 +403,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	n.memParams = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
-		Load: newLoadavg()}
+		Load: newLoadavg(), PeerSeen: peers}
 
 	// Resources.
 	peer := ""

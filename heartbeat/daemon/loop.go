@@ -204,6 +204,10 @@ func (n *node) requestShutdown() {
 
 // finish ends the process after a graceful stop.
 func (n *node) finish() int {
+	for peer, mk := range n.mem.PeerMarks() {
+		n.savePeerSeen(peer, mk)
+	}
+	n.flushPeerSeen(2 * time.Second)
 	n.stopClients()
 	n.cancelExec()
 	if n.stop.quick {
@@ -312,6 +316,8 @@ func (n *node) memAction(a membership.Action) {
 	case membership.PartitionHealed:
 		n.journalEv("partition_healed", a.Node, nil)
 		n.planStep(planner.PartitionHealed{Node: a.Node})
+	case membership.PeerSeen:
+		n.savePeerSeen(a.Node, a.Mark)
 	}
 }
 
@@ -336,7 +342,7 @@ var resourceTypes = map[string]bool{"starting": true, "resource": true, "ask_res
 
 func (n *node) deliver(from string, m *wire.Message) {
 	if resourceTypes[m.Type()] {
-		n.planStep(planner.Msg{M: m})
+		n.planStep(planner.Msg{M: m, From: from})
 	}
 }
 
@@ -485,7 +491,8 @@ func (n *node) onEcho(p media.Packet, m *wire.Message) {
 		n.ing.drop(DropBadPing, hblog.Warn, fmt.Sprintf("hbgo: echo reply from %s is not the ping we sent; dropped", p.From))
 		return
 	}
-	n.memStep(membership.PingReply{Node: p.Ping, At: p.At})
+	ts, _ := strconv.ParseUint(m.Str(wire.FTime), 16, 64)
+	n.memStep(membership.PingReply{Node: p.Ping, At: p.At, TS: ts})
 }
 
 // executor runs ops one at a time, in order, off the loop goroutine.

@@ -111,11 +111,19 @@ interop: deps
 # (start and stop failures, fencing by reboot in a PID namespace, hangs, a
 # daemon killed mid-group) and the run-time config changes three times each,
 # and hb_takeover-then-stop against a stock node for SOAK_ROUNDS rounds.
+# The replay soak (TestReplaySoak) records SOAK_REPLAY_RECORD of an
+# hbgo+hbgo cluster's traffic with tcpdump through a standby, a takeover
+# and a failback, crashes node1 and replays node1's datagrams at node2 at
+# 10x and at full rate, with node2 running and again restarted: node2 must
+# keep the group, log each drop reason at most once a minute and send
+# nothing extra (figures: bench/results/replay-*/README.md).
 SOAK_CYCLES ?= 100
 SOAK_FLOOD  ?= 30s
 SOAK_ROUNDS ?= 10
+SOAK_REPLAY_RECORD ?= 60s
 soak: deps
 	HBGO_SOAK_CYCLES=$(SOAK_CYCLES) HBGO_SOAK_FLOOD=$(SOAK_FLOOD) HBGO_SOAK_STOCK_FLOOD=1 HBGO_SOAK_RSS_LIMIT_KB=1024 \
+	  HBGO_SOAK_REPLAY=1 HBGO_SOAK_REPLAY_RECORD=$(SOAK_REPLAY_RECORD) \
 	  CGO_ENABLED=0 $(GO) test -count=1 -v -timeout 120m ./heartbeat/soak/
 	HBX_TAKEOVER_ROUNDS=$(SOAK_ROUNDS) CGO_ENABLED=0 $(GO) test -count=3 -v -timeout 60m \
 	  -run 'TestFaults|TestMixedStartFailure|TestMixedTakeoverThenStop|TestReload|TestNoResources' ./heartbeat/failover/ ./heartbeat/interop/

@@ -2,6 +2,7 @@ package planner
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -178,7 +179,7 @@ func (c *cluster) deliver(q queued) {
 		mark := len(c.queue)
 		m := q.m.Clone()
 		m.Add(wire.FSrc, q.from)
-		c.step(n, Msg{m})
+		c.step(n, Msg{M: m, From: q.from})
 		caused := append([]queued(nil), c.queue[mark:]...)
 		c.queue = c.queue[:mark]
 		for _, x := range caused {
@@ -190,7 +191,7 @@ func (c *cluster) deliver(q queued) {
 	if n := c.nodes[c.peer(q.from)]; !n.crashed {
 		m := q.m.Clone()
 		m.Add(wire.FSrc, q.from)
-		c.step(n, Msg{m})
+		c.step(n, Msg{M: m, From: q.from})
 	}
 }
 
@@ -279,12 +280,22 @@ func (c *cluster) run(d *datadriven.TestData) string {
 			fmt.Fprintf(&c.out, "%s: (client) send %s\n", n.name, FormatMsg(m))
 			c.queue = append(c.queue, queued{n.name, m})
 		case "msg":
+			// A message as membership delivers it; from= is the sender
+			// membership authenticated (default: the src field).
 			m := &wire.Message{}
+			from := ""
 			for _, kv := range args {
 				k, v, _ := strings.Cut(kv, "=")
+				if k == "from" {
+					from = v
+					continue
+				}
 				m.Add(k, v)
 			}
-			c.step(n, Msg{m})
+			if from == "" {
+				from = m.Str(wire.FSrc)
+			}
+			c.step(n, Msg{M: m, From: from})
 		case "crash":
 			n.crashed = true
 		case "restart":
@@ -296,6 +307,15 @@ func (c *cluster) run(d *datadriven.TestData) string {
 			n.p = New(c.cfg[n.name], c.now)
 		case "show":
 			c.show(n)
+		case "holding":
+			var keys []string
+			for k, h := range n.p.held {
+				if h {
+					keys = append(keys, k)
+				}
+			}
+			sort.Strings(keys)
+			fmt.Fprintf(&c.out, "%s: holding [%s]\n", n.name, strings.Join(keys, " "))
 		case "tick":
 			// Advance the shared clock but tick only this node: the
 			// other sees the time at its next tick (timer granularity).

@@ -13,7 +13,9 @@
 //     the cluster. Every resource-layer message the node receives must come
 //     back as Msg, including our own loopback copies (stock acts on those:
 //     ask_resources from self, ip-request-resp to self, resource from self
-//     with info=mach_down or shutdown). The src field must be present.
+//     with info=mach_down or shutdown). Msg.From is the sender membership
+//     authenticated; the planner acts on it, never on the src field alone,
+//     and ignores a message whose src names another node.
 //   - CommUp when membership declares comm up (PROTOCOL §8.2); PeerStatus on
 //     every status change of the peer, with "dead" when it is declared dead;
 //     PartitionHealed when it returns with the same generation (§6.4).

@@ -58,7 +58,7 @@ func FuzzStep(f *testing.F) {
 				} else {
 					m.Add(wire.FSrc, "node1")
 				}
-				ev = Msg{m}
+				ev = Msg{M: m, From: m.Str(wire.FSrc)}
 			case 5:
 				ev = Standby{fuzzWords[int(next(&i))%len(fuzzWords)]}
 			case 6:

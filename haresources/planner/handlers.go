@@ -67,12 +67,18 @@ func (p *Planner) onPeerStatus(ev PeerStatus) {
 	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
 }
 
-func (p *Planner) onMsg(m *wire.Message) {
+func (p *Planner) onMsg(m *wire.Message, from string) {
 	if m == nil {
 		return
 	}
 	t := m.Type()
-	from := m.Str(wire.FSrc)
+	if src := m.Str(wire.FSrc); src != from {
+		// hbgo: stock's resource handlers read the sender from the src
+		// field (PROTOCOL §7.6–7.9). Here the sender is who membership
+		// authenticated, and a message claiming another is not acted on.
+		p.logf(Error, "hbgo: %s message from %s claims to be from [%s]; ignored", t, from, src)
+		return
+	}
 	fromMe := from == p.cfg.Us
 	switch from {
 	case p.cfg.Peer:
@@ -97,9 +103,17 @@ func (p *Planner) onMsg(m *wire.Message) {
 	case "ask_resources":
 		p.askForResources(m, from, fromMe)
 	case "ip-request":
-		if !fromMe {
-			p.onIPRequest(m, from)
+		if fromMe {
+			break
 		}
+		if p.peerStatus == "dead" {
+			// hbgo: stock gives a group away on any ip-request (PROTOCOL
+			// §7.9), one replayed after mach_down took it too, leaving the
+			// VIP on no node. A dead peer asks for nothing.
+			p.logf(Warn, "hbgo: ip-request for %s from %s, which is dead, ignored", m.Str("ipaddr"), from)
+			break
+		}
+		p.onIPRequest(m, from)
 	case "ip-request-resp":
 		p.onIPRequestResp(m)
 	case "hb_takeover":

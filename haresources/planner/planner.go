@@ -166,7 +166,7 @@ func (p *Planner) Step(ev Event) []Action {
 			p.peerHeard = true
 		}
 	case Msg:
-		p.onMsg(ev.M)
+		p.onMsg(ev.M, ev.From)
 	case Standby:
 		p.onStandbyCmd(ev.Set)
 	case Takeover:

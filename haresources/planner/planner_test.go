@@ -18,13 +18,13 @@ node1 D d2 d3`
 func peerMsg(kv ...string) Event {
 	m := msg(kv...)
 	m.Add(wire.FSrc, "node2")
-	return Msg{m}
+	return Msg{M: m, From: m.Str(wire.FSrc)}
 }
 
 func selfMsg(kv ...string) Event {
 	m := msg(kv...)
 	m.Add(wire.FSrc, "node1")
-	return Msg{m}
+	return Msg{M: m, From: m.Str(wire.FSrc)}
 }
 
 func newNode1(t testing.TB, mode Mode) *Planner {
@@ -43,7 +43,7 @@ func feed(p *Planner, evs ...Event) []Op {
 			case Send:
 				m := a.M.Clone()
 				m.Add(wire.FSrc, p.cfg.Us)
-				queue = append(queue, Msg{m})
+				queue = append(queue, Msg{M: m, From: p.cfg.Us})
 			case Op:
 				ops = append(ops, a)
 				queue = append(queue, OpDone{OpID: a.ID, Results: okResults(a)})

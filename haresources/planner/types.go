@@ -78,8 +78,11 @@ type PeerStatus struct{ Node, Status string }
 // PeerRestarted reports that the peer came back with a new generation.
 type PeerRestarted struct{ Node string }
 
-// Msg delivers a resource-layer message, including our own loopback copies; its src field names the sender.
-type Msg struct{ M *wire.Message }
+// Msg delivers a resource-layer message, including our own loopback copies, from the node membership authenticated.
+type Msg struct {
+	M    *wire.Message
+	From string // the sender as membership identified it; the message's own src must agree
+}
 
 // Standby is a local hb_standby request (command, FIFO or ipfail); Set is all, local, foreign or failback.
 type Standby struct{ Set string }

@@ -56,6 +56,8 @@ func (n *node) act(a hbnode.Action) {
 		if q := n.ops.push(a.Op); q > 1 {
 			n.log.Debugf("hbgo: operation %d queued behind %d others", a.ID, q-1)
 		}
+	case hbnode.PeerSeen:
+		n.savePeerSeen(a.Node, a.Mark)
 	case hbnode.StartClients:
 		n.startClients()
 	case hbnode.StopClientsNow:

@@ -288,13 +288,16 @@ type node struct {
 	}
 	cancelExec context.CancelFunc
 	closers    []func()
-	mtimes     [2]time.Time    // ha.cf, authkeys at load (reload compares them, as stock)
-	reloading  bool            // a reload's files are being read off the loop
-	hooks      *hooks          // rc.d scripts the admin added or changed
-	stonith    *stonith.Runner // nil without a STONITH device for this node
-	wd         *watchdog.Dog   // nil without a watchdog
-	later      chan func()     // work handed back to the loop (STONITH results)
-	fenceCtx   context.Context // ends when the loop stops
+	mtimes     [2]time.Time                   // ha.cf, authkeys at load (reload compares them, as stock)
+	reloading  bool                           // a reload's files are being read off the loop
+	store      membership.Store               // the state directory's files
+	peerSeen   map[string]membership.PeerMark // what was last seen from each peer, as persisted
+	peerW      *peerWriter                    // writes peerSeen off the loop; nil until the first change
+	hooks      *hooks                         // rc.d scripts the admin added or changed
+	stonith    *stonith.Runner                // nil without a STONITH device for this node
+	wd         *watchdog.Dog                  // nil without a watchdog
+	later      chan func()                    // work handed back to the loop (STONITH results)
+	fenceCtx   context.Context                // ends when the loop stops
 
 	sup *respawn.Supervisor // ha.cf's respawn clients (respawn.go); nil before comm up
 }
@@ -354,6 +357,10 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	// Identity: stock's hb_generation and hb_uuid, so a converted node keeps
 	// its identity (PROTOCOL §5.2, §5.3, §13).
 	store := membership.Store{Dir: o.StateDir}
+	if err := store.CheckDir(); err != nil {
+		return nil, err
+	}
+	n.store = store
 	gen, fresh, err := store.NextGeneration(n.now())
 	if err != nil {
 		return nil, fmt.Errorf("generation: %w", err)
@@ -388,6 +395,13 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		return nil, err
 	}
 
+	// What an earlier run saw from each peer: its replays stay refused.
+	peers, err := store.LoadPeers()
+	if err != nil {
+		return nil, err
+	}
+	n.peerSeen = peers
+
 	// Membership.
 	var pings []string
 	for _, m := range cf.PingNodes() {
@@ -405,7 +419,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	n.mcfg.Membership = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
-		Load: newLoadavg()}
+		Load: newLoadavg(), PeerSeen: peers}
 
 	// Resources.
 	peer := ""

@@ -174,6 +174,10 @@ func (n *node) requestShutdown() {
 
 // finish ends the process after a graceful stop.
 func (n *node) finish() int {
+	for peer, mk := range n.m.PeerMarks() {
+		n.savePeerSeen(peer, mk)
+	}
+	n.flushPeerSeen(2 * time.Second)
 	n.step(hbnode.StopClients{At: n.now()})
 	n.cancelExec()
 	if n.stop.quick {

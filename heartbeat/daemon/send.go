@@ -66,5 +66,6 @@ func (n *node) onEcho(p media.Packet, m *wire.Message) {
 		n.ing.drop(DropBadPing, hblog.Warn, fmt.Sprintf("hbgo: echo reply from %s is not the ping we sent; dropped", p.From))
 		return
 	}
-	n.step(hbnode.PingEcho{Node: p.Ping, At: p.At})
+	ts, _ := strconv.ParseUint(m.Str(wire.FTime), 16, 64)
+	n.step(hbnode.PingEcho{Node: p.Ping, At: p.At, TS: ts})
 }

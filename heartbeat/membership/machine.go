@@ -29,6 +29,15 @@ const (
 	reqnodesRetry   = 1000 * time.Millisecond
 	startBumpFor    = 5 * time.Second
 	startBump       = 2000 * time.Millisecond
+
+	// hbgo limits on what a replayed (authentic but old) control message
+	// can cost: see filterNS and nak.
+	lineEvery    = time.Minute // one line per reason per peer per interval
+	nakEvery     = time.Minute // one NS_nak_rexmit per seq per peer per interval
+	naksPerEvery = 10          // and at most this many per peer per interval
+	maxNSSeen    = 1024        // NS_ fingerprints remembered per peer
+	maxPeerDTMul = 10          // a peer's dt is capped at 10×deadtime+restartBump
+	restartBump  = 30 * time.Second
 )
 
 type link struct {
@@ -57,6 +66,16 @@ type node struct {
 	firstMissing uint64
 	ackSeq       uint64 // highest of our seqs this node acknowledged
 	ackTrigger   uint64
+
+	// hbgo replay defences (DESIGN.md "Threat model").
+	genLoaded bool                 // gen came from PeerSeen, not from a status of this run
+	seqFloor  uint64               // seqs of gen up to this were seen before our restart
+	nsSeen    map[string]uint64    // fingerprint of a kept NS_ message -> its ts
+	nakAt     map[uint64]time.Time // seq -> when we last sent NS_nak_rexmit for it
+	nakFrom   time.Time            // start of the current nak budget interval
+	naks      int                  // naks sent since nakFrom
+	lineAt    map[string]time.Time // rate-limit reason -> when its line was last logged
+	lineSup   map[string]int       // rate-limit reason -> lines held back since
 }
 
 type histEntry struct {
@@ -82,6 +101,9 @@ const (
 	DropOld          = "old"           // an old duplicate or a stale status
 	DropNotToUs      = "not-to-us"     // addressed to another node (not an attack)
 	DropNak          = "nak"           // NS_nak_rexmit, consumed by the filter
+	DropDeadNode     = "dead-node"     // anything but status from a node declared dead
+	DropStale        = "stale"         // an NS_ message older than its sender's last status, or before any
+	DropBadDT        = "bad-dt"        // a status whose dt is out of bounds (clamped, not dropped)
 )
 
 // Machine is the membership state machine; not safe for concurrent use.
@@ -130,7 +152,12 @@ func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
 			return
 		}
 		n := &node{name: name, ping: ping, st: StInit, deadInterval: p.Deadtime, lastStatus: now,
-			missing: map[uint64]time.Time{}, ackTrigger: uint64(rnd.Intn(10))}
+			missing: map[uint64]time.Time{}, ackTrigger: uint64(rnd.Intn(10)),
+			nsSeen: map[string]uint64{}, nakAt: map[uint64]time.Time{},
+			lineAt: map[string]time.Time{}, lineSup: map[string]int{}}
+		if mk, ok := p.PeerSeen[name]; ok && !ping && name != p.Node {
+			n.gen, n.seqFloor, n.genLoaded = mk.Gen, mk.Seq, true
+		}
 		if ping {
 			// COMPAT §2.5: ping nodes get one link named after themselves.
 			n.deadInterval = p.Deadping
@@ -194,7 +221,7 @@ func (m *Machine) Step(ev Event) []Action {
 		}
 	case PingReply:
 		m.advance(e.At)
-		m.pingReply(e.Node)
+		m.pingReply(e.Node, e.TS)
 	}
 	out := m.out
 	m.out = nil
@@ -260,6 +287,31 @@ func (m *Machine) log(l Level, format string, a ...any) {
 // daemon can rate-limit it.
 func (m *Machine) logDrop(why string, l Level, format string, a ...any) {
 	m.out = append(m.out, Log{Level: l, Text: fmt.Sprintf(format, a...), Drop: why})
+}
+
+// limited logs a line about peer n at most once per lineEvery for each
+// reason: the lines a replayed or repeated control message can trigger at
+// will (stock logs every one). The next line let through says how many
+// were held back.
+func (m *Machine) limited(n *node, reason string, l Level, format string, a ...any) {
+	if ok, more := m.allowLine(n, reason); ok {
+		m.log(l, "%s", fmt.Sprintf(format, a...)+more)
+	}
+}
+
+// allowLine reports whether a line for reason about n may be logged now;
+// more is the suffix saying how many were held back since the last one.
+func (m *Machine) allowLine(n *node, reason string) (ok bool, more string) {
+	if at, seen := n.lineAt[reason]; seen && m.now.Sub(at) < lineEvery {
+		n.lineSup[reason]++
+		return false, ""
+	}
+	if k := n.lineSup[reason]; k > 0 {
+		more = fmt.Sprintf(" (hbgo: %d more like it in the last %s)", k, m.now.Sub(n.lineAt[reason]).Round(time.Second))
+	}
+	n.lineAt[reason] = m.now
+	n.lineSup[reason] = 0
+	return true, more
 }
 
 func (m *Machine) emit(a Action) { m.out = append(m.out, a) }
@@ -509,13 +561,21 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 		m.refreshLink(from, lnk)
 		return
 	}
-	from.heard = true
 	m.why = ""
 	v := m.filter(from, msg, t, ns)
 	switch v {
 	case drop:
+		if m.why == DropNotToUs {
+			from.heard = true // in sequence, just for another node
+		}
 		m.dropped(local, m.why)
 		return
+	}
+	// hbgo: stock counts any packet towards comm up (anypacketsyet, PROTOCOL
+	// §6 step 7), a replayed or stale one too; here only one the filter
+	// kept or saw before.
+	from.heard = true
+	switch v {
 	case duplicate:
 		m.count(local, &m.counters.Duplicates)
 		m.refreshLink(from, lnk)
@@ -587,6 +647,11 @@ func (m *Machine) keepIf(toUs bool) verdict {
 // filter is the sequence/duplicate filter of PROTOCOL §6.1.
 func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict {
 	if ns {
+		if n != m.self {
+			if v, done := m.filterNS(n, msg, t); done {
+				return v
+			}
+		}
 		d, hasDest := msg.Get(wire.FDest)
 		toUs := !hasDest || d == m.p.Node
 		if t == "NS_nak_rexmit" {
@@ -597,10 +662,10 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 				return drop
 			}
 			if !hasDest {
-				m.log(Warn, "should_drop_message: tonodename not found heartbeat version not matching?")
+				m.limited(n, "nak-nodest", Warn, "should_drop_message: tonodename not found heartbeat version not matching?")
 			}
 			if toUs {
-				m.log(Error, "Irretrievably lost packet: node %s seq %d", n.name, s)
+				m.limited(n, "nak-lost", Error, "Irretrievably lost packet: node %s seq %d", n.name, s)
 			}
 			m.gotMissing(n, s) // whoever asked, stock stops waiting for it
 			m.why = DropNak
@@ -628,17 +693,46 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 		m.why = DropReplay
 		return drop
 	}
+	if gen == n.gen && seq <= n.seqFloor {
+		// hbgo: stock forgets every peer's generation when it restarts
+		// (PROTOCOL §5.2), so after our restart a captured message of the
+		// peer's current generation is new again. We remember the
+		// generation and seq seen before the restart (Params.PeerSeen).
+		m.logDrop(DropReplay, Error, "hbgo: replayed message from %s dropped: seq %d of generation %d was seen before our restart", n.name, seq, gen)
+		m.why = DropReplay
+		return drop
+	}
+	if n.st == StDead && t != "status" && n != m.self {
+		// hbgo: stock dispatches anything in sequence from a node it
+		// declared dead (PROTOCOL §6.1) and, having reset its sequence
+		// state at the death (§10.6), takes a replayed ip-request as new.
+		// Only a status can bring a dead node back.
+		m.logDrop(DropDeadNode, Warn, "hbgo: %s from %s, which is dead, dropped", t, n.name)
+		m.why = DropDeadNode
+		return drop
+	}
 	special := false
 	if t == "status" && n != m.self {
-		if gen == n.gen && gen > 0 && n.st == StDead {
+		if gen == n.gen && gen > 0 && n.st == StDead && !n.genLoaded {
 			if seq <= n.statusSeq {
 				m.why = DropOld
 				return drop
 			}
 			special = true
 			m.healed(n)
+			if seq > n.lastSeq {
+				// What it sent during the partition is stale now: like
+				// stock, whose reset at the death has the same effect
+				// (PROTOCOL §10.6), do not ask for it. Tracking goes on
+				// from here, never back.
+				m.resetSeqtrack(n)
+				n.lastSeq = seq
+				n.gen = gen
+				m.maybeAck(n, seq)
+				return m.keepIf(toUs)
+			}
 		} else if gen > n.gen {
-			if n.gen > 0 {
+			if n.gen > 0 && !n.genLoaded {
 				m.log(Info, "Heartbeat restart on node %s", n.name)
 				m.emit(PeerRestarted{Node: n.name})
 				special = true
@@ -647,8 +741,12 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 			n.localLastUpdate = time.Time{}
 			n.rmtLastUpdate = 0
 			n.statusSeq = 0
+			n.seqFloor = 0
+			clear(n.nsSeen)
+			m.emit(PeerSeen{Node: n.name, Mark: PeerMark{Gen: gen, Seq: seq}})
 		}
 		n.gen = gen
+		n.genLoaded = false
 	}
 	switch {
 	case n.lastSeq == 0 || seq == n.lastSeq+1:
@@ -684,6 +782,89 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 		m.why = DropOld
 		return drop
 	}
+}
+
+// filterNS checks an NS_ message from peer n for generation and freshness;
+// done says the verdict is final.
+//
+// hbgo: stock checks neither on NS_ messages (PROTOCOL §6.1: no seq, "no
+// duplicate suppression"), so one captured NS_rexmit replayed a thousand
+// times is served, refused and logged a thousand times. NS_ messages carry
+// hg and ts (§5) under the signature: only the generation whose status we
+// hold, from a node not dead, no older than that status by more than
+// nsWindow, is kept, and an identical one inside the window is a duplicate
+// (so is the same request arriving on a second medium).
+func (m *Machine) filterNS(n *node, msg *wire.Message, t string) (verdict, bool) {
+	gen := n.gen
+	if g, ok := msg.Get(wire.FGen); ok {
+		var good bool
+		if gen, good = parseHex(g); !good {
+			m.logDrop(DropBadNumber, Error, "should_drop_message: bad generation number")
+			m.why = DropBadNumber
+			return drop, true
+		}
+	}
+	switch {
+	case gen < n.gen:
+		m.logDrop(DropReplay, Error, "should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", n.name, gen, n.gen)
+		m.why = DropReplay
+		return drop, true
+	case n.st == StDead:
+		m.logDrop(DropDeadNode, Warn, "hbgo: %s from %s, which is dead, dropped", t, n.name)
+		m.why = DropDeadNode
+		return drop, true
+	case gen > n.gen || n.rmtLastUpdate == 0:
+		m.logDrop(DropStale, Warn, "hbgo: %s from %s dropped: no status of its generation %d yet", t, n.name, gen)
+		m.why = DropStale
+		return drop, true
+	}
+	ts, _ := parseHex(msg.Str(wire.FTime)) // receive checked it
+	w := m.nsWindow()
+	if ts+w < n.rmtLastUpdate {
+		m.logDrop(DropStale, Warn, "hbgo: stale %s from %s dropped: sent %d s before its last status", t, n.name, n.rmtLastUpdate-ts)
+		m.why = DropStale
+		return drop, true
+	}
+	fp := nsFingerprint(msg)
+	if _, dup := n.nsSeen[fp]; dup {
+		// A requester repeats an unanswered NS_rexmit every
+		// max_rexmit_delay, byte for byte within the same second: the
+		// repeat is served once ts has moved on, up to a second later.
+		return duplicate, true
+	}
+	if len(n.nsSeen) >= maxNSSeen {
+		for k, v := range n.nsSeen {
+			if v+w < n.rmtLastUpdate {
+				delete(n.nsSeen, k)
+			}
+		}
+		if len(n.nsSeen) >= maxNSSeen {
+			clear(n.nsSeen)
+		}
+	}
+	n.nsSeen[fp] = ts
+	return keep, false
+}
+
+// nsWindow is how many seconds an NS_ message's ts may lag behind its
+// sender's last status: NS_ messages and statuses are sent in any order
+// within a keepalive, and ts counts whole seconds.
+func (m *Machine) nsWindow() uint64 {
+	w := max(2*m.p.Keepalive, 2*time.Second)
+	return uint64((w + time.Second - 1) / time.Second)
+}
+
+// nsFingerprint identifies an NS_ message by all its fields (a replay is
+// byte-identical: PROTOCOL §5.1).
+func nsFingerprint(msg *wire.Message) string {
+	var b strings.Builder
+	for _, f := range msg.Fields {
+		b.WriteString(f.Name)
+		b.WriteByte(0)
+		b.Write(f.Value)
+		b.WriteByte(0)
+	}
+	return b.String()
 }
 
 // resetSeqtrack forgets the sequence state of n (3.0.6 also resets last_seq and ackseq, PROTOCOL §10.6).
@@ -884,14 +1065,20 @@ func (m *Machine) status(n *node, msg *wire.Message, ts uint64) {
 		m.log(Info, "flow control disabled due to different version heartbeat")
 		m.flowControl = false
 	}
-	if !n.localLastUpdate.IsZero() {
+	if !n.localLastUpdate.IsZero() && n.st != StDead {
 		gap := m.now.Sub(n.localLastUpdate).Milliseconds()
 		if gap > m.p.Deadtime.Milliseconds() {
-			// PROTOCOL §10.6: 3.0.6 marks the node dead at once, then the
-			// status below makes it alive again.
 			m.log(Crit, "Late heartbeat: Node %s: interval %d ms (> deadtime)", n.name, gap)
 			if n != m.self {
+				// PROTOCOL §10.6: 3.0.6 marks the node dead at once, then
+				// the status below makes it alive again, with nothing in
+				// between to undo the takeover the death started: both
+				// nodes hold the peer's group. hbgo resolves it as the
+				// healed partition it is (§6.4): this node gives
+				// everything up and restarts, the peer, which never saw
+				// us die, keeps what it holds.
 				m.markDead(n)
+				m.healed(n)
 			}
 		} else if gap > m.p.Warntime.Milliseconds() {
 			m.log(Warn, "Late heartbeat: Node %s: interval %d ms", n.name, gap)
@@ -902,6 +1089,14 @@ func (m *Machine) status(n *node, msg *wire.Message, ts uint64) {
 	n.rmtLastUpdate = ts
 	n.statusSeq = seq
 	if dt, ok := parseHex(msg.Str("dt")); ok && dt > 0 {
+		// hbgo: stock takes any dt (PROTOCOL §10.3), and a huge one keeps
+		// a silent peer "alive" for ever. Capped at ten times our
+		// deadtime plus the 30 s restart bump.
+		hi := maxPeerDTMul*m.p.Deadtime + restartBump
+		if dt > uint64(hi/time.Millisecond) {
+			m.limited(n, DropBadDT, Warn, "hbgo: node %s advertises deadtime %d ms; using %d ms", n.name, dt, hi.Milliseconds())
+			dt = uint64(hi / time.Millisecond)
+		}
 		n.deadInterval = time.Duration(dt) * time.Millisecond
 	}
 	if n == m.self {
@@ -925,7 +1120,7 @@ func (m *Machine) ack(n *node, msg *wire.Message) {
 		return
 	}
 	if a > m.seq {
-		m.log(Error, "HBDoMsg_T_ACK: corrupted ackseq current hiseq = %d ackseq =%d in this message", m.seq, a)
+		m.limited(n, "ack-corrupt", Error, "HBDoMsg_T_ACK: corrupted ackseq current hiseq = %d ackseq =%d in this message", m.seq, a)
 		return
 	}
 	if a < n.ackSeq {
@@ -961,10 +1156,10 @@ func (m *Machine) serveRexmit(n *node, msg *wire.Message) {
 	first, err1 := strconv.Atoi(msg.Str("firstseq"))
 	last, err2 := strconv.Atoi(msg.Str("lastseq"))
 	if err1 != nil || err2 != nil || first <= 0 || last < first {
-		m.log(Error, "Invalid rexmit seqnos")
+		m.limited(n, "rexmit-invalid", Error, "Invalid rexmit seqnos")
 		return
 	}
-	guard := m.p.MaxRexmitDelay - 10*time.Millisecond
+	guard := m.rexmitGuard()
 	sent := 0
 	for s := uint64(first); s <= uint64(last) && sent < maxRexmitPerReq; s++ {
 		if s <= n.ackSeq {
@@ -977,7 +1172,7 @@ func (m *Machine) serveRexmit(n *node, msg *wire.Message) {
 		if s > m.seq {
 			// Stock warns once per seq and carries on; one warning is enough
 			// and keeps a hostile lastseq from looping for billions of seqs.
-			m.log(Warn, "Rexmit of seq %d requested. %d is max.", s, m.seq)
+			m.limited(n, "rexmit-max", Warn, "Rexmit of seq %d requested. %d is max.", s, m.seq)
 			break
 		}
 		h := &m.hist[s%histSize]
@@ -995,11 +1190,40 @@ func (m *Machine) serveRexmit(n *node, msg *wire.Message) {
 	}
 }
 
+// rexmitGuard is how long a history entry is not sent again (PROTOCOL §9.2).
+func (m *Machine) rexmitGuard() time.Duration { return m.p.MaxRexmitDelay - 10*time.Millisecond }
+
+// nak refuses a retransmission. hbgo: stock sends a NS_nak_rexmit and
+// logs four lines for every seq of every request (PROTOCOL §9.2); here a
+// seq is refused at most once per nakEvery, at most naksPerEvery refusals
+// go to one peer per nakEvery, and the four lines are logged once per
+// lineEvery.
 func (m *Machine) nak(n *node, s uint64, why string) {
-	m.log(Error, "Cannot rexmit pkt %d for %s: %s", s, n.name, why)
-	m.log(Info, "fromnode =%s, fromnode's ackseq = %d", n.name, n.ackSeq)
-	m.log(Info, "hist information:")
-	m.log(Info, "hiseq =%d, lowseq=%d,ackseq=%d,lastmsg=%d", m.seq, m.histLow, m.histAck, (m.seq+histSize-1)%histSize)
+	if at, ok := n.nakAt[s]; ok && m.now.Sub(at) < nakEvery {
+		return
+	}
+	if m.now.Sub(n.nakFrom) >= nakEvery {
+		n.nakFrom, n.naks = m.now, 0
+	}
+	if n.naks >= naksPerEvery {
+		m.limited(n, "nak-budget", Warn, "hbgo: not refusing more retransmissions to %s: %d refused in the last %s", n.name, n.naks, nakEvery)
+		return
+	}
+	n.naks++
+	if len(n.nakAt) >= maxNSSeen {
+		for k, at := range n.nakAt {
+			if m.now.Sub(at) >= nakEvery {
+				delete(n.nakAt, k)
+			}
+		}
+	}
+	n.nakAt[s] = m.now
+	if ok, more := m.allowLine(n, "nak"); ok {
+		m.log(Error, "Cannot rexmit pkt %d for %s: %s%s", s, n.name, why, more)
+		m.log(Info, "fromnode =%s, fromnode's ackseq = %d", n.name, n.ackSeq)
+		m.log(Info, "hist information:")
+		m.log(Info, "hiseq =%d, lowseq=%d,ackseq=%d,lastmsg=%d", m.seq, m.histLow, m.histAck, (m.seq+histSize-1)%histSize)
+	}
 	r := &wire.Message{}
 	r.Add(wire.FType, "NS_nak_rexmit")
 	r.Add("firstseq", strconv.FormatUint(s, 16))
@@ -1015,7 +1239,13 @@ func (m *Machine) markDead(n *node) {
 	n.st = StDead
 	n.rmtLastUpdate = 0
 	n.heard = false
-	m.resetSeqtrack(n)
+	// hbgo: 3.0.6 resets the node's sequence state here (PROTOCOL §10.6),
+	// so every message of the current generation replayed after the death
+	// is in sequence again. It is kept until the generation changes, and
+	// the point reached is persisted so that our own restart keeps it too.
+	if n.gen > 0 && !n.ping {
+		m.emit(PeerSeen{Node: n.name, Mark: PeerMark{Gen: n.gen, Seq: max(n.lastSeq, n.seqFloor)}})
+	}
 	if old != StDead {
 		m.emit(NodeStatus{Node: n.name, Old: old, New: StDead})
 	}
@@ -1049,9 +1279,18 @@ func (m *Machine) checkTimeouts() {
 	m.checkComm()
 }
 
-func (m *Machine) pingReply(name string) {
+func (m *Machine) pingReply(name string, ts uint64) {
 	n := m.byName[strings.ToLower(name)]
 	if n == nil || !n.ping {
+		return
+	}
+	// hbgo: stock takes any echo of a request it signed (PROTOCOL §12.7),
+	// so a captured one replayed keeps a dead router "up". The echo carries
+	// the ts we sent; it must be from the last nsWindow seconds.
+	now := uint64(m.now.Unix())
+	if w := m.nsWindow(); ts+w < now || ts > now+w {
+		m.logDrop(DropStale, Warn, "hbgo: stale echo from ping node %s dropped: sent at %d, now %d", n.name, ts, now)
+		m.dropped(false, DropStale)
 		return
 	}
 	n.heard = true

@@ -27,10 +27,14 @@ type env struct {
 	loop     map[string]bool     // bcast-style: a node hears its own datagrams
 	dropped  map[string]bool     // "link" or "node/link" (sender side)
 	verbose  bool
+	peerSeen bool       // print PeerSeen actions (they follow every new generation and death)
 	loss     float64    // probability a delivery is lost (soak test)
 	lossRand *rand.Rand // source for loss
 	out      *strings.Builder
 	queue    []delivery
+	// hook, when set, sees every action of every machine as it is reported
+	// (pair_test.go feeds the planners from it).
+	hook func(name string, a Action)
 }
 
 type delivery struct {
@@ -65,6 +69,9 @@ func fmtMsg(m *wire.Message) string {
 // report prints the actions of machine name and routes its sends.
 func (e *env) report(name string, acts []Action) {
 	for _, a := range acts {
+		if e.hook != nil {
+			e.hook(name, a)
+		}
 		switch a := a.(type) {
 		case Log:
 			fmt.Fprintf(e.out, "%s %s: %s: %s\n", e.stamp(), name, a.Level, a.Text)
@@ -95,6 +102,10 @@ func (e *env) report(name string, acts []Action) {
 			}
 		case Deliver:
 			fmt.Fprintf(e.out, "%s %s: deliver from=%s %s\n", e.stamp(), name, a.From, fmtMsg(a.Msg))
+		case PeerSeen:
+			if e.peerSeen {
+				fmt.Fprintf(e.out, "%s %s: PeerSeen %+v\n", e.stamp(), name, a)
+			}
 		default:
 			fmt.Fprintf(e.out, "%s %s: %s %+v\n", e.stamp(), name, strings.TrimPrefix(fmt.Sprintf("%T", a), "membership."), a)
 		}
@@ -172,6 +183,16 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 		p.Generation = g
 		p.UUID[0], p.UUID[15] = name[len(name)-1], byte(g)
 		_, p.NoFlowControl = args["noflow"]
+		if v := get("seen", ""); v != "" {
+			// seen=node2:7:30 is a peer-generation file entry: node, generation, seq (hex).
+			p.PeerSeen = map[string]PeerMark{}
+			for _, e := range strings.Split(v, ",") {
+				f := strings.Split(e, ":")
+				g, _ := parseHex(f[1])
+				s, _ := parseHex(f[2])
+				p.PeerSeen[f[0]] = PeerMark{Gen: g, Seq: s}
+			}
+		}
 		seed, _ := strconv.ParseInt(get("seed", "1"), 10, 64)
 		if _, ok := e.ms[name]; !ok {
 			e.order = append(e.order, name)
@@ -213,6 +234,8 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 		e.dropped[k] = d.Cmd == "drop"
 	case "verbose":
 		e.verbose = get("on", "true") == "true"
+	case "peerseen":
+		e.peerSeen = get("on", "true") == "true"
 	case "advance":
 		e.advance(dur(t, d.CmdArgs[0].Key))
 	case "recv", "originate":
@@ -245,7 +268,11 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 		e.report(on, e.ms[on].Step(SetStatus{St: get("st", ""), Extra: extra, At: e.now}))
 	case "ping":
 		on := get("on", "node1")
-		e.report(on, e.ms[on].Step(PingReply{Node: get("node", ""), At: e.now}))
+		ts, _ := strconv.ParseInt(get("ts", strconv.FormatInt(e.now.Unix(), 10)), 10, 64)
+		if v := get("age", ""); v != "" {
+			ts = e.now.Add(-dur(t, v)).Unix()
+		}
+		e.report(on, e.ms[on].Step(PingReply{Node: get("node", ""), At: e.now, TS: uint64(ts)}))
 	case "deadline":
 		on := get("on", "node1")
 		fmt.Fprintf(e.out, "%dms\n", e.ms[on].NextDeadline().Sub(epoch).Milliseconds())

@@ -28,6 +28,18 @@ type Snapshot struct {
 	Counters    Counters
 }
 
+// PeerMarks returns, for each peer heard in this run or an earlier one, its
+// generation and the highest seq seen (what the daemon persists at exit).
+func (m *Machine) PeerMarks() map[string]PeerMark {
+	out := map[string]PeerMark{}
+	for _, n := range m.nodes {
+		if n != m.self && !n.ping && n.gen > 0 {
+			out[n.name] = PeerMark{Gen: n.gen, Seq: max(n.lastSeq, n.seqFloor)}
+		}
+	}
+	return out
+}
+
 // Snapshot returns a copy of the machine's observable state.
 func (m *Machine) Snapshot() Snapshot {
 	s := Snapshot{Local: m.self.name, Status: m.st, Generation: m.p.Generation, Seq: m.seq,

@@ -24,7 +24,14 @@ type Params struct {
 	Generation     uint64        // our generation (hb_generation, already incremented)
 	NoFlowControl  bool          // true: never advertise protocol=1 (stock always does)
 	Load           func() string // ld field provider; nil sends "n/a"
+	// PeerSeen is what an earlier run of this daemon last saw from each peer
+	// (the peer-generation file): older generations, and that generation's
+	// seqs up to the mark, are refused as replays.
+	PeerSeen map[string]PeerMark
 }
+
+// PeerMark is the generation and the highest seq seen from one peer.
+type PeerMark struct{ Gen, Seq uint64 }
 
 // Event is an input to Step.
 type Event interface{ isEvent() }
@@ -56,6 +63,7 @@ type SetStatus struct {
 type PingReply struct {
 	Node string
 	At   time.Time
+	TS   uint64 // the echoed ts field: when we sent the request (Unix seconds)
 }
 
 func (Tick) isEvent()      {}
@@ -118,6 +126,14 @@ type PeerRestarted struct{ Node string }
 // PartitionHealed reports a dead peer returning with the same generation (PROTOCOL §6.4).
 type PartitionHealed struct{ Node string }
 
+// PeerSeen asks the daemon to persist what was last seen from Node (a new
+// generation, or the seq at its death) so that a restarted daemon refuses
+// replays of it (Params.PeerSeen).
+type PeerSeen struct {
+	Node string
+	Mark PeerMark
+}
+
 func (Send) isAction()            {}
 func (Log) isAction()             {}
 func (NodeStatus) isAction()      {}
@@ -127,3 +143,4 @@ func (CommUp) isAction()          {}
 func (Deliver) isAction()         {}
 func (PeerRestarted) isAction()   {}
 func (PartitionHealed) isAction() {}
+func (PeerSeen) isAction()        {}

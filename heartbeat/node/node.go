@@ -83,7 +83,7 @@ func (m *Machine) Step(ev Event) []Action {
 	case StonithDone:
 		m.planStep(planner.StonithDone{Node: e.Node, Result: e.Result})
 	case PingEcho:
-		m.memStep(membership.PingReply{Node: e.Node, At: m.now})
+		m.memStep(membership.PingReply{Node: e.Node, At: m.now, TS: e.TS})
 	case Standby:
 		m.planStep(planner.Standby{Set: e.Set})
 	case Takeover:
@@ -130,6 +130,9 @@ func (m *Machine) Word() string {
 
 // Busy says a resource operation is running or queued.
 func (m *Machine) Busy() bool { return m.plan.Busy() }
+
+// PeerMarks is what membership last saw from each peer, to persist at exit.
+func (m *Machine) PeerMarks() map[string]membership.PeerMark { return m.mem.PeerMarks() }
 
 // Holds is the set of groups this node holds (heartbeat -C's word).
 func (m *Machine) Holds() planner.Hold { return m.plan.Holds() }
@@ -202,7 +205,7 @@ func (m *Machine) memAction(a membership.Action) {
 		m.startClients()
 	case membership.Deliver:
 		if resourceTypes[a.Msg.Type()] {
-			m.planStep(planner.Msg{M: a.Msg})
+			m.planStep(planner.Msg{M: a.Msg, From: a.From})
 		}
 		// The planner writes harc's line for the types it handles.
 		t := a.Msg.Type()
@@ -213,6 +216,8 @@ func (m *Machine) memAction(a membership.Action) {
 	case membership.PartitionHealed:
 		m.journal("partition_healed", a.Node, nil)
 		m.planStep(planner.PartitionHealed{Node: a.Node})
+	case membership.PeerSeen:
+		m.emit(PeerSeen{Node: a.Node, Mark: a.Mark})
 	}
 }
 

@@ -63,9 +63,11 @@ type StonithDone struct {
 	At           time.Time
 }
 
-// PingEcho is a ping node's checked echo reply.
+// PingEcho is a ping node's checked echo reply; TS is its echoed ts field
+// (when we sent the request, Unix seconds).
 type PingEcho struct {
 	Node string
+	TS   uint64
 	At   time.Time
 }
 
@@ -154,6 +156,14 @@ type Hook struct {
 // Op is a resource operation for the executor, which answers with OpDone.
 type Op struct{ planner.Op }
 
+// PeerSeen is a state write: persist what was last seen from Node (a new
+// generation, the seq at its death), so a restarted daemon refuses its
+// replays (membership.Params.PeerSeen).
+type PeerSeen struct {
+	Node string
+	Mark membership.PeerMark
+}
+
 // StartClients starts ha.cf's respawn clients (comm is up).
 type StartClients struct{}
 
@@ -181,6 +191,7 @@ func (ScriptLog) action()      {}
 func (Journal) action()        {}
 func (Hook) action()           {}
 func (Op) action()             {}
+func (PeerSeen) action()       {}
 func (StartClients) action()   {}
 func (StopClientsNow) action() {}
 func (ShutdownDone) action()   {}

@@ -28,7 +28,7 @@ import (
 //
 // Commands, one per datadriven block:
 //
-//	cluster [mode=on|off|legacy] [keepalive=1s] [deadtime=10s] [warntime=5s] [initdead=12s] [optime=0s] [ipfail]
+//	cluster [mode=on|off|legacy] [keepalive=1s] [deadtime=10s] [deadtime1=2s] [deadtime2=6s] [warntime=5s] [initdead=12s] [optime=0s] [ipfail]
 //	<haresources lines>          two nodes, node1 and node2, on one ucast link
 //	start node1 [node2]          boot (the daemon's start-up scan finds nothing)
 //	advance 200ms                run the cluster for that long: timers fire, packets arrive at once
@@ -102,6 +102,7 @@ type simNode struct {
 	reexec  bool
 	bootAt  time.Time // re-exec after a healed partition
 	running map[string]bool
+	dt      time.Duration // this node's deadtime, when it differs (deadtime1=, deadtime2=)
 }
 
 func newCluster(t *testing.T, d *datadriven.TestData) *cluster {
@@ -109,6 +110,7 @@ func newCluster(t *testing.T, d *datadriven.TestData) *cluster {
 		sent: map[string][][]byte{}, mode: planner.On,
 		timing: membership.Params{Keepalive: time.Second, Deadtime: 10 * time.Second, Warntime: 5 * time.Second,
 			Initdead: 12 * time.Second, MaxRexmitDelay: 250 * time.Millisecond, HopFudge: 1}}
+	var dts [][2]string // node number, deadtime
 	for _, a := range d.CmdArgs {
 		v := ""
 		if len(a.Vals) > 0 {
@@ -136,6 +138,8 @@ func newCluster(t *testing.T, d *datadriven.TestData) *cluster {
 			c.timing.Warntime = dur()
 		case "initdead":
 			c.timing.Initdead = dur()
+		case "deadtime1", "deadtime2":
+			dts = append(dts, [2]string{a.Key[len("deadtime"):], v})
 		case "optime":
 			c.optime = dur()
 		case "ipfail":
@@ -158,6 +162,13 @@ func newCluster(t *testing.T, d *datadriven.TestData) *cluster {
 		n := &simNode{name: name, fail: map[string]bool{}, running: map[string]bool{}}
 		n.uuid[0], n.uuid[15] = byte(i+1), 0x42
 		c.nodes = append(c.nodes, n)
+	}
+	for _, x := range dts {
+		dt, err := time.ParseDuration(x[1])
+		if err != nil {
+			t.Fatalf("%s: deadtime%s: %v", d.Pos, x[0], err)
+		}
+		c.node("node" + x[0]).dt = dt
 	}
 	return c
 }
@@ -191,6 +202,9 @@ func (c *cluster) boot(n *simNode) {
 	p := c.timing
 	p.Node, p.Nodes, p.Links, p.UUID, p.Generation = n.name, []string{"node1", "node2"}, []string{"eth1"}, n.uuid, n.gen
 	p.Load = func() string { return "0.00 0.00 0.00 1/100 1000" }
+	if n.dt != 0 {
+		p.Deadtime = n.dt
+	}
 	cfg := node.Config{Membership: p, PID: 1000 + int(n.gen),
 		Planner: planner.Config{Us: n.name, Peer: c.peer(n).name, AutoFailback: c.mode, Groups: c.groups},
 		Rand:    rand.New(rand.NewSource(int64(n.gen)))}
@@ -340,8 +354,12 @@ func (c *cluster) due() bool {
 			n.up, n.exitAt = false, time.Time{}
 			if n.reexec {
 				// stock sleeps ceil(deadtime)+1 s, then starts anew (PROTOCOL §6.4).
-				n.bootAt = c.now.Add(c.timing.Deadtime.Truncate(time.Second) + time.Second)
-				if c.timing.Deadtime%time.Second != 0 {
+				dt := c.timing.Deadtime
+				if n.dt != 0 {
+					dt = n.dt
+				}
+				n.bootAt = c.now.Add(dt.Truncate(time.Second) + time.Second)
+				if dt%time.Second != 0 {
 					n.bootAt = n.bootAt.Add(time.Second)
 				}
 				c.printf(n, "re-exec in %s", n.bootAt.Sub(c.now))

@@ -19,9 +19,10 @@ import (
 //
 //  1. Membership's actions are handled in the order it emits them; each
 //     one is handled completely (planner, ipfail, hooks) before the next.
-//  2. A planner Send goes through membership (Originate) at once, so its
-//     stamped Send and its loopback copy come before the planner's next
-//     action (stock: send_cluster_msg returns after the write).
+//  2. A planner (or ipfail) Send goes through membership (Originate) at
+//     once, so its stamped Send and its loopback copy (PROTOCOL §6:
+//     processed locally before it reaches the media) come before the
+//     planner's next action.
 //  3. When the peer dies (NodeDead, NodeStatus dead), the planner's child
 //     work (ScriptLog, Op, Log with Child) waits until the outermost
 //     membership pass ends: stock's main loop logs the rest of the
@@ -29,10 +30,11 @@ import (
 //     children write a line (TestFailoverLogMatchesStock). See planAction.
 //  4. ipfail hears of a membership or planner action after that action has
 //     been handled, including everything the action set off (see memAction
-//     and runPlanAction): stock's ipfail is a client that reads its
-//     callbacks once heartbeat's main loop is done with the message.
-//  5. An Op without groups completes at once (stock's child ends at once),
-//     before the planner's next action.
+//     and runPlanAction); heartbeat/ipfailtest checks the result against
+//     stock's ipfail.
+//  5. An Op without groups completes at once, before the planner's next
+//     action: stock's child ends at once, in parallel with any other, so it
+//     need not wait behind a running group.
 type Machine struct {
 	cfg  Config
 	now  time.Time

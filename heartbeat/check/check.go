@@ -233,6 +233,7 @@ func Check(o Options) *Report {
 		}
 		r.Plans = append(r.Plans, p)
 	}
+	ps = append(ps, r.watchProblems()...)
 	r.Problems = ps.Sorted()
 	return r
 }

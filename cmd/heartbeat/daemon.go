@@ -39,6 +39,8 @@ func heartbeat(args []string) int {
 			return decode.Main(args[1:], os.Stdout, os.Stderr)
 		case "log":
 			return timeline.Main(args[1:], os.Stdout, os.Stderr)
+		case "cleanup":
+			return cleanupCmd(args[1:], os.Stdout, os.Stderr)
 		}
 	}
 	var fg, kill, status, reload, version, noRT, restart, haveC, defaults, wiki, noRsc bool

@@ -81,11 +81,15 @@ type (
 	// Vanished says a native resource disappeared (a VIP removed); Cause
 	// names what saw it, e.g. "netlink RTM_DELADDR".
 	Vanished struct{ Resource, Cause string }
-	// Restored is the end of a Restore: Took is how long it took, Err its failure.
+	// Restored is the end of a Restore: Took is how long it took, Err its
+	// failure; Skipped means the shell dropped it (a cluster operation on
+	// the group ran first).
 	Restored struct {
 		Resource string
 		Took     time.Duration
 		Err      string
+		Skipped  bool
+		Present  bool // it was still configured: only announced again
 	}
 	// Failed says a watch or a status check found the resource failed.
 	Failed struct{ Resource, Cause string }
@@ -93,9 +97,10 @@ type (
 	Conflict struct{ Resource, MAC string }
 	// OpDone is the end of a Restart or a Standby the machine asked for.
 	OpDone struct {
-		Op    string // "restart" or "standby"
-		Group string
-		Err   string // "" = success
+		Op      string // "restart" or "standby"
+		Group   string
+		Err     string // "" = success
+		Skipped bool   // the shell dropped it: a cluster operation ran first
 	}
 	// Cleanup clears the failure count of Resource ("" = every resource).
 	Cleanup struct{ Resource string }
@@ -280,6 +285,14 @@ func (m *Machine) Step(now time.Time, ev Event) []Action {
 			return nil
 		}
 		delete(m.vanished, e.Resource)
+		if e.Skipped {
+			break
+		}
+		if e.Err == "" && e.Present {
+			o.log("info", "%s announced again (%s) in %s", e.Resource, cause, ms(e.Took))
+			o.journal("announced", e.Resource, "in %s", ms(e.Took))
+			break
+		}
 		if e.Err == "" {
 			o.log("info", "%s vanished (%s); restored in %s", e.Resource, cause, ms(e.Took))
 			o.journal("restored", e.Resource, "in %s", ms(e.Took))
@@ -432,6 +445,10 @@ func (m *Machine) opDone(now time.Time, e OpDone, o *out) {
 		return
 	}
 	gs.busy = ""
+	if e.Skipped {
+		o.journal("skipped", gs.g.Key, "%s: a cluster operation ran first", e.Op)
+		return
+	}
 	switch e.Op {
 	case "restart":
 		if e.Err == "" {
@@ -597,4 +614,34 @@ func dur(d time.Duration) string {
 		return fmt.Sprintf("%d s", int(d/time.Second))
 	}
 	return d.String()
+}
+
+// NextDeadline is when Tick next has something to do (a retry, a failure
+// leaving the window, a block or a conflict bound ending); zero = nothing.
+func (m *Machine) NextDeadline() time.Time {
+	var next time.Time
+	at := func(t time.Time) {
+		if !t.IsZero() && (next.IsZero() || t.Before(next)) {
+			next = t
+		}
+	}
+	for _, gs := range m.groups {
+		if gs.stuck && gs.busy == "" {
+			at(gs.retryAt)
+		}
+		if !gs.handedAt.IsZero() {
+			at(gs.handedAt.Add(m.cfg.Window))
+		}
+	}
+	for _, ts := range m.counts {
+		if len(ts) > 0 {
+			at(ts[0].Add(m.cfg.Window))
+		}
+	}
+	for _, c := range m.conflict {
+		if c.gaveUp && len(c.sent) > 0 {
+			at(c.sent[len(c.sent)-1].Add(ConflictWindow))
+		}
+	}
+	return next
 }

@@ -21,9 +21,9 @@ var epoch = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 //	<events, one per line>
 //
 // Events: tick <duration> (advance the clock, then Tick), peer <state>,
-// held <group> on|off, vanished <res> <cause…>, restored <res> <ms> [error…],
+// held <group> on|off, vanished <res> <cause…>, restored <res> <ms> [error…|present],
 // failed <res> <cause…>, conflict <res> <mac>, done restart|standby <group>
-// [error…], cleanup [res]. The output is every action, prefixed with the
+// [error…|skipped], cleanup [res]. The output is every action, prefixed with the
 // clock since the start.
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
@@ -103,12 +103,18 @@ func TestScenarios(t *testing.T) {
 							d.Fatalf(t, "%q: %v", line, err)
 						}
 						ev = Restored{Resource: arg(1), Took: took, Err: tail(3)}
+						if tail(3) == "present" {
+							ev = Restored{Resource: arg(1), Took: took, Present: true}
+						}
 					case "failed":
 						ev = Failed{Resource: arg(1), Cause: tail(2)}
 					case "conflict":
 						ev = Conflict{Resource: arg(1), MAC: arg(2)}
 					case "done":
 						ev = OpDone{Op: arg(1), Group: arg(2), Err: tail(3)}
+						if tail(3) == "skipped" {
+							ev = OpDone{Op: arg(1), Group: arg(2), Skipped: true}
+						}
 					case "cleanup":
 						ev = Cleanup{Resource: rest}
 					default:
@@ -159,4 +165,21 @@ func render(now time.Time, a Action) string {
 		return "unblock " + a.Group
 	}
 	return fmt.Sprintf("%#v", a)
+}
+
+func TestNextDeadline(t *testing.T) {
+	m := New(Config{Threshold: 1, Groups: []Group{{Key: "g", Resources: []Resource{{Name: "demo", OnFail: Restart}}}}})
+	if d := m.NextDeadline(); !d.IsZero() {
+		t.Fatalf("idle: %v", d)
+	}
+	m.Step(epoch, Peer{State: "dead"})
+	m.Step(epoch, Held{Group: "g", On: true})
+	m.Step(epoch, Failed{Resource: "demo", Cause: "x"})
+	if d := m.NextDeadline(); !d.Equal(epoch.Add(DefaultWindow)) {
+		t.Errorf("after a failure: %v", d)
+	}
+	m.Step(epoch, OpDone{Op: "restart", Group: "g", Err: "start failed"})
+	if d := m.NextDeadline(); !d.Equal(epoch.Add(DefaultBackoffMin)) {
+		t.Errorf("stuck: %v", d)
+	}
 }

@@ -56,6 +56,8 @@ func (n *node) run(ctx context.Context) int {
 	} else if len(held) > 0 {
 		n.planStep(planner.Held{Keys: held})
 	}
+	n.startMonitor(execCtx) // issue 15: watches after start; nothing runs with vip_watch off and no monitor line
+	n.monSync()
 	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
 	n.memStep(membership.Tick{Now: n.now()})
 	if n.o.Ready != nil {
@@ -122,6 +124,7 @@ func (n *node) run(ctx context.Context) int {
 		case d := <-n.opDone:
 			n.journalEv("op_done", "", map[string]string{"op": strconv.Itoa(d.OpID), "result": opSummary(d)})
 			n.planStep(d)
+			n.monSync()
 			trimAt = n.now().Add(trimDelay)
 		case s := <-n.o.Signals:
 			n.onSignal(s)
@@ -483,7 +486,9 @@ func (n *node) executor(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case op := <-n.ops:
+			n.resMu.beginOp()
 			done := n.exec.Run(ctx, op)
+			n.resMu.Unlock()
 			select {
 			case n.opDone <- done:
 			case <-ctx.Done():

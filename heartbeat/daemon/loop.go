@@ -53,6 +53,8 @@ func (n *node) run(ctx context.Context) int {
 	n.journalEv("start", "", map[string]string{"pid": strconv.Itoa(n.pid)})
 	if n.o.Restart {
 		n.planStep(n.adoptEvent(held))
+	} else if a, ok := n.crashAdopt(held); ok { // issue 15: systemd restarted it after a crash
+		n.planStep(a)
 	} else if len(held) > 0 {
 		n.planStep(planner.Held{Keys: held})
 	}

@@ -14,26 +14,45 @@ import (
 
 // TestCrashRestartOneHolder (issue 15 item 5): the holder's daemon (hbgo,
 // node1) is SIGKILLed under a supervisor that does what the shipped unit
-// makes systemd do: ExecStopPost (dist/hbgo-stop-post, which releases the
-// groups the dead daemon left up), then the restart at once
-// (Restart=on-failure, RestartSec=0). The peer is stock 3.0.6. Sampled every
-// few milliseconds, the VIP is never on both nodes; one node holds the whole
-// group again within a few deadtimes; the client's outage is measured.
+// makes systemd do: ExecStopPost (dist/hbgo-stop-post), then the restart at
+// once (Restart=on-failure, RestartSec=0). The peer is stock 3.0.6, deadtime
+// 4 s. Sampled every few milliseconds, the VIP is never on both nodes; one
+// node holds the whole group again; the client's outage is measured.
 //
-// What stock does, recorded: the restart comes back well within deadtime,
-// so stock never declares node1 dead and takes nothing over; it logs the
-// restart of node1 (a new generation) and answers its resource request
-// with none held, and node1 takes its group back.
+//   - keep: the unit restarts the daemon (HBGO_RESTART_POLICY=on-failure), so
+//     hbgo-stop-post leaves the groups up; the new daemon is back well
+//     within deadtime and keeps them: nothing is stopped, the VIP never
+//     leaves node1.
+//   - release: no restart policy, hbgo-stop-post releases; the restarted
+//     daemon takes the group back.
+//
+// What stock does, recorded (both variants): the restart comes back within
+// deadtime, so stock never declares node1 dead and takes nothing over; it
+// logs "Heartbeat restart on node node1" (the new generation) and "remote
+// resource transition completed."; with the kept groups node1 joins as an
+// in-place restart (heartbeat -R's adoption, which stock itself uses), and
+// stock accepts it.
 func TestCrashRestartOneHolder(t *testing.T) {
 	needStock(t)
 	bin := twonode.BuildHbgo(t)
-	p := newCluster(t, "hbxcr", [2]twonode.Impl{twonode.Hbgo(bin), twonode.Stock()}, "off")
+	for _, v := range []struct{ name, prefix, policy string }{{"keep", "hbxck", "on-failure"}, {"release", "hbxcr", "no"}} {
+		t.Run(v.name, func(t *testing.T) { crashRestart(t, bin, v.prefix, v.policy) })
+	}
+}
+
+func crashRestart(t *testing.T, bin, prefix, policy string) {
+	p := newCluster(t, prefix, [2]twonode.Impl{twonode.Hbgo(bin), twonode.Stock()}, "off")
+	p.c.Opts.HaCf = strings.NewReplacer("deadtime 1\n", "deadtime 4\n", "initdead 5\n", "initdead 10\n").Replace(p.c.Opts.HaCf)
+	p.haCf0 = p.c.Opts.HaCf
+	p.c.Render(0)
+	p.c.Render(1)
+	slow := twonode.TimingsOf(p.c.Opts.HaCf)
 	const hb, st = 0, 1
 	if !p.step("cold-start", func() {
 		p.c.Start(hb)
 		p.c.Start(st)
-		p.expect(hb, wait.Dead(30), `Initial resource acquisition complete`)
-		p.holder(hb, wait.Dead(30), time.Second)
+		p.expect(hb, slow.Dead(15), `Initial resource acquisition complete`)
+		p.holder(hb, slow.Dead(15), time.Second)
 	}) {
 		return
 	}
@@ -93,7 +112,7 @@ func TestCrashRestartOneHolder(t *testing.T) {
 	p.c.Kill(hb)
 	post := h.Command(stopPost)
 	post.Env = append(os.Environ(), "SERVICE_RESULT=signal", "EXIT_CODE=killed", "EXIT_STATUS=KILL",
-		"HBGO_RESOURCEMANAGER=/run/hbx-rm/ResourceManager", "HBGO_FENCE=false")
+		"HBGO_RESOURCEMANAGER=/run/hbx-rm/ResourceManager", "HBGO_FENCE=false", "HBGO_RESTART_POLICY="+policy)
 	if b, err := post.CombinedOutput(); err != nil {
 		t.Errorf("hbgo-stop-post: %v\n%s", err, b)
 	} else {
@@ -101,7 +120,7 @@ func TestCrashRestartOneHolder(t *testing.T) {
 	}
 	p.c.Start(hb)
 	restarted := time.Since(killed)
-	ok := p.holder(hb, wait.Dead(30), time.Second)
+	ok := p.holder(hb, slow.Dead(10), time.Second)
 	back := time.Since(killed)
 	close(stop)
 	wg.Wait()
@@ -116,9 +135,33 @@ func TestCrashRestartOneHolder(t *testing.T) {
 		t.Fatalf("no single holder after the restart: %s; %s", p.state(hb), p.state(st))
 	}
 	outage := longestGap(out.String())
-	t.Logf("killed → daemon restarted %s; VIP released %s, back %s (group held and settled for 1 s at %s); client's longest gap between replies %s; %d samples, VIP never on both nodes",
-		restarted.Round(time.Millisecond), gone.Sub(killed).Round(time.Millisecond), vipBack.Sub(killed).Round(time.Millisecond),
-		back.Round(time.Millisecond), outage.Round(time.Millisecond), samples)
+	hbLog := p.c.Log(hb)[p.off[hb]:]
+	kept := strings.Contains(hbLog, "keeping the groups still running")
+	if policy == "on-failure" {
+		if !kept {
+			t.Errorf("the restarted daemon did not keep the groups:\n%s", tail(hbLog, 20))
+		} else {
+			if !gone.IsZero() {
+				t.Errorf("the VIP left node1 at %s although the groups were kept", gone.Sub(killed))
+			}
+			if m := regexp.MustCompile(`Running \S+ .*stop`).FindString(hbLog); m != "" {
+				t.Errorf("something was stopped although the restart beat the deadtime: %s", m)
+			}
+		}
+	} else if kept {
+		t.Error("kept the groups without a restart policy")
+	}
+	if gone.IsZero() {
+		t.Logf("killed → daemon restarted %s; VIP never left node1 (group held and settled for 1 s at %s); client's longest gap between replies %s; %d samples, VIP never on both nodes",
+			restarted.Round(time.Millisecond), back.Round(time.Millisecond), outage.Round(time.Millisecond), samples)
+	} else {
+		t.Logf("killed → daemon restarted %s; VIP released %s, back %s (group held and settled for 1 s at %s); client's longest gap between replies %s; %d samples, VIP never on both nodes",
+			restarted.Round(time.Millisecond), gone.Sub(killed).Round(time.Millisecond), vipBack.Sub(killed).Round(time.Millisecond),
+			back.Round(time.Millisecond), outage.Round(time.Millisecond), samples)
+	}
+	for _, l := range regexp.MustCompile(`(?m)^.*(hbgo: restarted|keeping the groups).*$`).FindAllString(hbLog, 3) {
+		t.Logf("hbgo: %s", l)
+	}
 	// Stock's side, recorded: no takeover, node1's restart seen.
 	stockLog := p.c.Log(st)[p.off[st]:]
 	if strings.Contains(stockLog, "node node1: is dead") {

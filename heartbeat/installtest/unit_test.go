@@ -53,7 +53,7 @@ func TestUnitSettings(t *testing.T) {
 		"TimeoutStartSec":          "60s",
 		"Restart":                  "on-failure",
 		"RestartSec":               "0",
-		"RestartPreventExitStatus": "2 6",
+		"RestartPreventExitStatus": "6",
 		"StartLimitIntervalSec":    "0",
 		"EnvironmentFile":          "-/etc/sysconfig/heartbeat|-/etc/sysconfig/pacemaker",
 		"WantedBy":                 "multi-user.target",

@@ -2,6 +2,7 @@ package failover
 
 import (
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
@@ -99,6 +100,18 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		p.c.Node[hb].Run("ip", "link", "set", twonode.LANIf, "down")
 		clientSees(t, p, func() { p.c.Node[hb].Run("ip", "link", "set", twonode.LANIf, "up") })
 		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` announced again \(link eth0 went down and came back up\)`)
+	})
+	p.step("conflict", func() {
+		if _, err := exec.LookPath("arping"); err != nil {
+			t.Skip("needs iputils-arping (.ci/deps installs it)")
+		}
+		link, _ := p.c.Lab.Command("client", "cat", "/sys/class/net/cl0/address").Output()
+		mac := strings.TrimSpace(string(link))
+		// A stale claimant: the client says the VIP is its own.
+		p.c.Lab.In("client", "ip", "addr", "add", twonode.VIP+"/32", "dev", "cl0")
+		defer p.c.Lab.In("client", "ip", "addr", "del", twonode.VIP+"/32", "dev", "cl0")
+		p.c.Lab.In("client", "arping", "-U", "-c", "2", "-I", "cl0", "-s", twonode.VIP, twonode.VIP)
+		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` is claimed by another node too \(MAC `+mac+`\)`)
 	})
 	pid := func() string {
 		b, _ := os.ReadFile(p.c.Node[hb].Path("/run/hbx-svc.pid"))

@@ -51,6 +51,9 @@ func (n *node) run(ctx context.Context) int {
 	n.goRealtime()
 	n.mem = membership.New(n.memParams, n.now(), mathrand.New(mathrand.NewSource(seed())))
 	n.journalEv("start", "", map[string]string{"pid": strconv.Itoa(n.pid)})
+	// issue 15: watches after start (nothing runs with vip_watch off and no
+	// monitor line); before the first op, which the executor runs beside us.
+	n.startMonitor(execCtx)
 	if n.o.Restart {
 		n.planStep(n.adoptEvent(held))
 	} else if a, ok := n.crashAdopt(held); ok { // issue 15: systemd restarted it after a crash
@@ -58,7 +61,6 @@ func (n *node) run(ctx context.Context) int {
 	} else if len(held) > 0 {
 		n.planStep(planner.Held{Keys: held})
 	}
-	n.startMonitor(execCtx) // issue 15: watches after start; nothing runs with vip_watch off and no monitor line
 	n.monSync()
 	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
 	n.memStep(membership.Tick{Now: n.now()})

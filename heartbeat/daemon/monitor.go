@@ -73,13 +73,14 @@ func (n *node) startMonitor(ctx context.Context) {
 	s := &monShell{m: monitor.New(cfg), w: w, ctx: ctx, groups: groups, held: map[string]bool{},
 		events: make(chan watch.Event, 64), ips: map[string]ipaddr.Held{}, hosts: map[string]*ipaddr.Host{}}
 	s.poll = &watch.Poller{Events: s.events}
+	n.mon = s // before the goroutines below, which reach it through n
 	if vipsWanted {
 		s.vips = &watch.VIPs{Events: s.events}
 		s.arp = &watch.Conflicts{Events: s.events}
 		ready := make(chan struct{})
 		go func() {
 			if err := s.vips.Run(ctx, ready); err != nil && ctx.Err() == nil {
-				n.later <- func() { n.log.Errorf("hbgo-monitor: %v; removed VIPs are no longer restored", err) }
+				n.monLaterLog(fmt.Errorf("%w; removed VIPs are no longer restored", err))
 			}
 		}()
 		select { // subscribed before any group starts, so no removal is missed
@@ -91,7 +92,7 @@ func (n *node) startMonitor(ctx context.Context) {
 		s.mounts = &watch.Mounts{Events: s.events}
 		go func() {
 			if err := s.mounts.Run(ctx, nil); err != nil && ctx.Err() == nil {
-				n.later <- func() { n.log.Errorf("hbgo-monitor: %v; unmounts are no longer seen", err) }
+				n.monLaterLog(fmt.Errorf("%w; unmounts are no longer seen", err))
 			}
 		}()
 	}
@@ -116,7 +117,6 @@ func (n *node) startMonitor(ctx context.Context) {
 			s.arp.Close()
 		}
 	}()
-	n.mon = s
 }
 
 // monitorPlan is the monitor's view of haresources under hbgo.cf's watch
@@ -306,7 +306,7 @@ func (n *node) monArm() {
 	}
 	s.timer = time.AfterFunc(max(time.Until(at), 0)+time.Millisecond, func() {
 		select {
-		case n.later <- func() { n.monStep(monitor.Tick{}) }:
+		case n.later <- func() { n.monSync(); n.monStep(monitor.Tick{}) }:
 		case <-s.ctx.Done():
 		}
 	})

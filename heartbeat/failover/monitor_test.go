@@ -40,6 +40,10 @@ func TestMonitorWatches(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := newCluster(t, tc.prefix, [2]twonode.Impl{twonode.Hbgo(bin), tc.peer}, "off")
+			// deadtime 4 s: a loaded machine's late heartbeats must not make
+			// a partition (and its healing restart) in the middle of the steps
+			p.c.Opts.HaCf = strings.NewReplacer("deadtime 1\n", "deadtime 4\n", "initdead 5\n", "initdead 10\n").Replace(p.c.Opts.HaCf)
+			p.haCf0 = p.c.Opts.HaCf
 			p.c.Opts.HbgoCf = monitorCf
 			p.c.Render(0)
 			p.c.Render(1)
@@ -50,12 +54,33 @@ func TestMonitorWatches(t *testing.T) {
 
 const nodeMAC = "02:77:00:00:00:01" // node1's eth0 (twonode)
 
+// client runs a command in the client namespace; a failure fails the current step.
+func (p *pair) client(cmd ...string) string {
+	p.t.Helper()
+	out, err := p.c.Lab.Command("client", cmd[0], cmd[1:]...).CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("client: %v: %v\n%s", cmd, err, out)
+	}
+	return string(out)
+}
+
+// sh runs a command in node i and returns its output; a failure fails the
+// current step (p.t), never the parent test from inside a subtest.
+func (p *pair) sh(i int, cmd ...string) string {
+	p.t.Helper()
+	out, err := p.c.Node[i].Try(cmd[0], cmd[1:]...)
+	if err != nil {
+		p.t.Fatalf("node%d: %v: %v\n%s", i+1, cmd, err, out)
+	}
+	return out
+}
+
 // clientSees waits until the client's neighbour entry for the VIP, set to
 // a bogus MAC first, names node1 again (only a gratuitous ARP changes it
 // without traffic), then pings the VIP.
 func clientSees(t *testing.T, p *pair, set func()) {
 	t.Helper()
-	p.c.Lab.In("client", "ip", "neigh", "replace", twonode.VIP, "lladdr", "02:00:00:00:00:99", "dev", "cl0", "nud", "stale")
+	p.client("ip", "neigh", "replace", twonode.VIP, "lladdr", "02:00:00:00:00:99", "dev", "cl0", "nud", "stale")
 	set()
 	if !twonode.WaitFor(wait.Dead(5), func() bool {
 		out, _ := p.c.Lab.Command("client", "ip", "neigh", "show", twonode.VIP, "dev", "cl0").Output()
@@ -82,23 +107,23 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		return
 	}
 	p.step("ip-addr-del", func() {
-		clientSees(t, p, func() { p.c.Node[hb].Run("ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf) })
+		clientSees(t, p, func() { p.sh(hb, "ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf) })
 		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` vanished \(netlink RTM_DELADDR\); restored in [0-9.]+ ms`)
-		if out := p.c.Node[hb].Run("ip", "-o", "-4", "addr", "show", "dev", twonode.LANIf); !strings.Contains(out, twonode.VIPCIDR+" brd 10.77.0.255 scope global secondary "+twonode.LANIf+":0") {
+		if out := p.sh(hb, "ip", "-o", "-4", "addr", "show", "dev", twonode.LANIf); !strings.Contains(out, twonode.VIPCIDR+" brd 10.77.0.255 scope global secondary "+twonode.LANIf+":0") {
 			t.Errorf("restored with another label or netmask:\n%s", out)
 		}
 	})
 	p.step("ip-addr-flush", func() {
 		clientSees(t, p, func() {
-			p.c.Node[hb].Run("ip", "addr", "flush", "dev", twonode.LANIf)
+			p.sh(hb, "ip", "addr", "flush", "dev", twonode.LANIf)
 			p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` vanished \(netlink RTM_DELADDR\); restored in`)
 			// flush took the node's own LAN address too; an admin's networkd puts it back
-			p.c.Node[hb].Run("ip", "addr", "add", twonode.LANNet+".1/24", "brd", "+", "dev", twonode.LANIf)
+			p.sh(hb, "ip", "addr", "add", twonode.LANNet+".1/24", "brd", "+", "dev", twonode.LANIf)
 		})
 	})
 	p.step("link-down-up", func() {
-		p.c.Node[hb].Run("ip", "link", "set", twonode.LANIf, "down")
-		clientSees(t, p, func() { p.c.Node[hb].Run("ip", "link", "set", twonode.LANIf, "up") })
+		p.sh(hb, "ip", "link", "set", twonode.LANIf, "down")
+		clientSees(t, p, func() { p.sh(hb, "ip", "link", "set", twonode.LANIf, "up") })
 		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` announced again \(link eth0 went down and came back up\)`)
 	})
 	p.step("conflict", func() {
@@ -108,9 +133,9 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		link, _ := p.c.Lab.Command("client", "cat", "/sys/class/net/cl0/address").Output()
 		mac := strings.TrimSpace(string(link))
 		// A stale claimant: the client says the VIP is its own.
-		p.c.Lab.In("client", "ip", "addr", "add", twonode.VIP+"/32", "dev", "cl0")
-		defer p.c.Lab.In("client", "ip", "addr", "del", twonode.VIP+"/32", "dev", "cl0")
-		p.c.Lab.In("client", "arping", "-U", "-c", "2", "-I", "cl0", "-s", twonode.VIP, twonode.VIP)
+		p.client("ip", "addr", "add", twonode.VIP+"/32", "dev", "cl0")
+		defer p.c.Lab.Command("client", "ip", "addr", "del", twonode.VIP+"/32", "dev", "cl0").Run()
+		p.client("arping", "-U", "-c", "2", "-I", "cl0", "-s", twonode.VIP, twonode.VIP)
 		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` is claimed by another node too \(MAC `+mac+`\)`)
 	})
 	pid := func() string {
@@ -118,7 +143,7 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		return strings.TrimSpace(string(b))
 	}
 	p.step("unmount", func() {
-		p.c.Node[hb].Run("umount", twonode.Mnt)
+		p.sh(hb, "umount", twonode.Mnt)
 		p.expect(hb, wait.Dead(10),
 			`hbgo-monitor: Filesystem::\S+ failed \(`+twonode.Mnt+` unmounted \(mountinfo\)\); failure 1 of 2 in 10 min: restarting group drbddisk::r0 from it`,
 			`Running /etc/ha.d/resource.d/`+svcName+`  stop`,
@@ -131,7 +156,7 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 	p.step("service-crash", func() {
 		old := pid()
 		start := time.Now()
-		p.c.Node[hb].Run("kill", "-9", old)
+		p.sh(hb, "kill", "-9", old)
 		// interval (1 s) + the start (a few ms) + scheduling on a busy machine
 		p.expect(hb, wait.Dead(10),
 			`hbgo-monitor: `+svcName+` failed \(status says "stopped"\); failure 1 of 2 in 10 min: restarting group drbddisk::r0 from it`,
@@ -146,7 +171,7 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		t.Log(l) // the decisions, for the record
 	}
 	p.step("keeps-dying", func() {
-		p.c.Node[hb].Run("kill", "-9", pid())
+		p.sh(hb, "kill", "-9", pid())
 		p.expect(hb, wait.Dead(10),
 			`hbgo-monitor: `+svcName+` failed \(status says "stopped"\); failure 2 of 2 in 10 min: handing group drbddisk::r0 over to the peer`,
 			`hbgo-monitor: group drbddisk::r0 handed over; this node will not take it back until heartbeat cleanup or 10 min without a failure`)
@@ -155,7 +180,28 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		if err != nil || !regexp.MustCompile(`(?m)^`+svcName+`\t\d+,\d+$`).Match(b) {
 			t.Errorf("failure counts on disk: %v\n%s", err, b)
 		}
-		out := p.c.Node[hb].Run(bin, "cleanup", svcName)
+	})
+	p.step("counts-survive-restart", func() {
+		// node1's daemon restarts (gracefully: it holds nothing), takes the
+		// group back by hb_takeover, and the next kill of the service is its
+		// third failure: the loaded counts hand the group over at once.
+		if err := p.c.Stop(hb, wait.Dead(30)); err != nil {
+			t.Fatal(err)
+		}
+		p.mark()
+		p.c.Start(hb)
+		p.expect(hb, wait.Dead(30), `Initial resource acquisition complete`)
+		p.run(hb, "/usr/share/heartbeat/hb_takeover", "all")
+		if !p.holder(hb, wait.Dead(30), time.Second) {
+			return
+		}
+		p.sh(hb, "kill", "-9", pid())
+		p.expect(hb, wait.Dead(10),
+			`hbgo-monitor: `+svcName+` failed \(status says "stopped"\); failure 3 of 2 in 10 min: handing group drbddisk::r0 over to the peer`)
+		p.holder(1, wait.Dead(30), 2*time.Second)
+	})
+	p.step("cleanup", func() {
+		out := p.sh(hb, bin, "cleanup", svcName)
 		if out != "heartbeat cleanup: failure counts of "+svcName+" cleared\n" {
 			t.Errorf("heartbeat cleanup: %q", out)
 		}

@@ -49,11 +49,17 @@ func (n *node) run(ctx context.Context) int {
 	n.goRealtime()
 	n.mem = membership.New(n.memParams, n.now(), mathrand.New(mathrand.NewSource(seed())))
 	n.journalEv("start", "", map[string]string{"pid": strconv.Itoa(n.pid)})
+	// issue 15: watches after start (nothing runs with vip_watch off and no
+	// monitor line); before the first op, which the executor runs beside us.
+	n.startMonitor(execCtx)
 	if n.o.Restart {
 		n.planStep(n.adoptEvent(held))
+	} else if a, ok := n.crashAdopt(held); ok { // issue 15: systemd restarted it after a crash
+		n.planStep(a)
 	} else if len(held) > 0 {
 		n.planStep(planner.Held{Keys: held})
 	}
+	n.monSync()
 	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
 	n.memStep(membership.Tick{Now: n.now()})
 	if n.o.Ready != nil {
@@ -120,6 +126,7 @@ func (n *node) run(ctx context.Context) int {
 		case d := <-n.opDone:
 			n.journalEv("op_done", "", map[string]string{"op": strconv.Itoa(d.OpID), "result": opSummary(d)})
 			n.planStep(d)
+			n.monSync()
 			trimAt = n.now().Add(trimDelay)
 		case s := <-n.o.Signals:
 			n.onSignal(s)
@@ -502,7 +509,9 @@ func (n *node) executor(ctx context.Context) {
 		if !ok {
 			return
 		}
+		n.resMu.beginOp()
 		done := n.exec.Run(ctx, op)
+		n.resMu.Unlock()
 		select {
 		case n.opDone <- done:
 		case <-ctx.Done():

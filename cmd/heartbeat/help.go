@@ -26,6 +26,8 @@ var subcommands = []subcommand{
 		func(a []string) int { return timeline.Main(a, os.Stdout, os.Stderr) }},
 	{"decode", "[-authkeys FILE] FILE...", "print and verify heartbeat packets from a capture",
 		func(a []string) int { return decode.Main(a, os.Stdout, os.Stderr) }},
+	{"cleanup", "[RESOURCE]", "clear this node's failure counts (all, or one resource's) so it may hold the group again",
+		func(a []string) int { return cleanupCmd(a, os.Stdout, os.Stderr) }},
 	{"export", "pacemaker [-dir DIR] [-o DIR]", "write the configuration as a Pacemaker CIB, corosync.conf, pcs/crmsh commands and a report",
 		func(a []string) int { return pcmkexport.Main(a, os.Stdout, os.Stderr) }},
 }

@@ -220,6 +220,7 @@ func Check(o Options) *Report {
 		}
 		r.Plans = append(r.Plans, p)
 	}
+	ps = append(ps, r.watchProblems()...)
 	r.Problems = ps.Sorted()
 	return r
 }

@@ -113,6 +113,7 @@ func (r *Report) WriteSummary(w io.Writer) {
 		fmt.Fprintf(w, "  %s, preferred node %s (haresources line %d):\n", p.Group.Key(), p.Group.Node, p.Group.Line)
 		for i, s := range p.Steps {
 			fmt.Fprintf(w, "    %d. %s: %s\n", i+1, s.Resource.Token, s.Resolution.Why)
+			fmt.Fprintf(w, "       watch: %s\n", describeWatch(r.watchConf(), s))
 		}
 	}
 	if h := r.Hbgo; h != nil {
@@ -149,6 +150,7 @@ func writeHbgo(w io.Writer, h *hacf.HbgoConfig) {
 	fmt.Fprintf(w, "  control_socket %s\n", h.ControlSocket)
 	fmt.Fprintf(w, "  fast_start %s\n", onOff(h.FastStart))
 	fmt.Fprintf(w, "  stop_retries %d\n", h.StopRetries)
+	writeWatch(w, h.Watch)
 }
 
 func describeMedium(cf *hacf.Config, m hacf.Medium) string {

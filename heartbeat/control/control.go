@@ -33,6 +33,7 @@ const (
 	OpMessage  Op = "message"  // inject a cluster message, like a write to the FIFO
 	OpReload   Op = "reload"   // re-read configuration (heartbeat -r)
 	OpDebug    Op = "debug"    // change the debug level by Args[0] ("+1", "-1", "3")
+	OpCleanup  Op = "cleanup"  // heartbeat cleanup [RESOURCE]: clear monitor failure counts (Args[0], none = all)
 )
 
 // ReadOnly reports whether any local user may send op.

@@ -68,6 +68,8 @@ func (n *node) onControl(c ctlCall) control.Reply {
 	case control.OpReload:
 		n.reload()
 		return control.Reply{OK: true}
+	case control.OpCleanup:
+		return n.monCleanup(argOr(r.Args, ""))
 	}
 	return control.Reply{Error: "unknown request " + string(r.Op)}
 }

@@ -297,6 +297,8 @@ type node struct {
 	stonith    *stonith.Runner                // nil without a STONITH device for this node
 	wd         *watchdog.Dog                  // nil without a watchdog
 	later      chan func()                    // work handed back to the loop (STONITH results)
+	mon        *monShell                      // resource monitor (monitor.go); nil = nothing watched
+	resMu      resLock                        // one resource operation at a time: planner ops, monitor restarts
 	fenceCtx   context.Context                // ends when the loop stops
 
 	sup *respawn.Supervisor // ha.cf's respawn clients (respawn.go); nil before comm up

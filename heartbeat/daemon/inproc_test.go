@@ -50,6 +50,7 @@ type nodeSpec struct {
 	media       string // ha.cf media lines
 	extra       string // more ha.cf lines
 	haresources string
+	hbgo        string // hbgo.cf; "" = none
 	syslog      string // syslog socket; "" = no syslog
 	bind        func(res haresources.Resource) (executor.Binding, error)
 	// synctest: the daemon runs under testing/synctest (its clock,
@@ -91,6 +92,9 @@ func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 	write("authkeys", "auth 1\n1 sha1 test-secret\n", 0o600)
 	write("haresources", s.haresources, 0o644)
 	write("nodeinfo", s.name+"\n", 0o644)
+	if s.hbgo != "" {
+		write("hbgo.cf", s.hbgo, 0o644)
+	}
 	conf := hbconf.Load(hbconf.Options{Dir: dir, Validators: map[string]func([]string) error{}})
 	if !conf.Ok() {
 		t.Fatalf("%s: configuration: %v", s.name, conf.Problems)

@@ -39,12 +39,18 @@ func (n *node) run(ctx context.Context) int {
 	// and the scan above runs the status scripts from here.
 	n.goRealtime()
 	n.m = hbnode.New(n.nodeConfig(), n.now())
+	// issue 15: watches after start (nothing runs with vip_watch off and no
+	// monitor line); before the first op, which the executor runs beside us.
+	n.startMonitor(execCtx)
 	start := hbnode.Start{Held: held, At: n.now()}
 	if n.o.Restart {
 		a := n.adoptEvent(held)
 		start.Adopt = &a
+	} else if a, ok := n.crashAdopt(held); ok { // issue 15: systemd restarted it after a crash
+		start.Adopt = &a
 	}
 	n.step(start)
+	n.monSync()
 	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
 	n.step(hbnode.Tick{At: n.now()})
 	if n.o.Ready != nil {
@@ -105,6 +111,7 @@ func (n *node) run(ctx context.Context) int {
 			f()
 		case d := <-n.opDone:
 			n.step(hbnode.OpDone{Done: d, At: n.now()})
+			n.monSync()
 			trimAt = n.now().Add(trimDelay)
 		case s := <-n.o.Signals:
 			n.onSignal(s)
@@ -207,7 +214,9 @@ func (n *node) executor(ctx context.Context) {
 		if !ok {
 			return
 		}
+		n.resMu.beginOp()
 		done := n.exec.Run(ctx, op)
+		n.resMu.Unlock()
 		select {
 		case n.opDone <- done:
 		case <-ctx.Done():

@@ -197,7 +197,9 @@ func twoDaemons(t *testing.T) (*world, *media.MemNetwork, *tnode, *tnode, func(s
 	w := &world{running: map[string]map[string]bool{}}
 	net := media.NewMemNetwork(time.Now)
 	spec := func(name string) nodeSpec {
-		return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true,
+		// vip_watch off: the monitor's netlink watchers wait in system
+		// calls, which the bubble cannot wait out (as Options.Isolated's).
+		return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true, hbgo: "vip_watch off\n",
 			haresources: "node1 IPaddr::10.0.0.1\nnode2 IPaddr::10.0.0.2\n",
 			bind: func(res haresources.Resource) (executor.Binding, error) {
 				return executor.Binding{Agent: standIn{w, name, res.Token}, Script: "/etc/ha.d/resource.d/" + res.Name}, nil

@@ -46,6 +46,7 @@ type HbgoConfig struct {
 	ControlSocket string
 	FastStart     bool
 	StopRetries   int
+	Watch         Watch // resource watches after start (watch.go)
 }
 
 // DefaultHbgo returns the settings in force when hbgo.cf is absent.
@@ -59,6 +60,7 @@ func DefaultHbgo() *HbgoConfig {
 		ControlSocket: DefaultControlSocket,
 		FastStart:     false, // stock's 10 s wait: required while the peer runs stock heartbeat
 		StopRetries:   DefaultStopRetries,
+		Watch:         DefaultWatch(),
 	}
 }
 
@@ -97,6 +99,8 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 			if len(args) == 2 {
 				key += " " + args[0]
 			}
+		default:
+			key = watchKey(name, args)
 		}
 		if prev, ok := seen[key]; ok {
 			ps.Warnf(file, l.n, fmt.Sprintf("delete one of the two lines (%d and %d)", prev, l.n), "%s is given twice; the last one wins", key)
@@ -193,7 +197,10 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 				c.StopRetries = n
 			}
 		default:
-			hint := "hbgo.cf takes " + strings.Join(hbgoDirectives, ", ")
+			if c.parseWatch(name, args, l.n, errf) {
+				continue
+			}
+			hint := "hbgo.cf takes " + strings.Join(allHbgoDirectives(), ", ")
 			if _, ok := directiveIndex[name]; ok {
 				hint = name + " belongs in ha.cf, not hbgo.cf"
 			}
@@ -242,5 +249,6 @@ func (c *HbgoConfig) Format() string {
 		b.WriteString("fast_start off\n")
 	}
 	fmt.Fprintf(&b, "stop_retries %d\n", c.StopRetries)
+	c.formatWatch(&b)
 	return b.String()
 }

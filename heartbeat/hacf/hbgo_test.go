@@ -36,6 +36,7 @@ stop_retries 3
 		ControlSocket: "/run/x.sock",
 		FastStart:     false,
 		StopRetries:   3,
+		Watch:         DefaultWatch(),
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
@@ -60,7 +61,7 @@ func TestParseHbgoErrors(t *testing.T) {
 		{"stop_retries 0", "hbgo.cf:1: error: stop_retries 0 is not a number from 1 to 1000; write stop_retries with a whole number from 1 to 1000 (stock uses 10)"},
 		{"control_socket", "hbgo.cf:1: error: control_socket takes exactly one value, got 0; write control_socket /run/heartbeat/hbgo.sock"},
 		{"keepalive 2", "hbgo.cf:1: error: unknown hbgo.cf directive \"keepalive\"; keepalive belongs in ha.cf, not hbgo.cf"},
-		{"bogus", "hbgo.cf:1: error: unknown hbgo.cf directive \"bogus\"; hbgo.cf takes agent, control_socket, fast_start, journal, journal_size, reboot_command, resource_timeout, stop_retries"},
+		{"bogus", "hbgo.cf:1: error: unknown hbgo.cf directive \"bogus\"; hbgo.cf takes agent, control_socket, failover_threshold, failure_window, fast_start, journal, journal_size, monitor, reboot_command, resource_timeout, stop_retries, vip_watch"},
 	} {
 		_, ps := ParseHbgo(strings.NewReader(tt.in+"\n"), "hbgo.cf")
 		if got := firstError(ps); got != tt.want {

@@ -21,7 +21,10 @@ func TestStopPost(t *testing.T) {
 		result, status string
 		listFails      bool
 		failKey        string
-		distrib        bool // a stock ResourceManager at <rm>.distrib
+		distrib        bool   // a stock ResourceManager at <rm>.distrib
+		policy         string // the unit's Restart= (HBGO_RESTART_POLICY); "" = no
+		marker         bool   // a crashed daemon's marker is there before
+		wantMarker     bool   // the marker is there after
 		wantCalls      []string
 		wantExit       int
 	}{
@@ -39,6 +42,14 @@ func TestStopPost(t *testing.T) {
 			wantCalls: []string{"rm listkeys .*"}, wantExit: 1},
 		{name: "cannot list groups after a watchdog kill fences", result: "watchdog", status: "ABRT", listFails: true,
 			wantCalls: []string{"rm listkeys .*", "fence -nf"}, wantExit: 1},
+		{name: "kill -9 with a restart to come keeps the groups", result: "signal", status: "KILL", policy: "on-failure",
+			wantCalls: []string{"rm listkeys .*"}, wantMarker: true},
+		{name: "go panic with a restart to come keeps the groups", result: "exit-code", status: "2", policy: "on-failure",
+			wantCalls: []string{"rm listkeys .*"}, wantMarker: true},
+		{name: "watchdog kill releases even with a restart to come", result: "watchdog", status: "ABRT", policy: "on-failure",
+			wantCalls: []string{"rm listkeys .*", "rm givegroup IPaddr::10.0.0.20", "rm givegroup 10.0.0.10"}},
+		{name: "restarted daemon refusing its configuration releases what the crash left", result: "exit-code", status: "6", marker: true,
+			wantCalls: []string{"rm listkeys .*", "rm givegroup IPaddr::10.0.0.20", "rm givegroup 10.0.0.10"}},
 		{name: "stock's diverted ResourceManager serves", result: "watchdog", status: "ABRT", listFails: true, distrib: true,
 			wantCalls: []string{"rm listkeys .*", "distrib listkeys .*", "distrib givegroup IPaddr::10.0.0.20", "distrib givegroup 10.0.0.10"}},
 	} {
@@ -62,8 +73,17 @@ exit 0
 			}
 			writeFile(t, d+"/fence", "#!/bin/sh\necho \"fence $*\" >>"+calls+"\n", 0o755)
 			cmd := exec.Command(filepath.Join(repo(t), "dist", "hbgo-stop-post"))
+			marker := filepath.Join(d, "hbgo-crashed")
+			if tc.marker {
+				writeFile(t, marker, "12.5 10.0.0.10\n", 0o644)
+			}
+			policy := tc.policy
+			if policy == "" {
+				policy = "no"
+			}
 			cmd.Env = append(os.Environ(), "SERVICE_RESULT="+tc.result, "EXIT_STATUS="+tc.status, "EXIT_CODE=exited",
-				"HBGO_RESOURCEMANAGER="+d+"/rm", "HBGO_FENCE="+d+"/fence -nf", "FAIL_KEY="+tc.failKey)
+				"HBGO_RESOURCEMANAGER="+d+"/rm", "HBGO_FENCE="+d+"/fence -nf", "FAIL_KEY="+tc.failKey,
+				"HBGO_RESTART_POLICY="+policy, "HBGO_CRASH_MARKER="+marker)
 			if tc.listFails {
 				cmd.Env = append(cmd.Env, "LIST_FAILS=1")
 			}
@@ -83,6 +103,13 @@ exit 0
 			}
 			if diff := cmp.Diff(tc.wantCalls, got); diff != "" {
 				t.Errorf("calls (-want +got):\n%s\noutput:\n%s", diff, out)
+			}
+			b, err := os.ReadFile(marker)
+			if (err == nil) != tc.wantMarker {
+				t.Errorf("marker after: %q %v, want present %v", b, err, tc.wantMarker)
+			}
+			if tc.wantMarker && !strings.HasSuffix(string(b), " 10.0.0.10 IPaddr::10.0.0.20 \n") {
+				t.Errorf("marker %q: want the uptime then the keys", b)
 			}
 		})
 	}

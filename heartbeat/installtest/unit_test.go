@@ -42,19 +42,22 @@ func unitSettings(t *testing.T, path string) map[string]string {
 func TestUnitSettings(t *testing.T) {
 	got := unitSettings(t, repo(t)+"/dist/heartbeat.service")
 	want := map[string]string{
-		"Type":            "notify",
-		"NotifyAccess":    "main",
-		"ExecStart":       "/usr/libexec/heartbeat/heartbeat -f",
-		"ExecStop":        "/usr/libexec/heartbeat/heartbeat -k",
-		"ExecStopPost":    "/usr/libexec/heartbeat/hbgo-stop-post",
-		"ExecReload":      "/bin/kill -HUP $MAINPID",
-		"KillMode":        "process",
-		"SendSIGKILL":     "no",
-		"TimeoutStopSec":  "30min",
-		"TimeoutStartSec": "60s",
-		"Restart":         "no",
-		"EnvironmentFile": "-/etc/sysconfig/heartbeat|-/etc/sysconfig/pacemaker",
-		"WantedBy":        "multi-user.target",
+		"Type":                     "notify",
+		"NotifyAccess":             "main",
+		"ExecStart":                "/usr/libexec/heartbeat/heartbeat -f",
+		"ExecStop":                 "/usr/libexec/heartbeat/heartbeat -k",
+		"ExecStopPost":             "/usr/libexec/heartbeat/hbgo-stop-post",
+		"ExecReload":               "/bin/kill -HUP $MAINPID",
+		"KillMode":                 "process",
+		"SendSIGKILL":              "no",
+		"TimeoutStopSec":           "30min",
+		"TimeoutStartSec":          "60s",
+		"Restart":                  "on-failure",
+		"RestartSec":               "0",
+		"RestartPreventExitStatus": "6",
+		"StartLimitIntervalSec":    "0",
+		"EnvironmentFile":          "-/etc/sysconfig/heartbeat|-/etc/sysconfig/pacemaker",
+		"WantedBy":                 "multi-user.target",
 	}
 	for k, v := range want {
 		if got[k] != v {

@@ -162,7 +162,7 @@ func (c *hbCluster) deliver() {
 			if dest, ok := m.Get(wire.FDest); ok && dest != n {
 				continue
 			}
-			c.stepP(n, planner.Msg{M: m})
+			c.stepP(n, planner.Msg{M: m, From: q.from})
 			c.stepF(n, ipfail.Msg{M: m})
 		}
 	}

@@ -2,6 +2,7 @@ package hblog
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/sirupsen/logrus"
 )
@@ -179,7 +180,8 @@ const (
 // (docs/DESIGN.md "The event journal"): `t` (UTC, microseconds), `ev`
 // (log, script or output), then in sorted key order `entity` and `pid`
 // (daemon lines), `host` (the node that logged), `level` (heartbeat's
-// word), `msg`, `tag` (script lines), and any other entry fields as
+// word; not on raw output), `msg` (raw output without its last newlines),
+// `tag` (script lines), and any other entry fields as
 // strings. hbgo.cf `logformat json`; for journald and Loki.
 type JSONFormatter struct {
 	Nodename string // the "host" field; "" = none
@@ -224,7 +226,11 @@ func (f *JSONFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	if r.Kind != RecOutput {
 		ev.Fields["level"] = r.Level.String()
 	}
-	ev.Fields["msg"] = e.Message
+	msg := e.Message
+	if r.Kind == RecOutput {
+		msg = strings.TrimRight(msg, "\n") // the line's own end is the object's
+	}
+	ev.Fields["msg"] = msg
 	b, err := ev.MarshalJSON()
 	return append(b, '\n'), err
 }

@@ -46,6 +46,7 @@ type HbgoConfig struct {
 	ControlSocket string
 	FastStart     bool
 	StopRetries   int
+	LogFormat     string // logformat: LogFormatText or LogFormatJSON (logfile, debugfile, stderr)
 }
 
 // DefaultHbgo returns the settings in force when hbgo.cf is absent.
@@ -59,10 +60,11 @@ func DefaultHbgo() *HbgoConfig {
 		ControlSocket: DefaultControlSocket,
 		FastStart:     false, // stock's 10 s wait: required while the peer runs stock heartbeat
 		StopRetries:   DefaultStopRetries,
+		LogFormat:     LogFormatText,
 	}
 }
 
-var hbgoDirectives = []string{"agent", "control_socket", "fast_start", "journal", "journal_size", "reboot_command", "resource_timeout", "stop_retries"}
+var hbgoDirectives = []string{"agent", "control_socket", "fast_start", "journal", "journal_size", "logformat", "reboot_command", "resource_timeout", "stop_retries"}
 
 // ParseHbgo reads hbgo.cf with ha.cf's lexical rules (COMPAT §2.1: '#'
 // anywhere, leading blanks, CR ends the line); fields are separated by blanks.
@@ -192,6 +194,12 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 				}
 				c.StopRetries = n
 			}
+		case "logformat":
+			if v, ok := one("logformat text|json"); ok {
+				if f, ok := parseLogFormat(v, errf); ok {
+					c.LogFormat = f
+				}
+			}
 		default:
 			hint := "hbgo.cf takes " + strings.Join(hbgoDirectives, ", ")
 			if _, ok := directiveIndex[name]; ok {
@@ -242,5 +250,6 @@ func (c *HbgoConfig) Format() string {
 		b.WriteString("fast_start off\n")
 	}
 	fmt.Fprintf(&b, "stop_retries %d\n", c.StopRetries)
+	fmt.Fprintf(&b, "logformat %s\n", c.LogFormat)
 	return b.String()
 }

@@ -81,3 +81,18 @@ func BenchmarkLogScript(b *testing.B) {
 		l.Script("IPaddr(IPaddr_10.0.0.5)[7]", "INFO: Success")
 	}
 }
+
+// BenchmarkLogJSON is BenchmarkLogFiles with hbgo.cf logformat json.
+func BenchmarkLogJSON(b *testing.B) {
+	dir := b.TempDir()
+	l, err := New(Options{Logfile: filepath.Join(dir, "ha-log"), Debugfile: filepath.Join(dir, "ha-debug"),
+		SyslogMsgFmt: true, Nodename: "node1", PID: 100, Location: time.UTC, Format: FormatJSON})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer l.Close()
+	b.ReportAllocs()
+	for b.Loop() {
+		l.Warnf("node %s: is dead", "node2")
+	}
+}

@@ -43,6 +43,8 @@ type Record struct {
 	// logfile, debugfile and stderr hooks of one Log share it.
 	line   []byte
 	lineBy LineFormat
+	json   []byte // the same for JSONFormatter
+	jsonBy JSONFormatter
 }
 
 // recordOf returns the entry's Record, or one made from logrus's own fields.
@@ -191,6 +193,9 @@ type JSONFormatter struct {
 // Format returns one JSON object and a newline.
 func (f *JSONFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	r := recordOf(e)
+	if r.json != nil && r.jsonBy == *f {
+		return r.json, nil
+	}
 	ev := Event{Time: e.Time, Fields: make(map[string]string, 6+len(e.Data))}
 	for k, v := range e.Data {
 		if k == FieldKey {
@@ -232,5 +237,9 @@ func (f *JSONFormatter) Format(e *logrus.Entry) ([]byte, error) {
 	}
 	ev.Fields["msg"] = msg
 	b, err := ev.MarshalJSON()
-	return append(b, '\n'), err
+	if err != nil {
+		return nil, err
+	}
+	r.json, r.jsonBy = append(b, '\n'), *f
+	return r.json, nil
 }

@@ -173,7 +173,10 @@ summarize() {
 # variant (both nodes mount it) that is still being torn down wrote stale
 # metadata into the next run's fresh mkfs ("group descriptors corrupted",
 # Filesystem start failed) when the calls ran back to back.
-export HBX_PREFIX=hbxbench HBX_STATE=/tmp/hbxbench
+# Two sittings at once must not share a prefix (each tears the other's
+# clusters down): BENCH_PREFIX names another.
+export HBX_PREFIX=${BENCH_PREFIX:-hbxbench}
+export HBX_STATE=/tmp/$HBX_PREFIX
 settle() {
   local k
   for k in $(seq 150); do

@@ -21,7 +21,8 @@ func resourceManager(args []string) int {
 	var log executor.Logger = hblog.PIDTagger{Log: lg, PID: os.Getpid()}
 	if c.HaCf != nil {
 		if l, err := hblog.New(hblog.Options{Logfile: c.HaCf.Logfile, Debugfile: c.HaCf.Debugfile,
-			Facility: c.HaCf.Logfacility, SyslogMsgFmt: c.HaCf.SyslogMsgFmt, Nodename: host, PID: os.Getpid()}); err == nil {
+			Facility: c.HaCf.Logfacility, SyslogMsgFmt: c.HaCf.SyslogMsgFmt, Nodename: host, PID: os.Getpid(),
+			Format: c.Hbgo.LogFormat}); err == nil {
 			defer l.Close()
 			lg = l
 			log = hblog.PIDTagger{Log: l, PID: os.Getpid()}

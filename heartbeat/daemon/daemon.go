@@ -317,7 +317,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	host, _ := os.Hostname()
 	lg, err := hblog.New(hblog.Options{Logfile: cf.Logfile, Debugfile: cf.Debugfile, Facility: cf.Logfacility,
 		SyslogMsgFmt: cf.SyslogMsgFmt, UseLogd: cf.UseLogd, Debug: max(cf.Debug, o.Debug), Nodename: host,
-		PID: n.pid, Now: n.now, SyslogAddr: o.SyslogAddr, Queue: logQueueLen})
+		PID: n.pid, Now: n.now, SyslogAddr: o.SyslogAddr, Queue: logQueueLen, Format: c.Hbgo.LogFormat})
 	if err != nil {
 		return nil, fmt.Errorf("logging: %w; %s", err, cf.HintLogOpen(err))
 	}

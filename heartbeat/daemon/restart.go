@@ -300,7 +300,7 @@ func invokerLog(c *hbconf.Conf, o Options) (logf func(level, text string), done 
 	cf := c.HaCf
 	host, _ := os.Hostname()
 	lg, err := hblog.New(hblog.Options{Logfile: cf.Logfile, Debugfile: cf.Debugfile, Facility: cf.Logfacility,
-		SyslogMsgFmt: cf.SyslogMsgFmt, Nodename: host, PID: os.Getpid(), Stderr: o.Stderr})
+		SyslogMsgFmt: cf.SyslogMsgFmt, Nodename: host, PID: os.Getpid(), Stderr: o.Stderr, Format: c.Hbgo.LogFormat})
 	if err != nil {
 		return plain, func() {}
 	}

@@ -113,4 +113,8 @@
 //     both nodes once both are converted).
 //   - stop_retries <n> — stop attempts before the node reboots itself,
 //     stock's HA_STOPRETRYMAX (default 10, 1..1000).
+//   - logformat text|json — the shape of logfile, debugfile and stderr
+//     lines: heartbeat's (default) or one JSON object per line with the
+//     event journal's fields, for journald and Loki; syslog keeps
+//     heartbeat's shape.
 package hacf

@@ -46,7 +46,8 @@ type HbgoConfig struct {
 	ControlSocket string
 	FastStart     bool
 	StopRetries   int
-	Watch         Watch // resource watches after start (watch.go)
+	Watch         Watch  // resource watches after start (watch.go)
+	LogFormat     string // logformat: LogFormatText or LogFormatJSON (logfile, debugfile, stderr)
 }
 
 // DefaultHbgo returns the settings in force when hbgo.cf is absent.
@@ -61,10 +62,11 @@ func DefaultHbgo() *HbgoConfig {
 		FastStart:     false, // stock's 10 s wait: required while the peer runs stock heartbeat
 		StopRetries:   DefaultStopRetries,
 		Watch:         DefaultWatch(),
+		LogFormat:     LogFormatText,
 	}
 }
 
-var hbgoDirectives = []string{"agent", "control_socket", "fast_start", "journal", "journal_size", "reboot_command", "resource_timeout", "stop_retries"}
+var hbgoDirectives = []string{"agent", "control_socket", "fast_start", "journal", "journal_size", "logformat", "reboot_command", "resource_timeout", "stop_retries"}
 
 // ParseHbgo reads hbgo.cf with ha.cf's lexical rules (COMPAT §2.1: '#'
 // anywhere, leading blanks, CR ends the line); fields are separated by blanks.
@@ -196,6 +198,12 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 				}
 				c.StopRetries = n
 			}
+		case "logformat":
+			if v, ok := one("logformat text|json"); ok {
+				if f, ok := parseLogFormat(v, errf); ok {
+					c.LogFormat = f
+				}
+			}
 		default:
 			if c.parseWatch(name, args, l.n, errf) {
 				continue
@@ -250,5 +258,6 @@ func (c *HbgoConfig) Format() string {
 	}
 	fmt.Fprintf(&b, "stop_retries %d\n", c.StopRetries)
 	c.formatWatch(&b)
+	fmt.Fprintf(&b, "logformat %s\n", c.LogFormat)
 	return b.String()
 }

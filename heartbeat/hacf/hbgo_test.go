@@ -21,6 +21,7 @@ journal_size 4096
 control_socket /run/x.sock
 fast_start off
 stop_retries 3
+logformat JSON
 `
 	c, ps := ParseHbgo(strings.NewReader(strings.ReplaceAll(in, "\n", "\r\n")), "hbgo.cf")
 	if len(ps) != 0 {
@@ -37,6 +38,7 @@ stop_retries 3
 		FastStart:     false,
 		StopRetries:   3,
 		Watch:         DefaultWatch(),
+		LogFormat:     "json",
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
@@ -58,10 +60,11 @@ func TestParseHbgoErrors(t *testing.T) {
 		{"journal rel/path", "hbgo.cf:1: error: journal rel/path is not an absolute path; write journal /absolute/path"},
 		{"journal_size 1M", "hbgo.cf:1: error: journal_size 1M is not a positive number of bytes; write journal_size with a number of bytes, e.g. journal_size 1048576"},
 		{"fast_start maybe", "hbgo.cf:1: error: fast_start maybe is not a boolean; write fast_start on or fast_start off"},
+		{"logformat yaml", "hbgo.cf:1: error: logformat yaml is not text or json; write logformat text (heartbeat's lines, the default) or logformat json"},
 		{"stop_retries 0", "hbgo.cf:1: error: stop_retries 0 is not a number from 1 to 1000; write stop_retries with a whole number from 1 to 1000 (stock uses 10)"},
 		{"control_socket", "hbgo.cf:1: error: control_socket takes exactly one value, got 0; write control_socket /run/heartbeat/hbgo.sock"},
 		{"keepalive 2", "hbgo.cf:1: error: unknown hbgo.cf directive \"keepalive\"; keepalive belongs in ha.cf, not hbgo.cf"},
-		{"bogus", "hbgo.cf:1: error: unknown hbgo.cf directive \"bogus\"; hbgo.cf takes agent, control_socket, failover_threshold, failure_window, fast_start, journal, journal_size, monitor, reboot_command, resource_timeout, stop_retries, vip_watch"},
+		{"bogus", "hbgo.cf:1: error: unknown hbgo.cf directive \"bogus\"; hbgo.cf takes agent, control_socket, failover_threshold, failure_window, fast_start, journal, journal_size, logformat, monitor, reboot_command, resource_timeout, stop_retries, vip_watch"},
 	} {
 		_, ps := ParseHbgo(strings.NewReader(tt.in+"\n"), "hbgo.cf")
 		if got := firstError(ps); got != tt.want {

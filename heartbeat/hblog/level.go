@@ -1,4 +1,4 @@
-// Package hblog writes heartbeat's ha-log, ha-debug and syslog lines byte for byte, and hbgo's event journal.
+// Package hblog writes heartbeat's ha-log, ha-debug and syslog lines byte for byte (logrus formatters, each destination a logrus hook), and hbgo's event journal.
 package hblog
 
 import "fmt"

@@ -40,6 +40,24 @@ type Options struct {
 	// queue drops lines (Dropped counts them). 0 writes in the caller, in
 	// order with its other output (commands, tests).
 	Queue int
+
+	// Format is hbgo.cf logformat: "" or FormatText writes heartbeat's
+	// lines; FormatJSON writes logfile, debugfile and stderr lines as
+	// JSONFormatter objects. Syslog keeps heartbeat's shape either way.
+	Format string
+}
+
+// Log formats (hbgo.cf logformat).
+const (
+	FormatText = "text"
+	FormatJSON = "json"
+)
+
+// FormatError reports an unknown Options.Format.
+type FormatError struct{ Name string }
+
+func (e *FormatError) Error() string {
+	return "hblog: log format " + e.Name + " is not " + FormatText + " or " + FormatJSON
 }
 
 // Owner is a numeric user and group.
@@ -51,9 +69,19 @@ type FacilityError struct{ Name string }
 func (e *FacilityError) Error() string { return "Log facility(" + e.Name + ") not valid" }
 
 // Log is the real Logger: logfile, debugfile, syslog and stderr routed as stock's cl_log does (COMPAT §8.1).
+//
+// Every line goes through a logrus.Logger: each destination is a logrus
+// hook (sinkHook) with its own formatter (HALogFormatter, HADebugFormatter,
+// SyslogFormatter, or JSONFormatter with hbgo.cf `logformat json`) and, in
+// the daemon, its own queue. logrus's single Out is not used: the
+// destinations differ in shape and in which lines they take (ha-log takes
+// no debug lines, ha-debug takes raw script output), which one output and
+// one formatter cannot express.
 type Log struct {
 	opts   Options
 	lr     *logrus.Logger
+	entry  *logrus.Entry // reused for every line (under mu); logrus copies it before the hooks see it
+	rec    Record        // the Record of the line being logged (under mu; the hooks run in the caller)
 	log    *ReopenWriter
 	debug  *ReopenWriter // == log when debugfile and logfile name the same file
 	same   bool
@@ -67,22 +95,6 @@ type Log struct {
 	closed                   bool
 }
 
-// fieldKey carries the heartbeat record through logrus to the routing hook.
-const fieldKey = "hblog"
-
-type record struct {
-	t      time.Time
-	pid    int
-	level  Level
-	script bool
-	debug  bool // script line for the debugfile only (ha_debug)
-	raw    bool // raw script output for the debugfile only
-	tag    string
-	text   string
-	dst    int    // dstFiles|dstSyslog
-	entity string // program name for daemon lines; "" = Options.Entity
-}
-
 // New opens the configured destinations; a log file that cannot be opened is an error (stock would only complain to syslog).
 func New(opts Options) (*Log, error) {
 	if opts.Entity == "" {
@@ -93,6 +105,9 @@ func New(opts Options) (*Log, error) {
 	}
 	if opts.Location == nil {
 		opts.Location = time.Local
+	}
+	if opts.Format != "" && opts.Format != FormatText && opts.Format != FormatJSON {
+		return nil, &FormatError{opts.Format}
 	}
 	l := &Log{opts: opts, dlevel: opts.Debug}
 	if isFile(opts.Logfile) {
@@ -164,11 +179,15 @@ func New(opts Options) (*Log, error) {
 	}
 	lr := logrus.New()
 	lr.Out = io.Discard
-	lr.Formatter = nopFormatter{}
+	lr.Formatter = unusedFormatter{}
 	lr.Level = logrus.TraceLevel
 	lr.ExitFunc = func(int) {} // never exit from a log call
-	lr.AddHook(routeHook{l})
+	lr.SetNoLock()             // Log.mu serialises every call
+	for _, h := range l.hooks() {
+		lr.AddHook(h)
+	}
 	l.lr = lr
+	l.entry = logrus.NewEntry(lr)
 	return l, nil
 }
 
@@ -190,28 +209,28 @@ func (l *Log) SetDebugLevel(n int) {
 
 // Log writes a daemon line with the configured pid.
 func (l *Log) Log(level Level, format string, args ...any) {
-	l.emit(record{pid: l.opts.PID, level: level, text: sprintf(format, args)})
+	l.emit(Record{PID: l.opts.PID, Level: level}, sprintf(format, args))
 }
 
 // LogPID writes a daemon line as if process pid had logged it (stock logs resource work from forked children, COMPAT §8.2).
 func (l *Log) LogPID(pid int, level Level, format string, args ...any) {
-	l.emit(record{pid: pid, level: level, text: sprintf(format, args)})
+	l.emit(Record{PID: pid, Level: level}, sprintf(format, args))
 }
 
 // LogAs writes a daemon line under another program's name, as a heartbeat
 // client logging through heartbeat's logging does (`ipfail: [pid]: info: …`).
 func (l *Log) LogAs(entity string, pid int, level Level, format string, args ...any) {
-	l.emit(record{pid: pid, level: level, text: sprintf(format, args), entity: entity})
+	l.emit(Record{PID: pid, Level: level, Entity: entity}, sprintf(format, args))
 }
 
 // Script writes an ha_log-style script line to logfile, debugfile and syslog (ident = tag).
 func (l *Log) Script(tag, text string) {
-	l.emit(record{script: true, level: ScriptLevel(text), tag: tag, text: text})
+	l.emit(Record{Kind: RecScript, Level: ScriptLevel(text), Tag: tag}, text)
 }
 
 // ScriptDebug writes an ha_debug-style script line: debugfile only.
 func (l *Log) ScriptDebug(tag, text string) {
-	l.emit(record{script: true, debug: true, level: Debug, tag: tag, text: text})
+	l.emit(Record{Kind: RecScriptDebug, Level: Debug, Tag: tag}, text)
 }
 
 // Output writes raw resource-script stdout/stderr to the debugfile, as stock does (COMPAT §8.1).
@@ -219,7 +238,7 @@ func (l *Log) Output(p []byte) {
 	if len(p) == 0 {
 		return
 	}
-	l.emit(record{raw: true, level: Debug, text: string(p)})
+	l.emit(Record{Kind: RecOutput, Level: Debug}, string(p))
 }
 
 // Infof logs at info.
@@ -237,17 +256,17 @@ func (l *Log) Critf(format string, args ...any) { l.Log(Crit, format, args...) }
 // Debugf logs at debug.
 func (l *Log) Debugf(format string, args ...any) { l.Log(Debug, format, args...) }
 
-// emit checks for log rotation first (logging the rotate notice as its own line, never from inside the hook) and then hands the record to logrus.
+// emit checks for log rotation first (logging the rotate notice as its own line, never from inside a hook) and then hands the line to logrus.
 //
 // Order as stock (glue cl_log.c cl_direct_log; testdata/stock-run-oldfmt): the triggering
 // message goes to syslog first, then the rotate notice everywhere, then the message to the files.
-func (l *Log) emit(r record) {
+func (l *Log) emit(r Record, text string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.closed {
 		return
 	}
-	r.t = l.opts.Now().In(l.opts.Location)
+	t := l.opts.Now().In(l.opts.Location)
 	var rotated []string
 	for _, w := range []*ReopenWriter{l.log, l.debug} {
 		if w == nil || (l.same && w == l.debug) {
@@ -265,19 +284,19 @@ func (l *Log) emit(r record) {
 		}
 	}
 	if len(rotated) == 0 {
-		l.fire(r, dstAll)
+		l.fire(r, t, text, dstAll)
 		return
 	}
-	l.fire(r, dstSyslog)
-	pid := r.pid
-	if r.script || r.raw {
+	l.fire(r, t, text, dstSyslog)
+	pid := r.PID
+	if r.Kind != RecDaemon {
 		pid = l.opts.PID
 	}
 	for _, p := range rotated {
 		// glue cl_log.c maybe_close_log_file: logged at info by the process that was logging.
-		l.fire(record{t: r.t, pid: pid, level: Info, text: LogRotate(p).Text}, dstAll)
+		l.fire(Record{PID: pid, Level: Info}, t, LogRotate(p).Text, dstAll)
 	}
-	l.fire(r, dstFiles)
+	l.fire(r, t, text, dstFiles)
 }
 
 // Destinations of one fire.
@@ -287,107 +306,20 @@ const (
 	dstAll    = dstFiles | dstSyslog
 )
 
-func (l *Log) fire(r record, dst int) {
-	r.text = truncate(r.text)
+// fire logs one line through logrus to the hooks that take it (dst); l.mu is held.
+func (l *Log) fire(r Record, t time.Time, text string, dst int) {
 	r.dst = dst
-	l.lr.WithField(fieldKey, &r).Log(logrusLevel(r.level), "")
+	l.rec = r
+	e := l.entry
+	e.Time = t
+	e.Data[FieldKey] = &l.rec
+	e.Log(logrusLevel(r.Level), truncate(text))
 }
 
-// logrusLevel maps heartbeat levels onto logrus's; the exact level travels in the record (logrus has no CRIT or notice).
-func logrusLevel(lv Level) logrus.Level {
-	switch {
-	case lv <= Error:
-		return logrus.ErrorLevel
-	case lv == Warn:
-		return logrus.WarnLevel
-	case lv == Debug:
-		return logrus.DebugLevel
-	}
-	return logrus.InfoLevel
-}
+// unusedFormatter formats for logrus's own Out, which Log does not use (see Log).
+type unusedFormatter struct{}
 
-type nopFormatter struct{}
-
-func (nopFormatter) Format(*logrus.Entry) ([]byte, error) { return nil, nil }
-
-// routeHook writes each record to its destinations; it never logs itself.
-type routeHook struct{ l *Log }
-
-func (routeHook) Levels() []logrus.Level { return logrus.AllLevels }
-
-func (h routeHook) Fire(e *logrus.Entry) error {
-	r, ok := e.Data[fieldKey].(*record)
-	if !ok {
-		return nil
-	}
-	h.l.route(r)
-	return nil
-}
-
-// route implements COMPAT §8.1: logfile gets all but debug, debugfile gets everything, syslog gets what ha_log/cl_log send it.
-func (l *Log) route(r *record) {
-	o := &l.opts
-	files, sys := r.dst&dstFiles != 0, r.dst&dstSyslog != 0 && l.sysl != nil
-	switch {
-	case r.raw:
-		if files && l.debug != nil {
-			l.write(l.qDebug, l.debug, r.text)
-		}
-	case r.script:
-		if files && !r.debug && l.log != nil {
-			l.write(l.qLog, l.log, ScriptLogLine(r.t, r.tag, r.text))
-		}
-		if files && l.debug != nil && !l.same {
-			l.write(l.qDebug, l.debug, ScriptDebugLine(r.t, r.tag, r.text))
-		}
-		if sys && !r.debug {
-			l.send(r.level, r.t, r.tag, r.text)
-		}
-	default:
-		ent := o.Entity
-		if r.entity != "" {
-			ent = r.entity
-		}
-		if sys {
-			l.send(r.level, r.t, ent, SyslogText(r.pid, r.level, r.text))
-		}
-		if !files {
-			return
-		}
-		line := DaemonLine(o.SyslogMsgFmt, r.t, o.Nodename, ent, r.pid, r.level, r.text)
-		if l.debug != nil {
-			l.write(l.qDebug, l.debug, line)
-		}
-		if r.level != Debug && l.log != nil && !l.same {
-			l.write(l.qLog, l.log, line)
-		}
-		if r.level != Debug && o.Stderr != nil {
-			w := o.Stderr
-			to(l.qErr, func() { io.WriteString(w, line) })
-		}
-	}
-}
-
-// write appends line to a log file, through its queue when there is one;
-// there, the rotation check comes first (see emit).
-func (l *Log) write(q *sinkQueue, w *ReopenWriter, line string) {
-	if q == nil {
-		w.Write([]byte(line))
-		return
-	}
-	q.put(func() {
-		if ok, _ := w.CheckRotated(); ok {
-			w.rotated.Store(true)
-		}
-		w.Write([]byte(line))
-	})
-}
-
-// send writes one syslog datagram, through the queue when there is one.
-func (l *Log) send(level Level, t time.Time, ident, msg string) {
-	w := l.sysl
-	to(l.qSys, func() { w.Send(level, t, ident, msg) })
-}
+func (unusedFormatter) Format(*logrus.Entry) ([]byte, error) { return nil, nil }
 
 // Close writes what is queued (waiting 2 s at most) and closes files and
 // the syslog socket; a destination that still hangs is left open.

@@ -15,26 +15,37 @@ import (
 // holds stock's heartbeats up the same way; hbgo does better here.
 type sinkQueue struct {
 	name    string
-	q       chan func()
+	q       chan sinkItem
 	dropped atomic.Uint64
 	done    chan struct{}
 }
 
+// sinkItem is one queued write: a hook's formatted line, or a func (Flush's marks).
+type sinkItem struct {
+	h  *sinkHook
+	b  []byte
+	fn func()
+}
+
 func newSinkQueue(name string, size int) *sinkQueue {
-	s := &sinkQueue{name: name, q: make(chan func(), size), done: make(chan struct{})}
+	s := &sinkQueue{name: name, q: make(chan sinkItem, size), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		for w := range s.q {
-			w()
+		for it := range s.q {
+			if it.fn != nil {
+				it.fn()
+			} else {
+				it.h.deliver(it.b)
+			}
 		}
 	}()
 	return s
 }
 
 // put queues one write, or drops it when the queue is full.
-func (s *sinkQueue) put(w func()) {
+func (s *sinkQueue) put(it sinkItem) {
 	select {
-	case s.q <- w:
+	case s.q <- it:
 	default:
 		s.dropped.Add(1)
 	}
@@ -73,7 +84,7 @@ func (l *Log) Flush(d time.Duration) bool {
 		marks = append(marks, m)
 		t := time.NewTimer(time.Until(deadline))
 		select {
-		case q.q <- func() { close(m) }: // behind every line queued before
+		case q.q <- sinkItem{fn: func() { close(m) }}: // behind every line queued before
 		case <-t.C:
 		}
 		t.Stop()
@@ -93,15 +104,6 @@ func (l *Log) Flush(d time.Duration) bool {
 
 // sinkCloseWait bounds how long Close waits for queued lines to be written.
 const sinkCloseWait = 2 * time.Second
-
-// to runs w now (a synchronous Log) or on q's goroutine.
-func to(q *sinkQueue, w func()) {
-	if q == nil {
-		w()
-		return
-	}
-	q.put(w)
-}
 
 // Dropped returns, per destination ("logfile", "debugfile", "syslog",
 // "stderr"), the lines dropped because it did not keep up; empty for a

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -64,21 +65,44 @@ func (w *SyslogWriter) connect() error {
 
 // Datagram returns the bytes glibc's syslog(3) would send for ident and msg at time t, with facility|severity as PRI.
 func Datagram(facility int, level Level, t time.Time, ident, msg string) []byte {
-	// glibc __vsyslog: "<%d>" then strftime "%h %e %T " then "ident: " and the message.
-	msg = strings.TrimRight(msg, "\n")
-	return fmt.Appendf(nil, "<%d>%s %2d %02d:%02d:%02d %s: %s", facility|level.Severity(),
-		months[t.Month()-1], t.Day(), t.Hour(), t.Minute(), t.Second(), ident, msg)
+	b := appendDatagramHead(make([]byte, 0, 24+len(ident)+len(msg)), facility, level, t, ident)
+	return append(b, strings.TrimRight(msg, "\n")...)
+}
+
+// appendDatagramHead appends what precedes the message: glibc __vsyslog's
+// "<%d>", strftime "%h %e %T ", then "ident: ".
+func appendDatagramHead(b []byte, facility int, level Level, t time.Time, ident string) []byte {
+	b = append(b, '<')
+	b = strconv.AppendInt(b, int64(facility|level.Severity()), 10)
+	b = append(b, '>')
+	b = append(b, months[t.Month()-1]...)
+	b = append(b, ' ')
+	if d := t.Day(); d < 10 {
+		b = append(b, ' ', byte('0'+d))
+	} else {
+		b = append2(b, d)
+	}
+	b = append(b, ' ')
+	b = appendClock(b, t)
+	b = append(b, ' ')
+	b = append(b, ident...)
+	return append(b, ": "...)
 }
 
 // Send writes one datagram, reconnecting once if the socket went away; a datagram that cannot be sent within 250 ms is dropped and counted.
 func (w *SyslogWriter) Send(level Level, t time.Time, ident, msg string) error {
-	b := Datagram(w.facility, level, t, ident, msg)
+	_, err := w.Write(Datagram(w.facility, level, t, ident, msg))
+	return err
+}
+
+// Write sends b, one whole datagram (SyslogFormatter's), as Send does.
+func (w *SyslogWriter) Write(b []byte) (int, error) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.conn == nil {
 		if err := w.connect(); err != nil {
 			w.dropped++
-			return err
+			return 0, err
 		}
 	}
 	err := w.write(b)
@@ -92,8 +116,9 @@ func (w *SyslogWriter) Send(level Level, t time.Time, ident, msg string) error {
 	}
 	if err != nil {
 		w.dropped++
+		return 0, err
 	}
-	return err
+	return len(b), nil
 }
 
 func (w *SyslogWriter) write(b []byte) error {

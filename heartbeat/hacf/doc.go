@@ -113,4 +113,11 @@
 //     both nodes once both are converted).
 //   - stop_retries <n> — stop attempts before the node reboots itself,
 //     stock's HA_STOPRETRYMAX (default 10, 1..1000).
+//   - metrics_textfile <path> — write the Prometheus metrics there for
+//     node_exporter's textfile collector, atomically, at most once per
+//     keepalive (default: none).
+//   - metrics_listen <ip:port> — serve the metrics over HTTP (default off);
+//     a non-loopback address is refused unless metrics_listen_any on.
+//   - metrics_listen_any on|off — allow metrics_listen on a non-loopback
+//     address (default off).
 package hacf

@@ -268,6 +268,8 @@ type node struct {
 	// ha.cf's respawn clients (respawn.go, ipfail.go).
 	ipf *ipfail.Machine     // the emulated ipfail; nil unless ha.cf respawns ipfail
 	sup *respawn.Supervisor // respawn clients; nil before comm up
+
+	sv *statusView // heartbeat status and the metrics (status.go)
 }
 
 func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {

@@ -23,6 +23,15 @@ func WriteJSON(w io.Writer, s *Snapshot) error {
 	return err
 }
 
+// MarshalSnapshot returns the compact JSON the daemon sends over the control socket.
+func MarshalSnapshot(s *Snapshot) ([]byte, error) {
+	b, err := json.Marshal(s)
+	if err != nil {
+		return nil, fmt.Errorf("status: %w", err)
+	}
+	return b, nil
+}
+
 // ReadJSON decodes a snapshot and refuses a schema this code does not know.
 func ReadJSON(b []byte) (*Snapshot, error) {
 	var s Snapshot

@@ -39,6 +39,8 @@ func heartbeat(args []string) int {
 			return decode.Main(args[1:], os.Stdout, os.Stderr)
 		case "log":
 			return timeline.Main(args[1:], os.Stdout, os.Stderr)
+		case "status":
+			return statusCmd(args[1:], os.Stdout, os.Stderr, queryStatus)
 		}
 	}
 	var fg, kill, status, reload, version, noRT, restart, haveC, defaults, wiki, noRsc bool

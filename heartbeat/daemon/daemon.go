@@ -367,7 +367,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	n.memParams = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
-		Load: newLoadavg()}
+		Load: newLoadavg(), StatusExtra: n.addConfigHash}
 
 	// Resources.
 	peer := ""

@@ -400,3 +400,7 @@ func (n *node) healthSnapshot() *status.Snapshot {
 	}
 	return s
 }
+
+// addConfigHash adds our configuration hash to a status message we send
+// (membership.Params.StatusExtra).
+func (n *node) addConfigHash(m *wire.Message) { m.Add(status.ConfigField, n.configHash()) }

@@ -200,3 +200,51 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 		t.Errorf("listening sockets:\n%s", ss)
 	}
 }
+
+// TestPairConfigMismatch: node2's ha.cf says warntime 600ms, node1's
+// 500ms. Each node logs one WARN naming the timings, once, and shows the
+// mismatch in status (exit 1) and in the metrics.
+func TestPairConfigMismatch(t *testing.T) {
+	needRoot(t)
+	bin := twonode.BuildHbgo(t)
+	c := twonode.New(t, twonode.Options{Prefix: "hbgocm", Impl: [2]twonode.Impl{twonode.Hbgo(bin), twonode.Hbgo(bin)},
+		HaCf: haCf, Haresources: haresources, Authkeys: twonode.Authkeys, HbgoCf: hbgoCf})
+	hacf := c.Node[1].Path("/etc/ha.d/ha.cf")
+	b, err := os.ReadFile(hacf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(hacf, bytes.Replace(b, []byte("warntime 500ms"), []byte("warntime 600ms"), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			for i := range 2 {
+				t.Logf("node%d log:\n%s", i+1, c.Log(i))
+			}
+		}
+	})
+	c.Start(0)
+	c.Start(1)
+	re := regexp.MustCompile(`WARN: hbgo: the configuration of node\d differs from ours in timings;`)
+	for i := range 2 {
+		if _, _, err := c.WaitLog(i, re, 0, 100*keepalive+30*time.Second); err != nil {
+			t.Fatalf("node%d: %v", i+1, err)
+		}
+	}
+	time.Sleep(10 * keepalive) // many keepalives: still one line (the next is due in an hour)
+	for i := range 2 {
+		if n := len(re.FindAllString(c.Log(i), -1)); n != 1 {
+			t.Errorf("node%d logged the mismatch %d times, want once", i+1, n)
+		}
+	}
+	out, code := statusOf(t, c, bin, 1)
+	if code != status.ExitDegraded || !strings.Contains(out, "Peer configuration: DIFFERS in timings") {
+		t.Errorf("status: exit %d\n%s", code, out)
+	}
+	tf, err := os.ReadFile(c.Node[1].Path(textfile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(t, "textfile", parse(t, "textfile", tf), []want{{"hbgo_peer_config_match", map[string]string{}, 0}})
+}

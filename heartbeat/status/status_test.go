@@ -284,3 +284,25 @@ func TestMismatchAlarm(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReadJSON: whatever a daemon (or something posing as one) answers,
+// reading it never panics, and what is read renders.
+func FuzzReadJSON(f *testing.F) {
+	for name := range cases {
+		if b, err := os.ReadFile(filepath.Join("testdata", name+".json")); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`{"schema":1,"nodes":[{"links":[{"last_heartbeat_age_s":1e308}]}],"last_transition":{}}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		s, err := ReadJSON(b)
+		if err != nil {
+			return
+		}
+		var out bytes.Buffer
+		_ = WriteText(&out, s)
+		_ = WriteJSON(&out, s)
+		_ = WriteMetrics(&out, s)
+		s.Health()
+	})
+}

@@ -133,8 +133,9 @@ func (s *Sinks) writer() {
 }
 
 // WriteTextfile writes the snapshot's metrics to path atomically: a
-// temporary file in the same directory, synced, then renamed over path, so
-// node_exporter never reads half a file.
+// temporary file in the same directory renamed over path, so node_exporter
+// never reads half a file. No fsync: it runs every keepalive, and after a
+// crash a lost or empty file is rewritten by the next daemon.
 func WriteTextfile(path string, snap *Snapshot) error {
 	if snap == nil {
 		return nil
@@ -151,9 +152,6 @@ func WriteTextfile(path string, snap *Snapshot) error {
 	_, err = f.Write(b.Bytes())
 	if err == nil {
 		err = f.Chmod(0o644)
-	}
-	if err == nil {
-		err = f.Sync()
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

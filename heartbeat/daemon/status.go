@@ -44,6 +44,7 @@ type statusView struct {
 
 	sinks      *status.Sinks
 	sinksTried bool
+	published  time.Time // when the sinks last got a snapshot
 }
 
 type resView struct {
@@ -159,7 +160,13 @@ func (n *node) statMem(a membership.Action) {
 			}
 		}
 		if v.sinks != nil {
-			v.sinks.Publish(n.healthSnapshot()) // a copy: the sinks write it off the loop
+			// At most once per keepalive (this is our status going out), and
+			// not more than once a second: scrapers read every 15 s or so,
+			// and each snapshot costs the loop its building.
+			if now := n.now(); now.Sub(v.published) >= status.PublishEvery {
+				v.published = now
+				v.sinks.Publish(n.healthSnapshot()) // a copy: the sinks write it off the loop
+			}
 		}
 	}
 }

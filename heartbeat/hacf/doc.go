@@ -115,7 +115,7 @@
 //     stock's HA_STOPRETRYMAX (default 10, 1..1000).
 //   - metrics_textfile <path> — write the Prometheus metrics there for
 //     node_exporter's textfile collector, atomically, at most once per
-//     keepalive (default: none).
+//     keepalive and once a second (default: none).
 //   - metrics_listen <ip:port> — serve the metrics over HTTP (default off);
 //     a non-loopback address is refused unless metrics_listen_any on.
 //   - metrics_listen_any on|off — allow metrics_listen on a non-loopback

@@ -1,49 +1,72 @@
 package status
 
 import (
-	"fmt"
+	"bufio"
 	"io"
+	"sort"
+	"strconv"
 	"strings"
-
-	"github.com/VictoriaMetrics/metrics"
 )
 
-// WriteMetrics writes the snapshot in Prometheus' text exposition format,
-// the metric names of docs/CONFIG.md's "Metrics" section. Counters end in
-// _total; every family is written untyped (no TYPE lines, which the
-// library only offers as a process-wide switch). A snapshot whose names
-// the library refuses writes nothing and returns the error.
-func WriteMetrics(w io.Writer, s *Snapshot) (err error) {
-	defer func() {
-		if r := recover(); r != nil { // metrics panics on an invalid name
-			err = fmt.Errorf("status: metrics: %v", r)
-		}
-	}()
-	set := metrics.NewSet()
-	gauge := func(name string, v float64) { set.NewGauge(name, func() float64 { return v }) }
-	counter := func(name string, v uint64) { set.NewCounter(name).Set(v) }
+// family is one metric family of the exposition: its name, type and help.
+type family struct{ name, typ, help string }
+
+// families are the metrics hbgo exposes, in the order they are written.
+var families = []family{
+	{"hbgo_build_info", "gauge", "hbgo's version, always 1."},
+	{"hbgo_node_up", "gauge", "1 when the node is up or active as this node sees it, else 0."},
+	{"hbgo_link_up", "gauge", "1 when the link to the node is up, else 0."},
+	{"hbgo_link_last_heartbeat_seconds", "gauge", "Seconds since the last packet from the node on the link."},
+	{"hbgo_late_heartbeats_total", "counter", "Status messages from the node that came later than warntime."},
+	{"hbgo_dropped_datagrams_total", "counter", "Received datagrams dropped, by reason."},
+	{"hbgo_group_active", "gauge", "1 when this node holds the resource group, else 0."},
+	{"hbgo_resource_up", "gauge", "1 when the resource runs on this node, else 0."},
+	{"hbgo_resource_failures_total", "counter", "Failed operations of the resource on this node."},
+	{"hbgo_transitions_total", "counter", "Resource transitions on this node, by cause."},
+	{"hbgo_last_transition_timestamp_seconds", "gauge", "Unix time of the last resource transition on this node."},
+	{"hbgo_ping_node_up", "gauge", "1 when the ping node answers, else 0."},
+	{"hbgo_peer_config_match", "gauge", "1 when the peer's configuration hash matches ours, 0 when it differs, -1 unknown (stock peer)."},
+}
+
+// sample is one line of a family: its label pairs and value.
+type sample struct {
+	labels []string // name, value, name, value, ...
+	value  float64
+}
+
+// WriteMetrics writes the snapshot in Prometheus' text exposition format
+// (version 0.0.4): each family of docs/CONFIG.md's list with its HELP and
+// TYPE lines, label values escaped as the format says. It is written here
+// rather than with a metrics library: both candidates link net/http into
+// the daemon, which cost 0.9-1.8 MB of idle RSS whether metrics are on or
+// not (bench/results/metrics-lib-2026-12-06.md); the tests parse the output
+// with Prometheus' own parser (prometheus/common/expfmt).
+func WriteMetrics(w io.Writer, s *Snapshot) error {
+	out := map[string][]sample{}
+	add := func(name string, v float64, labels ...string) {
+		out[name] = append(out[name], sample{labels, v})
+	}
 	b2f := func(b bool) float64 {
 		if b {
 			return 1
 		}
 		return 0
 	}
-
-	gauge("hbgo_build_info"+labels("version", s.Version), 1)
+	add("hbgo_build_info", 1, "version", s.Version)
 	for _, n := range s.Nodes {
 		if n.Type == "ping" {
-			gauge("hbgo_ping_node_up"+labels("node", n.Name), b2f(n.State != "dead"))
+			add("hbgo_ping_node_up", b2f(n.State != "dead"), "node", n.Name)
 			continue
 		}
-		gauge("hbgo_node_up"+labels("node", n.Name), b2f(n.State != "dead" && n.State != "init"))
+		add("hbgo_node_up", b2f(n.State != "dead" && n.State != "init"), "node", n.Name)
 		if n.Local {
 			continue
 		}
-		counter("hbgo_late_heartbeats_total"+labels("node", n.Name), n.LateHeartbeats)
+		add("hbgo_late_heartbeats_total", float64(n.LateHeartbeats), "node", n.Name)
 		for _, l := range n.Links {
-			gauge("hbgo_link_up"+labels("node", n.Name, "link", l.Name), b2f(l.Up))
+			add("hbgo_link_up", b2f(l.Up), "node", n.Name, "link", l.Name)
 			if l.LastHeartbeatAge != nil {
-				gauge("hbgo_link_last_heartbeat_seconds"+labels("node", n.Name, "link", l.Name), *l.LastHeartbeatAge)
+				add("hbgo_link_last_heartbeat_seconds", *l.LastHeartbeatAge, "node", n.Name, "link", l.Name)
 			}
 		}
 	}
@@ -55,24 +78,24 @@ func WriteMetrics(w io.Writer, s *Snapshot) (err error) {
 		drops[k] = v
 	}
 	for _, k := range sortedKeys(drops) {
-		counter("hbgo_dropped_datagrams_total"+labels("reason", k), drops[k])
+		add("hbgo_dropped_datagrams_total", float64(drops[k]), "reason", k)
 	}
 	failures := map[string]uint64{} // a token in two groups is one resource
 	for _, g := range s.Groups {
-		gauge("hbgo_group_active"+labels("group", g.Name), b2f(g.Holder == s.Local && s.Local != ""))
+		add("hbgo_group_active", b2f(g.Holder == s.Local && s.Local != ""), "group", g.Name)
 		for _, r := range g.Resources {
-			gauge("hbgo_resource_up"+labels("group", g.Name, "resource", r.Name), b2f(r.State == StateStarted))
+			add("hbgo_resource_up", b2f(r.State == StateStarted), "group", g.Name, "resource", r.Name)
 			failures[r.Name] += r.Failures
 		}
 	}
 	for _, k := range sortedKeys(failures) {
-		counter("hbgo_resource_failures_total"+labels("resource", k), failures[k])
+		add("hbgo_resource_failures_total", float64(failures[k]), "resource", k)
 	}
 	for _, k := range sortedKeys(s.Transitions) {
-		counter("hbgo_transitions_total"+labels("cause", k), s.Transitions[k])
+		add("hbgo_transitions_total", float64(s.Transitions[k]), "cause", k)
 	}
 	if t := s.LastTransition; t != nil {
-		gauge("hbgo_last_transition_timestamp_seconds", float64(t.Time.UnixMilli())/1000)
+		add("hbgo_last_transition_timestamp_seconds", float64(t.Time.UnixMilli())/1000)
 	}
 	match := -1.0 // unknown: a stock peer, or not heard yet
 	switch s.PeerConfig.State {
@@ -81,13 +104,36 @@ func WriteMetrics(w io.Writer, s *Snapshot) (err error) {
 	case ConfigMismatch:
 		match = 0
 	}
-	gauge("hbgo_peer_config_match", match)
-	set.WritePrometheus(w)
-	return nil
+	add("hbgo_peer_config_match", match)
+
+	bw := bufio.NewWriter(w)
+	for _, f := range families {
+		ss := out[f.name]
+		if len(ss) == 0 {
+			continue
+		}
+		sort.SliceStable(ss, func(i, j int) bool { return labelKey(ss[i].labels) < labelKey(ss[j].labels) })
+		bw.WriteString("# HELP " + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.typ + "\n")
+		prev := ""
+		for _, smp := range ss {
+			line := f.name + labelText(smp.labels)
+			if line == prev {
+				continue // the same series twice (a name in two places): the first wins
+			}
+			prev = line
+			bw.WriteString(line + " " + formatValue(smp.value) + "\n")
+		}
+	}
+	return bw.Flush()
 }
 
-// labels renders {k="v",...} with the exposition format's escapes.
-func labels(kv ...string) string {
+func labelKey(kv []string) string { return strings.Join(kv, "\x00") }
+
+// labelText renders {k="v",...} with the format's escapes (\\, \", \n).
+func labelText(kv []string) string {
+	if len(kv) == 0 {
+		return ""
+	}
 	var b strings.Builder
 	b.WriteByte('{')
 	for i := 0; i+1 < len(kv); i += 2 {
@@ -104,3 +150,16 @@ func labels(kv ...string) string {
 }
 
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)
+
+// formatValue writes a sample value as the format reads it (+Inf, -Inf, NaN).
+func formatValue(v float64) string {
+	switch {
+	case v != v:
+		return "NaN"
+	case v > 1.7976931348623157e308:
+		return "+Inf"
+	case v < -1.7976931348623157e308:
+		return "-Inf"
+	}
+	return strconv.FormatFloat(v, 'g', -1, 64)
+}

@@ -1,13 +1,16 @@
 package status
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,9 +33,21 @@ type Sinks struct {
 	kick     chan struct{}
 	done     chan struct{}
 	ln       net.Listener
-	srv      *http.Server
+	conns    chan struct{} // one token per scrape being served
 	wg       sync.WaitGroup
 }
+
+// PublishEvery is the shortest interval between two snapshots handed to
+// the sinks; the daemon also waits for its next keepalive.
+const PublishEvery = time.Second
+
+// HTTP endpoint limits: a scraper sends a short GET; anything slower or
+// larger is cut off, and at most maxScrapes are served at once.
+const (
+	scrapeTimeout = 5 * time.Second
+	maxRequest    = 8 << 10
+	maxScrapes    = 4
+)
 
 // ListenMetrics opens the metrics listener, refusing a non-loopback
 // address unless anyAddr (metrics_listen_any on).
@@ -54,21 +69,16 @@ func NewSinks(c *hacf.HbgoConfig, logf func(format string, args ...any)) (*Sinks
 	if c.MetricsTextfile == "" && c.MetricsListen == "" {
 		return nil, nil
 	}
-	s := &Sinks{textfile: c.MetricsTextfile, logf: logf, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	s := &Sinks{textfile: c.MetricsTextfile, logf: logf, kick: make(chan struct{}, 1), done: make(chan struct{}),
+		conns: make(chan struct{}, maxScrapes)}
 	if c.MetricsListen != "" {
 		ln, err := ListenMetrics(c.MetricsListen, c.MetricsListenAny)
 		if err != nil {
 			return nil, err
 		}
 		s.ln = ln
-		mux := http.NewServeMux()
-		mux.HandleFunc("/metrics", s.serveMetrics)
-		s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 10 * time.Second}
 		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			_ = s.srv.Serve(ln)
-		}()
+		go s.accept()
 	}
 	if s.textfile != "" {
 		s.wg.Add(1)
@@ -98,19 +108,72 @@ func (s *Sinks) Publish(snap *Snapshot) {
 	}
 }
 
-func (s *Sinks) serveMetrics(w http.ResponseWriter, r *http.Request) {
+// accept serves the metrics endpoint: HTTP/1.x GET /metrics, one request
+// per connection. A small server of its own rather than net/http, which
+// would add 1.8 MB to every hbgo process's RSS (bench/results/metrics-lib-2026-12-06.md).
+func (s *Sinks) accept() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		select {
+		case s.conns <- struct{}{}:
+		default: // maxScrapes already being served
+			c.Close()
+			continue
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer func() { <-s.conns }()
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(scrapeTimeout))
+			status, body := s.answer(c)
+			hdr := "HTTP/1.1 " + status + "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n" +
+				"Content-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n"
+			_, _ = c.Write(append([]byte(hdr), body...))
+		}()
+	}
+}
+
+// answer reads one request from r and returns the status line's code and
+// text and the body.
+func (s *Sinks) answer(r net.Conn) (string, []byte) {
+	br := bufio.NewReaderSize(&io.LimitedReader{R: r, N: maxRequest}, 1024)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "400 Bad Request", []byte("bad request\n")
+	}
+	for { // the headers, up to the empty line
+		h, err := br.ReadString('\n')
+		if err != nil {
+			return "400 Bad Request", []byte("bad request\n")
+		}
+		if h == "\r\n" || h == "\n" {
+			break
+		}
+	}
+	f := strings.Fields(line)
+	if len(f) != 3 || !strings.HasPrefix(f[2], "HTTP/1.") {
+		return "400 Bad Request", []byte("bad request\n")
+	}
+	if path, _, _ := strings.Cut(f[1], "?"); path != "/metrics" {
+		return "404 Not Found", []byte("hbgo serves /metrics only\n")
+	}
+	if f[0] != "GET" {
+		return "405 Method Not Allowed", []byte("GET only\n")
+	}
 	snap := s.latest.Load()
 	if snap == nil {
-		http.Error(w, "no snapshot yet", http.StatusServiceUnavailable)
-		return
+		return "503 Service Unavailable", []byte("no snapshot yet\n")
 	}
 	var b bytes.Buffer
 	if err := WriteMetrics(&b, snap); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
+		return "500 Internal Server Error", []byte(err.Error() + "\n")
 	}
-	w.Header().Set("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-	_, _ = w.Write(b.Bytes())
+	return "200 OK", b.Bytes()
 }
 
 func (s *Sinks) writer() {
@@ -171,8 +234,8 @@ func (s *Sinks) Close() {
 		return
 	}
 	close(s.done)
-	if s.srv != nil {
-		_ = s.srv.Close()
+	if s.ln != nil {
+		_ = s.ln.Close()
 	}
 	s.wg.Wait()
 }

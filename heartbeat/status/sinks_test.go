@@ -3,9 +3,12 @@ package status
 import (
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +100,56 @@ func TestPublishNeverBlocks(t *testing.T) {
 	}
 	if d := time.Since(start); d > 5*time.Second {
 		t.Errorf("10000 publishes took %v", d)
+	}
+}
+
+// TestMetricsEndpointAnswers: only GET /metrics is served; other paths,
+// methods and garbage get their error, and the listener keeps serving.
+func TestMetricsEndpointAnswers(t *testing.T) {
+	c := hacf.DefaultHbgo()
+	c.MetricsListen = "127.0.0.1:0"
+	s, err := NewSinks(c, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Publish(bothUp())
+	addr := s.Addr().String()
+	for _, tc := range []struct{ req, want string }{
+		{"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 OK"},
+		{"GET /metrics?name[]=x HTTP/1.0\r\n\r\n", "HTTP/1.1 200 OK"},
+		{"GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 404"},
+		{"POST /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 405"},
+		{"hello\r\n\r\n", "HTTP/1.1 400"},
+		{"GET /metrics HTTP/1.1\r\nX: " + strings.Repeat("a", 10000) + "\r\n\r\n", "HTTP/1.1 400"},
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write([]byte(tc.req))
+		b, _ := io.ReadAll(conn)
+		conn.Close()
+		if !strings.HasPrefix(string(b), tc.want) {
+			t.Errorf("%.40q: got %.60q, want %q", tc.req, b, tc.want)
+		}
+	}
+}
+
+// TestDaemonLinksNoHTTPStack: the binary stays free of net/http (and of
+// the metrics libraries that import it), which cost every hbgo process
+// RSS at idle (bench/results/metrics-lib-2026-12-06.md).
+func TestDaemonLinksNoHTTPStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "hbgo/cmd/heartbeat").CombinedOutput()
+	if err != nil {
+		t.Skipf("go list: %v\n%s", err, out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "net/http" || strings.HasPrefix(p, "github.com/prometheus/") || strings.HasPrefix(p, "github.com/VictoriaMetrics/") {
+			t.Errorf("cmd/heartbeat depends on %s", p)
+		}
 	}
 }

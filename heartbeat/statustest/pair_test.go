@@ -62,7 +62,13 @@ func sample(mfs map[string]*dto.MetricFamily, name string, want map[string]strin
 				ok = false
 			}
 		}
-		if ok && m.Untyped != nil {
+		switch {
+		case !ok:
+		case m.Gauge != nil:
+			return m.Gauge.GetValue(), true
+		case m.Counter != nil:
+			return m.Counter.GetValue(), true
+		case m.Untyped != nil:
 			return m.Untyped.GetValue(), true
 		}
 	}
@@ -149,7 +155,14 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 	if _, _, err := c.WaitLog(1, regexp.MustCompile(`mach_down takeover complete`), 0, 50*keepalive); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(3 * keepalive)
+	// The sinks get a snapshot at most once per status.PublishEvery.
+	if !twonode.WaitFor(10*keepalive+3*status.PublishEvery, func() bool {
+		b, _ := os.ReadFile(c.Node[1].Path(textfile))
+		return bytes.Contains(b, []byte(`hbgo_transitions_total{cause="peer-dead"} 1`)) &&
+			bytes.Contains(b, []byte(`hbgo_resource_up{group="`+groupKey+`",resource="`+groupKey+`"} 1`))
+	}) {
+		t.Error("the textfile never showed the takeover")
+	}
 
 	out, code = statusOf(t, c, bin, 1)
 	t.Logf("node2 `heartbeat status` after node1 died:\n%s", out)
@@ -242,9 +255,10 @@ func TestPairConfigMismatch(t *testing.T) {
 	if code != status.ExitDegraded || !strings.Contains(out, "Peer configuration: DIFFERS in timings") {
 		t.Errorf("status: exit %d\n%s", code, out)
 	}
-	tf, err := os.ReadFile(c.Node[1].Path(textfile))
-	if err != nil {
-		t.Fatal(err)
-	}
+	var tf []byte
+	twonode.WaitFor(10*keepalive+3*status.PublishEvery, func() bool {
+		tf, _ = os.ReadFile(c.Node[1].Path(textfile))
+		return bytes.Contains(tf, []byte("hbgo_peer_config_match 0"))
+	})
 	check(t, "textfile", parse(t, "textfile", tf), []want{{"hbgo_peer_config_match", map[string]string{}, 0}})
 }

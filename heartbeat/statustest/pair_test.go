@@ -113,7 +113,7 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 	needRoot(t)
 	bin := twonode.BuildHbgo(t)
 	c := twonode.New(t, twonode.Options{Prefix: "hbgost", Impl: [2]twonode.Impl{twonode.Hbgo(bin), twonode.Hbgo(bin)},
-		HaCf: haCf, Haresources: haresources, Authkeys: twonode.Authkeys, HbgoCf: hbgoCf})
+		HaCf: haCf + "ping " + twonode.Client + "\n", Haresources: haresources, Authkeys: twonode.Authkeys, HbgoCf: hbgoCf})
 	t.Cleanup(func() {
 		if t.Failed() {
 			for i := range 2 {
@@ -136,7 +136,8 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 		t.Fatalf("node2 status exit %d before the failover, want 0:\n%s", code, out)
 	}
 	t.Logf("node2 `heartbeat status`, both up:\n%s", out)
-	for _, s := range []string{"node1", "hbgo", "link eth1", "link eth0", "held by node1", "Peer configuration: matches"} {
+	for _, s := range []string{"node1", "hbgo", "link eth1", "link eth0", "held by node1", "Peer configuration: matches",
+		twonode.Client + "             ping node, reachable"} {
 		if !strings.Contains(out, s) {
 			t.Errorf("status lacks %q:\n%s", s, out)
 		}
@@ -191,6 +192,7 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 		{"hbgo_transitions_total", map[string]string{"cause": "peer-dead"}, 1},
 		{"hbgo_peer_config_match", map[string]string{}, 1},
 		{"hbgo_dropped_datagrams_total", map[string]string{"reason": "bad-digest"}, 0},
+		{"hbgo_ping_node_up", map[string]string{"node": twonode.Client}, 1},
 	}
 	b, err := os.ReadFile(c.Node[1].Path(textfile))
 	if err != nil {

@@ -38,6 +38,8 @@ func (n *node) onControl(c ctlCall) control.Reply {
 	switch r.Op {
 	case control.OpStatus:
 		return control.Reply{OK: true, Status: n.snapshot()}
+	case control.OpHealth:
+		return n.healthReply()
 	case control.OpStandby:
 		n.planStep(planner.Standby{Set: argOr(r.Args, "all")})
 		return control.Reply{OK: true}

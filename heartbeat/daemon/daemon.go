@@ -292,6 +292,8 @@ type node struct {
 	// ha.cf's respawn clients (respawn.go, ipfail.go).
 	ipf *ipfail.Machine     // the emulated ipfail; nil unless ha.cf respawns ipfail
 	sup *respawn.Supervisor // respawn clients; nil before comm up
+
+	sv *statusView // heartbeat status and the metrics (status.go)
 }
 
 func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
@@ -405,7 +407,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	n.memParams = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
-		Load: newLoadavg(), PeerSeen: peers}
+		Load: newLoadavg(), PeerSeen: peers, StatusExtra: n.addConfigHash}
 
 	// Resources.
 	peer := ""

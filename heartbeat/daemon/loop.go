@@ -125,6 +125,7 @@ func (n *node) run(ctx context.Context) int {
 			f()
 		case d := <-n.opDone:
 			n.journalEv("op_done", "", map[string]string{"op": strconv.Itoa(d.OpID), "result": opSummary(d)})
+			n.statDone(d)
 			n.planStep(d)
 			n.monSync()
 			trimAt = n.now().Add(trimDelay)
@@ -249,6 +250,7 @@ func (n *node) memStep(ev membership.Event) {
 
 func (n *node) memAction(a membership.Action) {
 	defer n.ipfailMem(a)
+	n.statMem(a)
 	switch a := a.(type) {
 	case membership.Send:
 		n.send(a.Msg)
@@ -390,6 +392,7 @@ func (n *node) planAction(a planner.Action) {
 
 func (n *node) runPlanAction(a planner.Action) {
 	defer n.ipfailPlan(a)
+	n.statPlan(a)
 	switch a := a.(type) {
 	case planner.Send:
 		n.memStep(membership.Originate{Msg: a.M, At: n.now()})

@@ -26,6 +26,8 @@ var subcommands = []subcommand{
 		func(a []string) int { return timeline.Main(a, os.Stdout, os.Stderr) }},
 	{"decode", "[-authkeys FILE] FILE...", "print and verify heartbeat packets from a capture",
 		func(a []string) int { return decode.Main(a, os.Stdout, os.Stderr) }},
+	{"status", "[--json]", "this node, the peer, links, groups, drops and warnings on one screen; exit 0 healthy, 1 degraded, 3 not running",
+		func(a []string) int { return statusCmd(a, os.Stdout, os.Stderr, queryStatus) }},
 	{"cleanup", "[RESOURCE]", "clear this node's failure counts (all, or one resource's) so it may hold the group again",
 		func(a []string) int { return cleanupCmd(a, os.Stdout, os.Stderr) }},
 	{"export", "pacemaker [-dir DIR] [-o DIR]", "write the configuration as a Pacemaker CIB, corosync.conf, pcs/crmsh commands and a report",

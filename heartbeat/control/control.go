@@ -34,10 +34,11 @@ const (
 	OpReload   Op = "reload"   // re-read configuration (heartbeat -r)
 	OpDebug    Op = "debug"    // change the debug level by Args[0] ("+1", "-1", "3")
 	OpCleanup  Op = "cleanup"  // heartbeat cleanup [RESOURCE]: clear monitor failure counts (Args[0], none = all)
+	OpHealth   Op = "health"   // heartbeat status: the versioned status.Snapshot
 )
 
 // ReadOnly reports whether any local user may send op.
-func (op Op) ReadOnly() bool { return op == OpStatus }
+func (op Op) ReadOnly() bool { return op == OpStatus || op == OpHealth }
 
 // Request is one line of JSON sent to the daemon.
 type Request struct {
@@ -52,6 +53,9 @@ type Reply struct {
 	OK     bool      `json:"ok"`
 	Error  string    `json:"error,omitempty"`
 	Status *Snapshot `json:"status,omitempty"`
+	// Health answers OpHealth: a status.Snapshot, kept as raw JSON so
+	// this package need not know its schema.
+	Health json.RawMessage `json:"health,omitempty"`
 }
 
 // Snapshot is the cluster state a node reports to cl_status and friends.

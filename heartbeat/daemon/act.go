@@ -31,6 +31,7 @@ func (n *node) step(ev hbnode.Event) {
 // act carries out one of the machine's actions; none of them calls back
 // into the machine (results come back as later events).
 func (n *node) act(a hbnode.Action) {
+	n.statAct(a)
 	switch a := a.(type) {
 	case hbnode.Send:
 		n.send(a.Msg)

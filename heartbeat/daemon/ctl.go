@@ -49,6 +49,8 @@ func (n *node) onControl(c ctlCall) control.Reply {
 	switch r.Op {
 	case control.OpStatus:
 		return control.Reply{OK: true, Status: n.snapshot()}
+	case control.OpHealth:
+		return n.healthReply()
 	case control.OpStandby:
 		n.step(hbnode.Standby{Set: argOr(r.Args, "all"), At: n.now()})
 		return control.Reply{OK: true}

@@ -302,6 +302,8 @@ type node struct {
 	fenceCtx   context.Context                // ends when the loop stops
 
 	sup *respawn.Supervisor // ha.cf's respawn clients (respawn.go); nil before comm up
+
+	sv *statusView // heartbeat status and the metrics (status.go)
 }
 
 func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
@@ -421,7 +423,7 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	n.mcfg.Membership = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
-		Load: newLoadavg(), PeerSeen: peers}
+		Load: newLoadavg(), PeerSeen: peers, StatusExtra: n.addConfigHash}
 
 	// Resources.
 	peer := ""

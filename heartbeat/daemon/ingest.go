@@ -85,6 +85,7 @@ func (n *node) onPacket(p media.Packet) {
 		}
 		return
 	}
+	n.statPacket(p, m)
 	if p.Ping != "" {
 		n.onEcho(p, m)
 		return

@@ -110,6 +110,7 @@ func (n *node) run(ctx context.Context) int {
 		case f := <-n.later:
 			f()
 		case d := <-n.opDone:
+			n.statDone(d)
 			n.step(hbnode.OpDone{Done: d, At: n.now()})
 			n.monSync()
 			trimAt = n.now().Add(trimDelay)

@@ -3,6 +3,7 @@ package hacf
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,6 +49,12 @@ type HbgoConfig struct {
 	StopRetries   int
 	Watch         Watch  // resource watches after start (watch.go)
 	LogFormat     string // logformat: LogFormatText or LogFormatJSON (logfile, debugfile, stderr)
+	// MetricsTextfile is where the Prometheus textfile is written ("" = none).
+	MetricsTextfile string
+	// MetricsListen is the metrics HTTP endpoint's host:port ("" = off).
+	MetricsListen string
+	// MetricsListenAny allows a MetricsListen address that is not loopback.
+	MetricsListenAny bool
 }
 
 // DefaultHbgo returns the settings in force when hbgo.cf is absent.
@@ -66,7 +73,7 @@ func DefaultHbgo() *HbgoConfig {
 	}
 }
 
-var hbgoDirectives = []string{"agent", "control_socket", "fast_start", "journal", "journal_size", "logformat", "reboot_command", "resource_timeout", "stop_retries"}
+var hbgoDirectives = []string{"agent", "control_socket", "fast_start", "journal", "journal_size", "logformat", "metrics_listen", "metrics_listen_any", "metrics_textfile", "reboot_command", "resource_timeout", "stop_retries"}
 
 // ParseHbgo reads hbgo.cf with ha.cf's lexical rules (COMPAT §2.1: '#'
 // anywhere, leading blanks, CR ends the line); fields are separated by blanks.
@@ -79,6 +86,7 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 		ps.Errorf(file, 0, "check the file and the disk", "cannot read the file: %v", err)
 	}
 	seen := map[string]int{}
+	listenLine := 0
 	for _, l := range lines {
 		errf := func(hint, format string, args ...any) { ps.Errorf(file, l.n, hint, format, args...) }
 		if l.long {
@@ -204,6 +212,27 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 					c.LogFormat = f
 				}
 			}
+		case "metrics_textfile":
+			if v, ok := one("metrics_textfile /var/lib/prometheus/node-exporter/hbgo.prom"); ok && absPath(v) {
+				c.MetricsTextfile = v
+			}
+		case "metrics_listen":
+			if v, ok := one("metrics_listen 127.0.0.1:9794"); ok {
+				if _, err := netip.ParseAddrPort(v); err != nil {
+					errf("write metrics_listen with an IP address and a port, e.g. metrics_listen 127.0.0.1:9794", "metrics_listen %s is not an address:port", v)
+					continue
+				}
+				c.MetricsListen, listenLine = v, l.n
+			}
+		case "metrics_listen_any":
+			if v, ok := one("metrics_listen_any on|off"); ok {
+				b, ok := ParseBool(v)
+				if !ok {
+					errf("write metrics_listen_any on or metrics_listen_any off", "metrics_listen_any %s is not a boolean", v)
+					continue
+				}
+				c.MetricsListenAny = b
+			}
 		default:
 			if c.parseWatch(name, args, l.n, errf) {
 				continue
@@ -215,7 +244,18 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 			errf(hint, "unknown hbgo.cf directive %q", name)
 		}
 	}
+	if c.MetricsListen != "" && !c.MetricsListenAny && !LoopbackAddr(c.MetricsListen) {
+		ps.Errorf(file, listenLine, "listen on 127.0.0.1 or [::1], or add metrics_listen_any on to serve the metrics (cluster names, addresses) to the network",
+			"metrics_listen %s is not a loopback address", c.MetricsListen)
+		c.MetricsListen = ""
+	}
 	return c, ps
+}
+
+// LoopbackAddr reports whether host:port names a loopback IP address.
+func LoopbackAddr(hostport string) bool {
+	ap, err := netip.ParseAddrPort(hostport)
+	return err == nil && ap.Addr().Unmap().IsLoopback()
 }
 
 func contains(list []string, s string) bool {
@@ -259,5 +299,14 @@ func (c *HbgoConfig) Format() string {
 	fmt.Fprintf(&b, "stop_retries %d\n", c.StopRetries)
 	c.formatWatch(&b)
 	fmt.Fprintf(&b, "logformat %s\n", c.LogFormat)
+	if c.MetricsTextfile != "" {
+		fmt.Fprintf(&b, "metrics_textfile %s\n", c.MetricsTextfile)
+	}
+	if c.MetricsListen != "" {
+		fmt.Fprintf(&b, "metrics_listen %s\n", c.MetricsListen)
+	}
+	if c.MetricsListenAny {
+		b.WriteString("metrics_listen_any on\n")
+	}
 	return b.String()
 }

@@ -49,6 +49,30 @@ logformat JSON
 	}
 }
 
+// TestParseHbgoMetrics: the metrics sinks are off by default; a
+// non-loopback listener needs metrics_listen_any on, in any order.
+func TestParseHbgoMetrics(t *testing.T) {
+	d := DefaultHbgo()
+	if d.MetricsTextfile != "" || d.MetricsListen != "" || d.MetricsListenAny {
+		t.Errorf("metrics on by default: %+v", d)
+	}
+	for _, tt := range []struct{ in, listen string }{
+		{"metrics_listen 127.0.0.1:9794", "127.0.0.1:9794"},
+		{"metrics_listen [::1]:9794", "[::1]:9794"},
+		{"metrics_listen 0.0.0.0:9794\nmetrics_listen_any on", "0.0.0.0:9794"},
+		{"metrics_listen_any on\nmetrics_listen 192.0.2.1:9794", "192.0.2.1:9794"},
+	} {
+		c, ps := ParseHbgo(strings.NewReader(tt.in+"\nmetrics_textfile /var/lib/node_exporter/hbgo.prom\n"), "hbgo.cf")
+		if len(ps) != 0 || c.MetricsListen != tt.listen || c.MetricsTextfile != "/var/lib/node_exporter/hbgo.prom" {
+			t.Errorf("%q: %+v %v", tt.in, c, ps)
+		}
+		back, ps := ParseHbgo(strings.NewReader(c.Format()), "hbgo.cf")
+		if len(ps) != 0 || !cmp.Equal(c, back, cmp.FilterPath(func(p cmp.Path) bool { return p.String() == "File" }, cmp.Ignore())) {
+			t.Errorf("%q: Format does not read back: %v\n%s", tt.in, ps, c.Format())
+		}
+	}
+}
+
 func TestParseHbgoErrors(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
 		{"agent MailTo native", "hbgo.cf:1: error: agent MailTo has no native implementation; hbgo has native agents for Delay, Filesystem, IPaddr, IPaddr2, SendArp, drbddisk; write agent MailTo script or delete the line"},
@@ -64,7 +88,12 @@ func TestParseHbgoErrors(t *testing.T) {
 		{"stop_retries 0", "hbgo.cf:1: error: stop_retries 0 is not a number from 1 to 1000; write stop_retries with a whole number from 1 to 1000 (stock uses 10)"},
 		{"control_socket", "hbgo.cf:1: error: control_socket takes exactly one value, got 0; write control_socket /run/heartbeat/hbgo.sock"},
 		{"keepalive 2", "hbgo.cf:1: error: unknown hbgo.cf directive \"keepalive\"; keepalive belongs in ha.cf, not hbgo.cf"},
-		{"bogus", "hbgo.cf:1: error: unknown hbgo.cf directive \"bogus\"; hbgo.cf takes agent, control_socket, failover_threshold, failure_window, fast_start, journal, journal_size, logformat, monitor, reboot_command, resource_timeout, stop_retries, vip_watch"},
+		{"bogus", "hbgo.cf:1: error: unknown hbgo.cf directive \"bogus\"; hbgo.cf takes agent, control_socket, failover_threshold, failure_window, fast_start, journal, journal_size, logformat, metrics_listen, metrics_listen_any, metrics_textfile, monitor, reboot_command, resource_timeout, stop_retries, vip_watch"},
+		{"metrics_textfile hbgo.prom", "hbgo.cf:1: error: metrics_textfile hbgo.prom is not an absolute path; write metrics_textfile /absolute/path"},
+		{"metrics_listen localhost:9794", "hbgo.cf:1: error: metrics_listen localhost:9794 is not an address:port; write metrics_listen with an IP address and a port, e.g. metrics_listen 127.0.0.1:9794"},
+		{"metrics_listen 0.0.0.0:9794", "hbgo.cf:1: error: metrics_listen 0.0.0.0:9794 is not a loopback address; listen on 127.0.0.1 or [::1], or add metrics_listen_any on to serve the metrics (cluster names, addresses) to the network"},
+		{"metrics_listen 192.0.2.1:9794\nmetrics_listen_any off", "hbgo.cf:1: error: metrics_listen 192.0.2.1:9794 is not a loopback address; listen on 127.0.0.1 or [::1], or add metrics_listen_any on to serve the metrics (cluster names, addresses) to the network"},
+		{"metrics_listen_any yes please", "hbgo.cf:1: error: metrics_listen_any takes exactly one value, got 2; write metrics_listen_any on|off"},
 	} {
 		_, ps := ParseHbgo(strings.NewReader(tt.in+"\n"), "hbgo.cf")
 		if got := firstError(ps); got != tt.want {

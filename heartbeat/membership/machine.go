@@ -342,6 +342,9 @@ func (m *Machine) sendStatus() {
 	if m.flowControl {
 		msg.Add("protocol", "1")
 	}
+	if m.p.StatusExtra != nil {
+		m.p.StatusExtra(msg)
+	}
 	m.originate(msg)
 }
 

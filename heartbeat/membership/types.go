@@ -9,6 +9,10 @@ import (
 
 // Params is what the machine needs from ha.cf, already parsed and defaulted.
 type Params struct {
+	// StatusExtra, when set, adds fields to each status message we send
+	// (hbgo's configuration hash; stock ignores fields it does not know).
+	StatusExtra func(*wire.Message)
+
 	Node           string        // local node name, lower-case
 	Nodes          []string      // normal nodes in ha.cf order, lower-case, including Node
 	PingNodes      []string      // ping and ping_group pseudo-node names

@@ -171,6 +171,9 @@ func (m *Machine) memAction(a membership.Action) {
 	case membership.Log:
 		m.emit(Log{Level: string(a.Level), Text: a.Text, Drop: a.Drop})
 	case membership.NodeStatus:
+		if a.New == "dead" && a.Node != m.cfg.Membership.Node && !m.isPing(a.Node) {
+			m.emit(PeerDead{Node: a.Node})
+		}
 		m.journal("status", a.Node, map[string]string{"old": a.Old, "new": a.New})
 		if a.Node != m.cfg.Membership.Node {
 			if a.New == "dead" {
@@ -189,6 +192,9 @@ func (m *Machine) memAction(a membership.Action) {
 		st.Add(wire.FSrc, a.Node)
 		m.emit(Hook{Type: "status", Msg: st, Old: a.Old, HarcDone: true})
 	case membership.NodeDead:
+		if a.Node != m.cfg.Membership.Node && !m.isPing(a.Node) {
+			m.emit(PeerDead{Node: a.Node})
+		}
 		m.journal("node_dead", a.Node, nil)
 		if !m.isPing(a.Node) {
 			m.deferChild++ // rule 3

@@ -164,6 +164,10 @@ type PeerSeen struct {
 	Mark membership.PeerMark
 }
 
+// PeerDead says a normal peer was just declared dead (not a ping node); it
+// comes before what the death sets off (status: the transition's cause).
+type PeerDead struct{ Node string }
+
 // StartClients starts ha.cf's respawn clients (comm is up).
 type StartClients struct{}
 
@@ -192,6 +196,7 @@ func (Journal) action()        {}
 func (Hook) action()           {}
 func (Op) action()             {}
 func (PeerSeen) action()       {}
+func (PeerDead) action()       {}
 func (StartClients) action()   {}
 func (StopClientsNow) action() {}
 func (ShutdownDone) action()   {}

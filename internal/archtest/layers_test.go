@@ -43,6 +43,7 @@ var layers = map[string]int{
 	"heartbeat/soak":            tests,
 	"heartbeat/ipfailtest":      tests,
 	"heartbeat/installtest":     tests,
+	"heartbeat/statustest":      tests,
 	"heartbeat/timeline/logrec": tests,
 	"heartbeat/twonode":         tests,
 	"heartbeat/testnet":         tests,

@@ -2,120 +2,38 @@ package ipaddr
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
-	"os/exec"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/mdlayher/arp"
-	"github.com/mdlayher/ethernet"
-	"github.com/mdlayher/packet"
 	"github.com/vishvananda/netlink"
-	"github.com/vishvananda/netns"
 
 	"hbgo/resource.d/agent"
-	"hbgo/resource.d/sendarp"
+	"hbgo/resource.d/internal/vethlab"
 )
 
-// lab is a pair of network namespaces this test created: "a" runs the agent
-// (veth eth0, 10.77.0.1/24; veth eth1 without any IPv4 address), "b" is the
+// lab is a pair of network namespaces this test created: A runs the agent
+// (veth eth0, 10.77.0.1/24; veth eth1 without any IPv4 address), B is the
 // client on the other end (vb 10.77.0.2/24, vb2).
 type lab struct {
-	a, b   string
-	ha     *netlink.Handle
-	nsA    netns.NsHandle
-	nsB    netns.NsHandle
-	macA   net.HardwareAddr
-	macA2  net.HardwareAddr
-	logger *recLog
-	host   *Host
-}
-
-func ipCmd(t testing.TB, args ...string) string {
-	t.Helper()
-	out, err := exec.Command("ip", args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	*vethlab.Lab
+	macA, macA2 net.HardwareAddr
+	logger      *recLog
+	host        *Host
 }
 
 func newLab(t testing.TB) *lab {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces hbgoagt-* with veth pairs")
-	}
-	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("needs iproute2's ip to build the test namespaces")
-	}
-	l := &lab{a: fmt.Sprintf("hbgoagt-a%d", os.Getpid()), b: fmt.Sprintf("hbgoagt-b%d", os.Getpid())}
-	ipCmd(t, "netns", "add", l.a)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.a).Run() })
-	ipCmd(t, "netns", "add", l.b)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.b).Run() })
-	ipCmd(t, "-n", l.a, "link", "add", "eth0", "type", "veth", "peer", "name", "vb", "netns", l.b)
-	ipCmd(t, "-n", l.a, "link", "add", "eth1", "type", "veth", "peer", "name", "vb2", "netns", l.b)
-	ipCmd(t, "-n", l.a, "addr", "add", "10.77.0.1/24", "dev", "eth0")
-	ipCmd(t, "-n", l.b, "addr", "add", "10.77.0.2/24", "dev", "vb")
-	for _, c := range [][]string{{l.a, "eth0"}, {l.a, "eth1"}, {l.b, "vb"}, {l.b, "vb2"}, {l.a, "lo"}, {l.b, "lo"}} {
-		ipCmd(t, "-n", c[0], "link", "set", c[1], "up")
-	}
-	var err error
-	if l.nsA, err = netns.GetFromName(l.a); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.nsA.Close() })
-	if l.nsB, err = netns.GetFromName(l.b); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.nsB.Close() })
-	if l.ha, err = netlink.NewHandleAt(l.nsA); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.ha.Close)
-	for name, mac := range map[string]*net.HardwareAddr{"eth0": &l.macA, "eth1": &l.macA2} {
-		lk, err := l.ha.LinkByName(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		*mac = lk.Attrs().HardwareAddr
-	}
-	l.logger = &recLog{}
-	nsA := l.nsA
-	sender := &sendarp.Sender{Listen: func(ifi *net.Interface) (sendarp.Conn, error) {
-		// The raw socket must be created inside namespace a; it stays bound
-		// to it afterwards (libraries.md mdlayher/arp pitfall 4).
-		var c sendarp.Conn
-		var err error
-		inNS(nsA, func() { c, err = sendarp.ListenRaw(ifi) })
-		return c, err
-	}}
-	t.Cleanup(func() { sender.Close() })
-	l.host = &Host{NL: l.ha, Sender: sender, Log: l.logger}
+	v := vethlab.New(t, vethlab.Options{Prefix: "hbgoagt", Links: []string{"eth0", "eth1"}, Peers: []string{"vb", "vb2"},
+		AddrA: "10.77.0.1/24", AddrB: "10.77.0.2/24"})
+	l := &lab{Lab: v, macA: v.MAC["eth0"], macA2: v.MAC["eth1"], logger: &recLog{}}
+	l.host = &Host{NL: v.NL, Sender: v.Sender, Log: l.logger}
 	return l
-}
-
-// inNS runs f on a locked OS thread switched into ns; the thread is thrown
-// away afterwards (the goroutine exits still locked), so no other goroutine
-// ever runs in ns. Only test code does this (libraries.md netlink pitfall 5).
-func inNS(ns netns.NsHandle, f func()) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		runtime.LockOSThread()
-		if err := netns.Set(ns); err != nil {
-			panic(err)
-		}
-		f()
-	}()
-	wg.Wait()
 }
 
 type recLog struct {
@@ -137,68 +55,13 @@ func (r *recLog) take() []string {
 	return l
 }
 
-type seen struct {
-	at  time.Time
-	op  arp.Operation
-	p   arp.Packet
-	src net.HardwareAddr
-	dst net.HardwareAddr
-}
-
-// capture listens for ARP on ifname in ns and collects frames until stopped.
-func capture(t testing.TB, ns netns.NsHandle, ifname string) (get func() []seen) {
-	t.Helper()
-	var c *packet.Conn
-	var err error
-	inNS(ns, func() {
-		var ifi *net.Interface
-		if ifi, err = net.InterfaceByName(ifname); err != nil {
-			return
-		}
-		c, err = packet.Listen(ifi, packet.Raw, int(ethernet.EtherTypeARP), nil)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var got []seen
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := c.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			var f ethernet.Frame
-			if f.UnmarshalBinary(buf[:n]) != nil {
-				continue
-			}
-			var p arp.Packet
-			if p.UnmarshalBinary(f.Payload) != nil {
-				continue
-			}
-			mu.Lock()
-			got = append(got, seen{at: time.Now(), op: p.Operation, p: p, src: f.Source, dst: f.Destination})
-			mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() { c.Close(); <-done })
-	return func() []seen {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]seen(nil), got...)
-	}
-}
-
 func (l *lab) addrs(t testing.TB, ifname string) map[string]netlink.Addr {
 	t.Helper()
-	lk, err := l.ha.LinkByName(ifname)
+	lk, err := l.NL.LinkByName(ifname)
 	if err != nil {
 		t.Fatal(err)
 	}
-	as, err := l.ha.AddrList(lk, netlink.FAMILY_V4)
+	as, err := l.NL.AddrList(lk, netlink.FAMILY_V4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +75,7 @@ func (l *lab) addrs(t testing.TB, ifname string) map[string]netlink.Addr {
 // run calls op inside namespace a (sysctls under /proc/sys/net follow the thread's namespace).
 func (l *lab) run(op func() error) error {
 	var err error
-	inNS(l.nsA, func() { err = op() })
+	vethlab.InNS(l.NsA, func() { err = op() })
 	return err
 }
 
@@ -227,7 +90,7 @@ func waitFor(t testing.TB, d time.Duration, what string, cond func() bool) {
 	}
 }
 
-func checkGARP(t *testing.T, frames []seen, mac net.HardwareAddr, vip string) {
+func checkGARP(t *testing.T, frames []vethlab.Frame, mac net.HardwareAddr, vip string) {
 	t.Helper()
 	ip := netip.MustParseAddr(vip)
 	for i, f := range frames {
@@ -236,11 +99,11 @@ func checkGARP(t *testing.T, frames []seen, mac net.HardwareAddr, vip string) {
 		if i%2 == 1 {
 			wantTHA, wantOp = mac, arp.OperationReply
 		}
-		if f.op != wantOp || f.dst.String() != "ff:ff:ff:ff:ff:ff" || f.src.String() != mac.String() ||
-			f.p.SenderHardwareAddr.String() != mac.String() || f.p.SenderIP != ip ||
-			f.p.TargetHardwareAddr.String() != wantTHA.String() || f.p.TargetIP != ip {
-			t.Errorf("frame %d: op %v %v>%v SHA %v SPA %v THA %v TPA %v; want op %v, COMPAT §6.1 layout", i, f.op, f.src, f.dst,
-				f.p.SenderHardwareAddr, f.p.SenderIP, f.p.TargetHardwareAddr, f.p.TargetIP, wantOp)
+		if f.Op != wantOp || f.Dst.String() != "ff:ff:ff:ff:ff:ff" || f.Src.String() != mac.String() ||
+			f.P.SenderHardwareAddr.String() != mac.String() || f.P.SenderIP != ip ||
+			f.P.TargetHardwareAddr.String() != wantTHA.String() || f.P.TargetIP != ip {
+			t.Errorf("frame %d: op %v %v>%v SHA %v SPA %v THA %v TPA %v; want op %v, COMPAT §6.1 layout", i, f.Op, f.Src, f.Dst,
+				f.P.SenderHardwareAddr, f.P.SenderIP, f.P.TargetHardwareAddr, f.P.TargetIP, wantOp)
 		}
 	}
 }
@@ -248,9 +111,9 @@ func checkGARP(t *testing.T, frames []seen, mac net.HardwareAddr, vip string) {
 func TestNamespaceIPaddr(t *testing.T) {
 	l := newLab(t)
 	ctx := context.Background()
-	frames := capture(t, l.nsB, "vb")
+	frames := vethlab.CaptureARP(t, l.NsB, "vb")
 	// A stale neighbour entry on the client, as after a failover from another node.
-	ipCmd(t, "-n", l.b, "neigh", "replace", "10.77.0.100", "lladdr", "02:00:00:00:00:99", "dev", "vb", "nud", "stale")
+	vethlab.IP(t, "-n", l.B, "neigh", "replace", "10.77.0.100", "lladdr", "02:00:00:00:00:99", "dev", "vb", "nud", "stale")
 
 	a, err := New(IPaddr, []string{"10.77.0.100"}, l.host)
 	if err != nil {
@@ -276,7 +139,7 @@ func TestNamespaceIPaddr(t *testing.T) {
 	waitFor(t, 2*time.Second, "the first GARP pair at the client", func() bool { return len(frames()) >= 2 })
 	checkGARP(t, frames()[:2], l.macA, "10.77.0.100")
 	waitFor(t, 2*time.Second, "the client's neighbour entry to move to our MAC", func() bool {
-		return strings.Contains(ipCmd(t, "-n", l.b, "neigh", "show", "10.77.0.100", "dev", "vb"), l.macA.String())
+		return strings.Contains(vethlab.IP(t, "-n", l.B, "neigh", "show", "10.77.0.100", "dev", "vb"), l.macA.String())
 	})
 	st, err = a.Status(ctx)
 	if err != nil || !st.Running || st.Text != "INFO:  Running OK" {
@@ -310,7 +173,7 @@ func TestNamespaceIPaddr(t *testing.T) {
 	forA := func() int {
 		n := 0
 		for _, f := range frames() {
-			if f.p.SenderIP == a.Spec.IP {
+			if f.P.SenderIP == a.Spec.IP {
 				n++
 			}
 		}
@@ -347,7 +210,7 @@ func TestNamespaceIPaddr(t *testing.T) {
 func TestNamespaceIPaddr2(t *testing.T) {
 	l := newLab(t)
 	ctx := context.Background()
-	frames := capture(t, l.nsB, "vb2")
+	frames := vethlab.CaptureARP(t, l.NsB, "vb2")
 	// eth1 has no IPv4 address at all: the raw socket must still send, and
 	// the first VIP becomes the primary.
 	v1, err := New(IPaddr2, []string{"10.78.0.10/24/eth1:vip"}, l.host)
@@ -355,7 +218,7 @@ func TestNamespaceIPaddr2(t *testing.T) {
 		t.Fatal(err)
 	}
 	v2, _ := New(IPaddr2, []string{"10.78.0.11/24/eth1/10.78.0.127"}, l.host)
-	ipCmd(t, "-n", l.a, "link", "set", "eth1", "down")
+	vethlab.IP(t, "-n", l.A, "link", "set", "eth1", "down")
 	t0 := time.Now()
 	if err := l.run(func() error { return v1.Start(ctx) }); err != nil {
 		t.Fatal(err)
@@ -370,7 +233,7 @@ func TestNamespaceIPaddr2(t *testing.T) {
 	if a := as["10.78.0.11"]; a.Label != "eth1" || a.Broadcast.String() != "10.78.0.127" {
 		t.Errorf("VIP2 label = %q, want none (the interface name)", a.Label)
 	}
-	if lk, _ := l.ha.LinkByName("eth1"); lk.Attrs().Flags&net.FlagUp == 0 {
+	if lk, _ := l.NL.LinkByName("eth1"); lk.Attrs().Flags&net.FlagUp == 0 {
 		t.Error("IPaddr2 did not bring eth1 up")
 	}
 	if diff := cmpLines([]string{
@@ -386,9 +249,9 @@ func TestNamespaceIPaddr2(t *testing.T) {
 	// 5 pairs per VIP, pairs 200 ms apart.
 	waitFor(t, 3*time.Second, "5 GARP pairs for each VIP", func() bool { return len(frames()) >= 4*IPaddr2Pairs })
 	time.Sleep(300 * time.Millisecond)
-	var f1 []seen
+	var f1 []vethlab.Frame
 	for _, f := range frames() {
-		if f.p.SenderIP == v1.Spec.IP {
+		if f.P.SenderIP == v1.Spec.IP {
 			f1 = append(f1, f)
 		}
 	}
@@ -396,12 +259,12 @@ func TestNamespaceIPaddr2(t *testing.T) {
 		t.Fatalf("%d frames for VIP1, want %d", len(f1), 2*IPaddr2Pairs)
 	}
 	checkGARP(t, f1, l.macA2, "10.78.0.10")
-	span := f1[len(f1)-1].at.Sub(f1[0].at)
+	span := f1[len(f1)-1].At.Sub(f1[0].At)
 	want := time.Duration(IPaddr2Pairs-1) * IPaddr2Every
 	if span < want*3/4 || span > want*3 {
 		t.Errorf("5 pairs spanned %v, want about %v", span, want)
 	}
-	t.Logf("IPaddr2 GARP: %d frames over %v (start at +%v)", len(f1), span, f1[0].at.Sub(t0))
+	t.Logf("IPaddr2 GARP: %d frames over %v (start at +%v)", len(f1), span, f1[0].At.Sub(t0))
 
 	// Stopping the primary (VIP1) must not take VIP2 with it.
 	sysctl := "/proc/sys/net/ipv4/conf/eth1/promote_secondaries"

@@ -2,157 +2,54 @@ package watch
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/netip"
-	"os"
 	"os/exec"
-	"runtime"
-	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/mdlayher/arp"
-	"github.com/mdlayher/ethernet"
-	"github.com/mdlayher/packet"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
+	"hbgo/resource.d/internal/vethlab"
 	"hbgo/resource.d/ipaddr"
-	"hbgo/resource.d/sendarp"
 )
 
-// lab: namespace a holds the VIP 10.78.0.100/24 (label eth0:7) on eth0
-// (10.78.0.1/24), namespace b is the client on the veth's other end (vb,
+// lab: namespace A holds the VIP 10.78.0.100/24 (label eth0:7) on eth0
+// (10.78.0.1/24), namespace B is the client on the veth's other end (vb,
 // 10.78.0.2/24); both made by this test.
 type lab struct {
-	a, b     string
-	nsA, nsB netns.NsHandle
-	ha       *netlink.Handle
-	host     *ipaddr.Host
-	macA     net.HardwareAddr
+	*vethlab.Lab
+	host *ipaddr.Host
+	macA net.HardwareAddr
 }
 
 var vip = netip.MustParseAddr("10.78.0.100")
 
-func ipCmd(t testing.TB, args ...string) string {
-	t.Helper()
-	out, err := exec.Command("ip", args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("ip %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
-}
-
 func newLab(t *testing.T) *lab {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: creates network namespaces hbgowatch-* with a veth pair")
-	}
-	l := &lab{a: fmt.Sprintf("hbgowatch-a%d", os.Getpid()), b: fmt.Sprintf("hbgowatch-b%d", os.Getpid())}
-	ipCmd(t, "netns", "add", l.a)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.a).Run() })
-	ipCmd(t, "netns", "add", l.b)
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", l.b).Run() })
-	ipCmd(t, "-n", l.a, "link", "add", "eth0", "type", "veth", "peer", "name", "vb", "netns", l.b)
-	ipCmd(t, "-n", l.a, "addr", "add", "10.78.0.1/24", "dev", "eth0")
-	ipCmd(t, "-n", l.b, "addr", "add", "10.78.0.2/24", "dev", "vb")
-	for _, c := range [][]string{{l.a, "eth0"}, {l.b, "vb"}, {l.a, "lo"}, {l.b, "lo"}} {
-		ipCmd(t, "-n", c[0], "link", "set", c[1], "up")
-	}
-	var err error
-	if l.nsA, err = netns.GetFromName(l.a); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.nsA.Close() })
-	if l.nsB, err = netns.GetFromName(l.b); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.nsB.Close() })
-	if l.ha, err = netlink.NewHandleAt(l.nsA); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(l.ha.Close)
-	lk, err := l.ha.LinkByName("eth0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	l.macA = lk.Attrs().HardwareAddr
-	nsA := l.nsA
-	sender := &sendarp.Sender{Listen: func(ifi *net.Interface) (sendarp.Conn, error) {
-		var c sendarp.Conn
-		var err error
-		inNS(nsA, func() { c, err = sendarp.ListenRaw(ifi) })
-		return c, err
-	}}
-	t.Cleanup(func() { sender.Close() })
-	l.host = &ipaddr.Host{NL: l.ha, Sender: sender, Log: nopLog{}}
-	return l
+	v := vethlab.New(t, vethlab.Options{Prefix: "hbgowatch", Links: []string{"eth0"}, Peers: []string{"vb"},
+		AddrA: "10.78.0.1/24", AddrB: "10.78.0.2/24"})
+	return &lab{Lab: v, host: &ipaddr.Host{NL: v.NL, Sender: v.Sender, Log: nopLog{}}, macA: v.MAC["eth0"]}
 }
 
 type nopLog struct{}
 
 func (nopLog) Script(tag, text string) {}
 
-// inNS runs f on a locked OS thread switched into ns; the thread is thrown
-// away afterwards (libraries.md netlink pitfall 5).
-func inNS(ns netns.NsHandle, f func()) {
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		runtime.LockOSThread()
-		if err := netns.Set(ns); err != nil {
-			panic(err)
-		}
-		f()
-	}()
-	wg.Wait()
-}
-
-// garps collects gratuitous ARPs for vip seen on ifname in ns.
+// garps returns the times of the gratuitous ARPs for vip seen on ifname in ns.
 func garps(t *testing.T, ns netns.NsHandle, ifname string) func() []time.Time {
 	t.Helper()
-	var c *packet.Conn
-	var err error
-	inNS(ns, func() {
-		var ifi *net.Interface
-		if ifi, err = net.InterfaceByName(ifname); err == nil {
-			c, err = packet.Listen(ifi, packet.Raw, int(ethernet.EtherTypeARP), nil)
-		}
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var mu sync.Mutex
-	var got []time.Time
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		buf := make([]byte, 1500)
-		for {
-			n, _, err := c.ReadFrom(buf)
-			if err != nil {
-				return
-			}
-			var f ethernet.Frame
-			var p arp.Packet
-			if f.UnmarshalBinary(buf[:n]) != nil || p.UnmarshalBinary(f.Payload) != nil {
-				continue
-			}
-			if p.SenderIP == vip && p.TargetIP == vip {
-				mu.Lock()
-				got = append(got, time.Now())
-				mu.Unlock()
-			}
-		}
-	}()
-	t.Cleanup(func() { c.Close(); <-done })
+	frames := vethlab.CaptureARP(t, ns, ifname)
 	return func() []time.Time {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([]time.Time(nil), got...)
+		var out []time.Time
+		for _, f := range frames() {
+			if f.P.SenderIP == vip && f.P.TargetIP == vip {
+				out = append(out, f.At)
+			}
+		}
+		return out
 	}
 }
 
@@ -177,11 +74,11 @@ func next(t *testing.T, ch <-chan Event, kind Kind) Event {
 
 func (l *lab) addr(t *testing.T) (netlink.Addr, bool) {
 	t.Helper()
-	lk, err := l.ha.LinkByName("eth0")
+	lk, err := l.NL.LinkByName("eth0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	as, err := l.ha.AddrList(lk, netlink.FAMILY_V4)
+	as, err := l.NL.AddrList(lk, netlink.FAMILY_V4)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -200,7 +97,7 @@ func (l *lab) addr(t *testing.T) (netlink.Addr, bool) {
 // ARPs again and reaches the address.
 func TestVIPRestore(t *testing.T) {
 	l := newLab(t)
-	ipCmd(t, "-n", l.a, "addr", "add", "10.78.0.100/24", "brd", "10.78.0.255", "dev", "eth0", "label", "eth0:7")
+	vethlab.IP(t, "-n", l.A, "addr", "add", "10.78.0.100/24", "brd", "10.78.0.255", "dev", "eth0", "label", "eth0:7")
 	ag, err := ipaddr.New(ipaddr.IPaddr, []string{"10.78.0.100/24/eth0"}, l.host)
 	if err != nil {
 		t.Fatal(err)
@@ -213,7 +110,7 @@ func TestVIPRestore(t *testing.T) {
 		t.Fatalf("snapshot %+v", held)
 	}
 	events := make(chan Event, 16)
-	w := &VIPs{Events: events, NS: &l.nsA}
+	w := &VIPs{Events: events, NS: &l.NsA}
 	w.Hold("IPaddr::10.78.0.100/24/eth0", vip, held.LinkIndex, held.Iface)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -225,7 +122,7 @@ func TestVIPRestore(t *testing.T) {
 	case err := <-errc:
 		t.Fatal(err)
 	}
-	seen := garps(t, l.nsB, "vb")
+	seen := garps(t, l.NsB, "vb")
 
 	check := func(how string, ev Event, start time.Time) {
 		t.Helper()
@@ -249,12 +146,12 @@ func TestVIPRestore(t *testing.T) {
 		if len(seen()) == n {
 			t.Fatalf("%s: no gratuitous ARP in the client namespace", how)
 		}
-		ipCmd(t, "netns", "exec", l.b, "ping", "-c1", "-W", "5", "10.78.0.100")
+		vethlab.IP(t, "netns", "exec", l.B, "ping", "-c1", "-W", "5", "10.78.0.100")
 		t.Logf("%s: %s (%s) → back after %s", how, ev.Kind, ev.Cause, took)
 	}
 
 	start := time.Now()
-	ipCmd(t, "-n", l.a, "addr", "del", "10.78.0.100/24", "dev", "eth0")
+	vethlab.IP(t, "-n", l.A, "addr", "del", "10.78.0.100/24", "dev", "eth0")
 	ev := next(t, events, Vanished)
 	if ev.Resource != "IPaddr::10.78.0.100/24/eth0" || ev.Cause != "netlink RTM_DELADDR" {
 		t.Errorf("event %+v", ev)
@@ -262,23 +159,23 @@ func TestVIPRestore(t *testing.T) {
 	check("ip addr del", ev, start)
 
 	start = time.Now()
-	ipCmd(t, "-n", l.a, "addr", "flush", "dev", "eth0")
+	vethlab.IP(t, "-n", l.A, "addr", "flush", "dev", "eth0")
 	ev = next(t, events, Vanished)
 	// flush took 10.78.0.1 too; the test puts the interface's own address back.
-	ipCmd(t, "-n", l.a, "addr", "add", "10.78.0.1/24", "dev", "eth0")
+	vethlab.IP(t, "-n", l.A, "addr", "add", "10.78.0.1/24", "dev", "eth0")
 	check("ip addr flush dev eth0", ev, start)
 
 	// Down: the address stays (IPv4 keeps it) or goes (a manager flushes it);
 	// either way it is put back and announced once the link is up.
-	ipCmd(t, "-n", l.a, "link", "set", "eth0", "down")
-	ipCmd(t, "-n", l.a, "addr", "del", "10.78.0.100/24", "dev", "eth0")
+	vethlab.IP(t, "-n", l.A, "link", "set", "eth0", "down")
+	vethlab.IP(t, "-n", l.A, "addr", "del", "10.78.0.100/24", "dev", "eth0")
 	ev = next(t, events, Vanished)
 	if added, err := l.host.Restore(held); !added || err != ipaddr.ErrLinkDown {
 		t.Fatalf("restore on a down link: added %v, %v (want ErrLinkDown)", added, err)
 	}
 	n := len(seen())
 	start = time.Now()
-	ipCmd(t, "-n", l.a, "link", "set", "eth0", "up")
+	vethlab.IP(t, "-n", l.A, "link", "set", "eth0", "up")
 	ev = next(t, events, LinkUp)
 	if ev.Cause != "link eth0 went down and came back up" {
 		t.Errorf("event %+v", ev)
@@ -293,12 +190,12 @@ func TestVIPRestore(t *testing.T) {
 	if len(seen()) == n {
 		t.Fatal("link up: no gratuitous ARP in the client namespace")
 	}
-	ipCmd(t, "netns", "exec", l.b, "ping", "-c1", "-W", "5", "10.78.0.100")
+	vethlab.IP(t, "netns", "exec", l.B, "ping", "-c1", "-W", "5", "10.78.0.100")
 	t.Logf("link down/up: announced %s after the link came up", time.Since(start))
 
 	// Released: no more events.
 	w.Release(vip)
-	ipCmd(t, "-n", l.a, "addr", "del", "10.78.0.100/24", "dev", "eth0")
+	vethlab.IP(t, "-n", l.A, "addr", "del", "10.78.0.100/24", "dev", "eth0")
 	select {
 	case ev := <-events:
 		t.Errorf("event after release: %+v", ev)
@@ -318,17 +215,17 @@ func TestConflict(t *testing.T) {
 		t.Skip("needs iputils-arping (.ci/deps installs it)")
 	}
 	l := newLab(t)
-	ipCmd(t, "-n", l.a, "addr", "add", "10.78.0.100/24", "dev", "eth0")
+	vethlab.IP(t, "-n", l.A, "addr", "add", "10.78.0.100/24", "dev", "eth0")
 	events := make(chan Event, 64)
-	nsA := l.nsA
+	nsA := l.NsA
 	w := &Conflicts{Events: events, Dial: func(ifi *net.Interface) (*arp.Client, error) {
 		var c *arp.Client
 		var err error
-		inNS(nsA, func() { c, err = arp.Dial(ifi) })
+		vethlab.InNS(nsA, func() { c, err = arp.Dial(ifi) })
 		return c, err
 	}}
 	defer w.Close()
-	lk, _ := l.ha.LinkByName("eth0")
+	lk, _ := l.NL.LinkByName("eth0")
 	at := lk.Attrs()
 	ifi := &net.Interface{Index: at.Index, Name: at.Name, HardwareAddr: at.HardwareAddr, MTU: at.MTU, Flags: at.Flags}
 	if err := w.Hold(context.Background(), "IPaddr::10.78.0.100/24/eth0", vip, ifi); err != nil {
@@ -348,7 +245,7 @@ func TestConflict(t *testing.T) {
 		t.Fatalf("own GARP reported: %+v", ev)
 	case <-time.After(300 * time.Millisecond):
 	}
-	lb, err := netlink.NewHandleAt(l.nsB)
+	lb, err := netlink.NewHandleAt(l.NsB)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -356,8 +253,8 @@ func TestConflict(t *testing.T) {
 	vb, _ := lb.LinkByName("vb")
 	mac := vb.Attrs().HardwareAddr.String()
 	// The claimant holds the address too and announces it.
-	ipCmd(t, "-n", l.b, "addr", "add", "10.78.0.100/24", "dev", "vb")
-	ipCmd(t, "netns", "exec", l.b, "arping", "-U", "-c", "2", "-I", "vb", "-s", "10.78.0.100", "10.78.0.100")
+	vethlab.IP(t, "-n", l.B, "addr", "add", "10.78.0.100/24", "dev", "vb")
+	vethlab.IP(t, "netns", "exec", l.B, "arping", "-U", "-c", "2", "-I", "vb", "-s", "10.78.0.100", "10.78.0.100")
 	ev := next(t, events, Conflict)
 	if ev.MAC != mac || ev.Resource != "IPaddr::10.78.0.100/24/eth0" {
 		t.Errorf("event %+v, want MAC %s", ev, mac)

@@ -1,0 +1,410 @@
+package daemon
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"hbgo/authkeys"
+	"hbgo/haresources/planner"
+	"hbgo/heartbeat/control"
+	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/media"
+	hbnode "hbgo/heartbeat/node"
+	"hbgo/heartbeat/status"
+	"hbgo/heartbeat/wire"
+)
+
+// statusView is what the loop records for `heartbeat status` and the
+// metrics beyond membership's and the planner's own state: when each link
+// last carried a packet, the peers' generations and configuration hashes,
+// each resource's state, and the transitions. The loop alone touches it;
+// the sinks get copies (status.Snapshot).
+type statusView struct {
+	start    time.Time
+	names    map[string]string               // src field as sent → node name ("" = not a peer)
+	linkSeen map[string]map[string]time.Time // node → link → last authenticated packet
+	nodeSeen map[string]time.Time            // last packet per node (ping nodes: echo replies)
+	genStr   map[string]string               // node → its hg field as last seen
+	gen      map[string]uint64
+	cfHash   map[string]string // node → its status messages' status.ConfigField ("" none)
+	heard    map[string]bool   // node → a status message was heard
+	late     map[string]uint64 // node → Late heartbeat lines
+	res      map[string]*resView
+	trans    map[string]uint64
+	last     *status.Transition
+	death    string // why the peer was last declared dead, for the transition text
+
+	ourHash  string
+	hashConf *hbconf.Conf // the configuration ourHash is of
+	cmpKey   [2]string    // (ours, peer's) last compared
+	cmp      status.PeerConfig
+	alarm    status.MismatchAlarm
+
+	sinks      *status.Sinks
+	sinksTried bool
+	published  time.Time // when the sinks last got a snapshot
+}
+
+type resView struct {
+	state    string
+	since    time.Time
+	failures uint64
+}
+
+// stat returns the node's statusView, made on first use.
+func (n *node) stat() *statusView {
+	if n.sv == nil {
+		n.sv = &statusView{start: n.now(), names: map[string]string{}, linkSeen: map[string]map[string]time.Time{}, nodeSeen: map[string]time.Time{},
+			genStr: map[string]string{}, gen: map[string]uint64{}, cfHash: map[string]string{}, heard: map[string]bool{},
+			late: map[string]uint64{}, res: map[string]*resView{}, trans: map[string]uint64{}}
+	}
+	return n.sv
+}
+
+// configHash is this node's status.ConfigHash, recomputed after a reload.
+func (n *node) configHash() string {
+	v := n.stat()
+	if v.hashConf != n.conf {
+		v.hashConf, v.ourHash = n.conf, status.ConfigHash(n.conf.HaCf, n.conf.Groups)
+	}
+	return v.ourHash
+}
+
+// statPacket records an authenticated packet: which link it came on, and
+// from a status message the sender's generation and configuration hash.
+// For a packet like the one before it allocates nothing (fields are
+// compared as bytes, maps hit existing keys): it runs for every packet.
+func (n *node) statPacket(p media.Packet, m *wire.Message) {
+	v := n.stat()
+	name := p.Ping
+	if name == "" {
+		src := field(m, wire.FSrc)
+		var ok bool
+		if name, ok = v.names[string(src)]; !ok {
+			name = strings.ToLower(string(src))
+			if name == n.conf.Node || !n.conf.HaCf.HasNode(name) {
+				name = "" // ours (looped back) or not a node of ours: membership drops it
+			}
+			v.names[string(src)] = name
+		}
+		if name == "" {
+			return
+		}
+		per := v.linkSeen[name]
+		if per == nil {
+			per = map[string]time.Time{}
+			v.linkSeen[name] = per
+		}
+		per[p.Link] = p.At
+	}
+	v.nodeSeen[name] = p.At
+	if p.Ping != "" || string(field(m, wire.FType)) != "status" {
+		return
+	}
+	v.heard[name] = true
+	if g := field(m, wire.FGen); string(g) != v.genStr[name] {
+		v.genStr[name] = string(g)
+		v.gen[name], _ = strconv.ParseUint(string(g), 16, 64)
+	}
+	if h := field(m, status.ConfigField); string(h) != v.cfHash[name] {
+		v.cfHash[name] = string(h)
+	}
+}
+
+// field returns the value of m's first string field called name, without
+// the copy wire.Message.Get makes.
+func field(m *wire.Message, name string) []byte {
+	for i := range m.Fields {
+		if f := &m.Fields[i]; f.Name == name && f.Type == wire.String {
+			return f.Value
+		}
+	}
+	return nil
+}
+
+// statAct follows the node machine's actions before they are carried out:
+// late heartbeats, a peer's death, operations, and our own status going
+// out, which paces the metrics sinks and the mismatch check.
+func (n *node) statAct(a hbnode.Action) {
+	v := n.stat()
+	switch a := a.(type) {
+	case hbnode.Op:
+		n.statPlan(a.Op)
+	case hbnode.Log:
+		// COMPAT's text: "Late heartbeat: Node <name>: interval <n> ms".
+		if rest, ok := strings.CutPrefix(a.Text, "Late heartbeat: Node "); ok && a.Proc == "" {
+			if name, _, ok := strings.Cut(rest, ":"); ok {
+				v.late[strings.ToLower(name)]++
+			}
+		}
+	case hbnode.PeerDead:
+		n.noteDeath(a.Node)
+	case hbnode.Send:
+		if a.Rexmit || string(field(a.Msg, wire.FType)) != "status" {
+			return
+		}
+		n.checkPeerConfig()
+		if !v.sinksTried {
+			v.sinksTried = true
+			s, err := status.NewSinks(n.conf.Hbgo, n.log.Errorf)
+			if err != nil {
+				n.log.Errorf("hbgo: metrics: %v", err)
+			} else if s != nil {
+				v.sinks = s
+				n.closers = append(n.closers, s.Close)
+			}
+		}
+		if v.sinks != nil {
+			// At most once per keepalive (this is our status going out), and
+			// not more than once a second: scrapers read every 15 s or so,
+			// and each snapshot costs the loop its building.
+			if now := n.now(); now.Sub(v.published) >= status.PublishEvery {
+				v.published = now
+				v.sinks.Publish(n.healthSnapshot()) // a copy: the sinks write it off the loop
+			}
+		}
+	}
+}
+
+func (n *node) noteDeath(peer string) {
+	v := n.stat()
+	now := n.now()
+	text := peer + " declared dead at " + now.Format("2006-01-02 15:04:05")
+	if t, ok := v.nodeSeen[peer]; ok {
+		text += fmt.Sprintf(" after %d ms without heartbeats", now.Sub(t).Milliseconds())
+	}
+	v.death = text
+}
+
+// checkPeerConfig compares the peer's configuration hash with ours when
+// either changed, and logs a mismatch as MismatchAlarm allows.
+func (n *node) checkPeerConfig() {
+	v := n.stat()
+	ours := n.configHash()
+	peer, theirs := n.peerName(), ""
+	if peer != "" {
+		theirs = v.cfHash[peer]
+	}
+	if k := [2]string{ours, theirs}; k != v.cmpKey || v.cmp.State == "" {
+		v.cmpKey, v.cmp = k, status.CompareConfig(ours, theirs)
+	}
+	if line := v.alarm.Check(peer, v.cmp, n.now()); line != "" {
+		n.log.Warnf("%s", line)
+	}
+}
+
+// peerName is the other normal node of ha.cf ("" for a one-node cluster).
+func (n *node) peerName() string {
+	for _, nd := range n.conf.HaCf.Nodes {
+		if nd != n.conf.Node {
+			return nd
+		}
+	}
+	return ""
+}
+
+// transitionCause names a planner operation's reason for people and metrics.
+func transitionCause(why string) string {
+	switch why {
+	case "mach_down":
+		return "peer-dead"
+	case "req_our_resources":
+		return "startup"
+	case "ip-request", "ip-request-resp":
+		return "failback"
+	case "held-at-start":
+		return "cleanup"
+	}
+	return why // standby, shutdown
+}
+
+// statPlan follows the planner's operations: resources start or stop.
+func (n *node) statPlan(a planner.Action) {
+	op, ok := a.(planner.Op)
+	if !ok || len(op.Groups) == 0 {
+		return
+	}
+	v := n.stat()
+	now := n.now()
+	cause := transitionCause(op.Why)
+	v.trans[cause]++
+	verb, st := "takes", status.StateStarting
+	if op.Kind == planner.Give {
+		verb, st = "gives up", status.StateStopping
+	}
+	text := fmt.Sprintf("%s %s %s (%s)", n.conf.Node, verb, strings.Join(op.Groups, ", "), op.Why)
+	if cause == "peer-dead" && v.death != "" {
+		text = v.death + "; " + text
+	}
+	v.last = &status.Transition{Time: now, Cause: cause, Text: text}
+	for _, key := range op.Groups {
+		for _, r := range n.groupTokens(key) {
+			n.setRes(r, st, now)
+		}
+	}
+}
+
+// statDone follows the executor's results.
+func (n *node) statDone(d planner.OpDone) {
+	now := n.now()
+	for _, r := range d.Results {
+		toks := n.groupTokens(r.Key)
+		for i, t := range toks {
+			switch r.Outcome {
+			case planner.Started:
+				n.setRes(t, status.StateStarted, now)
+			case planner.Stopped:
+				n.setRes(t, status.StateStopped, now)
+			case planner.StartFailed, planner.StopFailed:
+				if i == r.FailedAt {
+					n.setRes(t, status.StateFailed, now)
+					n.stat().res[t].failures++
+				} else if r.Outcome == planner.StartFailed {
+					n.setRes(t, status.StateStopped, now)
+				}
+			}
+		}
+	}
+}
+
+func (n *node) setRes(token, state string, now time.Time) {
+	v := n.stat()
+	r := v.res[token]
+	if r == nil {
+		r = &resView{}
+		v.res[token] = r
+	}
+	if r.state != state {
+		r.state, r.since = state, now
+	}
+}
+
+func (n *node) groupTokens(key string) []string {
+	for _, g := range n.conf.Groups {
+		if g.Key() == key {
+			t := make([]string, len(g.Resources))
+			for i, r := range g.Resources {
+				t[i] = r.Token
+			}
+			return t
+		}
+	}
+	return nil
+}
+
+// healthReply answers control.OpHealth.
+func (n *node) healthReply() control.Reply {
+	n.checkPeerConfig()
+	b, err := status.MarshalSnapshot(n.healthSnapshot())
+	if err != nil {
+		return control.Reply{Error: err.Error()}
+	}
+	return control.Reply{OK: true, Health: b}
+}
+
+// healthSnapshot builds the status.Snapshot from the loop's state. It
+// shares nothing with the loop: the sinks may read it on another goroutine.
+func (n *node) healthSnapshot() *status.Snapshot {
+	v := n.stat()
+	now := n.now()
+	ms := n.m.Snapshot()
+	cf := n.conf.HaCf
+	s := &status.Snapshot{Schema: status.Schema, Time: now, Version: "hbgo " + Version, Local: n.conf.Node,
+		Keepalive: status.Ms(cf.Keepalive), Deadtime: status.Ms(cf.Deadtime),
+		Drops: map[string]uint64{}, Transitions: map[string]uint64{}, PeerConfig: v.cmp, Warnings: []status.Warning{}}
+	if s.PeerConfig.State == "" {
+		s.PeerConfig.State = status.ConfigUnknown
+	}
+	s.PeerConfig.Parts = append([]string(nil), s.PeerConfig.Parts...)
+	for k, c := range n.counters() {
+		if r, ok := strings.CutPrefix(k, "drop."); ok {
+			s.Drops[r] = c
+		}
+	}
+	for k, c := range v.trans {
+		s.Transitions[k] = c
+	}
+	if v.last != nil {
+		t := *v.last
+		s.LastTransition = &t
+	}
+	peerUp := false
+	for _, nd := range ms.Nodes {
+		sn := status.Node{Name: nd.Name, Type: nd.Type, State: nd.Status, LateHeartbeats: v.late[nd.Name], Generation: v.gen[nd.Name]}
+		switch {
+		case nd.Name == n.conf.Node:
+			sn.Local, sn.Generation, sn.Software = true, ms.Generation, "hbgo "+Version
+		case nd.Type == "ping":
+		case v.cfHash[nd.Name] != "":
+			sn.Software = "hbgo"
+		case v.heard[nd.Name]:
+			sn.Software = "heartbeat"
+		}
+		if nd.Type != "ping" && nd.Name != n.conf.Node && (nd.Status == "up" || nd.Status == "active") {
+			peerUp = true
+		}
+		for _, l := range nd.Links {
+			sl := status.Link{Name: l.Name, Up: l.Status == "up"}
+			if nd.Type == "ping" {
+				sl.Up = nd.Status != "dead"
+			}
+			t, ok := v.linkSeen[nd.Name][l.Name]
+			if nd.Type == "ping" {
+				t, ok = v.nodeSeen[nd.Name]
+			}
+			if ok && !sn.Local {
+				age := now.Sub(t).Seconds()
+				sl.LastHeartbeatAge = &age
+			}
+			sn.Links = append(sn.Links, sl)
+		}
+		if nd.Type == "ping" && nd.Status == "dead" {
+			s.Warnings = append(s.Warnings, status.Warning{Code: "ping-unreachable", Text: "ping node " + nd.Name + " does not answer"})
+		}
+		s.Nodes = append(s.Nodes, sn)
+	}
+	hold := planner.None
+	if n.m != nil && !n.o.NoResources {
+		hold = n.m.Holds()
+	}
+	for _, g := range n.conf.Groups {
+		sg := status.Group{Name: g.Key(), Primary: g.Node}
+		set := planner.Foreign
+		if g.Node == n.conf.Node {
+			set = planner.Local
+		}
+		here := false
+		for _, r := range g.Resources {
+			sr := status.Resource{Name: r.Token, State: status.StateStopped}
+			if rv := v.res[r.Token]; rv != nil {
+				sr.State, sr.Since, sr.Failures = rv.state, rv.since, rv.failures
+			} else if hold&set != 0 {
+				sr.State = status.StateStarted // held since before this daemon recorded it (start-up scan, -R)
+			}
+			if sr.State == status.StateStarted || sr.State == status.StateStarting || sr.State == status.StateStopping {
+				here = true
+			}
+			sg.Resources = append(sg.Resources, sr)
+		}
+		switch {
+		case here:
+			sg.Holder = n.conf.Node
+		case peerUp && !n.o.NoResources:
+			sg.Holder = n.peerName() // as far as this node knows: what it does not run, the live peer does
+		}
+		s.Groups = append(s.Groups, sg)
+	}
+	if k := n.conf.Keys; k != nil {
+		if m, ok := k.Method(k.Active()); ok && m == authkeys.CRC {
+			s.Warnings = append(s.Warnings, status.Warning{Code: "crc-auth",
+				Text: "authkeys signs with crc: anyone on a heartbeat link can forge messages; use sha1"})
+		}
+	}
+	return s
+}
+
+// addConfigHash adds our configuration hash to a status message we send
+// (membership.Params.StatusExtra).
+func (n *node) addConfigHash(m *wire.Message) { m.Add(status.ConfigField, n.configHash()) }

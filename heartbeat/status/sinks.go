@@ -1,0 +1,241 @@
+package status
+
+import (
+	"bufio"
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"hbgo/heartbeat/hacf"
+)
+
+// ErrNotLoopback is returned for a metrics listener on a non-loopback
+// address without metrics_listen_any on.
+var ErrNotLoopback = errors.New("metrics_listen: not a loopback address (metrics_listen_any on allows it)")
+
+// Sinks publish snapshots off the daemon loop: to the node_exporter
+// textfile and to the HTTP endpoint. Publish never blocks; the writer
+// goroutine takes the newest snapshot, so a slow disk skips snapshots
+// instead of queueing them.
+type Sinks struct {
+	textfile string
+	logf     func(format string, args ...any)
+	latest   atomic.Pointer[Snapshot]
+	kick     chan struct{}
+	done     chan struct{}
+	ln       net.Listener
+	conns    chan struct{} // one token per scrape being served
+	wg       sync.WaitGroup
+}
+
+// PublishEvery is the shortest interval between two snapshots handed to
+// the sinks; the daemon also waits for its next keepalive.
+const PublishEvery = time.Second
+
+// HTTP endpoint limits: a scraper sends a short GET; anything slower or
+// larger is cut off, and at most maxScrapes are served at once.
+const (
+	scrapeTimeout = 5 * time.Second
+	maxRequest    = 8 << 10
+	maxScrapes    = 4
+)
+
+// ListenMetrics opens the metrics listener, refusing a non-loopback
+// address unless anyAddr (metrics_listen_any on).
+func ListenMetrics(addr string, anyAddr bool) (net.Listener, error) {
+	if !anyAddr && !hacf.LoopbackAddr(addr) {
+		return nil, fmt.Errorf("%w: %s", ErrNotLoopback, addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("metrics_listen: %w", err)
+	}
+	return ln, nil
+}
+
+// NewSinks starts the sinks hbgo.cf asks for; it returns nil, nil when
+// none is configured (nothing runs, nothing is built per keepalive).
+// logf reports write failures (at most one line per failure streak).
+func NewSinks(c *hacf.HbgoConfig, logf func(format string, args ...any)) (*Sinks, error) {
+	if c.MetricsTextfile == "" && c.MetricsListen == "" {
+		return nil, nil
+	}
+	s := &Sinks{textfile: c.MetricsTextfile, logf: logf, kick: make(chan struct{}, 1), done: make(chan struct{}),
+		conns: make(chan struct{}, maxScrapes)}
+	if c.MetricsListen != "" {
+		ln, err := ListenMetrics(c.MetricsListen, c.MetricsListenAny)
+		if err != nil {
+			return nil, err
+		}
+		s.ln = ln
+		s.wg.Add(1)
+		go s.accept()
+	}
+	if s.textfile != "" {
+		s.wg.Add(1)
+		go s.writer()
+	}
+	return s, nil
+}
+
+// Addr returns the listener's address, nil without one.
+func (s *Sinks) Addr() net.Addr {
+	if s == nil || s.ln == nil {
+		return nil
+	}
+	return s.ln.Addr()
+}
+
+// Publish hands the sinks a snapshot the caller no longer touches. It
+// never blocks.
+func (s *Sinks) Publish(snap *Snapshot) {
+	if s == nil {
+		return
+	}
+	s.latest.Store(snap)
+	select {
+	case s.kick <- struct{}{}:
+	default: // the writer has a kick pending; it will read the newest snapshot
+	}
+}
+
+// accept serves the metrics endpoint: HTTP/1.x GET /metrics, one request
+// per connection. A small server of its own rather than net/http, which
+// would add 1.8 MB to every hbgo process's RSS (bench/results/metrics-lib-2026-12-06.md).
+func (s *Sinks) accept() {
+	defer s.wg.Done()
+	for {
+		c, err := s.ln.Accept()
+		if err != nil {
+			return
+		}
+		select {
+		case s.conns <- struct{}{}:
+		default: // maxScrapes already being served
+			c.Close()
+			continue
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer func() { <-s.conns }()
+			defer c.Close()
+			_ = c.SetDeadline(time.Now().Add(scrapeTimeout))
+			status, body := s.answer(c)
+			hdr := "HTTP/1.1 " + status + "\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n" +
+				"Content-Length: " + strconv.Itoa(len(body)) + "\r\nConnection: close\r\n\r\n"
+			_, _ = c.Write(append([]byte(hdr), body...))
+		}()
+	}
+}
+
+// answer reads one request from r and returns the status line's code and
+// text and the body.
+func (s *Sinks) answer(r net.Conn) (string, []byte) {
+	br := bufio.NewReaderSize(&io.LimitedReader{R: r, N: maxRequest}, 1024)
+	line, err := br.ReadString('\n')
+	if err != nil {
+		return "400 Bad Request", []byte("bad request\n")
+	}
+	for { // the headers, up to the empty line
+		h, err := br.ReadString('\n')
+		if err != nil {
+			return "400 Bad Request", []byte("bad request\n")
+		}
+		if h == "\r\n" || h == "\n" {
+			break
+		}
+	}
+	f := strings.Fields(line)
+	if len(f) != 3 || !strings.HasPrefix(f[2], "HTTP/1.") {
+		return "400 Bad Request", []byte("bad request\n")
+	}
+	if path, _, _ := strings.Cut(f[1], "?"); path != "/metrics" {
+		return "404 Not Found", []byte("hbgo serves /metrics only\n")
+	}
+	if f[0] != "GET" {
+		return "405 Method Not Allowed", []byte("GET only\n")
+	}
+	snap := s.latest.Load()
+	if snap == nil {
+		return "503 Service Unavailable", []byte("no snapshot yet\n")
+	}
+	var b bytes.Buffer
+	if err := WriteMetrics(&b, snap); err != nil {
+		return "500 Internal Server Error", []byte(err.Error() + "\n")
+	}
+	return "200 OK", b.Bytes()
+}
+
+func (s *Sinks) writer() {
+	defer s.wg.Done()
+	failing := false
+	for {
+		select {
+		case <-s.done:
+			return
+		case <-s.kick:
+		}
+		err := WriteTextfile(s.textfile, s.latest.Load())
+		if err != nil && !failing {
+			s.logf("hbgo: metrics_textfile %s: %v", s.textfile, err)
+		} else if err == nil && failing {
+			s.logf("hbgo: metrics_textfile %s written again", s.textfile)
+		}
+		failing = err != nil
+	}
+}
+
+// WriteTextfile writes the snapshot's metrics to path atomically: a
+// temporary file in the same directory renamed over path, so node_exporter
+// never reads half a file. No fsync: it runs every keepalive, and after a
+// crash a lost or empty file is rewritten by the next daemon.
+func WriteTextfile(path string, snap *Snapshot) error {
+	if snap == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := WriteMetrics(&b, snap); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(b.Bytes())
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+	}
+	return err
+}
+
+// Close stops the writer and the listener.
+func (s *Sinks) Close() {
+	if s == nil {
+		return
+	}
+	close(s.done)
+	if s.ln != nil {
+		_ = s.ln.Close()
+	}
+	s.wg.Wait()
+}

@@ -1,0 +1,155 @@
+package status
+
+import (
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"hbgo/heartbeat/hacf"
+)
+
+// TestListenMetricsRefusesNonLoopback: the listener opens only on loopback
+// unless metrics_listen_any on says otherwise.
+func TestListenMetricsRefusesNonLoopback(t *testing.T) {
+	for _, addr := range []string{"0.0.0.0:0", "[::]:0", "192.0.2.1:9794", "localhost:0"} {
+		ln, err := ListenMetrics(addr, false)
+		if !errors.Is(err, ErrNotLoopback) {
+			t.Errorf("%s: %v, want ErrNotLoopback", addr, err)
+		}
+		if ln != nil {
+			ln.Close()
+		}
+	}
+	ln, err := ListenMetrics("127.0.0.1:0", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+	ln, err = ListenMetrics("0.0.0.0:0", true) // told to
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln.Close()
+}
+
+func TestSinks(t *testing.T) {
+	if s, err := NewSinks(hacf.DefaultHbgo(), t.Logf); s != nil || err != nil {
+		t.Fatalf("no sink configured: %v %v", s, err)
+	}
+	dir := t.TempDir()
+	c := hacf.DefaultHbgo()
+	c.MetricsTextfile = filepath.Join(dir, "hbgo.prom")
+	c.MetricsListen = "127.0.0.1:0"
+	s, err := NewSinks(c, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	url := "http://" + s.Addr().String() + "/metrics"
+	if r, err := http.Get(url); err != nil || r.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("before the first snapshot: %v %v", r, err)
+	}
+	snap := cases["peer-dead"]()
+	s.Publish(snap)
+	deadline := time.Now().Add(5 * time.Second)
+	var b []byte
+	for time.Now().Before(deadline) {
+		if b, err = os.ReadFile(c.MetricsTextfile); err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if v, ok := value(parseMetrics(t, b), "hbgo_node_up", map[string]string{"node": "node1"}); !ok || v != 0 {
+		t.Errorf("textfile node_up{node1} = %v %v", v, ok)
+	}
+	r, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if v, ok := value(parseMetrics(t, body), "hbgo_transitions_total", map[string]string{"cause": "peer-dead"}); !ok || v != 1 {
+		t.Errorf("listener transitions{peer-dead} = %v %v", v, ok)
+	}
+	ents, _ := os.ReadDir(dir)
+	if len(ents) != 1 {
+		t.Errorf("temporary files left: %v", ents)
+	}
+}
+
+// TestPublishNeverBlocks: with the writer stuck (a textfile in a directory
+// that is gone), Publish returns at once, however often it is called.
+func TestPublishNeverBlocks(t *testing.T) {
+	c := hacf.DefaultHbgo()
+	c.MetricsTextfile = filepath.Join(t.TempDir(), "gone", "hbgo.prom")
+	s, err := NewSinks(c, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	start := time.Now()
+	for i := 0; i < 10000; i++ {
+		s.Publish(bothUp())
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("10000 publishes took %v", d)
+	}
+}
+
+// TestMetricsEndpointAnswers: only GET /metrics is served; other paths,
+// methods and garbage get their error, and the listener keeps serving.
+func TestMetricsEndpointAnswers(t *testing.T) {
+	c := hacf.DefaultHbgo()
+	c.MetricsListen = "127.0.0.1:0"
+	s, err := NewSinks(c, t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Publish(bothUp())
+	addr := s.Addr().String()
+	for _, tc := range []struct{ req, want string }{
+		{"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n", "HTTP/1.1 200 OK"},
+		{"GET /metrics?name[]=x HTTP/1.0\r\n\r\n", "HTTP/1.1 200 OK"},
+		{"GET / HTTP/1.1\r\n\r\n", "HTTP/1.1 404"},
+		{"POST /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 405"},
+		{"hello\r\n\r\n", "HTTP/1.1 400"},
+		{"GET /metrics HTTP/1.1\r\nX: " + strings.Repeat("a", 10000) + "\r\n\r\n", "HTTP/1.1 400"},
+	} {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn.Write([]byte(tc.req))
+		b, _ := io.ReadAll(conn)
+		conn.Close()
+		if !strings.HasPrefix(string(b), tc.want) {
+			t.Errorf("%.40q: got %.60q, want %q", tc.req, b, tc.want)
+		}
+	}
+}
+
+// TestDaemonLinksNoHTTPStack: the binary stays free of net/http (and of
+// the metrics libraries that import it), which cost every hbgo process
+// RSS at idle (bench/results/metrics-lib-2026-12-06.md).
+func TestDaemonLinksNoHTTPStack(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs go list")
+	}
+	out, err := exec.Command("go", "list", "-deps", "hbgo/cmd/heartbeat").CombinedOutput()
+	if err != nil {
+		t.Skipf("go list: %v\n%s", err, out)
+	}
+	for _, p := range strings.Fields(string(out)) {
+		if p == "net/http" || strings.HasPrefix(p, "github.com/prometheus/") || strings.HasPrefix(p, "github.com/VictoriaMetrics/") {
+			t.Errorf("cmd/heartbeat depends on %s", p)
+		}
+	}
+}

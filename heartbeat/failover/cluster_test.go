@@ -14,21 +14,7 @@ import (
 
 // haCf is a two-media pair with fast timings; @FAILBACK@ is the
 // auto_failback mode of the step.
-const haCf = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 200ms
-deadtime 1
-warntime 500ms
-initdead 5
-udpport 694
-ucast @HBIF@ @PEER_HBIP@
-bcast @LANIF@
-auto_failback @FAILBACK@
-crm no
-node @NODE1@
-node @NODE2@
-`
+var haCf = twonode.HaCf{Media: []string{"ucast @HBIF@ @PEER_HBIP@", "bcast @LANIF@"}, Failback: "@FAILBACK@"}.String()
 
 const authkeys = "auth 1\n1 sha1 hbx-failover-key\n"
 

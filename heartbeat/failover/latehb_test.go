@@ -13,21 +13,7 @@ import (
 
 // lateHaCf is an hbgo+hbgo pair whose deadtimes differ (@DEADTIME@ per
 // node), as during a rolling ha.cf change.
-const lateHaCf = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 200ms
-deadtime @DEADTIME@
-warntime 500ms
-initdead 12
-udpport 694
-ucast @HBIF@ @PEER_HBIP@
-bcast @LANIF@
-auto_failback @FAILBACK@
-crm no
-node @NODE1@
-node @NODE2@
-`
+var lateHaCf = twonode.HaCf{Deadtime: "@DEADTIME@", Initdead: "12", Media: []string{"ucast @HBIF@ @PEER_HBIP@", "bcast @LANIF@"}, Failback: "@FAILBACK@"}.String()
 
 // TestLateHeartbeatOneHolder delays node1's heartbeats past node2's
 // deadtime but not past node1's own (which node2 uses for its timer): an

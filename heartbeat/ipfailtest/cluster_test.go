@@ -17,25 +17,10 @@ import (
 // shorter timings: the ping node is the client namespace's 10.77.0.50,
 // reached on the LAN; the heartbeat link is eth1 only.
 // Stock's ipfail waits 2 x keepalive (1 s here) before giving up.
-const haCf = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 500ms
-deadtime 4
-warntime 2
-initdead 8
-udpport 694
-ucast @HBIF@ @PEER_HBIP@
-auto_failback @FAILBACK@
-crm no
-node @NODE1@
-node @NODE2@
-ping ` + twonode.Client + `
-deadping 2
-respawn hacluster /usr/libexec/heartbeat/ipfail
-apiauth ipfail gid=haclient uid=hacluster
-respawn root ` + clientPath + `
-`
+var haCf = twonode.HaCf{Keepalive: "500ms", Deadtime: "4", Warntime: "2", Initdead: "8",
+	Media: []string{"ucast @HBIF@ @PEER_HBIP@"}, Failback: "@FAILBACK@",
+	Extra: []string{"ping " + twonode.Client, "deadping 2", "respawn hacluster /usr/libexec/heartbeat/ipfail",
+		"apiauth ipfail gid=haclient uid=hacluster", "respawn root " + clientPath}}.String()
 
 // clientPath is a respawn client that fails at once, every time: stock
 // restarts it ten times and then gives up ("respawning too fast").

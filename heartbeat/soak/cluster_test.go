@@ -39,21 +39,7 @@ func TestMain(m *testing.M) {
 // haCf: fast timings, a private ucast link and a broadcast on the LAN (the
 // segment the client, and so the flood, shares). auto_failback off keeps
 // the group where the last fault put it, so every cycle moves it.
-const haCf = `logfile /var/log/ha-log
-debugfile /var/log/ha-debug
-use_logd no
-keepalive 200ms
-deadtime 1
-warntime 500ms
-initdead 5
-udpport 694
-ucast @HBIF@ @PEER_HBIP@
-bcast @LANIF@
-auto_failback off
-crm no
-node @NODE1@
-node @NODE2@
-`
+var haCf = twonode.HaCf{Media: []string{"ucast @HBIF@ @PEER_HBIP@", "bcast @LANIF@"}, Failback: "off"}.String()
 
 const authText = "auth 1\n1 sha1 hbx-soak-key\n"
 

@@ -407,6 +407,7 @@ func TestParseTime(t *testing.T) {
 		{"2", 2000, true}, {"1.5", 1500, true}, {"500ms", 500, true}, {"100us", 0, true}, {"1500us", 2, true},
 		{"500msec", 500, true}, {"0.0005", 1, true}, {".5", 500, true}, {"1.2.3", 1200, true}, {"5MS", 5, true},
 		{"1s", -1, false}, {"ms", -1, false}, {"-1", -1, false}, {"1m", -1, false}, {"x", -1, false}, {"1e3", -1, false},
+		{"9223372036854ms", 9223372036854, true}, {"9223372036855ms", -1, false}, {"10000000000", -1, false}, // a time.Duration's limit
 	} {
 		ms, ok := ParseTime(tt.in)
 		if ms != tt.ms || ok != tt.ok {

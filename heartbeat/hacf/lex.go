@@ -3,8 +3,10 @@ package hacf
 import (
 	"bufio"
 	"io"
+	"math"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Character classes of heartbeat's config reader (heartbeat.h).
@@ -113,9 +115,10 @@ func ParseTime(s string) (ms int64, ok bool) {
 		return -1, false
 	}
 	v := atof(num) * mult / div
-	// hbgo: a value past 2^53 ms (285 000 years) overflows stock's long
-	// conversion (undefined behaviour in C); refuse it instead.
-	if v > 1<<53 {
+	// hbgo: a value past what a time.Duration holds (about 292 years in
+	// ms) would wrap to a negative time; stock's long conversion overflows
+	// further out (undefined behaviour in C). Refuse it instead.
+	if v > float64(math.MaxInt64/int64(time.Millisecond)) {
 		return -1, false
 	}
 	return int64(v + 0.5), true

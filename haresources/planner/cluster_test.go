@@ -389,7 +389,7 @@ func (c *cluster) show(n *simNode) {
 	if d := p.NextDeadline(); !d.IsZero() {
 		dl = "+" + d.Sub(c.now).String()
 	}
-	fmt.Fprintf(&c.out, "%s: state=%d hold=%s other=%s other-stable=%t standby=%d rscstatus=%s deadline=%s failed=[%s]\n",
+	fmt.Fprintf(&c.out, "%s: state=%s hold=%s other=%s other-stable=%t standby=%s rscstatus=%s deadline=%s failed=[%s]\n",
 		n.name, p.state, p.iHold, p.otherHolds, p.otherStable, p.sb, p.Word(), dl, strings.Join(p.FailedHere(), " "))
 }
 

@@ -47,6 +47,16 @@ const (
 	stShutdown
 )
 
+var rstateWords = [...]string{"init", "starting", "both_starting", "rsc_rcvd", "stable", "shutdown"}
+
+// String returns the state's name as in stock's R_* constants, lower-cased (stable for R_STABLE).
+func (s rstate) String() string {
+	if s < 0 || int(s) >= len(rstateWords) {
+		return fmt.Sprintf("rstate(%d)", int(s))
+	}
+	return rstateWords[s]
+}
+
 // sbState is stock's going_standby.
 type sbState int
 
@@ -56,6 +66,16 @@ const (
 	sbOther
 	sbDone
 )
+
+var sbWords = [...]string{"not", "me", "other", "done"}
+
+// String returns the going_standby value's name as in stock's NOT/ME/OTHER/DONE, lower-cased.
+func (s sbState) String() string {
+	if s < 0 || int(s) >= len(sbWords) {
+		return fmt.Sprintf("sbState(%d)", int(s))
+	}
+	return sbWords[s]
+}
 
 type opInfo struct {
 	kind     OpKind

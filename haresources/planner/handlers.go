@@ -139,100 +139,135 @@ func (p *Planner) processResources(t string, m *wire.Message, fromMe bool) {
 	}
 	newState := p.local.state
 	if t == "starting" && !fromMe {
-		switch p.local.state {
-		case stRscRcvd, stStable, stShutdown:
-		case stStarting:
-			newState = stBothStarting
-			p.initial.foreignDone = true
-			p.announce("HB_R_BOTHSTARTING")
-		default:
-			p.logf(Error, "Received 'starting' message in state %d", p.local.state)
+		var ok bool
+		if newState, ok = p.peerStarting(); !ok {
 			return
 		}
-		p.peer.stable = false
-		if p.takeover.inProgress {
-			p.logf(Warn, "T_STARTING received during takeover.")
-		}
-		p.sendHeld(p.local.state == stStable, "")
 	}
 	fastStart := false
 	if t == "resource" {
-		word, ok := m.Get("rsc_hold")
-		if !ok {
-			p.logf(Error, "resource message without rsc_hold field.")
+		var ok bool
+		if newState, fastStart, ok = p.resourceMsg(m, fromMe); !ok {
 			return
-		}
-		n, ok := ParseHold(word)
-		if !ok {
-			p.logf(Error, "encode_resources: bad resource type [%s]", word)
-		}
-		full := m.Str("rtype") == "full"
-		switch p.local.state {
-		case stBothStarting, stStarting:
-			newState = stRscRcvd
-			if !p.auto {
-				p.initial.foreignDone = true
-				p.announce("T_RESOURCES")
-			}
-		case stRscRcvd, stStable, stShutdown:
-		default:
-			p.logf(Error, "resource message received in state %d", p.local.state)
-			return
-		}
-		if !fromMe {
-			p.peer.holds = update(full, p.peer.holds, n)
-			if st, ok := m.Get("isstable"); ok {
-				if st == "1" {
-					if !p.peer.stable {
-						p.logf(Info, "remote resource transition completed.")
-						p.peer.stable = true
-						p.sendHeld(p.local.state == stStable, "")
-						p.performAutoFailback()
-					}
-				} else {
-					p.peer.stable = false
-				}
-			}
-			if p.local.state != stStable && p.local.state != stShutdown && p.peer.stable {
-				p.logf(Info, "remote resource transition completed.")
-				p.reqOurResources(false)
-				newState = stStable
-				p.sendHeld(true, "")
-				// Stock still sees the old resourcestate here, so this
-				// attempt is delayed and retried after 1 s.
-				p.performAutoFailback()
-				p.initial.foreignDone = true
-				if !p.auto && p.peer.holds&Foreign != 0 {
-					p.initial.localDone = true
-				}
-				p.announce("T_RESOURCES(them)")
-			}
-			fastStart = full && p.cfg.FastStart
-		} else {
-			p.local.hold = update(full, p.local.hold, n)
-			if p.local.hold&Local != 0 {
-				p.initial.localDone = true
-				p.announce("T_RESOURCES(us)")
-			}
-			switch m.Str("info") {
-			case "req_our_resources()":
-				if p.exec.reqKids > 0 {
-					p.exec.reqKids--
-				}
-			case "mach_down":
-				p.logf(Info, "mach_down takeover complete.")
-				p.takeover.inProgress = false
-				p.local.hold |= Foreign
-				p.failback.owed = true
-				p.peer.stable = true
-				p.initial.foreignDone = true
-				p.announce("mach_down")
-			case "shutdown":
-				newState = stShutdown
-			}
 		}
 	}
 	p.local.state = newState
+	p.armRqstDelay(fastStart)
+	p.audit()
+}
+
+// peerStarting answers the peer's `starting` (PROTOCOL §11.3); it returns the next state, or false when the message is refused.
+func (p *Planner) peerStarting() (rstate, bool) {
+	newState := p.local.state
+	switch p.local.state {
+	case stRscRcvd, stStable, stShutdown:
+	case stStarting:
+		newState = stBothStarting
+		p.initial.foreignDone = true
+		p.announce("HB_R_BOTHSTARTING")
+	default:
+		p.logf(Error, "Received 'starting' message in state %d", p.local.state)
+		return newState, false
+	}
+	p.peer.stable = false
+	if p.takeover.inProgress {
+		p.logf(Warn, "T_STARTING received during takeover.")
+	}
+	p.sendHeld(p.local.state == stStable, "")
+	return newState, true
+}
+
+// resourceMsg takes a `resource` message from either side (PROTOCOL §11.3); it returns the next state, whether fast_start may end RQSTDELAY, and false when the message is refused.
+func (p *Planner) resourceMsg(m *wire.Message, fromMe bool) (rstate, bool, bool) {
+	newState := p.local.state
+	word, ok := m.Get("rsc_hold")
+	if !ok {
+		p.logf(Error, "resource message without rsc_hold field.")
+		return newState, false, false
+	}
+	n, ok := ParseHold(word)
+	if !ok {
+		p.logf(Error, "encode_resources: bad resource type [%s]", word)
+	}
+	full := m.Str("rtype") == "full"
+	switch p.local.state {
+	case stBothStarting, stStarting:
+		newState = stRscRcvd
+		if !p.auto {
+			p.initial.foreignDone = true
+			p.announce("T_RESOURCES")
+		}
+	case stRscRcvd, stStable, stShutdown:
+	default:
+		p.logf(Error, "resource message received in state %d", p.local.state)
+		return newState, false, false
+	}
+	if !fromMe {
+		return p.peerResource(m, n, full, newState), full && p.cfg.FastStart, true
+	}
+	return p.ownResource(m, n, full, newState), false, true
+}
+
+// peerResource takes the peer's holding and stability from its `resource` message n (PROTOCOL §11.2, §11.3) and returns the next state.
+func (p *Planner) peerResource(m *wire.Message, n Hold, full bool, newState rstate) rstate {
+	p.peer.holds = update(full, p.peer.holds, n)
+	if st, ok := m.Get("isstable"); ok {
+		if st == "1" {
+			if !p.peer.stable {
+				p.logf(Info, "remote resource transition completed.")
+				p.peer.stable = true
+				p.sendHeld(p.local.state == stStable, "")
+				p.performAutoFailback()
+			}
+		} else {
+			p.peer.stable = false
+		}
+	}
+	if p.local.state != stStable && p.local.state != stShutdown && p.peer.stable {
+		p.logf(Info, "remote resource transition completed.")
+		p.reqOurResources(false)
+		newState = stStable
+		p.sendHeld(true, "")
+		// Stock still sees the old resourcestate here, so this
+		// attempt is delayed and retried after 1 s.
+		p.performAutoFailback()
+		p.initial.foreignDone = true
+		if !p.auto && p.peer.holds&Foreign != 0 {
+			p.initial.localDone = true
+		}
+		p.announce("T_RESOURCES(them)")
+	}
+	return newState
+}
+
+// ownResource takes the loopback copy n of this node's own `resource` message: its holding, and the end of the child that sent it (PROTOCOL §11.3, §11.4).
+func (p *Planner) ownResource(m *wire.Message, n Hold, full bool, newState rstate) rstate {
+	p.local.hold = update(full, p.local.hold, n)
+	if p.local.hold&Local != 0 {
+		p.initial.localDone = true
+		p.announce("T_RESOURCES(us)")
+	}
+	switch m.Str("info") {
+	case "req_our_resources()":
+		if p.exec.reqKids > 0 {
+			p.exec.reqKids--
+		}
+	case "mach_down":
+		p.logf(Info, "mach_down takeover complete.")
+		p.takeover.inProgress = false
+		p.local.hold |= Foreign
+		p.failback.owed = true
+		p.peer.stable = true
+		p.initial.foreignDone = true
+		p.announce("mach_down")
+	case "shutdown":
+		newState = stShutdown
+	}
+	return newState
+}
+
+// armRqstDelay starts the RQSTDELAY wait on entering RSCRCVD (PROTOCOL §10.4); fastStart ends it at once.
+func (p *Planner) armRqstDelay(fastStart bool) {
 	if p.local.state == stRscRcvd && p.local.takeAt.IsZero() {
 		p.local.takeAt = p.now.Add(RqstDelay)
 	}
@@ -242,7 +277,6 @@ func (p *Planner) processResources(t string, m *wire.Message, fromMe bool) {
 		p.local.takeAt = p.now
 		p.checkRqstDelay()
 	}
-	p.audit()
 }
 
 // update is stock's HB_UPD_RSC rule (PROTOCOL §11.2).

@@ -34,88 +34,107 @@ func (p *Planner) askForResources(m *wire.Message, from string, fromMe bool) {
 		return
 	}
 	orig := p.standby.state
-	ignored := false
+	var ignored bool
 	switch p.standby.state {
 	case sbNot:
-		if !p.peer.stable {
-			p.logf(Warn, "standby message [%s] from %s ignored.  Other side is in flux.", info, from)
-			return
-		}
-		if p.local.state != stStable {
-			p.logf(Warn, "standby message [%s] from %s ignored.  local resources in flux.", info, from)
-			return
-		}
-		p.standby.set = rtype
-		if !strings.EqualFold(info, "me") {
-			ignored = true
-			break
-		}
-		p.peer.stable = false
-		p.logf(Info, "%s wants to go standby [%s]", from, rtype)
-		if fromMe {
-			p.standby.deadline = p.now.Add(StandbyReplyTimeout)
-			p.standby.state = sbMe
-		} else {
-			p.standby.state = sbOther
-			p.sendStandby("other")
-			p.standby.deadline = p.now.Add(StandbyOpTimeout)
-		}
+		ignored = p.standbyInNot(info, from, rtype, fromMe)
 	case sbMe:
-		switch {
-		case !fromMe:
-			p.standby.set = rtype
-			p.standby.deadline = p.now.Add(StandbyOpTimeout)
-			if strings.EqualFold(info, "other") {
-				p.logf(Info, "standby: %s can take our %s resources", from, rtype)
-				p.goStandby(sbMe, rtype)
-			} else {
-				ignored = true
-			}
-		case strings.EqualFold(info, "done"):
-			p.logf(Info, "Local standby process completed [%s].", rtype)
-			p.standby.state = sbDone
-			p.local.hold &^= p.standby.set
-			p.standby.deadline = p.now.Add(StandbyOpTimeout)
-		default:
-			ignored = true
-		}
+		ignored = p.standbyInMe(info, from, rtype, fromMe)
 	case sbOther:
-		p.standby.set = rtype
-		if strings.EqualFold(info, "done") {
-			p.standby.deadline = p.now.Add(StandbyOpTimeout)
-			if !fromMe {
-				p.logf(Info, "standby: acquire [%s] resources from %s", rtype, from)
-				p.goStandby(sbOther, p.standby.set)
-				p.standby.state = sbDone
-			} else {
-				ignored = true
-			}
-		} else if !fromMe || !strings.EqualFold(info, "other") {
-			ignored = true
-		}
+		ignored = p.standbyInOther(info, from, rtype, fromMe)
 	case sbDone:
-		p.standby.set = rtype
-		if info != "done" {
-			ignored = true
-			break
-		}
-		p.standby.deadline = time.Time{}
-		p.standby.state = sbNot
-		if fromMe {
-			p.logf(Info, "Standby resource acquisition done [%s].", rtype)
-			if p.auto {
-				p.initial.localDone = true
-				p.announce("auto_failback")
-			}
-			p.local.hold |= mirror(rtype)
-		} else {
-			p.logf(Info, "Other node completed standby takeover of %s resources.", rtype)
-		}
-		p.sendHeld(true, "")
+		ignored = p.standbyInDone(info, rtype, fromMe)
 	}
 	if ignored {
 		p.logf(Error, "Ignored standby message '%s' from %s in state %d", info, from, orig)
 	}
+}
+
+// standbyInNot takes a standby message with no standby running (PROTOCOL §11.5, NOT); it reports whether the message is ignored as out of place.
+func (p *Planner) standbyInNot(info, from string, rtype Hold, fromMe bool) bool {
+	if !p.peer.stable {
+		p.logf(Warn, "standby message [%s] from %s ignored.  Other side is in flux.", info, from)
+		return false
+	}
+	if p.local.state != stStable {
+		p.logf(Warn, "standby message [%s] from %s ignored.  local resources in flux.", info, from)
+		return false
+	}
+	p.standby.set = rtype
+	if !strings.EqualFold(info, "me") {
+		return true
+	}
+	p.peer.stable = false
+	p.logf(Info, "%s wants to go standby [%s]", from, rtype)
+	if fromMe {
+		p.standby.deadline = p.now.Add(StandbyReplyTimeout)
+		p.standby.state = sbMe
+	} else {
+		p.standby.state = sbOther
+		p.sendStandby("other")
+		p.standby.deadline = p.now.Add(StandbyOpTimeout)
+	}
+	return false
+}
+
+// standbyInMe takes a standby message while this node is the one going standby (PROTOCOL §11.5, ME); it reports whether the message is ignored.
+func (p *Planner) standbyInMe(info, from string, rtype Hold, fromMe bool) bool {
+	switch {
+	case !fromMe:
+		p.standby.set = rtype
+		p.standby.deadline = p.now.Add(StandbyOpTimeout)
+		if !strings.EqualFold(info, "other") {
+			return true
+		}
+		p.logf(Info, "standby: %s can take our %s resources", from, rtype)
+		p.goStandby(sbMe, rtype)
+	case strings.EqualFold(info, "done"):
+		p.logf(Info, "Local standby process completed [%s].", rtype)
+		p.standby.state = sbDone
+		p.local.hold &^= p.standby.set
+		p.standby.deadline = p.now.Add(StandbyOpTimeout)
+	default:
+		return true
+	}
+	return false
+}
+
+// standbyInOther takes a standby message while the peer is the one going standby (PROTOCOL §11.5, OTHER); it reports whether the message is ignored.
+func (p *Planner) standbyInOther(info, from string, rtype Hold, fromMe bool) bool {
+	p.standby.set = rtype
+	if !strings.EqualFold(info, "done") {
+		return !fromMe || !strings.EqualFold(info, "other")
+	}
+	p.standby.deadline = p.now.Add(StandbyOpTimeout)
+	if fromMe {
+		return true
+	}
+	p.logf(Info, "standby: acquire [%s] resources from %s", rtype, from)
+	p.goStandby(sbOther, p.standby.set)
+	p.standby.state = sbDone
+	return false
+}
+
+// standbyInDone takes the final `done` of a standby (PROTOCOL §11.5, DONE); it reports whether the message is ignored.
+func (p *Planner) standbyInDone(info string, rtype Hold, fromMe bool) bool {
+	p.standby.set = rtype
+	if info != "done" {
+		return true
+	}
+	p.standby.deadline = time.Time{}
+	p.standby.state = sbNot
+	if fromMe {
+		p.logf(Info, "Standby resource acquisition done [%s].", rtype)
+		if p.auto {
+			p.initial.localDone = true
+			p.announce("auto_failback")
+		}
+		p.local.hold |= mirror(rtype)
+	} else {
+		p.logf(Info, "Other node completed standby takeover of %s resources.", rtype)
+	}
+	p.sendHeld(true, "")
+	return false
 }
 
 // goStandby is stock's go_standby: give up (ME) or acquire (OTHER) a set.

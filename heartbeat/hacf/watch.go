@@ -2,7 +2,6 @@ package hacf
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -184,11 +183,4 @@ func (c *HbgoConfig) formatWatch(b *strings.Builder) {
 	} else {
 		b.WriteString("vip_watch off\n")
 	}
-}
-
-// allHbgoDirectives lists every hbgo.cf directive, sorted, for hints.
-func allHbgoDirectives() []string {
-	all := append(append([]string(nil), hbgoDirectives...), watchDirectives...)
-	sort.Strings(all)
-	return all
 }

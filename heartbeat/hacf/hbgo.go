@@ -83,7 +83,7 @@ type hbgoDirective struct {
 	apply func(l *hbgoLine)
 }
 
-// hbgoDirectives is hbgo.cf's directive table; the watch directives are watch.go's.
+// hbgoDirectives is hbgo.cf's directive table.
 var hbgoDirectives []hbgoDirective
 
 // hbgoIndex maps a name to its entry in hbgoDirectives.
@@ -103,9 +103,11 @@ func init() {
 		{"metrics_textfile", nil, setHbgoPath("metrics_textfile /var/lib/prometheus/node-exporter/hbgo.prom", func(c *HbgoConfig) *string { return &c.MetricsTextfile })},
 		{"metrics_listen", nil, (*hbgoLine).setMetricsListen},
 		{"metrics_listen_any", nil, setHbgoBool(func(c *HbgoConfig) *bool { return &c.MetricsListenAny })},
-	}
-	for _, name := range watchDirectives {
-		hbgoDirectives = append(hbgoDirectives, hbgoDirective{name, watchKey, (*hbgoLine).setWatch})
+		// resource watches after start (watch.go)
+		{"monitor", watchKey, (*hbgoLine).setMonitor},
+		{"failover_threshold", nil, (*hbgoLine).setFailoverThreshold},
+		{"failure_window", nil, (*hbgoLine).setFailureWindow},
+		{"vip_watch", nil, (*hbgoLine).setVIPWatch},
 	}
 	hbgoIndex = make(map[string]int, len(hbgoDirectives))
 	for i, d := range hbgoDirectives {
@@ -335,9 +337,6 @@ func (l *hbgoLine) setMetricsListen() {
 	}
 	l.c.MetricsListen, *l.listenLine = v, l.n
 }
-
-// setWatch hands a watch directive to watch.go.
-func (l *hbgoLine) setWatch() { l.c.parseWatch(l.name, l.args, l.n, l.errf) }
 
 // LoopbackAddr reports whether host:port names a loopback IP address.
 func LoopbackAddr(hostport string) bool {

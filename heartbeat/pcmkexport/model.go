@@ -217,7 +217,6 @@ func Build(src Source) (*Model, error) {
 	}
 	m := &Model{Nodes: append([]string(nil), cf.Nodes...)}
 	used := ids{}
-	hr := func(line int) string { return fmt.Sprintf("haresources:%d", line) }
 
 	ipfail := false
 	for _, c := range cf.Respawn {
@@ -227,41 +226,8 @@ func Build(src Source) (*Model, error) {
 	}
 
 	for _, g := range src.Groups {
-		grp := Group{Node: g.Node, Line: g.Line, Text: g.Text()}
-		for _, r := range g.Resources {
-			p, pr, note, err := mapResource(r, src.Dir, exists, used)
-			note.Where = hr(g.Line)
-			note.What = r.Token
-			if err != nil {
-				return nil, fmt.Errorf("%s: resource %s: %w", hr(g.Line), r.Token, err)
-			}
-			m.Resources = append(m.Resources, note)
-			switch {
-			case pr != nil:
-				m.Promotable = append(m.Promotable, *pr)
-				grp.Promoted = append(grp.Promoted, pr.ID)
-			case p != nil:
-				grp.Prims = append(grp.Prims, *p)
-			default:
-				m.Unmapped = append(m.Unmapped, fmt.Sprintf("%s: %s: %s", note.Where, r.Token, note.Why))
-			}
-		}
-		if len(grp.Prims) == 0 {
-			// A line of only DRBD (or unmapped) resources: the clone
-			// constraints still need something to tie to; keep the
-			// location on the promotion instead.
-			for _, c := range grp.Promoted {
-				m.Locations = append(m.Locations, Location{ID: used.take("loc_" + c + "_" + g.Node), Rsc: c, Node: g.Node, Score: strconv.Itoa(LocationScore)})
-			}
-			continue
-		}
-		gid := used.take("grp_" + idSafe(groupName(g, grp.Prims)))
-		grp.ID = gid
-		m.Groups = append(m.Groups, grp)
-		m.Locations = append(m.Locations, Location{ID: used.take("loc_" + gid + "_" + g.Node), Rsc: gid, Node: g.Node, Score: strconv.Itoa(LocationScore)})
-		for _, c := range grp.Promoted {
-			m.Colocs = append(m.Colocs, Colocation{ID: used.take("col_" + gid + "_" + c), Rsc: gid, WithRsc: c})
-			m.Orders = append(m.Orders, Order{ID: used.take("ord_" + c + "_" + gid), First: c, Then: gid})
+		if err := m.addGroup(g, src.Dir, exists, used); err != nil {
+			return nil, err
 		}
 	}
 
@@ -274,6 +240,71 @@ func Build(src Source) (*Model, error) {
 	}
 
 	// Ping nodes.
+	m.addPing(cf, used, ipfail)
+
+	// STONITH.
+	for _, s := range cf.Stonith {
+		st, note := mapStonith(s, cf.Nodes, used, &m.Locations)
+		note.Where = fmt.Sprintf("ha.cf:%d", s.Line)
+		if st != nil {
+			m.Stonith = append(m.Stonith, *st)
+		} else {
+			m.Unmapped = append(m.Unmapped, note.Where+": "+note.What+": "+note.Why)
+		}
+	}
+	m.Props = append(m.Props, NV{"stonith-enabled", strconv.FormatBool(len(m.Stonith) > 0)}, NV{"cluster-name", ClusterName})
+
+	m.Corosync = buildCorosync(cf)
+	m.Directives = directiveNotes(cf, m, ipfail)
+	m.Changes = changes(cf, m, ipfail)
+	return m, nil
+}
+
+// addGroup maps one haresources line: its resources, its group (or only the
+// promotion's location when none is left) and the constraints tying them.
+func (m *Model) addGroup(g haresources.Group, dir string, exists func(string) bool, used ids) error {
+	hr := func(line int) string { return fmt.Sprintf("haresources:%d", line) }
+	grp := Group{Node: g.Node, Line: g.Line, Text: g.Text()}
+	for _, r := range g.Resources {
+		p, pr, note, err := mapResource(r, dir, exists, used)
+		note.Where = hr(g.Line)
+		note.What = r.Token
+		if err != nil {
+			return fmt.Errorf("%s: resource %s: %w", hr(g.Line), r.Token, err)
+		}
+		m.Resources = append(m.Resources, note)
+		switch {
+		case pr != nil:
+			m.Promotable = append(m.Promotable, *pr)
+			grp.Promoted = append(grp.Promoted, pr.ID)
+		case p != nil:
+			grp.Prims = append(grp.Prims, *p)
+		default:
+			m.Unmapped = append(m.Unmapped, fmt.Sprintf("%s: %s: %s", note.Where, r.Token, note.Why))
+		}
+	}
+	if len(grp.Prims) == 0 {
+		// A line of only DRBD (or unmapped) resources: the clone
+		// constraints still need something to tie to; keep the
+		// location on the promotion instead.
+		for _, c := range grp.Promoted {
+			m.Locations = append(m.Locations, Location{ID: used.take("loc_" + c + "_" + g.Node), Rsc: c, Node: g.Node, Score: strconv.Itoa(LocationScore)})
+		}
+		return nil
+	}
+	gid := used.take("grp_" + idSafe(groupName(g, grp.Prims)))
+	grp.ID = gid
+	m.Groups = append(m.Groups, grp)
+	m.Locations = append(m.Locations, Location{ID: used.take("loc_" + gid + "_" + g.Node), Rsc: gid, Node: g.Node, Score: strconv.Itoa(LocationScore)})
+	for _, c := range grp.Promoted {
+		m.Colocs = append(m.Colocs, Colocation{ID: used.take("col_" + gid + "_" + c), Rsc: gid, WithRsc: c})
+		m.Orders = append(m.Orders, Order{ID: used.take("ord_" + c + "_" + gid), First: c, Then: gid})
+	}
+	return nil
+}
+
+// addPing maps ping nodes to a cloned ocf:pacemaker:ping and, where ipfail ran, a location rule per group.
+func (m *Model) addPing(cf *hacf.Config, used ids, ipfail bool) {
 	var hosts []string
 	for _, pn := range cf.PingNodes() {
 		hosts = append(hosts, pn.Addrs...)
@@ -303,23 +334,6 @@ func Build(src Source) (*Model, error) {
 			}
 		}
 	}
-
-	// STONITH.
-	for _, s := range cf.Stonith {
-		st, note := mapStonith(s, cf.Nodes, used, &m.Locations)
-		note.Where = fmt.Sprintf("ha.cf:%d", s.Line)
-		if st != nil {
-			m.Stonith = append(m.Stonith, *st)
-		} else {
-			m.Unmapped = append(m.Unmapped, note.Where+": "+note.What+": "+note.Why)
-		}
-	}
-	m.Props = append(m.Props, NV{"stonith-enabled", strconv.FormatBool(len(m.Stonith) > 0)}, NV{"cluster-name", ClusterName})
-
-	m.Corosync = buildCorosync(cf)
-	m.Directives = directiveNotes(cf, m, ipfail)
-	m.Changes = changes(cf, m, ipfail)
-	return m, nil
 }
 
 // groupName names a group after its service: the last exported init

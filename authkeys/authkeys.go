@@ -173,15 +173,7 @@ func stockName(file string) string {
 // Parse reads an authkeys file (COMPAT §3 grammar); file names it in problems.
 // Keys is nil when there is any error-severity problem.
 func Parse(r io.Reader, file string) (*Keys, diag.Problems) {
-	var ps diag.Problems
-	stock := stockName(file)
-	add := func(line int, sev diag.Severity, stockText, hint, format string, args ...any) {
-		ps = append(ps, diag.Problem{File: file, Line: line, Severity: sev,
-			What: fmt.Sprintf(format, args...), Hint: hint, Stock: stockText})
-	}
-	k := &Keys{active: -1}
-	authnum, authLine := -1, 0
-	activeSet := false
+	kp := &keyParser{file: file, stock: stockName(file), k: &Keys{active: -1}, authnum: -1}
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 4096), 1<<20)
 	n := 0
@@ -196,106 +188,139 @@ func Parse(r io.Reader, file string) (*Keys, diag.Problems) {
 		}
 		fields := strings.Fields(bp)
 		if bp[0] == 'a' {
-			// Stock: sscanf(bp, "auth %d"), which also takes "auth1" and
-			// ignores trailing text; hbgo requires exactly "auth N".
-			v, err := -1, errors.New("not auth N")
-			if fields[0] == "auth" && len(fields) == 2 {
-				v, err = strconv.Atoi(fields[1])
-			}
-			if err != nil || v < 0 || v >= MaxKeys {
-				add(n, diag.Error, fmt.Sprintf("Invalid auth line [%s] in %s", raw, stock),
-					"write auth N with N the index (0-15) of a key line below it",
-					"invalid auth line %q", raw)
-				continue
-			}
-			if authnum >= 0 {
-				add(n, diag.Error, "", "keep a single auth line",
-					"second auth line (first at line %d)", authLine)
-			}
-			authnum, authLine = v, n
+			kp.authLine(n, raw, fields)
 			continue
 		}
-		// Stock: sscanf(bp, "%d%s%s", &i, method, key) — the key is one token
-		// and anything after it is ignored; hbgo refuses the trailing text.
-		if len(fields) < 2 {
-			add(n, diag.Error, fmt.Sprintf("Auth line [%s] is invalid.", raw),
-				"write <index> crc, <index> md5 <key> or <index> sha1 <key>",
-				"invalid key line %q", raw)
-			continue
-		}
-		i, err := strconv.Atoi(fields[0])
-		if err != nil {
-			add(n, diag.Error, fmt.Sprintf("Auth line [%s] is invalid.", raw),
-				"write <index> crc, <index> md5 <key> or <index> sha1 <key>",
-				"invalid key line %q: %q is not an index", raw, fields[0])
-			continue
-		}
-		if i < 0 || i >= MaxKeys {
-			add(n, diag.Error, fmt.Sprintf("Invalid authnum [%d] in %s", i, stock),
-				"use an index from 0 to 15", "key index %d out of range", i)
-			continue
-		}
-		m, ok := parseMethod(fields[1])
-		if !ok {
-			add(n, diag.Error, fmt.Sprintf("Invalid authtype [%s]", fields[1]),
-				"write crc, md5 or sha1", "unknown method %q", fields[1])
-			continue
-		}
-		secret := ""
-		if len(fields) >= 3 {
-			secret = fields[2]
-		}
-		if m == CRC && secret != "" {
-			hint := "write " + fields[0] + " crc with nothing after it"
-			if strings.HasPrefix(secret, "#") {
-				hint = "comments must be on their own line; " + hint
-			}
-			add(n, diag.Error, "Auth method [crc] doesn't use a key", hint,
-				"method crc takes no key, got %q", secret)
-			continue
-		}
-		if len(fields) > 3 {
-			add(n, diag.Error, "", "keys cannot contain blanks; remove the text after the key",
-				"text after the key %q", secret)
-			continue
-		}
-		if m != CRC && secret == "" {
-			add(n, diag.Error, fmt.Sprintf("Auth method [%s] requires a key", m),
-				fmt.Sprintf("write %d %s <key>", i, m), "method %s requires a key", m)
-			continue
-		}
-		if prev := k.keys[i].line; prev != 0 {
-			// Stricter than stock, which silently keeps the last line.
-			add(n, diag.Error, "", "keep one line per index",
-				"index %d already configured at line %d", i, prev)
-			continue
-		}
-		_ = k.set(i, m, secret, n)
-		if i == authnum {
-			k.active, activeSet = i, true
-		}
+		kp.keyLine(n, raw, fields)
 	}
 	if err := sc.Err(); err != nil {
-		add(n+1, diag.Error, "", "keep lines shorter than 1 MiB", "reading: %v", err)
+		kp.add(n+1, diag.Error, "", "keep lines shorter than 1 MiB", "reading: %v", err)
 	}
-	if !activeSet {
-		if authnum < 0 {
-			add(0, diag.Error, fmt.Sprintf("Missing auth directive in keyfile [%s]", stock),
-				"add a line auth N before the key line N", "no auth line")
-		} else if l := k.keys[authnum].line; l != 0 {
-			add(authLine, diag.Error, fmt.Sprintf("Auth Key [%d] not found in keyfile [%s]", authnum, stock),
-				fmt.Sprintf("move auth %d above line %d (stock only honours a key line after its auth line)", authnum, l),
-				"auth %d comes after its key line %d", authnum, l)
-		} else {
-			add(authLine, diag.Error, fmt.Sprintf("Auth Key [%d] not found in keyfile [%s]", authnum, stock),
-				fmt.Sprintf("add a line %d sha1 <key> below it, or name a configured index", authnum),
-				"auth %d names an index with no key line", authnum)
+	kp.checkActive()
+	if kp.ps.HasErrors() {
+		return nil, kp.ps
+	}
+	return kp.k, kp.ps
+}
+
+// keyParser is Parse's state while it reads one authkeys file.
+type keyParser struct {
+	file, stock string // the file's name, and the name stock's messages print
+	ps          diag.Problems
+	k           *Keys
+	authnum     int  // the index the auth line names; -1 = no auth line yet
+	authAt      int  // the auth line's number
+	activeSet   bool // a key line for authnum came after the auth line
+}
+
+// add records a problem at line.
+func (kp *keyParser) add(line int, sev diag.Severity, stockText, hint, format string, args ...any) {
+	kp.ps = append(kp.ps, diag.Problem{File: kp.file, Line: line, Severity: sev,
+		What: fmt.Sprintf(format, args...), Hint: hint, Stock: stockText})
+}
+
+// authLine reads line n, "auth N".
+func (kp *keyParser) authLine(n int, raw string, fields []string) {
+	// Stock: sscanf(bp, "auth %d"), which also takes "auth1" and
+	// ignores trailing text; hbgo requires exactly "auth N".
+	v, err := -1, errors.New("not auth N")
+	if fields[0] == "auth" && len(fields) == 2 {
+		v, err = strconv.Atoi(fields[1])
+	}
+	if err != nil || v < 0 || v >= MaxKeys {
+		kp.add(n, diag.Error, fmt.Sprintf("Invalid auth line [%s] in %s", raw, kp.stock),
+			"write auth N with N the index (0-15) of a key line below it",
+			"invalid auth line %q", raw)
+		return
+	}
+	if kp.authnum >= 0 {
+		kp.add(n, diag.Error, "", "keep a single auth line",
+			"second auth line (first at line %d)", kp.authAt)
+	}
+	kp.authnum, kp.authAt = v, n
+}
+
+// keyLine reads line n, "<index> <method> [<key>]".
+func (kp *keyParser) keyLine(n int, raw string, fields []string) {
+	// Stock: sscanf(bp, "%d%s%s", &i, method, key) — the key is one token
+	// and anything after it is ignored; hbgo refuses the trailing text.
+	if len(fields) < 2 {
+		kp.add(n, diag.Error, fmt.Sprintf("Auth line [%s] is invalid.", raw),
+			"write <index> crc, <index> md5 <key> or <index> sha1 <key>",
+			"invalid key line %q", raw)
+		return
+	}
+	i, err := strconv.Atoi(fields[0])
+	if err != nil {
+		kp.add(n, diag.Error, fmt.Sprintf("Auth line [%s] is invalid.", raw),
+			"write <index> crc, <index> md5 <key> or <index> sha1 <key>",
+			"invalid key line %q: %q is not an index", raw, fields[0])
+		return
+	}
+	if i < 0 || i >= MaxKeys {
+		kp.add(n, diag.Error, fmt.Sprintf("Invalid authnum [%d] in %s", i, kp.stock),
+			"use an index from 0 to 15", "key index %d out of range", i)
+		return
+	}
+	m, ok := parseMethod(fields[1])
+	if !ok {
+		kp.add(n, diag.Error, fmt.Sprintf("Invalid authtype [%s]", fields[1]),
+			"write crc, md5 or sha1", "unknown method %q", fields[1])
+		return
+	}
+	secret := ""
+	if len(fields) >= 3 {
+		secret = fields[2]
+	}
+	if m == CRC && secret != "" {
+		hint := "write " + fields[0] + " crc with nothing after it"
+		if strings.HasPrefix(secret, "#") {
+			hint = "comments must be on their own line; " + hint
 		}
+		kp.add(n, diag.Error, "Auth method [crc] doesn't use a key", hint,
+			"method crc takes no key, got %q", secret)
+		return
 	}
-	if ps.HasErrors() {
-		return nil, ps
+	if len(fields) > 3 {
+		kp.add(n, diag.Error, "", "keys cannot contain blanks; remove the text after the key",
+			"text after the key %q", secret)
+		return
 	}
-	return k, ps
+	if m != CRC && secret == "" {
+		kp.add(n, diag.Error, fmt.Sprintf("Auth method [%s] requires a key", m),
+			fmt.Sprintf("write %d %s <key>", i, m), "method %s requires a key", m)
+		return
+	}
+	if prev := kp.k.keys[i].line; prev != 0 {
+		// Stricter than stock, which silently keeps the last line.
+		kp.add(n, diag.Error, "", "keep one line per index",
+			"index %d already configured at line %d", i, prev)
+		return
+	}
+	_ = kp.k.set(i, m, secret, n)
+	if i == kp.authnum {
+		kp.k.active, kp.activeSet = i, true
+	}
+}
+
+// checkActive reports a missing auth line, or an auth line whose key line is absent or above it.
+func (kp *keyParser) checkActive() {
+	if kp.activeSet {
+		return
+	}
+	authnum, k := kp.authnum, kp.k
+	if authnum < 0 {
+		kp.add(0, diag.Error, fmt.Sprintf("Missing auth directive in keyfile [%s]", kp.stock),
+			"add a line auth N before the key line N", "no auth line")
+	} else if l := k.keys[authnum].line; l != 0 {
+		kp.add(kp.authAt, diag.Error, fmt.Sprintf("Auth Key [%d] not found in keyfile [%s]", authnum, kp.stock),
+			fmt.Sprintf("move auth %d above line %d (stock only honours a key line after its auth line)", authnum, l),
+			"auth %d comes after its key line %d", authnum, l)
+	} else {
+		kp.add(kp.authAt, diag.Error, fmt.Sprintf("Auth Key [%d] not found in keyfile [%s]", authnum, kp.stock),
+			fmt.Sprintf("add a line %d sha1 <key> below it, or name a configured index", authnum),
+			"auth %d names an index with no key line", authnum)
+	}
 }
 
 // Load reads and parses the authkeys file at path, refusing it when it is

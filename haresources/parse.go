@@ -15,107 +15,126 @@ import (
 // the groups that parsed are returned even when other lines have problems.
 func Parse(r io.Reader, file string) ([]Group, diag.Problems) {
 	var ps diag.Problems
-	data, err := io.ReadAll(r)
-	if err != nil {
-		ps.Errorf(file, 0, "check that the file is readable", "cannot read: %v", err)
+	lines, ok := readLines(r, file, &ps)
+	if !ok {
 		return nil, ps
 	}
-	if i := bytes.IndexByte(data, '\r'); i >= 0 {
-		line := 1 + bytes.Count(data[:i], []byte{'\n'})
-		// COMPAT §4.1: CRLF line endings break both stock parsers.
-		ps.Errorf(file, line, "convert the file with dos2unix "+file,
-			"carriage return (DOS line ending); heartbeat would take it as part of a resource name")
-		return nil, ps
-	}
-	lines := strings.Split(string(data), "\n")
-	if len(lines) > 0 && lines[len(lines)-1] == "" {
-		lines = lines[:len(lines)-1]
-	}
-
 	var groups []Group
 	for i := 0; i < len(lines); i++ {
 		first := i + 1
-		raw := lines[i]
-		text, hadComment := cutComment(raw)
-		// COMPAT §4.1: comments go first, so a backslash in a comment does
-		// not continue the line for ResourceManager; heartbeat's own check
-		// looks at the raw line's last character and would disagree.
-		if hadComment && strings.Trim(text, " \t") != "" && strings.HasSuffix(text, `\`) != strings.HasSuffix(raw, `\`) {
-			ps.Errorf(file, first, "move the comment to a line of its own and end this line with the backslash",
-				"backslash and comment on one line: ResourceManager and heartbeat disagree on whether the next line continues this one")
-			if strings.HasSuffix(text, `\`) && i+1 < len(lines) {
-				i++ // ResourceManager's view: the next line belongs to this entry
-			}
-			skipContinuation(lines, &i)
-			continue
-		}
-		bad := false
-		for strings.HasSuffix(text, `\`) {
-			text = text[:len(text)-1]
-			if i+1 >= len(lines) {
-				ps.Errorf(file, i+1, "remove the backslash or add the line it should continue",
-					"backslash continues the last line of the file; ResourceManager would keep it as a resource named \\")
-				bad = true
-				break
-			}
-			i++
-			next := lines[i]
-			if strings.Contains(next, "#") {
-				// Stock's sed strips comments only from an entry's first
-				// physical line: the words after # become resources (golden
-				// case comment_on_continuation).
-				ps.Errorf(file, i+1, "move the comment above the entry",
-					"comment on a continuation line: ResourceManager would take its words as resources")
-				skipContinuation(lines, &i)
-				bad = true
-				break
-			}
-			text += next // COMPAT §4.1: joined with no space inserted
-		}
-		if bad {
+		text, ok := joinEntry(lines, &i, file, &ps)
+		if !ok {
 			continue
 		}
 		fields := strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == '\t' })
 		if len(fields) == 0 {
 			continue
 		}
-		// heartbeat's own check (config.c parse_ha_resources) takes the first
-		// word of the entry's first physical line, uncut by comments and
-		// unjoined; where that differs from ResourceManager's node, stock
-		// refuses to start or runs a different node's groups.
-		if dw := strings.FieldsFunc(lines[first-1], isDaemonBlank); len(dw) > 0 && dw[0] != fields[0] {
-			ps.Errorf(file, first, "write the node name whole on the entry's first line, followed by a blank",
-				"node name %s: heartbeat's startup check reads the first word as %s", fields[0], dw[0])
-			continue
-		}
-		g := Group{Node: asciiLower(fields[0]), Line: first}
-		if len(fields) == 1 {
-			ps.Errorf(file, first, "list the group's resources after the node name, or delete the line",
-				"node %s has no resources", fields[0])
-			continue
-		}
-		ok := true
-		for _, tok := range fields[1:] {
-			res, err := ParseResource(tok)
-			if err != nil {
-				te := err.(*TokenError)
-				ps = append(ps, diag.Problem{File: file, Line: first, Severity: diag.Error,
-					What: te.Error(), Hint: te.Hint})
-				ok = false
-				continue
-			}
-			if strings.Contains(tok, "::") && emptyArg(tok) {
-				ps.Warnf(file, first, "remove the empty :: field (heartbeat drops it, shifting the arguments after it)",
-					"resource %s has an empty argument", tok)
-			}
-			g.Resources = append(g.Resources, res)
-		}
-		if ok {
+		if g, ok := parseEntry(fields, lines[first-1], first, file, &ps); ok {
 			groups = append(groups, g)
 		}
 	}
 	ps = append(ps, checkKeys(groups, file)...)
 	return groups, ps
+}
+
+// readLines reads the file's lines, refusing a file with a carriage return (COMPAT §4.1).
+func readLines(r io.Reader, file string, ps *diag.Problems) ([]string, bool) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		ps.Errorf(file, 0, "check that the file is readable", "cannot read: %v", err)
+		return nil, false
+	}
+	if i := bytes.IndexByte(data, '\r'); i >= 0 {
+		line := 1 + bytes.Count(data[:i], []byte{'\n'})
+		// COMPAT §4.1: CRLF line endings break both stock parsers.
+		ps.Errorf(file, line, "convert the file with dos2unix "+file,
+			"carriage return (DOS line ending); heartbeat would take it as part of a resource name")
+		return nil, false
+	}
+	lines := strings.Split(string(data), "\n")
+	if len(lines) > 0 && lines[len(lines)-1] == "" {
+		lines = lines[:len(lines)-1]
+	}
+	return lines, true
+}
+
+// joinEntry returns the entry starting at line *i with its comment cut and its
+// backslash continuations joined, leaving *i on its last line; false means the
+// entry was refused (a problem is recorded) and is skipped.
+func joinEntry(lines []string, i *int, file string, ps *diag.Problems) (string, bool) {
+	first := *i + 1
+	raw := lines[*i]
+	text, hadComment := cutComment(raw)
+	// COMPAT §4.1: comments go first, so a backslash in a comment does
+	// not continue the line for ResourceManager; heartbeat's own check
+	// looks at the raw line's last character and would disagree.
+	if hadComment && strings.Trim(text, " \t") != "" && strings.HasSuffix(text, `\`) != strings.HasSuffix(raw, `\`) {
+		ps.Errorf(file, first, "move the comment to a line of its own and end this line with the backslash",
+			"backslash and comment on one line: ResourceManager and heartbeat disagree on whether the next line continues this one")
+		if strings.HasSuffix(text, `\`) && *i+1 < len(lines) {
+			*i++ // ResourceManager's view: the next line belongs to this entry
+		}
+		skipContinuation(lines, i)
+		return "", false
+	}
+	for strings.HasSuffix(text, `\`) {
+		text = text[:len(text)-1]
+		if *i+1 >= len(lines) {
+			ps.Errorf(file, *i+1, "remove the backslash or add the line it should continue",
+				"backslash continues the last line of the file; ResourceManager would keep it as a resource named \\")
+			return "", false
+		}
+		*i++
+		next := lines[*i]
+		if strings.Contains(next, "#") {
+			// Stock's sed strips comments only from an entry's first
+			// physical line: the words after # become resources (golden
+			// case comment_on_continuation).
+			ps.Errorf(file, *i+1, "move the comment above the entry",
+				"comment on a continuation line: ResourceManager would take its words as resources")
+			skipContinuation(lines, i)
+			return "", false
+		}
+		text += next // COMPAT §4.1: joined with no space inserted
+	}
+	return text, true
+}
+
+// parseEntry reads one entry's words, "node resource...", whose first physical line is firstLine; false means it is refused.
+func parseEntry(fields []string, firstLine string, first int, file string, ps *diag.Problems) (Group, bool) {
+	// heartbeat's own check (config.c parse_ha_resources) takes the first
+	// word of the entry's first physical line, uncut by comments and
+	// unjoined; where that differs from ResourceManager's node, stock
+	// refuses to start or runs a different node's groups.
+	if dw := strings.FieldsFunc(firstLine, isDaemonBlank); len(dw) > 0 && dw[0] != fields[0] {
+		ps.Errorf(file, first, "write the node name whole on the entry's first line, followed by a blank",
+			"node name %s: heartbeat's startup check reads the first word as %s", fields[0], dw[0])
+		return Group{}, false
+	}
+	g := Group{Node: asciiLower(fields[0]), Line: first}
+	if len(fields) == 1 {
+		ps.Errorf(file, first, "list the group's resources after the node name, or delete the line",
+			"node %s has no resources", fields[0])
+		return Group{}, false
+	}
+	ok := true
+	for _, tok := range fields[1:] {
+		res, err := ParseResource(tok)
+		if err != nil {
+			te := err.(*TokenError)
+			*ps = append(*ps, diag.Problem{File: file, Line: first, Severity: diag.Error,
+				What: te.Error(), Hint: te.Hint})
+			ok = false
+			continue
+		}
+		if strings.Contains(tok, "::") && emptyArg(tok) {
+			ps.Warnf(file, first, "remove the empty :: field (heartbeat drops it, shifting the arguments after it)",
+				"resource %s has an empty argument", tok)
+		}
+		g.Resources = append(g.Resources, res)
+	}
+	return g, ok
 }
 
 // skipContinuation advances *i past the rest of the entry starting at lines[*i].

@@ -38,17 +38,61 @@ func heartbeat(args []string) int {
 			return c.run(args[1:])
 		}
 	}
-	var fg, kill, status, reload, version, noRT, restart, haveC, defaults, wiki, noRsc bool
-	hold := ""
-	debug := 0
-	bad := func(c rune) int {
+	f, ok := parseDaemonFlags(args)
+	if !ok {
+		return 2
+	}
+	switch {
+	case f.version:
+		fmt.Println(versionLine())
+		return 0
+	case f.defaults:
+		// COMPAT §7.6: the table needs no ha.cf and wins over -k/-s/-r.
+		if f.wiki {
+			fmt.Print(hacf.FormatDefaultsWiki(daemon.Version))
+		} else {
+			fmt.Print(hacf.FormatDefaults())
+		}
+		return 0
+	case f.kill:
+		return stopDaemon()
+	case f.status:
+		return statusDaemon()
+	case f.reload && !f.restart:
+		// Stock checks -R before -r: "-r -R" is a restart attempt.
+		return reloadDaemon()
+	}
+	if f.restart {
+		// -R is the in-place restart: this process already is the daemon
+		// (same PID, COMPAT §2.8); the fd-3 handshake belongs to the first
+		// start only.
+		os.Unsetenv(daemonEnv)
+		return runDaemon(f.debug, f.noRT, daemon.Options{Restart: true, RestartHold: f.hold, NoResources: f.noRsc})
+	}
+	if os.Getenv(daemonEnv) == "" && !f.fg {
+		return daemonize()
+	}
+	return runDaemon(f.debug, f.noRT, daemon.Options{NoResources: f.noRsc})
+}
+
+// daemonFlags are the daemon's getopt flags (COMPAT §7.6).
+type daemonFlags struct {
+	fg, kill, status, reload, version, noRT, restart, haveC, defaults, wiki, noRsc bool
+	hold                                                                           string // -C: the resource state held across -R
+	debug                                                                          int    // one per -d
+}
+
+// parseDaemonFlags reads the flags as stock's getopt does; false means the usage was printed and the exit code is 2.
+func parseDaemonFlags(args []string) (daemonFlags, bool) {
+	var f daemonFlags
+	bad := func(c rune) (daemonFlags, bool) {
 		// getopt's complaint, then the usage text (COMPAT §7.6; recorded in
 		// testdata/stock-flags.txt).
 		if c != 0 {
 			fmt.Fprintf(os.Stderr, "%s: invalid option -- '%c'\n", os.Args[0], c)
 		}
 		io.WriteString(os.Stderr, usage)
-		return 2
+		return f, false
 	}
 	for i := 0; i < len(args); i++ {
 		a := args[i]
@@ -58,41 +102,41 @@ func heartbeat(args []string) int {
 		for j, c := range a[1:] {
 			switch c {
 			case 'f':
-				fg = true
+				f.fg = true
 			case 'k':
-				kill = true
+				f.kill = true
 			case 's':
-				status = true
+				f.status = true
 			case 'r':
-				reload = true
+				f.reload = true
 			case 'V':
-				version = true
+				f.version = true
 			case 'd':
-				debug++
+				f.debug++
 			case 'l':
-				noRT = true
+				f.noRT = true
 			case 'R':
-				restart = true
+				f.restart = true
 			case 'C':
 				// -C takes the resource state, attached or as the next word.
-				haveC = true
+				f.haveC = true
 				if j+2 == len(a) {
 					i++
 					if i == len(args) {
 						fmt.Fprintf(os.Stderr, "%s: option requires an argument -- 'C'\n", os.Args[0])
 						return bad(0)
 					}
-					hold = args[i]
+					f.hold = args[i]
 				} else {
-					hold = a[j+2:]
+					f.hold = a[j+2:]
 				}
 			case 'D':
-				defaults = true
+				f.defaults = true
 			case 'W':
 				// alone, -W changes nothing: stock goes on to start
-				wiki = true
+				f.wiki = true
 			case 'M':
-				noRsc = true
+				f.noRsc = true
 			case 'v':
 				// accepted: -v (dump the parsed config) is not done
 			default:
@@ -103,40 +147,10 @@ func heartbeat(args []string) int {
 			}
 		}
 	}
-	if haveC && !restart {
+	if f.haveC && !f.restart {
 		return bad(0)
 	}
-	switch {
-	case version:
-		fmt.Println(versionLine())
-		return 0
-	case defaults:
-		// COMPAT §7.6: the table needs no ha.cf and wins over -k/-s/-r.
-		if wiki {
-			fmt.Print(hacf.FormatDefaultsWiki(daemon.Version))
-		} else {
-			fmt.Print(hacf.FormatDefaults())
-		}
-		return 0
-	case kill:
-		return stopDaemon()
-	case status:
-		return statusDaemon()
-	case reload && !restart:
-		// Stock checks -R before -r: "-r -R" is a restart attempt.
-		return reloadDaemon()
-	}
-	if restart {
-		// -R is the in-place restart: this process already is the daemon
-		// (same PID, COMPAT §2.8); the fd-3 handshake belongs to the first
-		// start only.
-		os.Unsetenv(daemonEnv)
-		return runDaemon(debug, noRT, daemon.Options{Restart: true, RestartHold: hold, NoResources: noRsc})
-	}
-	if os.Getenv(daemonEnv) == "" && !fg {
-		return daemonize()
-	}
-	return runDaemon(debug, noRT, daemon.Options{NoResources: noRsc})
+	return f, true
 }
 
 func runDaemon(debug int, noRT bool, o daemon.Options) int {

@@ -17,19 +17,19 @@ type Adopt struct {
 func (Adopt) event() {}
 
 // Holds returns the resource set this node holds (stock's i_hold_resources), stable or not.
-func (p *Planner) Holds() Hold { return p.iHold }
+func (p *Planner) Holds() Hold { return p.local.hold }
 
 // onAdopt takes over what the previous process held. Stock's -R -C sets
 // i_hold_resources from -C, skips req_our_resources at comm up (legacy) and
 // turns the first starting/resource message into HB_R_STABLE (nice_failback)
 // (heartbeat.c main -R, hb_resource.c process_resources first_time).
 func (p *Planner) onAdopt(ev Adopt) {
-	if p.commUp || p.startupOp != 0 {
+	if p.commUp || p.startup.op != 0 {
 		p.logf(Error, "hbgo: restart state reported after joining; ignored")
 		return
 	}
-	p.restarting = true
-	p.iHold = ev.Hold & All
+	p.startup.restarting = true
+	p.local.hold = ev.Hold & All
 	// Stock's restarted process announces "Initial resource acquisition
 	// complete (T_RESOURCES(us))" again once its own resource message
 	// loops back (heartbeat/interop testdata/stock-restart.node1.txt).
@@ -44,10 +44,10 @@ func (p *Planner) onAdopt(ev Adopt) {
 	var running, missing, extra []string
 	for _, g := range p.cfg.Groups {
 		k := g.Key()
-		want := p.iHold&Local != 0 && p.isLocal[k] || p.iHold&Foreign != 0 && !p.isLocal[k]
+		want := p.local.hold&Local != 0 && p.isLocal[k] || p.local.hold&Foreign != 0 && !p.isLocal[k]
 		switch {
 		case set[k]:
-			p.held[k] = true
+			p.groups.held[k] = true
 			running = append(running, k)
 			if !want {
 				extra = append(extra, k)
@@ -61,20 +61,20 @@ func (p *Planner) onAdopt(ev Adopt) {
 		// nice_failback): what runs is what we hold.
 		for _, k := range running {
 			if p.isLocal[k] {
-				p.iHold |= Local
+				p.local.hold |= Local
 			} else {
-				p.iHold |= Foreign
+				p.local.hold |= Foreign
 			}
 		}
 		extra = nil
 	}
-	p.logf(Info, "hbgo: restart: keeping resources %s (running: %s)", p.iHold, wordsOrNone(running))
+	p.logf(Info, "hbgo: restart: keeping resources %s (running: %s)", p.local.hold, wordsOrNone(running))
 	if len(missing) > 0 {
 		slices.Sort(missing)
 		p.logf(Warn, "hbgo: restart: held resource groups not running: %s; they are not restarted", strings.Join(missing, " "))
 	}
 	if len(extra) > 0 {
-		p.logf(Warn, "hbgo: restart: resource groups running outside the held set %s: %s; kept as held", p.iHold, strings.Join(extra, " "))
+		p.logf(Warn, "hbgo: restart: resource groups running outside the held set %s: %s; kept as held", p.local.hold, strings.Join(extra, " "))
 	}
 }
 
@@ -87,5 +87,5 @@ func wordsOrNone(ks []string) string {
 
 // Busy reports whether resource work is under way (an op, a takeover or a standby), when an in-place restart must wait.
 func (p *Planner) Busy() bool {
-	return len(p.ops) > 0 || p.reqKids > 0 || p.takeover || p.sb != sbNot || !p.sbRunning.IsZero() || p.startupOp != 0
+	return len(p.exec.ops) > 0 || p.exec.reqKids > 0 || p.takeover.inProgress || p.standby.state != sbNot || !p.standby.deadline.IsZero() || p.startup.op != 0
 }

@@ -59,7 +59,7 @@ func TestAdoptAfterRestart(t *testing.T) {
 			ops := feed(p, append([]Event{tc.first}, tc.join...)...)
 			got := result{Ops: summarize(ops), Holds: p.Holds().String(), Word: p.Word()}
 			for _, g := range p.cfg.Groups {
-				if p.held[g.Key()] {
+				if p.groups.held[g.Key()] {
 					got.HeldGroup = append(got.HeldGroup, g.Key())
 				}
 			}
@@ -74,8 +74,8 @@ func TestAdoptAfterRestart(t *testing.T) {
 func TestAdoptAfterJoinIgnored(t *testing.T) {
 	p := stableNode1(t, On)
 	acts := p.Step(Adopt{Hold: All, Keys: []string{"B"}})
-	if p.Holds() != Local || p.held["B"] {
-		t.Errorf("late Adopt changed the state: holds %s, B held %t", p.Holds(), p.held["B"])
+	if p.Holds() != Local || p.groups.held["B"] {
+		t.Errorf("late Adopt changed the state: holds %s, B held %t", p.Holds(), p.groups.held["B"])
 	}
 	if len(acts) != 1 {
 		t.Errorf("want one error log, got %v", acts)

@@ -309,7 +309,7 @@ func (c *cluster) run(d *datadriven.TestData) string {
 			c.show(n)
 		case "holding":
 			var keys []string
-			for k, h := range n.p.held {
+			for k, h := range n.p.groups.held {
 				if h {
 					keys = append(keys, k)
 				}
@@ -367,7 +367,7 @@ func (c *cluster) opDone(n *simNode, args []string) OpDone {
 		special[k] = r
 	}
 	// The op's groups come from the planner that ordered it.
-	if info := n.p.ops[id]; info != nil {
+	if info := n.p.exec.ops[id]; info != nil {
 		for _, k := range info.groups {
 			if r, ok := special[k]; ok {
 				ev.Results = append(ev.Results, r)
@@ -389,8 +389,8 @@ func (c *cluster) show(n *simNode) {
 	if d := p.NextDeadline(); !d.IsZero() {
 		dl = "+" + d.Sub(c.now).String()
 	}
-	fmt.Fprintf(&c.out, "%s: state=%d hold=%s other=%s other-stable=%t standby=%d rscstatus=%s deadline=%s failed=[%s]\n",
-		n.name, p.state, p.iHold, p.otherHolds, p.otherStable, p.sb, p.Word(), dl, strings.Join(p.FailedHere(), " "))
+	fmt.Fprintf(&c.out, "%s: state=%s hold=%s other=%s other-stable=%t standby=%s rscstatus=%s deadline=%s failed=[%s]\n",
+		n.name, p.local.state, p.local.hold, p.peer.holds, p.peer.stable, p.standby.state, p.Word(), dl, strings.Join(p.FailedHere(), " "))
 }
 
 func TestScenarios(t *testing.T) {

@@ -68,7 +68,7 @@ func FuzzStep(f *testing.F) {
 			case 8:
 				id := int(next(&i) % 8)
 				var rs []GroupResult
-				if info := p.ops[id]; info != nil {
+				if info := p.exec.ops[id]; info != nil {
 					for _, k := range info.groups {
 						rs = append(rs, GroupResult{Key: k, Outcome: Outcome(next(&i) % 4), FailedAt: int(next(&i) % 4), StillRunning: next(&i)%7 == 0})
 					}
@@ -103,7 +103,7 @@ func FuzzStep(f *testing.F) {
 					}
 				}
 			}
-			for k, n := range p.pending {
+			for k, n := range p.groups.pending {
 				if n <= 0 {
 					t.Fatalf("pending[%s] = %d", k, n)
 				}

@@ -10,30 +10,30 @@ func (p *Planner) onCommUp() {
 	if p.commUp {
 		return
 	}
-	if p.startupOp != 0 {
+	if p.startup.op != 0 {
 		// hbgo departure (c): never join while holding what the peer may take.
-		p.deferredUp = true
+		p.startup.deferredUp = true
 		p.logf(Info, "hbgo: joining delayed until the resource groups found running at start are stopped")
 		return
 	}
 	p.commUp = true
 	// Our own status change to active runs rc.d/status through harc (COMPAT §5.9).
 	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
-	if p.peerStatus != "dead" {
-		p.foreignDone = true // no dead node: nobody else's resources to acquire
+	if p.peer.status != "dead" {
+		p.initial.foreignDone = true // no dead node: nobody else's resources to acquire
 	}
 	if p.nice {
 		p.send("t", "starting")
-		p.state = stStarting
+		p.local.state = stStarting
 		if p.cfg.Peer == "" {
 			p.alone()
 		}
-	} else if !p.restarting {
+	} else if !p.startup.restarting {
 		// Stock's comm up skips req_our_resources when WeAreRestarting.
 		p.reqOurResources(false)
 	}
-	if p.shutdownAtUp {
-		p.shutdownAtUp = false
+	if p.shutdown.atUp {
+		p.shutdown.atUp = false
 		p.onShutdown()
 	}
 }
@@ -45,24 +45,24 @@ func (p *Planner) onCommUp() {
 // nothing would open: acquire our groups and become stable.
 func (p *Planner) alone() {
 	p.logf(Info, "hbgo: no other node in ha.cf: acquiring our resources without waiting for a peer")
-	p.otherStable = true
-	p.otherHolds = None
-	p.foreignDone = true
+	p.peer.stable = true
+	p.peer.holds = None
+	p.initial.foreignDone = true
 	p.reqOurResources(false)
-	p.state = stStable
+	p.local.state = stStable
 	p.sendHeld(true, "")
 }
 
 func (p *Planner) onPeerStatus(ev PeerStatus) {
-	if ev.Node != p.cfg.Peer || ev.Status == p.peerStatus {
+	if ev.Node != p.cfg.Peer || ev.Status == p.peer.status {
 		return
 	}
-	p.peerStatus = ev.Status
+	p.peer.status = ev.Status
 	if ev.Status == "dead" {
 		p.recoverDead(ev.Node)
 		return
 	}
-	p.peerHeard = true
+	p.peer.heard = true
 	// Every status change runs rc.d/status through harc (COMPAT §5.9).
 	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
 }
@@ -82,7 +82,7 @@ func (p *Planner) onMsg(m *wire.Message, from string) {
 	fromMe := from == p.cfg.Us
 	switch from {
 	case p.cfg.Peer:
-		p.peerHeard = true
+		p.peer.heard = true
 	case p.cfg.Us:
 	default:
 		// Membership rejects unknown senders; never act for a third node.
@@ -106,7 +106,7 @@ func (p *Planner) onMsg(m *wire.Message, from string) {
 		if fromMe {
 			break
 		}
-		if p.peerStatus == "dead" {
+		if p.peer.status == "dead" {
 			// hbgo: stock gives a group away on any ip-request (PROTOCOL
 			// §7.9), one replayed after mach_down took it too, leaving the
 			// VIP on no node. A dead peer asks for nothing.
@@ -131,118 +131,152 @@ func (p *Planner) processResources(t string, m *wire.Message, fromMe bool) {
 	if !p.nice {
 		return
 	}
-	if p.restarting {
+	if p.startup.restarting {
 		// hb_resource.c process_resources: first_time && WeAreRestarting
 		// makes the restarted node stable at once, keeping -C's set.
-		p.restarting = false
-		p.state = stStable
+		p.startup.restarting = false
+		p.local.state = stStable
 	}
-	newState := p.state
+	newState := p.local.state
 	if t == "starting" && !fromMe {
-		switch p.state {
-		case stRscRcvd, stStable, stShutdown:
-		case stStarting:
-			newState = stBothStarting
-			p.foreignDone = true
-			p.announce("HB_R_BOTHSTARTING")
-		default:
-			p.logf(Error, "Received 'starting' message in state %d", p.state)
+		var ok bool
+		if newState, ok = p.peerStarting(); !ok {
 			return
 		}
-		p.otherStable = false
-		if p.takeover {
-			p.logf(Warn, "T_STARTING received during takeover.")
-		}
-		p.sendHeld(p.state == stStable, "")
 	}
 	fastStart := false
 	if t == "resource" {
-		word, ok := m.Get("rsc_hold")
-		if !ok {
-			p.logf(Error, "resource message without rsc_hold field.")
+		var ok bool
+		if newState, fastStart, ok = p.resourceMsg(m, fromMe); !ok {
 			return
 		}
-		n, ok := ParseHold(word)
-		if !ok {
-			p.logf(Error, "encode_resources: bad resource type [%s]", word)
+	}
+	p.local.state = newState
+	p.armRqstDelay(fastStart)
+	p.audit()
+}
+
+// peerStarting answers the peer's `starting` (PROTOCOL §11.3); it returns the next state, or false when the message is refused.
+func (p *Planner) peerStarting() (rstate, bool) {
+	newState := p.local.state
+	switch p.local.state {
+	case stRscRcvd, stStable, stShutdown:
+	case stStarting:
+		newState = stBothStarting
+		p.initial.foreignDone = true
+		p.announce("HB_R_BOTHSTARTING")
+	default:
+		p.logf(Error, "Received 'starting' message in state %d", p.local.state)
+		return newState, false
+	}
+	p.peer.stable = false
+	if p.takeover.inProgress {
+		p.logf(Warn, "T_STARTING received during takeover.")
+	}
+	p.sendHeld(p.local.state == stStable, "")
+	return newState, true
+}
+
+// resourceMsg takes a `resource` message from either side (PROTOCOL §11.3); it returns the next state, whether fast_start may end RQSTDELAY, and false when the message is refused.
+func (p *Planner) resourceMsg(m *wire.Message, fromMe bool) (rstate, bool, bool) {
+	newState := p.local.state
+	word, ok := m.Get("rsc_hold")
+	if !ok {
+		p.logf(Error, "resource message without rsc_hold field.")
+		return newState, false, false
+	}
+	n, ok := ParseHold(word)
+	if !ok {
+		p.logf(Error, "encode_resources: bad resource type [%s]", word)
+	}
+	full := m.Str("rtype") == "full"
+	switch p.local.state {
+	case stBothStarting, stStarting:
+		newState = stRscRcvd
+		if !p.auto {
+			p.initial.foreignDone = true
+			p.announce("T_RESOURCES")
 		}
-		full := m.Str("rtype") == "full"
-		switch p.state {
-		case stBothStarting, stStarting:
-			newState = stRscRcvd
-			if !p.auto {
-				p.foreignDone = true
-				p.announce("T_RESOURCES")
-			}
-		case stRscRcvd, stStable, stShutdown:
-		default:
-			p.logf(Error, "resource message received in state %d", p.state)
-			return
-		}
-		if !fromMe {
-			p.otherHolds = update(full, p.otherHolds, n)
-			if st, ok := m.Get("isstable"); ok {
-				if st == "1" {
-					if !p.otherStable {
-						p.logf(Info, "remote resource transition completed.")
-						p.otherStable = true
-						p.sendHeld(p.state == stStable, "")
-						p.performAutoFailback()
-					}
-				} else {
-					p.otherStable = false
-				}
-			}
-			if p.state != stStable && p.state != stShutdown && p.otherStable {
+	case stRscRcvd, stStable, stShutdown:
+	default:
+		p.logf(Error, "resource message received in state %d", p.local.state)
+		return newState, false, false
+	}
+	if !fromMe {
+		return p.peerResource(m, n, full, newState), full && p.cfg.FastStart, true
+	}
+	return p.ownResource(m, n, full, newState), false, true
+}
+
+// peerResource takes the peer's holding and stability from its `resource` message n (PROTOCOL §11.2, §11.3) and returns the next state.
+func (p *Planner) peerResource(m *wire.Message, n Hold, full bool, newState rstate) rstate {
+	p.peer.holds = update(full, p.peer.holds, n)
+	if st, ok := m.Get("isstable"); ok {
+		if st == "1" {
+			if !p.peer.stable {
 				p.logf(Info, "remote resource transition completed.")
-				p.reqOurResources(false)
-				newState = stStable
-				p.sendHeld(true, "")
-				// Stock still sees the old resourcestate here, so this
-				// attempt is delayed and retried after 1 s.
+				p.peer.stable = true
+				p.sendHeld(p.local.state == stStable, "")
 				p.performAutoFailback()
-				p.foreignDone = true
-				if !p.auto && p.otherHolds&Foreign != 0 {
-					p.localDone = true
-				}
-				p.announce("T_RESOURCES(them)")
 			}
-			fastStart = full && p.cfg.FastStart
 		} else {
-			p.iHold = update(full, p.iHold, n)
-			if p.iHold&Local != 0 {
-				p.localDone = true
-				p.announce("T_RESOURCES(us)")
-			}
-			switch m.Str("info") {
-			case "req_our_resources()":
-				if p.reqKids > 0 {
-					p.reqKids--
-				}
-			case "mach_down":
-				p.logf(Info, "mach_down takeover complete.")
-				p.takeover = false
-				p.iHold |= Foreign
-				p.needsFailback = true
-				p.otherStable = true
-				p.foreignDone = true
-				p.announce("mach_down")
-			case "shutdown":
-				newState = stShutdown
-			}
+			p.peer.stable = false
 		}
 	}
-	p.state = newState
-	if p.state == stRscRcvd && p.localTakeAt.IsZero() {
-		p.localTakeAt = p.now.Add(RqstDelay)
+	if p.local.state != stStable && p.local.state != stShutdown && p.peer.stable {
+		p.logf(Info, "remote resource transition completed.")
+		p.reqOurResources(false)
+		newState = stStable
+		p.sendHeld(true, "")
+		// Stock still sees the old resourcestate here, so this
+		// attempt is delayed and retried after 1 s.
+		p.performAutoFailback()
+		p.initial.foreignDone = true
+		if !p.auto && p.peer.holds&Foreign != 0 {
+			p.initial.localDone = true
+		}
+		p.announce("T_RESOURCES(them)")
 	}
-	if fastStart && p.state == stRscRcvd {
+	return newState
+}
+
+// ownResource takes the loopback copy n of this node's own `resource` message: its holding, and the end of the child that sent it (PROTOCOL §11.3, §11.4).
+func (p *Planner) ownResource(m *wire.Message, n Hold, full bool, newState rstate) rstate {
+	p.local.hold = update(full, p.local.hold, n)
+	if p.local.hold&Local != 0 {
+		p.initial.localDone = true
+		p.announce("T_RESOURCES(us)")
+	}
+	switch m.Str("info") {
+	case "req_our_resources()":
+		if p.exec.reqKids > 0 {
+			p.exec.reqKids--
+		}
+	case "mach_down":
+		p.logf(Info, "mach_down takeover complete.")
+		p.takeover.inProgress = false
+		p.local.hold |= Foreign
+		p.failback.owed = true
+		p.peer.stable = true
+		p.initial.foreignDone = true
+		p.announce("mach_down")
+	case "shutdown":
+		newState = stShutdown
+	}
+	return newState
+}
+
+// armRqstDelay starts the RQSTDELAY wait on entering RSCRCVD (PROTOCOL §10.4); fastStart ends it at once.
+func (p *Planner) armRqstDelay(fastStart bool) {
+	if p.local.state == stRscRcvd && p.local.takeAt.IsZero() {
+		p.local.takeAt = p.now.Add(RqstDelay)
+	}
+	if fastStart && p.local.state == stRscRcvd {
 		// hbgo departure (d): the peer's state is known, no need to wait.
 		p.logf(Info, "hbgo: fast_start: %s's resource state is known; not waiting RQSTDELAY (10 s)", p.cfg.Peer)
-		p.localTakeAt = p.now
+		p.local.takeAt = p.now
 		p.checkRqstDelay()
 	}
-	p.audit()
 }
 
 // update is stock's HB_UPD_RSC rule (PROTOCOL §11.2).
@@ -254,12 +288,12 @@ func update(full bool, cur, n Hold) Hold {
 }
 
 func (p *Planner) checkRqstDelay() {
-	if p.state != stRscRcvd || p.localTakeAt.IsZero() || p.now.Before(p.localTakeAt) {
+	if p.local.state != stRscRcvd || p.local.takeAt.IsZero() || p.now.Before(p.local.takeAt) {
 		return
 	}
 	p.logf(Info, "local resource transition completed.")
 	p.reqOurResources(false)
-	p.state = stStable
+	p.local.state = stStable
 	p.sendHeld(true, "")
 }
 
@@ -268,17 +302,17 @@ func (p *Planner) audit() {
 	if !p.nice {
 		return
 	}
-	if p.iHold&Local != 0 && p.otherHolds&Foreign != 0 {
+	if p.local.hold&Local != 0 && p.peer.holds&Foreign != 0 {
 		p.logf(Error, "Both machines own our resources!")
 	}
-	if p.otherHolds&Local != 0 && p.iHold&Foreign != 0 {
+	if p.peer.holds&Local != 0 && p.local.hold&Foreign != 0 {
 		p.logf(Error, "Both machines own foreign resources!")
 	}
-	if p.isStable() && !p.shutdownInProgress && p.state != stShutdown {
-		if p.iHold&Local == 0 && p.otherHolds&Foreign == 0 {
+	if p.isStable() && !p.shutdown.inProgress && p.local.state != stShutdown {
+		if p.local.hold&Local == 0 && p.peer.holds&Foreign == 0 {
 			p.logf(Error, "No one owns our local resources!")
 		}
-		if p.otherHolds&Local == 0 && p.iHold&Foreign == 0 && p.cfg.Peer != "" {
+		if p.peer.holds&Local == 0 && p.local.hold&Foreign == 0 && p.cfg.Peer != "" {
 			p.logf(Error, "No one owns foreign resources!")
 		}
 	}
@@ -290,26 +324,26 @@ func (p *Planner) audit() {
 // its messages go out when the Op is done (the child is slow in stock too:
 // the captures show the peer's answers overtaking it).
 func (p *Planner) reqOurResources(anyway bool) {
-	if p.shutdownInProgress {
+	if p.shutdown.inProgress {
 		return
 	}
 	if p.nice {
-		if (p.otherHolds&Foreign != 0 || p.iHold&Local != 0) && !anyway && p.sb == sbNot {
+		if (p.peer.holds&Foreign != 0 || p.local.hold&Local != 0) && !anyway && p.standby.state == sbNot {
 			p.logf(Info, "Local Resource acquisition completed. (none)")
 			return
 		}
-		p.iHold |= Local
+		p.local.hold |= Local
 	}
-	dontAsk := p.peerStatus != "active" // upcount < 2 (we count as active)
+	dontAsk := p.peer.status != "active" // upcount < 2 (we count as active)
 	parent := p.out
 	p.out = nil
 	local := p.groupsOf(Local)
 	var take []string
 	for _, k := range local {
-		if p.held[k] || p.pending[k] > 0 {
+		if p.groups.held[k] || p.groups.pending[k] > 0 {
 			continue // req_resource: already running
 		}
-		if p.failed[k] {
+		if p.groups.failed[k] {
 			p.dropFailed([]string{k}, false)
 			continue
 		}
@@ -336,16 +370,16 @@ func (p *Planner) reqOurResources(anyway bool) {
 }
 
 func (p *Planner) performAutoFailback() {
-	if p.shutdownInProgress || p.iHold&Foreign == 0 || !p.needsFailback || !p.auto {
-		p.needsFailback = false
+	if p.shutdown.inProgress || p.local.hold&Foreign == 0 || !p.failback.owed || !p.auto {
+		p.failback.owed = false
 		return
 	}
-	if p.sb != sbNot || !p.otherStable || p.state != stStable {
-		p.failbackAt = p.now.Add(AutoFailbackRetry)
+	if p.standby.state != sbNot || !p.peer.stable || p.local.state != stStable {
+		p.failback.retryAt = p.now.Add(AutoFailbackRetry)
 		return
 	}
-	p.failbackAt = time.Time{}
-	p.sbType = Foreign
+	p.failback.retryAt = time.Time{}
+	p.standby.set = Foreign
 	p.sendStandby("me")
-	p.needsFailback = false
+	p.failback.owed = false
 }

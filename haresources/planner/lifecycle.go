@@ -16,8 +16,8 @@ func (p *Planner) onShutdone(from string, fromMe bool) {
 	nice := p.commUp && p.nice
 	if fromMe {
 		if nice {
-			p.state = stShutdown
-			p.iHold = None
+			p.local.state = stShutdown
+			p.local.hold = None
 			p.audit()
 		}
 		return
@@ -27,10 +27,10 @@ func (p *Planner) onShutdone(from string, fromMe bool) {
 	}
 	acquire := None
 	if nice {
-		p.otherStable = true
-		p.otherHolds = None
-		if p.iHold != All && !p.shutdownInProgress {
-			switch p.iHold {
+		p.peer.stable = true
+		p.peer.holds = None
+		if p.local.hold != All && !p.shutdown.inProgress {
+			switch p.local.hold {
 			case Foreign:
 				acquire = Local
 			case Local:
@@ -38,15 +38,15 @@ func (p *Planner) onShutdone(from string, fromMe bool) {
 			default:
 				acquire = All
 			}
-			p.sb = sbDone // "Take over resources immediately"
+			p.standby.state = sbDone // "Take over resources immediately"
 		}
 		p.audit()
 	}
-	p.peerHasRsc = false
-	p.otherStable = false
-	p.otherHolds = None
+	p.peer.hasRsc = false
+	p.peer.stable = false
+	p.peer.holds = None
 	p.logf(Info, "Received shutdown notice from '%s'.", from)
-	if p.shutdownInProgress {
+	if p.shutdown.inProgress {
 		p.logf(Info, "Resource takeover cancelled - shutdown in progress.")
 		return
 	}
@@ -62,32 +62,32 @@ func (p *Planner) onShutdone(from string, fromMe bool) {
 
 // recoverDead is stock's hb_rsc_recover_dead_resources (PROTOCOL §11.4).
 func (p *Planner) recoverDead(node string) {
-	if p.sb != sbNot {
+	if p.standby.state != sbNot {
 		p.logf(Info, "Cancelling pending standby operation")
-		p.sb = sbNot
-		p.sbRunning = time.Time{}
-		if !p.otherStable && p.iHold == All {
-			p.otherStable = true
+		p.standby.state = sbNot
+		p.standby.deadline = time.Time{}
+		if !p.peer.stable && p.local.hold == All {
+			p.peer.stable = true
 		}
 	}
-	if p.shutdownInProgress {
-		if p.state != stStable && p.state != stShutdown {
-			p.logf(Error, "recover_dead_resources() during shutdown: state %d", p.state)
+	if p.shutdown.inProgress {
+		if p.local.state != stStable && p.local.state != stShutdown {
+			p.logf(Error, "recover_dead_resources() during shutdown: state %d", p.local.state)
 		}
 		return
 	}
-	p.needsFailback = true
+	p.failback.owed = true
 	needStonith := true
-	if p.peerHeard {
+	if p.peer.heard {
 		if p.nice {
-			needStonith = p.otherHolds != None
+			needStonith = p.peer.holds != None
 		} else {
-			needStonith = p.peerHasRsc
+			needStonith = p.peer.hasRsc
 		}
 	}
 	if needStonith {
 		if p.cfg.Stonith {
-			p.stonithNode = node
+			p.takeover.stonithNode = node
 			p.emit(Stonith{node})
 			return
 		}
@@ -103,25 +103,25 @@ func (p *Planner) recoverDead(node string) {
 		p.takeoverFrom(node)
 		return
 	}
-	if p.iHold == All {
-		p.otherStable = true
+	if p.local.hold == All {
+		p.peer.stable = true
 		return
 	}
-	if p.iHold&Local == 0 {
+	if p.local.hold&Local == 0 {
 		p.reqOurResources(true)
 	}
-	if p.iHold&Foreign == 0 {
+	if p.local.hold&Foreign == 0 {
 		p.takeoverFrom(node)
 	}
 }
 
 func (p *Planner) onStonithDone(ev StonithDone) {
-	if ev.Node != p.stonithNode {
+	if ev.Node != p.takeover.stonithNode {
 		return
 	}
 	p.send("t", "stonith", "node", ev.Node, "result", ev.Result)
 	if ev.Result == "OK" {
-		p.stonithNode = ""
+		p.takeover.stonithNode = ""
 		p.logf(Info, "node %s now reset.", ev.Node)
 		p.takeoverFrom(ev.Node)
 		return
@@ -133,12 +133,12 @@ func (p *Planner) onStonithDone(ev StonithDone) {
 		p.logf(Error, "Host %s not reset!", ev.Node)
 	}
 	p.logf(Error, "STONITH of %s failed.  Retrying...", ev.Node)
-	p.stonithRetryAt = p.now.Add(StonithRetry)
+	p.takeover.stonithRetryAt = p.now.Add(StonithRetry)
 }
 
 // takeoverFrom is stock's takeover_from_node: our own groups, then mach_down.
 func (p *Planner) takeoverFrom(node string) {
-	if p.shutdownInProgress {
+	if p.shutdown.inProgress {
 		p.logf(Info, "Resource takeover cancelled - shutdown in progress.")
 		return
 	}
@@ -155,12 +155,12 @@ func (p *Planner) takeoverFrom(node string) {
 // takeoverState notes that mach_down is out acquiring the peer's groups.
 func (p *Planner) takeoverState() {
 	if p.nice {
-		p.iHold |= Foreign
-		p.otherHolds = None
-		p.otherStable = true
-		p.takeover = true
+		p.local.hold |= Foreign
+		p.peer.holds = None
+		p.peer.stable = true
+		p.takeover.inProgress = true
 	}
-	p.peerHeard = true
+	p.peer.heard = true
 }
 
 // machDown queues rc.d/status with st=dead, i.e. mach_down: it takes every
@@ -183,34 +183,34 @@ func (p *Planner) machDownTake(node string) {
 // onShutdown starts a graceful stop; before comm up it waits for it (COMPAT §5.7).
 func (p *Planner) onShutdown() {
 	if !p.commUp {
-		if !p.shutdownAtUp {
+		if !p.shutdown.atUp {
 			p.logf(Warn, "Shutdown delayed until Communication is up.")
-			p.shutdownAtUp = true
+			p.shutdown.atUp = true
 		}
 		return
 	}
-	p.shutdownInProgress = true
+	p.shutdown.inProgress = true
 	p.giveup(false)
 }
 
 // giveup is stock's hb_giveup_resources (PROTOCOL §11.7); force skips the quiescence test (healed partition).
 func (p *Planner) giveup(force bool) {
 	if !force && !p.isStable() {
-		if !p.needsShutdown {
+		if !p.shutdown.needed {
 			p.logf(Warn, "Shutdown delayed until current resource activity finishes.")
-			p.needsShutdown = true
+			p.shutdown.needed = true
 		}
 		return
 	}
-	p.needsShutdown = false
-	p.shutdownInProgress = true
-	if p.giveupStarted {
+	p.shutdown.needed = false
+	p.shutdown.inProgress = true
+	if p.shutdown.giveupStarted {
 		p.logf(Info, "Heartbeat shutdown already underway.")
 		return
 	}
-	p.giveupStarted = true
-	p.iHold = None
-	p.state = stShutdown
+	p.shutdown.giveupStarted = true
+	p.local.hold = None
+	p.local.state = stShutdown
 	p.sendHeld(false, "shutdown")
 	p.childf("hb_giveup_resources", Info, "Giving up all HA resources.")
 	var keys []string
@@ -223,7 +223,7 @@ func (p *Planner) giveup(force bool) {
 func (p *Planner) onIPRequest(m *wire.Message, from string) {
 	p.script("harc", "info: Running /etc/ha.d//rc.d/ip-request ip-request")
 	key := m.Str("ipaddr")
-	if p.held[key] || p.pending[key] > 0 {
+	if p.groups.held[key] || p.groups.pending[key] > 0 {
 		p.emitOp(&opInfo{kind: Give, groups: []string{key}, why: "ip-request", node: from})
 		return
 	}
@@ -245,11 +245,11 @@ func (p *Planner) onIPRequestResp(m *wire.Message) {
 		p.logf(Error, "hbgo: ip-request-resp for unknown resource group %s ignored", key)
 		return
 	}
-	if p.shutdownInProgress {
+	if p.shutdown.inProgress {
 		p.logf(Info, "hbgo: not starting resource group %s: shutdown in progress", key)
-	} else if p.failed[key] {
+	} else if p.groups.failed[key] {
 		p.dropFailed([]string{key}, false)
-	} else if !p.held[key] && p.pending[key] == 0 {
+	} else if !p.groups.held[key] && p.groups.pending[key] == 0 {
 		p.emitOp(&opInfo{kind: Take, groups: []string{key}, why: "ip-request-resp"})
 		return
 	}
@@ -260,10 +260,10 @@ func (p *Planner) onIPRequestResp(m *wire.Message) {
 func (p *Planner) childExited(name string) {
 	switch {
 	case name == "req_our_resources" || name == "ip-request-resp":
-		p.localDone = true
+		p.initial.localDone = true
 		p.announce(name)
-	case !p.nice && name == "status" && p.peerStatus == "dead":
-		p.foreignDone = true
+	case !p.nice && name == "status" && p.peer.status == "dead":
+		p.initial.foreignDone = true
 		p.announce(name)
 	}
 }
@@ -273,31 +273,31 @@ func (p *Planner) onTick(now time.Time) {
 		p.now = now
 	}
 	p.checkRqstDelay()
-	if !p.sbRunning.IsZero() && !p.now.Before(p.sbRunning) {
-		p.sbRunning = time.Time{}
-		p.otherStable = true
-		p.sb = sbNot
+	if !p.standby.deadline.IsZero() && !p.now.Before(p.standby.deadline) {
+		p.standby.deadline = time.Time{}
+		p.peer.stable = true
+		p.standby.state = sbNot
 		p.logf(Warn, "No reply to standby request.  Standby request cancelled.")
 	}
-	if !p.failbackAt.IsZero() && !p.now.Before(p.failbackAt) {
-		p.failbackAt = time.Time{}
+	if !p.failback.retryAt.IsZero() && !p.now.Before(p.failback.retryAt) {
+		p.failback.retryAt = time.Time{}
 		p.performAutoFailback()
 	}
-	if !p.partitionAt.IsZero() && !p.now.Before(p.partitionAt) {
-		p.partitionAt = time.Time{}
-		p.restartAfter = true
-		p.shutdownInProgress = true
+	if !p.shutdown.partitionAt.IsZero() && !p.now.Before(p.shutdown.partitionAt) {
+		p.shutdown.partitionAt = time.Time{}
+		p.shutdown.restartAfter = true
+		p.shutdown.inProgress = true
 		p.giveup(true)
 	}
-	if !p.stonithRetryAt.IsZero() && !p.now.Before(p.stonithRetryAt) {
-		p.stonithRetryAt = time.Time{}
-		p.emit(Stonith{p.stonithNode})
+	if !p.takeover.stonithRetryAt.IsZero() && !p.now.Before(p.takeover.stonithRetryAt) {
+		p.takeover.stonithRetryAt = time.Time{}
+		p.emit(Stonith{p.takeover.stonithNode})
 	}
 }
 
 // onHeld is hbgo departure (c): stop what runs before joining.
 func (p *Planner) onHeld(keys []string) {
-	if p.commUp || p.startupOp != 0 {
+	if p.commUp || p.startup.op != 0 {
 		p.logf(Error, "hbgo: status scan reported after joining; ignored")
 		return
 	}
@@ -333,21 +333,21 @@ func (p *Planner) onHeld(keys []string) {
 	slices.Reverse(running)
 	p.logf(Warn, "hbgo: stopping resource groups found running before joining the cluster: %s", strings.Join(running, " "))
 	for _, k := range running {
-		p.held[k] = true
+		p.groups.held[k] = true
 	}
-	p.startupOp = p.emitOp(&opInfo{kind: Give, groups: running, why: "held-at-start"})
+	p.startup.op = p.emitOp(&opInfo{kind: Give, groups: running, why: "held-at-start"})
 }
 
 func (p *Planner) onOpDone(ev OpDone) {
-	info := p.ops[ev.OpID]
+	info := p.exec.ops[ev.OpID]
 	if info == nil {
 		p.logf(Error, "hbgo: completion of unknown resource operation %d ignored", ev.OpID)
 		return
 	}
-	delete(p.ops, ev.OpID)
+	delete(p.exec.ops, ev.OpID)
 	for _, k := range info.groups {
-		if p.pending[k]--; p.pending[k] <= 0 {
-			delete(p.pending, k)
+		if p.groups.pending[k]--; p.groups.pending[k] <= 0 {
+			delete(p.groups.pending, k)
 		}
 	}
 	var failedKinds Hold
@@ -358,12 +358,12 @@ func (p *Planner) onOpDone(ev OpDone) {
 		}
 		switch r.Outcome {
 		case Started:
-			p.held[r.Key] = true
+			p.groups.held[r.Key] = true
 		case Stopped:
-			p.held[r.Key] = false
+			p.groups.held[r.Key] = false
 		case StartFailed:
-			p.held[r.Key] = false
-			p.failed[r.Key] = true
+			p.groups.held[r.Key] = false
+			p.groups.failed[r.Key] = true
 			if p.isLocal[r.Key] {
 				failedKinds |= Local
 			} else {
@@ -386,7 +386,7 @@ func (p *Planner) onOpDone(ev OpDone) {
 			p.script("ResourceManager", "ERROR: Resource script for %s probably not LSB-compliant.", tok)
 			p.script("ResourceManager", "WARN: it (%s) MUST succeed on a stop when already stopped", tok)
 			p.script("ResourceManager", "WARN: Machine reboot narrowly avoided!")
-			p.held[r.Key] = false
+			p.groups.held[r.Key] = false
 		}
 	}
 	if failedKinds != None {
@@ -397,29 +397,29 @@ func (p *Planner) onOpDone(ev OpDone) {
 
 // startFailed is hbgo departure (a): hand over exactly the failed kind, now.
 func (p *Planner) startFailed(kinds Hold) {
-	if !p.nice || p.peerStatus != "active" {
+	if !p.nice || p.peer.status != "active" {
 		p.logf(Crit, "hbgo: no peer can take over the failed resource groups (%s): they stay stopped", strings.Join(p.FailedHere(), " "))
 		return
 	}
 	p.logf(Warn, "hbgo: handing our %s resources to %s now (stock waits 30 s and always hands over foreign)", kinds, p.cfg.Peer)
-	p.handOff |= kinds
+	p.groups.handOff |= kinds
 }
 
 // tryHandOff sends the pending start-failure standby once stock would accept it.
 func (p *Planner) tryHandOff() {
-	if p.handOff == None {
+	if p.groups.handOff == None {
 		return
 	}
-	if !p.nice || p.shutdownInProgress || p.peerStatus == "dead" {
-		p.handOff = None
+	if !p.nice || p.shutdown.inProgress || p.peer.status == "dead" {
+		p.groups.handOff = None
 		return
 	}
-	if !p.commUp || p.peerStatus != "active" || p.sb != sbNot || !p.sbRunning.IsZero() ||
-		p.state != stStable || !p.otherStable || len(p.ops) > 0 {
+	if !p.commUp || p.peer.status != "active" || p.standby.state != sbNot || !p.standby.deadline.IsZero() ||
+		p.local.state != stStable || !p.peer.stable || len(p.exec.ops) > 0 {
 		return
 	}
-	w := p.handOff
-	p.handOff = None
+	w := p.groups.handOff
+	p.groups.handOff = None
 	p.script("hb_standby", "Going standby [%s].", w)
 	p.send("t", "ask_resources", "rsc_hold", w.String(), "info", "me")
 }
@@ -432,12 +432,12 @@ func (p *Planner) finishOp(info *opInfo) {
 			if s, ok := a.(Send); ok && s.M.Str("info") == "req_our_resources()" {
 				// Stock counts the child as resource activity until it
 				// exits; its last act is this message, whose loopback ends it.
-				p.reqKids++
+				p.exec.reqKids++
 			}
 			p.emit(a)
 		}
 		if info.announce {
-			p.localDone = true
+			p.initial.localDone = true
 			p.announce("req_our_resources")
 		}
 	case "standby":
@@ -459,7 +459,7 @@ func (p *Planner) finishOp(info *opInfo) {
 	case "shutdown":
 		p.childf("hb_giveup_resources", Info, "All HA resources relinquished.")
 		p.send("t", "shutdone", "st", "dead")
-		if p.restartAfter {
+		if p.shutdown.restartAfter {
 			p.emit(Restart{})
 		} else {
 			p.emit(ShutdownDone{})
@@ -469,10 +469,10 @@ func (p *Planner) finishOp(info *opInfo) {
 	case "ip-request-resp":
 		p.childExited("ip-request-resp")
 	case "held-at-start":
-		p.startupOp = 0
+		p.startup.op = 0
 		p.logf(Info, "hbgo: resource groups found running at start are stopped; joining the cluster")
-		if p.deferredUp {
-			p.deferredUp = false
+		if p.startup.deferredUp {
+			p.startup.deferredUp = false
 			p.onCommUp()
 		}
 	}

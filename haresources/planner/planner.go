@@ -47,6 +47,16 @@ const (
 	stShutdown
 )
 
+var rstateWords = [...]string{"init", "starting", "both_starting", "rsc_rcvd", "stable", "shutdown"}
+
+// String returns the state's name as in stock's R_* constants, lower-cased (stable for R_STABLE).
+func (s rstate) String() string {
+	if s < 0 || int(s) >= len(rstateWords) {
+		return fmt.Sprintf("rstate(%d)", int(s))
+	}
+	return rstateWords[s]
+}
+
 // sbState is stock's going_standby.
 type sbState int
 
@@ -56,6 +66,16 @@ const (
 	sbOther
 	sbDone
 )
+
+var sbWords = [...]string{"not", "me", "other", "done"}
+
+// String returns the going_standby value's name as in stock's NOT/ME/OTHER/DONE, lower-cased.
+func (s sbState) String() string {
+	if s < 0 || int(s) >= len(sbWords) {
+		return fmt.Sprintf("sbState(%d)", int(s))
+	}
+	return sbWords[s]
+}
 
 type opInfo struct {
 	kind     OpKind
@@ -69,77 +89,123 @@ type opInfo struct {
 }
 
 // Planner is the resource manager state machine of one node.
+//
+// Its state is grouped by what it tracks; the fields that mirror one of
+// stock's globals name it and cite where docs/PROTOCOL.md describes it.
 type Planner struct {
 	cfg  Config
 	now  time.Time
-	nice bool
-	auto bool
+	nice bool // nice_failback: auto_failback on or off (PROTOCOL §11.1)
+	auto bool // auto_failback on (PROTOCOL §11.6)
 
-	isLocal map[string]bool
-	byKey   map[string]*haresources.Group
+	isLocal map[string]bool               // group key → the group is ours (haresources node column)
+	byKey   map[string]*haresources.Group // group key → group
 
-	commUp      bool
-	state       rstate
-	iHold       Hold
-	otherHolds  Hold
-	otherStable bool
-	takeover    bool
-	sb          sbState
-	sbRunning   time.Time
-	sbType      Hold
-	localTakeAt time.Time
+	commUp bool // stock's comm_up: the cluster is reachable and the start-up exchange began (PROTOCOL §11.3)
 
-	needsFailback bool
-	failbackAt    time.Time
+	local    localSide    // this node's resource state and holding
+	peer     peerSide     // what this node last heard of the peer's resources
+	standby  standbyRun   // the standby exchange in progress
+	takeover takeoverRun  // the takeover of a dead peer's groups and its fencing
+	failback failbackRun  // the automatic failback owed after a takeover
+	initial  initialAcq   // the one-time "Initial resource acquisition complete" announcement
+	shutdown shutdownRun  // graceful shutdown, and the give-up after a healed partition
+	startup  startupRun   // hbgo's start-up work before the cluster exchange: held groups, -R -C adoption
+	groups   groupResults // per-group results the executor reported
+	exec     execTracker  // executor ops in flight and the stock children they stand for
+	fenced   bool         // a stop failed with the resource still running: the node fences itself and stops acting (COMPAT §4.8)
+	lastWord string       // the last StatusWord emitted
+	out      []Action     // actions of the current Step
+}
 
-	localDone, foreignDone, announced bool
+// localSide is this node's resource state and holding (PROTOCOL §11.2).
+type localSide struct {
+	state  rstate    // stock's resourcestate (PROTOCOL §11.2)
+	hold   Hold      // stock's i_hold (PROTOCOL §11.2)
+	takeAt time.Time // stock's local_takeover_time: RSCRCVD + RQSTDELAY (PROTOCOL §11.3); zero = not set
+}
 
-	shutdownInProgress bool
-	shutdownAtUp       bool
-	needsShutdown      bool
-	giveupStarted      bool
-	partitionAt        time.Time
-	restartAfter       bool
-	restarting         bool // -R -C: the first starting/resource message makes us stable (adopt.go)
+// peerSide is what this node last heard of the peer (PROTOCOL §11.2).
+type peerSide struct {
+	status string // the peer's node status (active, dead, …) as membership reported it
+	heard  bool   // the peer was heard since this node started, so its last rsc_hold counts (PROTOCOL §11.4 step 2)
+	hasRsc bool   // the peer may hold resources: cleared when it last said rsc_hold=none (PROTOCOL §11.4 step 2)
+	holds  Hold   // stock's other_holds, in the peer's terms (PROTOCOL §11.2)
+	stable bool   // stock's other_is_stable (PROTOCOL §11.2)
+}
 
-	peerStatus     string
-	peerHeard      bool
-	peerHasRsc     bool
-	stonithRetryAt time.Time
-	stonithNode    string
+// standbyRun is the standby exchange (PROTOCOL §11.5).
+type standbyRun struct {
+	state    sbState   // stock's going_standby (PROTOCOL §11.5)
+	deadline time.Time // stock's standby_running: when the reply (10 s) or whole operation (1 h) times out; zero = none (PROTOCOL §10.4)
+	set      Hold      // stock's standby_rsctype: the set asked for (PROTOCOL §11.5)
+}
 
-	held    map[string]bool
-	pending map[string]int
-	failed  map[string]bool
-	handOff Hold
+// takeoverRun is the takeover of a dead peer's groups (PROTOCOL §11.4).
+type takeoverRun struct {
+	inProgress     bool      // stock's takeover_in_progress, ended by mach_down's loopback (PROTOCOL §11.4 step 4)
+	stonithRetryAt time.Time // when a failed STONITH is retried (PROTOCOL §10.4); zero = none
+	stonithNode    string    // the node the pending STONITH resets
+}
 
-	reqKids    int // req_our_resources children whose final message has not looped back
-	ops        map[int]*opInfo
-	nextOp     int
-	startupOp  int
-	deferredUp bool
-	fenced     bool
+// failbackRun is the automatic failback (PROTOCOL §11.6).
+type failbackRun struct {
+	owed    bool      // stock's rsc_needs_failback (PROTOCOL §11.4 step 5)
+	retryAt time.Time // the next try while conditions fail (PROTOCOL §10.4, AutoFailbackRetry); zero = none
+}
 
-	lastWord string
+// initialAcq tracks the one-time "Initial resource acquisition complete" log line (COMPAT §5.5).
+type initialAcq struct {
+	localDone   bool // our own groups were acquired (or there was nothing to do)
+	foreignDone bool // the dead peer's groups were acquired (or there is no dead peer)
+	announced   bool // the line was logged
+}
 
-	out []Action
+// shutdownRun is a graceful shutdown (PROTOCOL §11.7) and the healed-partition give-up.
+type shutdownRun struct {
+	inProgress    bool      // stock's shutdown_in_progress (PROTOCOL §11.7)
+	atUp          bool      // a shutdown asked before comm up waits for it (COMPAT §5.7)
+	needed        bool      // a shutdown waits until the node is quiet (PROTOCOL §11.7)
+	giveupStarted bool      // hb_giveup_resources already ran
+	partitionAt   time.Time // a healed partition gives everything up at this time (PROTOCOL §10.4, PartitionGiveUp); zero = none
+	restartAfter  bool      // after giving up, restart rather than exit (healed partition)
+}
+
+// startupRun is hbgo's start-up work before the cluster exchange (adopt.go).
+type startupRun struct {
+	op         int  // the op stopping groups found running at start; 0 = none
+	deferredUp bool // comm up arrived during that op and runs when it ends
+	restarting bool // -R -C: the first starting/resource message makes us stable
+}
+
+// groupResults is what the executor reported per group.
+type groupResults struct {
+	held    map[string]bool // group key → running here
+	pending map[string]int  // group key → ops in flight that touch it
+	failed  map[string]bool // group key → failed to start here; not started again until hb_takeover
+	handOff Hold            // kinds whose start failed and go to the peer by standby (hbgo departure (a))
+}
+
+// execTracker counts executor ops in flight and the stock children they stand for.
+type execTracker struct {
+	ops     map[int]*opInfo // op ID → what it does and what follows it
+	nextOp  int             // the last op ID handed out
+	reqKids int             // req_our_resources children whose final message has not looped back (PROTOCOL §11.3)
 }
 
 // New returns a planner for cfg whose clock starts at now.
 func New(cfg Config, now time.Time) *Planner {
 	p := &Planner{
-		cfg:        cfg,
-		now:        now,
-		nice:       cfg.AutoFailback != Legacy,
-		auto:       cfg.AutoFailback == On,
-		isLocal:    map[string]bool{},
-		byKey:      map[string]*haresources.Group{},
-		sbType:     All,
-		peerHasRsc: true,
-		held:       map[string]bool{},
-		pending:    map[string]int{},
-		failed:     map[string]bool{},
-		ops:        map[int]*opInfo{},
+		cfg:     cfg,
+		now:     now,
+		nice:    cfg.AutoFailback != Legacy,
+		auto:    cfg.AutoFailback == On,
+		isLocal: map[string]bool{},
+		byKey:   map[string]*haresources.Group{},
+		standby: standbyRun{set: All},
+		peer:    peerSide{hasRsc: true},
+		groups:  groupResults{held: map[string]bool{}, pending: map[string]int{}, failed: map[string]bool{}},
+		exec:    execTracker{ops: map[int]*opInfo{}},
 	}
 	for i := range cfg.Groups {
 		g := &cfg.Groups[i]
@@ -163,7 +229,7 @@ func (p *Planner) Step(ev Event) []Action {
 		p.onPeerStatus(ev)
 	case PeerRestarted:
 		if ev.Node == p.cfg.Peer {
-			p.peerHeard = true
+			p.peer.heard = true
 		}
 	case Msg:
 		p.onMsg(ev.M, ev.From)
@@ -180,8 +246,8 @@ func (p *Planner) Step(ev Event) []Action {
 	case Tick:
 		p.onTick(ev.Now)
 	case PartitionHealed:
-		if p.partitionAt.IsZero() {
-			p.partitionAt = p.now.Add(PartitionGiveUp)
+		if p.shutdown.partitionAt.IsZero() {
+			p.shutdown.partitionAt = p.now.Add(PartitionGiveUp)
 		}
 	case Held:
 		p.onHeld(ev.Keys)
@@ -189,7 +255,7 @@ func (p *Planner) Step(ev Event) []Action {
 		p.onAdopt(ev)
 	}
 	if !p.fenced {
-		if p.needsShutdown {
+		if p.shutdown.needed {
 			p.giveup(false)
 		}
 		p.tryHandOff()
@@ -209,13 +275,13 @@ func (p *Planner) NextDeadline() time.Time {
 			d = t
 		}
 	}
-	if p.state == stRscRcvd {
-		consider(p.localTakeAt)
+	if p.local.state == stRscRcvd {
+		consider(p.local.takeAt)
 	}
-	consider(p.sbRunning)
-	consider(p.failbackAt)
-	consider(p.partitionAt)
-	consider(p.stonithRetryAt)
+	consider(p.standby.deadline)
+	consider(p.failback.retryAt)
+	consider(p.shutdown.partitionAt)
+	consider(p.takeover.stonithRetryAt)
 	return d
 }
 
@@ -226,7 +292,7 @@ func (p *Planner) Word() string { return p.word() }
 func (p *Planner) FailedHere() []string {
 	var ks []string
 	for _, g := range p.cfg.Groups {
-		if p.failed[g.Key()] {
+		if p.groups.failed[g.Key()] {
 			ks = append(ks, g.Key())
 		}
 	}
@@ -273,7 +339,7 @@ func (p *Planner) heldMsg(stable bool, comment string) *wire.Message {
 	if stable {
 		st = "1"
 	}
-	m := msg("t", "resource", "rsc_hold", p.iHold.String(), "rtype", "full", "isstable", st)
+	m := msg("t", "resource", "rsc_hold", p.local.hold.String(), "rtype", "full", "isstable", st)
 	if comment != "" {
 		m.Add("info", comment)
 	}
@@ -281,7 +347,7 @@ func (p *Planner) heldMsg(stable bool, comment string) *wire.Message {
 }
 
 func (p *Planner) sendStandby(info string) {
-	p.send("t", "ask_resources", "rsc_hold", p.sbType.String(), "info", info)
+	p.send("t", "ask_resources", "rsc_hold", p.standby.set.String(), "info", info)
 }
 
 // groupsOf lists the keys of a resource set from our perspective, in file order.
@@ -307,11 +373,11 @@ func (p *Planner) groupsOfNode(node string) []string {
 }
 
 func (p *Planner) emitOp(info *opInfo) int {
-	p.nextOp++
-	id := p.nextOp
-	p.ops[id] = info
+	p.exec.nextOp++
+	id := p.exec.nextOp
+	p.exec.ops[id] = info
 	for _, k := range info.groups {
-		p.pending[k]++
+		p.groups.pending[k]++
 	}
 	p.emit(Op{ID: id, Kind: info.kind, Groups: slices.Clone(info.groups), Why: info.why})
 	return id
@@ -321,7 +387,7 @@ func (p *Planner) emitOp(info *opInfo) int {
 func (p *Planner) dropFailed(keys []string, gaveUp bool) []string {
 	out := keys[:0:0]
 	for _, k := range keys {
-		if !p.failed[k] {
+		if !p.groups.failed[k] {
 			out = append(out, k)
 			continue
 		}
@@ -335,28 +401,28 @@ func (p *Planner) dropFailed(keys []string, gaveUp bool) []string {
 }
 
 func (p *Planner) announce(reason string) {
-	if p.announced || !p.localDone || !p.foreignDone {
+	if p.initial.announced || !p.initial.localDone || !p.initial.foreignDone {
 		return
 	}
 	p.logf(Info, "Initial resource acquisition complete (%s)", reason)
-	p.announced = true
+	p.initial.announced = true
 }
 
 // isStable is stock's hb_rsc_isstable, the "quiescent" rule (PROTOCOL §11.2).
 func (p *Planner) isStable() bool {
 	if !p.nice {
-		return len(p.ops) == 0
+		return len(p.exec.ops) == 0
 	}
-	if p.shutdownInProgress && p.state == stInit {
+	if p.shutdown.inProgress && p.local.state == stInit {
 		return true
 	}
-	return p.otherStable && !p.takeover && p.sb == sbNot && p.sbRunning.IsZero() &&
-		len(p.ops) == 0 && p.reqKids == 0 && (p.state == stStable || p.state == stShutdown || p.state == stInit)
+	return p.peer.stable && !p.takeover.inProgress && p.standby.state == sbNot && p.standby.deadline.IsZero() &&
+		len(p.exec.ops) == 0 && p.exec.reqKids == 0 && (p.local.state == stStable || p.local.state == stShutdown || p.local.state == stInit)
 }
 
 func (p *Planner) word() string {
 	if p.isStable() {
-		return p.iHold.String()
+		return p.local.hold.String()
 	}
 	return "transition"
 }

@@ -61,8 +61,8 @@ func stableNode1(t testing.TB, mode Mode) *Planner {
 		peerMsg("t", "resource", "rsc_hold", "none", "rtype", "full", "isstable", "0"),
 		Tick{epoch.Add(RqstDelay)},
 		peerMsg("t", "resource", "rsc_hold", "local", "rtype", "full", "isstable", "1"))
-	if p.state != stStable || !p.otherStable || p.iHold != Local {
-		t.Fatalf("not stable: state %d other stable %t hold %s", p.state, p.otherStable, p.iHold)
+	if p.local.state != stStable || !p.peer.stable || p.local.hold != Local {
+		t.Fatalf("not stable: state %d other stable %t hold %s", p.local.state, p.peer.stable, p.local.hold)
 	}
 	return p
 }
@@ -90,7 +90,7 @@ func TestGroupsTouched(t *testing.T) {
 	}{
 		{"own start, nice_failback: local groups not running", func(t *testing.T) []Op {
 			p := newNode1(t, On)
-			p.held["C"] = true
+			p.groups.held["C"] = true
 			return feed(p, PeerStatus{"node2", "active"}, CommUp{},
 				peerMsg("t", "starting"),
 				peerMsg("t", "resource", "rsc_hold", "none", "rtype", "full", "isstable", "0"),
@@ -101,7 +101,7 @@ func TestGroupsTouched(t *testing.T) {
 		}, []opSum{{Take, []string{"A", "C", "D"}, "req_our_resources"}}},
 		{"peer declared dead: peer's groups and own local re-requested", func(t *testing.T) []Op {
 			p := stableNode1(t, On)
-			p.held["C"] = false
+			p.groups.held["C"] = false
 			return feed(p, PeerStatus{"node2", "dead"})
 		}, []opSum{{Take, []string{"C"}, "req_our_resources"}, {Take, []string{"B"}, "mach_down"}}},
 		{"peer shutdown notice: standby-style acquisition, mach_down, own local", func(t *testing.T) []Op {

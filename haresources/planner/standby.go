@@ -13,7 +13,7 @@ func (p *Planner) askForResources(m *wire.Message, from string, fromMe bool) {
 		p.logf(Info, "Standby mode only implemented when nice_failback on")
 		return
 	}
-	if p.state == stShutdown {
+	if p.local.state == stShutdown {
 		return
 	}
 	info, okInfo := m.Get("info")
@@ -28,102 +28,121 @@ func (p *Planner) askForResources(m *wire.Message, from string, fromMe bool) {
 		p.logf(Error, "Received standby message without info/from")
 		return
 	}
-	if !p.sbRunning.IsZero() && p.now.Before(p.sbRunning) && strings.EqualFold(info, "me") {
-		left := (p.sbRunning.Sub(p.now) + time.Second - time.Nanosecond) / time.Second
+	if !p.standby.deadline.IsZero() && p.now.Before(p.standby.deadline) && strings.EqualFold(info, "me") {
+		left := (p.standby.deadline.Sub(p.now) + time.Second - time.Nanosecond) / time.Second
 		p.logf(Warn, "Standby in progress- new request from %s ignored [%d seconds left]", from, left)
 		return
 	}
-	orig := p.sb
-	ignored := false
-	switch p.sb {
+	orig := p.standby.state
+	var ignored bool
+	switch p.standby.state {
 	case sbNot:
-		if !p.otherStable {
-			p.logf(Warn, "standby message [%s] from %s ignored.  Other side is in flux.", info, from)
-			return
-		}
-		if p.state != stStable {
-			p.logf(Warn, "standby message [%s] from %s ignored.  local resources in flux.", info, from)
-			return
-		}
-		p.sbType = rtype
-		if !strings.EqualFold(info, "me") {
-			ignored = true
-			break
-		}
-		p.otherStable = false
-		p.logf(Info, "%s wants to go standby [%s]", from, rtype)
-		if fromMe {
-			p.sbRunning = p.now.Add(StandbyReplyTimeout)
-			p.sb = sbMe
-		} else {
-			p.sb = sbOther
-			p.sendStandby("other")
-			p.sbRunning = p.now.Add(StandbyOpTimeout)
-		}
+		ignored = p.standbyInNot(info, from, rtype, fromMe)
 	case sbMe:
-		switch {
-		case !fromMe:
-			p.sbType = rtype
-			p.sbRunning = p.now.Add(StandbyOpTimeout)
-			if strings.EqualFold(info, "other") {
-				p.logf(Info, "standby: %s can take our %s resources", from, rtype)
-				p.goStandby(sbMe, rtype)
-			} else {
-				ignored = true
-			}
-		case strings.EqualFold(info, "done"):
-			p.logf(Info, "Local standby process completed [%s].", rtype)
-			p.sb = sbDone
-			p.iHold &^= p.sbType
-			p.sbRunning = p.now.Add(StandbyOpTimeout)
-		default:
-			ignored = true
-		}
+		ignored = p.standbyInMe(info, from, rtype, fromMe)
 	case sbOther:
-		p.sbType = rtype
-		if strings.EqualFold(info, "done") {
-			p.sbRunning = p.now.Add(StandbyOpTimeout)
-			if !fromMe {
-				p.logf(Info, "standby: acquire [%s] resources from %s", rtype, from)
-				p.goStandby(sbOther, p.sbType)
-				p.sb = sbDone
-			} else {
-				ignored = true
-			}
-		} else if !fromMe || !strings.EqualFold(info, "other") {
-			ignored = true
-		}
+		ignored = p.standbyInOther(info, from, rtype, fromMe)
 	case sbDone:
-		p.sbType = rtype
-		if info != "done" {
-			ignored = true
-			break
-		}
-		p.sbRunning = time.Time{}
-		p.sb = sbNot
-		if fromMe {
-			p.logf(Info, "Standby resource acquisition done [%s].", rtype)
-			if p.auto {
-				p.localDone = true
-				p.announce("auto_failback")
-			}
-			p.iHold |= mirror(rtype)
-		} else {
-			p.logf(Info, "Other node completed standby takeover of %s resources.", rtype)
-		}
-		p.sendHeld(true, "")
+		ignored = p.standbyInDone(info, rtype, fromMe)
 	}
 	if ignored {
 		p.logf(Error, "Ignored standby message '%s' from %s in state %d", info, from, orig)
 	}
 }
 
+// standbyInNot takes a standby message with no standby running (PROTOCOL §11.5, NOT); it reports whether the message is ignored as out of place.
+func (p *Planner) standbyInNot(info, from string, rtype Hold, fromMe bool) bool {
+	if !p.peer.stable {
+		p.logf(Warn, "standby message [%s] from %s ignored.  Other side is in flux.", info, from)
+		return false
+	}
+	if p.local.state != stStable {
+		p.logf(Warn, "standby message [%s] from %s ignored.  local resources in flux.", info, from)
+		return false
+	}
+	p.standby.set = rtype
+	if !strings.EqualFold(info, "me") {
+		return true
+	}
+	p.peer.stable = false
+	p.logf(Info, "%s wants to go standby [%s]", from, rtype)
+	if fromMe {
+		p.standby.deadline = p.now.Add(StandbyReplyTimeout)
+		p.standby.state = sbMe
+	} else {
+		p.standby.state = sbOther
+		p.sendStandby("other")
+		p.standby.deadline = p.now.Add(StandbyOpTimeout)
+	}
+	return false
+}
+
+// standbyInMe takes a standby message while this node is the one going standby (PROTOCOL §11.5, ME); it reports whether the message is ignored.
+func (p *Planner) standbyInMe(info, from string, rtype Hold, fromMe bool) bool {
+	switch {
+	case !fromMe:
+		p.standby.set = rtype
+		p.standby.deadline = p.now.Add(StandbyOpTimeout)
+		if !strings.EqualFold(info, "other") {
+			return true
+		}
+		p.logf(Info, "standby: %s can take our %s resources", from, rtype)
+		p.goStandby(sbMe, rtype)
+	case strings.EqualFold(info, "done"):
+		p.logf(Info, "Local standby process completed [%s].", rtype)
+		p.standby.state = sbDone
+		p.local.hold &^= p.standby.set
+		p.standby.deadline = p.now.Add(StandbyOpTimeout)
+	default:
+		return true
+	}
+	return false
+}
+
+// standbyInOther takes a standby message while the peer is the one going standby (PROTOCOL §11.5, OTHER); it reports whether the message is ignored.
+func (p *Planner) standbyInOther(info, from string, rtype Hold, fromMe bool) bool {
+	p.standby.set = rtype
+	if !strings.EqualFold(info, "done") {
+		return !fromMe || !strings.EqualFold(info, "other")
+	}
+	p.standby.deadline = p.now.Add(StandbyOpTimeout)
+	if fromMe {
+		return true
+	}
+	p.logf(Info, "standby: acquire [%s] resources from %s", rtype, from)
+	p.goStandby(sbOther, p.standby.set)
+	p.standby.state = sbDone
+	return false
+}
+
+// standbyInDone takes the final `done` of a standby (PROTOCOL §11.5, DONE); it reports whether the message is ignored.
+func (p *Planner) standbyInDone(info string, rtype Hold, fromMe bool) bool {
+	p.standby.set = rtype
+	if info != "done" {
+		return true
+	}
+	p.standby.deadline = time.Time{}
+	p.standby.state = sbNot
+	if fromMe {
+		p.logf(Info, "Standby resource acquisition done [%s].", rtype)
+		if p.auto {
+			p.initial.localDone = true
+			p.announce("auto_failback")
+		}
+		p.local.hold |= mirror(rtype)
+	} else {
+		p.logf(Info, "Other node completed standby takeover of %s resources.", rtype)
+	}
+	p.sendHeld(true, "")
+	return false
+}
+
 // goStandby is stock's go_standby: give up (ME) or acquire (OTHER) a set.
 func (p *Planner) goStandby(who sbState, set Hold) {
 	kind := Take
 	if who == sbMe {
-		p.otherStable = false
-		p.iHold &^= set
+		p.peer.stable = false
+		p.local.hold &^= set
 		p.sendHeld(false, "standby")
 		kind = Give
 	}
@@ -143,7 +162,7 @@ func (p *Planner) goStandby(who sbState, set Hold) {
 		keys = p.dropFailed(keys, true)
 	}
 	p.childf("go_standby", Info, "%s %s HA resources (standby).", verb, act)
-	p.emitOp(&opInfo{kind: kind, groups: keys, why: "standby", act: act, standby: p.sbType})
+	p.emitOp(&opInfo{kind: kind, groups: keys, why: "standby", act: act, standby: p.standby.set})
 }
 
 // onStandbyCmd is the hb_standby command: log and inject ask_resources (COMPAT §7.1).
@@ -178,7 +197,7 @@ func (p *Planner) onTakeoverCmd(set string) {
 	// hbgo departure (b): an admin's hb_takeover clears the start-failure memory.
 	if ks := p.FailedHere(); len(ks) > 0 {
 		p.logf(Info, "hbgo: hb_takeover: forgetting earlier start failures of %s; they may be started here again", strings.Join(ks, " "))
-		clear(p.failed)
+		clear(p.groups.failed)
 	}
 	p.send("t", "hb_takeover", "rsc_hold", set)
 }

@@ -104,6 +104,16 @@ const (
 	StopFailed                 // resource FailedAt failed to stop after stop_retries; StillRunning says what status saw
 )
 
+var outcomeWords = [...]string{"started", "stopped", "start_failed", "stop_failed"}
+
+// String returns the outcome's name (started, stopped, start_failed, stop_failed).
+func (o Outcome) String() string {
+	if o < 0 || int(o) >= len(outcomeWords) {
+		return fmt.Sprintf("Outcome(%d)", int(o))
+	}
+	return outcomeWords[o]
+}
+
 // GroupResult is the executor's report for one group of an Op.
 type GroupResult struct {
 	Key          string

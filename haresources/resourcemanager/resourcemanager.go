@@ -75,42 +75,9 @@ func Main(args []string, e Env) int {
 			}
 		}
 	case "status":
-		res, err := haresources.ParseResource(arg)
-		if err != nil {
-			return notRunning
-		}
-		b, err := e.Bind(res)
-		if err != nil {
-			e.Log.Script(tag, "ERROR: Cannot locate resource script "+res.Name)
-			return notRunning
-		}
-		st, _ := b.Agent.Status(ctx)
-		if agent.StatusRunning(st.Text) {
-			return running
-		}
-		return notRunning
+		return e.status(ctx, arg)
 	case "takegroup", "givegroup":
-		kind := planner.Take
-		if args[0] == "givegroup" {
-			kind = planner.Give
-		}
-		if _, ok := haresources.ByKey(groups, arg); !ok {
-			return 0 // stock: no matching line, nothing done
-		}
-		done := ex.Run(ctx, planner.Op{Kind: kind, Groups: []string{arg}, Why: "ip-request-resp"})
-		for _, r := range done.Results {
-			switch r.Outcome {
-			case planner.StartFailed:
-				return 1
-			case planner.StopFailed:
-				e.Log.Script(tag, "CRIT: Resource STOP failure. Reboot required!")
-				e.Log.Script(tag, "CRIT: Killing heartbeat ungracefully!")
-				if e.Fence == nil || e.Fence() != nil {
-					e.Log.Script(tag, "CRIT: Unable to force reboot.")
-				}
-				return 1
-			}
-		}
+		return e.moveGroup(ctx, ex, groups, args[0], arg)
 	case "statgroup":
 		g, ok := haresources.ByKey(groups, arg)
 		if !ok {
@@ -121,6 +88,50 @@ func Main(args []string, e Env) int {
 		return verifyAllIdle(ctx, e, groups)
 	default:
 		return usage()
+	}
+	return 0
+}
+
+// status runs the status of one resource token: exit 0 when running, else notRunning.
+func (e Env) status(ctx context.Context, token string) int {
+	res, err := haresources.ParseResource(token)
+	if err != nil {
+		return notRunning
+	}
+	b, err := e.Bind(res)
+	if err != nil {
+		e.Log.Script(tag, "ERROR: Cannot locate resource script "+res.Name)
+		return notRunning
+	}
+	st, _ := b.Agent.Status(ctx)
+	if agent.StatusRunning(st.Text) {
+		return running
+	}
+	return notRunning
+}
+
+// moveGroup runs takegroup or givegroup (cmd) on the group key; a stop failure fences the node as stock does (COMPAT §4.8).
+func (e Env) moveGroup(ctx context.Context, ex *executor.Executor, groups []haresources.Group, cmd, arg string) int {
+	kind := planner.Take
+	if cmd == "givegroup" {
+		kind = planner.Give
+	}
+	if _, ok := haresources.ByKey(groups, arg); !ok {
+		return 0 // stock: no matching line, nothing done
+	}
+	done := ex.Run(ctx, planner.Op{Kind: kind, Groups: []string{arg}, Why: "ip-request-resp"})
+	for _, r := range done.Results {
+		switch r.Outcome {
+		case planner.StartFailed:
+			return 1
+		case planner.StopFailed:
+			e.Log.Script(tag, "CRIT: Resource STOP failure. Reboot required!")
+			e.Log.Script(tag, "CRIT: Killing heartbeat ungracefully!")
+			if e.Fence == nil || e.Fence() != nil {
+				e.Log.Script(tag, "CRIT: Unable to force reboot.")
+			}
+			return 1
+		}
 	}
 	return 0
 }

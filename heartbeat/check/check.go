@@ -166,7 +166,6 @@ func Check(o Options) *Report {
 	if c.HbgoPresent {
 		r.Hbgo = c.Hbgo
 	}
-	force := c.Force
 
 	// hbconf notices EACCES on ha.cf and haresources only; an authkeys
 	// that only root may read is the usual case for a non-root admin.
@@ -178,20 +177,39 @@ func Check(o Options) *Report {
 	}
 
 	if cf := c.HaCf; cf != nil {
-		ps = append(ps, cf.CheckHost(o.Host, strict)...)
-		ps = append(ps, hostNames(cf, o.Host, sev)...)
-		ps = append(ps, logDirs(cf, o.Host, sev)...)
-		ps = append(ps, respawnClients(cf)...)
-		ps = append(ps, twoNodes(cf)...)
-		ps = append(ps, ucastBroadcast(cf, o.Host, sev)...)
-		dirs := o.SystemdDirs
-		if dirs == nil {
-			dirs = DefaultSystemdDirs
-		}
-		ps = append(ps, watchdogVsDeadtime(cf, dirs)...)
+		ps = append(ps, hostChecks(cf, o, strict, sev)...)
 	}
 
-	// haresources: what runs for each resource, and whether it can.
+	plans, more := planGroups(c, o, sev)
+	r.Plans = plans
+	ps = append(ps, more...)
+	ps = append(ps, r.watchProblems()...)
+	r.Problems = ps.Sorted()
+	return r
+}
+
+// hostChecks are the checks of ha.cf against this host: media, names, log directories, clients and the watchdog.
+func hostChecks(cf *hacf.Config, o Options, strict bool, sev diag.Severity) diag.Problems {
+	var ps diag.Problems
+	ps = append(ps, cf.CheckHost(o.Host, strict)...)
+	ps = append(ps, hostNames(cf, o.Host, sev)...)
+	ps = append(ps, logDirs(cf, o.Host, sev)...)
+	ps = append(ps, respawnClients(cf)...)
+	ps = append(ps, twoNodes(cf)...)
+	ps = append(ps, ucastBroadcast(cf, o.Host, sev)...)
+	dirs := o.SystemdDirs
+	if dirs == nil {
+		dirs = DefaultSystemdDirs
+	}
+	ps = append(ps, watchdogVsDeadtime(cf, dirs)...)
+	return ps
+}
+
+// planGroups resolves what runs for each resource of haresources, and whether it can run here.
+func planGroups(c *hbconf.Conf, o Options, sev diag.Severity) ([]GroupPlan, diag.Problems) {
+	var plans []GroupPlan
+	var ps diag.Problems
+	force := c.Force
 	res := &haresources.Resolver{
 		Dir:         o.Dir,
 		InitDir:     or(o.InitDir, "/etc/init.d"),
@@ -218,11 +236,9 @@ func Check(o Options) *Report {
 			}
 			ps = append(ps, hostResource(o.Host, hrPath, g.Line, rs, sev)...)
 		}
-		r.Plans = append(r.Plans, p)
+		plans = append(plans, p)
 	}
-	ps = append(ps, r.watchProblems()...)
-	r.Problems = ps.Sorted()
-	return r
+	return plans, ps
 }
 
 // modeRefused reports whether authkeys was refused for its mode alone.

@@ -307,7 +307,6 @@ type node struct {
 }
 
 func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
-	cf := c.HaCf
 	now := o.Now
 	if now == nil {
 		now = time.Now
@@ -316,12 +315,72 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		inbox: media.NewInbox(), ops: newOpQueue(), opDone: make(chan planner.OpDone, 64),
 		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64), later: make(chan func(), 4), fenceCtx: context.Background()}
 	n.mtimes = [2]time.Time{mtime(c.Dir, "ha.cf"), mtime(c.Dir, "authkeys")}
+	if err := n.startLog(); err != nil {
+		return nil, err
+	}
+	lg := n.log
+
+	if err := os.MkdirAll(o.StateDir, 0o755); err != nil {
+		return nil, err
+	}
+	n.openJournal()
+
+	// Identity: stock's hb_generation and hb_uuid, so a converted node keeps
+	// its identity (PROTOCOL §5.2, §5.3, §13).
+	store := membership.Store{Dir: o.StateDir}
+	if err := store.CheckDir(); err != nil {
+		return nil, err
+	}
+	n.store = store
+	gen, uuid, err := n.identity()
+	if err != nil {
+		return nil, err
+	}
+
+	if !o.Isolated {
+		if err := n.startFIFO(ctx); err != nil {
+			return nil, err
+		}
+	}
+	if err := n.openMedia(ctx); err != nil {
+		n.close()
+		return nil, err
+	}
+
+	// What an earlier run saw from each peer: its replays stay refused.
+	peers, err := store.LoadPeers()
+	if err != nil {
+		return nil, err
+	}
+	n.peerSeen = peers
+	n.mcfg.Membership = n.membershipParams(gen, uuid, peers)
+	n.setupResources()
+
+	if o.ControlSocket == control.DefaultPath && c.HbgoPresent && c.Hbgo.ControlSocket != "" {
+		o.ControlSocket = c.Hbgo.ControlSocket // hbgo.cf control_socket
+		n.o.ControlSocket = o.ControlSocket
+	}
+	if fixed, err := control.SafeDir(filepath.Dir(o.ControlSocket)); fixed != "" && err == nil {
+		lg.Warnf("hbgo: control socket directory taken back: %s (no other user may replace the socket)", fixed)
+	}
+	if !o.Isolated {
+		n.listenControl(o.ControlSocket)
+	}
+	if err := pidfile.Write(o.PIDFile, n.pid); err != nil {
+		lg.Errorf("hbgo: %v", err)
+	}
+	return n, nil
+}
+
+// startLog opens the logger and writes ha.cf's start-up lines and the banner.
+func (n *node) startLog() error {
+	c, o, cf := n.conf, n.o, n.conf.HaCf
 	host, _ := os.Hostname()
 	lg, err := hblog.New(hblog.Options{Logfile: cf.Logfile, Debugfile: cf.Debugfile, Facility: cf.Logfacility,
 		SyslogMsgFmt: cf.SyslogMsgFmt, UseLogd: cf.UseLogd, Debug: max(cf.Debug, o.Debug), Nodename: host,
 		PID: n.pid, Now: n.now, SyslogAddr: o.SyslogAddr, Queue: logQueueLen, Format: c.Hbgo.LogFormat})
 	if err != nil {
-		return nil, fmt.Errorf("logging: %w; %s", err, cf.HintLogOpen(err))
+		return fmt.Errorf("logging: %w; %s", err, cf.HintLogOpen(err))
 	}
 	n.log = lg
 	n.closers = append(n.closers, func() { lg.Close() })
@@ -343,11 +402,13 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		// Stock starts silently with crc keys; it stays accepted (PROTOCOL §4.3).
 		lg.Critf("%s", authkeys.CRCWarning(crc))
 	}
+	return nil
+}
 
-	if err := os.MkdirAll(o.StateDir, 0o755); err != nil {
-		return nil, err
-	}
-	jpath := filepath.Join(o.StateDir, "hbgo-journal")
+// openJournal opens the event journal; a journal that cannot open is logged and left off.
+func (n *node) openJournal() {
+	c := n.conf
+	jpath := filepath.Join(n.o.StateDir, "hbgo-journal")
 	if c.HbgoPresent && c.Hbgo.Journal != "" {
 		jpath = c.Hbgo.Journal // hbgo.cf journal
 	}
@@ -355,19 +416,17 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		n.journal = j
 		n.closers = append(n.closers, func() { j.Close() })
 	} else {
-		lg.Warnf("hbgo: event journal disabled: %v", err)
+		n.log.Warnf("hbgo: event journal disabled: %v", err)
 	}
+}
 
-	// Identity: stock's hb_generation and hb_uuid, so a converted node keeps
-	// its identity (PROTOCOL §5.2, §5.3, §13).
-	store := membership.Store{Dir: o.StateDir}
-	if err := store.CheckDir(); err != nil {
-		return nil, err
-	}
-	n.store = store
+// identity takes the next generation and loads (or makes) the node's UUID from the state directory (PROTOCOL §5.2, §5.3).
+func (n *node) identity() (uint64, [16]byte, error) {
+	lg, store := n.log, n.store
+	var uuid [16]byte
 	gen, fresh, err := store.NextGeneration(n.now())
 	if err != nil {
-		return nil, fmt.Errorf("generation: %w", err)
+		return 0, uuid, fmt.Errorf("generation: %w", err)
 	}
 	if fresh {
 		lg.Warnf("No Previous generation - starting at %d", gen)
@@ -375,38 +434,25 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	lg.Infof("Heartbeat generation: %d", gen)
 	uuid, ok, err := store.LoadUUID()
 	if err != nil {
-		return nil, fmt.Errorf("uuid: %w", err)
+		return 0, uuid, fmt.Errorf("uuid: %w", err)
 	}
 	if !ok {
 		lg.Infof("No uuid found for current node - generating a new uuid.")
 		if _, err := rand.Read(uuid[:]); err != nil {
-			return nil, err
+			return 0, uuid, err
 		}
 		uuid[6] = uuid[6]&0x0f | 0x40 // RFC 4122 version 4, as libuuid makes
 		uuid[8] = uuid[8]&0x3f | 0x80
 		if err := store.SaveUUID(uuid); err != nil {
-			return nil, fmt.Errorf("uuid: %w", err)
+			return 0, uuid, fmt.Errorf("uuid: %w", err)
 		}
 	}
+	return gen, uuid, nil
+}
 
-	if !o.Isolated {
-		if err := n.startFIFO(ctx); err != nil {
-			return nil, err
-		}
-	}
-	if err := n.openMedia(ctx); err != nil {
-		n.close()
-		return nil, err
-	}
-
-	// What an earlier run saw from each peer: its replays stay refused.
-	peers, err := store.LoadPeers()
-	if err != nil {
-		return nil, err
-	}
-	n.peerSeen = peers
-
-	// Membership.
+// membershipParams is membership's configuration: ha.cf's nodes and timings, the opened media's links, and this run's identity.
+func (n *node) membershipParams(gen uint64, uuid [16]byte, peers map[string]membership.PeerMark) membership.Params {
+	c, cf := n.conf, n.conf.HaCf
 	var pings []string
 	for _, m := range cf.PingNodes() {
 		pings = append(pings, m.Name)
@@ -420,12 +466,15 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 		}
 	}
 	maxRexmit := time.Duration(cf.MaxRexmitDelay) * time.Millisecond
-	n.mcfg.Membership = membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
+	return membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
 		Load: newLoadavg(), PeerSeen: peers, StatusExtra: n.addConfigHash}
+}
 
-	// Resources.
+// setupResources configures the planner, STONITH, the executor and the rc.d hooks.
+func (n *node) setupResources() {
+	c, o, cf, lg := n.conf, n.o, n.conf.HaCf, n.log
 	peer := ""
 	for _, nd := range cf.Nodes {
 		if nd != c.Node {
@@ -457,21 +506,6 @@ func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
 	n.ing = newIngest(lg, n.now)
 	n.hooks = newHooks(c.Dir, n.env(), cf.Debugfile, n.scriptLog(),
 		&haresources.Resolver{Dir: c.Dir, InitDir: "/etc/init.d", DpkgInfoDir: "/var/lib/dpkg/info", DpkgStatus: "/var/lib/dpkg/status"}, lg)
-
-	if o.ControlSocket == control.DefaultPath && c.HbgoPresent && c.Hbgo.ControlSocket != "" {
-		o.ControlSocket = c.Hbgo.ControlSocket // hbgo.cf control_socket
-		n.o.ControlSocket = o.ControlSocket
-	}
-	if fixed, err := control.SafeDir(filepath.Dir(o.ControlSocket)); fixed != "" && err == nil {
-		lg.Warnf("hbgo: control socket directory taken back: %s (no other user may replace the socket)", fixed)
-	}
-	if !o.Isolated {
-		n.listenControl(o.ControlSocket)
-	}
-	if err := pidfile.Write(o.PIDFile, n.pid); err != nil {
-		lg.Errorf("hbgo: %v", err)
-	}
-	return n, nil
 }
 
 // groups re-reads haresources for every group operation as stock's scripts

@@ -23,39 +23,7 @@ func (n *node) run(ctx context.Context) int {
 		n.watchConfig(execCtx)
 	}
 	n.startFencing(execCtx)
-
-	// hbgo: find out what this node still holds before joining (a crashed
-	// predecessor may have left a group running); the planner stops it.
-	// The machine starts after this scan, so membership's clock (and our
-	// first status) does not count the time the status scripts took.
-	for _, tok := range n.exec.Prepare() {
-		n.log.Warnf("hbgo: resource %s cannot be run here (no native agent, no script)", tok)
-	}
-	var held []string
-	if !n.o.NoResources { // -M: never run a resource script
-		held = n.exec.Held(execCtx)
-	}
-	// Only now: a child forked from this thread would inherit SCHED_RR,
-	// and the scan above runs the status scripts from here.
-	n.goRealtime()
-	n.m = hbnode.New(n.nodeConfig(), n.now())
-	// issue 15: watches after start (nothing runs with vip_watch off and no
-	// monitor line); before the first op, which the executor runs beside us.
-	n.startMonitor(execCtx)
-	start := hbnode.Start{Held: held, At: n.now()}
-	if n.o.Restart {
-		a := n.adoptEvent(held)
-		start.Adopt = &a
-	} else if a, ok := n.crashAdopt(held); ok { // issue 15: systemd restarted it after a crash
-		start.Adopt = &a
-	}
-	n.step(start)
-	n.monSync()
-	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
-	n.step(hbnode.Tick{At: n.now()})
-	if n.o.Ready != nil {
-		n.o.Ready()
-	}
+	n.startMachine(execCtx)
 
 	// Give start-up's memory back once it has settled, and again after
 	// each resource operation (scripts, agents): see trimMemory.
@@ -72,15 +40,7 @@ func (n *node) run(ctx context.Context) int {
 			n.ing.dropped = false
 			trimAt = n.now().Add(trimDelay)
 		}
-		next := earliest(n.m.NextDeadline(), trimAt)
-		if n.stop.requested && !n.stop.at.IsZero() && (next.IsZero() || n.stop.at.Before(next)) {
-			next = n.stop.at
-		}
-		d := time.Hour
-		if !next.IsZero() {
-			d = max(next.Sub(n.now()), 0)
-		}
-		timer.Reset(d)
+		timer.Reset(n.untilNext(trimAt))
 		select {
 		case <-n.inbox.Ready():
 			n.drainRx()
@@ -120,6 +80,55 @@ func (n *node) run(ctx context.Context) int {
 			n.requestShutdown()
 		}
 	}
+}
+
+// startMachine scans what this node still holds, creates the node machine and feeds it its Start and first Tick.
+func (n *node) startMachine(execCtx context.Context) {
+	// hbgo: find out what this node still holds before joining (a crashed
+	// predecessor may have left a group running); the planner stops it.
+	// The machine starts after this scan, so membership's clock (and our
+	// first status) does not count the time the status scripts took.
+	for _, tok := range n.exec.Prepare() {
+		n.log.Warnf("hbgo: resource %s cannot be run here (no native agent, no script)", tok)
+	}
+	var held []string
+	if !n.o.NoResources { // -M: never run a resource script
+		held = n.exec.Held(execCtx)
+	}
+	// Only now: a child forked from this thread would inherit SCHED_RR,
+	// and the scan above runs the status scripts from here.
+	n.goRealtime()
+	n.m = hbnode.New(n.nodeConfig(), n.now())
+	// issue 15: watches after start (nothing runs with vip_watch off and no
+	// monitor line); before the first op, which the executor runs beside us.
+	n.startMonitor(execCtx)
+	start := hbnode.Start{Held: held, At: n.now()}
+	if n.o.Restart {
+		a := n.adoptEvent(held)
+		start.Adopt = &a
+	} else if a, ok := n.crashAdopt(held); ok { // issue 15: systemd restarted it after a crash
+		start.Adopt = &a
+	}
+	n.step(start)
+	n.monSync()
+	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
+	n.step(hbnode.Tick{At: n.now()})
+	if n.o.Ready != nil {
+		n.o.Ready()
+	}
+}
+
+// untilNext is how long the loop may sleep: until the machine's next deadline, the memory trim at trimAt, or the shutdown deadline.
+func (n *node) untilNext(trimAt time.Time) time.Duration {
+	next := earliest(n.m.NextDeadline(), trimAt)
+	if n.stop.requested && !n.stop.at.IsZero() && (next.IsZero() || n.stop.at.Before(next)) {
+		next = n.stop.at
+	}
+	d := time.Hour
+	if !next.IsZero() {
+		d = max(next.Sub(n.now()), 0)
+	}
+	return d
 }
 
 // rxBudget is how many packets the loop handles before it looks at its

@@ -11,6 +11,7 @@ import (
 	"hbgo/heartbeat/control"
 	"hbgo/heartbeat/hbconf"
 	"hbgo/heartbeat/media"
+	"hbgo/heartbeat/membership"
 	hbnode "hbgo/heartbeat/node"
 	"hbgo/heartbeat/status"
 	"hbgo/heartbeat/wire"
@@ -330,7 +331,19 @@ func (n *node) healthSnapshot() *status.Snapshot {
 		t := *v.last
 		s.LastTransition = &t
 	}
-	peerUp := false
+	peerUp := n.statusNodes(s, v, ms, now)
+	s.Groups = n.statusGroups(v, peerUp)
+	if k := n.conf.Keys; k != nil {
+		if m, ok := k.Method(k.Active()); ok && m == authkeys.CRC {
+			s.Warnings = append(s.Warnings, status.Warning{Code: "crc-auth",
+				Text: "authkeys signs with crc: anyone on a heartbeat link can forge messages; use sha1"})
+		}
+	}
+	return s
+}
+
+// statusNodes adds each node with its links to s (and a warning per unreachable ping node); it reports whether a peer is up.
+func (n *node) statusNodes(s *status.Snapshot, v *statusView, ms membership.Snapshot, now time.Time) (peerUp bool) {
 	for _, nd := range ms.Nodes {
 		sn := status.Node{Name: nd.Name, Type: nd.Type, State: nd.Status, LateHeartbeats: v.late[nd.Name], Generation: v.gen[nd.Name]}
 		switch {
@@ -365,6 +378,12 @@ func (n *node) healthSnapshot() *status.Snapshot {
 		}
 		s.Nodes = append(s.Nodes, sn)
 	}
+	return peerUp
+}
+
+// statusGroups is each group's resources as this node last saw them, and who holds the group as far as it knows.
+func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
+	var out []status.Group
 	hold := planner.None
 	if n.m != nil && !n.o.NoResources {
 		hold = n.m.Holds()
@@ -394,15 +413,9 @@ func (n *node) healthSnapshot() *status.Snapshot {
 		case peerUp && !n.o.NoResources:
 			sg.Holder = n.peerName() // as far as this node knows: what it does not run, the live peer does
 		}
-		s.Groups = append(s.Groups, sg)
+		out = append(out, sg)
 	}
-	if k := n.conf.Keys; k != nil {
-		if m, ok := k.Method(k.Active()); ok && m == authkeys.CRC {
-			s.Warnings = append(s.Warnings, status.Warning{Code: "crc-auth",
-				Text: "authkeys signs with crc: anyone on a heartbeat link can forge messages; use sha1"})
-		}
-	}
-	return s
+	return out
 }
 
 // addConfigHash adds our configuration hash to a status message we send

@@ -73,7 +73,65 @@ func DefaultHbgo() *HbgoConfig {
 	}
 }
 
-var hbgoDirectives = []string{"agent", "control_socket", "fast_start", "journal", "journal_size", "logformat", "metrics_listen", "metrics_listen_any", "metrics_textfile", "reboot_command", "resource_timeout", "stop_retries"}
+// hbgoDirective describes one hbgo.cf keyword, as directive does for ha.cf.
+type hbgoDirective struct {
+	name string
+	// key names the setting a line sets, for the given-twice warning; nil
+	// means the name alone. agent, resource_timeout and monitor set one
+	// setting per first argument.
+	key   func(name string, args []string) string
+	apply func(l *hbgoLine)
+}
+
+// hbgoDirectives is hbgo.cf's directive table.
+var hbgoDirectives []hbgoDirective
+
+// hbgoIndex maps a name to its entry in hbgoDirectives.
+var hbgoIndex map[string]int
+
+func init() {
+	hbgoDirectives = []hbgoDirective{
+		{"agent", keyOfTwo, (*hbgoLine).setAgent},
+		{"resource_timeout", keyOfTwo, (*hbgoLine).setResourceTimeout},
+		{"reboot_command", nil, (*hbgoLine).setRebootCommand},
+		{"journal", nil, setHbgoPath("journal /var/lib/heartbeat/hbgo-journal", func(c *HbgoConfig) *string { return &c.Journal })},
+		{"control_socket", nil, setHbgoPath("control_socket /run/heartbeat/hbgo.sock", func(c *HbgoConfig) *string { return &c.ControlSocket })},
+		{"journal_size", nil, (*hbgoLine).setJournalSize},
+		{"fast_start", nil, setHbgoBool(func(c *HbgoConfig) *bool { return &c.FastStart })},
+		{"stop_retries", nil, (*hbgoLine).setStopRetries},
+		{"logformat", nil, (*hbgoLine).setLogFormat},
+		{"metrics_textfile", nil, setHbgoPath("metrics_textfile /var/lib/prometheus/node-exporter/hbgo.prom", func(c *HbgoConfig) *string { return &c.MetricsTextfile })},
+		{"metrics_listen", nil, (*hbgoLine).setMetricsListen},
+		{"metrics_listen_any", nil, setHbgoBool(func(c *HbgoConfig) *bool { return &c.MetricsListenAny })},
+		// resource watches after start (watch.go)
+		{"monitor", watchKey, (*hbgoLine).setMonitor},
+		{"failover_threshold", nil, (*hbgoLine).setFailoverThreshold},
+		{"failure_window", nil, (*hbgoLine).setFailureWindow},
+		{"vip_watch", nil, (*hbgoLine).setVIPWatch},
+	}
+	hbgoIndex = make(map[string]int, len(hbgoDirectives))
+	for i, d := range hbgoDirectives {
+		hbgoIndex[d.name] = i
+	}
+}
+
+// keyOfTwo keys "agent <Name> <mode>" and "resource_timeout <op> <time>" by their first argument.
+func keyOfTwo(name string, args []string) string {
+	if len(args) == 2 {
+		return name + " " + args[0]
+	}
+	return name
+}
+
+// hbgoLine is one hbgo.cf line being applied.
+type hbgoLine struct {
+	c          *HbgoConfig
+	name       string
+	args       []string
+	n          int                                    // line number
+	errf       func(hint, format string, args ...any) // records an error at this line
+	listenLine *int                                   // where metrics_listen was set, for the loopback check
+}
 
 // ParseHbgo reads hbgo.cf with ha.cf's lexical rules (COMPAT §2.1: '#'
 // anywhere, leading blanks, CR ends the line); fields are separated by blanks.
@@ -99,150 +157,24 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 		}
 		f := fields(l.text)
 		name, args := f[0], f[1:]
+		i, known := hbgoIndex[name]
 		key := name
-		switch name {
-		case "agent":
-			if len(args) == 2 {
-				key += " " + args[0]
-			}
-		case "resource_timeout":
-			if len(args) == 2 {
-				key += " " + args[0]
-			}
-		default:
-			key = watchKey(name, args)
+		if known && hbgoDirectives[i].key != nil {
+			key = hbgoDirectives[i].key(name, args)
 		}
 		if prev, ok := seen[key]; ok {
 			ps.Warnf(file, l.n, fmt.Sprintf("delete one of the two lines (%d and %d)", prev, l.n), "%s is given twice; the last one wins", key)
 		}
 		seen[key] = l.n
-		one := func(syntax string) (string, bool) {
-			if len(args) != 1 {
-				errf("write "+syntax, "%s takes exactly one value, got %d", name, len(args))
-				return "", false
-			}
-			return args[0], true
-		}
-		absPath := func(v string) bool {
-			if !strings.HasPrefix(v, "/") {
-				errf(fmt.Sprintf("write %s /absolute/path", name), "%s %s is not an absolute path", name, v)
-				return false
-			}
-			return true
-		}
-		switch name {
-		case "agent":
-			if len(args) != 2 {
-				errf("write agent <Name> native|script, e.g. agent IPaddr2 script", "agent takes a name and native|script")
-				continue
-			}
-			mode := AgentMode(lower(args[1]))
-			switch mode {
-			case AgentScript:
-			case AgentNative:
-				if !contains(NativeAgents, args[0]) {
-					errf("hbgo has native agents for "+strings.Join(NativeAgents, ", ")+"; write agent "+args[0]+" script or delete the line",
-						"agent %s has no native implementation", args[0])
-					continue
-				}
-			default:
-				errf("write agent "+args[0]+" native or agent "+args[0]+" script", "agent mode %s is not native or script", args[1])
-				continue
-			}
-			c.Agents[args[0]] = mode
-		case "resource_timeout":
-			if len(args) != 2 {
-				errf("write resource_timeout start|stop|status <time>, e.g. resource_timeout stop 120", "resource_timeout takes an operation and a time")
-				continue
-			}
-			if !contains(ResourceOps, args[0]) {
-				errf("write resource_timeout start|stop|status <time>", "resource_timeout operation %s is not start, stop or status", args[0])
-				continue
-			}
-			ms, ok := ParseTime(args[1])
-			if !ok || ms <= 0 {
-				errf(fmt.Sprintf("write resource_timeout %s 120 (seconds) or 500ms; there is no s suffix", args[0]), "resource_timeout %s %s is not a time above 0", args[0], args[1])
-				continue
-			}
-			c.Timeouts[args[0]] = time.Duration(ms) * time.Millisecond
-		case "reboot_command":
-			if len(args) == 0 || !strings.HasPrefix(args[0], "/") {
-				errf("write reboot_command /absolute/path [args]", "reboot_command needs an absolute command path")
-				continue
-			}
-			c.RebootCommand = append([]string(nil), args...)
-		case "journal":
-			if v, ok := one("journal /var/lib/heartbeat/hbgo-journal"); ok && absPath(v) {
-				c.Journal = v
-			}
-		case "control_socket":
-			if v, ok := one("control_socket /run/heartbeat/hbgo.sock"); ok && absPath(v) {
-				c.ControlSocket = v
-			}
-		case "journal_size":
-			if v, ok := one("journal_size <bytes>"); ok {
-				n, err := strconv.ParseInt(v, 10, 64)
-				if err != nil || n <= 0 {
-					errf("write journal_size with a number of bytes, e.g. journal_size 1048576", "journal_size %s is not a positive number of bytes", v)
-					continue
-				}
-				c.JournalSize = n
-			}
-		case "fast_start":
-			if v, ok := one("fast_start on|off"); ok {
-				b, ok := ParseBool(v)
-				if !ok {
-					errf("write fast_start on or fast_start off", "fast_start %s is not a boolean", v)
-					continue
-				}
-				c.FastStart = b
-			}
-		case "stop_retries":
-			if v, ok := one("stop_retries <n>"); ok {
-				n, err := strconv.Atoi(v)
-				if err != nil || n < 1 || n > 1000 {
-					errf("write stop_retries with a whole number from 1 to 1000 (stock uses 10)", "stop_retries %s is not a number from 1 to 1000", v)
-					continue
-				}
-				c.StopRetries = n
-			}
-		case "logformat":
-			if v, ok := one("logformat text|json"); ok {
-				if f, ok := parseLogFormat(v, errf); ok {
-					c.LogFormat = f
-				}
-			}
-		case "metrics_textfile":
-			if v, ok := one("metrics_textfile /var/lib/prometheus/node-exporter/hbgo.prom"); ok && absPath(v) {
-				c.MetricsTextfile = v
-			}
-		case "metrics_listen":
-			if v, ok := one("metrics_listen 127.0.0.1:9794"); ok {
-				if _, err := netip.ParseAddrPort(v); err != nil {
-					errf("write metrics_listen with an IP address and a port, e.g. metrics_listen 127.0.0.1:9794", "metrics_listen %s is not an address:port", v)
-					continue
-				}
-				c.MetricsListen, listenLine = v, l.n
-			}
-		case "metrics_listen_any":
-			if v, ok := one("metrics_listen_any on|off"); ok {
-				b, ok := ParseBool(v)
-				if !ok {
-					errf("write metrics_listen_any on or metrics_listen_any off", "metrics_listen_any %s is not a boolean", v)
-					continue
-				}
-				c.MetricsListenAny = b
-			}
-		default:
-			if c.parseWatch(name, args, l.n, errf) {
-				continue
-			}
+		if !known {
 			hint := "hbgo.cf takes " + strings.Join(allHbgoDirectives(), ", ")
 			if _, ok := directiveIndex[name]; ok {
 				hint = name + " belongs in ha.cf, not hbgo.cf"
 			}
 			errf(hint, "unknown hbgo.cf directive %q", name)
+			continue
 		}
+		hbgoDirectives[i].apply(&hbgoLine{c: c, name: name, args: args, n: l.n, errf: errf, listenLine: &listenLine})
 	}
 	if c.MetricsListen != "" && !c.MetricsListenAny && !LoopbackAddr(c.MetricsListen) {
 		ps.Errorf(file, listenLine, "listen on 127.0.0.1 or [::1], or add metrics_listen_any on to serve the metrics (cluster names, addresses) to the network",
@@ -250,6 +182,160 @@ func ParseHbgo(r io.Reader, file string) (*HbgoConfig, diag.Problems) {
 		c.MetricsListen = ""
 	}
 	return c, ps
+}
+
+// allHbgoDirectives lists every hbgo.cf directive, sorted, for hints.
+func allHbgoDirectives() []string {
+	all := make([]string, 0, len(hbgoDirectives))
+	for _, d := range hbgoDirectives {
+		all = append(all, d.name)
+	}
+	sort.Strings(all)
+	return all
+}
+
+// one returns the line's single value, or records that it takes exactly one.
+func (l *hbgoLine) one(syntax string) (string, bool) {
+	if len(l.args) != 1 {
+		l.errf("write "+syntax, "%s takes exactly one value, got %d", l.name, len(l.args))
+		return "", false
+	}
+	return l.args[0], true
+}
+
+// absPath reports whether v is an absolute path, recording an error if not.
+func (l *hbgoLine) absPath(v string) bool {
+	if !strings.HasPrefix(v, "/") {
+		l.errf(fmt.Sprintf("write %s /absolute/path", l.name), "%s %s is not an absolute path", l.name, v)
+		return false
+	}
+	return true
+}
+
+// setHbgoPath stores a single absolute path; syntax is the example the hint shows.
+func setHbgoPath(syntax string, field func(*HbgoConfig) *string) func(*hbgoLine) {
+	return func(l *hbgoLine) {
+		if v, ok := l.one(syntax); ok && l.absPath(v) {
+			*field(l.c) = v
+		}
+	}
+}
+
+// setHbgoBool stores a single on|off value.
+func setHbgoBool(field func(*HbgoConfig) *bool) func(*hbgoLine) {
+	return func(l *hbgoLine) {
+		v, ok := l.one(l.name + " on|off")
+		if !ok {
+			return
+		}
+		b, ok := ParseBool(v)
+		if !ok {
+			l.errf(fmt.Sprintf("write %s on or %s off", l.name, l.name), "%s %s is not a boolean", l.name, v)
+			return
+		}
+		*field(l.c) = b
+	}
+}
+
+// setAgent reads "agent <Name> native|script".
+func (l *hbgoLine) setAgent() {
+	args := l.args
+	if len(args) != 2 {
+		l.errf("write agent <Name> native|script, e.g. agent IPaddr2 script", "agent takes a name and native|script")
+		return
+	}
+	mode := AgentMode(lower(args[1]))
+	switch mode {
+	case AgentScript:
+	case AgentNative:
+		if !contains(NativeAgents, args[0]) {
+			l.errf("hbgo has native agents for "+strings.Join(NativeAgents, ", ")+"; write agent "+args[0]+" script or delete the line",
+				"agent %s has no native implementation", args[0])
+			return
+		}
+	default:
+		l.errf("write agent "+args[0]+" native or agent "+args[0]+" script", "agent mode %s is not native or script", args[1])
+		return
+	}
+	l.c.Agents[args[0]] = mode
+}
+
+// setResourceTimeout reads "resource_timeout start|stop|status <time>".
+func (l *hbgoLine) setResourceTimeout() {
+	args := l.args
+	if len(args) != 2 {
+		l.errf("write resource_timeout start|stop|status <time>, e.g. resource_timeout stop 120", "resource_timeout takes an operation and a time")
+		return
+	}
+	if !contains(ResourceOps, args[0]) {
+		l.errf("write resource_timeout start|stop|status <time>", "resource_timeout operation %s is not start, stop or status", args[0])
+		return
+	}
+	ms, ok := ParseTime(args[1])
+	if !ok || ms <= 0 {
+		l.errf(fmt.Sprintf("write resource_timeout %s 120 (seconds) or 500ms; there is no s suffix", args[0]), "resource_timeout %s %s is not a time above 0", args[0], args[1])
+		return
+	}
+	l.c.Timeouts[args[0]] = time.Duration(ms) * time.Millisecond
+}
+
+// setRebootCommand reads "reboot_command /absolute/path [args]".
+func (l *hbgoLine) setRebootCommand() {
+	if len(l.args) == 0 || !strings.HasPrefix(l.args[0], "/") {
+		l.errf("write reboot_command /absolute/path [args]", "reboot_command needs an absolute command path")
+		return
+	}
+	l.c.RebootCommand = append([]string(nil), l.args...)
+}
+
+// setJournalSize reads "journal_size <bytes>".
+func (l *hbgoLine) setJournalSize() {
+	v, ok := l.one("journal_size <bytes>")
+	if !ok {
+		return
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || n <= 0 {
+		l.errf("write journal_size with a number of bytes, e.g. journal_size 1048576", "journal_size %s is not a positive number of bytes", v)
+		return
+	}
+	l.c.JournalSize = n
+}
+
+// setStopRetries reads "stop_retries <n>".
+func (l *hbgoLine) setStopRetries() {
+	v, ok := l.one("stop_retries <n>")
+	if !ok {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		l.errf("write stop_retries with a whole number from 1 to 1000 (stock uses 10)", "stop_retries %s is not a number from 1 to 1000", v)
+		return
+	}
+	l.c.StopRetries = n
+}
+
+// setLogFormat reads "logformat text|json".
+func (l *hbgoLine) setLogFormat() {
+	if v, ok := l.one("logformat text|json"); ok {
+		if f, ok := parseLogFormat(v, l.errf); ok {
+			l.c.LogFormat = f
+		}
+	}
+}
+
+// setMetricsListen reads "metrics_listen <ip>:<port>"; ParseHbgo checks it is loopback once metrics_listen_any is known.
+func (l *hbgoLine) setMetricsListen() {
+	v, ok := l.one("metrics_listen 127.0.0.1:9794")
+	if !ok {
+		return
+	}
+	if _, err := netip.ParseAddrPort(v); err != nil {
+		l.errf("write metrics_listen with an IP address and a port, e.g. metrics_listen 127.0.0.1:9794", "metrics_listen %s is not an address:port", v)
+		return
+	}
+	l.c.MetricsListen, *l.listenLine = v, l.n
 }
 
 // LoopbackAddr reports whether host:port names a loopback IP address.

@@ -248,14 +248,46 @@ func HintNoIPv4(iface string) string {
 // users and groups, the UDP port's /etc/services entry. With strict false
 // (checking another node's ha.cf) every finding is a warning.
 func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
-	var ps diag.Problems
-	sev := diag.Error
+	r := &hostReport{c: c, sev: diag.Error}
 	if !strict {
-		sev = diag.Warning
+		r.sev = diag.Warning
 	}
-	add := func(line int, s diag.Severity, stock, hint, format string, args ...any) {
-		ps = append(ps, diag.Problem{File: c.File, Line: line, Severity: s, What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
+	r.checkMedia(h)
+	r.checkClients(h)
+	r.checkStonith(h)
+	if c.Watchdog != "" {
+		if exists, isChar := h.CharDevice(c.Watchdog); !exists || !isChar {
+			r.add(c.lastLine("watchdog"), r.sev, "", "load a watchdog driver (e.g. softdog) or remove the watchdog line",
+				"watchdog device %s is not a character device on this host", c.Watchdog)
+		}
 	}
+	if _, set := c.tryParam("udpport"); set {
+		if name, ok := h.ServiceByPort(c.UDPPort); ok && name != "ha-cluster" {
+			// Stock only warns (set_udpport).
+			r.add(c.lastLine("udpport"), diag.Warning, fmt.Sprintf("heartbeat: udp port %s reserved for service \"%s\".", c.Params["udpport"], name),
+				"use 694 (ha-cluster) or a port no other service uses", "udpport %d is registered to service %s in /etc/services", c.UDPPort, name)
+		}
+	} else if port, ok := h.ServicePort("ha-cluster"); ok && port != DefaultUDPPort {
+		r.add(0, r.sev, "", fmt.Sprintf("write udpport %d so every node agrees", port),
+			"/etc/services gives ha-cluster/udp port %d, which stock uses when ha.cf has no udpport; hbgo uses %d", port, DefaultUDPPort)
+	}
+	return r.ps
+}
+
+// hostReport collects CheckHost's problems at one severity.
+type hostReport struct {
+	c   *Config
+	sev diag.Severity // Error when strict, else Warning
+	ps  diag.Problems
+}
+
+func (r *hostReport) add(line int, s diag.Severity, stock, hint, format string, args ...any) {
+	r.ps = append(r.ps, diag.Problem{File: r.c.File, Line: line, Severity: s, What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
+}
+
+// checkMedia checks that each medium's interface or serial device exists, and a bcast interface has IPv4.
+func (r *hostReport) checkMedia(h Host) {
+	c := r.c
 	for _, m := range c.Media {
 		switch m.Type {
 		case MediumBcast, MediumUcast, MediumMcast, MediumUcast6, MediumMcast6:
@@ -263,7 +295,7 @@ func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
 				// Stock reads the broadcast address while parsing and
 				// refuses the line without one (testdata/stock/bcast-no-ipv4.txt).
 				if v4, ok := h.(IPv4Host); ok && m.Type == MediumBcast && !v4.InterfaceHasIPv4(m.Iface) {
-					add(m.Line, sev, fmt.Sprintf("glib: Get broadcast for interface %s failed: Cannot assign requested address", m.Iface),
+					r.add(m.Line, r.sev, fmt.Sprintf("glib: Get broadcast for interface %s failed: Cannot assign requested address", m.Iface),
 						HintNoIPv4(m.Iface), "bcast interface %s has no IPv4 address", m.Iface)
 				}
 				continue
@@ -277,31 +309,36 @@ func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
 			case MediumMcast:
 				stock = fmt.Sprintf("glib: mcast device [%s] is invalid or not set up properly", m.Iface)
 			}
-			add(m.Line, sev, stock, HintNoInterface,
+			r.add(m.Line, r.sev, stock, HintNoInterface,
 				"%s interface %s does not exist on this host", m.Type, m.Iface)
 		case MediumSerial:
 			exists, isChar := h.CharDevice(m.Device)
 			switch {
 			case !exists:
-				add(m.Line, sev, fmt.Sprintf("glib: Nonexistent serial port [%s] in config file", m.Device),
+				r.add(m.Line, r.sev, fmt.Sprintf("glib: Nonexistent serial port [%s] in config file", m.Device),
 					HintNoSerial, "serial device %s does not exist", m.Device)
 			case !isChar:
-				add(m.Line, sev, fmt.Sprintf("glib: Serial port [%s] not a char device in config file", m.Device),
+				r.add(m.Line, r.sev, fmt.Sprintf("glib: Serial port [%s] not a char device in config file", m.Device),
 					HintNotCharDevice, "serial device %s is not a character device", m.Device)
 			}
 		}
 	}
+}
+
+// checkClients checks the users and programs of respawn/failfast lines and the users and groups of apiauth lines.
+func (r *hostReport) checkClients(h Host) {
+	c := r.c
 	for _, ch := range c.Respawn {
 		name := "respawn"
 		if ch.Failfast {
 			name = "failfast"
 		}
 		if !h.UserExists(ch.User) {
-			add(ch.Line, sev, fmt.Sprintf("Invalid uid [%s] specified for client child", ch.User),
+			r.add(ch.Line, r.sev, fmt.Sprintf("Invalid uid [%s] specified for client child", ch.User),
 				"name an existing user (usually hacluster)", "%s user %s does not exist", name, ch.User)
 		}
 		if !h.Executable(ch.Path) {
-			add(ch.Line, sev, fmt.Sprintf("Client child command [%s] is not executable", ch.Path),
+			r.add(ch.Line, r.sev, fmt.Sprintf("Client child command [%s] is not executable", ch.Path),
 				"install the program or fix its path", "%s command %s is not executable", name, ch.Path)
 		}
 	}
@@ -311,19 +348,24 @@ func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
 		}
 		for _, u := range a.UIDs {
 			if _, err := strconv.Atoi(u); err != nil && !h.UserExists(u) {
-				add(a.Line, sev, fmt.Sprintf("Invalid apiauth directive [%s]", a.Raw), "name an existing user", "apiauth %s: user %s does not exist", a.Client, u)
+				r.add(a.Line, r.sev, fmt.Sprintf("Invalid apiauth directive [%s]", a.Raw), "name an existing user", "apiauth %s: user %s does not exist", a.Client, u)
 			}
 		}
 		for _, g := range a.GIDs {
 			if _, err := strconv.Atoi(g); err != nil && !h.GroupExists(g) {
-				add(a.Line, sev, fmt.Sprintf("Invalid apiauth directive [%s]", a.Raw), "name an existing group", "apiauth %s: group %s does not exist", a.Client, g)
+				r.add(a.Line, r.sev, fmt.Sprintf("Invalid apiauth directive [%s]", a.Raw), "name an existing group", "apiauth %s: group %s does not exist", a.Client, g)
 			}
 		}
 	}
+}
+
+// checkStonith checks that stonith(8) knows each stonith and stonith_host device type.
+func (r *hostReport) checkStonith(h Host) {
+	c := r.c
 	if sh, ok := h.(StonithHost); ok && len(c.Stonith) > 0 {
 		known, err := sh.StonithTypes()
 		for _, st := range c.Stonith {
-			directive, lsev := "stonith", sev
+			directive, lsev := "stonith", r.sev
 			if st.Host != "" {
 				directive = "stonith_host"
 			}
@@ -334,33 +376,16 @@ func (c *Config) CheckHost(h Host, strict bool) diag.Problems {
 			}
 			switch {
 			case err != nil:
-				add(st.Line, lsev, "", HintNoStonith, "%s %s: stonith(8) cannot be run on this host (%v)", directive, st.Type, err)
+				r.add(st.Line, lsev, "", HintNoStonith, "%s %s: stonith(8) cannot be run on this host (%v)", directive, st.Type, err)
 			case !known[st.Type]:
 				// Stock asks the plugin library while parsing and refuses
 				// the line (config.c: stonith_new fails).
-				add(st.Line, lsev, fmt.Sprintf("Invalid Stonith type [%s]", st.Type),
+				r.add(st.Line, lsev, fmt.Sprintf("Invalid Stonith type [%s]", st.Type),
 					"name a type that `stonith -L` lists (e.g. external/ssh, meatware, null)",
 					"%s device type %s is not known to stonith(8)", directive, st.Type)
 			}
 		}
 	}
-	if c.Watchdog != "" {
-		if exists, isChar := h.CharDevice(c.Watchdog); !exists || !isChar {
-			add(c.lastLine("watchdog"), sev, "", "load a watchdog driver (e.g. softdog) or remove the watchdog line",
-				"watchdog device %s is not a character device on this host", c.Watchdog)
-		}
-	}
-	if _, set := c.tryParam("udpport"); set {
-		if name, ok := h.ServiceByPort(c.UDPPort); ok && name != "ha-cluster" {
-			// Stock only warns (set_udpport).
-			add(c.lastLine("udpport"), diag.Warning, fmt.Sprintf("heartbeat: udp port %s reserved for service \"%s\".", c.Params["udpport"], name),
-				"use 694 (ha-cluster) or a port no other service uses", "udpport %d is registered to service %s in /etc/services", c.UDPPort, name)
-		}
-	} else if port, ok := h.ServicePort("ha-cluster"); ok && port != DefaultUDPPort {
-		add(0, sev, "", fmt.Sprintf("write udpport %d so every node agrees", port),
-			"/etc/services gives ha-cluster/udp port %d, which stock uses when ha.cf has no udpport; hbgo uses %d", port, DefaultUDPPort)
-	}
-	return ps
 }
 
 // tryParam reports whether ha.cf itself set name (not a default).

@@ -54,6 +54,82 @@ func aboveSeconds(ms int64) int64 { return ms/1000 + 1 }
 // (COMPAT §2.4, PROTOCOL §10.2).
 func (p *parser) finish(o Options) {
 	c := p.cfg
+	r := finishReport{p: p, on: p.applyDefaults(o)}
+	if len(c.Media) == 0 {
+		r.errAt(0, "No heartbeat media defined", "add a link such as bcast eth1, ucast eth1 <peer address> or serial /dev/ttyS0",
+			"no heartbeat media defined")
+	}
+	p.checkHardening()
+	if c.Warntime <= 0 {
+		c.Warntime = c.Deadtime / 2
+		c.Params["warntime"] = msText(c.Warntime) + "ms"
+	}
+	if len(c.Nodes) == 0 && lower(c.Autojoin) != "any" {
+		r.errAt(0, "no nodes defined", "add a node line per cluster member: node <uname -n of each node>", "no nodes defined")
+	}
+	if o.LocalNode != "" {
+		ps, lines := c.checkLocalNode(o.LocalNode)
+		p.probs = append(p.probs, ps...)
+		if r.on {
+			c.StartupLog = append(c.StartupLog, lines...)
+		}
+	}
+	c.Refused = p.failed
+	p.checkTimings(r)
+	if _, ok := c.Params["udpport"]; !ok {
+		c.Params["udpport"] = strconv.Itoa(DefaultUDPPort)
+	}
+	if c.UDPPort == 0 {
+		c.UDPPort = DefaultUDPPort
+	}
+	if c.AutoFailback == FailbackLegacy && c.ManagesResources() {
+		r.logf(LevelWarn, "Deprecated 'legacy' auto_failback option selected.")
+		r.logf(LevelWarn, "Please convert to 'auto_failback on'.")
+		r.logf(LevelWarn, "See documentation for conversion details.")
+		r.warnAt(c.lastLine("auto_failback"), "Deprecated 'legacy' auto_failback option selected.",
+			"write auto_failback on (or off) on every node; hb_standby and ipfail need it",
+			"auto_failback legacy (the default) uses the old ip-request protocol")
+	}
+	p.checkLogd(r.logf, r.errAt, r.warnAt)
+	if c.ManagesResources() && lower(c.Autojoin) != "none" {
+		line := c.lastLine("autojoin")
+		r.errAt(line, "R1 style resource management conflicts with  autojoin set",
+			"write autojoin none (or delete the autojoin line): hbgo runs haresources clusters, whose nodes are all declared with node lines",
+			"autojoin %s cannot be used with haresources", c.Autojoin)
+		r.logf(LevelError, "You need either unset autojoin or enable crm")
+	}
+}
+
+// finishReport records finish's problems, and logs stock's lines unless stock would have stopped at a parse error.
+type finishReport struct {
+	p  *parser
+	on bool // stock's lines go to the start-up log
+}
+
+func (r finishReport) logf(level Level, format string, args ...any) {
+	if r.on {
+		r.p.log(level, format, args...)
+	}
+}
+
+// errAt records an error at line, logging stock's text when there is one.
+func (r finishReport) errAt(line int, stock, hint, format string, args ...any) {
+	if stock != "" {
+		r.logf(LevelError, "%s", stock)
+	}
+	r.p.probs = append(r.p.probs, diag.Problem{File: r.p.file, Line: line, Severity: diag.Error,
+		What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
+}
+
+// warnAt records a warning at line.
+func (r finishReport) warnAt(line int, stock, hint, format string, args ...any) {
+	r.p.probs = append(r.p.probs, diag.Problem{File: r.p.file, Line: line, Severity: diag.Warning,
+		What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
+}
+
+// applyDefaults adds the implicit apiauth lines and the defaults of unset directives and debug; it reports whether stock's lines are still logged (false after a parse error).
+func (p *parser) applyDefaults(o Options) bool {
+	c := p.cfg
 	for _, a := range implicitAPIAuth {
 		if !p.apiClients[a.Client] {
 			c.APIAuth = append(c.APIAuth, a)
@@ -83,56 +159,27 @@ func (p *parser) finish(o Options) {
 	if !logOn {
 		c.StartupLog = saved
 	}
-	logf := func(level Level, format string, args ...any) {
-		if logOn {
-			p.log(level, format, args...)
-		}
-	}
-	errAt := func(line int, stock, hint, format string, args ...any) {
-		if stock != "" {
-			logf(LevelError, "%s", stock)
-		}
-		p.probs = append(p.probs, diag.Problem{File: p.file, Line: line, Severity: diag.Error,
-			What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
-	}
-	warnAt := func(line int, stock, hint, format string, args ...any) {
-		p.probs = append(p.probs, diag.Problem{File: p.file, Line: line, Severity: diag.Warning,
-			What: fmt.Sprintf(format, args...), Hint: hint, Stock: stock})
-	}
+	return logOn
+}
 
-	if len(c.Media) == 0 {
-		errAt(0, "No heartbeat media defined", "add a link such as bcast eth1, ucast eth1 <peer address> or serial /dev/ttyS0",
-			"no heartbeat media defined")
-	}
-	p.checkHardening()
-	if c.Warntime <= 0 {
-		c.Warntime = c.Deadtime / 2
-		c.Params["warntime"] = msText(c.Warntime) + "ms"
-	}
-	if len(c.Nodes) == 0 && lower(c.Autojoin) != "any" {
-		errAt(0, "no nodes defined", "add a node line per cluster member: node <uname -n of each node>", "no nodes defined")
-	}
-	if o.LocalNode != "" {
-		ps, lines := c.checkLocalNode(o.LocalNode)
-		p.probs = append(p.probs, ps...)
-		if logOn {
-			c.StartupLog = append(c.StartupLog, lines...)
+// refused reports whether any of the named directives had its value refused.
+// A refused value leaves the default in place: a check comparing it
+// would report a second, false error (deadtime 10s0 is not "less than
+// initdead"), so checks that use a refused directive are skipped.
+func (p *parser) refused(names ...string) bool {
+	for _, n := range names {
+		if p.failed[n] {
+			return true
 		}
 	}
-	// A refused value leaves the default in place: a check comparing it
-	// would report a second, false error (deadtime 10s0 is not "less than
-	// initdead"), so checks that use a refused directive are skipped.
-	c.Refused = p.failed
-	bad := func(names ...string) bool {
-		for _, n := range names {
-			if p.failed[n] {
-				return true
-			}
-		}
-		return false
-	}
+	return false
+}
+
+// checkTimings derives initdead and deadping when unset and checks deadtime, initdead and deadping against keepalive (PROTOCOL §10.2).
+func (p *parser) checkTimings(r finishReport) {
+	c := p.cfg
 	ka, dt := c.Keepalive.Milliseconds(), c.Deadtime.Milliseconds()
-	if dt <= 2*ka && !bad("deadtime", "keepalive") {
+	if dt <= 2*ka && !p.refused("deadtime", "keepalive") {
 		line := c.lastLine("deadtime")
 		if line == 0 {
 			line = c.lastLine("keepalive")
@@ -141,7 +188,7 @@ func (p *parser) finish(o Options) {
 		if dt/2 >= 1 {
 			hint += fmt.Sprintf(" (or a keepalive below %s)", fmtMs(dt/2))
 		}
-		errAt(line, fmt.Sprintf("Dead time [%d] is too small compared to keeplive [%d]", dt, ka), hint,
+		r.errAt(line, fmt.Sprintf("Dead time [%d] is too small compared to keeplive [%d]", dt, ka), hint,
 			"deadtime %s must be more than twice keepalive %s", c.raw("deadtime", c.Deadtime), c.raw("keepalive", c.Keepalive))
 	}
 	if c.Initdead < 0 {
@@ -156,49 +203,27 @@ func (p *parser) finish(o Options) {
 		c.Params["initdead"] = msText(c.Initdead) + "ms"
 	}
 	id := c.Initdead.Milliseconds()
-	if bad("initdead", "deadtime") {
+	if p.refused("initdead", "deadtime") {
 		// reported where the value was refused
 	} else if id < dt {
-		errAt(c.lastLine("initdead"), fmt.Sprintf("Initial dead time [%d] is smaller than deadtime [%d]", id, dt),
+		r.errAt(c.lastLine("initdead"), fmt.Sprintf("Initial dead time [%d] is smaller than deadtime [%d]", id, dt),
 			fmt.Sprintf("write initdead %s or more (at least 10 is advised)", fmtMs(max(dt, 10000))),
 			"initdead %s must not be less than deadtime %s", c.raw("initdead", c.Initdead), c.raw("deadtime", c.Deadtime))
 	} else if id < 10000 {
 		stock := fmt.Sprintf("Initial dead time [%d ms] may be too small!", id)
-		logf(LevelWarn, "%s", stock)
-		logf(LevelInfo, "Initial dead time accounts for slow network startup time")
-		logf(LevelInfo, "It should be >= deadtime and >= 10 seconds")
-		warnAt(c.lastLine("initdead"), stock, "write initdead 10 or more: it covers slow network start-up",
+		r.logf(LevelWarn, "%s", stock)
+		r.logf(LevelInfo, "Initial dead time accounts for slow network startup time")
+		r.logf(LevelInfo, "It should be >= deadtime and >= 10 seconds")
+		r.warnAt(c.lastLine("initdead"), stock, "write initdead 10 or more: it covers slow network start-up",
 			"initdead %s is less than 10 seconds", c.Params["initdead"])
 	}
 	if c.Deadping < 0 {
 		c.Deadping = c.Deadtime
 		c.Params["deadping"] = msText(c.Deadping) + "ms"
-	} else if dp := c.Deadping.Milliseconds(); dp <= 2*ka && !bad("deadping", "keepalive") {
-		errAt(c.lastLine("deadping"), fmt.Sprintf("Ping dead time [%d] is too small compared to keeplive [%d]", dp, ka),
+	} else if dp := c.Deadping.Milliseconds(); dp <= 2*ka && !p.refused("deadping", "keepalive") {
+		r.errAt(c.lastLine("deadping"), fmt.Sprintf("Ping dead time [%d] is too small compared to keeplive [%d]", dp, ka),
 			fmt.Sprintf("write deadping %d or more", aboveSeconds(2*ka)),
 			"deadping %s must be more than twice keepalive %s", c.raw("deadping", c.Deadping), c.raw("keepalive", c.Keepalive))
-	}
-	if _, ok := c.Params["udpport"]; !ok {
-		c.Params["udpport"] = strconv.Itoa(DefaultUDPPort)
-	}
-	if c.UDPPort == 0 {
-		c.UDPPort = DefaultUDPPort
-	}
-	if c.AutoFailback == FailbackLegacy && c.ManagesResources() {
-		logf(LevelWarn, "Deprecated 'legacy' auto_failback option selected.")
-		logf(LevelWarn, "Please convert to 'auto_failback on'.")
-		logf(LevelWarn, "See documentation for conversion details.")
-		warnAt(c.lastLine("auto_failback"), "Deprecated 'legacy' auto_failback option selected.",
-			"write auto_failback on (or off) on every node; hb_standby and ipfail need it",
-			"auto_failback legacy (the default) uses the old ip-request protocol")
-	}
-	p.checkLogd(logf, errAt, warnAt)
-	if c.ManagesResources() && lower(c.Autojoin) != "none" {
-		line := c.lastLine("autojoin")
-		errAt(line, "R1 style resource management conflicts with  autojoin set",
-			"write autojoin none (or delete the autojoin line): hbgo runs haresources clusters, whose nodes are all declared with node lines",
-			"autojoin %s cannot be used with haresources", c.Autojoin)
-		logf(LevelError, "You need either unset autojoin or enable crm")
 	}
 }
 

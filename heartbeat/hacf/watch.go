@@ -2,7 +2,6 @@ package hacf
 
 import (
 	"fmt"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -18,9 +17,6 @@ const (
 
 // OnFail values of the monitor directive.
 var OnFailValues = []string{"restart", "standby", "ignore"}
-
-// watchDirectives are the hbgo.cf directives this file parses.
-var watchDirectives = []string{"failover_threshold", "failure_window", "monitor", "vip_watch"}
 
 // Monitor is one `monitor` line: a haresources resource token (or an agent
 // name, meaning every resource of that agent) watched after its start.
@@ -82,93 +78,104 @@ func parseWatchTime(v string) (time.Duration, bool) {
 	return d.Round(time.Millisecond), err == nil && d >= time.Millisecond
 }
 
-// parseWatch handles one watch directive; it reports false when name is not one.
-func (c *HbgoConfig) parseWatch(name string, args []string, line int, errf func(hint, format string, args ...any)) bool {
-	w := &c.Watch
-	switch name {
-	case "monitor":
-		if len(args) == 0 {
-			errf("write monitor <resource or agent> [interval=10s] [timeout=20s] [on-fail=restart|standby|ignore]", "monitor needs a resource")
-			return true
+// setMonitor reads "monitor <resource or agent> [interval=] [timeout=] [on-fail=]"; a later line for the same target replaces it.
+func (l *hbgoLine) setMonitor() {
+	w, args, errf := &l.c.Watch, l.args, l.errf
+	if len(args) == 0 {
+		errf("write monitor <resource or agent> [interval=10s] [timeout=20s] [on-fail=restart|standby|ignore]", "monitor needs a resource")
+		return
+	}
+	m := Monitor{Target: args[0], Interval: DefaultMonitorInterval, Timeout: DefaultMonitorTimeout, OnFail: "restart", Line: l.n}
+	if strings.Contains(m.Target, "=") {
+		errf("write the resource first, as in haresources: monitor "+"IPaddr::10.0.0.5/24/eth0 interval=5s", "monitor %s: the first word must name a resource, not an option", m.Target)
+		return
+	}
+	for _, a := range args[1:] {
+		if !m.option(a, errf) {
+			return
 		}
-		m := Monitor{Target: args[0], Interval: DefaultMonitorInterval, Timeout: DefaultMonitorTimeout, OnFail: "restart", Line: line}
-		if strings.Contains(m.Target, "=") {
-			errf("write the resource first, as in haresources: monitor "+"IPaddr::10.0.0.5/24/eth0 interval=5s", "monitor %s: the first word must name a resource, not an option", m.Target)
-			return true
+	}
+	for i, o := range w.Monitors {
+		if o.Target == m.Target {
+			w.Monitors = append(w.Monitors[:i], w.Monitors[i+1:]...)
+			break
 		}
-		for _, a := range args[1:] {
-			k, v, ok := strings.Cut(a, "=")
-			if !ok {
-				errf("write options as key=value: interval=10s timeout=20s on-fail=restart", "monitor %s: %s is not key=value", m.Target, a)
-				return true
-			}
-			switch lower(k) {
-			case "interval", "timeout":
-				d, ok := parseWatchTime(v)
-				if !ok {
-					errf(fmt.Sprintf("write %s=10s (or 10, in seconds, or 500ms)", lower(k)), "monitor %s: %s %s is not a time above 0", m.Target, lower(k), v)
-					return true
-				}
-				if lower(k) == "interval" {
-					m.Interval = d
-				} else {
-					m.Timeout = d
-				}
-			case "on-fail", "on_fail":
-				if !contains(OnFailValues, lower(v)) {
-					errf("write on-fail=restart, on-fail=standby or on-fail=ignore", "monitor %s: on-fail %s is not restart, standby or ignore", m.Target, v)
-					return true
-				}
-				m.OnFail = lower(v)
-			default:
-				errf("monitor takes interval=, timeout= and on-fail=", "monitor %s: unknown option %s", m.Target, k)
-				return true
-			}
-		}
-		for i, o := range w.Monitors {
-			if o.Target == m.Target {
-				w.Monitors = append(w.Monitors[:i], w.Monitors[i+1:]...)
-				break
-			}
-		}
-		w.Monitors = append(w.Monitors, m)
-	case "failover_threshold":
-		if len(args) != 1 {
-			errf("write failover_threshold <n>, e.g. failover_threshold 3", "failover_threshold takes exactly one value, got %d", len(args))
-			return true
-		}
-		n, err := strconv.Atoi(args[0])
-		if err != nil || n < 1 || n > 1000 {
-			errf("write failover_threshold with a whole number from 1 to 1000 (default 3)", "failover_threshold %s is not a number from 1 to 1000", args[0])
-			return true
-		}
-		w.FailoverThreshold = n
-	case "failure_window":
-		if len(args) != 1 {
-			errf("write failure_window <time>, e.g. failure_window 10m", "failure_window takes exactly one value, got %d", len(args))
-			return true
-		}
-		d, ok := parseWatchTime(args[0])
+	}
+	w.Monitors = append(w.Monitors, m)
+}
+
+// option applies one key=value option of a monitor line; false means it was refused.
+func (m *Monitor) option(a string, errf func(hint, format string, args ...any)) bool {
+	k, v, ok := strings.Cut(a, "=")
+	if !ok {
+		errf("write options as key=value: interval=10s timeout=20s on-fail=restart", "monitor %s: %s is not key=value", m.Target, a)
+		return false
+	}
+	switch lower(k) {
+	case "interval", "timeout":
+		d, ok := parseWatchTime(v)
 		if !ok {
-			errf("write failure_window 600 (seconds) or 10m", "failure_window %s is not a time above 0", args[0])
-			return true
+			errf(fmt.Sprintf("write %s=10s (or 10, in seconds, or 500ms)", lower(k)), "monitor %s: %s %s is not a time above 0", m.Target, lower(k), v)
+			return false
 		}
-		w.FailureWindow = d
-	case "vip_watch":
-		if len(args) != 1 {
-			errf("write vip_watch on or vip_watch off", "vip_watch takes exactly one value, got %d", len(args))
-			return true
+		if lower(k) == "interval" {
+			m.Interval = d
+		} else {
+			m.Timeout = d
 		}
-		b, ok := ParseBool(args[0])
-		if !ok {
-			errf("write vip_watch on or vip_watch off", "vip_watch %s is not a boolean", args[0])
-			return true
+	case "on-fail", "on_fail":
+		if !contains(OnFailValues, lower(v)) {
+			errf("write on-fail=restart, on-fail=standby or on-fail=ignore", "monitor %s: on-fail %s is not restart, standby or ignore", m.Target, v)
+			return false
 		}
-		w.VIPWatch = b
+		m.OnFail = lower(v)
 	default:
+		errf("monitor takes interval=, timeout= and on-fail=", "monitor %s: unknown option %s", m.Target, k)
 		return false
 	}
 	return true
+}
+
+// setFailoverThreshold reads "failover_threshold <n>".
+func (l *hbgoLine) setFailoverThreshold() {
+	v, ok := l.one("failover_threshold <n>, e.g. failover_threshold 3")
+	if !ok {
+		return
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 || n > 1000 {
+		l.errf("write failover_threshold with a whole number from 1 to 1000 (default 3)", "failover_threshold %s is not a number from 1 to 1000", v)
+		return
+	}
+	l.c.Watch.FailoverThreshold = n
+}
+
+// setFailureWindow reads "failure_window <time>".
+func (l *hbgoLine) setFailureWindow() {
+	v, ok := l.one("failure_window <time>, e.g. failure_window 10m")
+	if !ok {
+		return
+	}
+	d, ok := parseWatchTime(v)
+	if !ok {
+		l.errf("write failure_window 600 (seconds) or 10m", "failure_window %s is not a time above 0", v)
+		return
+	}
+	l.c.Watch.FailureWindow = d
+}
+
+// setVIPWatch reads "vip_watch on|off".
+func (l *hbgoLine) setVIPWatch() {
+	v, ok := l.one("vip_watch on or vip_watch off")
+	if !ok {
+		return
+	}
+	b, ok := ParseBool(v)
+	if !ok {
+		l.errf("write vip_watch on or vip_watch off", "vip_watch %s is not a boolean", v)
+		return
+	}
+	l.c.Watch.VIPWatch = b
 }
 
 // formatWatch writes the watch directives for Format.
@@ -184,11 +191,4 @@ func (c *HbgoConfig) formatWatch(b *strings.Builder) {
 	} else {
 		b.WriteString("vip_watch off\n")
 	}
-}
-
-// allHbgoDirectives lists every hbgo.cf directive, sorted, for hints.
-func allHbgoDirectives() []string {
-	all := append(append([]string(nil), hbgoDirectives...), watchDirectives...)
-	sort.Strings(all)
-	return all
 }

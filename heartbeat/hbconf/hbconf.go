@@ -97,23 +97,7 @@ func Load(o Options) *Conf {
 			What: what, Hint: hint, Stock: fmt.Sprintf("Cannot open config file [%sha.cf]", sd)})
 	}
 
-	// local node
-	node := strings.ToLower(o.Node)
-	if node == "" {
-		uname := o.Uname
-		if uname == nil {
-			uname = os.Hostname
-		}
-		n, err := hacf.LocalNode(o.Dir, uname)
-		if err != nil {
-			c.Problems.Errorf(cfPath, 0, "write the node's name in "+filepath.Join(o.Dir, "nodeinfo"), "cannot tell the local node name: %v", err)
-		}
-		node = n
-	}
-	c.Node = node
-	if c.HaCf != nil && node != "" {
-		c.Problems = append(c.Problems, c.HaCf.CheckLocalNode(node)...)
-	}
+	c.setLocalNode(o, cfPath)
 
 	// authkeys
 	akPath := filepath.Join(o.Dir, "authkeys")
@@ -142,10 +126,35 @@ func Load(o Options) *Conf {
 		c.Problems = append(c.Problems, diag.Problem{File: hrPath, Severity: diag.Error,
 			What: what, Hint: hint, Stock: fmt.Sprintf("Cannot open resources file [%sharesources]", sd)})
 	}
-	// hbgo.cf (optional): hbgo's own settings, never in ha.cf.
+	c.loadHbgo(o.Dir)
+	return c
+}
+
+// setLocalNode takes the local node's name from o (or nodeinfo, or uname) and checks ha.cf names it.
+func (c *Conf) setLocalNode(o Options, cfPath string) {
+	node := strings.ToLower(o.Node)
+	if node == "" {
+		uname := o.Uname
+		if uname == nil {
+			uname = os.Hostname
+		}
+		n, err := hacf.LocalNode(o.Dir, uname)
+		if err != nil {
+			c.Problems.Errorf(cfPath, 0, "write the node's name in "+filepath.Join(o.Dir, "nodeinfo"), "cannot tell the local node name: %v", err)
+		}
+		node = n
+	}
+	c.Node = node
+	if c.HaCf != nil && node != "" {
+		c.Problems = append(c.Problems, c.HaCf.CheckLocalNode(node)...)
+	}
+}
+
+// loadHbgo reads the optional hbgo.cf: hbgo's own settings, never in ha.cf; its agent lines force how agents run.
+func (c *Conf) loadHbgo(dir string) {
 	c.Hbgo = hacf.DefaultHbgo()
 	c.Force = map[string]haresources.Force{}
-	hbPath := filepath.Join(o.Dir, hacf.HbgoFile)
+	hbPath := filepath.Join(dir, hacf.HbgoFile)
 	if b, _, err := cfgfile.Read(hbPath); err == nil {
 		h, probs := hacf.ParseHbgo(bytes.NewReader(b), hbPath)
 		c.Hbgo, c.HbgoPresent = h, true
@@ -171,7 +180,6 @@ func Load(o Options) *Conf {
 		}
 		c.Problems.Errorf(hbPath, 0, hint, "cannot read: %v", errors.Unwrap(err))
 	}
-	return c
 }
 
 // Ok reports whether the node may start (no error-severity problem).

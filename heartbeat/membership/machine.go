@@ -508,6 +508,19 @@ const (
 	drop
 )
 
+// String returns the verdict's name (keep, duplicate, drop).
+func (v verdict) String() string {
+	switch v {
+	case keep:
+		return "keep"
+	case duplicate:
+		return "duplicate"
+	case drop:
+		return "drop"
+	}
+	return fmt.Sprintf("verdict(%d)", int(v))
+}
+
 // receive is the pipeline of PROTOCOL §6 steps 5-10.
 func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	if !local {
@@ -650,51 +663,81 @@ func (m *Machine) keepIf(toUs bool) verdict {
 // filter is the sequence/duplicate filter of PROTOCOL §6.1.
 func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict {
 	if ns {
-		if n != m.self {
-			if v, done := m.filterNS(n, msg, t); done {
-				return v
-			}
+		return m.filterUnsequenced(n, msg, t)
+	}
+	seq, gen, ok := m.seqGen(n, msg)
+	if !ok {
+		return drop
+	}
+	toUs := m.isToUs(msg)
+	if m.refuseStale(n, t, seq, gen) {
+		return drop
+	}
+	special := false
+	if t == "status" && n != m.self {
+		var v verdict
+		var done bool
+		if special, v, done = m.statusGeneration(n, seq, gen, toUs); done {
+			return v
 		}
-		d, hasDest := msg.Get(wire.FDest)
-		toUs := !hasDest || d == m.p.Node
-		if t == "NS_nak_rexmit" {
-			s, ok := parseHex(msg.Str("firstseq"))
-			if !ok || s == 0 {
-				m.logDrop(DropBadNumber, Error, "should_drop_message: bad nak seq number")
-				m.why = DropBadNumber
-				return drop
-			}
-			if !hasDest {
-				m.limited(n, "nak-nodest", Warn, "should_drop_message: tonodename not found heartbeat version not matching?")
-			}
-			if toUs {
-				m.limited(n, "nak-lost", Error, "Irretrievably lost packet: node %s seq %d", n.name, s)
-			}
-			m.gotMissing(n, s) // whoever asked, stock stops waiting for it
-			m.why = DropNak
+	}
+	return m.sequence(n, seq, toUs, special)
+}
+
+// filterUnsequenced filters the NS_ messages, which carry no seq: filterNS's window, and the NS_nak_rexmit that ends a wait for a lost packet.
+func (m *Machine) filterUnsequenced(n *node, msg *wire.Message, t string) verdict {
+	if n != m.self {
+		if v, done := m.filterNS(n, msg, t); done {
+			return v
+		}
+	}
+	d, hasDest := msg.Get(wire.FDest)
+	toUs := !hasDest || d == m.p.Node
+	if t == "NS_nak_rexmit" {
+		s, ok := parseHex(msg.Str("firstseq"))
+		if !ok || s == 0 {
+			m.logDrop(DropBadNumber, Error, "should_drop_message: bad nak seq number")
+			m.why = DropBadNumber
 			return drop
 		}
-		return m.keepIf(toUs)
+		if !hasDest {
+			m.limited(n, "nak-nodest", Warn, "should_drop_message: tonodename not found heartbeat version not matching?")
+		}
+		if toUs {
+			m.limited(n, "nak-lost", Error, "Irretrievably lost packet: node %s seq %d", n.name, s)
+		}
+		m.gotMissing(n, s) // whoever asked, stock stops waiting for it
+		m.why = DropNak
+		return drop
 	}
-	seq, ok := parseHex(msg.Str(wire.FSeq))
+	return m.keepIf(toUs)
+}
+
+// seqGen reads a message's seq and generation (the node's current one when absent); false means it was dropped as malformed.
+func (m *Machine) seqGen(n *node, msg *wire.Message) (seq, gen uint64, ok bool) {
+	seq, ok = parseHex(msg.Str(wire.FSeq))
 	if !ok || seq == 0 {
 		m.logDrop(DropBadNumber, Error, "should_drop_message: bad sequence number")
 		m.why = DropBadNumber
-		return drop
+		return 0, 0, false
 	}
-	gen := n.gen
+	gen = n.gen
 	if g, ok := msg.Get(wire.FGen); ok {
 		if gen, ok = parseHex(g); !ok {
 			m.logDrop(DropBadNumber, Error, "should_drop_message: bad generation number")
 			m.why = DropBadNumber
-			return drop
+			return 0, 0, false
 		}
 	}
-	toUs := m.isToUs(msg)
+	return seq, gen, true
+}
+
+// refuseStale drops (and reports true for) a replay of an older generation, of a seq seen before our restart, or anything but a status from a dead node.
+func (m *Machine) refuseStale(n *node, t string, seq, gen uint64) bool {
 	if gen < n.gen {
 		m.logDrop(DropReplay, Error, "should_drop_message: attempted replay attack [%s]? [gen = %d, curgen = %d]", n.name, gen, n.gen)
 		m.why = DropReplay
-		return drop
+		return true
 	}
 	if gen == n.gen && seq <= n.seqFloor {
 		// hbgo: stock forgets every peer's generation when it restarts
@@ -703,7 +746,7 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 		// generation and seq seen before the restart (Params.PeerSeen).
 		m.logDrop(DropReplay, Error, "hbgo: replayed message from %s dropped: seq %d of generation %d was seen before our restart", n.name, seq, gen)
 		m.why = DropReplay
-		return drop
+		return true
 	}
 	if n.st == StDead && t != "status" && n != m.self {
 		// hbgo: stock dispatches anything in sequence from a node it
@@ -712,45 +755,53 @@ func (m *Machine) filter(n *node, msg *wire.Message, t string, ns bool) verdict 
 		// Only a status can bring a dead node back.
 		m.logDrop(DropDeadNode, Warn, "hbgo: %s from %s, which is dead, dropped", t, n.name)
 		m.why = DropDeadNode
-		return drop
+		return true
 	}
-	special := false
-	if t == "status" && n != m.self {
-		if gen == n.gen && gen > 0 && n.st == StDead && !n.genLoaded {
-			if seq <= n.statusSeq {
-				m.why = DropOld
-				return drop
-			}
-			special = true
-			m.healed(n)
-			if seq > n.lastSeq {
-				// What it sent during the partition is stale now: like
-				// stock, whose reset at the death has the same effect
-				// (PROTOCOL §10.6), do not ask for it. Tracking goes on
-				// from here, never back.
-				m.resetSeqtrack(n)
-				n.lastSeq = seq
-				n.gen = gen
-				m.maybeAck(n, seq)
-				return m.keepIf(toUs)
-			}
-		} else if gen > n.gen {
-			if n.gen > 0 && !n.genLoaded {
-				m.log(Info, "Heartbeat restart on node %s", n.name)
-				m.emit(PeerRestarted{Node: n.name})
-				special = true
-			}
-			m.resetSeqtrack(n)
-			n.localLastUpdate = time.Time{}
-			n.rmtLastUpdate = 0
-			n.statusSeq = 0
-			n.seqFloor = 0
-			clear(n.nsSeen)
-			m.emit(PeerSeen{Node: n.name, Mark: PeerMark{Gen: gen, Seq: seq}})
+	return false
+}
+
+// statusGeneration takes a peer's status of the same generation after its death (a healed partition) or of a new one (a restart).
+// special says an out-of-order seq restarts the tracking; done says the verdict v is final.
+func (m *Machine) statusGeneration(n *node, seq, gen uint64, toUs bool) (special bool, v verdict, done bool) {
+	if gen == n.gen && gen > 0 && n.st == StDead && !n.genLoaded {
+		if seq <= n.statusSeq {
+			m.why = DropOld
+			return false, drop, true
 		}
-		n.gen = gen
-		n.genLoaded = false
+		special = true
+		m.healed(n)
+		if seq > n.lastSeq {
+			// What it sent during the partition is stale now: like
+			// stock, whose reset at the death has the same effect
+			// (PROTOCOL §10.6), do not ask for it. Tracking goes on
+			// from here, never back.
+			m.resetSeqtrack(n)
+			n.lastSeq = seq
+			n.gen = gen
+			m.maybeAck(n, seq)
+			return special, m.keepIf(toUs), true
+		}
+	} else if gen > n.gen {
+		if n.gen > 0 && !n.genLoaded {
+			m.log(Info, "Heartbeat restart on node %s", n.name)
+			m.emit(PeerRestarted{Node: n.name})
+			special = true
+		}
+		m.resetSeqtrack(n)
+		n.localLastUpdate = time.Time{}
+		n.rmtLastUpdate = 0
+		n.statusSeq = 0
+		n.seqFloor = 0
+		clear(n.nsSeen)
+		m.emit(PeerSeen{Node: n.name, Mark: PeerMark{Gen: gen, Seq: seq}})
 	}
+	n.gen = gen
+	n.genLoaded = false
+	return special, keep, false
+}
+
+// sequence places seq in the node's sequence: next or first is kept, a repeat is a duplicate, a gap records the missing seqs, an older one is kept only when it was missing (or special restarts the tracking).
+func (m *Machine) sequence(n *node, seq uint64, toUs, special bool) verdict {
 	switch {
 	case n.lastSeq == 0 || seq == n.lastSeq+1:
 		n.lastSeq = seq

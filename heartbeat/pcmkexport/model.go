@@ -217,7 +217,6 @@ func Build(src Source) (*Model, error) {
 	}
 	m := &Model{Nodes: append([]string(nil), cf.Nodes...)}
 	used := ids{}
-	hr := func(line int) string { return fmt.Sprintf("haresources:%d", line) }
 
 	ipfail := false
 	for _, c := range cf.Respawn {
@@ -227,41 +226,8 @@ func Build(src Source) (*Model, error) {
 	}
 
 	for _, g := range src.Groups {
-		grp := Group{Node: g.Node, Line: g.Line, Text: g.Text()}
-		for _, r := range g.Resources {
-			p, pr, note, err := mapResource(r, src.Dir, exists, used)
-			note.Where = hr(g.Line)
-			note.What = r.Token
-			if err != nil {
-				return nil, fmt.Errorf("%s: resource %s: %w", hr(g.Line), r.Token, err)
-			}
-			m.Resources = append(m.Resources, note)
-			switch {
-			case pr != nil:
-				m.Promotable = append(m.Promotable, *pr)
-				grp.Promoted = append(grp.Promoted, pr.ID)
-			case p != nil:
-				grp.Prims = append(grp.Prims, *p)
-			default:
-				m.Unmapped = append(m.Unmapped, fmt.Sprintf("%s: %s: %s", note.Where, r.Token, note.Why))
-			}
-		}
-		if len(grp.Prims) == 0 {
-			// A line of only DRBD (or unmapped) resources: the clone
-			// constraints still need something to tie to; keep the
-			// location on the promotion instead.
-			for _, c := range grp.Promoted {
-				m.Locations = append(m.Locations, Location{ID: used.take("loc_" + c + "_" + g.Node), Rsc: c, Node: g.Node, Score: strconv.Itoa(LocationScore)})
-			}
-			continue
-		}
-		gid := used.take("grp_" + idSafe(groupName(g, grp.Prims)))
-		grp.ID = gid
-		m.Groups = append(m.Groups, grp)
-		m.Locations = append(m.Locations, Location{ID: used.take("loc_" + gid + "_" + g.Node), Rsc: gid, Node: g.Node, Score: strconv.Itoa(LocationScore)})
-		for _, c := range grp.Promoted {
-			m.Colocs = append(m.Colocs, Colocation{ID: used.take("col_" + gid + "_" + c), Rsc: gid, WithRsc: c})
-			m.Orders = append(m.Orders, Order{ID: used.take("ord_" + c + "_" + gid), First: c, Then: gid})
+		if err := m.addGroup(g, src.Dir, exists, used); err != nil {
+			return nil, err
 		}
 	}
 
@@ -274,6 +240,71 @@ func Build(src Source) (*Model, error) {
 	}
 
 	// Ping nodes.
+	m.addPing(cf, used, ipfail)
+
+	// STONITH.
+	for _, s := range cf.Stonith {
+		st, note := mapStonith(s, cf.Nodes, used, &m.Locations)
+		note.Where = fmt.Sprintf("ha.cf:%d", s.Line)
+		if st != nil {
+			m.Stonith = append(m.Stonith, *st)
+		} else {
+			m.Unmapped = append(m.Unmapped, note.Where+": "+note.What+": "+note.Why)
+		}
+	}
+	m.Props = append(m.Props, NV{"stonith-enabled", strconv.FormatBool(len(m.Stonith) > 0)}, NV{"cluster-name", ClusterName})
+
+	m.Corosync = buildCorosync(cf)
+	m.Directives = directiveNotes(cf, m, ipfail)
+	m.Changes = changes(cf, m, ipfail)
+	return m, nil
+}
+
+// addGroup maps one haresources line: its resources, its group (or only the
+// promotion's location when none is left) and the constraints tying them.
+func (m *Model) addGroup(g haresources.Group, dir string, exists func(string) bool, used ids) error {
+	hr := func(line int) string { return fmt.Sprintf("haresources:%d", line) }
+	grp := Group{Node: g.Node, Line: g.Line, Text: g.Text()}
+	for _, r := range g.Resources {
+		p, pr, note, err := mapResource(r, dir, exists, used)
+		note.Where = hr(g.Line)
+		note.What = r.Token
+		if err != nil {
+			return fmt.Errorf("%s: resource %s: %w", hr(g.Line), r.Token, err)
+		}
+		m.Resources = append(m.Resources, note)
+		switch {
+		case pr != nil:
+			m.Promotable = append(m.Promotable, *pr)
+			grp.Promoted = append(grp.Promoted, pr.ID)
+		case p != nil:
+			grp.Prims = append(grp.Prims, *p)
+		default:
+			m.Unmapped = append(m.Unmapped, fmt.Sprintf("%s: %s: %s", note.Where, r.Token, note.Why))
+		}
+	}
+	if len(grp.Prims) == 0 {
+		// A line of only DRBD (or unmapped) resources: the clone
+		// constraints still need something to tie to; keep the
+		// location on the promotion instead.
+		for _, c := range grp.Promoted {
+			m.Locations = append(m.Locations, Location{ID: used.take("loc_" + c + "_" + g.Node), Rsc: c, Node: g.Node, Score: strconv.Itoa(LocationScore)})
+		}
+		return nil
+	}
+	gid := used.take("grp_" + idSafe(groupName(g, grp.Prims)))
+	grp.ID = gid
+	m.Groups = append(m.Groups, grp)
+	m.Locations = append(m.Locations, Location{ID: used.take("loc_" + gid + "_" + g.Node), Rsc: gid, Node: g.Node, Score: strconv.Itoa(LocationScore)})
+	for _, c := range grp.Promoted {
+		m.Colocs = append(m.Colocs, Colocation{ID: used.take("col_" + gid + "_" + c), Rsc: gid, WithRsc: c})
+		m.Orders = append(m.Orders, Order{ID: used.take("ord_" + c + "_" + gid), First: c, Then: gid})
+	}
+	return nil
+}
+
+// addPing maps ping nodes to a cloned ocf:pacemaker:ping and, where ipfail ran, a location rule per group.
+func (m *Model) addPing(cf *hacf.Config, used ids, ipfail bool) {
 	var hosts []string
 	for _, pn := range cf.PingNodes() {
 		hosts = append(hosts, pn.Addrs...)
@@ -303,23 +334,6 @@ func Build(src Source) (*Model, error) {
 			}
 		}
 	}
-
-	// STONITH.
-	for _, s := range cf.Stonith {
-		st, note := mapStonith(s, cf.Nodes, used, &m.Locations)
-		note.Where = fmt.Sprintf("ha.cf:%d", s.Line)
-		if st != nil {
-			m.Stonith = append(m.Stonith, *st)
-		} else {
-			m.Unmapped = append(m.Unmapped, note.Where+": "+note.What+": "+note.Why)
-		}
-	}
-	m.Props = append(m.Props, NV{"stonith-enabled", strconv.FormatBool(len(m.Stonith) > 0)}, NV{"cluster-name", ClusterName})
-
-	m.Corosync = buildCorosync(cf)
-	m.Directives = directiveNotes(cf, m, ipfail)
-	m.Changes = changes(cf, m, ipfail)
-	return m, nil
 }
 
 // groupName names a group after its service: the last exported init
@@ -343,68 +357,11 @@ func mapResource(r haresources.Resource, dir string, exists func(string) bool, u
 	argErr := func(err error) (*Primitive, *Promotable, Note, error) { return nil, nil, Note{}, err }
 	switch r.Name {
 	case "IPaddr", "IPaddr2":
-		kind := ipaddr.IPaddr
-		if r.Name == "IPaddr2" {
-			kind = ipaddr.IPaddr2
-		}
-		s, err := ipaddr.Parse(kind, r.Args)
-		if err != nil {
-			return argErr(err)
-		}
-		p := &Primitive{ID: used.take("ip_" + s.IP.String()), Class: "ocf", Provider: "heartbeat", Type: "IPaddr2", Token: r.Token,
-			Params: []NV{{"ip", s.IP.String()}}, Ops: monitor()}
-		why := ""
-		if s.Bits >= 0 {
-			p.Params = append(p.Params, NV{"cidr_netmask", strconv.Itoa(s.Bits)})
-		} else {
-			why = "no netmask given: IPaddr2 finds it from the routing table as heartbeat's findif did"
-		}
-		if s.Iface != "" {
-			p.Params = append(p.Params, NV{"nic", s.Iface})
-		}
-		if s.Label != "" {
-			_, lbl, _ := strings.Cut(s.Label, ":")
-			p.Params = append(p.Params, NV{"iflabel", lbl})
-		}
-		if s.Broadcast.IsValid() {
-			p.Params = append(p.Params, NV{"broadcast", s.Broadcast.String()})
-		}
-		if kind == ipaddr.IPaddr {
-			why = join(why, "IPaddr (ifconfig aliases) becomes IPaddr2 (ip addr); the address has no eth0:N alias label")
-		}
-		return p, nil, Note{Became: describe(*p), Why: why}, nil
+		return mapIPaddr(r, used)
 	case "Filesystem":
-		s, err := filesystem.Parse(r.Args)
-		if err != nil {
-			return argErr(err)
-		}
-		p := &Primitive{ID: used.take("fs_" + idSafe(s.Dir)), Class: "ocf", Provider: "heartbeat", Type: "Filesystem", Token: r.Token,
-			Params: []NV{{"device", s.Device}, {"directory", s.Dir}},
-			// The agent advises 40 s for its monitor (it may stat a slow mount).
-			Ops: []Op{{Name: "monitor", Interval: secs(MonitorInterval), Timeout: "40s"}}}
-		if s.FSType != "" {
-			p.Params = append(p.Params, NV{"fstype", s.FSType})
-		}
-		if s.Options != "" {
-			p.Params = append(p.Params, NV{"options", s.Options})
-		}
-		return p, nil, Note{Became: describe(*p)}, nil
+		return mapFilesystem(r, used)
 	case "drbddisk":
-		res := "all"
-		if len(r.Args) > 0 {
-			res = r.Args[0]
-		}
-		why := "a promotable clone on both nodes: DRBD is Unpromoted (Secondary) on the peer instead of down, and the group runs where it is Promoted"
-		if res == "all" {
-			why = join(why, "drbddisk without a resource name meant every DRBD resource; ocf:linbit:drbd manages one: write one clone per resource")
-		}
-		p := Primitive{ID: used.take("drbd_" + idSafe(res)), Class: "ocf", Provider: "linbit", Type: "drbd", Token: r.Token,
-			Params: []NV{{"drbd_resource", res}},
-			Ops: []Op{{Name: "monitor", Interval: "29s", Timeout: "20s", Role: "Promoted"},
-				{Name: "monitor", Interval: "31s", Timeout: "20s", Role: "Unpromoted"}}}
-		pr := &Promotable{ID: used.take(p.ID + "-clone"), Prim: p, Meta: []NV{{"promotable", "true"},
-			{"promoted-max", "1"}, {"promoted-node-max", "1"}, {"clone-max", "2"}, {"clone-node-max", "1"}, {"notify", "true"}}}
-		return nil, pr, Note{Became: "promotable clone " + pr.ID + " of " + p.Agent() + " drbd_resource=" + res, Why: why}, nil
+		return mapDrbddisk(r, used)
 	case "SendArp":
 		t, err := sendarp.Parse(r.Args)
 		if err != nil {
@@ -460,6 +417,78 @@ func mapResource(r haresources.Resource, dir string, exists func(string) bool, u
 		why = join(why, "LSB scripts take no arguments: heartbeat passed "+strings.Join(r.Args, " ")+", Pacemaker will not")
 	}
 	return p, nil, Note{Became: describe(*p), Why: why}, nil
+}
+
+// mapIPaddr maps IPaddr and IPaddr2 to ocf:heartbeat:IPaddr2.
+func mapIPaddr(r haresources.Resource, used ids) (*Primitive, *Promotable, Note, error) {
+	kind := ipaddr.IPaddr
+	if r.Name == "IPaddr2" {
+		kind = ipaddr.IPaddr2
+	}
+	s, err := ipaddr.Parse(kind, r.Args)
+	if err != nil {
+		return nil, nil, Note{}, err
+	}
+	p := &Primitive{ID: used.take("ip_" + s.IP.String()), Class: "ocf", Provider: "heartbeat", Type: "IPaddr2", Token: r.Token,
+		Params: []NV{{"ip", s.IP.String()}}, Ops: monitor()}
+	why := ""
+	if s.Bits >= 0 {
+		p.Params = append(p.Params, NV{"cidr_netmask", strconv.Itoa(s.Bits)})
+	} else {
+		why = "no netmask given: IPaddr2 finds it from the routing table as heartbeat's findif did"
+	}
+	if s.Iface != "" {
+		p.Params = append(p.Params, NV{"nic", s.Iface})
+	}
+	if s.Label != "" {
+		_, lbl, _ := strings.Cut(s.Label, ":")
+		p.Params = append(p.Params, NV{"iflabel", lbl})
+	}
+	if s.Broadcast.IsValid() {
+		p.Params = append(p.Params, NV{"broadcast", s.Broadcast.String()})
+	}
+	if kind == ipaddr.IPaddr {
+		why = join(why, "IPaddr (ifconfig aliases) becomes IPaddr2 (ip addr); the address has no eth0:N alias label")
+	}
+	return p, nil, Note{Became: describe(*p), Why: why}, nil
+}
+
+// mapFilesystem maps Filesystem to ocf:heartbeat:Filesystem.
+func mapFilesystem(r haresources.Resource, used ids) (*Primitive, *Promotable, Note, error) {
+	s, err := filesystem.Parse(r.Args)
+	if err != nil {
+		return nil, nil, Note{}, err
+	}
+	p := &Primitive{ID: used.take("fs_" + idSafe(s.Dir)), Class: "ocf", Provider: "heartbeat", Type: "Filesystem", Token: r.Token,
+		Params: []NV{{"device", s.Device}, {"directory", s.Dir}},
+		// The agent advises 40 s for its monitor (it may stat a slow mount).
+		Ops: []Op{{Name: "monitor", Interval: secs(MonitorInterval), Timeout: "40s"}}}
+	if s.FSType != "" {
+		p.Params = append(p.Params, NV{"fstype", s.FSType})
+	}
+	if s.Options != "" {
+		p.Params = append(p.Params, NV{"options", s.Options})
+	}
+	return p, nil, Note{Became: describe(*p)}, nil
+}
+
+// mapDrbddisk maps drbddisk to a promotable clone of ocf:linbit:drbd.
+func mapDrbddisk(r haresources.Resource, used ids) (*Primitive, *Promotable, Note, error) {
+	res := "all"
+	if len(r.Args) > 0 {
+		res = r.Args[0]
+	}
+	why := "a promotable clone on both nodes: DRBD is Unpromoted (Secondary) on the peer instead of down, and the group runs where it is Promoted"
+	if res == "all" {
+		why = join(why, "drbddisk without a resource name meant every DRBD resource; ocf:linbit:drbd manages one: write one clone per resource")
+	}
+	p := Primitive{ID: used.take("drbd_" + idSafe(res)), Class: "ocf", Provider: "linbit", Type: "drbd", Token: r.Token,
+		Params: []NV{{"drbd_resource", res}},
+		Ops: []Op{{Name: "monitor", Interval: "29s", Timeout: "20s", Role: "Promoted"},
+			{Name: "monitor", Interval: "31s", Timeout: "20s", Role: "Unpromoted"}}}
+	pr := &Promotable{ID: used.take(p.ID + "-clone"), Prim: p, Meta: []NV{{"promotable", "true"},
+		{"promoted-max", "1"}, {"promoted-node-max", "1"}, {"clone-max", "2"}, {"clone-node-max", "1"}, {"notify", "true"}}}
+	return nil, pr, Note{Became: "promotable clone " + pr.ID + " of " + p.Agent() + " drbd_resource=" + res, Why: why}, nil
 }
 
 func join(a, b string) string {

@@ -55,6 +55,15 @@ func WriteText(w io.Writer, s *Snapshot) error {
 	fmt.Fprintf(&b, "%s on %s at %s: %s\n", s.Version, s.Local, s.Time.Format(timeFormat), verdict)
 	fmt.Fprintf(&b, "timing: keepalive %d ms, deadtime %d ms\n", s.Keepalive, s.Deadtime)
 
+	writeTextNodes(&b, s)
+	writeTextGroups(&b, s)
+	writeTextCounters(&b, s)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeTextNodes writes the Nodes section: each node, and each peer's links.
+func writeTextNodes(b *strings.Builder, s *Snapshot) {
 	b.WriteString("\nNodes\n")
 	for _, n := range s.Nodes {
 		name := n.Name
@@ -62,7 +71,7 @@ func WriteText(w io.Writer, s *Snapshot) error {
 			name += " (this node)"
 		}
 		if n.Type == "ping" {
-			fmt.Fprintf(&b, "  %-22s ping node, %s\n", name, pingWord(n.State))
+			fmt.Fprintf(b, "  %-22s ping node, %s\n", name, pingWord(n.State))
 			continue
 		}
 		sw := n.Software
@@ -73,9 +82,9 @@ func WriteText(w io.Writer, s *Snapshot) error {
 		if n.Generation > 0 {
 			gen = fmt.Sprintf("gen %d", n.Generation)
 		}
-		fmt.Fprintf(&b, "  %-22s %-7s %-9s %s", name, n.State, gen, sw)
+		fmt.Fprintf(b, "  %-22s %-7s %-9s %s", name, n.State, gen, sw)
 		if !n.Local {
-			fmt.Fprintf(&b, ", %d late heartbeats", n.LateHeartbeats)
+			fmt.Fprintf(b, ", %d late heartbeats", n.LateHeartbeats)
 		}
 		b.WriteString("\n")
 		if n.Local {
@@ -90,10 +99,13 @@ func WriteText(w io.Writer, s *Snapshot) error {
 			if l.LastHeartbeatAge != nil {
 				age = "last heartbeat " + ageText(*l.LastHeartbeatAge) + " ago"
 			}
-			fmt.Fprintf(&b, "    link %-16s %-4s %s\n", l.Name, st, age)
+			fmt.Fprintf(b, "    link %-16s %-4s %s\n", l.Name, st, age)
 		}
 	}
+}
 
+// writeTextGroups writes the Resource groups section and the last transition.
+func writeTextGroups(b *strings.Builder, s *Snapshot) {
 	b.WriteString("\nResource groups\n")
 	if len(s.Groups) == 0 {
 		b.WriteString("  none\n")
@@ -103,21 +115,24 @@ func WriteText(w io.Writer, s *Snapshot) error {
 		if holder == "" {
 			holder = "nobody"
 		}
-		fmt.Fprintf(&b, "  %s (primary %s): held by %s\n", g.Name, g.Primary, holder)
+		fmt.Fprintf(b, "  %s (primary %s): held by %s\n", g.Name, g.Primary, holder)
 		for _, r := range g.Resources {
 			since := ""
 			if !r.Since.IsZero() {
 				since = " since " + r.Since.In(s.Time.Location()).Format(timeFormat)
 			}
-			fmt.Fprintf(&b, "    %-34s %s%s, %d failures\n", r.Name, r.State, since, r.Failures)
+			fmt.Fprintf(b, "    %-34s %s%s, %d failures\n", r.Name, r.State, since, r.Failures)
 		}
 	}
 	if t := s.LastTransition; t != nil {
-		fmt.Fprintf(&b, "  last transition %s (%s): %s\n", t.Time.In(s.Time.Location()).Format(timeFormat), t.Cause, t.Text)
+		fmt.Fprintf(b, "  last transition %s (%s): %s\n", t.Time.In(s.Time.Location()).Format(timeFormat), t.Cause, t.Text)
 	} else {
 		b.WriteString("  no transition since start\n")
 	}
+}
 
+// writeTextCounters writes the dropped datagrams, the peer's configuration and the warnings.
+func writeTextCounters(b *strings.Builder, s *Snapshot) {
 	b.WriteString("\nDropped datagrams: ")
 	var drops []string
 	for _, k := range sortedKeys(s.Drops) {
@@ -135,7 +150,7 @@ func WriteText(w io.Writer, s *Snapshot) error {
 	case ConfigMatch:
 		b.WriteString("matches\n")
 	case ConfigMismatch:
-		fmt.Fprintf(&b, "DIFFERS in %s (compare the files on both nodes)\n", strings.Join(s.PeerConfig.Parts, ", "))
+		fmt.Fprintf(b, "DIFFERS in %s (compare the files on both nodes)\n", strings.Join(s.PeerConfig.Parts, ", "))
 	default:
 		b.WriteString("unknown (a stock peer, or not heard yet)\n")
 	}
@@ -143,11 +158,9 @@ func WriteText(w io.Writer, s *Snapshot) error {
 	if len(s.Warnings) > 0 {
 		b.WriteString("\nWarnings\n")
 		for _, wn := range s.Warnings {
-			fmt.Fprintf(&b, "  %s: %s\n", wn.Code, wn.Text)
+			fmt.Fprintf(b, "  %s: %s\n", wn.Code, wn.Text)
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func pingWord(st string) string {

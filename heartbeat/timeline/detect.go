@@ -68,78 +68,20 @@ const joinWindow = 15 * time.Second
 
 // Detect groups time-ordered records (see Merge) into incidents.
 func Detect(recs []Record) []Incident {
-	var (
-		out     []*Incident
-		cur     *Incident
-		last    time.Time // time of cur's last step
-		holders = map[string]string{}
-		touched = map[*Incident][]string{}
-		before  = map[*Incident]map[string]string{}
-		afterOf = map[*Incident]map[string]string{}
-	)
-	open := func(s Step) {
-		cur = &Incident{Subject: s.subject, Observer: s.Host, Arg: s.arg}
-		switch s.kind {
-		case skNodeDead:
-			cur.Kind = NodeDead
-		case skLinkDead:
-			cur.Kind = LinkDead
-		case skStandby:
-			cur.Kind = Standby
-		case skTakeover:
-			cur.Kind = Takeover
-		case skShutdown, skShutdownNotice:
-			cur.Kind = Shutdown
-		case skStart, skPeerRestart:
-			cur.Kind = Start
-		case skPartition:
-			cur.Kind = SplitBrain
-		case skFailure:
-			cur.Kind = Failure
-			cur.Arg = s.Entry.Text
-		default:
-			cur.Kind = ResourceMove
-			cur.Subject = s.Host
-		}
-		out = append(out, cur)
-		before[cur] = map[string]string{}
-		afterOf[cur] = map[string]string{}
-	}
+	d := &detector{holders: map[string]string{}, touched: map[*Incident][]string{},
+		before: map[*Incident]map[string]string{}, afterOf: map[*Incident]map[string]string{}}
 	for _, r := range recs {
 		c := classify(r.Entry, r.Host)
 		if c.kind == skNone {
 			continue
 		}
 		s := Step{Record: r, kind: c.kind, subject: c.subject, arg: c.arg}
-		active := cur != nil && r.Time.Sub(last) <= joinWindow
-		switch {
-		case s.kind.isTrigger():
-			// A request (standby, takeover) once the cluster is stable
-			// again is a new incident, however soon it comes.
-			// (The other node's lines for the same request still join: it
-			// has finished nothing in the incident yet.)
-			request := s.kind == skStandby || s.kind == skTakeover
-			anew := request && cur != nil && cur.finished() && cur.doneBy[r.Host]
-			// A partition healing after the takeover it caused is over
-			// is its own incident: both nodes give up and restart.
-			anew = anew || (s.kind == skPartition && cur != nil && cur.Kind != SplitBrain && cur.finished())
-			// A node starting again (after a crash its log does not show)
-			// is a new incident.
-			anew = anew || (s.kind == skStart && cur != nil && cur.started(r.Host))
-			if !(cur != nil && !anew && joins(cur, s, r.Time.Sub(last))) {
-				open(s)
-			}
-		case s.kind.isResource() || s.kind == skOp || s.kind == skOpDone:
-			if !active {
-				open(s)
-			}
-		default:
-			if !active || (s.kind == skLinkUp && !relatesTo(cur, s.subject)) {
-				continue
-			}
+		if !d.place(s) {
+			continue
 		}
+		cur := d.cur
 		cur.Steps = append(cur.Steps, s)
-		last = r.Time
+		d.last = r.Time
 		if s.kind.isResource() || (s.kind == skOp && !strings.Contains(s.arg, "[]")) {
 			if cur.working == nil {
 				cur.working = map[string]bool{}
@@ -161,35 +103,121 @@ func Detect(recs []Record) []Incident {
 				cur.Kind, cur.Arg = Failure, s.Entry.Text
 			}
 		case skAcquire, skRelease:
-			g := groupKey(s.arg)
-			if _, ok := before[cur][g]; !ok {
-				h, known := holders[g]
-				if !known {
-					h = "?"
-					if cur.Kind == NodeDead && s.kind == skAcquire && s.Host != cur.Subject {
-						h = cur.Subject // a takeover from a dead node takes what it held
-					}
-				}
-				before[cur][g] = h
-				touched[cur] = append(touched[cur], g)
-			}
-			// The group is the acquirer's; a release empties it only when
-			// the releasing node held it (the other log may say more).
-			if s.kind == skAcquire {
-				holders[g] = r.Host
-			} else if h := holders[g]; h == r.Host || h == "?" || h == "" {
-				holders[g] = ""
-			}
-			afterOf[cur][g] = holders[g]
+			d.hold(s)
 		}
 		if cur.Kind == Start && s.kind == skStandby && s.arg == "foreign" && s.subject != cur.Subject {
 			cur.Kind = Failback
 		}
 	}
-	res := make([]Incident, len(out))
-	for i, in := range out {
-		for _, g := range touched[in] {
-			h := Holding{Group: g, Before: before[in][g], After: afterOf[in][g]}
+	return d.incidents()
+}
+
+// detector is Detect's state while it walks the records.
+type detector struct {
+	out     []*Incident
+	cur     *Incident
+	last    time.Time                       // time of cur's last step
+	holders map[string]string               // group → the node holding it, as far as the logs tell
+	touched map[*Incident][]string          // the groups each incident moved, in order
+	before  map[*Incident]map[string]string // group → holder when the incident first touched it
+	afterOf map[*Incident]map[string]string // group → holder after the incident's last step on it
+}
+
+// open starts a new incident at s, named for the kind of step that set it off.
+func (d *detector) open(s Step) {
+	cur := &Incident{Subject: s.subject, Observer: s.Host, Arg: s.arg}
+	switch s.kind {
+	case skNodeDead:
+		cur.Kind = NodeDead
+	case skLinkDead:
+		cur.Kind = LinkDead
+	case skStandby:
+		cur.Kind = Standby
+	case skTakeover:
+		cur.Kind = Takeover
+	case skShutdown, skShutdownNotice:
+		cur.Kind = Shutdown
+	case skStart, skPeerRestart:
+		cur.Kind = Start
+	case skPartition:
+		cur.Kind = SplitBrain
+	case skFailure:
+		cur.Kind = Failure
+		cur.Arg = s.Entry.Text
+	default:
+		cur.Kind = ResourceMove
+		cur.Subject = s.Host
+	}
+	d.cur = cur
+	d.out = append(d.out, cur)
+	d.before[cur] = map[string]string{}
+	d.afterOf[cur] = map[string]string{}
+}
+
+// place decides whether s joins the current incident or opens a new one; false means s belongs to none and is dropped.
+func (d *detector) place(s Step) bool {
+	r, cur := s.Record, d.cur
+	active := cur != nil && r.Time.Sub(d.last) <= joinWindow
+	switch {
+	case s.kind.isTrigger():
+		// A request (standby, takeover) once the cluster is stable
+		// again is a new incident, however soon it comes.
+		// (The other node's lines for the same request still join: it
+		// has finished nothing in the incident yet.)
+		request := s.kind == skStandby || s.kind == skTakeover
+		anew := request && cur != nil && cur.finished() && cur.doneBy[r.Host]
+		// A partition healing after the takeover it caused is over
+		// is its own incident: both nodes give up and restart.
+		anew = anew || (s.kind == skPartition && cur != nil && cur.Kind != SplitBrain && cur.finished())
+		// A node starting again (after a crash its log does not show)
+		// is a new incident.
+		anew = anew || (s.kind == skStart && cur != nil && cur.started(r.Host))
+		if !(cur != nil && !anew && joins(cur, s, r.Time.Sub(d.last))) {
+			d.open(s)
+		}
+	case s.kind.isResource() || s.kind == skOp || s.kind == skOpDone:
+		if !active {
+			d.open(s)
+		}
+	default:
+		if !active || (s.kind == skLinkUp && !relatesTo(cur, s.subject)) {
+			return false
+		}
+	}
+	return true
+}
+
+// hold follows who holds the group an acquire or release step s names.
+func (d *detector) hold(s Step) {
+	cur, r := d.cur, s.Record
+	g := groupKey(s.arg)
+	if _, ok := d.before[cur][g]; !ok {
+		h, known := d.holders[g]
+		if !known {
+			h = "?"
+			if cur.Kind == NodeDead && s.kind == skAcquire && s.Host != cur.Subject {
+				h = cur.Subject // a takeover from a dead node takes what it held
+			}
+		}
+		d.before[cur][g] = h
+		d.touched[cur] = append(d.touched[cur], g)
+	}
+	// The group is the acquirer's; a release empties it only when
+	// the releasing node held it (the other log may say more).
+	if s.kind == skAcquire {
+		d.holders[g] = r.Host
+	} else if h := d.holders[g]; h == r.Host || h == "?" || h == "" {
+		d.holders[g] = ""
+	}
+	d.afterOf[cur][g] = d.holders[g]
+}
+
+// incidents returns the incidents found, each with its groups' holdings.
+func (d *detector) incidents() []Incident {
+	res := make([]Incident, len(d.out))
+	for i, in := range d.out {
+		for _, g := range d.touched[in] {
+			h := Holding{Group: g, Before: d.before[in][g], After: d.afterOf[in][g]}
 			if h.After == "" && in.peerTook() {
 				h.After = otherNode // the giver's log alone: it heard the peer finish
 			}
@@ -334,7 +362,28 @@ func (in *Incident) Outage() Outage { return in.OutageWith(in.Deadtime) }
 func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 	t := in.Trigger()
 	o := Outage{Trigger: t.Time, VIPUp: -1, LastStart: -1, Ended: in.Done, Down: -1}
-	var end, firstStop, request *Step
+	end, firstStop, request := in.scanSteps(&o, t)
+	if end != nil {
+		o.LastStart, o.Precise = elapsed(t.Record, end.Record)
+		if d, ok := bracketed(t.Record, end.Record); ok && !o.Precise {
+			o.LastStart, o.LastApprox = d, true
+		}
+	}
+	if end == nil && !o.Stopped && o.Failed == "" {
+		o.Ended = true // nothing was to finish
+	}
+	if end == nil {
+		return o
+	}
+	in.downtime(&o, t, deadtime, end, firstStop, request)
+	o.DownMs = o.DownMs || o.DownPrecise
+	return o
+}
+
+// scanSteps fills o's start, VIP, stop and failure fields from the steps and
+// returns the step that ended the last start, the holder's first stop and the
+// standby or takeover request (each nil when absent).
+func (in *Incident) scanSteps(o *Outage, t Step) (end, firstStop, request *Step) {
 	failedCrit, lastWasStop := false, false
 	// The node that held the group when the incident began: its stop is
 	// the outage's start (in a healed split brain the other one's is not).
@@ -417,18 +466,11 @@ func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 			}
 		}
 	}
-	if end != nil {
-		o.LastStart, o.Precise = elapsed(t.Record, end.Record)
-		if d, ok := bracketed(t.Record, end.Record); ok && !o.Precise {
-			o.LastStart, o.LastApprox = d, true
-		}
-	}
-	if end == nil && !o.Stopped && o.Failed == "" {
-		o.Ended = true // nothing was to finish
-	}
-	if end == nil {
-		return o
-	}
+	return end, firstStop, request
+}
+
+// downtime fills o's Down and Since fields: from the dead node's last heartbeat, the holder's first stop or the request to end.
+func (in *Incident) downtime(o *Outage, t Step, deadtime time.Duration, end, firstStop, request *Step) {
 	switch {
 	case in.Kind == NodeDead && deadtime > 0:
 		// The group was down from the crash, which no line dates: the last
@@ -494,8 +536,6 @@ func (in *Incident) OutageWith(deadtime time.Duration) Outage {
 		o.Down, o.DownPrecise, o.DownMs = o.LastStart, o.Precise, o.LastApprox
 		o.StopElsewhere = in.Kind == Standby || in.Kind == Takeover || in.Kind == Shutdown
 	}
-	o.DownMs = o.DownMs || o.DownPrecise
-	return o
 }
 
 // bracketed is the time from a to b in ms when b is exact or bracketed by

@@ -319,65 +319,74 @@ func parseClassic(b []byte, base, depth int) (*Message, int, error) {
 		if string(line) == "<<<" {
 			return m, pos + nl + 1, nil
 		}
-		if bytes.IndexByte(line, 0) >= 0 {
-			return nil, 0, malformed(off+bytes.IndexByte(line, 0), "nul byte in message")
-		}
-		t := String
-		if line[0] == '(' {
-			// Stock refuses "(0)" here: strings carry no prefix in classic.
-			if len(line) < 3 || line[1] < '1' || line[1] > '5' || line[2] != ')' {
-				return nil, 0, malformed(off, "bad type prefix")
-			}
-			t = FieldType(line[1] - '0')
-			line = line[3:]
-			off += 3
-		}
-		eq := bytes.IndexByte(line, '=')
-		if eq < 0 {
-			return nil, 0, malformed(off, "line without =")
-		}
-		name := line[:eq]
-		if r := badName(name); r != "" {
-			return nil, 0, malformed(off, r)
-		}
-		val := line[eq+1:]
-		voff := off + eq + 1
-		f := Field{Name: intern(name), Type: t}
-		switch t {
-		case String:
-			if bytes.IndexByte(val, 0x13) >= 0 {
-				val = bytes.ReplaceAll(val, []byte{0x13}, []byte{'\n'})
-			}
-			f.Value = val
-		case Binary, Compressed:
-			v, err := decodeBase64(val)
-			if err != nil {
-				return nil, 0, malformed(voff, "bad base64")
-			}
-			f.Value = v
-		case List:
-			l, err := parseList(val, voff)
-			if err != nil {
-				return nil, 0, err
-			}
-			f.List = l
-		case Struct, Uncompressed:
-			if depth >= MaxDepth {
-				return nil, 0, malformed(voff, "nesting too deep")
-			}
-			inner := bytes.ReplaceAll(val, []byte{structSep(depth)}, []byte{'\n'})
-			sub, n, err := parseClassic(inner, voff, depth+1)
-			if err != nil {
-				return nil, 0, err
-			}
-			if n != len(inner) {
-				return nil, 0, malformed(voff+n, "bytes after nested message")
-			}
-			f.Sub = sub
+		f, err := parseClassicField(line, off, depth)
+		if err != nil {
+			return nil, 0, err
 		}
 		m.Fields = append(m.Fields, f)
 		pos += nl + 1
 	}
+}
+
+// parseClassicField parses one "[(t)]name=value" line of a classic message at byte offset off; nested messages are parsed at depth+1.
+func parseClassicField(line []byte, off, depth int) (Field, error) {
+	if bytes.IndexByte(line, 0) >= 0 {
+		return Field{}, malformed(off+bytes.IndexByte(line, 0), "nul byte in message")
+	}
+	t := String
+	if line[0] == '(' {
+		// Stock refuses "(0)" here: strings carry no prefix in classic.
+		if len(line) < 3 || line[1] < '1' || line[1] > '5' || line[2] != ')' {
+			return Field{}, malformed(off, "bad type prefix")
+		}
+		t = FieldType(line[1] - '0')
+		line = line[3:]
+		off += 3
+	}
+	eq := bytes.IndexByte(line, '=')
+	if eq < 0 {
+		return Field{}, malformed(off, "line without =")
+	}
+	name := line[:eq]
+	if r := badName(name); r != "" {
+		return Field{}, malformed(off, r)
+	}
+	val := line[eq+1:]
+	voff := off + eq + 1
+	f := Field{Name: intern(name), Type: t}
+	switch t {
+	case String:
+		if bytes.IndexByte(val, 0x13) >= 0 {
+			val = bytes.ReplaceAll(val, []byte{0x13}, []byte{'\n'})
+		}
+		f.Value = val
+	case Binary, Compressed:
+		v, err := decodeBase64(val)
+		if err != nil {
+			return Field{}, malformed(voff, "bad base64")
+		}
+		f.Value = v
+	case List:
+		l, err := parseList(val, voff)
+		if err != nil {
+			return Field{}, err
+		}
+		f.List = l
+	case Struct, Uncompressed:
+		if depth >= MaxDepth {
+			return Field{}, malformed(voff, "nesting too deep")
+		}
+		inner := bytes.ReplaceAll(val, []byte{structSep(depth)}, []byte{'\n'})
+		sub, n, err := parseClassic(inner, voff, depth+1)
+		if err != nil {
+			return Field{}, err
+		}
+		if n != len(inner) {
+			return Field{}, malformed(voff+n, "bytes after nested message")
+		}
+		f.Sub = sub
+	}
+	return f, nil
 }
 
 // decodeBase64 decodes standard padded base64 and refuses any other

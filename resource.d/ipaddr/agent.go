@@ -234,49 +234,15 @@ func (a *Agent) Start(ctx context.Context) error {
 		// Logged even when the netmask was given (testdata/stock/ha-log).
 		a.logf("INFO: Using calculated netmask for %s: %s", s.IP, Netmask(p.Bits))
 	}
-	label := s.Label
 	// Two groups starting at once must not pick the same alias number.
 	a.Host.mu.Lock()
 	defer a.Host.mu.Unlock()
-	if s.Kind == IPaddr {
-		existing, err := retryDump(func() ([]netlink.Addr, error) { return nh.AddrList(link, netlink.FAMILY_V4) })
-		if err != nil {
-			return fmt.Errorf("list addresses of %s: %w", p.Iface, err)
-		}
-		var labels []string
-		for _, ad := range existing {
-			labels = append(labels, ad.Label)
-		}
-		if label, err = NextLabel(p.Iface, labels); err != nil {
-			return err
-		}
-		// Stock logs the ifconfig command it runs here ("eval ifconfig …");
-		// none runs, so the line is not written (agent.DroppedLines).
-	} else {
-		with := ""
-		if label != "" {
-			with = " (with label " + label + ")"
-		}
-		if p.Broadcast.IsValid() {
-			a.logf("INFO: Adding inet address %s/%d with broadcast address %s to device %s%s", s.IP, p.Bits, p.Broadcast, p.Iface, with)
-		} else {
-			a.logf("INFO: Adding inet address %s/%d to device %s%s", s.IP, p.Bits, p.Iface, with)
-		}
+	label, err := a.label(nh, link, p)
+	if err != nil {
+		return err
 	}
-	// A fresh Addr: AddrAdd mutates its argument (libraries.md netlink pitfall 2).
-	ad := &netlink.Addr{
-		IPNet: &net.IPNet{IP: s.IP.AsSlice(), Mask: net.CIDRMask(p.Bits, 32)},
-		Label: label,
-	}
-	if p.Broadcast.IsValid() {
-		ad.Broadcast = p.Broadcast.AsSlice()
-	} else {
-		// 0.0.0.0 stops netlink from computing one (addr_linux.go: zero = none).
-		ad.Broadcast = net.IPv4zero.To4()
-	}
-	if err := nh.AddrAdd(link, ad); err != nil && !errors.Is(err, unix.EEXIST) {
-		a.logf("ERROR: %s: add %s/%d to %s failed: %v", s.Kind, s.IP, p.Bits, p.Iface, err)
-		return fmt.Errorf("%s: add %s/%d to %s: %w", s.Kind, s.IP, p.Bits, p.Iface, err)
+	if err := a.addAddr(nh, link, p, label); err != nil {
+		return err
 	}
 	if s.Kind == IPaddr2 {
 		a.logf("INFO: Bringing device %s up", p.Iface)
@@ -292,6 +258,59 @@ func (a *Agent) Start(ctx context.Context) error {
 	}
 	arps := a.garp(link)
 	a.logf("%s", agent.AddrAdded(fmt.Sprintf("%s/%d", s.IP, p.Bits), where, arps))
+	return nil
+}
+
+// label is the address label: IPaddr's next free eth0:N alias, else the spec's (IPaddr2 logs the add here, as its RA does).
+func (a *Agent) label(nh *netlink.Handle, link netlink.Link, p Plan) (string, error) {
+	s := a.Spec
+	label := s.Label
+	if s.Kind == IPaddr {
+		existing, err := retryDump(func() ([]netlink.Addr, error) { return nh.AddrList(link, netlink.FAMILY_V4) })
+		if err != nil {
+			return "", fmt.Errorf("list addresses of %s: %w", p.Iface, err)
+		}
+		var labels []string
+		for _, ad := range existing {
+			labels = append(labels, ad.Label)
+		}
+		if label, err = NextLabel(p.Iface, labels); err != nil {
+			return "", err
+		}
+		// Stock logs the ifconfig command it runs here ("eval ifconfig …");
+		// none runs, so the line is not written (agent.DroppedLines).
+	} else {
+		with := ""
+		if label != "" {
+			with = " (with label " + label + ")"
+		}
+		if p.Broadcast.IsValid() {
+			a.logf("INFO: Adding inet address %s/%d with broadcast address %s to device %s%s", s.IP, p.Bits, p.Broadcast, p.Iface, with)
+		} else {
+			a.logf("INFO: Adding inet address %s/%d to device %s%s", s.IP, p.Bits, p.Iface, with)
+		}
+	}
+	return label, nil
+}
+
+// addAddr adds the address with its label and broadcast; an address already there is not an error.
+func (a *Agent) addAddr(nh *netlink.Handle, link netlink.Link, p Plan, label string) error {
+	s := a.Spec
+	// A fresh Addr: AddrAdd mutates its argument (libraries.md netlink pitfall 2).
+	ad := &netlink.Addr{
+		IPNet: &net.IPNet{IP: s.IP.AsSlice(), Mask: net.CIDRMask(p.Bits, 32)},
+		Label: label,
+	}
+	if p.Broadcast.IsValid() {
+		ad.Broadcast = p.Broadcast.AsSlice()
+	} else {
+		// 0.0.0.0 stops netlink from computing one (addr_linux.go: zero = none).
+		ad.Broadcast = net.IPv4zero.To4()
+	}
+	if err := nh.AddrAdd(link, ad); err != nil && !errors.Is(err, unix.EEXIST) {
+		a.logf("ERROR: %s: add %s/%d to %s failed: %v", s.Kind, s.IP, p.Bits, p.Iface, err)
+		return fmt.Errorf("%s: add %s/%d to %s: %w", s.Kind, s.IP, p.Bits, p.Iface, err)
+	}
 	return nil
 }
 

@@ -28,13 +28,13 @@ func TestHbgoStandbyCommandOnStockNode(t *testing.T) {
 		HaCf: fastUcast, Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n"})
 	c.Start(0)
 	c.Start(1)
-	if !twonode.WaitFor(40*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(40), func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("VIP never on node1\n%s", c.Log(0))
 	}
 	if out, err := c.Node[0].Try(standby); err != nil {
 		t.Fatalf("hbgo's hb_standby against stock: %v\n%s", err, out)
 	}
-	if !twonode.WaitFor(30*time.Second, func() bool { return c.HasVIP(1) && !c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(30), func() bool { return c.HasVIP(1) && !c.HasVIP(0) }) {
 		t.Fatalf("hbgo's hb_standby on the stock node did not move the VIP to node2\n%s", lastLines(c.Log(0), 30))
 	}
 	if err := c.Stop(0, 60*time.Second); err != nil {

@@ -259,7 +259,7 @@ func (s *soakCluster) crash(i int) {
 	s.c.Cut(i, "all")
 	s.c.Kill(i)
 	_, _ = h.Try("kill", "-KILL", "-1") // every other process of the node
-	twonode.WaitFor(5*time.Second, func() bool { return len(s.procs(i)) == 0 })
+	twonode.WaitFor(s.c.Dead(5), func() bool { return len(s.procs(i)) == 0 })
 	s.c.AfterCrash(i)
 	_ = os.Remove(h.Path(recPid))
 }
@@ -597,7 +597,7 @@ func (s *soakCluster) recoverRace(race *stockRace) error {
 	off := len(s.c.Log(i))
 	s.c.Heal(i, "all")
 	s.c.Start(i)
-	if _, _, err := s.c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete|Local Resource acquisition completed`), off, 40*time.Second); err != nil {
+	if _, _, err := s.c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete|Local Resource acquisition completed`), off, s.c.Dead(40)); err != nil {
 		return err
 	}
 	return nil
@@ -621,7 +621,7 @@ func (s *soakCluster) cycle(kind string) (err error) {
 		}
 		s.c.Heal(h, "all")
 		s.c.Start(h)
-		if _, _, err := s.c.WaitLog(h, regexp.MustCompile(`Initial resource acquisition complete|Local Resource acquisition completed`), off[h], 40*time.Second); err != nil {
+		if _, _, err := s.c.WaitLog(h, regexp.MustCompile(`Initial resource acquisition complete|Local Resource acquisition completed`), off[h], s.c.Dead(40)); err != nil {
 			return err
 		}
 		if race != nil {
@@ -683,7 +683,7 @@ func (s *soakCluster) cycle(kind string) (err error) {
 			return err
 		}
 		s.c.Start(h)
-		if _, _, err := s.c.WaitLog(h, regexp.MustCompile(`Initial resource acquisition complete|Local Resource acquisition completed`), off[h], 40*time.Second); err != nil {
+		if _, _, err := s.c.WaitLog(h, regexp.MustCompile(`Initial resource acquisition complete|Local Resource acquisition completed`), off[h], s.c.Dead(40)); err != nil {
 			return err
 		}
 	}

@@ -361,7 +361,7 @@ var sequences = []struct {
 		r.note("cut node1's links")
 		off := len(r.c.Log(1))
 		r.c.Cut(0, "all")
-		if _, _, err := r.c.WaitLog(1, regexp.MustCompile(`mach_down takeover complete\.`), off, 30*time.Second); err != nil {
+		if _, _, err := r.c.WaitLog(1, regexp.MustCompile(`mach_down takeover complete\.`), off, r.c.Dead(30)); err != nil {
 			r.t.Fatal(err)
 		}
 		time.Sleep(2 * time.Second)
@@ -378,7 +378,7 @@ var sequences = []struct {
 		r.note("node2: hb_takeover all")
 		go r.c.Node[1].Try("/usr/share/heartbeat/hb_takeover", "all")
 		// The standby lands while node1 is still giving the group up.
-		_, _, err := r.c.WaitLog(1, regexp.MustCompile(`wants to go standby|hb_takeover`), off, 10*time.Second)
+		_, _, err := r.c.WaitLog(1, regexp.MustCompile(`wants to go standby|hb_takeover`), off, r.c.Dead(10))
 		if err != nil {
 			r.t.Fatal(err)
 		}

@@ -45,7 +45,7 @@ lintian: deb
 # Installs the package over stock heartbeat 3.0.6 in a throwaway Debian 12
 # root made by mmdebstrap (root; cached in /var/cache/hbgo-test), and back.
 package-test: deps deb
-	HBGO_DEB=$(CURDIR)/$(DEB) CGO_ENABLED=0 $(GO) test -count=1 -v -timeout 30m -run 'TestPackage' ./heartbeat/installtest/
+	HBGO_DEB=$(CURDIR)/$(DEB) CGO_ENABLED=0 $(GO) test -count=1 -v -timeout 30m -run 'TestPackage' ./heartbeat/e2e/install/
 
 deps:
 	@sh .ci/deps
@@ -63,8 +63,8 @@ test-loaded: deps build
 
 # The race detector over the packages that run goroutines (and their
 # callers' in-process tests); it needs cgo, so gcc (.ci/deps installs it).
-RACE_PKGS ?= ./heartbeat/daemon/... ./heartbeat/control/... ./heartbeat/hblog/... ./heartbeat/media/... \
-	./heartbeat/respawn/... ./heartbeat/watchdog/... ./resource.d/script/... ./resource.d/sendarp/... \
+RACE_PKGS ?= ./heartbeat/daemon/... ./heartbeat/edge/control/... ./heartbeat/edge/hblog/... ./heartbeat/edge/media/... \
+	./heartbeat/edge/respawn/... ./heartbeat/edge/watchdog/... ./resource.d/script/... ./resource.d/sendarp/... \
 	./haresources/executor/... ./cmd/heartbeat/...
 # Then the hbgo-pair namespace tests with race-built daemons (root): a race
 # report from any node fails the target.
@@ -73,7 +73,7 @@ race: deps
 	CGO_ENABLED=1 $(GO) test -race -count=1 -timeout 14m $(RACE_PKGS)
 	rm -rf $(RACE_LOG) && mkdir -p $(RACE_LOG)
 	HBGO_RACE=1 GORACE="log_path=$(RACE_LOG)/report" CGO_ENABLED=0 $(GO) test -count=1 -timeout 14m \
-	  -run 'TestHbgoPairFailover|TestFaults|TestHbgoPair$$' ./heartbeat/interop/ ./heartbeat/failover/ ./heartbeat/ipfailtest/
+	  -run 'TestHbgoPairFailover|TestFaults|TestHbgoPair$$' ./heartbeat/e2e/interop/ ./heartbeat/e2e/failover/ ./heartbeat/e2e/ipfail/
 	@if ls $(RACE_LOG)/report.* >/dev/null 2>&1; then cat $(RACE_LOG)/report.*; echo "make race: the daemons raced (reports above)"; exit 1; fi
 	@echo "make race: no data race reported"
 
@@ -98,9 +98,9 @@ bench: build
 # and the exported configuration on live Corosync+Pacemaker nodes: kill ->
 # VIP with both tokens, and the hbgo -> Pacemaker handover of MIGRATION.md.
 interop: deps
-	$(GO) test -count=1 -v -timeout 30m ./heartbeat/interop/
-	HBGO_IPFAIL_MIXED=1 $(GO) test -count=1 -v -timeout 20m ./heartbeat/ipfailtest/
-	HBGO_PCMK_LIVE=full $(GO) test -count=1 -v -timeout 20m -run 'TestLive|TestScriptsMatchCIB' ./heartbeat/pcmkexport/
+	$(GO) test -count=1 -v -timeout 30m ./heartbeat/e2e/interop/
+	HBGO_IPFAIL_MIXED=1 $(GO) test -count=1 -v -timeout 20m ./heartbeat/e2e/ipfail/
+	HBGO_PCMK_LIVE=full $(GO) test -count=1 -v -timeout 20m -run 'TestLive|TestScriptsMatchCIB' ./heartbeat/command/pcmkexport/
 
 # Long fault soaks (root): a flood of bad datagrams at one hbgo node of an
 # hbgo+hbgo and a stock+hbgo cluster (and at the stock node, logged), then
@@ -124,9 +124,9 @@ SOAK_REPLAY_RECORD ?= 60s
 soak: deps
 	HBGO_SOAK_CYCLES=$(SOAK_CYCLES) HBGO_SOAK_FLOOD=$(SOAK_FLOOD) HBGO_SOAK_STOCK_FLOOD=1 HBGO_SOAK_RSS_LIMIT_KB=1024 \
 	  HBGO_SOAK_REPLAY=1 HBGO_SOAK_REPLAY_RECORD=$(SOAK_REPLAY_RECORD) \
-	  CGO_ENABLED=0 $(GO) test -count=1 -v -timeout 120m ./heartbeat/soak/
+	  CGO_ENABLED=0 $(GO) test -count=1 -v -timeout 120m ./heartbeat/e2e/soak/
 	HBX_TAKEOVER_ROUNDS=$(SOAK_ROUNDS) CGO_ENABLED=0 $(GO) test -count=3 -v -timeout 60m \
-	  -run 'TestFaults|TestMixedStartFailure|TestMixedTakeoverThenStop|TestReload|TestNoResources' ./heartbeat/failover/ ./heartbeat/interop/
+	  -run 'TestFaults|TestMixedStartFailure|TestMixedTakeoverThenStop|TestReload|TestNoResources' ./heartbeat/e2e/failover/ ./heartbeat/e2e/interop/
 
 # Runs every fuzz target for FUZZTIME each, all of them even after a
 # failure, and lists the failing ones at the end. fuzz-short is the few

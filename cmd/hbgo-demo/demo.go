@@ -12,9 +12,9 @@ import (
 	"sync"
 	"time"
 
-	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/testnet"
-	"hbgo/heartbeat/twonode"
+	"hbgo/heartbeat/edge/hblog"
+	"hbgo/internal/harness/testnet"
+	"hbgo/internal/harness/twonode"
 )
 
 // haCf is the classic DRBD pair's ha.cf (ha.d-examples) with the demo's

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/testnet"
+	"hbgo/internal/harness/testnet"
 )
 
 func TestMain(m *testing.M) { testnet.Main(m) }

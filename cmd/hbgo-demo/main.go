@@ -11,7 +11,7 @@ import (
 	"syscall"
 	"time"
 
-	"hbgo/heartbeat/testnet"
+	"hbgo/internal/harness/testnet"
 )
 
 func main() {

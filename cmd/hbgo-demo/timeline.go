@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // Call is one stamped line of a recording log: the drbdadm stand-in's

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 func TestParseCalls(t *testing.T) {

@@ -3,7 +3,7 @@ package main
 import (
 	"io"
 
-	"hbgo/heartbeat/check"
+	"hbgo/heartbeat/command/check"
 )
 
 // checkCmd is `heartbeat check [-dir DIR] [-node NAME]` (see package check).

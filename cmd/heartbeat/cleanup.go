@@ -10,15 +10,15 @@ import (
 	"time"
 
 	"hbgo/haresources/failcount"
-	"hbgo/heartbeat/control"
-	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/config/hadir"
+	"hbgo/heartbeat/edge/control"
 )
 
 const cleanupUsage = "usage: heartbeat cleanup [RESOURCE]\n  clears the monitor's failure counts of RESOURCE (a haresources token as written), or of every resource;\n  a node that handed a group over may then take it back\n"
 
 // cleanupCmd is `heartbeat cleanup [RESOURCE]`.
 func cleanupCmd(args []string, stdout, stderr io.Writer) int {
-	return cleanup(args, hbconf.ControlSocket(""), "/var/lib/heartbeat", stdout, stderr)
+	return cleanup(args, hadir.ControlSocket(""), "/var/lib/heartbeat", stdout, stderr)
 }
 
 // cleanup asks the running daemon to clear the counts; with no daemon it

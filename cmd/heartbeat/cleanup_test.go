@@ -10,7 +10,7 @@ import (
 
 	"hbgo/haresources/failcount"
 	"hbgo/haresources/monitor"
-	"hbgo/heartbeat/control"
+	"hbgo/heartbeat/edge/control"
 )
 
 func TestCleanup(t *testing.T) {

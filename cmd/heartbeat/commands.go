@@ -9,9 +9,9 @@ import (
 	"syscall"
 	"time"
 
-	"hbgo/heartbeat/clstatus"
-	"hbgo/heartbeat/control"
-	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/command/clstatus"
+	"hbgo/heartbeat/config/hadir"
+	"hbgo/heartbeat/edge/control"
 )
 
 // clStatus runs cl_status against the local daemon's control socket.
@@ -19,7 +19,7 @@ func clStatus(args []string) int {
 	host, _ := os.Hostname()
 	return clstatus.Main(args, clstatus.Env{Stdout: os.Stdout, Stderr: os.Stderr, Host: host, PID: os.Getpid(),
 		Query: func() (*control.Snapshot, error) {
-			rep, err := control.Do(hbconf.ControlSocket(""), control.Request{Op: control.OpStatus}, 5*time.Second)
+			rep, err := control.Do(hadir.ControlSocket(""), control.Request{Op: control.OpStatus}, 5*time.Second)
 			if err != nil {
 				return nil, err
 			}
@@ -90,7 +90,7 @@ const stockFIFO = "/var/lib/heartbeat/fifo"
 // request asks hbgo's daemon through its control socket, or a stock daemon
 // through the FIFO when there is no hbgo daemon.
 func request(takeover bool, set string) error {
-	return requestAt(hbconf.ControlSocket(""), stockFIFO, takeover, set)
+	return requestAt(hadir.ControlSocket(""), stockFIFO, takeover, set)
 }
 
 // requestAt is request with the socket and FIFO paths given. Stock's

@@ -13,12 +13,12 @@ import (
 	"syscall"
 	"time"
 
-	"hbgo/heartbeat/control"
+	"hbgo/heartbeat/config/hacf"
+	"hbgo/heartbeat/config/hadir"
 	"hbgo/heartbeat/daemon"
-	"hbgo/heartbeat/hacf"
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/pidfile"
-	"hbgo/heartbeat/sdnotify"
+	"hbgo/heartbeat/edge/control"
+	"hbgo/heartbeat/edge/pidfile"
+	"hbgo/heartbeat/edge/sdnotify"
 )
 
 // daemonEnv marks the re-executed child that becomes the daemon.
@@ -255,7 +255,7 @@ func statusDaemon() int {
 	switch st {
 	case pidfile.Running:
 		node := hostname()
-		if rep, err := control.Do(hbconf.ControlSocket(""), control.Request{Op: control.OpStatus}, 2*time.Second); err == nil && rep.Status != nil {
+		if rep, err := control.Do(hadir.ControlSocket(""), control.Request{Op: control.OpStatus}, 2*time.Second); err == nil && rep.Status != nil {
 			node = rep.Status.Node
 		}
 		fmt.Printf("heartbeat OK [pid %d et al] is running on %s [%s]...\n", pid, hostname(), node)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/pidfile"
+	"hbgo/heartbeat/edge/pidfile"
 )
 
 // TestMain lets the tests run this binary as heartbeat: HBGO_TEST_ARGV0 set

@@ -5,9 +5,9 @@ import (
 	"io"
 	"os"
 
-	"hbgo/heartbeat/decode"
-	"hbgo/heartbeat/pcmkexport"
-	"hbgo/heartbeat/timeline"
+	"hbgo/heartbeat/command/decode"
+	"hbgo/heartbeat/command/pcmkexport"
+	"hbgo/heartbeat/command/timeline"
 	"hbgo/internal/version"
 )
 

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/control"
+	"hbgo/heartbeat/edge/control"
 )
 
 // TestRequestNoDaemonFailsFast: with no daemon, stock's hb_standby blocks

@@ -7,15 +7,15 @@ import (
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
 	"hbgo/haresources/resourcemanager"
+	"hbgo/heartbeat/config/hadir"
 	"hbgo/heartbeat/daemon"
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // resourceManager is the ResourceManager name (COMPAT §4.11): scripts and
 // runbooks call it with listkeys, takegroup, givegroup, status, …
 func resourceManager(args []string) int {
-	c := hbconf.Load(hbconf.Options{Node: os.Getenv("HA_CURHOST")})
+	c := hadir.Load(hadir.Options{Node: os.Getenv("HA_CURHOST")})
 	host, _ := os.Hostname()
 	var lg hblog.Logger = hblog.Discard
 	var log executor.Logger = hblog.PIDTagger{Log: lg, PID: os.Getpid()}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"time"
 
-	"hbgo/heartbeat/control"
-	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/config/hadir"
+	"hbgo/heartbeat/edge/control"
 	"hbgo/heartbeat/status"
 )
 
@@ -50,7 +50,7 @@ func statusCmd(args []string, stdout, stderr io.Writer, query func() (*status.Sn
 
 // queryStatus asks the local daemon over its control socket.
 func queryStatus() (*status.Snapshot, error) {
-	path := hbconf.ControlSocket("")
+	path := hadir.ControlSocket("")
 	rep, err := control.Do(path, control.Request{Op: control.OpHealth}, 5*time.Second)
 	if err != nil {
 		return nil, fmt.Errorf("no hbgo daemon answers on %s (is heartbeat running?): %w", path, err)

@@ -10,7 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/sdnotify"
+	"hbgo/heartbeat/edge/sdnotify"
 )
 
 // TestWatchdogThrottle feeds the throttle a keepalive-rate stream of pings

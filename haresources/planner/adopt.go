@@ -32,7 +32,7 @@ func (p *Planner) onAdopt(ev Adopt) {
 	p.local.hold = ev.Hold & All
 	// Stock's restarted process announces "Initial resource acquisition
 	// complete (T_RESOURCES(us))" again once its own resource message
-	// loops back (heartbeat/interop testdata/stock-restart.node1.txt).
+	// loops back (heartbeat/e2e/interop testdata/stock-restart.node1.txt).
 	set := map[string]bool{}
 	for _, k := range ev.Keys {
 		if _, ok := p.byKey[k]; ok {

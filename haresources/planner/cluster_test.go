@@ -11,7 +11,7 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"hbgo/haresources"
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
 )
 
 // epoch is the scenario clock's start.

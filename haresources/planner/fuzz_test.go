@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
 )
 
 // fuzzWords are the values the fuzzer picks message fields from: the valid

@@ -3,7 +3,7 @@ package planner
 import (
 	"time"
 
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
 )
 
 func (p *Planner) onCommUp() {

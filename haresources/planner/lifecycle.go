@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
 )
 
 // onShutdone handles t=shutdone (PROTOCOL §7.5, §11.7). Stock's

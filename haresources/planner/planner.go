@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"hbgo/haresources"
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
 )
 
 // Timers (PROTOCOL §10.4).

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
 )
 
 // fileGroups has node1's groups A, C, D and node2's group B, in that file order.

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
 )
 
 // askForResources is stock's ask_for_resources: the standby sub-protocol (PROTOCOL §11.5).

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
 )
 
 // Mode is the ha.cf auto_failback setting (PROTOCOL §11.1).

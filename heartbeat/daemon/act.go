@@ -3,8 +3,8 @@ package daemon
 import (
 	"time"
 
-	"hbgo/heartbeat/hblog"
-	hbnode "hbgo/heartbeat/node"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // step feeds the node machine one event and carries out its actions, in

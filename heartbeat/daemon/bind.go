@@ -3,7 +3,7 @@ package daemon
 import (
 	"fmt"
 	"hbgo/haresources/executor"
-	"hbgo/heartbeat/hbconf"
+	"hbgo/heartbeat/config/hadir"
 	"hbgo/resource.d/agent"
 	"hbgo/resource.d/native"
 	"strings"
@@ -17,7 +17,7 @@ func (n *node) env() []string {
 
 // ScriptEnv builds the environment every resource script and hook gets
 // for a configuration (COMPAT §2.7, §4.4).
-func ScriptEnv(c *hbconf.Conf) []string {
+func ScriptEnv(c *hadir.Conf) []string {
 	cf := c.HaCf
 	env := []string{"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"}
 	env = append(env, cf.Env()...)
@@ -56,7 +56,7 @@ func ScriptEnv(c *hbconf.Conf) []string {
 }
 
 // Binder returns how this configuration's resources run (see executor.NewBinder).
-func Binder(c *hbconf.Conf, env []string, log agent.Logger, natives bool) executor.Binder {
+func Binder(c *hadir.Conf, env []string, log agent.Logger, natives bool) executor.Binder {
 	return executor.NewBinder(BindConfigOf(c), env, log, natives)
 }
 
@@ -65,6 +65,6 @@ func Binder(c *hbconf.Conf, env []string, log agent.Logger, natives bool) execut
 func Validators() map[string]func(args []string) error { return native.Validators() }
 
 // BindConfigOf narrows a configuration to what the executor's binder needs.
-func BindConfigOf(c *hbconf.Conf) executor.BindConfig {
+func BindConfigOf(c *hadir.Conf) executor.BindConfig {
 	return executor.BindConfig{Dir: c.Dir, Debugfile: c.HaCf.Debugfile, Force: c.Force}
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"time"
 
-	"hbgo/heartbeat/control"
-	hbnode "hbgo/heartbeat/node"
-	"hbgo/heartbeat/wire"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/control"
 )
 
 // ctlCall is a control request handed to the loop, which alone touches state.

@@ -1,4 +1,4 @@
-// Package daemon is the hbgo daemon's I/O shell: media, FIFO, control socket, signals, timers and the resource executor around the pure node machine (heartbeat/node).
+// Package daemon is the hbgo daemon's I/O shell: media, FIFO, control socket, signals, timers and the resource executor around the pure node machine (heartbeat/core/node).
 package daemon
 
 import (
@@ -21,17 +21,17 @@ import (
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
 	"hbgo/haresources/planner"
-	"hbgo/heartbeat/control"
-	"hbgo/heartbeat/hacf"
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/media"
-	"hbgo/heartbeat/membership"
-	hbnode "hbgo/heartbeat/node"
-	"hbgo/heartbeat/pidfile"
-	"hbgo/heartbeat/respawn"
-	"hbgo/heartbeat/stonith"
-	"hbgo/heartbeat/watchdog"
+	"hbgo/heartbeat/config/hacf"
+	"hbgo/heartbeat/config/hadir"
+	"hbgo/heartbeat/core/membership"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/edge/control"
+	"hbgo/heartbeat/edge/hblog"
+	"hbgo/heartbeat/edge/media"
+	"hbgo/heartbeat/edge/pidfile"
+	"hbgo/heartbeat/edge/respawn"
+	"hbgo/heartbeat/edge/stonith"
+	"hbgo/heartbeat/edge/watchdog"
 	"hbgo/internal/cfgfile"
 	"hbgo/internal/version"
 	"hbgo/resource.d/agent"
@@ -59,7 +59,7 @@ type Options struct {
 	Ready func()
 	// Binder returns how resources are run for this configuration; nil
 	// means Binder with the native agents.
-	Binder func(c *hbconf.Conf, env []string, log agent.Logger) executor.Binder
+	Binder func(c *hadir.Conf, env []string, log agent.Logger) executor.Binder
 	// Validators check native agents' arguments while loading haresources;
 	// nil means Validators().
 	Validators map[string]func(args []string) error
@@ -110,7 +110,7 @@ const rxQueueLen = 256
 
 // stopRetries is HA_STOPRETRYMAX when the environment sets it (stock's
 // knob), else hbgo.cf stop_retries (default 10, COMPAT §4.8).
-func stopRetries(c *hbconf.Conf) int {
+func stopRetries(c *hadir.Conf) int {
 	if os.Getenv("HA_STOPRETRYMAX") != "" {
 		return executor.StopRetriesFromEnv()
 	}
@@ -153,7 +153,7 @@ const (
 // stopped; it returns heartbeat's exit code.
 func Run(ctx context.Context, o Options) int {
 	o.defaults()
-	conf := hbconf.Load(hbconf.Options{Dir: o.Dir, Validators: o.Validators})
+	conf := hadir.Load(hadir.Options{Dir: o.Dir, Validators: o.Validators})
 	if o.Restart {
 		if code, ok := checkRestart(conf, o); !ok {
 			return code
@@ -183,7 +183,7 @@ func Run(ctx context.Context, o Options) int {
 // valid; it returns heartbeat's exit code.
 func Reload(o Options, pid int) int {
 	o.defaults()
-	conf := hbconf.Load(hbconf.Options{Dir: o.Dir, Validators: o.Validators})
+	conf := hadir.Load(hadir.Options{Dir: o.Dir, Validators: o.Validators})
 	logf, done := invokerLog(conf, o)
 	defer done()
 	if conf.HaCf != nil {
@@ -226,7 +226,7 @@ func Reload(o Options, pid int) int {
 
 // reportConfig prints every problem as `file:line: error: what; hint` and,
 // for logcheck rules, heartbeat's own closing line.
-func reportConfig(c *hbconf.Conf, w io.Writer) {
+func reportConfig(c *hadir.Conf, w io.Writer) {
 	for _, p := range c.Problems.Sorted() {
 		fmt.Fprintln(w, p.Error())
 	}
@@ -240,7 +240,7 @@ func reportConfig(c *hbconf.Conf, w io.Writer) {
 
 // stderrLine formats a daemon line for stderr in the file format in effect
 // (COMPAT §8.2), before the logger exists.
-func stderrLine(c *hbconf.Conf, level, text string) string {
+func stderrLine(c *hadir.Conf, level, text string) string {
 	host, _ := os.Hostname()
 	now := time.Now()
 	if c.HaCf != nil && !c.HaCf.SyslogMsgFmt {
@@ -260,7 +260,7 @@ func selfExe() string {
 // node is one running daemon: everything the loop owns.
 type node struct {
 	o       Options
-	conf    *hbconf.Conf
+	conf    *hadir.Conf
 	log     *hblog.Log
 	journal *hblog.Journal
 	m       *hbnode.Machine // membership, planner and ipfail; nil until run starts it
@@ -306,7 +306,7 @@ type node struct {
 	sv *statusView // heartbeat status and the metrics (status.go)
 }
 
-func newNode(ctx context.Context, c *hbconf.Conf, o Options) (*node, error) {
+func newNode(ctx context.Context, c *hadir.Conf, o Options) (*node, error) {
 	now := o.Now
 	if now == nil {
 		now = time.Now

@@ -6,11 +6,11 @@ import (
 	"syscall"
 	"time"
 
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/hblog"
-	hbnode "hbgo/heartbeat/node"
-	"hbgo/heartbeat/stonith"
-	"hbgo/heartbeat/watchdog"
+	"hbgo/heartbeat/config/hadir"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/edge/hblog"
+	"hbgo/heartbeat/edge/stonith"
+	"hbgo/heartbeat/edge/watchdog"
 )
 
 // stonithCheckEvery is how often stock checks the STONITH device
@@ -98,7 +98,7 @@ func (n *node) fence() {
 // Fence reboots this node now: hbgo.cf's reboot_command when set (for
 // tests), else reboot(2), as stock's `reboot -nf` after a failed stop
 // (COMPAT §4.8). The daemon and ResourceManager both use it.
-func Fence(c *hbconf.Conf, log hblog.Logger) {
+func Fence(c *hadir.Conf, log hblog.Logger) {
 	var dt time.Duration
 	if c.HaCf != nil {
 		dt = c.HaCf.Deadtime

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // TestFenceWithHungSync: sync(2) that never returns (the storage whose stop

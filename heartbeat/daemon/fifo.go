@@ -13,9 +13,9 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"hbgo/heartbeat/hblog"
-	hbnode "hbgo/heartbeat/node"
-	"hbgo/heartbeat/wire"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // fifoMsg is one classic message read from the FIFO.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/media"
+	"hbgo/heartbeat/edge/media"
 )
 
 // TestFIFOSurvivesALongLine: a line over 64 KiB on the FIFO is reported

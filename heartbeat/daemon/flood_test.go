@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"hbgo/authkeys"
-	"hbgo/heartbeat/media"
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/media"
 )
 
 // TestFloodOnOneMediumKeepsTheOther floods one of two links between two

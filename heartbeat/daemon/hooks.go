@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"hbgo/haresources"
-	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/hblog"
 	"hbgo/resource.d/script"
 )
 

@@ -5,7 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/wire"
+	"hbgo/heartbeat/core/wire"
 	"hbgo/resource.d/script"
 )
 

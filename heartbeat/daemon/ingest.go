@@ -6,10 +6,10 @@ import (
 	"time"
 
 	"hbgo/authkeys"
-	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/media"
-	hbnode "hbgo/heartbeat/node"
-	"hbgo/heartbeat/wire"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/hblog"
+	"hbgo/heartbeat/edge/media"
 )
 
 // Drop reasons, the keys of the drop counters (cl_status and the log show them).
@@ -32,7 +32,7 @@ type ingest struct {
 	drops map[string]uint64
 	// dropped is set by every drop and cleared by the loop, which then
 	// schedules a memory trim for when the burst is over: a flood leaves
-	// garbage the GC's goal grew for (heartbeat/soak's flood check).
+	// garbage the GC's goal grew for (heartbeat/e2e/soak's flood check).
 	dropped bool
 }
 

@@ -13,9 +13,9 @@ import (
 
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
-	"hbgo/heartbeat/hacf"
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/media"
+	"hbgo/heartbeat/config/hacf"
+	"hbgo/heartbeat/config/hadir"
+	"hbgo/heartbeat/edge/media"
 	"hbgo/resource.d/agent"
 )
 
@@ -95,7 +95,7 @@ func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 	if s.hbgo != "" {
 		write("hbgo.cf", s.hbgo, 0o644)
 	}
-	conf := hbconf.Load(hbconf.Options{Dir: dir, Validators: map[string]func([]string) error{}})
+	conf := hadir.Load(hadir.Options{Dir: dir, Validators: map[string]func([]string) error{}})
 	if !conf.Ok() {
 		t.Fatalf("%s: configuration: %v", s.name, conf.Problems)
 	}
@@ -118,7 +118,7 @@ func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 		o.Now, o.Isolated = time.Now, true
 	}
 	if s.bind != nil {
-		o.Binder = func(*hbconf.Conf, []string, agent.Logger) executor.Binder { return s.bind }
+		o.Binder = func(*hadir.Conf, []string, agent.Logger) executor.Binder { return s.bind }
 	}
 	o.defaults()
 	ctx, cancel := context.WithCancel(context.Background())

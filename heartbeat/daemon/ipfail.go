@@ -3,9 +3,9 @@ package daemon
 import (
 	mathrand "math/rand"
 
-	"hbgo/heartbeat/ipfail"
-	hbnode "hbgo/heartbeat/node"
-	"hbgo/heartbeat/respawn"
+	"hbgo/heartbeat/core/ipfail"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/edge/respawn"
 )
 
 // nodeConfig completes the node machine's configuration when the loop

@@ -6,8 +6,8 @@ import (
 	"syscall"
 	"time"
 
-	"hbgo/heartbeat/hblog"
-	hbnode "hbgo/heartbeat/node"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // run is the daemon's one loop: it turns what arrives (packets, timers,

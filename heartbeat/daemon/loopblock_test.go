@@ -12,8 +12,8 @@ import (
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
 	"hbgo/haresources/planner"
-	"hbgo/heartbeat/media"
-	hbnode "hbgo/heartbeat/node"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/edge/media"
 	"hbgo/resource.d/agent"
 )
 

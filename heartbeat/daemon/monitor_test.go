@@ -6,7 +6,7 @@ import (
 
 	"hbgo/haresources"
 	"hbgo/haresources/monitor"
-	"hbgo/heartbeat/hacf"
+	"hbgo/heartbeat/config/hacf"
 )
 
 // TestMonitorPlan: which watchers the daemon starts. With vip_watch off and

@@ -4,7 +4,7 @@ import (
 	"maps"
 	"time"
 
-	"hbgo/heartbeat/membership"
+	"hbgo/heartbeat/core/membership"
 )
 
 // peerWriter writes the peer-generation file (hbgo_peer_generations) off

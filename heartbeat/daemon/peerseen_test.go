@@ -5,8 +5,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/membership"
+	"hbgo/heartbeat/core/membership"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // TestPeerSeenWritten: the marks membership hands over are written off the

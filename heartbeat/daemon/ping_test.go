@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/hacf"
+	"hbgo/heartbeat/config/hacf"
 )
 
 // TestPingStartedLines: one start line per ping medium, ping_group in

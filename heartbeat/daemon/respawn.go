@@ -3,7 +3,7 @@ package daemon
 import (
 	"time"
 
-	"hbgo/heartbeat/respawn"
+	"hbgo/heartbeat/edge/respawn"
 )
 
 // clientGrace is how long a killed client gets before SIGKILL at shutdown.

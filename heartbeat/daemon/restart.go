@@ -11,11 +11,11 @@ import (
 	"golang.org/x/sys/unix"
 
 	"hbgo/haresources/planner"
-	"hbgo/heartbeat/hacf"
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/hblog"
-	hbnode "hbgo/heartbeat/node"
-	"hbgo/heartbeat/pidfile"
+	"hbgo/heartbeat/config/hacf"
+	"hbgo/heartbeat/config/hadir"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/edge/hblog"
+	"hbgo/heartbeat/edge/pidfile"
 )
 
 // ReloadKind is what a SIGHUP makes the daemon do (COMPAT §2.8).
@@ -97,7 +97,7 @@ func (n *node) reload() {
 	}
 	n.reloading = true
 	loaded := ConfigTimes{HaCf: n.mtimes[0], Authkeys: n.mtimes[1]}
-	opts := hbconf.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators}
+	opts := hadir.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators}
 	go func() {
 		now := ReadConfigTimes(opts.Dir)
 		kind := DecideReload(loaded, now)
@@ -108,9 +108,9 @@ func (n *node) reload() {
 		if replaced {
 			kind = ReloadRestart
 		}
-		var c *hbconf.Conf
+		var c *hadir.Conf
 		if kind != ReloadNone {
-			c = hbconf.Load(opts)
+			c = hadir.Load(opts)
 		}
 		n.onLoop(func() {
 			n.reloading = false
@@ -124,7 +124,7 @@ func (n *node) reload() {
 
 // applyReload carries out a reload's verdict on the loop; c is the
 // configuration read (nil when nothing changed).
-func (n *node) applyReload(kind ReloadKind, now ConfigTimes, c *hbconf.Conf) {
+func (n *node) applyReload(kind ReloadKind, now ConfigTimes, c *hadir.Conf) {
 	if n.stop.requested {
 		n.log.Infof("hbgo: shutdown in progress; reload ignored")
 		return
@@ -154,7 +154,7 @@ func (n *node) applyReload(kind ReloadKind, now ConfigTimes, c *hbconf.Conf) {
 
 // rereadAuth swaps the keys live; a file that does not parse keeps the old
 // keys (stock logs "Authentication reparsing error, exiting." and stops).
-func (n *node) rereadAuth(at time.Time, c *hbconf.Conf) {
+func (n *node) rereadAuth(at time.Time, c *hadir.Conf) {
 	bad := false
 	for _, p := range c.Problems.Errors() {
 		if filepath.Base(p.File) == "authkeys" {
@@ -211,7 +211,7 @@ func (n *node) restartExec() int {
 	n.log.Infof("Performing heartbeat restart exec.")
 	if nice {
 		// Stock's source logs this after closing every descriptor; it
-		// never reaches ha-log (testdata of heartbeat/interop): debug only.
+		// never reaches ha-log (testdata of heartbeat/e2e/interop): debug only.
 		n.log.Debugf("Current resources: -R -C %s", hold)
 	}
 	n.journalEv("restart_exec", "", map[string]string{"args": strings.Join(args[1:], " ")})
@@ -258,7 +258,7 @@ func (n *node) adoptEvent(held []string) planner.Adopt {
 
 // checkRestart is stock's -R start-up check: the configuration must load
 // and the PID file must name this very process (heartbeat.c main).
-func checkRestart(conf *hbconf.Conf, o Options) (int, bool) {
+func checkRestart(conf *hadir.Conf, o Options) (int, bool) {
 	if !conf.Ok() {
 		// -R turns stderr logging off (cl_log_enable_stderr(FALSE)): the
 		// line goes to ha.cf's log destinations only, when they are known
@@ -290,9 +290,9 @@ const ExitNotConfigured = 6
 
 // invokerLog is how heartbeat -r reports: like stock's invoking process,
 // to ha.cf's log destinations and to stderr (recorded in
-// heartbeat/interop/testdata/stock-restart.node1.txt); to stderr alone
+// heartbeat/e2e/interop/testdata/stock-restart.node1.txt); to stderr alone
 // when ha.cf is too broken to name them.
-func invokerLog(c *hbconf.Conf, o Options) (logf func(level, text string), done func()) {
+func invokerLog(c *hadir.Conf, o Options) (logf func(level, text string), done func()) {
 	plain := func(level, text string) { fmt.Fprintln(o.Stderr, stderrLine(c, level, text)) }
 	if c.HaCf == nil {
 		return plain, func() {}

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"strconv"
 
-	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/media"
-	hbnode "hbgo/heartbeat/node"
-	"hbgo/heartbeat/wire"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/hblog"
+	"hbgo/heartbeat/edge/media"
 )
 
 // send seals a message once and writes it to every medium: netstring with

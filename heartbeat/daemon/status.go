@@ -8,13 +8,13 @@ import (
 
 	"hbgo/authkeys"
 	"hbgo/haresources/planner"
-	"hbgo/heartbeat/control"
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/media"
-	"hbgo/heartbeat/membership"
-	hbnode "hbgo/heartbeat/node"
+	"hbgo/heartbeat/config/hadir"
+	"hbgo/heartbeat/core/membership"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/control"
+	"hbgo/heartbeat/edge/media"
 	"hbgo/heartbeat/status"
-	"hbgo/heartbeat/wire"
 )
 
 // statusView is what the loop records for `heartbeat status` and the
@@ -38,8 +38,8 @@ type statusView struct {
 	death    string // why the peer was last declared dead, for the transition text
 
 	ourHash  string
-	hashConf *hbconf.Conf // the configuration ourHash is of
-	cmpKey   [2]string    // (ours, peer's) last compared
+	hashConf *hadir.Conf // the configuration ourHash is of
+	cmpKey   [2]string   // (ours, peer's) last compared
 	cmp      status.PeerConfig
 	alarm    status.MismatchAlarm
 

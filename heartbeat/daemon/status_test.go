@@ -10,13 +10,13 @@ import (
 	"time"
 
 	"hbgo/haresources/planner"
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/media"
-	"hbgo/heartbeat/membership"
-	hbnode "hbgo/heartbeat/node"
+	"hbgo/heartbeat/config/hadir"
+	"hbgo/heartbeat/core/membership"
+	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/hblog"
+	"hbgo/heartbeat/edge/media"
 	"hbgo/heartbeat/status"
-	"hbgo/heartbeat/wire"
 )
 
 const (
@@ -35,7 +35,7 @@ func statusNode(t *testing.T, keys string) (*node, *time.Time) {
 			t.Fatal(err)
 		}
 	}
-	c := hbconf.Load(hbconf.Options{Dir: dir, Node: "node2", Validators: map[string]func([]string) error{}})
+	c := hadir.Load(hadir.Options{Dir: dir, Node: "node2", Validators: map[string]func([]string) error{}})
 	if !c.Ok() {
 		t.Fatalf("config: %v", c.Problems)
 	}

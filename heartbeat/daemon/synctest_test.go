@@ -12,8 +12,8 @@ import (
 
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
-	"hbgo/heartbeat/control"
-	"hbgo/heartbeat/media"
+	"hbgo/heartbeat/edge/control"
+	"hbgo/heartbeat/edge/media"
 	"hbgo/resource.d/agent"
 )
 

@@ -8,8 +8,8 @@ import (
 
 	"github.com/fsnotify/fsnotify"
 
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/config/hadir"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // watched are the files whose change the watcher validates.
@@ -71,7 +71,7 @@ func (n *node) watchConfig(ctx context.Context) {
 // validateChange loads the configuration as `heartbeat -r` would and logs
 // the verdict; it runs off the loop and touches only the logger.
 func (n *node) validateChange() {
-	c := hbconf.Load(hbconf.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators})
+	c := hadir.Load(hadir.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators})
 	if !c.Ok() {
 		for _, p := range c.Problems.Errors() {
 			n.log.Errorf("%s", p.Error())

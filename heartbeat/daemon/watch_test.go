@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/hbconf"
-	"hbgo/heartbeat/hblog"
+	"hbgo/heartbeat/config/hadir"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 const testHaCf = "logfile /dev/null\nkeepalive 1\ndeadtime 10\ninitdead 20\nucast lo 127.0.0.1\nauto_failback on\nnode node1\nnode node2\n"
@@ -45,7 +45,7 @@ func TestValidateChange(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer lg.Close()
-			n := &node{conf: &hbconf.Conf{Dir: dir, Node: "node1"}, log: lg, o: Options{Validators: Validators()}}
+			n := &node{conf: &hadir.Conf{Dir: dir, Node: "node1"}, log: lg, o: Options{Validators: Validators()}}
 			n.validateChange()
 			for _, w := range tc.want {
 				if !strings.Contains(out.String(), w) {

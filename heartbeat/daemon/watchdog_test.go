@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/hacf"
-	"hbgo/heartbeat/media"
+	"hbgo/heartbeat/config/hacf"
+	"hbgo/heartbeat/edge/media"
 )
 
 // TestWatchdogFedWithoutOwnEcho runs a node with a stand-in watchdog (a

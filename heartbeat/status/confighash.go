@@ -8,12 +8,12 @@ import (
 	"strings"
 
 	"hbgo/haresources"
-	"hbgo/heartbeat/hacf"
+	"hbgo/heartbeat/config/hacf"
 )
 
 // ConfigField is the status-message field in which an hbgo node sends its
 // ConfigHash. Stock heartbeat 3.0.6 ignores fields it does not know
-// (docs/PROTOCOL.md; recorded by heartbeat/interop TestMixedConfigHashField).
+// (docs/PROTOCOL.md; recorded by heartbeat/e2e/interop TestMixedConfigHashField).
 const ConfigField = "hbgocf"
 
 // ConfigParts name, in order, the parts of the configuration both nodes

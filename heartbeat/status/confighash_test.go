@@ -5,7 +5,7 @@ import (
 	"testing"
 
 	"hbgo/haresources"
-	"hbgo/heartbeat/hacf"
+	"hbgo/heartbeat/config/hacf"
 )
 
 const baseHaCf = `keepalive 200ms

@@ -15,7 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"hbgo/heartbeat/hacf"
+	"hbgo/heartbeat/config/hacf"
 )
 
 // ErrNotLoopback is returned for a metrics listener on a non-loopback

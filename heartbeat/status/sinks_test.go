@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"hbgo/heartbeat/hacf"
+	"hbgo/heartbeat/config/hacf"
 )
 
 // TestListenMetricsRefusesNonLoopback: the listener opens only on loopback

@@ -18,12 +18,12 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"hbgo/heartbeat/check"
-	"hbgo/heartbeat/clstatus"
-	"hbgo/heartbeat/control"
-	"hbgo/heartbeat/decode"
-	"hbgo/heartbeat/hblog"
-	"hbgo/heartbeat/timeline"
+	"hbgo/heartbeat/command/check"
+	"hbgo/heartbeat/command/clstatus"
+	"hbgo/heartbeat/command/decode"
+	"hbgo/heartbeat/command/timeline"
+	"hbgo/heartbeat/edge/control"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // A golden block in a doc is a code block right after a marker:

@@ -13,8 +13,8 @@ import (
 	"github.com/mdlayher/arp"
 	"github.com/vishvananda/netlink"
 
+	"hbgo/internal/harness/vethlab"
 	"hbgo/resource.d/agent"
-	"hbgo/resource.d/internal/vethlab"
 )
 
 // lab is a pair of network namespaces this test created: A runs the agent

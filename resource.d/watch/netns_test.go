@@ -12,7 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
-	"hbgo/resource.d/internal/vethlab"
+	"hbgo/internal/harness/vethlab"
 	"hbgo/resource.d/ipaddr"
 )
 

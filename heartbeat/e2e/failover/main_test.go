@@ -1,0 +1,9 @@
+package failover
+
+import (
+	"testing"
+
+	"hbgo/internal/harness/testnet"
+)
+
+func TestMain(m *testing.M) { testnet.Main(m) }

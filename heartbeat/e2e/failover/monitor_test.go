@@ -1,0 +1,216 @@
+package failover
+
+import (
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"hbgo/internal/harness/twonode"
+)
+
+// monitorCf watches the classic group after start (issue 15): the VIP by
+// netlink (vip_watch on, the default), the mount by mountinfo, the service
+// by its status every second; two failures of one resource hand the group
+// over.
+const monitorCf = `monitor Filesystem
+monitor ` + svcName + ` interval=1 timeout=5
+failover_threshold 2
+`
+
+// TestMonitorWatches runs the watches on node1 (hbgo) holding the group,
+// with an hbgo peer and with a stock 3.0.6 peer: a VIP removed by ip addr
+// del, by ip addr flush and hidden by a link down/up comes back (the client
+// sees its gratuitous ARP and reaches it); an unmount and a killed service
+// restart the group from the failed resource; the second kill of the
+// service hands the group to the peer, which takes it (stock does, through
+// the standby protocol); the failure counts are on disk and `heartbeat
+// cleanup` clears them.
+func TestMonitorWatches(t *testing.T) {
+	needStock(t)
+	bin := twonode.BuildHbgo(t)
+	for _, tc := range []struct {
+		name, prefix string
+		peer         twonode.Impl
+	}{
+		{"hbgo+hbgo", "hbxmh", twonode.Hbgo(bin)},
+		{"hbgo+stock", "hbxms", twonode.Stock()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := newCluster(t, tc.prefix, [2]twonode.Impl{twonode.Hbgo(bin), tc.peer}, "off")
+			// deadtime 4 s: a loaded machine's late heartbeats must not make
+			// a partition (and its healing restart) in the middle of the steps
+			p.c.Opts.HaCf = strings.NewReplacer("deadtime 1\n", "deadtime 4\n", "initdead 5\n", "initdead 10\n").Replace(p.c.Opts.HaCf)
+			p.haCf0 = p.c.Opts.HaCf
+			p.c.Opts.HbgoCf = monitorCf
+			p.c.Render(0)
+			p.c.Render(1)
+			monitorSteps(t, p, bin)
+		})
+	}
+}
+
+const nodeMAC = "02:77:00:00:00:01" // node1's eth0 (twonode)
+
+// client runs a command in the client namespace; a failure fails the current step.
+func (p *pair) client(cmd ...string) string {
+	p.t.Helper()
+	out, err := p.c.Lab.Command("client", cmd[0], cmd[1:]...).CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("client: %v: %v\n%s", cmd, err, out)
+	}
+	return string(out)
+}
+
+// sh runs a command in node i and returns its output; a failure fails the
+// current step (p.t), never the parent test from inside a subtest.
+func (p *pair) sh(i int, cmd ...string) string {
+	p.t.Helper()
+	out, err := p.c.Node[i].Try(cmd[0], cmd[1:]...)
+	if err != nil {
+		p.t.Fatalf("node%d: %v: %v\n%s", i+1, cmd, err, out)
+	}
+	return out
+}
+
+// clientSees waits until the client's neighbour entry for the VIP, set to
+// a bogus MAC first, names node1 again (only a gratuitous ARP changes it
+// without traffic), then pings the VIP.
+func clientSees(t *testing.T, p *pair, set func()) {
+	t.Helper()
+	p.client("ip", "neigh", "replace", twonode.VIP, "lladdr", "02:00:00:00:00:99", "dev", "cl0", "nud", "stale")
+	set()
+	if !twonode.WaitFor(wait.Dead(5), func() bool {
+		out, _ := p.c.Lab.Command("client", "ip", "neigh", "show", twonode.VIP, "dev", "cl0").Output()
+		return strings.Contains(string(out), nodeMAC)
+	}) {
+		out, _ := p.c.Lab.Command("client", "ip", "neigh", "show", twonode.VIP).Output()
+		t.Errorf("the client did not see node1's gratuitous ARP: %s", out)
+		return
+	}
+	if out, err := p.c.Lab.Command("client", "ping", "-c1", "-W", "2", twonode.VIP).CombinedOutput(); err != nil {
+		t.Errorf("client cannot reach the VIP: %v\n%s", err, out)
+	}
+}
+
+func monitorSteps(t *testing.T, p *pair, bin string) {
+	const hb = 0 // node1, hbgo, the group's preferred node
+	vipRes := regexp.QuoteMeta("IPaddr::" + twonode.VIPCIDR + "/" + twonode.LANIf)
+	if !p.step("cold-start", func() {
+		p.c.Start(0)
+		p.c.Start(1)
+		p.expect(hb, wait.Dead(30), `Initial resource acquisition complete`)
+		p.holder(hb, wait.Dead(30), time.Second)
+	}) {
+		return
+	}
+	p.step("ip-addr-del", func() {
+		clientSees(t, p, func() { p.sh(hb, "ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf) })
+		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` vanished \(netlink RTM_DELADDR\); restored in [0-9.]+ ms`)
+		if out := p.sh(hb, "ip", "-o", "-4", "addr", "show", "dev", twonode.LANIf); !strings.Contains(out, twonode.VIPCIDR+" brd 10.77.0.255 scope global secondary "+twonode.LANIf+":0") {
+			t.Errorf("restored with another label or netmask:\n%s", out)
+		}
+	})
+	p.step("ip-addr-flush", func() {
+		clientSees(t, p, func() {
+			p.sh(hb, "ip", "addr", "flush", "dev", twonode.LANIf)
+			p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` vanished \(netlink RTM_DELADDR\); restored in`)
+			// flush took the node's own LAN address too; an admin's networkd puts it back
+			p.sh(hb, "ip", "addr", "add", twonode.LANNet+".1/24", "brd", "+", "dev", twonode.LANIf)
+		})
+	})
+	p.step("link-down-up", func() {
+		p.sh(hb, "ip", "link", "set", twonode.LANIf, "down")
+		clientSees(t, p, func() { p.sh(hb, "ip", "link", "set", twonode.LANIf, "up") })
+		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` announced again \(link eth0 went down and came back up\)`)
+	})
+	p.step("conflict", func() {
+		if _, err := exec.LookPath("arping"); err != nil {
+			t.Skip("needs iputils-arping (.ci/deps installs it)")
+		}
+		link, _ := p.c.Lab.Command("client", "cat", "/sys/class/net/cl0/address").Output()
+		mac := strings.TrimSpace(string(link))
+		// A stale claimant: the client says the VIP is its own.
+		p.client("ip", "addr", "add", twonode.VIP+"/32", "dev", "cl0")
+		defer p.c.Lab.Command("client", "ip", "addr", "del", twonode.VIP+"/32", "dev", "cl0").Run()
+		p.client("arping", "-U", "-c", "2", "-I", "cl0", "-s", twonode.VIP, twonode.VIP)
+		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` is claimed by another node too \(MAC `+mac+`\)`)
+	})
+	pid := func() string {
+		b, _ := os.ReadFile(p.c.Node[hb].Path("/run/hbx-svc.pid"))
+		return strings.TrimSpace(string(b))
+	}
+	p.step("unmount", func() {
+		p.sh(hb, "umount", twonode.Mnt)
+		p.expect(hb, wait.Dead(10),
+			`hbgo-monitor: Filesystem::\S+ failed \(`+twonode.Mnt+` unmounted \(mountinfo\)\); failure 1 of 2 in 10 min: restarting group drbddisk::r0 from it`,
+			`Running /etc/ha.d/resource.d/`+svcName+`  stop`,
+			`Running /etc/ha.d/resource.d/Filesystem .+ stop`,
+			`Running /etc/ha.d/resource.d/Filesystem .+ start`,
+			`Running /etc/ha.d/resource.d/`+svcName+`  start`,
+			`hbgo-monitor: group drbddisk::r0 restarted`)
+		p.holder(hb, wait.Dead(10), time.Second)
+	})
+	p.step("service-crash", func() {
+		old := pid()
+		start := time.Now()
+		p.sh(hb, "kill", "-9", old)
+		// interval (1 s) + the start (a few ms) + scheduling on a busy machine
+		p.expect(hb, wait.Dead(10),
+			`hbgo-monitor: `+svcName+` failed \(status says "stopped"\); failure 1 of 2 in 10 min: restarting group drbddisk::r0 from it`,
+			`hbgo-monitor: group drbddisk::r0 restarted`)
+		if !twonode.WaitFor(wait.Dead(10), func() bool { return p.c.Service(hb, svcName) && pid() != old }) {
+			t.Errorf("service not running again: %s", p.state(hb))
+		}
+		t.Logf("service served again %s after the kill (interval 1 s)", time.Since(start))
+		p.holder(hb, wait.Dead(10), time.Second)
+	})
+	for _, l := range regexp.MustCompile(`hbgo-monitor: .*`).FindAllString(p.c.Log(hb), -1) {
+		t.Log(l) // the decisions, for the record
+	}
+	p.step("keeps-dying", func() {
+		p.sh(hb, "kill", "-9", pid())
+		p.expect(hb, wait.Dead(10),
+			`hbgo-monitor: `+svcName+` failed \(status says "stopped"\); failure 2 of 2 in 10 min: handing group drbddisk::r0 over to the peer`,
+			`hbgo-monitor: group drbddisk::r0 handed over; this node will not take it back until heartbeat cleanup or 10 min without a failure`)
+		p.holder(1, wait.Dead(30), 2*time.Second)
+		b, err := os.ReadFile(p.c.Node[hb].Path("/var/lib/heartbeat/hbgo-failcounts"))
+		if err != nil || !regexp.MustCompile(`(?m)^`+svcName+`\t\d+,\d+$`).Match(b) {
+			t.Errorf("failure counts on disk: %v\n%s", err, b)
+		}
+	})
+	p.step("counts-survive-restart", func() {
+		// node1's daemon restarts (gracefully: it holds nothing), takes the
+		// group back by hb_takeover, and the next kill of the service is its
+		// third failure: the loaded counts hand the group over at once.
+		if err := p.c.Stop(hb, wait.Dead(30)); err != nil {
+			t.Fatal(err)
+		}
+		p.mark()
+		p.c.Start(hb)
+		p.expect(hb, wait.Dead(30), `Initial resource acquisition complete`)
+		p.run(hb, "/usr/share/heartbeat/hb_takeover", "all")
+		if !p.holder(hb, wait.Dead(30), time.Second) {
+			return
+		}
+		p.sh(hb, "kill", "-9", pid())
+		p.expect(hb, wait.Dead(10),
+			`hbgo-monitor: `+svcName+` failed \(status says "stopped"\); failure 3 of 2 in 10 min: handing group drbddisk::r0 over to the peer`)
+		p.holder(1, wait.Dead(30), 2*time.Second)
+	})
+	p.step("cleanup", func() {
+		out := p.sh(hb, bin, "cleanup", svcName)
+		if out != "heartbeat cleanup: failure counts of "+svcName+" cleared\n" {
+			t.Errorf("heartbeat cleanup: %q", out)
+		}
+		p.expect(hb, wait.Dead(5), `hbgo-monitor: failure counts of `+svcName+` cleared by heartbeat cleanup`)
+		if !twonode.WaitFor(wait.Dead(5), func() bool {
+			b, _ := os.ReadFile(p.c.Node[hb].Path("/var/lib/heartbeat/hbgo-failcounts"))
+			return !strings.Contains(string(b), svcName+"\t")
+		}) {
+			t.Error("the failure counts of the service are still on disk after cleanup")
+		}
+	})
+}

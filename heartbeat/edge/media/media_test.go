@@ -1,0 +1,218 @@
+package media
+
+import (
+	"bytes"
+	"context"
+	"net/netip"
+	"os"
+	"testing"
+	"time"
+
+	"hbgo/internal/harness/testnet"
+)
+
+func recvWithin(t *testing.T, rx *Queue, d time.Duration) (Packet, bool) {
+	t.Helper()
+	select {
+	case p := <-rx.C():
+		return p, true
+	case <-time.After(d):
+		return Packet{}, false
+	}
+}
+
+func TestMemNetworkDeliversCutsAndHeals(t *testing.T) {
+	n := NewMemNetwork(nil)
+	rx1, rx2 := NewQueue(4), NewQueue(4)
+	m1 := n.Attach("node1", "eth1", false, rx1)
+	m2 := n.Attach("node2", "eth1", true, rx2)
+	defer m1.Close()
+	defer m2.Close()
+
+	if err := m1.Send(Outgoing{Netstring: []byte("a")}); err != nil {
+		t.Fatal(err)
+	}
+	if p, ok := recvWithin(t, rx2, time.Second); !ok || string(p.Data) != "a" || p.Link != "eth1" || p.From != "node1" {
+		t.Fatalf("node2 got %+v, %v; want a from node1 on eth1", p, ok)
+	}
+	if _, ok := recvWithin(t, rx1, 10*time.Millisecond); ok {
+		t.Fatal("node1 heard itself without loopback")
+	}
+	// node2 has loopback: it hears its own message and node1 hears it too.
+	_ = m2.Send(Outgoing{Netstring: []byte("b")})
+	for _, rx := range []*Queue{rx1, rx2} {
+		if p, ok := recvWithin(t, rx, time.Second); !ok || string(p.Data) != "b" {
+			t.Fatalf("got %+v, %v; want b", p, ok)
+		}
+	}
+	n.Cut("node1", "eth1")
+	_ = m2.Send(Outgoing{Netstring: []byte("c")})
+	<-rx2.C() // loopback still works on the uncut node
+	if _, ok := recvWithin(t, rx1, 20*time.Millisecond); ok {
+		t.Fatal("cut node received")
+	}
+	n.Heal("node1", "eth1")
+	_ = m2.Send(Outgoing{Netstring: []byte("d")})
+	if p, ok := recvWithin(t, rx1, time.Second); !ok || string(p.Data) != "d" {
+		t.Fatalf("healed node got %+v, %v", p, ok)
+	}
+}
+
+func TestMemNetworkFullQueueDropsAndCounts(t *testing.T) {
+	n := NewMemNetwork(nil)
+	rx := NewQueue(0) // nobody reads
+	a := n.Attach("a", "l", false, NewQueue(1))
+	b := n.Attach("b", "l", false, rx)
+	for i := 0; i < 3; i++ {
+		_ = a.Send(Outgoing{Netstring: []byte("x")})
+	}
+	if s := b.Stats(); s.Received != 3 || s.DroppedQueueFull != 3 {
+		t.Fatalf("stats %+v, want 3 received and 3 dropped", s)
+	}
+	_ = b.Close()
+	if err := b.Send(Outgoing{}); err != ErrClosed {
+		t.Fatalf("send on closed medium: %v, want ErrClosed", err)
+	}
+}
+
+// TestUDPMediaInNamespaces sends real datagrams between two namespaces over
+// each UDP medium and checks link names, addressing and stock's start lines.
+func TestUDPMediaInNamespaces(t *testing.T) {
+	lab := testnet.New(t, "hbgomed")
+	lab.Node("n1")
+	lab.Node("n2")
+	lab.Veth("n1", "eth1", "10.231.0.1/24", "n2", "eth1", "10.231.0.2/24")
+	ctx := context.Background()
+
+	type pair struct {
+		name     string
+		open1    func(rx *Queue) (Medium, error)
+		open2    func(rx *Queue) (Medium, error)
+		start1   string
+		hearSelf bool
+	}
+	peer := func(s string) netip.Addr { return netip.MustParseAddr(s) }
+	grp := netip.MustParseAddr("239.231.0.1")
+	cases := []pair{
+		{name: "bcast",
+			open1: func(rx *Queue) (Medium, error) {
+				return OpenBcast(ctx, BcastSpec{Iface: "eth1", Port: 7694}, rx)
+			},
+			open2: func(rx *Queue) (Medium, error) {
+				return OpenBcast(ctx, BcastSpec{Iface: "eth1", Port: 7694}, rx)
+			},
+			start1: "glib: UDP Broadcast heartbeat started on port 7694 (7694) interface eth1", hearSelf: true},
+		{name: "ucast",
+			open1: func(rx *Queue) (Medium, error) {
+				return OpenUcast(ctx, UcastSpec{Iface: "eth1", Peer: peer("10.231.0.2"), Port: 7695}, rx)
+			},
+			open2: func(rx *Queue) (Medium, error) {
+				return OpenUcast(ctx, UcastSpec{Iface: "eth1", Peer: peer("10.231.0.1"), Port: 7695}, rx)
+			},
+			start1: "glib: ucast: started on port 7695 interface eth1 to 10.231.0.2"},
+		{name: "mcast",
+			open1: func(rx *Queue) (Medium, error) {
+				return OpenMcast(ctx, McastSpec{Iface: "eth1", Group: grp, Port: 7696, TTL: 1, Loop: false}, rx)
+			},
+			open2: func(rx *Queue) (Medium, error) {
+				return OpenMcast(ctx, McastSpec{Iface: "eth1", Group: grp, Port: 7696, TTL: 1, Loop: false}, rx)
+			},
+			start1: "glib: UDP multicast heartbeat started for group 239.231.0.1 port 7696 interface eth1 (ttl=1 loop=0)"},
+	}
+	// Multicast needs a route for the group on the interface.
+	for _, n := range []string{"n1", "n2"} {
+		lab.In(n, "ip", "route", "add", "224.0.0.0/4", "dev", "eth1")
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			rx1, rx2 := NewQueue(8), NewQueue(8)
+			var m1, m2 Medium
+			var err1, err2 error
+			lab.Do("n1", func() { m1, err1 = c.open1(rx1) })
+			lab.Do("n2", func() { m2, err2 = c.open2(rx2) })
+			if err1 != nil || err2 != nil {
+				t.Fatalf("open: %v / %v", err1, err2)
+			}
+			defer m1.Close()
+			defer m2.Close()
+			if m1.Started() != c.start1 || m1.Link() != "eth1" || m1.Kind() != c.name {
+				t.Errorf("medium: %q %q %q", m1.Started(), m1.Link(), m1.Kind())
+			}
+			msg := []byte("###\n11:(0)t=status,%%%\n")
+			if err := m1.Send(Outgoing{Netstring: msg}); err != nil {
+				t.Fatal(err)
+			}
+			p, ok := recvWithin(t, rx2, 2*time.Second)
+			if !ok || !bytes.Equal(p.Data, msg) || p.Link != "eth1" {
+				t.Fatalf("n2 got %+v, %v", p, ok)
+			}
+			if a, err := netip.ParseAddrPort(p.From); err != nil || a.Addr() != peer("10.231.0.1") {
+				t.Errorf("from %q, want 10.231.0.1:port", p.From)
+			}
+			_, self := recvWithin(t, rx1, 100*time.Millisecond)
+			if self != c.hearSelf {
+				t.Errorf("n1 heard its own %s datagram: %v, want %v (COMPAT §2.5)", c.name, self, c.hearSelf)
+			}
+			if s := m1.Stats(); s.Sent != 1 {
+				t.Errorf("stats %+v", s)
+			}
+		})
+	}
+}
+
+// TestLockRealtime checks that a reader thread really runs SCHED_RR (root only).
+func TestLockRealtime(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SCHED_RR needs root")
+	}
+	type res struct {
+		pol  string
+		prio int
+		err  error
+	}
+	ch := make(chan res)
+	go func() {
+		if err := LockRealtime(7); err != nil {
+			ch <- res{err: err}
+			return
+		}
+		p, n, err := ThreadPolicy()
+		ch <- res{p, n, err}
+	}()
+	r := <-ch
+	if r.err != nil {
+		t.Fatal(r.err)
+	}
+	if r.pol != "SCHED_RR" || r.prio != 7 {
+		t.Errorf("thread runs %s %d, want SCHED_RR 7", r.pol, r.prio)
+	}
+}
+
+// TestPingLoopback pings 127.0.0.1 and gets the payload back from the ping
+// node it was sent to (root only: a raw ICMP socket).
+func TestPingLoopback(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("raw ICMP needs root")
+	}
+	rx := NewQueue(16)
+	lo := netip.MustParseAddr("127.0.0.1")
+	p, err := OpenPing([]PingSpec{{Node: "127.0.0.1", Addrs: []netip.Addr{lo}}}, rx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	payload := []byte("t=NS_st\nst=ping\n")
+	if err := p.Send("127.0.0.1", payload); err != nil {
+		t.Fatal(err)
+	}
+	got, ok := recvWithin(t, rx, 5*time.Second)
+	if !ok {
+		t.Fatal("no echo reply from 127.0.0.1")
+	}
+	if got.Ping != "127.0.0.1" || got.Link != "127.0.0.1" || !bytes.Equal(got.Data, payload) {
+		t.Errorf("got %+v, want the payload back from ping node 127.0.0.1", got)
+	}
+	if s := p.Stats(); s.Sent != 1 || s.Received != 1 {
+		t.Errorf("stats %+v, want 1 sent, 1 received", s)
+	}
+}

@@ -1,9 +1,0 @@
-package failover
-
-import (
-	"testing"
-
-	"hbgo/heartbeat/testnet"
-)
-
-func TestMain(m *testing.M) { testnet.Main(m) }

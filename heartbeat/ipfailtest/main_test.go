@@ -1,9 +1,0 @@
-package ipfailtest
-
-import (
-	"testing"
-
-	"hbgo/heartbeat/testnet"
-)
-
-func TestMain(m *testing.M) { testnet.Main(m) }

@@ -1,10 +1,14 @@
 package failover
 
 import (
+	"bufio"
+	"bytes"
+	"io"
 	"os"
 	"os/exec"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,12 +26,17 @@ failover_threshold 2
 
 // TestMonitorWatches runs the watches on node1 (hbgo) holding the group,
 // with an hbgo peer and with a stock 3.0.6 peer: a VIP removed by ip addr
-// del, by ip addr flush and hidden by a link down/up comes back (the client
-// sees its gratuitous ARP and reaches it); an unmount and a killed service
-// restart the group from the failed resource; the second kill of the
-// service hands the group to the peer, which takes it (stock does, through
-// the standby protocol); the failure counts are on disk and `heartbeat
-// cleanup` clears them.
+// del, by ip addr flush and hidden by a link down/up comes back with its
+// label and netmask (the client sees its gratuitous ARP and reaches it); a
+// second namespace claiming the VIP is logged by MAC and answered with a
+// gratuitous ARP the claimant sees; an unmount and a killed service restart
+// the group from the failed resource (the resources after it stopped in
+// reverse and started in order, the ones before it untouched); the second
+// kill of the service hands the group to the peer, which takes it (stock
+// does, through the standby protocol); the failure counts are on disk,
+// survive a daemon restart, and `heartbeat cleanup` clears them; a status
+// check that hangs is killed with its process group at its timeout and
+// counts as a failure.
 func TestMonitorWatches(t *testing.T) {
 	needStock(t)
 	bin := twonode.BuildHbgo(t)
@@ -47,6 +56,7 @@ func TestMonitorWatches(t *testing.T) {
 			p.c.Opts.HbgoCf = monitorCf
 			p.c.Render(0)
 			p.c.Render(1)
+			p.c.Node[0].WriteFile("/etc/ha.d/resource.d/"+svcName, []byte(monitorSvcScript), 0o755)
 			monitorSteps(t, p, bin)
 		})
 	}
@@ -106,6 +116,16 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 	}) {
 		return
 	}
+	// sameVIP checks the VIP is on eth0 with the label and netmask start gave
+	// it (eth0:0, /24, broadcast .255). After a flush it may be the primary
+	// address of its subnet (the kernel's choice, not hbgo's).
+	sameVIP := func() {
+		p.t.Helper()
+		out := p.sh(hb, "ip", "-o", "-4", "addr", "show", "dev", twonode.LANIf)
+		if !regexp.MustCompile(`inet ` + regexp.QuoteMeta(twonode.VIPCIDR) + ` brd 10\.77\.0\.255 scope global (secondary )?` + twonode.LANIf + `:0\b`).MatchString(out) {
+			p.t.Errorf("VIP missing, or restored with another label or netmask:\n%s", out)
+		}
+	}
 	p.step("ip-addr-del", func() {
 		clientSees(t, p, func() { p.sh(hb, "ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf) })
 		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` vanished \(netlink RTM_DELADDR\); restored in [0-9.]+ ms`)
@@ -120,11 +140,13 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 			// flush took the node's own LAN address too; an admin's networkd puts it back
 			p.sh(hb, "ip", "addr", "add", twonode.LANNet+".1/24", "brd", "+", "dev", twonode.LANIf)
 		})
+		sameVIP()
 	})
 	p.step("link-down-up", func() {
 		p.sh(hb, "ip", "link", "set", twonode.LANIf, "down")
 		clientSees(t, p, func() { p.sh(hb, "ip", "link", "set", twonode.LANIf, "up") })
 		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` announced again \(link eth0 went down and came back up\)`)
+		sameVIP()
 	})
 	p.step("conflict", func() {
 		if _, err := exec.LookPath("arping"); err != nil {
@@ -135,8 +157,17 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		// A stale claimant: the client says the VIP is its own.
 		p.client("ip", "addr", "add", twonode.VIP+"/32", "dev", "cl0")
 		defer p.c.Lab.Command("client", "ip", "addr", "del", twonode.VIP+"/32", "dev", "cl0").Run()
+		// node1's announcements of the VIP as the claimant's namespace sees them
+		announced := p.captureAnnounce("client", "cl0", nodeMAC)
 		p.client("arping", "-U", "-c", "2", "-I", "cl0", "-s", twonode.VIP, twonode.VIP)
 		p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` is claimed by another node too \(MAC `+mac+`\)`)
+		// The re-announce is silent in ha-log (the WARN above is the record):
+		// it shows on the wire, a gratuitous ARP from node1's MAC for the VIP.
+		if !twonode.WaitFor(wait.Dead(5), func() bool { return announced() != "" }) {
+			p.t.Errorf("node1 did not re-announce the VIP after the conflict (no gratuitous ARP from %s seen on cl0)", nodeMAC)
+		} else {
+			p.t.Logf("re-announce seen by the claimant: %s", announced())
+		}
 	})
 	pid := func() string {
 		b, _ := os.ReadFile(p.c.Node[hb].Path("/run/hbx-svc.pid"))
@@ -146,11 +177,16 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		p.sh(hb, "umount", twonode.Mnt)
 		p.expect(hb, wait.Dead(10),
 			`hbgo-monitor: Filesystem::\S+ failed \(`+twonode.Mnt+` unmounted \(mountinfo\)\); failure 1 of 2 in 10 min: restarting group drbddisk::r0 from it`,
+			// every resource after the mount, in reverse, then all in order
 			`Running /etc/ha.d/resource.d/`+svcName+`  stop`,
+			`Running /etc/ha.d/resource.d/IPaddr .+ stop`,
 			`Running /etc/ha.d/resource.d/Filesystem .+ stop`,
 			`Running /etc/ha.d/resource.d/Filesystem .+ start`,
+			`Running /etc/ha.d/resource.d/IPaddr .+ start`,
 			`Running /etc/ha.d/resource.d/`+svcName+`  start`,
 			`hbgo-monitor: group drbddisk::r0 restarted`)
+		// the resource before the failed one is left alone
+		p.absent(hb, `Running /etc/ha.d/resource.d/drbddisk .*(stop|start)`)
 		p.holder(hb, wait.Dead(10), time.Second)
 	})
 	p.step("service-crash", func() {
@@ -213,4 +249,100 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 			t.Error("the failure counts of the service are still on disk after cleanup")
 		}
 	})
+	p.step("hung-check", func() {
+		// The counts are clear: node1 may take the group back, and a status
+		// check that hangs is its failure 1, killed with its process group
+		// (the shell and its sleep) at the monitor line's timeout=5.
+		p.run(hb, "/usr/share/heartbeat/hb_takeover", "all")
+		if !p.holder(hb, wait.Dead(30), time.Second) {
+			return
+		}
+		p.mark()
+		hungAt := time.Now()
+		p.sh(hb, "touch", hangFlag)
+		if !p.expect(hb, wait.Dead(15),
+			`hbgo-monitor: `+svcName+` failed \(status check hung: killed at its timeout of 5s\); failure 1 of 2 in 10 min: restarting group drbddisk::r0 from it`,
+			`hbgo-monitor: group drbddisk::r0 restarted`) {
+			return
+		}
+		// at the timeout, not before it (the next poll reads the flag within interval=1)
+		if took := time.Since(hungAt); took < 5*time.Second {
+			p.t.Errorf("the hung check was given up after %s, before its timeout of 5 s", took)
+		}
+		if !twonode.WaitFor(wait.Dead(5), func() bool { _, err := p.c.Node[hb].Try("pgrep", "-f", hangSleep); return err != nil }) {
+			out, _ := p.c.Node[hb].Try("pgrep", "-af", hangSleep)
+			p.t.Errorf("the hung check's processes survived its timeout:\n%s", out)
+		}
+		p.holder(hb, wait.Dead(10), time.Second)
+	})
+}
+
+// hangFlag makes the next status of the service hang (once): the check
+// below the monitor must be killed at its timeout.
+const (
+	hangFlag  = "/etc/ha.d/hbx-svc.hang"
+	hangSleep = "sleep 99999"
+)
+
+// monitorSvcScript is svcScript whose status hangs once while hangFlag
+// exists: a shell waiting on a child in its process group, as a status
+// stuck on a dead NFS server or a wedged daemon would.
+var monitorSvcScript = strings.Replace(svcScript, "status)\n",
+	"status)\n\tif [ -e "+hangFlag+" ]; then rm -f "+hangFlag+"; "+hangSleep+" & wait; fi\n", 1)
+
+// captureAnnounce captures ARP in node's namespace on ifname and returns
+// what it saw so far of from's gratuitous ARPs for the VIP (requests or
+// replies whose sender is the VIP); the capture ends with the step.
+func (p *pair) captureAnnounce(node, ifname, from string) func() string {
+	p.t.Helper()
+	cmd := p.c.Lab.Command(node, "tcpdump", "-l", "-n", "-e", "-i", ifname, "arp", "and", "ether", "src", from)
+	var buf lockedBuffer
+	cmd.Stdout = &buf
+	errR, errW := io.Pipe()
+	cmd.Stderr = errW
+	if err := cmd.Start(); err != nil {
+		p.t.Fatalf("tcpdump: %v", err)
+	}
+	p.t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		errW.Close()
+	})
+	// tcpdump says "listening on" once its socket is open
+	ready := make(chan struct{})
+	go func() {
+		sc := bufio.NewScanner(errR)
+		for sc.Scan() {
+			if strings.Contains(sc.Text(), "listening on") {
+				close(ready)
+				break
+			}
+		}
+		_, _ = io.Copy(io.Discard, errR)
+	}()
+	select {
+	case <-ready:
+	case <-time.After(wait.Dead(5)):
+		p.t.Fatal("tcpdump did not start listening")
+	}
+	garp := regexp.MustCompile(`(?m)^.*(tell ` + regexp.QuoteMeta(twonode.VIP) + `|Reply ` + regexp.QuoteMeta(twonode.VIP) + ` is-at).*$`)
+	return func() string { return garp.FindString(buf.String()) }
+}
+
+// lockedBuffer is a bytes.Buffer a writer goroutine and a reader share.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(b)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -44,4 +44,25 @@ failure_window 5m
 	if !strings.Contains(stdout, "watch: not watched (vip_watch off, no monitor line)") {
 		t.Errorf("vip_watch off:\n%s", stdout)
 	}
+	if !strings.Contains(stdout, "1. drbddisk::r0: native: no script for drbddisk (no executable "+dir+"/resource.d/drbddisk or "+o.InitDir+"/drbddisk)\n       watch: not watched after start (no monitor line)\n") {
+		t.Errorf("vip_watch off, drbddisk without a monitor line:\n%s", stdout)
+	}
+
+	// Every other answer to "what does a failure do": a VIP with a monitor
+	// line (watched by events, or polled with vip_watch off) and on-fail
+	// ignore.
+	for _, c := range []struct{ cf, want string }{
+		{"monitor IPaddr::192.0.2.10/24/eth0\nmonitor mysql on-fail=ignore\n",
+			"       watch: netlink events (a removed VIP is put back and announced), ARP (another MAC claiming it: bounded re-announce); a failed restore → on-fail restart: this resource and those after it restart; after 3 failures in 10m0s the group goes to the peer when it is active\n"},
+		{"vip_watch off\nmonitor IPaddr interval=3s on-fail=standby\n",
+			"       watch: status every 3000 ms (timeout 20000 ms, vip_watch off) → on-fail standby: the group goes to the peer when it is active\n"},
+		{"monitor mysql on-fail=ignore\n",
+			"       watch: status every 10000 ms (timeout 20000 ms, the process group killed then): not running → on-fail ignore: logged only\n"},
+	} {
+		writeFile(t, filepath.Join(dir, "hbgo.cf"), c.cf, 0o644)
+		code, stdout, stderr := run([]string{"-dir", dir, "-node", "node1"}, o)
+		if code != 0 || !strings.Contains(stdout, c.want) {
+			t.Errorf("hbgo.cf %q: exit %d, summary lacks %q:\n%s%s", c.cf, code, c.want, stdout, stderr)
+		}
+	}
 }

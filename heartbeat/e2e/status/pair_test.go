@@ -105,10 +105,20 @@ func statusOf(t *testing.T, c *twonode.Cluster, bin string, i int, args ...strin
 	return out, code
 }
 
+// noSecret fails the test if what a local user or a scraper reads shows
+// the authkeys secret of twonode.Authkeys.
+func noSecret(t *testing.T, what, got string) {
+	t.Helper()
+	if strings.Contains(got, "testkey-sha1") {
+		t.Errorf("%s shows the authkeys secret", what)
+	}
+}
+
 // TestPairStatusAndMetricsAfterFailover runs an hbgo pair with both sinks
 // on, kills node1 and checks node2's `heartbeat status`, its --json, the
 // textfile and the HTTP listener (parsed with Prometheus' own parser)
-// against what the cluster did.
+// against what the cluster did; none of them shows the authkeys secret,
+// and the killed node's `heartbeat status` exits 3 (no daemon).
 func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 	needRoot(t)
 	bin := twonode.BuildHbgo(t)
@@ -142,8 +152,11 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", s, out)
 		}
 	}
-	if strings.Contains(out, "testkey-sha1") {
-		t.Error("status shows the authkeys secret")
+	noSecret(t, "status", out)
+	js0, _ := statusOf(t, c, bin, 1, "--json")
+	noSecret(t, "status --json", js0)
+	if _, err := hbstatus.ReadJSON([]byte(js0)); err != nil {
+		t.Errorf("--json before the failover: %v\n%s", err, js0)
 	}
 
 	killed := time.Now()
@@ -172,6 +185,7 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 		t.Errorf("status after the failover: exit %d, want 1:\n%s", code, out)
 	}
 	js, code := statusOf(t, c, bin, 1, "--json")
+	noSecret(t, "status --json after the failover", js)
 	snap, err := hbstatus.ReadJSON([]byte(js))
 	if err != nil || code != hbstatus.ExitDegraded {
 		t.Fatalf("--json: exit %d, %v\n%s", code, err, js)
@@ -198,6 +212,7 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	noSecret(t, "textfile", string(b))
 	tf := parse(t, "textfile", b)
 	check(t, "textfile", tf, ws)
 	if age, ok := sample(tf, "hbgo_link_last_heartbeat_seconds", map[string]string{"node": "node1", "link": "eth1"}); !ok || age < 1 {
@@ -207,7 +222,15 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 		t.Errorf("textfile: last transition at %v", ts)
 	}
 	body := c.Node[1].Run("curl", "-sf", "http://"+listen+"/metrics")
+	noSecret(t, "listener", body)
 	check(t, "listener", parse(t, "listener", []byte(body)), ws)
+
+	// node1's daemon is gone: its `heartbeat status` says so with exit 3,
+	// the Nagios-style "unknown" a probe must tell from "degraded".
+	out, code = statusOf(t, c, bin, 0)
+	if code != hbstatus.ExitNotRunning || !strings.Contains(out, "no hbgo daemon answers") {
+		t.Errorf("node1's status with its daemon killed: exit %d, want %d:\n%s", code, hbstatus.ExitNotRunning, out)
+	}
 
 	// node1's listener is gone with it; node2's refuses nothing it should
 	// serve, and the daemon never opened a non-loopback port.

@@ -70,8 +70,18 @@ func pidOf(l string) string {
 
 // TestFailoverLogMatchesStock: hbgo's ha-log for a peer's death says what
 // stock's said for the same event in the captured run, line for line,
-// ignoring only times, pids and host names (issue 7).
-func TestFailoverLogMatchesStock(t *testing.T) {
+// ignoring only times, pids and host names (issue 7). hbgo runs with its
+// defaults, the VIP watch on (issue 15): it adds no line.
+func TestFailoverLogMatchesStock(t *testing.T) { failoverLogMatchesStock(t, "") }
+
+// TestFailoverLogMatchesStockVIPWatchOff: the same with `vip_watch off` in
+// hbgo.cf, the setting issue 15 promises keeps ha-log as stock's.
+func TestFailoverLogMatchesStockVIPWatchOff(t *testing.T) {
+	failoverLogMatchesStock(t, "vip_watch off\n")
+}
+
+// failoverLogMatchesStock runs the comparison with node2's (hbgo's) hbgo.cf.
+func failoverLogMatchesStock(t *testing.T, hbgoCf string) {
 	needStock(t)
 	stock, err := os.ReadFile("testdata/ucast-sha1.ha-log.node2")
 	if err != nil {
@@ -87,7 +97,7 @@ func TestFailoverLogMatchesStock(t *testing.T) {
 	}
 	bin := twonode.BuildHbgo(t)
 	c := twonode.New(t, twonode.Options{Prefix: "hbgold", Impl: [2]twonode.Impl{twonode.Stock(), twonode.Hbgo(bin)},
-		HaCf: fastUcast, Authkeys: keys, Haresources: captureGroup, LoopFS: true})
+		HaCf: fastUcast, Authkeys: keys, Haresources: captureGroup, LoopFS: true, HbgoCf: hbgoCf})
 	for i := range c.Node {
 		c.Node[i].WriteFile("/etc/ha.d/resource.d/hbxsvc", svc, 0o755)
 	}

@@ -24,7 +24,8 @@ func TestStatusPingUnreachable(t *testing.T) {
 		PingNodes: []string{ping}, Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead, Generation: 4},
 		Planner: planner.Config{Us: "node2", Peer: "node1", Groups: n.conf.Groups}, Rand: rand.New(rand.NewSource(1))}, t0)
 	peerStatus(n, t0, "1a", true)
-	// No echo reply, well past initdead and deadtime; the peer keeps talking.
+	// No echo reply, well past initdead and deadtime (the status hook hears the
+	// peer; membership is not fed its packets, see below).
 	for at := t0; at.Before(t0.Add(cf.Initdead + 3*cf.Deadtime)); at = at.Add(cf.Keepalive) {
 		*clock = at
 		peerStatus(n, at, "1a", true)

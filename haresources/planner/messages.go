@@ -4,7 +4,7 @@ import "strings"
 
 // Message is one resource-layer message (PROTOCOL §7.5–7.10), as the
 // planner receives it in Msg and sends it in Send. The planner never sees
-// the wire format: heartbeat/core/node translates (node/rscwire.go). Type
+// the wire format: heartbeat/core/node/rscwire translates for the node. Type
 // is the message's name, its t field; String renders its fields as
 // name=value words in wire order, as the scenario files print them.
 type Message interface {

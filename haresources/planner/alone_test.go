@@ -33,9 +33,7 @@ func runAlone(t *testing.T, mode Mode, groups string, events ...Event) []string 
 				}
 				queue = append(queue, OpDone{OpID: a.ID, Results: rs})
 			case Send:
-				m := a.M.Clone()
-				m.Set("src", "node1")
-				queue = append(queue, Msg{M: m, From: "node1"})
+				queue = append(queue, Msg{M: a.M, From: "node1"})
 			case Log:
 				if a.Level >= Warn || strings.HasPrefix(a.Text, "hbgo:") {
 					out = append(out, fmt.Sprintf("log %s: %s", a.Level, a.Text))

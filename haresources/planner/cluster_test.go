@@ -11,7 +11,6 @@ import (
 	"github.com/cockroachdb/datadriven"
 
 	"hbgo/haresources"
-	"hbgo/heartbeat/core/wire"
 )
 
 // epoch is the scenario clock's start.
@@ -45,7 +44,7 @@ type simNode struct {
 
 type queued struct {
 	from string
-	m    *wire.Message
+	m    Message
 }
 
 // cluster wires two planners back to back: every message goes to the
@@ -137,7 +136,7 @@ func (c *cluster) step(n *simNode, ev Event) {
 			for len(c.sent[n.name]) <= c.inc[n.name] {
 				c.sent[n.name] = append(c.sent[n.name], nil)
 			}
-			c.sent[n.name][c.inc[n.name]] = append(c.sent[n.name][c.inc[n.name]], FormatMsg(a.M))
+			c.sent[n.name][c.inc[n.name]] = append(c.sent[n.name][c.inc[n.name]], a.M.String())
 		case Op:
 			if c.autoOps {
 				n.autoOps = append(n.autoOps, a)
@@ -177,9 +176,7 @@ func (c *cluster) deliverOne() {
 func (c *cluster) deliver(q queued) {
 	if n := c.nodes[q.from]; !n.crashed {
 		mark := len(c.queue)
-		m := q.m.Clone()
-		m.Add(wire.FSrc, q.from)
-		c.step(n, Msg{M: m, From: q.from})
+		c.step(n, Msg{M: q.m, From: q.from})
 		caused := append([]queued(nil), c.queue[mark:]...)
 		c.queue = c.queue[:mark]
 		for _, x := range caused {
@@ -189,9 +186,7 @@ func (c *cluster) deliver(q queued) {
 		return
 	}
 	if n := c.nodes[c.peer(q.from)]; !n.crashed {
-		m := q.m.Clone()
-		m.Add(wire.FSrc, q.from)
-		c.step(n, Msg{M: m, From: q.from})
+		c.step(n, Msg{M: q.m, From: q.from})
 	}
 }
 
@@ -271,29 +266,27 @@ func (c *cluster) run(d *datadriven.TestData) string {
 			c.step(n, c.opDone(n, args))
 		case "send":
 			// A message the node's daemon sends on behalf of someone else
-			// (an API client such as ipfail): it goes to the wire as is.
-			m := &wire.Message{}
-			for _, kv := range args {
-				k, v, _ := strings.Cut(kv, "=")
-				m.Add(k, v)
+			// (an API client such as ipfail): it goes to the wire as is,
+			// and the planners get what the translation makes of it.
+			fmt.Fprintf(&c.out, "%s: (client) send %s\n", n.name, strings.Join(args, " "))
+			if m, ok := parseMsg(fieldsOf(args)...); ok {
+				c.queue = append(c.queue, queued{n.name, m})
 			}
-			fmt.Fprintf(&c.out, "%s: (client) send %s\n", n.name, FormatMsg(m))
-			c.queue = append(c.queue, queued{n.name, m})
 		case "msg":
 			// A message as membership delivers it; from= is the sender
-			// membership authenticated (default: the src field).
-			m := &wire.Message{}
-			from := ""
-			for _, kv := range args {
-				k, v, _ := strings.Cut(kv, "=")
-				if k == "from" {
-					from = v
+			// membership authenticated.
+			var from string
+			var kv []string
+			for _, w := range args {
+				if f, ok := strings.CutPrefix(w, "from="); ok {
+					from = f
 					continue
 				}
-				m.Add(k, v)
+				kv = append(kv, fieldsOf([]string{w})...)
 			}
-			if from == "" {
-				from = m.Str(wire.FSrc)
+			m, ok := parseMsg(kv...)
+			if !ok || from == "" {
+				c.t.Fatalf("bad msg line %q: want t=<a planner type> and from=<sender>", line)
 			}
 			c.step(n, Msg{M: m, From: from})
 		case "crash":

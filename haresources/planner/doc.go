@@ -8,14 +8,16 @@
 // daemon should Tick before feeding events after a pause.
 //
 // Contract with the daemon (membership and transport):
-//   - Send carries only the message-specific fields in stock's order; the
-//     daemon adds the control fields (src, seq, hg, ts, …) and sends it to
-//     the cluster. Every resource-layer message the node receives must come
-//     back as Msg, including our own loopback copies (stock acts on those:
-//     ask_resources from self, ip-request-resp to self, resource from self
-//     with info=mach_down or shutdown). Msg.From is the sender membership
-//     authenticated; the planner acts on it, never on the src field alone,
-//     and ignores a message whose src names another node.
+//   - The planner speaks typed messages (Message: Starting, Resource,
+//     AskResources, HbTakeover, IPRequest, IPRequestResp, Shutdone,
+//     StonithResult), never the wire format; heartbeat/core/node/rscwire
+//     spells them on the wire in stock's field order, and the daemon adds
+//     the control fields (src, seq, hg, ts, …). Every resource-layer message
+//     the node receives must come back as Msg, including our own loopback
+//     copies (stock acts on those: ask_resources from self, ip-request-resp
+//     to self, resource from self with info=mach_down or shutdown). Msg.From
+//     is the sender membership authenticated; the planner acts on it, and
+//     the translation drops a message whose src names another node.
 //   - CommUp when membership declares comm up (PROTOCOL §8.2); PeerStatus on
 //     every status change of the peer, with "dead" when it is declared dead;
 //     PartitionHealed when it returns with the same generation (§6.4).

@@ -3,8 +3,6 @@ package planner
 import (
 	"testing"
 	"time"
-
-	"hbgo/heartbeat/core/wire"
 )
 
 // fuzzWords are the values the fuzzer picks message fields from: the valid
@@ -18,7 +16,9 @@ var fuzzTypes = []string{"starting", "resource", "ask_resources", "ip-request", 
 var fuzzFields = []string{"rsc_hold", "rtype", "isstable", "info", "ipaddr", "dest", "ok", "weown", "st", "src"}
 
 // FuzzStep feeds arbitrary event sequences, including malformed resource
-// messages from the network, and checks the planner's invariants.
+// messages from the network, and checks the planner's invariants. A
+// message is built as wire fields and read as heartbeat/core/node/rscwire
+// reads it (parseMsg; rscwire's FuzzFromWire covers that reading itself).
 func FuzzStep(f *testing.F) {
 	f.Add([]byte{0, 1, 2, 3, 4, 5, 6, 7, 8, 9})
 	f.Add([]byte{1, 0, 20, 0, 0, 3, 3, 7, 9, 9, 9})
@@ -48,17 +48,20 @@ func FuzzStep(f *testing.F) {
 			case 1:
 				ev = PeerStatus{"node2", []string{"active", "up", "init", "dead"}[next(&i)%4]}
 			case 2, 3, 4:
-				m := &wire.Message{}
-				m.Add("t", fuzzTypes[int(next(&i))%len(fuzzTypes)])
+				kv := []string{"t", fuzzTypes[int(next(&i))%len(fuzzTypes)]}
 				for n := int(next(&i) % 5); n > 0; n-- {
-					m.Add(fuzzFields[int(next(&i))%len(fuzzFields)], fuzzWords[int(next(&i))%len(fuzzWords)])
+					kv = append(kv, fuzzFields[int(next(&i))%len(fuzzFields)], fuzzWords[int(next(&i))%len(fuzzWords)])
 				}
+				from := "node1"
 				if next(&i)%2 == 0 {
-					m.Add(wire.FSrc, "node2")
-				} else {
-					m.Add(wire.FSrc, "node1")
+					from = "node2"
 				}
-				ev = Msg{M: m, From: m.Str(wire.FSrc)}
+				kv = append(kv, "src", from)
+				m, ok := parseMsg(kv...)
+				if !ok || firstSrc(kv) != from {
+					continue // not the planner's, or refused by the translation (src names another node)
+				}
+				ev = Msg{M: m, From: from}
 			case 5:
 				ev = Standby{fuzzWords[int(next(&i))%len(fuzzWords)]}
 			case 6:
@@ -98,8 +101,8 @@ func FuzzStep(f *testing.F) {
 						t.Fatalf("bad status word %q", a.Word)
 					}
 				case Send:
-					if a.M.Type() == "" {
-						t.Fatalf("message without type: %s", FormatMsg(a.M))
+					if a.M == nil || a.M.Type() == "" {
+						t.Fatalf("message without type: %v", a.M)
 					}
 				}
 			}
@@ -113,4 +116,14 @@ func FuzzStep(f *testing.F) {
 			}
 		}
 	})
+}
+
+// firstSrc is the first src field of kv, the one the translation compares with the sender.
+func firstSrc(kv []string) string {
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i] == "src" {
+			return kv[i+1]
+		}
+	}
+	return ""
 }

@@ -1,10 +1,6 @@
 package planner
 
-import (
-	"time"
-
-	"hbgo/heartbeat/core/wire"
-)
+import "time"
 
 func (p *Planner) onCommUp() {
 	if p.commUp {
@@ -23,7 +19,7 @@ func (p *Planner) onCommUp() {
 		p.initial.foreignDone = true // no dead node: nobody else's resources to acquire
 	}
 	if p.nice {
-		p.send("t", "starting")
+		p.send(Starting{})
 		p.local.state = stStarting
 		if p.cfg.Peer == "" {
 			p.alone()
@@ -67,18 +63,11 @@ func (p *Planner) onPeerStatus(ev PeerStatus) {
 	p.script("harc", "info: Running /etc/ha.d//rc.d/status status")
 }
 
-func (p *Planner) onMsg(m *wire.Message, from string) {
+func (p *Planner) onMsg(m Message, from string) {
 	if m == nil {
 		return
 	}
 	t := m.Type()
-	if src := m.Str(wire.FSrc); src != from {
-		// hbgo: stock's resource handlers read the sender from the src
-		// field (PROTOCOL §7.6–7.9). Here the sender is who membership
-		// authenticated, and a message claiming another is not acted on.
-		p.logf(Error, "hbgo: %s message from %s claims to be from [%s]; ignored", t, from, src)
-		return
-	}
 	fromMe := from == p.cfg.Us
 	switch from {
 	case p.cfg.Peer:
@@ -89,7 +78,7 @@ func (p *Planner) onMsg(m *wire.Message, from string) {
 		p.logf(Error, "hbgo: %s message from unknown node [%s] ignored", t, from)
 		return
 	}
-	if t == "shutdone" {
+	if _, ok := m.(Shutdone); ok {
 		p.onShutdone(from, fromMe)
 		return
 	}
@@ -97,12 +86,12 @@ func (p *Planner) onMsg(m *wire.Message, from string) {
 		// PROTOCOL §8.2: resource handlers are registered at comm up.
 		return
 	}
-	switch t {
-	case "starting", "resource":
-		p.processResources(t, m, fromMe)
-	case "ask_resources":
+	switch m := m.(type) {
+	case Starting, Resource:
+		p.processResources(m, fromMe)
+	case AskResources:
 		p.askForResources(m, from, fromMe)
-	case "ip-request":
+	case IPRequest:
 		if fromMe {
 			break
 		}
@@ -110,13 +99,13 @@ func (p *Planner) onMsg(m *wire.Message, from string) {
 			// hbgo: stock gives a group away on any ip-request (PROTOCOL
 			// §7.9), one replayed after mach_down took it too, leaving the
 			// VIP on no node. A dead peer asks for nothing.
-			p.logf(Warn, "hbgo: ip-request for %s from %s, which is dead, ignored", m.Str("ipaddr"), from)
+			p.logf(Warn, "hbgo: ip-request for %s from %s, which is dead, ignored", m.Key, from)
 			break
 		}
 		p.onIPRequest(m, from)
-	case "ip-request-resp":
+	case IPRequestResp:
 		p.onIPRequestResp(m)
-	case "hb_takeover":
+	case HbTakeover:
 		// harc runs rc.d/hb_takeover on both nodes; the script ignores
 		// its own node's request (COMPAT §7.2).
 		p.script("harc", "info: Running /etc/ha.d//rc.d/hb_takeover hb_takeover")
@@ -127,7 +116,7 @@ func (p *Planner) onMsg(m *wire.Message, from string) {
 }
 
 // processResources is stock's process_resources for starting and resource (PROTOCOL §11.3).
-func (p *Planner) processResources(t string, m *wire.Message, fromMe bool) {
+func (p *Planner) processResources(m Message, fromMe bool) {
 	if !p.nice {
 		return
 	}
@@ -138,14 +127,16 @@ func (p *Planner) processResources(t string, m *wire.Message, fromMe bool) {
 		p.local.state = stStable
 	}
 	newState := p.local.state
-	if t == "starting" && !fromMe {
-		var ok bool
-		if newState, ok = p.peerStarting(); !ok {
-			return
-		}
-	}
 	fastStart := false
-	if t == "resource" {
+	switch m := m.(type) {
+	case Starting:
+		if !fromMe {
+			var ok bool
+			if newState, ok = p.peerStarting(); !ok {
+				return
+			}
+		}
+	case Resource:
 		var ok bool
 		if newState, fastStart, ok = p.resourceMsg(m, fromMe); !ok {
 			return
@@ -178,18 +169,17 @@ func (p *Planner) peerStarting() (rstate, bool) {
 }
 
 // resourceMsg takes a `resource` message from either side (PROTOCOL §11.3); it returns the next state, whether fast_start may end RQSTDELAY, and false when the message is refused.
-func (p *Planner) resourceMsg(m *wire.Message, fromMe bool) (rstate, bool, bool) {
+func (p *Planner) resourceMsg(m Resource, fromMe bool) (rstate, bool, bool) {
 	newState := p.local.state
-	word, ok := m.Get("rsc_hold")
-	if !ok {
+	if m.NoSet {
 		p.logf(Error, "resource message without rsc_hold field.")
 		return newState, false, false
 	}
-	n, ok := ParseHold(word)
+	n, ok := ParseHold(m.Set)
 	if !ok {
-		p.logf(Error, "encode_resources: bad resource type [%s]", word)
+		p.logf(Error, "encode_resources: bad resource type [%s]", m.Set)
 	}
-	full := m.Str("rtype") == "full"
+	full := m.Full
 	switch p.local.state {
 	case stBothStarting, stStarting:
 		newState = stRscRcvd
@@ -209,10 +199,10 @@ func (p *Planner) resourceMsg(m *wire.Message, fromMe bool) (rstate, bool, bool)
 }
 
 // peerResource takes the peer's holding and stability from its `resource` message n (PROTOCOL §11.2, §11.3) and returns the next state.
-func (p *Planner) peerResource(m *wire.Message, n Hold, full bool, newState rstate) rstate {
+func (p *Planner) peerResource(m Resource, n Hold, full bool, newState rstate) rstate {
 	p.peer.holds = update(full, p.peer.holds, n)
-	if st, ok := m.Get("isstable"); ok {
-		if st == "1" {
+	if m.Stable != StableUnsaid {
+		if m.Stable == StableYes {
 			if !p.peer.stable {
 				p.logf(Info, "remote resource transition completed.")
 				p.peer.stable = true
@@ -241,13 +231,13 @@ func (p *Planner) peerResource(m *wire.Message, n Hold, full bool, newState rsta
 }
 
 // ownResource takes the loopback copy n of this node's own `resource` message: its holding, and the end of the child that sent it (PROTOCOL §11.3, §11.4).
-func (p *Planner) ownResource(m *wire.Message, n Hold, full bool, newState rstate) rstate {
+func (p *Planner) ownResource(m Resource, n Hold, full bool, newState rstate) rstate {
 	p.local.hold = update(full, p.local.hold, n)
 	if p.local.hold&Local != 0 {
 		p.initial.localDone = true
 		p.announce("T_RESOURCES(us)")
 	}
-	switch m.Str("info") {
+	switch m.Info {
 	case "req_our_resources()":
 		if p.exec.reqKids > 0 {
 			p.exec.reqKids--
@@ -348,10 +338,10 @@ func (p *Planner) reqOurResources(anyway bool) {
 			continue
 		}
 		if p.nice || dontAsk {
-			p.send("t", "ip-request-resp", "dest", p.cfg.Us, "ipaddr", k, "weown", "yes", "ok", "OK")
+			p.send(IPRequestResp{Dest: p.cfg.Us, Key: k, WeOwn: "yes", OK: true})
 			take = append(take, k)
 		} else {
-			p.send("t", "ip-request", "ipaddr", k)
+			p.send(IPRequest{Key: k})
 		}
 	}
 	if len(local) == 0 {

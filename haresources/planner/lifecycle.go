@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"hbgo/heartbeat/core/wire"
 )
 
 // onShutdone handles t=shutdone (PROTOCOL §7.5, §11.7). Stock's
@@ -91,14 +89,14 @@ func (p *Planner) recoverDead(node string) {
 			p.emit(Stonith{node})
 			return
 		}
-		p.send("t", "stonith", "node", node, "result", "n_stnth")
+		p.send(StonithResult{Node: node, Result: "n_stnth"})
 		p.logf(Warn, "No STONITH device configured.")
 		p.logf(Warn, "Shared disks are not protected.")
 		p.takeoverFrom(node)
 		return
 	}
 	p.logf(Info, "Dead node %s gave up resources.", node)
-	p.send("t", "stonith", "node", node, "result", "unneeded")
+	p.send(StonithResult{Node: node, Result: "unneeded"})
 	if !p.nice {
 		p.takeoverFrom(node)
 		return
@@ -119,7 +117,7 @@ func (p *Planner) onStonithDone(ev StonithDone) {
 	if ev.Node != p.takeover.stonithNode {
 		return
 	}
-	p.send("t", "stonith", "node", ev.Node, "result", ev.Result)
+	p.send(StonithResult{Node: ev.Node, Result: ev.Result})
 	if ev.Result == "OK" {
 		p.takeover.stonithNode = ""
 		p.logf(Info, "node %s now reset.", ev.Node)
@@ -220,27 +218,27 @@ func (p *Planner) giveup(force bool) {
 	p.emitOp(&opInfo{kind: Give, groups: keys, why: "shutdown"})
 }
 
-func (p *Planner) onIPRequest(m *wire.Message, from string) {
+func (p *Planner) onIPRequest(m IPRequest, from string) {
 	p.script("harc", "info: Running /etc/ha.d//rc.d/ip-request ip-request")
-	key := m.Str("ipaddr")
+	key := m.Key
 	if p.groups.held[key] || p.groups.pending[key] > 0 {
 		p.emitOp(&opInfo{kind: Give, groups: []string{key}, why: "ip-request", node: from})
 		return
 	}
-	p.send("t", "ip-request-resp", "dest", from, "ipaddr", key, "weown", "no", "ok", "OK")
+	p.send(IPRequestResp{Dest: from, Key: key, WeOwn: "no", OK: true})
 }
 
-func (p *Planner) onIPRequestResp(m *wire.Message) {
-	if m.Str(wire.FDest) != p.cfg.Us {
+func (p *Planner) onIPRequestResp(m IPRequestResp) {
+	if m.Dest != p.cfg.Us {
 		// Stock's receive path drops messages addressed to another node.
 		return
 	}
 	p.script("harc", "info: Running /etc/ha.d//rc.d/ip-request-resp ip-request-resp")
-	if m.Str("ok") != "OK" {
+	if !m.OK {
 		return
 	}
-	key := m.Str("ipaddr")
-	p.script("ip-request-resp", "received ip-request-resp %s %s %s", key, m.Str("ok"), m.Str("weown"))
+	key := m.Key
+	p.script("ip-request-resp", "received ip-request-resp %s OK %s", key, m.WeOwn)
 	if _, known := p.byKey[key]; !known {
 		p.logf(Error, "hbgo: ip-request-resp for unknown resource group %s ignored", key)
 		return
@@ -421,7 +419,7 @@ func (p *Planner) tryHandOff() {
 	w := p.groups.handOff
 	p.groups.handOff = None
 	p.script("hb_standby", "Going standby [%s].", w)
-	p.send("t", "ask_resources", "rsc_hold", w.String(), "info", "me")
+	p.send(AskResources{Set: w.String(), Info: "me"})
 }
 
 // finishOp runs what stock's child did after its last takegroup/givegroup.
@@ -429,7 +427,7 @@ func (p *Planner) finishOp(info *opInfo) {
 	switch info.why {
 	case "req_our_resources":
 		for _, a := range info.kidOut {
-			if s, ok := a.(Send); ok && s.M.Str("info") == "req_our_resources()" {
+			if s, ok := a.(Send); ok && isReqKidsLast(s.M) {
 				// Stock counts the child as resource activity until it
 				// exits; its last act is this message, whose loopback ends it.
 				p.exec.reqKids++
@@ -446,26 +444,26 @@ func (p *Planner) finishOp(info *opInfo) {
 			what = "release"
 		}
 		p.childf("go_standby", Info, "%s HA resource %s completed (standby).", info.act, what)
-		p.send("t", "ask_resources", "rsc_hold", info.standby.String(), "info", "done")
+		p.send(AskResources{Set: info.standby.String(), Info: "done"})
 	case "mach_down":
 		if p.nice {
 			p.script("mach_down", "info: %s: nice_failback: foreign resources acquired", "/usr/share/heartbeat/mach_down")
 		}
 		p.script("mach_down", "info: mach_down takeover complete for node %s.", info.node)
 		if p.nice {
-			p.send("t", "resource", "rsc_hold", "foreign", "info", "mach_down")
+			p.send(Resource{Set: Foreign.String(), Info: "mach_down"})
 		}
 		p.childExited("status")
 	case "shutdown":
 		p.childf("hb_giveup_resources", Info, "All HA resources relinquished.")
-		p.send("t", "shutdone", "st", "dead")
+		p.send(Shutdone{})
 		if p.shutdown.restartAfter {
 			p.emit(Restart{})
 		} else {
 			p.emit(ShutdownDone{})
 		}
 	case "ip-request":
-		p.send("t", "ip-request-resp", "dest", info.node, "ipaddr", info.groups[0], "weown", "yes", "ok", "OK")
+		p.send(IPRequestResp{Dest: info.node, Key: info.groups[0], WeOwn: "yes", OK: true})
 	case "ip-request-resp":
 		p.childExited("ip-request-resp")
 	case "held-at-start":
@@ -476,4 +474,10 @@ func (p *Planner) finishOp(info *opInfo) {
 			p.onCommUp()
 		}
 	}
+}
+
+// isReqKidsLast reports whether m is req_our_resources' final message, the resource message whose loopback ends the child.
+func isReqKidsLast(m Message) bool {
+	r, ok := m.(Resource)
+	return ok && r.Info == "req_our_resources()"
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"hbgo/haresources"
-	"hbgo/heartbeat/core/wire"
 )
 
 // Timers (PROTOCOL §10.4).
@@ -316,38 +315,26 @@ func (p *Planner) script(tag, format string, args ...any) {
 	p.emit(ScriptLog{tag, fmt.Sprintf(format, args...)})
 }
 
-func msg(kv ...string) *wire.Message {
-	m := &wire.Message{Fields: make([]wire.Field, 0, len(kv)/2)}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m.Add(kv[i], kv[i+1])
-	}
-	return m
-}
-
-func (p *Planner) send(kv ...string) { p.emit(Send{msg(kv...)}) }
+func (p *Planner) send(m Message) { p.emit(Send{m}) }
 
 // sendHeld sends our resource state (stock's hb_send_resources_held).
 func (p *Planner) sendHeld(stable bool, comment string) {
 	if !p.nice {
 		return
 	}
-	p.emit(Send{p.heldMsg(stable, comment)})
+	p.send(p.heldMsg(stable, comment))
 }
 
-func (p *Planner) heldMsg(stable bool, comment string) *wire.Message {
-	st := "0"
+func (p *Planner) heldMsg(stable bool, comment string) Resource {
+	st := StableNo
 	if stable {
-		st = "1"
+		st = StableYes
 	}
-	m := msg("t", "resource", "rsc_hold", p.local.hold.String(), "rtype", "full", "isstable", st)
-	if comment != "" {
-		m.Add("info", comment)
-	}
-	return m
+	return Resource{Set: p.local.hold.String(), Full: true, Stable: st, Info: comment}
 }
 
 func (p *Planner) sendStandby(info string) {
-	p.send("t", "ask_resources", "rsc_hold", p.standby.set.String(), "info", info)
+	p.send(AskResources{Set: p.standby.set.String(), Info: info})
 }
 
 // groupsOf lists the keys of a resource set from our perspective, in file order.

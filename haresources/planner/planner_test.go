@@ -5,8 +5,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-
-	"hbgo/heartbeat/core/wire"
 )
 
 // fileGroups has node1's groups A, C, D and node2's group B, in that file order.
@@ -15,17 +13,7 @@ node2 B b2
 node1 C
 node1 D d2 d3`
 
-func peerMsg(kv ...string) Event {
-	m := msg(kv...)
-	m.Add(wire.FSrc, "node2")
-	return Msg{M: m, From: m.Str(wire.FSrc)}
-}
-
-func selfMsg(kv ...string) Event {
-	m := msg(kv...)
-	m.Add(wire.FSrc, "node1")
-	return Msg{M: m, From: m.Str(wire.FSrc)}
-}
+func peerMsg(kv ...string) Event { return Msg{M: mustMsg(kv...), From: "node2"} }
 
 func newNode1(t testing.TB, mode Mode) *Planner {
 	cfg := Config{Us: "node1", Peer: "node2", AutoFailback: mode, Groups: parseGroups(t, fileGroups)}
@@ -41,9 +29,7 @@ func feed(p *Planner, evs ...Event) []Op {
 		for _, a := range p.Step(queue[i]) {
 			switch a := a.(type) {
 			case Send:
-				m := a.M.Clone()
-				m.Add(wire.FSrc, p.cfg.Us)
-				queue = append(queue, Msg{M: m, From: p.cfg.Us})
+				queue = append(queue, Msg{M: a.M, From: p.cfg.Us})
 			case Op:
 				ops = append(ops, a)
 				queue = append(queue, OpDone{OpID: a.ID, Results: okResults(a)})
@@ -210,7 +196,7 @@ func TestHandOffKind(t *testing.T) {
 			var sends []string
 			for _, a := range p.Step(OpDone{OpID: id, Results: []GroupResult{{Key: tt.failed, Outcome: StartFailed}}}) {
 				if s, ok := a.(Send); ok {
-					sends = append(sends, FormatMsg(s.M))
+					sends = append(sends, s.M.String())
 				}
 			}
 			if diff := cmp.Diff([]string{tt.want}, sends); diff != "" {
@@ -236,8 +222,10 @@ func TestAutoFailbackModes(t *testing.T) {
 				peerMsg("t", "resource", "rsc_hold", "none", "rtype", "full", "isstable", "0"))
 			var got bool
 			for _, a := range p.Step(peerMsg("t", "resource", "rsc_hold", "none", "rtype", "full", "isstable", "1")) {
-				if s, ok := a.(Send); ok && s.M.Type() == "ask_resources" {
-					got = s.M.Str("rsc_hold") == "foreign" && s.M.Str("info") == "me"
+				if s, ok := a.(Send); ok {
+					if ask, ok := s.M.(AskResources); ok {
+						got = ask.Set == "foreign" && ask.Info == "me"
+					}
 				}
 			}
 			if got != tt.want {
@@ -254,7 +242,7 @@ func TestLegacyAnswersEveryIPRequest(t *testing.T) {
 	var got []string
 	for _, a := range p.Step(peerMsg("t", "ip-request", "ipaddr", "B")) {
 		if s, ok := a.(Send); ok {
-			got = append(got, FormatMsg(s.M))
+			got = append(got, s.M.String())
 		}
 	}
 	want := []string{"t=ip-request-resp dest=node2 ipaddr=B weown=no ok=OK"}

@@ -3,12 +3,10 @@ package planner
 import (
 	"strings"
 	"time"
-
-	"hbgo/heartbeat/core/wire"
 )
 
 // askForResources is stock's ask_for_resources: the standby sub-protocol (PROTOCOL §11.5).
-func (p *Planner) askForResources(m *wire.Message, from string, fromMe bool) {
+func (p *Planner) askForResources(m AskResources, from string, fromMe bool) {
 	if !p.nice {
 		p.logf(Info, "Standby mode only implemented when nice_failback on")
 		return
@@ -16,15 +14,12 @@ func (p *Planner) askForResources(m *wire.Message, from string, fromMe bool) {
 	if p.local.state == stShutdown {
 		return
 	}
-	info, okInfo := m.Get("info")
-	rtype := All
-	if w, ok := m.Get("rsc_hold"); ok {
-		var good bool
-		if rtype, good = ParseHold(w); !good {
-			p.logf(Error, "encode_resources: bad resource type [%s]", w)
-		}
+	info := m.Info
+	rtype, good := ParseHold(m.Set)
+	if !good {
+		p.logf(Error, "encode_resources: bad resource type [%s]", m.Set)
 	}
-	if !okInfo || from == "" {
+	if m.NoInfo || from == "" {
 		p.logf(Error, "Received standby message without info/from")
 		return
 	}
@@ -180,7 +175,7 @@ func (p *Planner) onStandbyCmd(set string) {
 		return
 	}
 	p.script("hb_standby", "Going standby [%s].", w)
-	p.send("t", "ask_resources", "rsc_hold", w, "info", "me")
+	p.send(AskResources{Set: w, Info: "me"})
 }
 
 // onTakeoverCmd is the local hb_takeover command (COMPAT §7.2).
@@ -199,14 +194,13 @@ func (p *Planner) onTakeoverCmd(set string) {
 		p.logf(Info, "hbgo: hb_takeover: forgetting earlier start failures of %s; they may be started here again", strings.Join(ks, " "))
 		clear(p.groups.failed)
 	}
-	p.send("t", "hb_takeover", "rsc_hold", set)
+	p.send(HbTakeover{Set: set})
 }
 
 // onPeerTakeover is rc.d/hb_takeover on the receiving node: hb_standby with the mirrored set.
-func (p *Planner) onPeerTakeover(m *wire.Message, from string) {
-	set := m.Str("rsc_hold")
+func (p *Planner) onPeerTakeover(m HbTakeover, from string) {
 	var w string
-	switch set {
+	switch m.Set {
 	case "local":
 		w = "foreign"
 	case "foreign":

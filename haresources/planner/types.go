@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"time"
-
-	"hbgo/heartbeat/core/wire"
 )
 
 // Mode is the ha.cf auto_failback setting (PROTOCOL §11.1).
@@ -80,8 +78,8 @@ type PeerRestarted struct{ Node string }
 
 // Msg delivers a resource-layer message, including our own loopback copies, from the node membership authenticated.
 type Msg struct {
-	M    *wire.Message
-	From string // the sender as membership identified it; the message's own src must agree
+	M    Message
+	From string // the sender as membership identified it (the daemon drops a message whose src names another node)
 }
 
 // Standby is a local hb_standby request (command, FIFO or ipfail); Set is all, local, foreign or failback.
@@ -156,8 +154,8 @@ func (Held) event()            {}
 // Action is an output of Planner.Step.
 type Action interface{ action() }
 
-// Send asks the membership layer to send M (message-specific fields only) to the cluster.
-type Send struct{ M *wire.Message }
+// Send asks the membership layer to send M to the cluster (the daemon adds the control fields).
+type Send struct{ M Message }
 
 // OpKind says whether an Op starts or stops groups.
 type OpKind int
@@ -240,7 +238,7 @@ func (StatusWord) action()   {}
 func Format(a Action) string {
 	switch a := a.(type) {
 	case Send:
-		return "send " + FormatMsg(a.M)
+		return "send " + a.M.String()
 	case Op:
 		return fmt.Sprintf("op %d %s [%s] (%s)", a.ID, a.Kind, strings.Join(a.Groups, " "), a.Why)
 	case Log:
@@ -259,18 +257,4 @@ func Format(a Action) string {
 		return "rscstatus " + a.Word
 	}
 	return fmt.Sprintf("%T", a)
-}
-
-// FormatMsg renders a message's string fields as name=value words in wire order.
-func FormatMsg(m *wire.Message) string {
-	var b strings.Builder
-	for i, f := range m.Fields {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteString(f.Name)
-		b.WriteByte('=')
-		b.Write(f.Value)
-	}
-	return b.String()
 }

@@ -7,6 +7,7 @@ import (
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/config/hacf"
 	"hbgo/heartbeat/core/ipfail"
+	"hbgo/heartbeat/core/node/rscwire"
 	"hbgo/heartbeat/core/wire"
 )
 
@@ -89,7 +90,7 @@ func (c *hbCluster) stepP(n string, ev planner.Event) {
 	for _, a := range c.p[n].Step(ev) {
 		switch a := a.(type) {
 		case planner.Send:
-			c.queue = append(c.queue, hbQueued{n, a.M})
+			c.queue = append(c.queue, hbQueued{n, rscwire.ToWire(a.M)})
 		case planner.Op:
 			c.pending[n] = append(c.pending[n], a)
 		case planner.Stonith:
@@ -162,7 +163,9 @@ func (c *hbCluster) deliver() {
 			if dest, ok := m.Get(wire.FDest); ok && dest != n {
 				continue
 			}
-			c.stepP(n, planner.Msg{M: m, From: q.from})
+			if pm, ok, _ := rscwire.FromWire(m, q.from); ok {
+				c.stepP(n, pm)
+			}
 			c.stepF(n, ipfail.Msg{M: m})
 		}
 	}

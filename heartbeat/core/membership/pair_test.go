@@ -11,6 +11,7 @@ import (
 
 	"hbgo/haresources"
 	"hbgo/haresources/planner"
+	"hbgo/heartbeat/core/node/rscwire"
 )
 
 // pair couples two membership machines (the env exchange) with a resource
@@ -119,9 +120,8 @@ func (p *pair) onMem(name string, a Action) {
 		fmt.Fprintf(p.out, "%s %s: partition with %s healed\n", p.stamp(), name, a.Node)
 		p.plan(name, planner.PartitionHealed{Node: a.Node})
 	case Deliver:
-		switch a.Msg.Type() {
-		case "starting", "resource", "ask_resources", "hb_takeover", "ip-request", "ip-request-resp", "shutdone", "stonith":
-			p.plan(name, planner.Msg{M: a.Msg, From: a.From})
+		if pm, ok, _ := rscwire.FromWire(a.Msg, a.From); ok {
+			p.plan(name, pm)
 		}
 	}
 }
@@ -131,7 +131,7 @@ func (p *pair) plan(name string, ev planner.Event) {
 		switch a := a.(type) {
 		case planner.Send:
 			if m := p.e.ms[name]; m != nil {
-				p.e.report(name, m.Step(Originate{Msg: a.M, At: p.e.now}))
+				p.e.report(name, m.Step(Originate{Msg: rscwire.ToWire(a.M), At: p.e.now}))
 			}
 		case planner.Op:
 			if len(a.Groups) > 0 {

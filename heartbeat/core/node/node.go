@@ -8,6 +8,7 @@ import (
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/core/ipfail"
 	"hbgo/heartbeat/core/membership"
+	"hbgo/heartbeat/core/node/rscwire"
 	"hbgo/heartbeat/core/wire"
 )
 
@@ -212,8 +213,12 @@ func (m *Machine) memAction(a membership.Action) {
 		m.planStep(planner.CommUp{})
 		m.startClients()
 	case membership.Deliver:
-		if resourceTypes[a.Msg.Type()] {
-			m.planStep(planner.Msg{M: a.Msg, From: a.From})
+		// The planner speaks its own messages (rscwire): the resource
+		// layer's types are translated, the rest are not its business.
+		if pm, ok, refusal := rscwire.FromWire(a.Msg, a.From); ok {
+			m.planStep(pm)
+		} else if refusal != "" && !m.cfg.NoResources && !m.quick {
+			m.log("ERROR", refusal) // as the planner would (-M and a quick restart have none)
 		}
 		// The planner writes harc's line for the types it handles.
 		t := a.Msg.Type()
@@ -228,10 +233,6 @@ func (m *Machine) memAction(a membership.Action) {
 		m.emit(PeerSeen{Node: a.Node, Mark: a.Mark})
 	}
 }
-
-// resourceTypes are the message types the resource layer handles (PROTOCOL §7.5–7.10).
-var resourceTypes = map[string]bool{"starting": true, "resource": true, "ask_resources": true,
-	"hb_takeover": true, "ip-request": true, "ip-request-resp": true, "shutdone": true, "stonith": true}
 
 func (m *Machine) isPing(name string) bool {
 	for _, p := range m.cfg.Membership.PingNodes {
@@ -277,7 +278,7 @@ func (m *Machine) runPlanAction(a planner.Action) {
 	defer m.ipfailPlan(a) // rule 4
 	switch a := a.(type) {
 	case planner.Send:
-		m.memStep(membership.Originate{Msg: a.M, At: m.now}) // rule 2
+		m.memStep(membership.Originate{Msg: rscwire.ToWire(a.M), At: m.now}) // rule 2
 	case planner.Op:
 		m.journal("op", "", map[string]string{"op": strconv.Itoa(a.ID), "kind": a.Kind.String(), "why": a.Why, "groups": fmt.Sprint(a.Groups)})
 		if len(a.Groups) == 0 {
@@ -311,9 +312,7 @@ func (m *Machine) unmanaged(ev planner.Event) {
 	switch ev.(type) {
 	case planner.CommUp:
 		if m.cfg.Planner.AutoFailback != planner.Legacy {
-			s := &wire.Message{}
-			s.Add(wire.FType, "starting")
-			m.memStep(membership.Originate{Msg: s, At: m.now})
+			m.memStep(membership.Originate{Msg: rscwire.ToWire(planner.Starting{}), At: m.now})
 		}
 	case planner.Shutdown:
 		m.emit(ExitAt{At: m.now.Add(m.cfg.UnmanagedStop)})

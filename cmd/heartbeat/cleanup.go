@@ -14,7 +14,27 @@ import (
 	"hbgo/heartbeat/edge/control"
 )
 
-const cleanupUsage = "usage: heartbeat cleanup [RESOURCE]\n  clears the monitor's failure counts of RESOURCE (a haresources token as written), or of every resource;\n  a node that handed a group over may then take it back\n"
+// cleanupUsage is `heartbeat cleanup -h`, laid out as decode's: the usage
+// line, one paragraph, examples, exit status.
+const cleanupUsage = `usage: heartbeat cleanup [RESOURCE]
+
+Clears this node's failure counts, which the resource monitor keeps per
+resource in /var/lib/heartbeat/hbgo-failcounts: failover_threshold failures
+within failure_window (hbgo.cf) hand a group over to the peer, and a node
+that handed a group over does not take it back, auto_failback included,
+until its counts are cleared or failure_window passes with no new failure.
+RESOURCE is written as in haresources (IPaddr::10.0.0.5/24/eth0, mysql);
+without it every count is cleared. A running daemon is asked over its
+control socket (root only); with no daemon the file is changed in place,
+so the next start begins from zero.
+
+  heartbeat cleanup
+  heartbeat cleanup IPaddr::10.0.0.5/24/eth0
+  heartbeat cleanup mysql
+
+Exit status: 0 cleared, 1 the daemon refused or the file could not be
+written, 2 usage error.
+`
 
 // cleanupCmd is `heartbeat cleanup [RESOURCE]`.
 func cleanupCmd(args []string, stdout, stderr io.Writer) int {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -51,5 +52,72 @@ func TestCleanup(t *testing.T) {
 	}
 	if code, out := run("a", "b"); code != 2 || !strings.HasPrefix(out, "usage: heartbeat cleanup [RESOURCE]") {
 		t.Errorf("%d %s", code, out)
+	}
+}
+
+// TestCleanupHelp: `heartbeat cleanup -h` is laid out as decode's (usage
+// line, one paragraph, examples, exit status) on stdout with exit 0; every
+// example is accepted as written; the man page lists the command.
+func TestCleanupHelp(t *testing.T) {
+	for _, arg := range []string{"-h", "--help"} {
+		var o, e bytes.Buffer
+		if code := cleanup([]string{arg}, filepath.Join(t.TempDir(), "none.sock"), t.TempDir(), &o, &e); code != 0 || e.Len() != 0 {
+			t.Fatalf("cleanup %s: exit %d, stderr %q; want 0 and nothing", arg, code, e.String())
+		}
+		if o.String() != cleanupUsage {
+			t.Errorf("cleanup %s printed %q", arg, o.String())
+		}
+	}
+	blocks := strings.Split(strings.TrimSuffix(cleanupUsage, "\n"), "\n\n")
+	if len(blocks) != 4 {
+		t.Fatalf("want usage, paragraph, examples, exit status; got %d blocks:\n%s", len(blocks), cleanupUsage)
+	}
+	if blocks[0] != "usage: heartbeat cleanup [RESOURCE]" {
+		t.Errorf("usage line %q", blocks[0])
+	}
+	if sc := findSubcommand("cleanup"); sc == nil || "usage: heartbeat cleanup "+sc.args != blocks[0] {
+		t.Errorf("heartbeat help's cleanup line disagrees with %q", blocks[0])
+	}
+	for _, l := range strings.Split(blocks[1], "\n") {
+		if strings.HasPrefix(l, " ") || len(l) > 80 {
+			t.Errorf("description line %q: want one unindented paragraph within 80 columns", l)
+		}
+	}
+	if !strings.HasPrefix(blocks[3], "Exit status: ") {
+		t.Errorf("last block %q: want the exit status", blocks[3])
+	}
+	// The examples run as written against a daemon that accepts them.
+	dir := t.TempDir()
+	sock := filepath.Join(dir, "hbgo.sock")
+	srv, err := control.Listen(sock, func(context.Context, control.Cred, control.Request) control.Reply {
+		return control.Reply{OK: true}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	for _, l := range strings.Split(blocks[2], "\n") {
+		args, ok := strings.CutPrefix(l, "  heartbeat cleanup")
+		if !ok {
+			t.Errorf("example %q does not start with `  heartbeat cleanup`", l)
+			continue
+		}
+		var o, e bytes.Buffer
+		if code := cleanup(strings.Fields(args), sock, dir, &o, &e); code != 0 {
+			t.Errorf("example %q: exit %d: %s", l, code, e.String())
+		}
+	}
+	// The man page names every subcommand in its synopsis and describes it.
+	man, err := os.ReadFile("../../docs/man/heartbeat.8.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range subcommands {
+		if !strings.Contains(string(man), "\n**heartbeat "+c.name+"**") {
+			t.Errorf("docs/man/heartbeat.8.md: no **heartbeat %s** synopsis line", c.name)
+		}
+		if !strings.Contains(string(man), "\n**"+c.name+"**\n:   ") {
+			t.Errorf("docs/man/heartbeat.8.md: no %s entry under SUBCOMMANDS", c.name)
+		}
 	}
 }

@@ -288,7 +288,7 @@ type node struct {
 	}
 	cancelExec context.CancelFunc
 	closers    []func()
-	mtimes     [2]time.Time                   // ha.cf, authkeys at load (reload compares them, as stock)
+	mtimes     [3]time.Time                   // ha.cf, authkeys (reload compares them, as stock), hbgo.cf at load
 	reloading  bool                           // a reload's files are being read off the loop
 	store      membership.Store               // the state directory's files
 	peerSeen   map[string]membership.PeerMark // what was last seen from each peer, as persisted
@@ -298,6 +298,7 @@ type node struct {
 	wd         *watchdog.Dog                  // nil without a watchdog
 	later      chan func()                    // work handed back to the loop (STONITH results)
 	mon        *monShell                      // resource monitor (monitor.go); nil = nothing watched
+	monCtx     context.Context                // the monitor's context, for one a reload starts (monreload.go)
 	resMu      resLock                        // one resource operation at a time: planner ops, monitor restarts
 	fenceCtx   context.Context                // ends when the loop stops
 
@@ -314,7 +315,7 @@ func newNode(ctx context.Context, c *hadir.Conf, o Options) (*node, error) {
 	n := &node{o: o, conf: c, now: now, pid: os.Getpid(),
 		inbox: media.NewInbox(), ops: newOpQueue(), opDone: make(chan planner.OpDone, 64),
 		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64), later: make(chan func(), 4), fenceCtx: context.Background()}
-	n.mtimes = [2]time.Time{mtime(c.Dir, "ha.cf"), mtime(c.Dir, "authkeys")}
+	n.mtimes = [3]time.Time{mtime(c.Dir, "ha.cf"), mtime(c.Dir, "authkeys"), mtime(c.Dir, hacf.HbgoFile)}
 	if err := n.startLog(); err != nil {
 		return nil, err
 	}

@@ -101,6 +101,7 @@ func (n *node) startMachine(execCtx context.Context) {
 	n.m = hbnode.New(n.nodeConfig(), n.now())
 	// issue 15: watches after start (nothing runs with vip_watch off and no
 	// monitor line); before the first op, which the executor runs beside us.
+	n.monCtx = execCtx
 	n.startMonitor(execCtx)
 	start := hbnode.Start{Held: held, At: n.now()}
 	if n.o.Restart {

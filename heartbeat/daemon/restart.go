@@ -26,6 +26,7 @@ const (
 	ReloadNone    ReloadKind = iota // "Configuration unchanged."
 	ReloadAuth                      // authkeys changed: reread the keys live
 	ReloadRestart                   // ha.cf changed: quick in-place restart keeping resources
+	ReloadHbgo                      // only hbgo.cf changed: apply its watch settings live (hbgo only)
 )
 
 // String names the decision for logs and tests.
@@ -35,28 +36,35 @@ func (k ReloadKind) String() string {
 		return "reread-authkeys"
 	case ReloadRestart:
 		return "restart"
+	case ReloadHbgo:
+		return "reread-hbgo.cf"
 	}
 	return "unchanged"
 }
 
-// ConfigTimes are the mtimes of ha.cf and authkeys, the only files a SIGHUP looks at.
-type ConfigTimes struct{ HaCf, Authkeys time.Time }
+// ConfigTimes are the mtimes of the files a SIGHUP looks at: stock's ha.cf
+// and authkeys, and hbgo's own hbgo.cf.
+type ConfigTimes struct{ HaCf, Authkeys, HbgoCf time.Time }
 
-// ReadConfigTimes stats DIR/ha.cf and DIR/authkeys (zero for a missing file).
+// ReadConfigTimes stats DIR/ha.cf, DIR/authkeys and DIR/hbgo.cf (zero for a missing file).
 func ReadConfigTimes(dir string) ConfigTimes {
-	return ConfigTimes{HaCf: mtime(dir, "ha.cf"), Authkeys: mtime(dir, "authkeys")}
+	return ConfigTimes{HaCf: mtime(dir, "ha.cf"), Authkeys: mtime(dir, "authkeys"), HbgoCf: mtime(dir, hacf.HbgoFile)}
 }
 
 // DecideReload compares the mtimes read at start with the current ones:
 // ha.cf first, then authkeys, as stock's hb_signal_reread_config_action.
 // Stock compares whole seconds; hbgo compares the full mtime, so an edit
-// within the second of the start is not missed.
+// within the second of the start is not missed. A changed hbgo.cf alone
+// (stock has none) is reread live; with authkeys it is reread after the
+// keys (applyReload), and a restart rereads it anyway.
 func DecideReload(loaded, now ConfigTimes) ReloadKind {
 	switch {
 	case !now.HaCf.Equal(loaded.HaCf):
 		return ReloadRestart
 	case !now.Authkeys.Equal(loaded.Authkeys):
 		return ReloadAuth
+	case !now.HbgoCf.Equal(loaded.HbgoCf):
+		return ReloadHbgo
 	}
 	return ReloadNone
 }
@@ -96,7 +104,7 @@ func (n *node) reload() {
 		return
 	}
 	n.reloading = true
-	loaded := ConfigTimes{HaCf: n.mtimes[0], Authkeys: n.mtimes[1]}
+	loaded := ConfigTimes{HaCf: n.mtimes[0], Authkeys: n.mtimes[1], HbgoCf: n.mtimes[2]}
 	opts := hadir.Options{Dir: n.conf.Dir, Node: n.conf.Node, Validators: n.o.Validators}
 	go func() {
 		now := ReadConfigTimes(opts.Dir)
@@ -136,6 +144,11 @@ func (n *node) applyReload(kind ReloadKind, now ConfigTimes, c *hadir.Conf) {
 	case ReloadAuth:
 		n.log.Infof("Rereading authentication file.")
 		n.rereadAuth(now.Authkeys, c)
+		if !now.HbgoCf.Equal(n.mtimes[2]) {
+			n.rereadHbgo(now.HbgoCf, c)
+		}
+	case ReloadHbgo:
+		n.rereadHbgo(now.HbgoCf, c)
 	case ReloadRestart:
 		if !c.Ok() {
 			for _, p := range c.Problems.Errors() {

@@ -14,7 +14,7 @@ import (
 	"hbgo/haresources/planner"
 )
 
-// TestDecideReload checks stock's order: ha.cf first, then authkeys (COMPAT §2.8).
+// TestDecideReload checks stock's order: ha.cf first, then authkeys (COMPAT §2.8); then hbgo.cf, which stock has not.
 func TestDecideReload(t *testing.T) {
 	t0 := time.Date(2026, 11, 23, 21, 0, 0, 0, time.UTC)
 	t1 := t0.Add(time.Second)
@@ -23,13 +23,17 @@ func TestDecideReload(t *testing.T) {
 		loaded, now ConfigTimes
 		want        ReloadKind
 	}{
-		{"nothing changed", ConfigTimes{t0, t0}, ConfigTimes{t0, t0}, ReloadNone},
-		{"ha.cf touched", ConfigTimes{t0, t0}, ConfigTimes{t1, t0}, ReloadRestart},
-		{"both changed: ha.cf wins", ConfigTimes{t0, t0}, ConfigTimes{t1, t1}, ReloadRestart},
-		{"authkeys only", ConfigTimes{t0, t0}, ConfigTimes{t0, t1}, ReloadAuth},
-		{"ha.cf older than before still differs", ConfigTimes{t1, t0}, ConfigTimes{t0, t0}, ReloadRestart},
-		{"sub-second edit is seen", ConfigTimes{t0, t0}, ConfigTimes{t0, t0.Add(time.Millisecond)}, ReloadAuth},
-		{"authkeys removed", ConfigTimes{t0, t0}, ConfigTimes{t0, time.Time{}}, ReloadAuth},
+		{"nothing changed", ConfigTimes{t0, t0, t0}, ConfigTimes{t0, t0, t0}, ReloadNone},
+		{"ha.cf touched", ConfigTimes{t0, t0, t0}, ConfigTimes{t1, t0, t0}, ReloadRestart},
+		{"both changed: ha.cf wins", ConfigTimes{t0, t0, t0}, ConfigTimes{t1, t1, t0}, ReloadRestart},
+		{"authkeys only", ConfigTimes{t0, t0, t0}, ConfigTimes{t0, t1, t0}, ReloadAuth},
+		{"ha.cf older than before still differs", ConfigTimes{t1, t0, t0}, ConfigTimes{t0, t0, t0}, ReloadRestart},
+		{"sub-second edit is seen", ConfigTimes{t0, t0, t0}, ConfigTimes{t0, t0.Add(time.Millisecond), t0}, ReloadAuth},
+		{"authkeys removed", ConfigTimes{t0, t0, t0}, ConfigTimes{t0, time.Time{}, t0}, ReloadAuth},
+		{"hbgo.cf only", ConfigTimes{t0, t0, t0}, ConfigTimes{t0, t0, t1}, ReloadHbgo},
+		{"hbgo.cf created", ConfigTimes{t0, t0, time.Time{}}, ConfigTimes{t0, t0, t0}, ReloadHbgo},
+		{"hbgo.cf and authkeys: the keys first", ConfigTimes{t0, t0, t0}, ConfigTimes{t0, t1, t1}, ReloadAuth},
+		{"hbgo.cf and ha.cf: the restart rereads it", ConfigTimes{t0, t0, t0}, ConfigTimes{t1, t0, t1}, ReloadRestart},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,11 +42,17 @@ import (
 // marks quoted log lines: each must occur in the recorded REPOPATH, with
 // `[N]` standing for any pid and `…` for any text.
 //
+//	<!-- golden-file REPOPATH -->
+//
+// marks a sample that must be exactly the committed REPOPATH, a fixture
+// another package's test keeps true (heartbeat/status TestRecordedReadme
+// renders a recorded `heartbeat status --json` into one).
+//
 //	<!-- golden-hbgo-only -->  and  <!-- golden-omitted -->
 //
 // mark log lines that only hbgo writes (hblog.HbgoOnly) and stock's lines
 // hbgo deliberately does not write (hblog.Omitted).
-var marker = regexp.MustCompile(`^\s*<!-- (golden|golden-quote|golden-hbgo-only|golden-omitted)((?:\s+\S+)*)\s*-->\s*$`)
+var marker = regexp.MustCompile(`^\s*<!-- (golden|golden-quote|golden-file|golden-hbgo-only|golden-omitted)((?:\s+\S+)*)\s*-->\s*$`)
 
 // docs are the documents whose samples are checked.
 var docs = []string{"README.md", "docs/MIGRATION.md", "docs/CONFIG.md", "docs/DESIGN.md"}
@@ -143,6 +149,9 @@ func TestDocSamples(t *testing.T) {
 					checkQuote(t, root, bl)
 					real = bl.lines
 					return
+				case "golden-file":
+					real = checkFile(t, root, bl)
+					return
 				case "golden-hbgo-only", "golden-omitted":
 					checkLines(t, bl)
 					real = bl.lines
@@ -180,6 +189,23 @@ func checkQuote(t *testing.T, root string, bl block) {
 			t.Errorf("%q does not occur in %s", l, bl.args[0])
 		}
 	}
+}
+
+// checkFile compares a golden-file block with its fixture and returns the
+// fixture's lines (what -update writes into the doc).
+func checkFile(t *testing.T, root string, bl block) []string {
+	if len(bl.args) != 1 {
+		t.Fatalf("golden-file takes one fixture, got %q", bl.args)
+	}
+	b, err := os.ReadFile(filepath.Join(root, bl.args[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimSuffix(string(b), "\n"), "\n")
+	if d := cmp.Diff(want, bl.lines); d != "" && !*update {
+		t.Errorf("%s:%d: the sample is not %s (-fixture +doc):\n%s", bl.doc, bl.line, bl.args[0], d)
+	}
+	return want
 }
 
 // checkLines checks each line of a golden-hbgo-only or golden-omitted block.

@@ -24,6 +24,7 @@ const (
 	skPeerRestart    // `Heartbeat restart on node X`
 	skPartition      // `Cluster node X returning after partition.`
 	skFailure        // a resource or daemon failure line
+	skMonitor        // hbgo's resource monitor: a VIP vanished, a failure, a conflict, a cleanup (issue 15)
 	// resource work (ResourceManager script lines, COMPAT §8.5)
 	skAcquire  // `Acquiring resource group: node res…`
 	skRelease  // `Releasing resource group: node res…`
@@ -38,7 +39,7 @@ const (
 )
 
 // isTrigger reports whether k may open an incident.
-func (k stepKind) isTrigger() bool { return k >= skNodeDead && k <= skFailure }
+func (k stepKind) isTrigger() bool { return k >= skNodeDead && k <= skMonitor }
 
 // isResource reports whether k is resource work by the ResourceManager.
 func (k stepKind) isResource() bool { return k >= skAcquire && k <= skRunStop }
@@ -88,12 +89,22 @@ func classify(e hblog.Entry, host string) class {
 		if strings.HasPrefix(e.Text, "fence:") {
 			return class{kind: skFailure, subject: host}
 		}
+		if k, rest, ok := strings.Cut(strings.TrimPrefix(e.Text, "monitor "), " "); ok && strings.HasPrefix(e.Text, "monitor ") {
+			res, _, _ := strings.Cut(rest, ": ")
+			if k == "vanished" {
+				return class{kind: skMonitor, subject: host, arg: monVanished + " " + res}
+			}
+			return class{kind: skMilestone}
+		}
 		return class{}
 	}
 	if e.Kind == hblog.Script {
 		return classifyScript(e, host)
 	}
 	t := e.Text
+	if m, ok := strings.CutPrefix(t, monitorPrefix); ok {
+		return classifyMonitor(m, host)
+	}
 	if x, ok := between(t, "node ", ": is dead"); ok {
 		return class{kind: skNodeDead, subject: x}
 	}
@@ -247,4 +258,57 @@ func groupKey(text string) string {
 		return text
 	}
 	return f[1]
+}
+
+// monitorPrefix starts the resource monitor's ha-log lines
+// (haresources/monitor.Prefix: the daemon logs the machine's Log actions
+// as they are, heartbeat/daemon/monitor.go).
+const monitorPrefix = "hbgo-monitor: "
+
+// What a monitor trigger is about: class.arg is the word, a space and the
+// resource (or group) it names.
+const (
+	monVanished = "vanished" // a VIP vanished: restored, announced again, or the restore failed
+	monFailed   = "failed"   // a failure: what on-fail and the counts decided
+	monConflict = "conflict" // another MAC claims a VIP
+	monStuck    = "stuck"    // a handed-over group came back: restarted here with backoff
+	monCleanup  = "cleanup"  // heartbeat cleanup cleared failure counts
+)
+
+// classifyMonitor reads one resource-monitor line (its text after
+// monitorPrefix), in the forms haresources/monitor's Step logs.
+func classifyMonitor(t, host string) class {
+	trig := func(word, res string) class { return class{kind: skMonitor, subject: host, arg: word + " " + res} }
+	if g, ok := strings.CutPrefix(t, "group "); ok {
+		key, rest, _ := strings.Cut(g, " ")
+		switch {
+		case rest == "restarted":
+			return class{kind: skDone} // the restart's stops and starts are over
+		case strings.HasPrefix(rest, "restart failed ("), strings.HasPrefix(rest, "failed ("):
+			return class{kind: skFailure, subject: host}
+		case strings.HasPrefix(rest, "hand-over failed ("):
+			return class{kind: skFailure, subject: host}
+		case strings.HasPrefix(rest, "is back on this node after its hand-over"):
+			return trig(monStuck, key)
+		}
+		return class{kind: skMilestone} // handed over, may be taken back again, retrying
+	}
+	if x, ok := between(t, "failure counts of ", " cleared by heartbeat cleanup"); ok {
+		return trig(monCleanup, x)
+	}
+	res, rest, ok := strings.Cut(t, " ")
+	if !ok {
+		return class{kind: skMilestone}
+	}
+	switch {
+	case strings.HasPrefix(rest, "vanished ("), strings.HasPrefix(rest, "announced again ("):
+		return trig(monVanished, res)
+	case strings.HasPrefix(rest, "failed ("):
+		return trig(monFailed, res)
+	case strings.HasPrefix(rest, "is claimed by another node too ("):
+		return trig(monConflict, res)
+	case strings.HasSuffix(res, ":") && strings.Contains(rest, " re-announces within "):
+		return trig(monConflict, strings.TrimSuffix(res, ":"))
+	}
+	return class{kind: skMilestone}
 }

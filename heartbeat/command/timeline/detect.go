@@ -22,6 +22,7 @@ const (
 	SplitBrain   Kind = "split brain healed"
 	Failure      Kind = "resource failure"
 	ResourceMove Kind = "resource change"
+	Monitor      Kind = "resource monitor" // hbgo's watches after start (issue 15): Arg is what and which resource
 )
 
 // Step is one line of an incident, in log order.
@@ -144,6 +145,8 @@ func (d *detector) open(s Step) {
 	case skFailure:
 		cur.Kind = Failure
 		cur.Arg = s.Entry.Text
+	case skMonitor:
+		cur.Kind = Monitor
 	default:
 		cur.Kind = ResourceMove
 		cur.Subject = s.Host
@@ -270,6 +273,12 @@ func joins(cur *Incident, s Step, gap time.Duration) bool {
 	switch s.kind {
 	case skFailure:
 		return true // a failure while an incident's resources move is one of its steps
+	case skMonitor:
+		// the monitor's next word on the same resource of the same node
+		// (a VIP that vanished, then failed to come back; a conflict and
+		// the end of its re-announces; a journal event and its line)
+		// A new failure after the last one's restart is over is its own incident.
+		return cur.Kind == Monitor && cur.Subject == s.subject && !cur.finished() && monFollows(cur.Arg, s.arg)
 	case skNodeDead:
 		// both sides of a partition declare each other dead; links die
 		// with the node; stock declares a returning node dead once more
@@ -282,6 +291,8 @@ func joins(cur *Incident, s Step, gap time.Duration) bool {
 		switch cur.Kind {
 		case Standby:
 			return cur.Subject == s.subject
+		case Monitor:
+			return cur.Subject == s.subject // the hand-over after failover_threshold is a standby
 		case Takeover, SplitBrain:
 			return true
 		case Start, Failback:
@@ -419,6 +430,9 @@ func (in *Incident) scanSteps(o *Outage, t Step) (end, firstStop, request *Step)
 				end = s
 			}
 		case skFailure:
+			if in.Kind == Monitor && end != nil && end.Host == s.Host {
+				end, o.VIPUp = nil, -1 // the monitor's restart failed: none of its starts stands
+			}
 			crit := s.Entry.Level <= hblog.Crit
 			if o.Failed == "" || crit && !failedCrit {
 				o.Failed = stepText(*s)
@@ -429,6 +443,12 @@ func (in *Incident) scanSteps(o *Outage, t Step) (end, firstStop, request *Step)
 		case skRelease, skRunStop:
 			o.Stopped, lastWasStop = true, true
 			o.LastStop, _ = elapsed(t.Record, s.Record)
+		case skDone:
+			// The monitor's restart ends with its own line (`group G
+			// restarted`), written when the last start returned.
+			if in.Kind == Monitor && end != nil && end.Host == s.Host && strings.HasPrefix(s.Entry.Text, monitorPrefix+"group ") {
+				end = s
+			}
 		}
 		// The node that started the group gave it up again (its give op
 		// finished after the start): no start stands.
@@ -462,6 +482,9 @@ func (in *Incident) scanSteps(o *Outage, t Step) (end, firstStop, request *Step)
 			s := &in.Steps[i]
 			if s.Host == firstStop.Host && strings.HasPrefix(s.Entry.Text, "Other node completed standby takeover") && !after(firstStop.Record, s.Time) {
 				end, o.StartElsewhere = s, true
+				if in.Kind == Monitor {
+					o.Failed = "" // handed over after the failure: the peer runs the group
+				}
 				break
 			}
 		}
@@ -472,6 +495,17 @@ func (in *Incident) scanSteps(o *Outage, t Step) (end, firstStop, request *Step)
 // downtime fills o's Down and Since fields: from the dead node's last heartbeat, the holder's first stop or the request to end.
 func (in *Incident) downtime(o *Outage, t Step, deadtime time.Duration, end, firstStop, request *Step) {
 	switch {
+	case in.Kind == Monitor:
+		// The resource was down from its failure, which the monitor saw
+		// (a watch at once, a poll up to one interval later): count from
+		// there to the last resource up, or (the giver's log alone, a
+		// hand-over) to the end of the second the peer said it was done.
+		o.Since = "detection"
+		o.Down, o.DownPrecise, o.DownMs = o.LastStart, o.Precise, o.LastApprox
+		if o.StartElsewhere && !o.Precise && !o.LastApprox {
+			o.Down = time.Unix(end.Time.Unix()+1, 0).Sub(t.Time)
+			o.DownMs = t.Precise || t.Approx // an exact bound from an exact start: not rounded down
+		}
 	case in.Kind == NodeDead && deadtime > 0:
 		// The group was down from the crash, which no line dates: the last
 		// heartbeat came deadtime before the death line (at its ms with
@@ -554,4 +588,14 @@ func elapsed(a, b Record) (time.Duration, bool) {
 		return b.Time.Sub(a.Time), true
 	}
 	return time.Duration(b.Time.Unix()-a.Time.Unix()) * time.Second, false
+}
+
+// monFollows reports whether monitor trigger arg next continues the
+// incident cur opened: the same resource, and the same word (a journal
+// event and its line, a conflict and its bound) or a failed restore's
+// failure.
+func monFollows(cur, next string) bool {
+	cw, cr, _ := strings.Cut(cur, " ")
+	nw, nr, _ := strings.Cut(next, " ")
+	return cr == nr && (cw == nw || cw == monVanished && nw == monFailed)
 }

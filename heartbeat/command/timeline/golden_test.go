@@ -125,3 +125,71 @@ func TestGoldenCompat(t *testing.T) {
 		})
 	}
 }
+
+// TestGoldenMonitor: the resource monitor's decisions (issue 15) in the
+// timeline, with the event journal (ms, and the events no line carries)
+// and from ha-log alone. testdata/recorded/hbgo-monitor is a real run
+// (logrec: a VIP deleted, claimed by the client, the mount unmounted, the
+// service killed twice, heartbeat cleanup); testdata/hbgo-monitor is
+// node1's log and journal written in the forms the monitor's scenarios
+// print (haresources/monitor/testdata/scenarios: announced again, a failed
+// restore, a conflict's bound, on-fail ignore, a failed restart handing
+// over, a group back after its hand-over, a retry).
+func TestGoldenMonitor(t *testing.T) {
+	rec := loadRecording(t, "testdata/recorded/hbgo-monitor")
+	for _, c := range []struct {
+		golden   string
+		nodes    []int
+		journals bool
+	}{
+		{"testdata/recorded/hbgo-monitor.both.golden", []int{1, 2}, true},
+		{"testdata/recorded/hbgo-monitor.node1.golden", []int{1}, true},
+		{"testdata/recorded/hbgo-monitor.node1-log-only.golden", []int{1}, false},
+	} {
+		t.Run(filepath.Base(c.golden), func(t *testing.T) {
+			recs, names := rec.read(t, c.nodes, c.journals)
+			var b bytes.Buffer
+			if err := WriteWith(&b, Detect(recs), names, Options{Deadtime: rec.deadtime}); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, c.golden, b.Bytes())
+		})
+	}
+	for _, journal := range []bool{true, false} {
+		name := "testdata/hbgo-monitor.log-only.golden"
+		if journal {
+			name = "testdata/hbgo-monitor.golden"
+		}
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			f, err := os.Open("testdata/hbgo-monitor/ha-log")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			// its lines are of 2026-12-06 (syslog lines have no year)
+			log, err := ReadLog(f, "hbgo-monitor/ha-log", time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC), time.UTC)
+			if err != nil {
+				t.Fatal(err)
+			}
+			recs := Merge(log)
+			names := []string{"hbgo-monitor/ha-log"}
+			if journal {
+				evs, err := hblog.ReadJournal("testdata/hbgo-monitor/hbgo-journal")
+				if err != nil {
+					t.Fatal(err)
+				}
+				var host string
+				recs, host = AttachJournal(recs, evs)
+				if host != "node1" {
+					t.Fatalf("journal matched to %q, want node1", host)
+				}
+				names = append(names, "hbgo-monitor/hbgo-journal")
+			}
+			var b bytes.Buffer
+			if err := Write(&b, Detect(recs), names); err != nil {
+				t.Fatal(err)
+			}
+			checkGolden(t, name, b.Bytes())
+		})
+	}
+}

@@ -74,6 +74,10 @@ func AttachJournal(recs []Record, events []hblog.Event) ([]Record, string) {
 			text = fmt.Sprintf("op %s %s done: %s", e.Fields["op"], kinds[e.Fields["op"]], outcomes(e.Fields["result"]))
 		case "fence":
 			text = fmt.Sprintf("fence: rebooting, %s of group %s would not stop", e.Fields["resource"], e.Fields["group"])
+		case "monitor_vanished", "monitor_handover", "monitor_restart-failed", "monitor_skipped":
+			// the resource monitor's events no line carries (a vanished VIP's
+			// line is written once it is back; heartbeat/daemon/monitor.go)
+			text = fmt.Sprintf("monitor %s %s: %s", strings.TrimPrefix(e.Kind, "monitor_"), e.Fields["resource"], e.Fields["text"])
 		default:
 			continue
 		}
@@ -136,7 +140,7 @@ func insertSynthetic(recs, syn []Record) []Record {
 			at = i
 		}
 		for k := i; k < end; k++ {
-			if recs[k].Host != s.Host || !classify(recs[k].Entry, recs[k].Host).kind.isResource() {
+			if recs[k].Host != s.Host || !(classify(recs[k].Entry, recs[k].Host).kind.isResource() || reports(recs[k].Entry.Text, s.Entry.Text)) {
 				continue
 			}
 			if closing {
@@ -152,6 +156,18 @@ func insertSynthetic(recs, syn []Record) []Record {
 		i = at
 	}
 	return append(merged, recs[i:]...)
+}
+
+// reports says whether log text is the resource monitor's line about the
+// synthetic journal record syn (`monitor vanished R: …`): the line is
+// written once the VIP is back or its restore failed, after the event.
+func reports(text, syn string) bool {
+	rest, ok := strings.CutPrefix(syn, "monitor vanished ")
+	if !ok {
+		return false
+	}
+	res, _, _ := strings.Cut(rest, ": ")
+	return strings.HasPrefix(text, monitorPrefix+res+" vanished (") || strings.HasPrefix(text, monitorPrefix+res+" announced again (")
 }
 
 // bracket places each whole-second line at the exact journal time nearest
@@ -307,6 +323,51 @@ func journalText(e hblog.Event) func(string) bool {
 		return eq("Heartbeat restart on node " + e.Node)
 	case "partition_healed":
 		return eq("Cluster node " + e.Node + " returning after partition.")
+	}
+	return monitorText(e)
+}
+
+// monitorText returns a test for the ha-log line the resource monitor
+// writes with its journal event e (haresources/monitor's Step: the same
+// resource and text in both), nil for events with no line of their own.
+func monitorText(e hblog.Event) func(string) bool {
+	kind, ok := strings.CutPrefix(e.Kind, "monitor_")
+	if !ok {
+		return nil
+	}
+	res, text := e.Fields["resource"], e.Fields["text"]
+	p := monitorPrefix
+	has := func(prefix, suffix string) func(string) bool {
+		return func(t string) bool { return strings.HasPrefix(t, prefix) && strings.HasSuffix(t, suffix) }
+	}
+	eq := func(s string) func(string) bool { return func(t string) bool { return t == s } }
+	switch kind {
+	case "restored": // text "in 0.4 ms"
+		return has(p+res+" vanished (", "; restored "+text)
+	case "announced":
+		return has(p+res+" announced again (", ") "+text)
+	case "failed": // text "<cause>; failure 1 in 10 min" (or "; not monitored", "; ignored")
+		cause := text
+		if i := strings.LastIndex(text, "; "); i >= 0 {
+			cause = text[:i]
+		}
+		return has(p+res+" failed ("+cause+"); ", "")
+	case "restarted":
+		return eq(p + "group " + res + " restarted")
+	case "unblock":
+		return eq(p + "group " + res + " may be taken back again: " + text)
+	case "cleanup":
+		what := res
+		if what == "" {
+			what = "every resource"
+		}
+		return eq(p + "failure counts of " + what + " cleared by heartbeat cleanup")
+	case "conflict": // text "MAC 02:…"
+		return eq(p + res + " is claimed by another node too (" + text + ")")
+	case "conflict-gaveup":
+		return has(p+res+": ", "")
+	case "stuck":
+		return has(p+"group "+res+" is back on this node after its hand-over (", "")
 	}
 	return nil
 }

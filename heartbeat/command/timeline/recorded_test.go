@@ -20,6 +20,7 @@ type recording struct {
 	deadtime  time.Duration
 	keepalive time.Duration
 	measured  []measured
+	monitor   bool // hbgo.cf watched the resources: the failures were kills, seen after them
 }
 
 // measured is one gap in the client's answers (measured.txt).
@@ -43,6 +44,9 @@ func loadRecording(t *testing.T, dir string) recording {
 		t.Fatalf("%s/ha.cf unreadable", dir)
 	}
 	r.deadtime, r.keepalive = cfg.Deadtime, cfg.Keepalive
+	if _, err := os.Stat(filepath.Join(dir, "hbgo.cf")); err == nil {
+		r.monitor = true
+	}
 	b, err := os.ReadFile(filepath.Join(dir, "measured.txt"))
 	if err != nil {
 		t.Fatal(err)
@@ -199,6 +203,7 @@ func TestRecordedOutages(t *testing.T) {
 	want := map[string]int{
 		"hbgo-five-moves": 5, "hbgo-crash": 2, "hbgo-standby-during-takeover": 1, "hbgo-cut-heal": 2,
 		"stock-five-moves": 5, "stock-crash": 2, "stock-standby-during-takeover": 1, "stock-cut-heal": 2,
+		"hbgo-monitor": 3, // unmount restart, kill restart, kill hand-over
 	}
 	for _, m := range dirs {
 		dir := filepath.Dir(m)
@@ -228,6 +233,10 @@ func TestRecordedOutages(t *testing.T) {
 							tol += r.keepalive
 						}
 					}
+					if r.monitor {
+						r.checkLowerBound(t, f, tol)
+						continue
+					}
 					m, ok := r.match(f, tol)
 					if !ok {
 						t.Errorf("%s: no client outage near %s–%s", f.what, f.from.Format("15:04:05.000"), f.to.Format("15:04:05.000"))
@@ -246,6 +255,40 @@ func TestRecordedOutages(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// clientResolution is the shortest gap logrec's client records: three
+// missed probes (10 ms apart) and 100 ms.
+const clientResolution = 3*10*time.Millisecond + 100*time.Millisecond
+
+// checkLowerBound checks a figure of a monitor recording. Its failures were
+// a kill and an unmount: the client lost the service before any line (a
+// poll sees a kill up to one interval later), so heartbeat log's outage
+// from detection is a lower bound. The client's gap must begin no later
+// than the figure's start and end no later than its end (the node logs a
+// start once it returned, after the service answered), each within tol,
+// and the new holder must be the one the client reached; a figure shorter
+// than the client can see may have no gap.
+func (r recording) checkLowerBound(t *testing.T, f figure, tol time.Duration) {
+	t.Helper()
+	m, ok := r.match(f, tol)
+	if !ok {
+		if f.down < clientResolution {
+			t.Logf("%-60.60s log %7.3f s: shorter than the client sees (%v)", f.what, f.down.Seconds(), clientResolution)
+			return
+		}
+		t.Errorf("%s: no client outage near %s–%s", f.what, f.from.Format("15:04:05.000"), f.to.Format("15:04:05.000"))
+		return
+	}
+	t.Logf("%-60.60s log %s–%s client %s–%s (%s→%s)", f.what, f.from.Format("05.000"), f.to.Format("05.000"),
+		m.from.Format("05.000"), m.to.Format("05.000"), m.before, m.then)
+	if m.from.After(f.from.Add(tol)) || m.to.After(f.to.Add(tol)) {
+		t.Errorf("%s: the client's outage %s–%s is not around the log's %s–%s (tolerance %v)", f.what,
+			m.from.Format("15:04:05.000"), m.to.Format("15:04:05.000"), f.from.Format("15:04:05.000"), f.to.Format("15:04:05.000"), tol)
+	}
+	if f.owner != "" && f.owner != otherNode && f.owner != m.then {
+		t.Errorf("%s: new owner %q, but the client was served by %s", f.what, f.owner, m.then)
 	}
 }
 

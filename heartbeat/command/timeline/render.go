@@ -14,6 +14,9 @@ const stampLayout = "2006-01-02 15:04:05"
 
 // Headline is the incident's one-line summary after its start time: what happened and what it cost.
 func (in *Incident) Headline() string {
+	if in.Kind == Monitor {
+		return in.monitorHeadline()
+	}
 	if o := in.Outage(); in.Kind == Failure && o.LastStart < 0 && !o.Stopped {
 		return in.What() + ": " + bareText(in.Arg) // the failure is the whole story
 	}
@@ -85,6 +88,9 @@ func (in *Incident) What() string {
 		return "split brain healed: " + in.Subject + " returns after partition" + seen
 	case Failure:
 		return "resource failure on " + in.Observer
+	case Monitor:
+		word, res, _ := strings.Cut(in.Arg, " ")
+		return res + " " + word + " on " + in.Subject
 	}
 	return "resources move on " + in.Observer
 }
@@ -137,6 +143,20 @@ func (in *Incident) Cost() string {
 		return "resources NOT up: " + o.Failed + " (+" + dur(o.FailedAt, o.FailedPrecise) + ")"
 	case o.LastStart >= 0 && in.coldStart():
 		return "resources up +" + approx(o.LastApprox) + dur(o.LastStart, o.Precise || o.LastApprox) + open
+	case o.LastStart >= 0 && in.Kind == Monitor:
+		down := dur(o.Down, o.DownMs)
+		switch {
+		case !o.Ended:
+			down = "≥ " + down
+		case o.StartElsewhere:
+			return "outage ≤ " + down + " from detection (the start is in the new holder's log)" + open
+		}
+		var parts []string
+		if o.VIPUp >= 0 {
+			parts = append(parts, "VIP up +"+approx(o.VIPApprox)+dur(o.VIPUp, o.VIPPrecise || o.VIPApprox))
+		}
+		parts = append(parts, "last resource +"+approx(o.LastApprox)+dur(o.LastStart, o.Precise || o.LastApprox))
+		return "outage " + down + " from detection" + open + " (" + strings.Join(parts, ", ") + ")"
 	case o.LastStart >= 0:
 		down := dur(o.Down, o.DownMs)
 		switch {
@@ -339,4 +359,124 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// monitorHeadline names what the resource monitor saw and what it did,
+// from its own lines (haresources/monitor's texts) and, with the journal,
+// the events no line carries.
+func (in *Incident) monitorHeadline() string {
+	word, res, _ := strings.Cut(in.Arg, " ")
+	var lines []string // the monitor's lines of this node, without the prefix
+	cause := ""
+	for _, s := range in.Steps {
+		if s.Host != in.Subject {
+			continue
+		}
+		if m, ok := strings.CutPrefix(s.Entry.Text, monitorPrefix); ok && s.Entry.Entity != journalEntity {
+			lines = append(lines, m)
+		}
+		if c, ok := strings.CutPrefix(s.Entry.Text, "monitor vanished "+res+": "); ok && s.Entry.Entity == journalEntity && cause == "" {
+			cause = c
+		}
+	}
+	first := func(prefixes ...string) (string, bool) {
+		for _, l := range lines {
+			for _, p := range prefixes {
+				if strings.HasPrefix(l, p) {
+					return l, true
+				}
+			}
+		}
+		return "", false
+	}
+	on := " on " + in.Subject
+	switch word {
+	case monVanished:
+		l, ok := first(res+" vanished (", res+" announced again (")
+		if !ok {
+			return res + " vanished" + on + " (" + cause + "): the restore is not in the log"
+		}
+		if r, again := strings.CutPrefix(l, res+" announced again "); again {
+			c, rest := parenArg(r)
+			return res + " vanished" + on + " (" + c + "): still configured, announced again" + rest
+		}
+		c, rest := parenArg(strings.TrimPrefix(l, res+" vanished "))
+		return res + " vanished" + on + " (" + c + "): " + strings.TrimPrefix(rest, "; ") + in.monitorThen()
+	case monFailed:
+		l, ok := first(res + " failed (")
+		if !ok {
+			return res + " failed" + on
+		}
+		c, rest := parenArg(strings.TrimPrefix(l, res+" failed "))
+		return res + " failed" + on + " (" + c + "): " + strings.TrimPrefix(rest, "; ") + monitorSetbacks(lines) + in.monitorThen()
+	case monConflict:
+		l, _ := first(res + " is claimed by another node too (")
+		mac, _ := parenArg(strings.TrimPrefix(l, res+" is claimed by another node too "))
+		h := res + " claimed by another node too (" + mac + "), seen" + on + ": announced again"
+		if _, gave := first(res + ": "); gave {
+			h += "; re-announces stopped at their bound (CRIT)"
+		}
+		return h
+	case monStuck:
+		l, _ := first("group " + res + " is back on this node after its hand-over (")
+		why, _ := parenArg(strings.TrimPrefix(l, "group "+res+" is back on this node after its hand-over "))
+		return "group " + res + " back" + on + " after its hand-over (" + why + "): restarted here with backoff" + in.monitorThen()
+	case monCleanup:
+		h := "heartbeat cleanup" + on + ": failure counts of " + res + " cleared"
+		for _, l := range lines {
+			if g, ok := between(l, "group ", " may be taken back again: heartbeat cleanup"); ok {
+				h += "; group " + g + " may be taken back"
+			}
+		}
+		return h
+	}
+	return in.What() + ": " + in.Cost()
+}
+
+// monitorSetbacks lists, "; " before each, the monitor's own failures
+// after its decision: a restart or a hand-over that failed, and what it
+// did next (`restart failed (E): handing it over to the peer`).
+func monitorSetbacks(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		g, ok := strings.CutPrefix(l, "group ")
+		if !ok {
+			continue
+		}
+		_, rest, _ := strings.Cut(g, " ")
+		if strings.HasPrefix(rest, "restart failed (") || strings.HasPrefix(rest, "hand-over failed (") {
+			b.WriteString("; " + rest)
+		}
+	}
+	return b.String()
+}
+
+// monitorThen is what a monitor decision cost, when resources moved: "; "
+// and the outage; nothing when none did.
+func (in *Incident) monitorThen() string {
+	if o := in.Outage(); o.LastStart < 0 && !o.Stopped && o.Failed == "" {
+		return ""
+	}
+	return "; " + in.Cost()
+}
+
+// parenArg splits "(a (b)) rest" into "a (b)" and " rest"; text without a
+// leading parenthesis comes back whole as rest.
+func parenArg(s string) (arg, rest string) {
+	if !strings.HasPrefix(s, "(") {
+		return "", s
+	}
+	depth := 0
+	for i, c := range s {
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return s[1:i], s[i+1:]
+			}
+		}
+	}
+	return s[1:], ""
 }

@@ -572,6 +572,11 @@ func FuzzTimelineJournal(f *testing.F) {
 	for _, d := range []string{"testdata/recorded/hbgo-five-moves", "testdata/recorded/hbgo-cut-heal", "testdata/recorded/hbgo-crash"} {
 		f.Add(head(read(d+"/ha-log.node1")), head(read(d+"/ha-log.node2")), head(read(d+"/hbgo-journal.node2")))
 	}
+	// the resource monitor's lines and monitor_* events (issue 15): node1's journal holds them
+	m := "testdata/recorded/hbgo-monitor"
+	l1 := read(m + "/ha-log.node1")
+	l1 = l1[strings.LastIndexByte(l1[:strings.Index(l1, "hbgo-monitor: ")], '\n')+1:]
+	f.Add(head(l1), head(read(m+"/ha-log.node2")), head(read(m+"/hbgo-journal.node1")))
 	mtime := time.Date(2026, 12, 6, 23, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, log1, log2, journal string) {
 		a, _ := ReadLog(strings.NewReader(log1), "n1", mtime, time.UTC)

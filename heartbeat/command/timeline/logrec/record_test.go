@@ -42,13 +42,17 @@ func TestRecord(t *testing.T) {
 			if !only.MatchString(name) {
 				continue
 			}
+			if pairing == "stock" && sq.hbgoCf != "" {
+				continue // hbgo.cf: watches stock has not
+			}
 			if pairing == "stock" {
 				if _, err := os.Stat(twonode.StockBin); err != nil {
 					t.Skip("stock heartbeat 3.0.6 is not installed")
 				}
 			}
 			t.Run(name, func(t *testing.T) {
-				r := newRec(t, name, impls[pairing])
+				r := newRec(t, name, impls[pairing], sq.hbgoCf)
+				r.bin = bin
 				sq.run(r)
 				r.save()
 			})
@@ -90,11 +94,12 @@ type rec struct {
 	probes []probe
 	notes  []string
 	cancel context.CancelFunc
+	bin    string // the hbgo binary (heartbeat cleanup)
 }
 
-func newRec(t *testing.T, name string, im [2]twonode.Impl) *rec {
+func newRec(t *testing.T, name string, im [2]twonode.Impl, hbgoCf string) *rec {
 	c := twonode.New(t, twonode.Options{Prefix: "hbxlr", Impl: im, HaCf: haCf, Haresources: haresources,
-		Authkeys: twonode.Authkeys, LoopFS: true, DRBD: true})
+		Authkeys: twonode.Authkeys, LoopFS: true, DRBD: true, HbgoCf: hbgoCf})
 	r := &rec{t: t, name: name, c: c, stock: im[0].Exe == twonode.StockBin}
 	for i := range c.Node {
 		c.Node[i].WriteFile("/etc/ha.d/resource.d/"+svcName, []byte(svcScript), 0o755)
@@ -297,6 +302,9 @@ func (r *rec) save() {
 		}
 	}
 	copyFile(r.t, r.c.Node[0].Path("/etc/ha.d/ha.cf"), filepath.Join(dir, "ha.cf"))
+	if r.c.Opts.HbgoCf != "" {
+		copyFile(r.t, r.c.Node[0].Path("/etc/ha.d/hbgo.cf"), filepath.Join(dir, "hbgo.cf"))
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: recorded by logrec.TestRecord; client probes %s:%d every %v\n", r.name, twonode.VIP, svcPort, probePeriod)
 	for _, n := range r.notes {
@@ -326,10 +334,11 @@ func copyFile(t *testing.T, from, to string) {
 
 // sequences are the recorded scenarios of issue 17.
 var sequences = []struct {
-	name string
-	run  func(r *rec)
+	name   string
+	hbgoCf string // hbgo.cf of both nodes; set: hbgo pairing only
+	run    func(r *rec)
 }{
-	{"five-moves", func(r *rec) {
+	{"five-moves", "", func(r *rec) {
 		// hb_standby and hb_takeover both ways: five planned moves.
 		r.startBoth()
 		steps := []struct {
@@ -344,7 +353,7 @@ var sequences = []struct {
 			r.settled(s.holder, 60*time.Second)
 		}
 	}},
-	{"crash", func(r *rec) {
+	{"crash", "", func(r *rec) {
 		// node1 crashes, node2 takes over; node1 comes back (rebooted)
 		// and auto_failback moves the group home.
 		r.startBoth()
@@ -355,7 +364,7 @@ var sequences = []struct {
 		r.c.Start(0)
 		r.settled(0, 60*time.Second)
 	}},
-	{"cut-heal", func(r *rec) {
+	{"cut-heal", "", func(r *rec) {
 		// node1's links cut (it keeps running, isolated), then healed.
 		r.startBoth()
 		r.note("cut node1's links")
@@ -371,7 +380,7 @@ var sequences = []struct {
 		// until one node holds the group again and the logs are quiet.
 		r.settled(r.sole(120*time.Second), 120*time.Second)
 	}},
-	{"standby-during-takeover", func(r *rec) {
+	{"standby-during-takeover", "", func(r *rec) {
 		// hb_takeover on node2, and while its takeover runs, hb_standby on node2.
 		r.startBoth()
 		off := len(r.c.Log(1))
@@ -385,4 +394,53 @@ var sequences = []struct {
 		r.run(1, "/usr/share/heartbeat/hb_standby", "all")
 		r.settled(r.sole(60*time.Second), 60*time.Second)
 	}},
+	{"monitor", monitorCf, func(r *rec) {
+		// issue 15's watches on node1: the VIP deleted (restored in place),
+		// claimed by the client too (re-announced), the mount unmounted and
+		// the service killed (each restarts the group from it), the service
+		// killed again (the second failure hands the group to node2), then
+		// heartbeat cleanup on node1.
+		r.startBoth()
+		logged := func(i int, re string) {
+			r.t.Helper()
+			if _, _, err := r.c.WaitLog(i, regexp.MustCompile(re), 0, r.c.Dead(10)); err != nil {
+				r.t.Fatal(err)
+			}
+		}
+		r.run(0, "ip", "addr", "del", twonode.VIPCIDR, "dev", twonode.LANIf)
+		logged(0, `hbgo-monitor: \S+ vanished \(netlink RTM_DELADDR\); restored in`)
+		r.settled(0, 60*time.Second)
+		r.note("client: claims the VIP too (ip addr add, arping -U)")
+		if out, err := r.c.Lab.Command("client", "ip", "addr", "add", twonode.VIP+"/32", "dev", "cl0").CombinedOutput(); err != nil {
+			r.t.Fatalf("client: %v\n%s", err, out)
+		}
+		out, err := r.c.Lab.Command("client", "arping", "-U", "-c", "2", "-I", "cl0", "-s", twonode.VIP, twonode.VIP).CombinedOutput()
+		_ = r.c.Lab.Command("client", "ip", "addr", "del", twonode.VIP+"/32", "dev", "cl0").Run()
+		if err != nil {
+			r.t.Fatalf("client arping: %v\n%s", err, out)
+		}
+		logged(0, `hbgo-monitor: \S+ is claimed by another node too`)
+		r.settled(0, 60*time.Second)
+		r.run(0, "umount", twonode.Mnt)
+		logged(0, `hbgo-monitor: group drbddisk::r0 restarted`)
+		r.settled(0, 60*time.Second)
+		pid := func() string {
+			b, _ := os.ReadFile(r.c.Node[0].Path("/run/" + svcName + ".pid"))
+			return strings.TrimSpace(string(b))
+		}
+		r.run(0, "kill", "-9", pid())
+		logged(0, `hbgo-monitor: `+svcName+` failed .*failure 1 of 2`)
+		r.settled(0, 60*time.Second)
+		r.run(0, "kill", "-9", pid())
+		logged(0, `hbgo-monitor: group drbddisk::r0 handed over`)
+		r.settled(1, 60*time.Second)
+		r.run(0, r.bin, "cleanup")
+		logged(0, `hbgo-monitor: failure counts of every resource cleared`)
+		r.settled(1, 60*time.Second)
+	}},
 }
+
+// monitorCf watches the mount (mountinfo) and the service (its status every
+// second) besides the VIP (vip_watch is on by default); the second failure
+// of one resource within the window hands the group over.
+const monitorCf = "monitor Filesystem\nmonitor " + svcName + " interval=1 timeout=5\nfailover_threshold 2\n"

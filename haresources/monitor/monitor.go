@@ -308,6 +308,8 @@ func (m *Machine) Step(now time.Time, ev Event) []Action {
 		m.opDone(now, e, o)
 	case Cleanup:
 		m.cleanup(now, e.Resource, o)
+	case Started:
+		m.started(now, o)
 	}
 	return o.a
 }
@@ -570,6 +572,13 @@ func (m *Machine) cleanup(now time.Time, res string, o *out) {
 	for _, gs := range m.groups {
 		if res != "" && m.byRes[res] != gs {
 			continue
+		}
+		if gs.stuck && gs.held && gs.busy == "" && !gs.retryAt.IsZero() {
+			// A retry was waiting out its backoff: it would never run
+			// once the group is no longer stuck.
+			gs.retryAt = time.Time{}
+			o.log("info", "group %s: restarting it now (heartbeat cleanup)", gs.g.Key)
+			m.restart(gs, gs.retryFrom, o)
 		}
 		if !gs.handedAt.IsZero() {
 			m.unblock(gs, "heartbeat cleanup", o)

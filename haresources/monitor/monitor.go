@@ -375,6 +375,12 @@ func (m *Machine) fail(now time.Time, res, cause string, o *out) {
 		o.journal("failed", res, "%s; ignored", cause)
 		return
 	}
+	if gs.stuck && !gs.retryAt.IsZero() {
+		// Already failed, its retry waiting out the backoff: a check that
+		// still fails is the same failure, not a new one (counting it would
+		// push the retry out for ever and log CRIT every interval).
+		return
+	}
 	m.counts[res] = append(m.prune(now, res), now)
 	n := len(m.counts[res])
 	o.add(Persist{Counts: m.counts.Clone()})

@@ -48,6 +48,9 @@ type monShell struct {
 	saveMu sync.Mutex // one failure-count write at a time, the latest wins
 	saving monitor.Counts
 	dirty  bool
+	// handing: groups the monitor handed over whose outcome is not known
+	// yet (monHandCheck).
+	handing map[string]bool
 }
 
 // startMonitor starts the watchers when hbgo.cf asks for any (vip_watch,
@@ -71,7 +74,7 @@ func (n *node) startMonitor(ctx context.Context) {
 		counts = monitor.Counts{}
 	}
 	cfg.Counts, cfg.Threshold, cfg.Window = counts, w.FailoverThreshold, w.FailureWindow
-	s := &monShell{m: monitor.New(cfg), w: w, ctx: ctx, groups: groups, held: map[string]bool{},
+	s := &monShell{m: monitor.New(cfg), w: w, ctx: ctx, groups: groups, held: map[string]bool{}, handing: map[string]bool{},
 		events: make(chan watch.Event, 64), ips: map[string]ipaddr.Held{}, hosts: map[string]*ipaddr.Host{}}
 	s.poll = &watch.Poller{Events: s.events}
 	n.mon = s // before the goroutines below, which reach it through n
@@ -156,6 +159,7 @@ func (n *node) monSync() {
 	if s == nil {
 		return
 	}
+	n.monHandCheck()
 	hold := n.m.Holds()
 	busy := n.m.Busy()
 	for key, g := range s.groups {
@@ -164,8 +168,8 @@ func (n *node) monSync() {
 			class = planner.Local
 		}
 		on := hold&class != 0 && !busy
-		if on == s.held[key] {
-			continue
+		if on == s.held[key] || s.handing[key] {
+			continue // a hand-over's outcome comes first (monHandCheck)
 		}
 		s.held[key] = on
 		if on {
@@ -323,7 +327,8 @@ func (n *node) monAction(a monitor.Action) {
 	case monitor.Persist:
 		n.monSave(a.Counts)
 	case monitor.Block:
-		n.log.Debugf("hbgo-monitor: group %s may be taken back: %v", a.Group, !a.On)
+		n.step(hbnode.Block{Group: a.Group, On: a.On, At: n.now()}) // the planner honours it
+
 	case monitor.Restore:
 		s.mu.Lock()
 		h, ok := s.ips[a.Resource]
@@ -363,7 +368,11 @@ func (n *node) monAction(a monitor.Action) {
 			set = "local"
 		}
 		n.step(hbnode.Standby{Set: set, At: n.now()})
-		n.monStep(monitor.OpDone{Op: "standby", Group: a.Group})
+		// The outcome comes from the planner: the group leaves, or the
+		// standby ends (refused, unanswered) with it still here.
+		s.handing[a.Group] = true
+		n.monCheckLater(0)
+		n.monCheckLater(planner.StandbyReplyTimeout + time.Second)
 	case monitor.RestartFrom:
 		g, ok := s.groups[a.Group]
 		if !ok {
@@ -390,6 +399,52 @@ func (n *node) monAction(a monitor.Action) {
 			}
 		}()
 	}
+}
+
+// monStarted hands the monitor the daemon's start: blocks kept in the
+// failure counts on disk reach the planner before comm up.
+func (n *node) monStarted() {
+	if n.mon != nil {
+		n.monStep(monitor.Started{})
+	}
+}
+
+// monHandCheck reports the hand-overs whose outcome is known: done when
+// the planner no longer holds the group (its standby gave it up), failed
+// when no standby runs, nothing is under way and it still holds it (the
+// peer refused or did not answer, or the request was not accepted).
+func (n *node) monHandCheck() {
+	s := n.mon
+	for key := range s.handing {
+		g, ok := s.groups[key]
+		if !ok {
+			delete(s.handing, key)
+			continue
+		}
+		class := planner.Foreign
+		if g.Node == n.conf.Node {
+			class = planner.Local
+		}
+		switch {
+		case n.m.Holds()&class == 0:
+			delete(s.handing, key)
+			n.monStep(monitor.OpDone{Op: "standby", Group: key})
+		case !n.m.Busy(): // no standby runs, no op
+			delete(s.handing, key)
+			n.monStep(monitor.OpDone{Op: "standby", Group: key, Err: "the peer did not take it (standby refused, unanswered or not accepted)"})
+		}
+	}
+}
+
+// monCheckLater runs monSync (and so monHandCheck) on the loop after d.
+func (n *node) monCheckLater(d time.Duration) {
+	s := n.mon
+	time.AfterFunc(d, func() {
+		select {
+		case n.later <- n.monSync:
+		case <-s.ctx.Done():
+		}
+	})
 }
 
 func (n *node) monLater(ev monitor.Event) {

@@ -4,12 +4,14 @@ import (
 	"context"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"testing/synctest"
 	"time"
 
 	"hbgo/haresources"
 	"hbgo/haresources/executor"
+	"hbgo/heartbeat/edge/control"
 	"hbgo/heartbeat/edge/media"
 	"hbgo/resource.d/agent"
 )
@@ -148,4 +150,111 @@ func grepLines(s, sub string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestServiceKeepsDyingRestart is issue 15's "service that keeps dying"
+// with two in-process daemons: svc fails only on node1. After svcThreshold
+// failures node1 hands its group to node2 and does not take it back: not
+// by hb_takeover, not after its daemon restarts (the failure counts on disk
+// bring the block back before comm up) and not by node2's auto_failback.
+// Once the service is fixed, heartbeat cleanup lets hb_takeover bring it home.
+func TestServiceKeepsDyingRestart(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &world{running: map[string]map[string]bool{}}
+		var sickMu sync.Mutex
+		sick := true // svc's check fails on node1
+		net := media.NewMemNetwork(time.Now)
+		hbgo := "vip_watch off\nmonitor svc interval=" + svcInterval.String() + " timeout=1s on-fail=restart\n" +
+			"failover_threshold 3\nfailure_window " + svcWindow.String() + "\n"
+		spec := func(name, dir string) nodeSpec {
+			return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true, hbgo: hbgo, dir: dir,
+				haresources: "node1 IPaddr::10.0.0.1 svc\nnode2 IPaddr::10.0.0.2\n",
+				bind: func(res haresources.Resource) (executor.Binding, error) {
+					a := standIn{w, name, res.Token}
+					if res.Name == "svc" {
+						s := sickSvc{a, &sickMu, &sick}
+						if name != "node1" {
+							s.sick = nil // healthy on node2
+						}
+						return executor.Binding{Agent: s, Script: "/etc/init.d/svc"}, nil
+					}
+					return executor.Binding{Agent: a, Script: "/etc/ha.d/resource.d/" + res.Name}, nil
+				}}
+		}
+		n1, n2 := startNode(t, net, spec("node1", "")), startNode(t, net, spec("node2", ""))
+		want := func(step, where string) {
+			t.Helper()
+			synctest.Wait()
+			if got := w.where(); got != where {
+				t.Fatalf("%s: resources run at %q, want %q\nnode1:\n%s\nnode2:\n%s", step, got, where, n1.haLog(), n2.haLog())
+			}
+		}
+		ctl := func(tn *tnode, op control.Op, args ...string) {
+			t.Helper()
+			r := tn.n.handleControl(context.Background(), control.Cred{}, control.Request{Op: op, Args: args})
+			if !r.OK {
+				t.Fatalf("%s %s: %s", tn.name, op, r.Error)
+			}
+		}
+		onNode2 := "IPaddr::10.0.0.1=node2 IPaddr::10.0.0.2=node2 svc=node2"
+		home := "IPaddr::10.0.0.1=node1 IPaddr::10.0.0.2=node2 svc=node1"
+
+		// RQSTDELAY, then svcThreshold failed checks and the hand-over.
+		time.Sleep(10*time.Second + svcThreshold*svcInterval + 10*time.Second)
+		want("hand-over", onNode2)
+
+		ctl(n1, control.OpTakeover, "local")
+		time.Sleep(5 * time.Second)
+		want("hb_takeover while blocked", onNode2)
+		if !strings.Contains(n1.haLog(), "hb_takeover local refused") {
+			t.Errorf("node1 did not log why hb_takeover is refused:\n%s", n1.haLog())
+		}
+
+		// node1's daemon stops (SIGTERM) and starts again on the same
+		// directory: node2 owes auto_failback (it took the group from a
+		// leaving node); node1 refuses it.
+		n1.sigs <- syscall.SIGTERM
+		code := <-n1.done
+		n1.done <- code // for the cleanup
+		time.Sleep(testDeadtime)
+		n1 = startNode(t, net, spec("node1", n1.dir))
+		time.Sleep(30 * time.Second)
+		want("restart", onNode2)
+		for _, s := range []string{"before this start (failure counts on disk)", "node2's standby [foreign] refused"} {
+			if !strings.Contains(n1.haLog(), s) {
+				t.Errorf("node1 after its restart: no %q:\n%s", s, n1.haLog())
+			}
+		}
+
+		// The admin fixes the service, clears the counts, takes it home.
+		sickMu.Lock()
+		sick = false
+		sickMu.Unlock()
+		ctl(n1, control.OpCleanup, "svc")
+		ctl(n1, control.OpTakeover, "local")
+		time.Sleep(10 * time.Second)
+		want("cleanup and hb_takeover", home)
+	})
+}
+
+// sickSvc is a stand-in service whose check fails while *sick (nil: never).
+type sickSvc struct {
+	standIn
+	mu   *sync.Mutex
+	sick *bool
+}
+
+func (a sickSvc) Status(ctx context.Context) (agent.Status, error) {
+	sick := false
+	if a.sick != nil {
+		a.mu.Lock()
+		sick = *a.sick
+		a.mu.Unlock()
+	}
+	if sick {
+		return agent.Status{Text: agent.TextStopped}, nil
+	}
+	st, err := a.standIn.Status(ctx)
+	st.Running = st.Text == agent.TextRunning
+	return st, err
 }

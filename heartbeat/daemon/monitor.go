@@ -74,7 +74,7 @@ func (n *node) startMonitor(ctx context.Context) {
 		counts = monitor.Counts{}
 	}
 	cfg.Counts, cfg.Threshold, cfg.Window = counts, w.FailoverThreshold, w.FailureWindow
-	s := &monShell{m: monitor.New(cfg), w: w, ctx: ctx, groups: groups, held: map[string]bool{}, handing: map[string]bool{},
+	s := &monShell{m: monitor.New(cfg), w: w, ctx: ctx, groups: groups, held: map[string]bool{},
 		events: make(chan watch.Event, 64), ips: map[string]ipaddr.Held{}, hosts: map[string]*ipaddr.Host{}}
 	s.poll = &watch.Poller{Events: s.events}
 	n.mon = s // before the goroutines below, which reach it through n
@@ -328,7 +328,6 @@ func (n *node) monAction(a monitor.Action) {
 		n.monSave(a.Counts)
 	case monitor.Block:
 		n.step(hbnode.Block{Group: a.Group, On: a.On, At: n.now()}) // the planner honours it
-
 	case monitor.Restore:
 		s.mu.Lock()
 		h, ok := s.ips[a.Resource]
@@ -370,6 +369,9 @@ func (n *node) monAction(a monitor.Action) {
 		n.step(hbnode.Standby{Set: set, At: n.now()})
 		// The outcome comes from the planner: the group leaves, or the
 		// standby ends (refused, unanswered) with it still here.
+		if s.handing == nil {
+			s.handing = map[string]bool{}
+		}
 		s.handing[a.Group] = true
 		n.monCheckLater(0)
 		n.monCheckLater(planner.StandbyReplyTimeout + time.Second)
@@ -399,52 +401,6 @@ func (n *node) monAction(a monitor.Action) {
 			}
 		}()
 	}
-}
-
-// monStarted hands the monitor the daemon's start: blocks kept in the
-// failure counts on disk reach the planner before comm up.
-func (n *node) monStarted() {
-	if n.mon != nil {
-		n.monStep(monitor.Started{})
-	}
-}
-
-// monHandCheck reports the hand-overs whose outcome is known: done when
-// the planner no longer holds the group (its standby gave it up), failed
-// when no standby runs, nothing is under way and it still holds it (the
-// peer refused or did not answer, or the request was not accepted).
-func (n *node) monHandCheck() {
-	s := n.mon
-	for key := range s.handing {
-		g, ok := s.groups[key]
-		if !ok {
-			delete(s.handing, key)
-			continue
-		}
-		class := planner.Foreign
-		if g.Node == n.conf.Node {
-			class = planner.Local
-		}
-		switch {
-		case n.m.Holds()&class == 0:
-			delete(s.handing, key)
-			n.monStep(monitor.OpDone{Op: "standby", Group: key})
-		case !n.m.Busy(): // no standby runs, no op
-			delete(s.handing, key)
-			n.monStep(monitor.OpDone{Op: "standby", Group: key, Err: "the peer did not take it (standby refused, unanswered or not accepted)"})
-		}
-	}
-}
-
-// monCheckLater runs monSync (and so monHandCheck) on the loop after d.
-func (n *node) monCheckLater(d time.Duration) {
-	s := n.mon
-	time.AfterFunc(d, func() {
-		select {
-		case n.later <- n.monSync:
-		case <-s.ctx.Done():
-		}
-	})
 }
 
 func (n *node) monLater(ev monitor.Event) {

@@ -119,6 +119,11 @@ func TestServiceFailingOnBothNodes(t *testing.T) {
 		if !strings.Contains(l1, "node2's standby [foreign] refused") {
 			t.Errorf("node1 did not refuse node2's hand-over:\n%s", l1)
 		}
+		// failure_window without a failure on node1 ends its block, and
+		// the monitor's Block{On: false} reaches the planner.
+		if !strings.Contains(l1, "hbgo: resource group IPaddr::10.0.0.1 may be taken back by this node again") {
+			t.Errorf("node1's block did not end after failure_window:\n%s", l1)
+		}
 		const group = "IPaddr::10.0.0.1"
 		crit := false
 		for _, line := range strings.Split(l2, "\n") {

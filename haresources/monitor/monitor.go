@@ -308,6 +308,8 @@ func (m *Machine) Step(now time.Time, ev Event) []Action {
 		m.opDone(now, e, o)
 	case Cleanup:
 		m.cleanup(now, e.Resource, o)
+	case Started:
+		m.started(now, o)
 	}
 	return o.a
 }
@@ -371,6 +373,12 @@ func (m *Machine) fail(now time.Time, res, cause string, o *out) {
 	if of == Ignore {
 		o.log("WARN", "%s failed (%s); on-fail ignore: nothing done", res, cause)
 		o.journal("failed", res, "%s; ignored", cause)
+		return
+	}
+	if gs.stuck && !gs.retryAt.IsZero() {
+		// Already failed, its retry waiting out the backoff: a check that
+		// still fails is the same failure, not a new one (counting it would
+		// push the retry out for ever and log CRIT every interval).
 		return
 	}
 	m.counts[res] = append(m.prune(now, res), now)
@@ -570,6 +578,13 @@ func (m *Machine) cleanup(now time.Time, res string, o *out) {
 	for _, gs := range m.groups {
 		if res != "" && m.byRes[res] != gs {
 			continue
+		}
+		if gs.stuck && gs.held && gs.busy == "" && !gs.retryAt.IsZero() {
+			// A retry was waiting out its backoff: it would never run
+			// once the group is no longer stuck.
+			gs.retryAt = time.Time{}
+			o.log("info", "group %s: restarting it now (heartbeat cleanup)", gs.g.Key)
+			m.restart(gs, gs.retryFrom, o)
 		}
 		if !gs.handedAt.IsZero() {
 			m.unblock(gs, "heartbeat cleanup", o)

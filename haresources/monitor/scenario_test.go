@@ -14,7 +14,7 @@ var epoch = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 
 // TestScenarios runs testdata/scenarios/*.txt. Commands:
 //
-//	new [threshold=N] [window=D] [reannounce=N]
+//	new [threshold=N] [window=D] [reannounce=N] [failures=(res@-1m, …)]
 //	<one group per line: resources separated by blanks, each NAME or NAME|on-fail>
 //
 //	run
@@ -23,7 +23,8 @@ var epoch = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 // Events: tick <duration> (advance the clock, then Tick), peer <state>,
 // held <group> on|off, vanished <res> <cause…>, restored <res> <ms> [error…|present],
 // failed <res> <cause…>, conflict <res> <mac>, done restart|standby <group>
-// [error…|skipped], cleanup [res]. The output is every action, prefixed with the
+// [error…|skipped], cleanup [res], started (the daemon's start, with the
+// failures= counts loaded). The output is every action, prefixed with the
 // clock since the start.
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
@@ -39,6 +40,17 @@ func TestScenarios(t *testing.T) {
 						fmt.Sscan(a.Vals[0], &cfg.Threshold)
 					case "reannounce":
 						fmt.Sscan(a.Vals[0], &cfg.ReannounceMax)
+					case "failures":
+						// counts on disk: res@-1m …, relative to the start
+						cfg.Counts = Counts{}
+						for _, v := range a.Vals {
+							res, ago, _ := strings.Cut(v, "@")
+							dd, err := time.ParseDuration(ago)
+							if err != nil {
+								d.Fatalf(t, "failures: %v", err)
+							}
+							cfg.Counts[res] = append(cfg.Counts[res], epoch.Add(dd))
+						}
 					case "window":
 						w, err := time.ParseDuration(a.Vals[0])
 						if err != nil {
@@ -117,6 +129,8 @@ func TestScenarios(t *testing.T) {
 						}
 					case "cleanup":
 						ev = Cleanup{Resource: rest}
+					case "started":
+						ev = Started{}
 					default:
 						d.Fatalf(t, "unknown event %q", line)
 					}

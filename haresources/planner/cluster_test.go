@@ -65,7 +65,8 @@ type queued struct {
 // (lose everything queued), tick <duration> (both nodes), auto-ops on|off,
 // or "<node> <event>" with event one of comm-up, peer <status>,
 // peer-restarted, standby [set], takeover [set], shutdown,
-// partition-healed, stonith-done <result>, held <keys…>, op-done <id> ok |
+// partition-healed, stonith-done <result>, held <keys…>, block <key>,
+// unblock <key> (the resource monitor's Block), op-done <id> ok |
 // <key>=started|stopped|start-failed@<i>|stop-failed@<i>[:running] …,
 // msg <name=value…> (to this node only), send <name=value…> (sent by this
 // node's daemon for a client), crash, restart, tick <duration> (this node
@@ -262,6 +263,8 @@ func (c *cluster) run(d *datadriven.TestData) string {
 			c.step(n, StonithDone{Node: c.peer(n.name), Result: arg(0)})
 		case "held":
 			c.step(n, Held{Keys: args})
+		case "block", "unblock":
+			c.step(n, Block{Group: arg(0), On: f[1] == "block"})
 		case "op-done":
 			c.step(n, c.opDone(n, args))
 		case "send":
@@ -382,8 +385,12 @@ func (c *cluster) show(n *simNode) {
 	if d := p.NextDeadline(); !d.IsZero() {
 		dl = "+" + d.Sub(c.now).String()
 	}
-	fmt.Fprintf(&c.out, "%s: state=%s hold=%s other=%s other-stable=%t standby=%s rscstatus=%s deadline=%s failed=[%s]\n",
-		n.name, p.local.state, p.local.hold, p.peer.holds, p.peer.stable, p.standby.state, p.Word(), dl, strings.Join(p.FailedHere(), " "))
+	blocked := ""
+	if bs := p.Blocked(); len(bs) > 0 {
+		blocked = " blocked=[" + strings.Join(bs, " ") + "]"
+	}
+	fmt.Fprintf(&c.out, "%s: state=%s hold=%s other=%s other-stable=%t standby=%s rscstatus=%s deadline=%s failed=[%s]%s\n",
+		n.name, p.local.state, p.local.hold, p.peer.holds, p.peer.stable, p.standby.state, p.Word(), dl, strings.Join(p.FailedHere(), " "), blocked)
 }
 
 func TestScenarios(t *testing.T) {

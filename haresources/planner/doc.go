@@ -64,7 +64,11 @@
 // just gave it up is reported CRIT as stopped on both nodes; (c) groups found
 // running at start are stopped before joining; (d) FastStart; (e) a node
 // alone in ha.cf (no other node line) acquires its groups at comm up and
-// can stop, where stock's nice_failback waits for a peer forever.
+// can stop, where stock's nice_failback waits for a peer forever; (f) a group
+// the resource monitor handed over after repeated failures (Block) is not
+// taken back here by auto_failback, the peer's standby, req_our_resources or
+// hb_takeover until the block ends, but is still taken over when the peer
+// dies or leaves (block.go).
 //
 // ipfail seam: stock's ipfail asks for a standby by sending
 // `t=ask_resources rsc_hold=all|foreign info=me` with API client fields

@@ -328,13 +328,17 @@ func (p *Planner) reqOurResources(anyway bool) {
 	parent := p.out
 	p.out = nil
 	local := p.groupsOf(Local)
-	var take []string
+	var take, skipped []string
 	for _, k := range local {
 		if p.groups.held[k] || p.groups.pending[k] > 0 {
 			continue // req_resource: already running
 		}
 		if p.groups.failed[k] {
 			p.dropFailed([]string{k}, false)
+			continue
+		}
+		if p.groups.blocked[k] && !anyway && p.peer.status == "active" {
+			skipped = append(skipped, k) // departure (f)
 			continue
 		}
 		if p.nice || dontAsk {
@@ -355,6 +359,10 @@ func (p *Planner) reqOurResources(anyway bool) {
 	}
 	kid := p.out
 	p.out = parent
+	if anyway {
+		p.takeBlockedAnyway(take, p.cfg.Peer+" is dead or leaving") // departure (f)
+	}
+	p.skippedBlocked(skipped)
 	// Only the child named "req_our_resources" (nobody else active) announces.
 	p.emitOp(&opInfo{kind: Take, groups: take, why: "req_our_resources", kidOut: kid, announce: dontAsk})
 }

@@ -182,6 +182,7 @@ type groupResults struct {
 	held    map[string]bool // group key → running here
 	pending map[string]int  // group key → ops in flight that touch it
 	failed  map[string]bool // group key → failed to start here; not started again until hb_takeover
+	blocked map[string]bool // group key → handed over by the resource monitor; not taken back (departure f, block.go)
 	handOff Hold            // kinds whose start failed and go to the peer by standby (hbgo departure (a))
 }
 
@@ -252,6 +253,8 @@ func (p *Planner) Step(ev Event) []Action {
 		p.onHeld(ev.Keys)
 	case Adopt:
 		p.onAdopt(ev)
+	case Block:
+		p.onBlock(ev)
 	}
 	if !p.fenced {
 		if p.shutdown.needed {

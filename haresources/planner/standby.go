@@ -59,6 +59,12 @@ func (p *Planner) standbyInNot(info, from string, rtype Hold, fromMe bool) bool 
 	if !strings.EqualFold(info, "me") {
 		return true
 	}
+	if bs := p.blockedIn(p.groupsOf(mirror(rtype))); !fromMe && len(bs) > 0 {
+		// departure (f): no answer; the peer keeps its groups and its
+		// request times out (StandbyReplyTimeout).
+		p.refuseBlocked(from+"'s standby ["+rtype.String()+"]", bs)
+		return false
+	}
 	p.peer.stable = false
 	p.logf(Info, "%s wants to go standby [%s]", from, rtype)
 	if fromMe {
@@ -187,6 +193,10 @@ func (p *Planner) onTakeoverCmd(set string) {
 	case "all", "local", "foreign", "failback":
 	default:
 		p.logf(Error, "hbgo: hb_takeover: wrong resources(%s); use all, local, foreign or failback", set)
+		return
+	}
+	if bs := p.blockedIn(p.takeoverSet(set)); len(bs) > 0 {
+		p.refuseBlocked("hb_takeover "+set, bs) // departure (f)
 		return
 	}
 	// hbgo departure (b): an admin's hb_takeover clears the start-failure memory.

@@ -59,6 +59,9 @@ type nodeSpec struct {
 	exec     func(path string, argv, env []string) error // Options.Exec
 	// open replaces the MemNetwork for this node's links (real media).
 	open func(m hacf.Medium, rx *media.Queue) (media.Medium, error)
+	// dir is the node's directory; "" = a new one (a restart passes the
+	// old one: its state directory, failure counts included, survives).
+	dir string
 }
 
 // memMedia opens ha.cf links on a MemNetwork: every link with the same
@@ -77,7 +80,10 @@ func memMedia(net *media.MemNetwork, node string) func(m hacf.Medium, rx *media.
 
 func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 	t.Helper()
-	dir := t.TempDir()
+	dir := s.dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	write := func(name, text string, mode os.FileMode) {
 		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), mode); err != nil {
 			t.Fatal(err)

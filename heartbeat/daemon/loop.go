@@ -111,6 +111,7 @@ func (n *node) startMachine(execCtx context.Context) {
 		start.Adopt = &a
 	}
 	n.step(start)
+	n.monStarted() // issue 15: blocks from the failure counts on disk, before comm up
 	n.monSync()
 	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
 	n.step(hbnode.Tick{At: n.now()})

@@ -48,6 +48,9 @@ type monShell struct {
 	saveMu sync.Mutex // one failure-count write at a time, the latest wins
 	saving monitor.Counts
 	dirty  bool
+	// handing: groups the monitor handed over whose outcome is not known
+	// yet (monHandCheck).
+	handing map[string]bool
 }
 
 // startMonitor starts the watchers when hbgo.cf asks for any (vip_watch,
@@ -156,6 +159,7 @@ func (n *node) monSync() {
 	if s == nil {
 		return
 	}
+	n.monHandCheck()
 	hold := n.m.Holds()
 	busy := n.m.Busy()
 	for key, g := range s.groups {
@@ -164,8 +168,8 @@ func (n *node) monSync() {
 			class = planner.Local
 		}
 		on := hold&class != 0 && !busy
-		if on == s.held[key] {
-			continue
+		if on == s.held[key] || s.handing[key] {
+			continue // a hand-over's outcome comes first (monHandCheck)
 		}
 		s.held[key] = on
 		if on {
@@ -323,7 +327,7 @@ func (n *node) monAction(a monitor.Action) {
 	case monitor.Persist:
 		n.monSave(a.Counts)
 	case monitor.Block:
-		n.log.Debugf("hbgo-monitor: group %s may be taken back: %v", a.Group, !a.On)
+		n.step(hbnode.Block{Group: a.Group, On: a.On, At: n.now()}) // the planner honours it
 	case monitor.Restore:
 		s.mu.Lock()
 		h, ok := s.ips[a.Resource]
@@ -363,7 +367,14 @@ func (n *node) monAction(a monitor.Action) {
 			set = "local"
 		}
 		n.step(hbnode.Standby{Set: set, At: n.now()})
-		n.monStep(monitor.OpDone{Op: "standby", Group: a.Group})
+		// The outcome comes from the planner: the group leaves, or the
+		// standby ends (refused, unanswered) with it still here.
+		if s.handing == nil {
+			s.handing = map[string]bool{}
+		}
+		s.handing[a.Group] = true
+		n.monCheckLater(0)
+		n.monCheckLater(planner.StandbyReplyTimeout + time.Second)
 	case monitor.RestartFrom:
 		g, ok := s.groups[a.Group]
 		if !ok {

@@ -104,6 +104,8 @@ func (m *Machine) Step(ev Event) []Action {
 		m.memStep(membership.SetStatus{Extra: e.Extra, At: m.now})
 	case StopClients:
 		m.stopIpfail()
+	case Block:
+		m.block(e)
 	}
 	out := m.out
 	m.out = nil

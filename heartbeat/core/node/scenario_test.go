@@ -3,6 +3,7 @@ package node_test
 import (
 	"fmt"
 	"math/rand"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -46,6 +47,11 @@ import (
 //	show                         each node's rscstatus and the groups running on it
 //	counters node2               membership's packet counters (received, kept, duplicates, drops by reason)
 //	op-fail node2 IPaddr start   every start (stop) of that resource on node2 fails from now on
+//	handover node1 GROUP         the resource monitor hands GROUP over after repeated failures:
+//	                             Block, then hb_standby of the group's set, as the daemon carries them out
+//	block node1 GROUP / unblock node1 [GROUP]   the monitor's Block alone (unblock: heartbeat cleanup,
+//	                             failure_window); a block is on disk (failure counts): a restart
+//	                             re-establishes it right after Start, before comm up
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		var c *cluster
@@ -103,6 +109,7 @@ type simNode struct {
 	bootAt  time.Time // re-exec after a healed partition
 	running map[string]bool
 	dt      time.Duration // this node's deadtime, when it differs (deadtime1=, deadtime2=)
+	blocked []string      // groups the monitor blocked; kept across restarts (failure counts on disk)
 }
 
 func newCluster(t *testing.T, d *datadriven.TestData) *cluster {
@@ -214,6 +221,9 @@ func (c *cluster) boot(n *simNode) {
 	}
 	n.m = node.New(cfg, c.now)
 	c.step(n, node.Start{At: c.now})
+	for _, g := range n.blocked {
+		c.step(n, node.Block{Group: g, On: true, At: c.now})
+	}
 	c.step(n, node.Tick{At: c.now})
 }
 
@@ -578,6 +588,31 @@ func (c *cluster) run(t *testing.T, d *datadriven.TestData) string {
 		c.printf(n, "received=%d kept=%d duplicates=%d dropped=%d [%s]", mc.Received, mc.Kept, mc.Duplicates, mc.Dropped, strings.Join(drops, " "))
 	case "op-fail":
 		c.node(arg(0)).fail[arg(1)+" "+arg(2)] = true
+	case "handover", "block":
+		n, g := c.node(arg(0)), arg(1)
+		if !slices.Contains(n.blocked, g) {
+			n.blocked = append(n.blocked, g)
+		}
+		c.step(n, node.Block{Group: g, On: true, At: c.now})
+		if d.Cmd == "handover" {
+			set := "foreign"
+			for _, grp := range c.groups {
+				if grp.Key() == g && grp.Node == n.name {
+					set = "local"
+				}
+			}
+			c.step(n, node.Standby{Set: set, At: c.now})
+		}
+	case "unblock":
+		n := c.node(arg(0))
+		gs := n.blocked
+		if arg(1) != "" {
+			gs = []string{arg(1)}
+		}
+		for _, g := range gs {
+			n.blocked = slices.DeleteFunc(n.blocked, func(x string) bool { return x == g })
+			c.step(n, node.Block{Group: g, On: false, At: c.now})
+		}
 	default:
 		t.Fatalf("%s: unknown command %q", d.Pos, d.Cmd)
 	}

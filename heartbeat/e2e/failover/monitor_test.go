@@ -33,10 +33,11 @@ failover_threshold 2
 // the group from the failed resource (the resources after it stopped in
 // reverse and started in order, the ones before it untouched); the second
 // kill of the service hands the group to the peer, which takes it (stock
-// does, through the standby protocol); the failure counts are on disk,
-// survive a daemon restart, and `heartbeat cleanup` clears them; a status
-// check that hangs is killed with its process group at its timeout and
-// counts as a failure.
+// does, through the standby protocol); the failure counts are on disk, and
+// after a restart of node1's daemon they still keep node1 from taking the
+// group back (hb_takeover refused) until `heartbeat cleanup` clears them; a
+// status check that hangs is killed with its process group at its timeout
+// and counts as a failure (the first again after the cleanup).
 func TestMonitorWatches(t *testing.T) {
 	needStock(t)
 	bin := twonode.BuildHbgo(t)
@@ -218,9 +219,10 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		}
 	})
 	p.step("counts-survive-restart", func() {
-		// node1's daemon restarts (gracefully: it holds nothing), takes the
-		// group back by hb_takeover, and the next kill of the service is its
-		// third failure: the loaded counts hand the group over at once.
+		// node1's daemon restarts (gracefully: it holds nothing). The
+		// failure counts on disk block the group again before comm up, so
+		// neither its hb_takeover nor the join brings it back (planner
+		// departure f): the peer keeps it.
 		if err := p.c.Stop(hb, wait.Dead(30)); err != nil {
 			t.Fatal(err)
 		}
@@ -234,28 +236,30 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		time.Sleep(wait.Dead(1))
 		p.mark()
 		p.c.Start(hb)
-		p.expect(hb, wait.Dead(30), `Initial resource acquisition complete`)
+		p.expect(hb, wait.Dead(30),
+			`hbgo-monitor: group drbddisk::r0 failed 2 times within 10 min before this start \(failure counts on disk\)`,
+			`remote resource transition completed`)
 		p.run(hb, "/usr/share/heartbeat/hb_takeover", "all")
-		if !p.holder(hb, wait.Dead(30), time.Second) {
-			return
-		}
-		p.sh(hb, "kill", "-9", pid())
-		p.expect(hb, wait.Dead(10),
-			`hbgo-monitor: `+svcName+` failed \(status says "stopped"\); failure 3 of 2 in 10 min: handing group drbddisk::r0 over to the peer`)
-		p.holder(1, wait.Dead(30), 2*time.Second)
+		p.expect(hb, wait.Dead(10), `hbgo: hb_takeover all refused: this node handed resource group drbddisk::r0 over after repeated failures; run `+"`heartbeat cleanup RESOURCE`")
+		p.holder(1, wait.Dead(10), wait.Dead(2))
 	})
 	p.step("cleanup", func() {
 		out := p.sh(hb, bin, "cleanup", svcName)
 		if out != "heartbeat cleanup: failure counts of "+svcName+" cleared\n" {
 			t.Errorf("heartbeat cleanup: %q", out)
 		}
-		p.expect(hb, wait.Dead(5), `hbgo-monitor: failure counts of `+svcName+` cleared by heartbeat cleanup`)
+		p.expect(hb, wait.Dead(5), `hbgo-monitor: failure counts of `+svcName+` cleared by heartbeat cleanup`,
+			`hbgo: resource group drbddisk::r0 may be taken back by this node again`)
 		if !twonode.WaitFor(wait.Dead(5), func() bool {
 			b, _ := os.ReadFile(p.c.Node[hb].Path("/var/lib/heartbeat/hbgo-failcounts"))
 			return !strings.Contains(string(b), svcName+"\t")
 		}) {
 			t.Error("the failure counts of the service are still on disk after cleanup")
 		}
+		// Now hb_takeover brings the group home (the next step's failure is
+		// the first again: restarted, not handed over).
+		p.run(hb, "/usr/share/heartbeat/hb_takeover", "all")
+		p.holder(hb, wait.Dead(30), time.Second)
 	})
 	p.step("hung-check", func() {
 		// The counts are clear: node1 may take the group back, and a status

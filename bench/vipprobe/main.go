@@ -5,6 +5,7 @@ import (
 	"bufio"
 	"flag"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"os/signal"
@@ -191,13 +192,8 @@ func addrwatch(args []string) error {
 	}
 }
 
-// outage reads a probe's output and prints key=value fields: first_fail
-// (the first failed attempt after -from), back (the first good attempt
-// after that), outage_ms = back - first_fail (new connections failed for
-// that long, to within one interval), gap_ms = back - the last good
-// attempt before first_fail, and fails (failed attempts in between).
-// outage_ms is 0 when every attempt after -from got through, NA when
-// there was no good attempt after the first failure (no recovery).
+// outage reads a probe's output and prints key=value fields (see
+// measureOutage).
 func outage(args []string) error {
 	fs := flag.NewFlagSet("outage", flag.ExitOnError)
 	from := fs.Float64("from", 0, "stamp (SECONDS.MICROSECONDS) after which to look")
@@ -210,9 +206,27 @@ func outage(args []string) error {
 		return err
 	}
 	defer f.Close()
+	line, err := measureOutage(f, *from)
+	if err != nil {
+		return err
+	}
+	fmt.Println(line)
+	return nil
+}
+
+// measureOutage reads a probe's "STAMP ok|fail" lines and returns
+// key=value fields: first_fail (the first failed attempt after from),
+// back (the first good attempt after that), outage_ms = back - first_fail
+// (new connections failed for that long, to within one interval), gap_ms
+// = back - the last good attempt before first_fail, fails (failed
+// attempts in between) and attempts (all lines read). outage_ms is 0 when
+// every attempt after from got through, NA when no good attempt followed
+// the first failure (no recovery). Lines that are not two fields with a
+// number first are skipped.
+func measureOutage(r io.Reader, from float64) (string, error) {
 	var lastOK, firstFail, back float64
 	fails, total, okAfter := 0, 0, 0
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(r)
 	for sc.Scan() {
 		fl := strings.Fields(sc.Text())
 		if len(fl) != 2 {
@@ -224,12 +238,12 @@ func outage(args []string) error {
 		}
 		total++
 		ok := fl[1] == "ok"
-		if ok && t >= *from {
+		if ok && t >= from {
 			okAfter++
 		}
 		switch {
-		case t < *from || firstFail == 0 && ok:
-			if ok {
+		case t < from || firstFail == 0 && ok:
+			if ok && firstFail == 0 {
 				lastOK = t
 			}
 		case firstFail == 0:
@@ -242,7 +256,12 @@ func outage(args []string) error {
 		}
 	}
 	if err := sc.Err(); err != nil {
-		return err
+		return "", err
+	}
+	if firstFail == 0 && okAfter > 0 {
+		// every attempt after from got through: no outage the probe's
+		// interval can resolve
+		return fmt.Sprintf("outage_ms=0.0 gap_ms=NA fails=0 attempts=%d first_fail=0 back=0", total), nil
 	}
 	ms := func(a, b float64) string {
 		if a == 0 || b == 0 {
@@ -250,13 +269,6 @@ func outage(args []string) error {
 		}
 		return fmt.Sprintf("%.1f", (a-b)*1000)
 	}
-	if firstFail == 0 && okAfter > 0 {
-		// every attempt after -from got through: no outage the probe's
-		// interval can resolve
-		fmt.Printf("outage_ms=0.0 gap_ms=NA fails=0 attempts=%d first_fail=0 back=0\n", total)
-		return nil
-	}
-	fmt.Printf("outage_ms=%s gap_ms=%s fails=%d attempts=%d first_fail=%.6f back=%.6f\n",
-		ms(back, firstFail), ms(back, lastOK), fails, total, firstFail, back)
-	return nil
+	return fmt.Sprintf("outage_ms=%s gap_ms=%s fails=%d attempts=%d first_fail=%.6f back=%.6f",
+		ms(back, firstFail), ms(back, lastOK), fails, total, firstFail, back), nil
 }

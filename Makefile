@@ -86,12 +86,15 @@ test-short:
 # micro-benchmarks (codec, membership step, planner, agents). BENCH=quick
 # (default: fast config, kill+standby+idle, 3 runs, 30 s idle, about 14
 # minutes) or BENCH=full (both configs, all four variants, 5 runs, 60 s
-# idle, about 25 minutes per pairing). Output in bench/results/DATE-MACHINE
-# unless BENCH_FLAGS says -o DIR; bench/run.sh -h lists every flag.
+# idle, about 25 minutes per pairing) or BENCH=monitor (only the monitor
+# rows beside keepalived 2.2.7: kill -> VIP at keepalived's timing, VIP
+# deleted -> back, service killed -> served again; no micro-benchmarks;
+# about 15 minutes). Output in bench/results/DATE-MACHINE unless
+# BENCH_FLAGS says -o DIR; bench/run.sh -h lists every flag.
 BENCH       ?= quick
 BENCH_FLAGS ?=
 bench: build
-	bash bench/run.sh -$(BENCH) -b $(BIN) -M $(BENCH_FLAGS)
+	bash bench/run.sh -$(BENCH) -b $(BIN) $(if $(filter monitor,$(BENCH)),,-M) $(BENCH_FLAGS)
 
 # Interop tests only (stock heartbeat 3.0.6 as a peer), verbose, with the
 # long variants make test leaves out (stock's real ipfail beside hbgo's),

@@ -9,15 +9,21 @@
 # get an hbgo.cf with "fast_start on" beside the harness's config files in
 # the standby and idle runs (not kill and cut: see below).
 #
-# Usage: bench/run.sh [-quick|-full] [-p PAIRS] [-c CONFS] [-v VARIANTS]
+# Usage: bench/run.sh [-quick|-full|-monitor] [-p PAIRS] [-c CONFS] [-v VARIANTS]
 #                     [-n RUNS] [-i IDLE_SECS] [-o OUTDIR] [-b BINARY]
 #                     [-H HARNESS] [-M]
 #   -quick        (default) fast-ka200ms-dt1, kill,standby,idle, 3 runs, 30 s
 #                 idle: about 4 minutes per pairing
 #   -full         both configs, kill,cut,standby,idle, 5 runs, 60 s idle:
 #                 about 25 minutes per pairing
-#   -p PAIRS      comma list of stock+stock,hbgo+hbgo,stock+hbgo (default all
-#                 three; node1+node2)
+#   -monitor      the monitor rows beside keepalived 2.2.7 (bench/README.md):
+#                 kill -> VIP at keepalived's timing (bench/configs/
+#                 ka100ms-dt300ms, pairs hbgo+hbgo,keepalived, kill, 7 runs),
+#                 then bench/monitor.sh (VIP deleted -> back, service killed
+#                 -> served again) into OUTDIR/monitor; about 15 minutes
+#   -p PAIRS      comma list of stock+stock,hbgo+hbgo,stock+hbgo,keepalived
+#                 (default the first three; node1+node2; keepalived is
+#                 bench/keepalived.sh, kill only, advert_int 0.1)
 #   -c -v -n -i   override the mode's configs, variants, runs, idle seconds
 #   -o OUTDIR     default bench/results/DATE-MACHINE (MACHINE: uname -n,
 #                 cores, memory)
@@ -48,12 +54,13 @@ STOCK_STANDBY=/usr/share/heartbeat/hb_standby
 die() { echo "bench/run.sh: $*" >&2; exit 2; }
 usage() { sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; }
 
-MODE=quick PAIRS=stock+stock,hbgo+hbgo,stock+hbgo
+MODE=quick PAIRS=
 CONFS= VARIANTS= RUNS= IDLE= OUT= BIN= HARNESS= MICRO=0 REMAKE=0
 while (($#)); do
   case $1 in
     -quick) MODE=quick; shift;;
     -full) MODE=full; shift;;
+    -monitor) MODE=monitor; shift;;
     -p) PAIRS=$2; shift 2;;
     -c) CONFS=$2; shift 2;;
     -v) VARIANTS=$2; shift 2;;
@@ -68,15 +75,18 @@ while (($#)); do
     *) die "unknown argument '$1' (try --help)";;
   esac
 done
-if [[ $MODE == quick ]]; then
+if [[ $MODE == monitor ]]; then
+  : "${PAIRS:=hbgo+hbgo,keepalived}" "${CONFS:=$HERE/configs/ka100ms-dt300ms}" "${VARIANTS:=kill}" "${RUNS:=7}" "${IDLE:=0}"
+elif [[ $MODE == quick ]]; then
   : "${CONFS:=fast-ka200ms-dt1}" "${VARIANTS:=kill,standby,idle}" "${RUNS:=3}" "${IDLE:=30}"
 else
   : "${CONFS:=classic-ka2-dt10,fast-ka200ms-dt1}" "${VARIANTS:=kill,cut,standby,idle}" "${RUNS:=5}" "${IDLE:=60}"
 fi
+: "${PAIRS:=stock+stock,hbgo+hbgo,stock+hbgo}"
 [[ $(id -u) == 0 ]] || die "needs root (network namespaces): run sudo make bench"
 IFS=, read -ra PAIRLIST <<<"$PAIRS"
 for p in "${PAIRLIST[@]}"; do
-  case $p in stock+stock|hbgo+hbgo|stock+hbgo|hbgo+stock) ;; *) die "unknown pairing '$p' (stock+stock, hbgo+hbgo, stock+hbgo, hbgo+stock)";; esac
+  case $p in stock+stock|hbgo+hbgo|stock+hbgo|hbgo+stock|keepalived) ;; *) die "unknown pairing '$p' (stock+stock, hbgo+hbgo, stock+hbgo, hbgo+stock, keepalived)";; esac
 done
 
 # ------------------------------------------------------------ harness copy
@@ -108,6 +118,8 @@ if ((!REMAKE)); then
   chmod 755 "$HBDIR"
   cp "$BIN" "$HBDIR/heartbeat" && chmod 755 "$HBDIR/heartbeat"
   ln -s heartbeat "$HBDIR/hb_standby"
+  # the monitor rows' client, service and address watcher
+  (cd "$ROOT" && CGO_ENABLED=0 go build -o "$HBDIR/vipprobe" ./bench/vipprobe) || die "building bench/vipprobe failed"
   trap 'rm -rf "$HBDIR"' EXIT
 fi
 
@@ -188,6 +200,7 @@ settle() {
 if ((REMAKE)); then
   summarize
 else
+[[ $MODE == monitor ]] && echo "$(date -u +%T) before kill: $(uptime)" | tee -a "$OUT/uptime.txt" >&2
 IFS=, read -ra CONFLIST <<<"$CONFS"
 IFS=, read -ra VARLIST <<<"$VARIANTS"
 calls=() # "VARIANTS-OF-ONE-CALL": idle rides inside standby when both are asked for
@@ -205,6 +218,18 @@ for c in "${CONFLIST[@]}"; do
     for v in "${calls[@]}"; do
       for p in "${PAIRLIST[@]}"; do
         n1=${p%+*} n2=${p#*+}
+        if [[ $p == keepalived ]]; then
+          # keepalived 2.2.7 at advert_int 0.1 in its own namespaces, the
+          # same RUN format (bench/keepalived.sh), labelled with the config
+          [[ $v == kill ]] || continue
+          d=$OUT/$p/$(basename "$c")-$n-kill
+          rm -rf "$d"
+          echo "== $p $(basename "$c") kill run $n ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+          bash "$HERE/keepalived.sh" kill -r "$n" -o "$d" -p "$HBDIR/vipprobe" -a 0.1 -c "$(basename "$c")" \
+            >"$d.log" 2>&1 || echo "bench/run.sh: keepalived.sh kill run $n exited $? (see $d.log)" >&2
+          grep '^RUN ' "$d.log" | tee -a "$OUT/$p/results.txt" >&2
+          continue
+        fi
         conf=$c
         # fast_start only where no failure is timed: after a start of 0.3 s
         # the kill comes within 5 s of it, while node1 still advertises
@@ -212,14 +237,27 @@ for c in "${CONFLIST[@]}"; do
         [[ $p == hbgo+hbgo && $v != kill && $v != cut ]] && conf=$(hbgo_conf "$c")
         standby=$STOCK_STANDBY
         [[ $n1 == hbgo ]] && standby=$HBDIR/hb_standby
-        d=$OUT/$p/$(basename "$c")-$n-${v%%,*}
-        rm -rf "$d"
-        settle
-        echo "== $p $(basename "$c") $v run $n ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-        IMPL1=$(impl_of "$n1") IMPL2=$(impl_of "$n2") STANDBY1=$standby \
-          "$H/failover-bench.sh" -n 1 -c "$conf" -v "$v" -i "$IDLE" -l "$p" -o "$d" >"$d.log" 2>&1 ||
-          echo "bench/run.sh: failover-bench.sh for $p $c $v run $n exited $? (see $d.log)" >&2
-        grep '^RUN ' "$d.log" >&2
+        # A kill or cut run in which node2 declared node1 dead before T0
+        # (late heartbeats on a loaded machine: a false failover during
+        # the bring-up) times no kill; it is kept as status=fail and run
+        # again, up to twice.
+        for try in 1 2 3; do
+          d=$OUT/$p/$(basename "$c")-$n-${v%%,*}
+          ((try > 1)) && { mv "$d" "$d-invalid$((try - 1))"; mv "$d.log" "$d-invalid$((try - 1)).log"; } 2>/dev/null
+          rm -rf "$d"
+          settle
+          echo "== $p $(basename "$c") $v run $n ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+          IMPL1=$(impl_of "$n1") IMPL2=$(impl_of "$n2") STANDBY1=$standby \
+            "$H/failover-bench.sh" -n 1 -c "$conf" -v "$v" -i "$IDLE" -l "$p" -o "$d" >"$d.log" 2>&1 ||
+            echo "bench/run.sh: failover-bench.sh for $p $c $v run $n exited $? (see $d.log)" >&2
+          grep '^RUN ' "$d.log" >&2
+          [[ $v == kill || $v == cut ]] || break
+          t0=$(sed -n 's/^RUN .* t0=\([0-9.]*\).*/\1/p' "$d/results.txt" 2>/dev/null | tail -1)
+          [[ -n $t0 ]] && awk -v t0="$t0" '$1 < t0 && /node node1: is dead/ {f = 1} END {exit !f}' "$d"/runs/*/*/1/n2.log 2>/dev/null || break
+          echo "bench/run.sh: $p $v run $n: node2 declared node1 dead before the kill (load $(cut -d' ' -f1 /proc/loadavg)); not counted$( ((try < 3)) && echo ", running it again")" >&2
+          sed -i -E '/^RUN /s/^(RUN .* run=1) .* (load1=[^ ]*) (t0=[^ ]*)$/\1 status=fail reason=dead-before-kill \2 \3/' "$d/results.txt"
+          ((try < 3)) && sed -nE '/^RUN /{s/(impl[12])=heartbeat( |$)/\1=hbgo\2/g; s/ run=1( |$)/ run='"$n"'\1/; p}' "$d/results.txt" >>"$OUT/$p/results.txt"
+        done
         # The harness names an implementation after its executable's base
         # name ("heartbeat" for hbgo): name it hbgo. Each call is its run 1.
         [[ -r $d/results.txt ]] &&
@@ -230,6 +268,12 @@ for c in "${CONFLIST[@]}"; do
 done
 settle
 summarize
+if [[ $MODE == monitor ]]; then
+  echo "$(date -u +%T) after kill: $(uptime)" | tee -a "$OUT/uptime.txt" >&2
+  # rows 1 and 2 (VIP deleted, service killed): their own clusters
+  BENCH_PREFIX=$HBX_PREFIX bash "$HERE/monitor.sh" -b "$HBDIR/heartbeat" -H "$H" -o "$OUT/monitor" \
+    -n "$RUNS" -p "$HBDIR/vipprobe" || echo "bench/run.sh: bench/monitor.sh exited $?" >&2
+fi
 fi
 
 if ((MICRO)); then
@@ -237,5 +281,10 @@ if ((MICRO)); then
   (cd "$ROOT" && go test -run '^$' -bench . -benchmem ./... 2>&1) | tee "$OUT/micro-bench.txt" >&2
 fi
 
-(cd "$ROOT" && go run ./bench/benchtable -o "$OUT/summary.md" "$OUT/results.txt") || die "benchtable failed"
+if [[ $MODE == monitor ]]; then
+  # no stock pairing to take ratios against: medians per implementation
+  awk -f "$HERE/monitor/summary.awk" "$OUT/results.txt" >"$OUT/summary.md" && cat "$OUT/summary.md"
+else
+  (cd "$ROOT" && go run ./bench/benchtable -o "$OUT/summary.md" "$OUT/results.txt") || die "benchtable failed"
+fi
 echo "bench/run.sh: results in $OUT" >&2

@@ -389,7 +389,7 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 		hold = n.m.Holds()
 	}
 	for _, g := range n.conf.Groups {
-		sg := status.Group{Name: g.Key(), Primary: g.Node}
+		sg := status.Group{Name: g.Key(), Primary: g.Node, HandedOver: n.mon != nil && n.mon.m.Blocked(g.Key())}
 		set := planner.Foreign
 		if g.Node == n.conf.Node {
 			set = planner.Local
@@ -402,6 +402,8 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 			} else if hold&set != 0 {
 				sr.State = status.StateStarted // held since before this daemon recorded it (start-up scan, -R)
 			}
+			sr.MonitorFailures = n.monFailures(r.Token)
+			sr.Failures += sr.MonitorFailures
 			if sr.State == status.StateStarted || sr.State == status.StateStarting || sr.State == status.StateStopping {
 				here = true
 			}
@@ -421,3 +423,23 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 // addConfigHash adds our configuration hash to a status message we send
 // (membership.Params.StatusExtra).
 func (n *node) addConfigHash(m *wire.Message) { m.Add(status.ConfigField, n.configHash()) }
+
+// monFailures is the resource monitor's failure count of token within
+// failure_window, as it counts them toward failover_threshold (0 when no
+// monitor runs).
+func (n *node) monFailures(token string) uint64 {
+	if n.mon == nil {
+		return 0
+	}
+	return uint64(n.mon.m.Count(n.now(), token))
+}
+
+// statCleanup follows `heartbeat cleanup [RESOURCE]`: the start and stop
+// failures status counts are cleared with the monitor's ("" = every resource).
+func (n *node) statCleanup(res string) {
+	for tok, r := range n.stat().res {
+		if res == "" || tok == res {
+			r.failures = 0
+		}
+	}
+}

@@ -75,6 +75,11 @@ type Group struct {
 	Primary   string     `json:"primary"` // the node haresources names first
 	Holder    string     `json:"holder"`  // node that runs it; "" none or unknown
 	Resources []Resource `json:"resources"`
+	// HandedOver: this node handed the group to the peer after
+	// failover_threshold monitor failures and will not take it back
+	// (auto_failback included) until `heartbeat cleanup` or a
+	// failure_window without a failure. Absent when false.
+	HandedOver bool `json:"handed_over,omitempty"`
 }
 
 // Resource states.
@@ -91,9 +96,14 @@ type Resource struct {
 	Name  string    `json:"name"` // the haresources token
 	State string    `json:"state"`
 	Since time.Time `json:"since"` // when it entered State; zero if unknown
-	// Failures counts failed operations here (start, stop, and monitor
-	// once resources are monitored).
+	// Failures counts this resource's failures here: failed starts and
+	// stops, plus MonitorFailures. `heartbeat cleanup` resets it.
 	Failures uint64 `json:"failures"`
+	// MonitorFailures is the part of Failures the resource monitor counted
+	// after a start (vanished VIP, unmount, failed check), within
+	// failure_window as the monitor counts them toward failover_threshold;
+	// persisted across daemon restarts. Absent when 0.
+	MonitorFailures uint64 `json:"monitor_failures,omitempty"`
 }
 
 // Transition is a change of which node holds resources.

@@ -88,6 +88,20 @@ var cases = map[string]func() *Snapshot{
 			Text: "Filesystem::/dev/loop0::/mnt::ext4 failed to start on node2; group 10.0.0.200 stopped"}
 		return s
 	},
+	// monitor-failed: node2's svc was killed twice after its start and
+	// restarted by the monitor (still running, 2 failures in the window);
+	// node2 handed node1's group back after its VIP kept failing.
+	"monitor-failed": func() *Snapshot {
+		s := bothUp()
+		r := &s.Groups[1].Resources[1]
+		r.Failures, r.MonitorFailures, r.Since = 2, 2, t0.Add(-30*time.Second)
+		s.Groups[0].HandedOver = true
+		s.Groups[0].Resources[0].Failures, s.Groups[0].Resources[0].MonitorFailures = 3, 3
+		s.Transitions["standby"] = 1
+		s.LastTransition = &Transition{Time: t0.Add(-5 * time.Minute), Cause: "standby",
+			Text: "node2 gives up 10.0.0.100 (standby)"}
+		return s
+	},
 	"stock-peer": func() *Snapshot {
 		s := bothUp()
 		s.Nodes[0].Software = "heartbeat"
@@ -108,7 +122,7 @@ var cases = map[string]func() *Snapshot{
 	},
 }
 
-var wantExit = map[string]int{"both-up": 0, "peer-dead": 1, "link-down": 1, "failed-resource": 1, "stock-peer": 0, "config-mismatch": 1}
+var wantExit = map[string]int{"both-up": 0, "peer-dead": 1, "link-down": 1, "failed-resource": 1, "stock-peer": 0, "config-mismatch": 1, "monitor-failed": 1}
 
 func golden(t *testing.T, file string, got []byte) {
 	t.Helper()

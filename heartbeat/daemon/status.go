@@ -15,6 +15,7 @@ import (
 	"hbgo/heartbeat/edge/control"
 	"hbgo/heartbeat/edge/media"
 	"hbgo/heartbeat/status"
+	"hbgo/internal/version"
 )
 
 // statusView is what the loop records for `heartbeat status` and the
@@ -30,6 +31,7 @@ type statusView struct {
 	genStr   map[string]string               // node → its hg field as last seen
 	gen      map[string]uint64
 	cfHash   map[string]string // node → its status messages' status.ConfigField ("" none)
+	peerVer  map[string]string // node → its status messages' status.VersionField ("" none)
 	heard    map[string]bool   // node → a status message was heard
 	late     map[string]uint64 // node → Late heartbeat lines
 	res      map[string]*resView
@@ -37,6 +39,7 @@ type statusView struct {
 	last     *status.Transition
 	death    string // why the peer was last declared dead, for the transition text
 
+	ourVer   string // hbgo's own version, as VersionField sends it
 	ourHash  string
 	hashConf *hadir.Conf // the configuration ourHash is of
 	cmpKey   [2]string   // (ours, peer's) last compared
@@ -58,7 +61,7 @@ type resView struct {
 func (n *node) stat() *statusView {
 	if n.sv == nil {
 		n.sv = &statusView{start: n.now(), names: map[string]string{}, linkSeen: map[string]map[string]time.Time{}, nodeSeen: map[string]time.Time{},
-			genStr: map[string]string{}, gen: map[string]uint64{}, cfHash: map[string]string{}, heard: map[string]bool{},
+			genStr: map[string]string{}, gen: map[string]uint64{}, cfHash: map[string]string{}, peerVer: map[string]string{}, heard: map[string]bool{},
 			late: map[string]uint64{}, res: map[string]*resView{}, trans: map[string]uint64{}}
 	}
 	return n.sv
@@ -111,6 +114,9 @@ func (n *node) statPacket(p media.Packet, m *wire.Message) {
 	}
 	if h := field(m, status.ConfigField); string(h) != v.cfHash[name] {
 		v.cfHash[name] = string(h)
+	}
+	if h := field(m, status.VersionField); string(h) != v.peerVer[name] {
+		v.peerVer[name] = string(h)
 	}
 }
 
@@ -312,7 +318,7 @@ func (n *node) healthSnapshot() *status.Snapshot {
 	now := n.now()
 	ms := n.m.Snapshot()
 	cf := n.conf.HaCf
-	s := &status.Snapshot{Schema: status.Schema, Time: now, Version: "hbgo " + Version, Local: n.conf.Node,
+	s := &status.Snapshot{Schema: status.Schema, Time: now, Version: "hbgo " + n.ourVersion(), Local: n.conf.Node,
 		Keepalive: status.Ms(cf.Keepalive), Deadtime: status.Ms(cf.Deadtime),
 		Drops: map[string]uint64{}, Transitions: map[string]uint64{}, PeerConfig: v.cmp, Warnings: []status.Warning{}}
 	if s.PeerConfig.State == "" {
@@ -348,12 +354,10 @@ func (n *node) statusNodes(s *status.Snapshot, v *statusView, ms membership.Snap
 		sn := status.Node{Name: nd.Name, Type: nd.Type, State: nd.Status, LateHeartbeats: v.late[nd.Name], Generation: v.gen[nd.Name]}
 		switch {
 		case nd.Name == n.conf.Node:
-			sn.Local, sn.Generation, sn.Software = true, ms.Generation, "hbgo "+Version
+			sn.Local, sn.Generation, sn.Software = true, ms.Generation, s.Version
 		case nd.Type == "ping":
-		case v.cfHash[nd.Name] != "":
-			sn.Software = "hbgo"
-		case v.heard[nd.Name]:
-			sn.Software = "heartbeat"
+		default:
+			sn.Software = status.PeerSoftware(v.peerVer[nd.Name], v.cfHash[nd.Name], v.heard[nd.Name])
 		}
 		if nd.Type != "ping" && nd.Name != n.conf.Node && (nd.Status == "up" || nd.Status == "active") {
 			peerUp = true
@@ -420,9 +424,25 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 	return out
 }
 
-// addConfigHash adds our configuration hash to a status message we send
-// (membership.Params.StatusExtra).
-func (n *node) addConfigHash(m *wire.Message) { m.Add(status.ConfigField, n.configHash()) }
+// addStatusFields adds our configuration hash and hbgo's version to a
+// status message we send (membership.Params.StatusExtra); stock ignores
+// both (TestMixedConfigHashField).
+func (n *node) addStatusFields(m *wire.Message) {
+	m.Add(status.ConfigField, n.configHash())
+	m.Add(status.VersionField, n.ourVersion())
+}
+
+// ourVersion is hbgo's own version (internal/version), read once.
+func (n *node) ourVersion() string {
+	v := n.stat()
+	if v.ourVer == "" {
+		v.ourVer = strings.TrimSpace(version.Get().Version)
+		if v.ourVer == "" {
+			v.ourVer = "devel"
+		}
+	}
+	return v.ourVer
+}
 
 // monFailures is the resource monitor's failure count of token within
 // failure_window, as it counts them toward failover_threshold (0 when no

@@ -109,7 +109,7 @@ func TestStatusSnapshotFromLoopState(t *testing.T) {
 	peerStatus(n, t0.Add(2*time.Second), "1a", false)
 	n.checkPeerConfig()
 	s = n.healthSnapshot()
-	if s.Nodes[0].Software != "heartbeat" || s.PeerConfig.State != status.ConfigUnknown {
+	if s.Nodes[0].Software != "heartbeat (stock)" || s.PeerConfig.State != status.ConfigUnknown {
 		t.Errorf("stock peer: %+v %+v", s.Nodes[0], s.PeerConfig)
 	}
 }
@@ -150,6 +150,7 @@ func TestStatusHooksAllocateNothingAtIdle(t *testing.T) {
 	m.Add(wire.FSrc, "node1")
 	m.Add(wire.FGen, "1a")
 	m.Add(status.ConfigField, n.configHash())
+	m.Add(status.VersionField, "v1.2.3")
 	p := media.Packet{Link: "eth1", At: *clock}
 	n.statPacket(p, m)
 	send := hbnode.Send{Msg: &wire.Message{}}
@@ -161,5 +162,36 @@ func TestStatusHooksAllocateNothingAtIdle(t *testing.T) {
 		n.statAct(a)
 	}); a != 0 {
 		t.Errorf("%v allocations per packet and keepalive, want 0", a)
+	}
+}
+
+// TestStatusPeerSoftware: an hbgo peer's status messages carry its version
+// (status.VersionField, beside the configuration hash) and status shows
+// "hbgo VERSION" for it; this node shows its own the same way. A peer with
+// only the hash is "hbgo", a stock peer "heartbeat (stock)".
+func TestStatusPeerSoftware(t *testing.T) {
+	n, clock := statusNode(t, "auth 1\n1 sha1 "+statusSecret+"\n")
+	m := &wire.Message{}
+	m.Add(wire.FType, "status")
+	m.Add(wire.FSrc, "node1")
+	m.Add(wire.FGen, "1a")
+	n.addStatusFields(m) // what our own status messages carry
+	ver, _ := m.Get(status.VersionField)
+	hash, _ := m.Get(status.ConfigField)
+	if ver == "" || ver != n.ourVersion() || hash != n.configHash() {
+		t.Fatalf("status fields: version %q hash %q", ver, hash)
+	}
+	n.statPacket(media.Packet{Link: "eth1", At: *clock}, m)
+	s := n.healthSnapshot()
+	if want := "hbgo " + ver; s.Nodes[0].Software != want || s.Nodes[1].Software != want || s.Version != want {
+		t.Errorf("software %q (peer), %q (local), version %q; want %q", s.Nodes[0].Software, s.Nodes[1].Software, s.Version, want)
+	}
+	peerStatus(n, *clock, "1a", true) // an older hbgo: the hash only
+	if sw := n.healthSnapshot().Nodes[0].Software; sw != "hbgo" {
+		t.Errorf("hash-only peer: %q", sw)
+	}
+	peerStatus(n, *clock, "1a", false)
+	if sw := n.healthSnapshot().Nodes[0].Software; sw != "heartbeat (stock)" {
+		t.Errorf("stock peer: %q", sw)
 	}
 }

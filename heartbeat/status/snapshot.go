@@ -22,7 +22,7 @@ const (
 type Snapshot struct {
 	Schema    int       `json:"schema"`  // always Schema
 	Time      time.Time `json:"time"`    // when the snapshot was taken
-	Version   string    `json:"version"` // this daemon's software, e.g. "hbgo 3.0.6"
+	Version   string    `json:"version"` // this daemon's software, "hbgo VERSION" (internal/version)
 	Local     string    `json:"local"`   // this node's name
 	Keepalive Millis    `json:"keepalive_ms"`
 	Deadtime  Millis    `json:"deadtime_ms"`
@@ -52,8 +52,10 @@ type Node struct {
 	State string `json:"state"` // init, up, active, dead (ping nodes: ping or dead)
 	// Generation is the node's hb_generation from its packets (0: not heard).
 	Generation uint64 `json:"generation"`
-	// Software is "hbgo VERSION" when the peer's status messages carry the
-	// hbgo field, "heartbeat" when they do not (stock), "" when not heard.
+	// Software is "hbgo VERSION" (this node, and a peer whose status
+	// messages carry VersionField), "hbgo" (a peer sending only
+	// ConfigField), "heartbeat (stock)" for a stock peer, "" when not
+	// heard (PeerSoftware).
 	Software string `json:"software"`
 	// LateHeartbeats counts status messages that came later than warntime.
 	LateHeartbeats uint64 `json:"late_heartbeats"`

@@ -104,7 +104,7 @@ var cases = map[string]func() *Snapshot{
 	},
 	"stock-peer": func() *Snapshot {
 		s := bothUp()
-		s.Nodes[0].Software = "heartbeat"
+		s.Nodes[0].Software = "heartbeat (stock)"
 		s.PeerConfig = PeerConfig{State: ConfigUnknown}
 		s.Warnings = []Warning{
 			{Code: "crc-auth", Text: "authkeys uses crc: anyone on the link can forge heartbeats; use sha1"},

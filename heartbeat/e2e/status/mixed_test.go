@@ -64,7 +64,7 @@ func TestMixedConfigHashField(t *testing.T) {
 	}
 	out, code := statusOf(t, c, bin, 1)
 	t.Logf("node2 (hbgo) `heartbeat status` beside stock:\n%s", out)
-	if code != hbstatus.ExitHealthy || !regexp.MustCompile(`node1 +active +gen \d+ +heartbeat, \d+ late heartbeats`).MatchString(out) ||
+	if code != hbstatus.ExitHealthy || !regexp.MustCompile(`node1 +active +gen \d+ +heartbeat \(stock\), \d+ late heartbeats`).MatchString(out) ||
 		!strings.Contains(out, "Peer configuration: unknown") || !strings.Contains(out, "held by node1") {
 		t.Errorf("status beside a stock peer: exit %d\n%s", code, out)
 	}

@@ -38,6 +38,7 @@ type statusView struct {
 	trans    map[string]uint64
 	last     *status.Transition
 	death    string // why the peer was last declared dead, for the transition text
+	machDown machDownWait
 
 	ourVer   string // hbgo's own version, as VersionField sends it
 	ourHash  string
@@ -104,7 +105,11 @@ func (n *node) statPacket(p media.Packet, m *wire.Message) {
 		per[p.Link] = p.At
 	}
 	v.nodeSeen[name] = p.At
-	if p.Ping != "" || string(field(m, wire.FType)) != "status" {
+	if p.Ping != "" {
+		return
+	}
+	if t := field(m, wire.FType); string(t) != "status" {
+		n.statPeerMsg(name, t, m, p.At)
 		return
 	}
 	v.heard[name] = true
@@ -148,6 +153,9 @@ func (n *node) statAct(a hbnode.Action) {
 		}
 	case hbnode.PeerDead:
 		n.noteDeath(a.Node)
+		if v.machDown.peer == a.Node {
+			v.machDown = machDownWait{} // its process died: nothing left stuck
+		}
 	case hbnode.Send:
 		if a.Rexmit || string(field(a.Msg, wire.FType)) != "status" {
 			return
@@ -339,6 +347,9 @@ func (n *node) healthSnapshot() *status.Snapshot {
 	}
 	peerUp := n.statusNodes(s, v, ms, now)
 	s.Groups = n.statusGroups(v, peerUp)
+	if w, ok := n.stockStuck(now); ok {
+		s.Warnings = append(s.Warnings, w)
+	}
 	if k := n.conf.Keys; k != nil {
 		if m, ok := k.Method(k.Active()); ok && m == authkeys.CRC {
 			s.Warnings = append(s.Warnings, status.Warning{Code: "crc-auth",
@@ -462,4 +473,61 @@ func (n *node) statCleanup(res string) {
 			r.failures = 0
 		}
 	}
+}
+
+// stockStuckAfter is how long a stock peer's takeover of this node's groups
+// may run before status says its mach_down message was lost: mach_down
+// starts the groups first, which can take a while for a slow service.
+const stockStuckAfter = 5 * time.Minute
+
+// machDownWait is a stock peer's takeover of this node's groups whose
+// closing mach_down message has not come (zero: none pending).
+type machDownWait struct {
+	peer string
+	gen  string // the peer's hg when it began: a new process is not stuck
+	at   time.Time
+}
+
+// statPeerMsg follows a stock peer's takeover of this node (issue 16,
+// docs/MIGRATION.md "If the stock node will not stop"). When stock
+// declares its peer dead it sends stonith node=<peer> (result n_stnth, or
+// the device's) and runs mach_down, whose message resource info=mach_down
+// ends the takeover when stock's main process reads it back (PROTOCOL
+// §11.4). Stock's FIFO race can lose that message, and then stock can never
+// stop gracefully; on the wire the message simply never comes. This node
+// sees it when it still hears the peer after being declared dead (an
+// outbound cut, a paused process). Messages of an older generation of the
+// peer (replays) are ignored.
+func (n *node) statPeerMsg(peer string, typ []byte, m *wire.Message, at time.Time) {
+	v := n.stat()
+	switch string(typ) {
+	case "stonith":
+		if !v.heard[peer] || v.cfHash[peer] != "" || string(field(m, wire.FGen)) != v.genStr[peer] {
+			return // not a stock peer (hbgo's takeover has no FIFO), or not its current process
+		}
+		if !strings.EqualFold(string(field(m, "node")), n.conf.Node) || string(field(m, "result")) == "unneeded" {
+			return // not about us, or we had given everything up: no mach_down follows
+		}
+		if v.machDown.peer != peer || v.machDown.gen != v.genStr[peer] { // else a copy on another link: the first counts
+			v.machDown = machDownWait{peer: peer, gen: v.genStr[peer], at: at}
+		}
+	case "resource":
+		if v.machDown.peer == peer && string(field(m, "info")) == "mach_down" {
+			v.machDown = machDownWait{}
+		}
+	}
+}
+
+// stockStuck is the stock-stuck warning when a stock peer's takeover of
+// this node has waited stockStuckAfter for its mach_down message, and the
+// same process of the peer still runs.
+func (n *node) stockStuck(now time.Time) (status.Warning, bool) {
+	v := n.stat()
+	w := v.machDown
+	if w.peer == "" || w.gen != v.genStr[w.peer] || now.Sub(w.at) < stockStuckAfter {
+		return status.Warning{}, false
+	}
+	return status.Warning{Code: "stock-stuck", Text: fmt.Sprintf(
+		"%s (stock heartbeat) took over from this node at %s and its mach_down message never came: it lost it and cannot stop gracefully; see docs/MIGRATION.md",
+		w.peer, w.at.Format("2006-01-02 15:04:05"))}, true
 }

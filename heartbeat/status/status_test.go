@@ -108,7 +108,7 @@ var cases = map[string]func() *Snapshot{
 		s.PeerConfig = PeerConfig{State: ConfigUnknown}
 		s.Warnings = []Warning{
 			{Code: "crc-auth", Text: "authkeys uses crc: anyone on the link can forge heartbeats; use sha1"},
-			{Code: "stock-stuck", Text: "node1 (stock heartbeat) lost mach_down's message and cannot stop gracefully; see docs/MIGRATION.md"},
+			{Code: "stock-stuck", Text: "node1 (stock heartbeat) took over from this node at 2026-12-06 11:50:00 and its mach_down message never came: it lost it and cannot stop gracefully; see docs/MIGRATION.md"},
 		}
 		return s
 	},

@@ -320,3 +320,18 @@ func FuzzReadJSON(f *testing.F) {
 		s.Health()
 	})
 }
+
+// TestMetricsTokenInTwoGroups: a resource token in two groups is one
+// resource, whose count each group shows; the metric counts it once.
+func TestMetricsTokenInTwoGroups(t *testing.T) {
+	s := bothUp()
+	s.Groups[0].Resources[1] = Resource{Name: "svc", State: StateStopped, Failures: 2, MonitorFailures: 2}
+	s.Groups[1].Resources = append(s.Groups[1].Resources, Resource{Name: "svc", State: StateStarted, Failures: 2, MonitorFailures: 2})
+	var b bytes.Buffer
+	if err := WriteMetrics(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := value(parseMetrics(t, b.Bytes()), "hbgo_resource_failures_total", map[string]string{"resource": "svc"}); !ok || v != 2 {
+		t.Errorf("hbgo_resource_failures_total{resource=svc} = %v %v, want 2", v, ok)
+	}
+}

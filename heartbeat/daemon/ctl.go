@@ -71,7 +71,11 @@ func (n *node) onControl(c ctlCall) control.Reply {
 		n.reload()
 		return control.Reply{OK: true}
 	case control.OpCleanup:
-		return n.monCleanup(argOr(r.Args, ""))
+		rep := n.monCleanup(argOr(r.Args, ""))
+		if rep.OK {
+			n.statCleanup(argOr(r.Args, ""))
+		}
+		return rep
 	}
 	return control.Reply{Error: "unknown request " + string(r.Op)}
 }

@@ -470,7 +470,7 @@ func (n *node) membershipParams(gen uint64, uuid [16]byte, peers map[string]memb
 	return membership.Params{Node: c.Node, Nodes: cf.Nodes, PingNodes: pings, Links: links,
 		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead,
 		Deadping: cf.Deadping, MaxRexmitDelay: maxRexmit, HopFudge: cf.Hopfudge, UUID: uuid, Generation: gen,
-		Load: newLoadavg(), PeerSeen: peers, StatusExtra: n.addConfigHash}
+		Load: newLoadavg(), PeerSeen: peers, StatusExtra: n.addStatusFields}
 }
 
 // setupResources configures the planner, STONITH, the executor and the rc.d hooks.

@@ -15,6 +15,7 @@ import (
 	"hbgo/heartbeat/edge/control"
 	"hbgo/heartbeat/edge/media"
 	"hbgo/heartbeat/status"
+	"hbgo/internal/version"
 )
 
 // statusView is what the loop records for `heartbeat status` and the
@@ -30,13 +31,16 @@ type statusView struct {
 	genStr   map[string]string               // node → its hg field as last seen
 	gen      map[string]uint64
 	cfHash   map[string]string // node → its status messages' status.ConfigField ("" none)
+	peerVer  map[string]string // node → its status messages' status.VersionField ("" none)
 	heard    map[string]bool   // node → a status message was heard
 	late     map[string]uint64 // node → Late heartbeat lines
 	res      map[string]*resView
 	trans    map[string]uint64
 	last     *status.Transition
 	death    string // why the peer was last declared dead, for the transition text
+	machDown machDownWait
 
+	ourVer   string // hbgo's own version, as VersionField sends it
 	ourHash  string
 	hashConf *hadir.Conf // the configuration ourHash is of
 	cmpKey   [2]string   // (ours, peer's) last compared
@@ -58,7 +62,7 @@ type resView struct {
 func (n *node) stat() *statusView {
 	if n.sv == nil {
 		n.sv = &statusView{start: n.now(), names: map[string]string{}, linkSeen: map[string]map[string]time.Time{}, nodeSeen: map[string]time.Time{},
-			genStr: map[string]string{}, gen: map[string]uint64{}, cfHash: map[string]string{}, heard: map[string]bool{},
+			genStr: map[string]string{}, gen: map[string]uint64{}, cfHash: map[string]string{}, peerVer: map[string]string{}, heard: map[string]bool{},
 			late: map[string]uint64{}, res: map[string]*resView{}, trans: map[string]uint64{}}
 	}
 	return n.sv
@@ -101,7 +105,11 @@ func (n *node) statPacket(p media.Packet, m *wire.Message) {
 		per[p.Link] = p.At
 	}
 	v.nodeSeen[name] = p.At
-	if p.Ping != "" || string(field(m, wire.FType)) != "status" {
+	if p.Ping != "" {
+		return
+	}
+	if t := field(m, wire.FType); string(t) != "status" {
+		n.statPeerMsg(name, t, m, p.At)
 		return
 	}
 	v.heard[name] = true
@@ -111,6 +119,9 @@ func (n *node) statPacket(p media.Packet, m *wire.Message) {
 	}
 	if h := field(m, status.ConfigField); string(h) != v.cfHash[name] {
 		v.cfHash[name] = string(h)
+	}
+	if h := field(m, status.VersionField); string(h) != v.peerVer[name] {
+		v.peerVer[name] = string(h)
 	}
 }
 
@@ -142,6 +153,9 @@ func (n *node) statAct(a hbnode.Action) {
 		}
 	case hbnode.PeerDead:
 		n.noteDeath(a.Node)
+		if v.machDown.peer == a.Node {
+			v.machDown = machDownWait{} // its process died: nothing left stuck
+		}
 	case hbnode.Send:
 		if a.Rexmit || string(field(a.Msg, wire.FType)) != "status" {
 			return
@@ -312,7 +326,7 @@ func (n *node) healthSnapshot() *status.Snapshot {
 	now := n.now()
 	ms := n.m.Snapshot()
 	cf := n.conf.HaCf
-	s := &status.Snapshot{Schema: status.Schema, Time: now, Version: "hbgo " + Version, Local: n.conf.Node,
+	s := &status.Snapshot{Schema: status.Schema, Time: now, Version: "hbgo " + n.ourVersion(), Local: n.conf.Node,
 		Keepalive: status.Ms(cf.Keepalive), Deadtime: status.Ms(cf.Deadtime),
 		Drops: map[string]uint64{}, Transitions: map[string]uint64{}, PeerConfig: v.cmp, Warnings: []status.Warning{}}
 	if s.PeerConfig.State == "" {
@@ -333,6 +347,9 @@ func (n *node) healthSnapshot() *status.Snapshot {
 	}
 	peerUp := n.statusNodes(s, v, ms, now)
 	s.Groups = n.statusGroups(v, peerUp)
+	if w, ok := n.stockStuck(now); ok {
+		s.Warnings = append(s.Warnings, w)
+	}
 	if k := n.conf.Keys; k != nil {
 		if m, ok := k.Method(k.Active()); ok && m == authkeys.CRC {
 			s.Warnings = append(s.Warnings, status.Warning{Code: "crc-auth",
@@ -348,12 +365,10 @@ func (n *node) statusNodes(s *status.Snapshot, v *statusView, ms membership.Snap
 		sn := status.Node{Name: nd.Name, Type: nd.Type, State: nd.Status, LateHeartbeats: v.late[nd.Name], Generation: v.gen[nd.Name]}
 		switch {
 		case nd.Name == n.conf.Node:
-			sn.Local, sn.Generation, sn.Software = true, ms.Generation, "hbgo "+Version
+			sn.Local, sn.Generation, sn.Software = true, ms.Generation, s.Version
 		case nd.Type == "ping":
-		case v.cfHash[nd.Name] != "":
-			sn.Software = "hbgo"
-		case v.heard[nd.Name]:
-			sn.Software = "heartbeat"
+		default:
+			sn.Software = status.PeerSoftware(v.peerVer[nd.Name], v.cfHash[nd.Name], v.heard[nd.Name])
 		}
 		if nd.Type != "ping" && nd.Name != n.conf.Node && (nd.Status == "up" || nd.Status == "active") {
 			peerUp = true
@@ -389,7 +404,7 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 		hold = n.m.Holds()
 	}
 	for _, g := range n.conf.Groups {
-		sg := status.Group{Name: g.Key(), Primary: g.Node}
+		sg := status.Group{Name: g.Key(), Primary: g.Node, HandedOver: n.mon != nil && n.mon.m.Blocked(g.Key())}
 		set := planner.Foreign
 		if g.Node == n.conf.Node {
 			set = planner.Local
@@ -402,6 +417,8 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 			} else if hold&set != 0 {
 				sr.State = status.StateStarted // held since before this daemon recorded it (start-up scan, -R)
 			}
+			sr.MonitorFailures = n.monFailures(r.Token)
+			sr.Failures += sr.MonitorFailures
 			if sr.State == status.StateStarted || sr.State == status.StateStarting || sr.State == status.StateStopping {
 				here = true
 			}
@@ -418,6 +435,99 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 	return out
 }
 
-// addConfigHash adds our configuration hash to a status message we send
-// (membership.Params.StatusExtra).
-func (n *node) addConfigHash(m *wire.Message) { m.Add(status.ConfigField, n.configHash()) }
+// addStatusFields adds our configuration hash and hbgo's version to a
+// status message we send (membership.Params.StatusExtra); stock ignores
+// both (TestMixedConfigHashField).
+func (n *node) addStatusFields(m *wire.Message) {
+	m.Add(status.ConfigField, n.configHash())
+	m.Add(status.VersionField, n.ourVersion())
+}
+
+// ourVersion is hbgo's own version (internal/version), read once.
+func (n *node) ourVersion() string {
+	v := n.stat()
+	if v.ourVer == "" {
+		v.ourVer = strings.TrimSpace(version.Get().Version)
+		if v.ourVer == "" {
+			v.ourVer = "devel"
+		}
+	}
+	return v.ourVer
+}
+
+// monFailures is the resource monitor's failure count of token within
+// failure_window, as it counts them toward failover_threshold (0 when no
+// monitor runs).
+func (n *node) monFailures(token string) uint64 {
+	if n.mon == nil {
+		return 0
+	}
+	return uint64(n.mon.m.Count(n.now(), token))
+}
+
+// statCleanup follows `heartbeat cleanup [RESOURCE]`: the start and stop
+// failures status counts are cleared with the monitor's ("" = every resource).
+func (n *node) statCleanup(res string) {
+	for tok, r := range n.stat().res {
+		if res == "" || tok == res {
+			r.failures = 0
+		}
+	}
+}
+
+// stockStuckAfter is how long a stock peer's takeover of this node's groups
+// may run before status says its mach_down message was lost: mach_down
+// starts the groups first, which can take a while for a slow service.
+const stockStuckAfter = 5 * time.Minute
+
+// machDownWait is a stock peer's takeover of this node's groups whose
+// closing mach_down message has not come (zero: none pending).
+type machDownWait struct {
+	peer string
+	gen  string // the peer's hg when it began: a new process is not stuck
+	at   time.Time
+}
+
+// statPeerMsg follows a stock peer's takeover of this node (issue 16,
+// docs/MIGRATION.md "If the stock node will not stop"). When stock
+// declares its peer dead it sends stonith node=<peer> (result n_stnth, or
+// the device's) and runs mach_down, whose message resource info=mach_down
+// ends the takeover when stock's main process reads it back (PROTOCOL
+// §11.4). Stock's FIFO race can lose that message, and then stock can never
+// stop gracefully; on the wire the message simply never comes. This node
+// sees it when it still hears the peer after being declared dead (an
+// outbound cut, a paused process). Messages of an older generation of the
+// peer (replays) are ignored.
+func (n *node) statPeerMsg(peer string, typ []byte, m *wire.Message, at time.Time) {
+	v := n.stat()
+	switch string(typ) {
+	case "stonith":
+		if !v.heard[peer] || v.cfHash[peer] != "" || string(field(m, wire.FGen)) != v.genStr[peer] {
+			return // not a stock peer (hbgo's takeover has no FIFO), or not its current process
+		}
+		if !strings.EqualFold(string(field(m, "node")), n.conf.Node) || string(field(m, "result")) == "unneeded" {
+			return // not about us, or we had given everything up: no mach_down follows
+		}
+		if v.machDown.peer != peer || v.machDown.gen != v.genStr[peer] { // else a copy on another link: the first counts
+			v.machDown = machDownWait{peer: peer, gen: v.genStr[peer], at: at}
+		}
+	case "resource":
+		if v.machDown.peer == peer && string(field(m, "info")) == "mach_down" {
+			v.machDown = machDownWait{}
+		}
+	}
+}
+
+// stockStuck is the stock-stuck warning when a stock peer's takeover of
+// this node has waited stockStuckAfter for its mach_down message, and the
+// same process of the peer still runs.
+func (n *node) stockStuck(now time.Time) (status.Warning, bool) {
+	v := n.stat()
+	w := v.machDown
+	if w.peer == "" || w.gen != v.genStr[w.peer] || now.Sub(w.at) < stockStuckAfter {
+		return status.Warning{}, false
+	}
+	return status.Warning{Code: "stock-stuck", Text: fmt.Sprintf(
+		"%s (stock heartbeat) took over from this node at %s and its mach_down message never came: it lost it and cannot stop gracefully; see docs/MIGRATION.md",
+		w.peer, w.at.Format("2006-01-02 15:04:05"))}, true
+}

@@ -109,7 +109,7 @@ func TestStatusSnapshotFromLoopState(t *testing.T) {
 	peerStatus(n, t0.Add(2*time.Second), "1a", false)
 	n.checkPeerConfig()
 	s = n.healthSnapshot()
-	if s.Nodes[0].Software != "heartbeat" || s.PeerConfig.State != status.ConfigUnknown {
+	if s.Nodes[0].Software != "heartbeat (stock)" || s.PeerConfig.State != status.ConfigUnknown {
 		t.Errorf("stock peer: %+v %+v", s.Nodes[0], s.PeerConfig)
 	}
 }
@@ -150,6 +150,7 @@ func TestStatusHooksAllocateNothingAtIdle(t *testing.T) {
 	m.Add(wire.FSrc, "node1")
 	m.Add(wire.FGen, "1a")
 	m.Add(status.ConfigField, n.configHash())
+	m.Add(status.VersionField, "v1.2.3")
 	p := media.Packet{Link: "eth1", At: *clock}
 	n.statPacket(p, m)
 	send := hbnode.Send{Msg: &wire.Message{}}
@@ -161,5 +162,122 @@ func TestStatusHooksAllocateNothingAtIdle(t *testing.T) {
 		n.statAct(a)
 	}); a != 0 {
 		t.Errorf("%v allocations per packet and keepalive, want 0", a)
+	}
+}
+
+// TestStatusPeerSoftware: an hbgo peer's status messages carry its version
+// (status.VersionField, beside the configuration hash) and status shows
+// "hbgo VERSION" for it; this node shows its own the same way. A peer with
+// only the hash is "hbgo", a stock peer "heartbeat (stock)".
+func TestStatusPeerSoftware(t *testing.T) {
+	n, clock := statusNode(t, "auth 1\n1 sha1 "+statusSecret+"\n")
+	m := &wire.Message{}
+	m.Add(wire.FType, "status")
+	m.Add(wire.FSrc, "node1")
+	m.Add(wire.FGen, "1a")
+	n.addStatusFields(m) // what our own status messages carry
+	ver, _ := m.Get(status.VersionField)
+	hash, _ := m.Get(status.ConfigField)
+	if ver == "" || ver != n.ourVersion() || hash != n.configHash() {
+		t.Fatalf("status fields: version %q hash %q", ver, hash)
+	}
+	n.statPacket(media.Packet{Link: "eth1", At: *clock}, m)
+	s := n.healthSnapshot()
+	if want := "hbgo " + ver; s.Nodes[0].Software != want || s.Nodes[1].Software != want || s.Version != want {
+		t.Errorf("software %q (peer), %q (local), version %q; want %q", s.Nodes[0].Software, s.Nodes[1].Software, s.Version, want)
+	}
+	peerStatus(n, *clock, "1a", true) // an older hbgo: the hash only
+	if sw := n.healthSnapshot().Nodes[0].Software; sw != "hbgo" {
+		t.Errorf("hash-only peer: %q", sw)
+	}
+	peerStatus(n, *clock, "1a", false)
+	if sw := n.healthSnapshot().Nodes[0].Software; sw != "heartbeat (stock)" {
+		t.Errorf("stock peer: %q", sw)
+	}
+}
+
+// peerMsg feeds a non-status message from node1 of generation gen.
+func peerMsg(n *node, at time.Time, gen string, kv ...string) {
+	m := &wire.Message{}
+	m.Add(wire.FType, kv[0])
+	for i := 1; i+1 < len(kv); i += 2 {
+		m.Add(kv[i], kv[i+1])
+	}
+	m.Add(wire.FSrc, "node1")
+	m.Add(wire.FGen, gen)
+	n.statPacket(media.Packet{Link: "eth1", At: at}, m)
+}
+
+// TestStatusStockStuck: a stock peer that declared this node dead (its
+// stonith message names us) and never sent mach_down's resource message
+// raises the stock-stuck warning once stockStuckAfter has passed; the
+// message, the peer's restart (new generation) or its death clear it. An
+// hbgo peer, a replay from an older generation, a stonith about another
+// node or an unneeded one never raise it.
+func TestStatusStockStuck(t *testing.T) {
+	n, clock := statusNode(t, "auth 1\n1 sha1 "+statusSecret+"\n")
+	t0 := *clock
+	stuck := func(at time.Duration) bool {
+		*clock = t0.Add(at)
+		for _, w := range n.healthSnapshot().Warnings {
+			if w.Code == "stock-stuck" {
+				if !strings.Contains(w.Text, "node1 (stock heartbeat)") || !strings.Contains(w.Text, "docs/MIGRATION.md") {
+					t.Errorf("warning text %q", w.Text)
+				}
+				return true
+			}
+		}
+		return false
+	}
+	stonith := func(gen, node, result string) {
+		peerMsg(n, *clock, gen, "stonith", "node", node, "result", result)
+	}
+	peerStatus(n, t0, "1a", false) // a stock peer
+
+	stonith("1a", "node2", "n_stnth")
+	if stuck(stockStuckAfter - time.Second) {
+		t.Error("warned while mach_down may still be starting the groups")
+	}
+	if !stuck(stockStuckAfter + time.Second) {
+		t.Fatal("no stock-stuck warning after the takeover never completed")
+	}
+	peerMsg(n, *clock, "1a", "resource", "rsc_hold", "foreign", "info", "mach_down")
+	if stuck(stockStuckAfter + 2*time.Second) {
+		t.Error("still warned after mach_down's message came")
+	}
+
+	// The peer restarts (a new process, a new generation): not stuck.
+	*clock = t0
+	stonith("1a", "node2", "n_stnth")
+	peerStatus(n, t0.Add(time.Minute), "1b", false)
+	if stuck(stockStuckAfter + time.Minute) {
+		t.Error("warned about a peer that restarted")
+	}
+	// The peer dies: not stuck either.
+	*clock = t0
+	stonith("1b", "node2", "n_stnth")
+	if !stuck(stockStuckAfter + time.Second) {
+		t.Fatal("no warning for the restarted peer's own lost takeover")
+	}
+	n.statAct(hbnode.PeerDead{Node: "node1"})
+	if stuck(stockStuckAfter + time.Minute) {
+		t.Error("warned about a dead peer")
+	}
+
+	*clock = t0
+	stonith("1a", "node2", "n_stnth")  // a replay from its older process
+	stonith("1b", "node1", "n_stnth")  // not about us
+	stonith("1b", "node2", "unneeded") // we had given up everything: no mach_down follows
+	peerMsg(n, *clock, "1b", "resource", "rsc_hold", "all", "info", "req_our_resources()")
+	if stuck(stockStuckAfter + time.Minute) {
+		t.Error("warned without a takeover of ours pending")
+	}
+
+	// An hbgo peer's takeover has no FIFO: never stuck.
+	*clock = t0
+	peerStatus(n, t0, "1c", true)
+	stonith("1c", "node2", "n_stnth")
+	if stuck(stockStuckAfter + time.Minute) {
+		t.Error("warned about an hbgo peer")
 	}
 }

@@ -108,3 +108,43 @@ func CompareConfig(ours, peers string) PeerConfig {
 	}
 	return PeerConfig{State: ConfigMatch}
 }
+
+// VersionField is the status-message field in which an hbgo node sends its
+// own version (internal/version), beside ConfigField; stock ignores it as
+// it ignores ConfigField.
+const VersionField = "hbgov"
+
+// maxVersion bounds the version shown from a peer's field.
+const maxVersion = 64
+
+// PeerSoftware is what status shows as a peer's software, from its status
+// messages: "hbgo VERSION" when they carry VersionField, "hbgo" when they
+// carry only ConfigField (an hbgo older than VersionField), and
+// "heartbeat (stock)" when they carry neither: no field of stock's status
+// messages names its release, so hbgo does not guess one. "" when no
+// status message was heard. The version is shown only in its safe
+// characters (letters, digits, ".+-_~") and cut to 64 of them.
+func PeerSoftware(version, hash string, heard bool) string {
+	switch {
+	case version != "":
+		v := strings.Map(func(r rune) rune {
+			switch {
+			case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9', strings.ContainsRune(".+-_~", r):
+				return r
+			}
+			return -1
+		}, version)
+		if len(v) > maxVersion {
+			v = v[:maxVersion]
+		}
+		if v == "" {
+			return "hbgo"
+		}
+		return "hbgo " + v
+	case hash != "":
+		return "hbgo"
+	case heard:
+		return "heartbeat (stock)"
+	}
+	return ""
+}

@@ -78,3 +78,24 @@ func TestCompareConfigUnknown(t *testing.T) {
 		}
 	}
 }
+
+func TestPeerSoftware(t *testing.T) {
+	long := strings.Repeat("9", 100)
+	for _, c := range []struct {
+		ver, hash string
+		heard     bool
+		want      string
+	}{
+		{"v1.4.0-3-gabc+dirty", "1.aa", true, "hbgo v1.4.0-3-gabc+dirty"},
+		{"1.0\n\x1b[2J<b>", "", true, "hbgo 1.02Jb"},
+		{"\n", "1.aa", true, "hbgo"},
+		{long, "1.aa", true, "hbgo " + long[:64]},
+		{"", "1.aa", true, "hbgo"},
+		{"", "", true, "heartbeat (stock)"},
+		{"", "", false, ""},
+	} {
+		if got := PeerSoftware(c.ver, c.hash, c.heard); got != c.want {
+			t.Errorf("PeerSoftware(%q, %q, %v) = %q, want %q", c.ver, c.hash, c.heard, got, c.want)
+		}
+	}
+}

@@ -80,12 +80,12 @@ func WriteMetrics(w io.Writer, s *Snapshot) error {
 	for _, k := range sortedKeys(drops) {
 		add("hbgo_dropped_datagrams_total", float64(drops[k]), "reason", k)
 	}
-	failures := map[string]uint64{} // a token in two groups is one resource
+	failures := map[string]uint64{} // a token in two groups is one resource, its count shown in each
 	for _, g := range s.Groups {
 		add("hbgo_group_active", b2f(g.Holder == s.Local && s.Local != ""), "group", g.Name)
 		for _, r := range g.Resources {
 			add("hbgo_resource_up", b2f(r.State == StateStarted), "group", g.Name, "resource", r.Name)
-			failures[r.Name] += r.Failures
+			failures[r.Name] = max(failures[r.Name], r.Failures)
 		}
 	}
 	for _, k := range sortedKeys(failures) {

@@ -115,13 +115,21 @@ func writeTextGroups(b *strings.Builder, s *Snapshot) {
 		if holder == "" {
 			holder = "nobody"
 		}
-		fmt.Fprintf(b, "  %s (primary %s): held by %s\n", g.Name, g.Primary, holder)
+		handed := ""
+		if g.HandedOver {
+			handed = "; handed over by " + s.Local + " after failures, not taken back until heartbeat cleanup"
+		}
+		fmt.Fprintf(b, "  %s (primary %s): held by %s%s\n", g.Name, g.Primary, holder, handed)
 		for _, r := range g.Resources {
 			since := ""
 			if !r.Since.IsZero() {
 				since = " since " + r.Since.In(s.Time.Location()).Format(timeFormat)
 			}
-			fmt.Fprintf(b, "    %-34s %s%s, %d failures\n", r.Name, r.State, since, r.Failures)
+			mon := ""
+			if r.MonitorFailures > 0 {
+				mon = fmt.Sprintf(" (%d seen by the monitor)", r.MonitorFailures)
+			}
+			fmt.Fprintf(b, "    %-34s %s%s, %d failures%s\n", r.Name, r.State, since, r.Failures, mon)
 		}
 	}
 	if t := s.LastTransition; t != nil {

@@ -22,7 +22,7 @@ const (
 type Snapshot struct {
 	Schema    int       `json:"schema"`  // always Schema
 	Time      time.Time `json:"time"`    // when the snapshot was taken
-	Version   string    `json:"version"` // this daemon's software, e.g. "hbgo 3.0.6"
+	Version   string    `json:"version"` // this daemon's software, "hbgo VERSION" (internal/version)
 	Local     string    `json:"local"`   // this node's name
 	Keepalive Millis    `json:"keepalive_ms"`
 	Deadtime  Millis    `json:"deadtime_ms"`
@@ -52,8 +52,10 @@ type Node struct {
 	State string `json:"state"` // init, up, active, dead (ping nodes: ping or dead)
 	// Generation is the node's hb_generation from its packets (0: not heard).
 	Generation uint64 `json:"generation"`
-	// Software is "hbgo VERSION" when the peer's status messages carry the
-	// hbgo field, "heartbeat" when they do not (stock), "" when not heard.
+	// Software is "hbgo VERSION" (this node, and a peer whose status
+	// messages carry VersionField), "hbgo" (a peer sending only
+	// ConfigField), "heartbeat (stock)" for a stock peer, "" when not
+	// heard (PeerSoftware).
 	Software string `json:"software"`
 	// LateHeartbeats counts status messages that came later than warntime.
 	LateHeartbeats uint64 `json:"late_heartbeats"`
@@ -75,6 +77,11 @@ type Group struct {
 	Primary   string     `json:"primary"` // the node haresources names first
 	Holder    string     `json:"holder"`  // node that runs it; "" none or unknown
 	Resources []Resource `json:"resources"`
+	// HandedOver: this node handed the group to the peer after
+	// failover_threshold monitor failures and will not take it back
+	// (auto_failback included) until `heartbeat cleanup` or a
+	// failure_window without a failure. Absent when false.
+	HandedOver bool `json:"handed_over,omitempty"`
 }
 
 // Resource states.
@@ -91,9 +98,14 @@ type Resource struct {
 	Name  string    `json:"name"` // the haresources token
 	State string    `json:"state"`
 	Since time.Time `json:"since"` // when it entered State; zero if unknown
-	// Failures counts failed operations here (start, stop, and monitor
-	// once resources are monitored).
+	// Failures counts this resource's failures here: failed starts and
+	// stops, plus MonitorFailures. `heartbeat cleanup` resets it.
 	Failures uint64 `json:"failures"`
+	// MonitorFailures is the part of Failures the resource monitor counted
+	// after a start (vanished VIP, unmount, failed check), within
+	// failure_window as the monitor counts them toward failover_threshold;
+	// persisted across daemon restarts. Absent when 0.
+	MonitorFailures uint64 `json:"monitor_failures,omitempty"`
 }
 
 // Transition is a change of which node holds resources.

@@ -88,13 +88,27 @@ var cases = map[string]func() *Snapshot{
 			Text: "Filesystem::/dev/loop0::/mnt::ext4 failed to start on node2; group 10.0.0.200 stopped"}
 		return s
 	},
+	// monitor-failed: node2's svc was killed twice after its start and
+	// restarted by the monitor (still running, 2 failures in the window);
+	// node2 handed node1's group back after its VIP kept failing.
+	"monitor-failed": func() *Snapshot {
+		s := bothUp()
+		r := &s.Groups[1].Resources[1]
+		r.Failures, r.MonitorFailures, r.Since = 2, 2, t0.Add(-30*time.Second)
+		s.Groups[0].HandedOver = true
+		s.Groups[0].Resources[0].Failures, s.Groups[0].Resources[0].MonitorFailures = 3, 3
+		s.Transitions["standby"] = 1
+		s.LastTransition = &Transition{Time: t0.Add(-5 * time.Minute), Cause: "standby",
+			Text: "node2 gives up 10.0.0.100 (standby)"}
+		return s
+	},
 	"stock-peer": func() *Snapshot {
 		s := bothUp()
-		s.Nodes[0].Software = "heartbeat"
+		s.Nodes[0].Software = "heartbeat (stock)"
 		s.PeerConfig = PeerConfig{State: ConfigUnknown}
 		s.Warnings = []Warning{
 			{Code: "crc-auth", Text: "authkeys uses crc: anyone on the link can forge heartbeats; use sha1"},
-			{Code: "stock-stuck", Text: "node1 (stock heartbeat) lost mach_down's message and cannot stop gracefully; see docs/MIGRATION.md"},
+			{Code: "stock-stuck", Text: "node1 (stock heartbeat) took over from this node at 2026-12-06 11:50:00 and its mach_down message never came: it lost it and cannot stop gracefully; see docs/MIGRATION.md"},
 		}
 		return s
 	},
@@ -108,7 +122,7 @@ var cases = map[string]func() *Snapshot{
 	},
 }
 
-var wantExit = map[string]int{"both-up": 0, "peer-dead": 1, "link-down": 1, "failed-resource": 1, "stock-peer": 0, "config-mismatch": 1}
+var wantExit = map[string]int{"both-up": 0, "peer-dead": 1, "link-down": 1, "failed-resource": 1, "stock-peer": 0, "config-mismatch": 1, "monitor-failed": 1}
 
 func golden(t *testing.T, file string, got []byte) {
 	t.Helper()
@@ -305,4 +319,19 @@ func FuzzReadJSON(f *testing.F) {
 		_ = WriteMetrics(&out, s)
 		s.Health()
 	})
+}
+
+// TestMetricsTokenInTwoGroups: a resource token in two groups is one
+// resource, whose count each group shows; the metric counts it once.
+func TestMetricsTokenInTwoGroups(t *testing.T) {
+	s := bothUp()
+	s.Groups[0].Resources[1] = Resource{Name: "svc", State: StateStopped, Failures: 2, MonitorFailures: 2}
+	s.Groups[1].Resources = append(s.Groups[1].Resources, Resource{Name: "svc", State: StateStarted, Failures: 2, MonitorFailures: 2})
+	var b bytes.Buffer
+	if err := WriteMetrics(&b, s); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := value(parseMetrics(t, b.Bytes()), "hbgo_resource_failures_total", map[string]string{"resource": "svc"}); !ok || v != 2 {
+		t.Errorf("hbgo_resource_failures_total{resource=svc} = %v %v, want 2", v, ok)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	hbstatus "hbgo/heartbeat/status"
 	"hbgo/internal/harness/twonode"
 )
 
@@ -203,6 +204,10 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		}
 		t.Logf("service served again %s after the kill (interval 1 s)", time.Since(start))
 		p.holder(hb, wait.Dead(10), time.Second)
+		// status shows the monitor's count and calls the node degraded
+		if r, code := statusResource(p, hb, bin, svcName); r.Failures != 1 || r.MonitorFailures != 1 || code != hbstatus.ExitDegraded {
+			t.Errorf("heartbeat status --json after the kill: %s %+v, exit %d; want 1 monitor failure, exit 1", svcName, r, code)
+		}
 	})
 	for _, l := range regexp.MustCompile(`hbgo-monitor: .*`).FindAllString(p.c.Log(hb), -1) {
 		t.Log(l) // the decisions, for the record
@@ -255,6 +260,9 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 			return !strings.Contains(string(b), svcName+"\t")
 		}) {
 			t.Error("the failure counts of the service are still on disk after cleanup")
+		}
+		if r, _ := statusResource(p, hb, bin, svcName); r.Failures != 0 || r.MonitorFailures != 0 {
+			t.Errorf("heartbeat status --json after cleanup: %s %+v, want no failure", svcName, r)
 		}
 		// Now hb_takeover brings the group home (the next step's failure is
 		// the first again: restarted, not handed over).
@@ -357,4 +365,29 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// statusResource is resource res as `heartbeat status --json` on node i
+// shows it, and the command's exit code.
+func statusResource(p *pair, i int, bin, res string) (hbstatus.Resource, int) {
+	p.t.Helper()
+	out, err := p.c.Node[i].Try(bin, "status", "--json")
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	}
+	s, jerr := hbstatus.ReadJSON([]byte(out))
+	if jerr != nil {
+		p.t.Errorf("heartbeat status --json: %v %v\n%s", err, jerr, out)
+		return hbstatus.Resource{}, code
+	}
+	for _, g := range s.Groups {
+		for _, r := range g.Resources {
+			if r.Name == res {
+				return r, code
+			}
+		}
+	}
+	p.t.Errorf("heartbeat status --json shows no %s:\n%s", res, out)
+	return hbstatus.Resource{}, code
 }

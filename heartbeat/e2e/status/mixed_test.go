@@ -12,8 +12,8 @@ import (
 )
 
 // TestMixedConfigHashField: stock heartbeat 3.0.6 on node1 takes hbgo's
-// status messages with the extra configuration-hash field (hbstatus.ConfigField)
-// as any other: it marks node2 active, logs nothing about the field or a
+// status messages with the extra configuration-hash and version fields
+// (hbstatus.ConfigField, hbstatus.VersionField) as any other: it marks node2 active, logs nothing about the field or a
 // bad message, and keeps node2 alive; its handler reads only the fields it
 // names (heartbeat.c's status handler looks fields up by name), and the
 // signature covers the field like any other. hbgo shows the stock peer's
@@ -57,14 +57,14 @@ func TestMixedConfigHashField(t *testing.T) {
 			t.Errorf("stock's warning or error after node2 joined: %q", l)
 		}
 	}
-	for _, bad := range []string{"node node2: is dead", "hbgocf", "NV failure", "Invalid authentication", "authentication failed", "bad message"} {
+	for _, bad := range []string{"node node2: is dead", "hbgocf", "hbgov", "NV failure", "Invalid authentication", "authentication failed", "bad message"} {
 		if strings.Contains(stock, bad) {
 			t.Errorf("stock's log has %q", bad)
 		}
 	}
 	out, code := statusOf(t, c, bin, 1)
 	t.Logf("node2 (hbgo) `heartbeat status` beside stock:\n%s", out)
-	if code != hbstatus.ExitHealthy || !regexp.MustCompile(`node1 +active +gen \d+ +heartbeat, \d+ late heartbeats`).MatchString(out) ||
+	if code != hbstatus.ExitHealthy || !regexp.MustCompile(`node1 +active +gen \d+ +heartbeat \(stock\), \d+ late heartbeats`).MatchString(out) ||
 		!strings.Contains(out, "Peer configuration: unknown") || !strings.Contains(out, "held by node1") {
 		t.Errorf("status beside a stock peer: exit %d\n%s", code, out)
 	}

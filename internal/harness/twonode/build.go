@@ -35,11 +35,15 @@ func BuildHbgo(t testnet.T) string {
 		}
 		os.Chmod(dir, 0o755)
 		build.path = filepath.Join(dir, "heartbeat")
-		cmd := exec.Command("go", "build", "-o", build.path, "./cmd/heartbeat")
+		// Stamped as make build stamps it, so logs, status and -V in tests
+		// show the version and commit they would on a node.
+		ldflags := "-X hbgo/internal/version.Version=" + stamp(root, "sh", "dist/version.sh") +
+			" -X hbgo/internal/version.Commit=" + stamp(root, "git", "rev-parse", "--short=12", "HEAD")
+		cmd := exec.Command("go", "build", "-ldflags", ldflags, "-o", build.path, "./cmd/heartbeat")
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if os.Getenv("HBGO_RACE") == "1" { // make race: the daemons run under the race detector
-			cmd = exec.Command("go", "build", "-race", "-o", build.path, "./cmd/heartbeat")
+			cmd = exec.Command("go", "build", "-race", "-ldflags", ldflags, "-o", build.path, "./cmd/heartbeat")
 			cmd.Dir = root
 			cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 		}
@@ -49,4 +53,17 @@ func BuildHbgo(t testnet.T) string {
 		t.Fatalf("twonode: go build ./cmd/heartbeat: %v\n%s", build.err, build.out)
 	}
 	return build.path
+}
+
+// stamp runs a command in root and returns its first output line, or
+// "unknown" when it fails (a tree outside git).
+func stamp(root string, name string, args ...string) string {
+	cmd := exec.Command(name, args...)
+	cmd.Dir = root
+	out, err := cmd.Output()
+	line, _, _ := strings.Cut(strings.TrimSpace(string(out)), "\n")
+	if err != nil || line == "" || strings.ContainsAny(line, " \t'\"") {
+		return "unknown"
+	}
+	return line
 }

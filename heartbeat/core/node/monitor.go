@@ -24,7 +24,8 @@ import (
 //      falls due; at those points and no others, as the daemon did. A
 //      Watch action (on or off) comes before the Held it follows from.
 //  M2. The peer's state the monitor judges a hand-over by (monitor.Peer)
-//      is membership's, read whenever the monitor is about to hear an event.
+//      is membership's, read before the monitor hears the holdings (M1), a
+//      watch event or a RestartDone.
 //  M3. The monitor's Block goes to the planner at once, before its next
 //      action: a group handed over is blocked before its standby starts.
 //  M4. HandOver is the planner's standby of the group's set (local or
@@ -207,7 +208,6 @@ func (m *Machine) monEvent(ev Event) {
 // peer's state (M2), then the report.
 func (m *Machine) monWatchEvent(ev monitor.Event) {
 	m.monSync()
-	m.monPeer()
 	m.monStep(ev)
 }
 
@@ -351,6 +351,7 @@ func (m *Machine) monSync() {
 		return
 	}
 	m.handCheck()
+	m.monPeer() // M2: a group back here is judged by the peer's state now
 	busy := m.plan.Busy()
 	for _, g := range m.cfg.Planner.Groups {
 		key := g.Key()

@@ -23,13 +23,17 @@ import (
 //      Conflict), right after a hand-over begins and when its own deadline
 //      falls due; at those points and no others, as the daemon did. A
 //      Watch action (on or off) comes before the Held it follows from.
+//      With auto_failback legacy the planner keeps no resource set (stock
+//      tracks none without nice_failback), so a group is held when the
+//      ops' results (and Start's scan) say it runs here.
 //  M2. The peer's state the monitor judges a hand-over by (monitor.Peer)
 //      is membership's, read before the monitor hears the holdings (M1), a
 //      watch event or a RestartDone.
 //  M3. The monitor's Block goes to the planner at once, before its next
 //      action: a group handed over is blocked before its standby starts.
 //  M4. HandOver is the planner's standby of the group's set (local or
-//      foreign), started inside the same Step. Its outcome comes from the
+//      foreign), started inside the same Step (with auto_failback legacy,
+//      which has no standby, nothing is sent and it fails at once). Its outcome comes from the
 //      planner, not assumed: done when the planner no longer holds the set,
 //      failed when nothing runs any more (standby refused, unanswered, not
 //      accepted) with the set still here. It is checked at the end of the
@@ -143,12 +147,13 @@ type monState struct {
 	held    map[string]bool      // groups the monitor was told are held (M1)
 	handing map[string]time.Time // open hand-overs → when to look again (zero: at the next monSync only)
 	ticked  time.Time            // the monitor's last Tick (M6)
+	running map[string]bool      // groups running here by the ops' results (auto_failback legacy, M1)
 	// syncAtEnd: a hand-over began in this Step; monSync at its end (M4).
 	syncAtEnd bool
 }
 
 func newMonState(cfg monitor.Config) *monState {
-	return &monState{m: monitor.New(cfg), held: map[string]bool{}, handing: map[string]time.Time{}}
+	return &monState{m: monitor.New(cfg), held: map[string]bool{}, handing: map[string]time.Time{}, running: map[string]bool{}}
 }
 
 // Monitoring says the resource monitor runs (hbgo.cf asks for a watch).
@@ -209,6 +214,24 @@ func (m *Machine) monEvent(ev Event) {
 func (m *Machine) monWatchEvent(ev monitor.Event) {
 	m.monSync()
 	m.monStep(ev)
+}
+
+// monRan notes which groups run here, from Start's scan and the ops'
+// results (M1, auto_failback legacy).
+func (m *Machine) monRan(ev Event) {
+	if m.mon == nil {
+		return
+	}
+	switch e := ev.(type) {
+	case Start:
+		for _, k := range e.Held {
+			m.mon.running[k] = true
+		}
+	case OpDone:
+		for _, r := range e.Done.Results {
+			m.mon.running[r.Key] = r.Outcome == planner.Started || r.Outcome == planner.StopFailed
+		}
+	}
 }
 
 // monStarted re-establishes the blocks of the failure counts on disk (M5).
@@ -300,13 +323,19 @@ func (m *Machine) monAction(a monitor.Action) {
 
 // handOver starts the planner's standby of group's set (M4).
 func (m *Machine) handOver(group string) {
+	m.mon.syncAtEnd = true // a refusal is known at the end of this Step
+	if m.cfg.Planner.AutoFailback == planner.Legacy {
+		// No standby protocol to hand it over with: no request on the
+		// wire (a stock peer would only log that it has none).
+		m.mon.handing[group] = time.Time{}
+		return
+	}
 	set := "foreign"
 	if m.isLocalGroup(group) {
 		set = "local"
 	}
 	m.planStep(planner.Standby{Set: set})
 	m.mon.handing[group] = m.now.Add(planner.StandbyReplyTimeout + time.Second)
-	m.mon.syncAtEnd = true // a refusal is known at the end of this Step
 }
 
 func (m *Machine) isLocalGroup(key string) bool {
@@ -319,6 +348,9 @@ func (m *Machine) isLocalGroup(key string) bool {
 }
 
 func (m *Machine) holdsGroup(key string) bool {
+	if m.cfg.Planner.AutoFailback == planner.Legacy {
+		return m.mon.running[key] // M1: legacy keeps no resource set
+	}
 	class := planner.Foreign
 	if m.isLocalGroup(key) {
 		class = planner.Local
@@ -340,7 +372,11 @@ func (m *Machine) handCheck() {
 			m.monStep(monitor.OpDone{Op: "standby", Group: key})
 		case !m.plan.Busy(): // no standby runs, no op
 			delete(m.mon.handing, key)
-			m.monStep(monitor.OpDone{Op: "standby", Group: key, Err: "the peer did not take it (standby refused, unanswered or not accepted)"})
+			why := "the peer did not take it (standby refused, unanswered or not accepted)"
+			if m.cfg.Planner.AutoFailback == planner.Legacy {
+				why = "auto_failback legacy has no standby protocol"
+			}
+			m.monStep(monitor.OpDone{Op: "standby", Group: key, Err: why})
 		}
 	}
 }

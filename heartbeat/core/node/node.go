@@ -76,6 +76,7 @@ func (m *Machine) Step(ev Event) []Action {
 	switch e := ev.(type) {
 	case Start:
 		m.journal("start", "", map[string]string{"pid": strconv.Itoa(m.cfg.PID)})
+		m.monRan(e)
 		if e.Adopt != nil {
 			m.planStep(*e.Adopt)
 		} else if len(e.Held) > 0 {
@@ -91,6 +92,7 @@ func (m *Machine) Step(ev Event) []Action {
 		m.monTick() // M6
 	case OpDone:
 		m.journal("op_done", "", map[string]string{"op": strconv.Itoa(e.Done.OpID), "result": opSummary(e.Done)})
+		m.monRan(e)
 		m.planStep(e.Done)
 		m.monSync() // M1
 	case StonithDone:

@@ -33,17 +33,17 @@ import (
 //      action: a group handed over is blocked before its standby starts.
 //  M4. HandOver is the planner's standby of the group's set (local or
 //      foreign), started inside the same Step (with auto_failback legacy,
-//      which has no standby, nothing is sent and it fails at once). Its outcome comes from the
-//      planner, not assumed: done when the planner no longer holds the set,
-//      failed when nothing runs any more (standby refused, unanswered, not
-//      accepted) with the set still here. It is checked at the end of the
-//      Step that started it, at every monSync (M1) and once more
-//      StandbyReplyTimeout + 1 s later; a group whose hand-over is open is
-//      left out of M1 until its outcome is known.
-//  M5. A failure count's loss (monitor.Started, from the counts on disk) is
-//      established right after Start's planner work and before comm up,
-//      so a restarted daemon does not take back a group its predecessor
-//      handed over.
+//      which has no standby, nothing is sent and it fails at once). Its
+//      outcome comes from the planner, not assumed: done when the planner
+//      no longer holds the set, failed when nothing runs any more (standby
+//      refused, unanswered, not accepted) with the set still here. It is
+//      checked at the end of the Step that started it, at every monSync
+//      (M1) and once more StandbyReplyTimeout + 1 s later; a group whose
+//      hand-over is open is left out of M1 until its outcome is known.
+//  M5. The blocks the failure counts on disk imply (monitor.Started) are
+//      set right after Start's planner work and before comm up, so a
+//      restarted daemon does not take back a group its predecessor handed
+//      over.
 //  M6. The monitor's own deadline (a retry's backoff, a failure leaving
 //      the window, a block's end) runs on the node's Tick; a deadline
 //      already handled is not reported again by NextDeadline (the next

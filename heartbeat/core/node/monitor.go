@@ -7,6 +7,7 @@ import (
 
 	"hbgo/haresources/monitor"
 	"hbgo/haresources/planner"
+	"hbgo/heartbeat/core/membership"
 )
 
 // The resource monitor (haresources/monitor, issue 15) is composed here
@@ -28,7 +29,10 @@ import (
 //      ops' results (and Start's scan) say it runs here.
 //  M2. The peer's state the monitor judges a hand-over by (monitor.Peer)
 //      is membership's, read before the monitor hears the holdings (M1), a
-//      watch event or a RestartDone.
+//      watch event or a RestartDone; "leaving" while membership still says
+//      active after the peer's shutdone (until it restarts or is declared
+//      dead), so a group is not handed to a node that is stopping, and a
+//      group back here after its hand-over says why.
 //  M3. The monitor's Block goes to the planner at once, before its next
 //      action: a group handed over is blocked before its standby starts.
 //  M4. HandOver is the planner's standby of the group's set (local or
@@ -148,6 +152,7 @@ type monState struct {
 	handing map[string]time.Time // open hand-overs → when to look again (zero: at the next monSync only)
 	ticked  time.Time            // the monitor's last Tick (M6)
 	running map[string]bool      // groups running here by the ops' results (auto_failback legacy, M1)
+	leaving bool                 // the peer sent shutdone and has not come back (M2)
 	// syncAtEnd: a hand-over began in this Step; monSync at its end (M4).
 	syncAtEnd bool
 }
@@ -290,7 +295,29 @@ func (m *Machine) monPeer() {
 			break
 		}
 	}
+	if st == "active" && m.mon.leaving {
+		st = "leaving"
+	}
 	m.monStep(monitor.Peer{State: st})
+}
+
+// monMembership notes the peer's shutdone, and its return or death (M2).
+func (m *Machine) monMembership(a membership.Action) {
+	if m.mon == nil {
+		return
+	}
+	switch a := a.(type) {
+	case membership.Deliver:
+		if a.From != m.cfg.Membership.Node && !m.isPing(a.From) && a.Msg.Type() == "shutdone" {
+			m.mon.leaving = true
+		}
+	case membership.NodeStatus:
+		if a.Node != m.cfg.Membership.Node && a.New != "active" {
+			m.mon.leaving = false // dead, or back (init, up): no longer "leaving"
+		}
+	case membership.PeerRestarted:
+		m.mon.leaving = false
+	}
 }
 
 // monStep feeds the monitor and handles its actions in order.

@@ -186,6 +186,7 @@ func (m *Machine) memStep(ev membership.Event) {
 
 func (m *Machine) memAction(a membership.Action) {
 	defer m.ipfailMem(a) // rule 4
+	m.monMembership(a)   // M2
 	switch a := a.(type) {
 	case membership.Send:
 		m.emit(Send{Msg: a.Msg, Rexmit: a.Rexmit})

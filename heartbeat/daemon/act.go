@@ -77,6 +77,8 @@ func (n *node) act(a hbnode.Action) {
 		n.fence()
 	case hbnode.Stonith:
 		n.resetPeer(a.Node)
+	case hbnode.Watch, hbnode.Restore, hbnode.Reannounce, hbnode.RestartFrom, hbnode.SaveCounts:
+		n.monAct(a) // the resource monitor's (monitor.go)
 	}
 }
 

@@ -72,7 +72,6 @@ func (n *node) run(ctx context.Context) int {
 		case d := <-n.opDone:
 			n.statDone(d)
 			n.step(hbnode.OpDone{Done: d, At: n.now()})
-			n.monSync()
 			trimAt = n.now().Add(trimDelay)
 		case s := <-n.o.Signals:
 			n.onSignal(s)
@@ -98,11 +97,12 @@ func (n *node) startMachine(execCtx context.Context) {
 	// Only now: a child forked from this thread would inherit SCHED_RR,
 	// and the scan above runs the status scripts from here.
 	n.goRealtime()
-	n.m = hbnode.New(n.nodeConfig(), n.now())
 	// issue 15: watches after start (nothing runs with vip_watch off and no
 	// monitor line); before the first op, which the executor runs beside us.
 	n.monCtx = execCtx
-	n.startMonitor(execCtx)
+	cfg := n.nodeConfig()
+	cfg.Monitor = n.startMonitor(execCtx)
+	n.m = hbnode.New(cfg, n.now())
 	start := hbnode.Start{Held: held, At: n.now()}
 	if n.o.Restart {
 		a := n.adoptEvent(held)
@@ -110,9 +110,8 @@ func (n *node) startMachine(execCtx context.Context) {
 	} else if a, ok := n.crashAdopt(held); ok { // issue 15: systemd restarted it after a crash
 		start.Adopt = &a
 	}
+	// With the monitor's blocks from the failure counts on disk, before comm up.
 	n.step(start)
-	n.monStarted() // issue 15: blocks from the failure counts on disk, before comm up
-	n.monSync()
 	n.notify("READY=1") // media open, PID file written; before the first keepalive's WATCHDOG=1
 	n.step(hbnode.Tick{At: n.now()})
 	if n.o.Ready != nil {

@@ -14,7 +14,6 @@ import (
 	"hbgo/haresources/executor"
 	"hbgo/haresources/failcount"
 	"hbgo/haresources/monitor"
-	"hbgo/haresources/planner"
 	"hbgo/heartbeat/config/hacf"
 	hbnode "hbgo/heartbeat/core/node"
 	"hbgo/heartbeat/edge/control"
@@ -24,16 +23,17 @@ import (
 	"hbgo/resource.d/watch"
 )
 
-// monShell runs the resource monitor (issue 15): the watchers of
-// resource.d/watch feed the pure machine of haresources/monitor on the
-// loop goroutine; its actions that touch the system run in goroutines that
-// report back through n.later, so the loop never waits on them.
+// monShell is the resource monitor's I/O (issue 15): the watchers of
+// resource.d/watch report to the node machine (heartbeat/core/node, which
+// composes haresources/monitor) through n.later; the machine's monitor
+// actions (Watch, Restore, Reannounce, RestartFrom, SaveCounts) are carried
+// out here, those that touch the system in goroutines that report back as
+// node events, so the loop never waits on them.
 type monShell struct {
-	m      *monitor.Machine
 	w      hacf.Watch
 	ctx    context.Context
 	groups map[string]haresources.Group
-	held   map[string]bool
+	held   map[string]bool // groups whose watches run (the machine's Watch actions)
 
 	events chan watch.Event
 	vips   *watch.VIPs
@@ -44,21 +44,19 @@ type monShell struct {
 	mu     sync.Mutex              // guards ips (written by hold goroutines)
 	ips    map[string]ipaddr.Held  // resource → its VIP as start configured it
 	hosts  map[string]*ipaddr.Host // resource → the agent's host (netlink, ARP sender)
-	timer  *time.Timer
-	saveMu sync.Mutex // one failure-count write at a time, the latest wins
+	saveMu sync.Mutex              // one failure-count write at a time, the latest wins
 	saving monitor.Counts
 	dirty  bool
-	// handing: groups the monitor handed over whose outcome is not known
-	// yet (monHandCheck).
-	handing map[string]bool
 }
 
 // startMonitor starts the watchers when hbgo.cf asks for any (vip_watch,
-// the default, with a VIP in haresources, or a monitor line). With
-// vip_watch off and no monitor line nothing runs and nothing is logged.
-func (n *node) startMonitor(ctx context.Context) {
+// the default, with a VIP in haresources, or a monitor line) and returns
+// the monitor's configuration for the node machine, with the failure
+// counts on disk. With vip_watch off and no monitor line nothing runs,
+// nothing is logged and it returns nil.
+func (n *node) startMonitor(ctx context.Context) *monitor.Config {
 	if n.o.NoResources {
-		return
+		return nil
 	}
 	w := hacf.DefaultWatch()
 	if n.conf.Hbgo != nil {
@@ -66,7 +64,7 @@ func (n *node) startMonitor(ctx context.Context) {
 	}
 	cfg, groups, vipsWanted, mountsWanted := monitorPlan(n.groups(), w)
 	if !vipsWanted && len(w.Monitors) == 0 {
-		return
+		return nil
 	}
 	counts, err := failcount.Load(n.o.StateDir)
 	if err != nil {
@@ -74,7 +72,7 @@ func (n *node) startMonitor(ctx context.Context) {
 		counts = monitor.Counts{}
 	}
 	cfg.Counts, cfg.Threshold, cfg.Window = counts, w.FailoverThreshold, w.FailureWindow
-	s := &monShell{m: monitor.New(cfg), w: w, ctx: ctx, groups: groups, held: map[string]bool{},
+	s := &monShell{w: w, ctx: ctx, groups: groups, held: map[string]bool{},
 		events: make(chan watch.Event, 64), ips: map[string]ipaddr.Held{}, hosts: map[string]*ipaddr.Host{}}
 	s.poll = &watch.Poller{Events: s.events}
 	n.mon = s // before the goroutines below, which reach it through n
@@ -121,6 +119,7 @@ func (n *node) startMonitor(ctx context.Context) {
 			s.arp.Close()
 		}
 	}()
+	return &cfg
 }
 
 // monitorPlan is the monitor's view of haresources under hbgo.cf's watch
@@ -150,36 +149,6 @@ func monitorPlan(gs []haresources.Group, w hacf.Watch) (cfg monitor.Config, grou
 }
 
 func isIP(r haresources.Resource) bool { return r.Name == "IPaddr" || r.Name == "IPaddr2" }
-
-// monSync tells the monitor which groups this node now holds (the
-// planner's set, once no resource work is under way) and starts or stops
-// their watchers. The loop calls it after every resource operation.
-func (n *node) monSync() {
-	s := n.mon
-	if s == nil {
-		return
-	}
-	n.monHandCheck()
-	hold := n.m.Holds()
-	busy := n.m.Busy()
-	for key, g := range s.groups {
-		class := planner.Foreign
-		if g.Node == n.conf.Node {
-			class = planner.Local
-		}
-		on := hold&class != 0 && !busy
-		if on == s.held[key] || s.handing[key] {
-			continue // a hand-over's outcome comes first (monHandCheck)
-		}
-		s.held[key] = on
-		if on {
-			n.monWatch(g, 0)
-		} else {
-			n.monUnwatch(g)
-		}
-		n.monStep(monitor.Held{Group: key, On: on})
-	}
-}
 
 // monWatch starts the watchers of g's resources from index from on, off the loop.
 func (n *node) monWatch(g haresources.Group, from int) {
@@ -261,87 +230,58 @@ func (n *node) monUnwatch(g haresources.Group) {
 	}
 }
 
-// onWatch feeds one watcher event to the monitor, with the peer's state as
-// membership sees it now.
+// onWatch hands one watcher event to the node machine, which tells the
+// monitor (with the planner's holdings and the peer's state first).
 func (n *node) onWatch(ev watch.Event) {
 	if n.mon == nil {
 		return
 	}
-	n.monSync() // a group the planner is moving is no longer watched
-	n.monStep(monitor.Peer{State: n.peerState()})
+	at := n.now()
 	switch ev.Kind {
 	case watch.Vanished, watch.LinkUp:
-		n.monStep(monitor.Vanished{Resource: ev.Resource, Cause: ev.Cause})
+		n.step(hbnode.Vanished{Resource: ev.Resource, Cause: ev.Cause, At: at})
 	case watch.Conflict:
-		n.monStep(monitor.Conflict{Resource: ev.Resource, MAC: ev.MAC})
+		n.step(hbnode.Conflict{Resource: ev.Resource, MAC: ev.MAC, At: at})
 	case watch.Failed:
-		n.monStep(monitor.Failed{Resource: ev.Resource, Cause: ev.Cause})
+		n.step(hbnode.Failed{Resource: ev.Resource, Cause: ev.Cause, At: at})
 	}
 }
 
-func (n *node) peerState() string {
-	for _, nd := range n.m.Snapshot().Nodes {
-		if nd.Type == "normal" && nd.Name != n.conf.Node {
-			return nd.Status
-		}
-	}
-	return "dead"
-}
-
-// monStep runs the machine and carries out its actions.
-func (n *node) monStep(ev monitor.Event) {
+// monAct carries out one of the machine's monitor actions; the result of
+// one that touches the system comes back as a node event through n.later.
+func (n *node) monAct(a hbnode.Action) {
 	s := n.mon
-	for _, a := range s.m.Step(n.now(), ev) {
-		n.monAction(a)
-	}
-	n.monArm()
-}
-
-// monArm wakes the loop at the machine's next deadline (a Go timer only
-// while one is pending: an idle daemon has none).
-func (n *node) monArm() {
-	s := n.mon
-	if s.timer != nil {
-		s.timer.Stop()
-		s.timer = nil
-	}
-	at := s.m.NextDeadline()
-	if at.IsZero() {
+	if s == nil {
 		return
 	}
-	s.timer = time.AfterFunc(max(time.Until(at), 0)+time.Millisecond, func() {
-		select {
-		case n.later <- func() { n.monSync(); n.monStep(monitor.Tick{}) }:
-		case <-s.ctx.Done():
-		}
-	})
-}
-
-func (n *node) monAction(a monitor.Action) {
-	s := n.mon
 	switch a := a.(type) {
-	case monitor.Log:
-		n.logAction(hbnode.Log{Level: a.Level, Text: a.Text})
-	case monitor.Journal:
-		n.journalEv("monitor_"+a.Kind, "", map[string]string{"resource": a.Resource, "text": a.Text})
-	case monitor.Persist:
+	case hbnode.Watch:
+		g, ok := s.groups[a.Group]
+		if !ok || s.held[a.Group] == a.On {
+			return
+		}
+		s.held[a.Group] = a.On
+		if a.On {
+			n.monWatch(g, 0)
+		} else {
+			n.monUnwatch(g)
+		}
+	case hbnode.SaveCounts:
 		n.monSave(a.Counts)
-	case monitor.Block:
-		n.step(hbnode.Block{Group: a.Group, On: a.On, At: n.now()}) // the planner honours it
-	case monitor.Restore:
+	case hbnode.Restore:
 		s.mu.Lock()
 		h, ok := s.ips[a.Resource]
 		host := s.hosts[a.Resource]
 		s.mu.Unlock()
 		if !ok {
-			n.monStep(monitor.Restored{Resource: a.Resource, Err: "its address was never seen configured"})
+			n.step(hbnode.Restored{Resource: a.Resource, Err: "its address was never seen configured", At: n.now()})
 			return
 		}
 		seq := n.resMu.ops.Load()
 		go func() {
 			start := time.Now()
 			if !n.resMu.lockSince(seq) {
-				n.monLater(monitor.Restored{Resource: a.Resource, Skipped: true})
+				n.monLater(hbnode.Restored{Resource: a.Resource, Skipped: true})
 				return
 			}
 			added, err := host.Restore(h)
@@ -351,9 +291,9 @@ func (n *node) monAction(a monitor.Action) {
 			if err != nil && !errors.Is(err, ipaddr.ErrLinkDown) {
 				msg = err.Error()
 			}
-			n.monLater(monitor.Restored{Resource: a.Resource, Took: took, Err: msg, Present: !added && err == nil})
+			n.monLater(hbnode.Restored{Resource: a.Resource, Took: took, Err: msg, Present: !added && err == nil})
 		}()
-	case monitor.Reannounce:
+	case hbnode.Reannounce:
 		s.mu.Lock()
 		h, ok := s.ips[a.Resource]
 		host := s.hosts[a.Resource]
@@ -361,21 +301,7 @@ func (n *node) monAction(a monitor.Action) {
 		if ok {
 			go func() { _ = host.Announce(h, nil) }()
 		}
-	case monitor.HandOver:
-		set := "foreign"
-		if g, ok := s.groups[a.Group]; ok && g.Node == n.conf.Node {
-			set = "local"
-		}
-		n.step(hbnode.Standby{Set: set, At: n.now()})
-		// The outcome comes from the planner: the group leaves, or the
-		// standby ends (refused, unanswered) with it still here.
-		if s.handing == nil {
-			s.handing = map[string]bool{}
-		}
-		s.handing[a.Group] = true
-		n.monCheckLater(0)
-		n.monCheckLater(planner.StandbyReplyTimeout + time.Second)
-	case monitor.RestartFrom:
+	case hbnode.RestartFrom:
 		g, ok := s.groups[a.Group]
 		if !ok {
 			return
@@ -394,8 +320,7 @@ func (n *node) monAction(a monitor.Action) {
 				if err == nil {
 					n.monWatch(g, from)
 				}
-				n.monStep(monitor.OpDone{Op: "restart", Group: a.Group, Err: msg, Skipped: err == errRestartDropped})
-				n.monSync()
+				n.step(hbnode.RestartDone{Group: a.Group, Err: msg, Skipped: err == errRestartDropped, At: n.now()})
 			}:
 			case <-s.ctx.Done():
 			}
@@ -403,9 +328,10 @@ func (n *node) monAction(a monitor.Action) {
 	}
 }
 
-func (n *node) monLater(ev monitor.Event) {
+// monLater hands a Restored back to the loop, stamped when the loop takes it.
+func (n *node) monLater(ev hbnode.Restored) {
 	select {
-	case n.later <- func() { n.monStep(ev) }:
+	case n.later <- func() { ev.At = n.now(); n.step(ev) }:
 	case <-n.mon.ctx.Done():
 	}
 }
@@ -513,7 +439,7 @@ func (n *node) monCleanup(res string) control.Reply {
 			return control.Reply{Error: fmt.Sprintf("no resource %s in haresources (write it as haresources does, e.g. IPaddr::10.0.0.5/24/eth0)", res)}
 		}
 	}
-	n.monStep(monitor.Cleanup{Resource: res})
+	n.step(hbnode.Cleanup{Resource: res, At: n.now()})
 	return control.Reply{OK: true}
 }
 

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"hbgo/haresources"
-	"hbgo/haresources/monitor"
 	"hbgo/heartbeat/config/hacf"
 	"hbgo/heartbeat/config/hadir"
+	hbnode "hbgo/heartbeat/core/node"
 	"hbgo/resource.d/agent"
 	"hbgo/resource.d/ipaddr"
 	"hbgo/resource.d/script"
@@ -145,8 +145,9 @@ func (n *node) monApply(w hacf.Watch) {
 	s := n.mon
 	if s == nil {
 		if n.monCtx != nil {
-			n.startMonitor(n.monCtx)
-			n.monSync()
+			if cfg := n.startMonitor(n.monCtx); cfg != nil {
+				n.step(hbnode.WatchSettings{Config: *cfg, At: n.now()})
+			}
 		}
 		return
 	}
@@ -156,13 +157,8 @@ func (n *node) monApply(w hacf.Watch) {
 		}
 	}
 	cfg, _, _, mountsWanted := monitorPlan(n.groups(), w)
-	onFail := map[string]monitor.OnFail{}
-	for _, g := range cfg.Groups {
-		for _, r := range g.Resources {
-			onFail[r.Name] = r.OnFail
-		}
-	}
-	s.m.Reconfigure(onFail, w.FailoverThreshold, w.FailureWindow)
+	cfg.Threshold, cfg.Window = w.FailoverThreshold, w.FailureWindow
+	n.step(hbnode.WatchSettings{Config: cfg, At: n.now()})
 	s.w = w
 	if mountsWanted && s.mounts == nil {
 		s.mounts = &watch.Mounts{Events: s.events}
@@ -182,7 +178,6 @@ func (n *node) monApply(w hacf.Watch) {
 			n.monRepoll(g)
 		}
 	}
-	n.monArm()
 }
 
 // nativeVIP reports whether the VIP watch, not a poll, watches r.

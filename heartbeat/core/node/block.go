@@ -6,9 +6,11 @@ import (
 	"hbgo/haresources/planner"
 )
 
-// Block carries the resource monitor's block into the planner: this node
-// does not take Group back (On) after handing it over for repeated
-// failures, or may again (planner departure f).
+// Block carries a block into the planner: this node does not take Group
+// back (On) after handing it over for repeated failures, or may again
+// (planner departure f). The composed monitor blocks through the same path
+// inside the Step (rule M3); as an event it is the scenario harness's
+// stand-in for a monitor's decision alone (monitor_block.txt).
 type Block struct {
 	Group string
 	On    bool
@@ -16,10 +18,6 @@ type Block struct {
 }
 
 func (e Block) at() time.Time { return e.At }
-
-// StandbyRunning says a standby exchange is in progress (the daemon learns
-// from its end whether the monitor's hand-over happened).
-func (m *Machine) StandbyRunning() bool { return m.plan.StandbyRunning() }
 
 // Blocked lists the groups this node does not take back.
 func (m *Machine) Blocked() []string { return m.plan.Blocked() }

@@ -12,8 +12,8 @@ import (
 	"hbgo/heartbeat/core/wire"
 )
 
-// Machine is one node: membership, the planner and the emulated ipfail,
-// fed one event at a time. It does no I/O; Step returns what to do.
+// Machine is one node: membership, the planner, the emulated ipfail and
+// the resource monitor, fed one event at a time. It does no I/O; Step returns what to do.
 //
 // Ordering rules (they were the daemon's re-entrant calls; they are the
 // machine's now, and each is kept where it applies):
@@ -36,12 +36,16 @@ import (
 //  5. An Op without groups completes at once, before the planner's next
 //     action: stock's child ends at once, in parallel with any other, so it
 //     need not wait behind a running group.
+//  6. The resource monitor's rules (M1–M6) are in monitor.go: it hears the
+//     planner's holdings, its Block and HandOver go to the planner inside
+//     the Step, and its repairs come out as actions beside the planner's.
 type Machine struct {
 	cfg  Config
 	now  time.Time
 	mem  *membership.Machine
 	plan *planner.Planner
 	ipf  *ipfail.Machine
+	mon  *monState // the resource monitor (monitor.go); nil: nothing watched
 
 	out        []Action
 	memDepth   int              // nesting of memStep (rule 3)
@@ -57,6 +61,9 @@ func New(cfg Config, at time.Time) *Machine {
 	m := &Machine{cfg: cfg, now: at}
 	m.mem = membership.New(cfg.Membership, at, cfg.Rand)
 	m.plan = planner.New(cfg.Planner, at)
+	if cfg.Monitor != nil && !cfg.NoResources {
+		m.mon = newMonState(*cfg.Monitor)
+	}
 	return m
 }
 
@@ -69,20 +76,25 @@ func (m *Machine) Step(ev Event) []Action {
 	switch e := ev.(type) {
 	case Start:
 		m.journal("start", "", map[string]string{"pid": strconv.Itoa(m.cfg.PID)})
+		m.monRan(e)
 		if e.Adopt != nil {
 			m.planStep(*e.Adopt)
 		} else if len(e.Held) > 0 {
 			m.planStep(planner.Held{Keys: e.Held})
 		}
+		m.monStarted() // M5
 	case Recv:
 		m.memStep(membership.Recv{Msg: e.Msg, Link: e.Link, At: e.At})
 	case Tick:
 		m.memStep(membership.Tick{Now: m.now})
 		m.planStep(planner.Tick{Now: m.now})
 		m.ipfStep(ipfail.Tick{})
+		m.monTick() // M6
 	case OpDone:
 		m.journal("op_done", "", map[string]string{"op": strconv.Itoa(e.Done.OpID), "result": opSummary(e.Done)})
+		m.monRan(e)
 		m.planStep(e.Done)
+		m.monSync() // M1
 	case StonithDone:
 		m.planStep(planner.StonithDone{Node: e.Node, Result: e.Result})
 	case PingEcho:
@@ -106,6 +118,12 @@ func (m *Machine) Step(ev Event) []Action {
 		m.stopIpfail()
 	case Block:
 		m.block(e)
+	default:
+		m.monEvent(ev)
+	}
+	if m.mon != nil && m.mon.syncAtEnd {
+		m.mon.syncAtEnd = false
+		m.monSync() // M4
 	}
 	out := m.out
 	m.out = nil
@@ -118,7 +136,7 @@ func (m *Machine) NextDeadline() time.Time {
 	if m.ipf != nil {
 		d = earliest(d, m.ipf.NextDeadline())
 	}
-	return d
+	return earliest(d, m.monDeadline())
 }
 
 // Snapshot is membership's view, for cl_status and the counters.
@@ -168,6 +186,7 @@ func (m *Machine) memStep(ev membership.Event) {
 
 func (m *Machine) memAction(a membership.Action) {
 	defer m.ipfailMem(a) // rule 4
+	m.monMembership(a)   // M2
 	switch a := a.(type) {
 	case membership.Send:
 		m.emit(Send{Msg: a.Msg, Rexmit: a.Rexmit})

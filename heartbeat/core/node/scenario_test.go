@@ -13,6 +13,7 @@ import (
 
 	"hbgo/authkeys"
 	"hbgo/haresources"
+	"hbgo/haresources/monitor"
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/core/ipfail"
 	"hbgo/heartbeat/core/membership"
@@ -52,6 +53,20 @@ import (
 //	block node1 GROUP / unblock node1 [GROUP]   the monitor's Block alone (unblock: heartbeat cleanup,
 //	                             failure_window); a block is on disk (failure counts): a restart
 //	                             re-establishes it right after Start, before comm up
+//
+// The resource monitor the node composes (issue 15) runs when the cluster
+// line has watch, monitor=, threshold= or window=:
+//
+//	cluster watch [monitor=(hbx-svc,...)] [threshold=3] [window=10m]   monitor=: on-fail restart for
+//	                             those resources (token or agent name); the rest are repaired only
+//	vanish node1 IPaddr::10.0.0.1 [cause=netlink RTM_DELADDR]   a watch saw the VIP go; the restore
+//	                             it asks for succeeds at once (0.4 ms)
+//	fail node1 hbx-svc [cause=status exit 7]   a watch or a check found the resource failed
+//	conflict node1 IPaddr::10.0.0.1 mac=02:00:00:00:00:09   another MAC answers ARP for the VIP
+//	cleanup node1 [RES]          heartbeat cleanup
+//
+// A monitor's restart takes optime and fails when op-fail names a start of
+// one of its resources; the failure counts it saves survive a restart.
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata", func(t *testing.T, path string) {
 		var c *cluster
@@ -88,6 +103,10 @@ type cluster struct {
 	out     strings.Builder
 	storm   int
 	timeout time.Time
+	watch   bool          // the resource monitor runs
+	mons    []string      // monitor=: resources whose failure restarts
+	thresh  int           // threshold=
+	window  time.Duration // window=
 }
 
 type packet struct {
@@ -108,8 +127,17 @@ type simNode struct {
 	reexec  bool
 	bootAt  time.Time // re-exec after a healed partition
 	running map[string]bool
-	dt      time.Duration // this node's deadtime, when it differs (deadtime1=, deadtime2=)
-	blocked []string      // groups the monitor blocked; kept across restarts (failure counts on disk)
+	dt      time.Duration  // this node's deadtime, when it differs (deadtime1=, deadtime2=)
+	blocked []string       // groups the monitor blocked; kept across restarts (failure counts on disk)
+	counts  monitor.Counts // the monitor's failure counts on disk
+	monq    []monJob       // the monitor's restores and restarts under way
+}
+
+// monJob is a monitor action the stand-in daemon carries out: its result
+// ev is stepped at end.
+type monJob struct {
+	end time.Time
+	ev  node.Event
 }
 
 func newCluster(t *testing.T, d *datadriven.TestData) *cluster {
@@ -151,6 +179,15 @@ func newCluster(t *testing.T, d *datadriven.TestData) *cluster {
 			c.optime = dur()
 		case "ipfail":
 			c.ipfail = true
+		case "watch":
+			c.watch = true
+		case "monitor":
+			c.watch, c.mons = true, a.Vals
+		case "threshold":
+			c.watch = true
+			fmt.Sscan(v, &c.thresh)
+		case "window":
+			c.watch, c.window = true, dur()
 		default:
 			t.Fatalf("%s: unknown argument %s", d.Pos, a.Key)
 		}
@@ -219,6 +256,21 @@ func (c *cluster) boot(n *simNode) {
 		cfg.IpfailCmd = "/usr/lib/heartbeat/ipfail"
 		cfg.Ipfail = &ipfail.Config{Node: n.name, Keepalive: p.Keepalive, AutoFailback: [...]string{"legacy", "on", "off"}[c.modeIndex()], PID: cfg.PID}
 	}
+	if c.watch {
+		mc := monitor.Config{Threshold: c.thresh, Window: c.window, Counts: n.counts}
+		for _, g := range c.groups {
+			mg := monitor.Group{Key: g.Key()}
+			for _, r := range g.Resources {
+				of := monitor.Repair
+				if slices.Contains(c.mons, r.Token) || slices.Contains(c.mons, r.Name) {
+					of = monitor.Restart
+				}
+				mg.Resources = append(mg.Resources, monitor.Resource{Name: r.Token, OnFail: of})
+			}
+			mc.Groups = append(mc.Groups, mg)
+		}
+		cfg.Monitor = &mc
+	}
 	n.m = node.New(cfg, c.now)
 	c.step(n, node.Start{At: c.now})
 	for _, g := range n.blocked {
@@ -278,8 +330,44 @@ func (c *cluster) step(n *simNode, ev node.Event) {
 			return
 		case node.Stonith:
 			c.printf(n, "stonith %s", a.Node)
+		case node.Watch:
+			c.printf(n, "watch %s %s", a.Group, map[bool]string{true: "on", false: "off"}[a.On])
+		case node.Restore:
+			c.printf(n, "restore %s", a.Resource)
+			n.monq = append(n.monq, monJob{c.now, node.Restored{Resource: a.Resource, Took: 400 * time.Microsecond}})
+		case node.Reannounce:
+			c.printf(n, "reannounce %s", a.Resource)
+		case node.RestartFrom:
+			c.printf(n, "restart %s: stop [%s], start [%s]", a.Group, strings.Join(a.Stop, " "), strings.Join(a.Start, " "))
+			done := node.RestartDone{Group: a.Group}
+			for _, tok := range a.Start {
+				if r, ok := c.resource(tok); ok && n.fail[r.Name+" start"] {
+					done.Err = tok + " start: exit 1"
+					break
+				}
+			}
+			n.monq = append(n.monq, monJob{c.now.Add(c.optime), done})
+		case node.SaveCounts:
+			n.counts = a.Counts.Clone()
+			var w []string
+			for r, ts := range a.Counts {
+				w = append(w, fmt.Sprintf("%s=%d", r, len(ts)))
+			}
+			sort.Strings(w)
+			c.printf(n, "failure counts saved [%s]", strings.Join(w, " "))
 		}
 	}
+}
+
+func (c *cluster) resource(tok string) (haresources.Resource, bool) {
+	for _, g := range c.groups {
+		for _, r := range g.Resources {
+			if r.Token == tok {
+				return r, true
+			}
+		}
+	}
+	return haresources.Resource{}, false
 }
 
 // send seals m and puts it on the link to the peer, unless cut or lost.
@@ -357,6 +445,11 @@ func (c *cluster) due() bool {
 			n.ops = n.ops[1:]
 			n.opEnd = c.now.Add(c.optime)
 			c.step(n, node.OpDone{Done: c.execute(n, op), At: c.now})
+			return true
+		case n.up && len(n.monq) > 0 && !n.monq[0].end.After(c.now):
+			j := n.monq[0]
+			n.monq = n.monq[1:]
+			c.step(n, stamp(j.ev, c.now))
 			return true
 		case n.up && !n.exitAt.IsZero() && !n.exitAt.After(c.now):
 			c.step(n, node.StopClients{At: c.now})
@@ -438,6 +531,9 @@ func (c *cluster) next() time.Time {
 			if len(n.ops) > 0 {
 				consider(n.opEnd)
 			}
+			if len(n.monq) > 0 {
+				consider(n.monq[0].end)
+			}
 		} else {
 			consider(n.bootAt)
 		}
@@ -466,9 +562,32 @@ func (c *cluster) advance(d time.Duration) {
 	c.now = end
 }
 
+// kv is the value of key=value among d's arguments (several words joined), or def.
+func kv(d *datadriven.TestData, key, def string) string {
+	for _, a := range d.CmdArgs {
+		if a.Key == key {
+			return strings.Join(a.Vals, " ")
+		}
+	}
+	return def
+}
+
+// stamp sets a monitor result's time to at.
+func stamp(ev node.Event, at time.Time) node.Event {
+	switch e := ev.(type) {
+	case node.Restored:
+		e.At = at
+		return e
+	case node.RestartDone:
+		e.At = at
+		return e
+	}
+	return ev
+}
+
 func (c *cluster) crash(n *simNode) {
 	n.running = map[string]bool{}
-	n.up, n.ops, n.exitAt, n.bootAt = false, nil, time.Time{}, time.Time{}
+	n.up, n.ops, n.exitAt, n.bootAt, n.monq = false, nil, time.Time{}, time.Time{}, nil
 	var keep []packet
 	for _, p := range c.flight {
 		if p.from != n.name && p.to != n.name {
@@ -603,6 +722,14 @@ func (c *cluster) run(t *testing.T, d *datadriven.TestData) string {
 			}
 			c.step(n, node.Standby{Set: set, At: c.now})
 		}
+	case "vanish":
+		c.step(c.node(arg(0)), node.Vanished{Resource: arg(1), Cause: kv(d, "cause", "netlink RTM_DELADDR"), At: c.now})
+	case "fail":
+		c.step(c.node(arg(0)), node.Failed{Resource: arg(1), Cause: kv(d, "cause", "status exit 7"), At: c.now})
+	case "conflict":
+		c.step(c.node(arg(0)), node.Conflict{Resource: arg(1), MAC: kv(d, "mac", "02:00:00:00:00:09"), At: c.now})
+	case "cleanup":
+		c.step(c.node(arg(0)), node.Cleanup{Resource: arg(1), At: c.now})
 	case "unblock":
 		n := c.node(arg(0))
 		gs := n.blocked

@@ -1,10 +1,11 @@
-// Package node is one heartbeat node's logic as a pure machine: membership, the resource planner and the emulated ipfail composed, taking one timed event at a time and returning the ordered actions to carry out.
+// Package node is one heartbeat node's logic as a pure machine: membership, the resource planner, the emulated ipfail and the resource monitor composed, taking one timed event at a time and returning the ordered actions to carry out.
 package node
 
 import (
 	"math/rand"
 	"time"
 
+	"hbgo/haresources/monitor"
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/core/ipfail"
 	"hbgo/heartbeat/core/membership"
@@ -24,6 +25,10 @@ type Config struct {
 	NoResources bool
 	PID         int        // the daemon's pid, in the lines stock writes with it
 	Rand        *rand.Rand // membership's ack triggers and rexmit delays
+	// Monitor, when set, is the resource monitor's configuration (hbgo.cf
+	// asks for a watch): its groups, threshold, window and the failure
+	// counts loaded from disk.
+	Monitor *monitor.Config
 	// UnmanagedStop is how long -M keeps sending status after a shutdown
 	// request before it exits.
 	UnmanagedStop time.Duration

@@ -404,7 +404,7 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 		hold = n.m.Holds()
 	}
 	for _, g := range n.conf.Groups {
-		sg := status.Group{Name: g.Key(), Primary: g.Node, HandedOver: n.mon != nil && n.mon.m.Blocked(g.Key())}
+		sg := status.Group{Name: g.Key(), Primary: g.Node, HandedOver: n.m != nil && n.m.MonitorBlocked(g.Key())}
 		set := planner.Foreign
 		if g.Node == n.conf.Node {
 			set = planner.Local
@@ -459,10 +459,10 @@ func (n *node) ourVersion() string {
 // failure_window, as it counts them toward failover_threshold (0 when no
 // monitor runs).
 func (n *node) monFailures(token string) uint64 {
-	if n.mon == nil {
+	if n.m == nil {
 		return 0
 	}
-	return uint64(n.mon.m.Count(n.now(), token))
+	return uint64(n.m.FailCount(n.now(), token))
 }
 
 // statCleanup follows `heartbeat cleanup [RESOURCE]`: the start and stop

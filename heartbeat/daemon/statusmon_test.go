@@ -8,9 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"math/rand"
+
+	"hbgo/haresources"
 	"hbgo/haresources/failcount"
 	"hbgo/haresources/monitor"
 	"hbgo/haresources/planner"
+	"hbgo/heartbeat/core/membership"
+	hbnode "hbgo/heartbeat/core/node"
 	"hbgo/heartbeat/edge/control"
 	"hbgo/heartbeat/status"
 )
@@ -21,20 +26,11 @@ import (
 // hbgo_resource_failures_total; they age out with the window, and
 // `heartbeat cleanup` clears them together with the start failures.
 func TestStatusShowsMonitorFailures(t *testing.T) {
-	n, clock := statusNode(t, "auth 1\n1 sha1 "+statusSecret+"\n")
-	n.o.StateDir = t.TempDir()
-	t0 := *clock
-	peerStatus(n, t0, "1a", true)
 	window := 10 * time.Minute
-	// svc failed once 2 minutes ago, before a daemon restart (on disk); a
-	// failure older than the window no longer counts.
-	cfg := monitor.Config{Threshold: 2, Window: window, Counts: monitor.Counts{"svc": {t0.Add(-2 * time.Minute)}, "10.0.0.200": {t0.Add(-window - time.Second)}},
-		Groups: []monitor.Group{
-			{Key: "10.0.0.100", Resources: []monitor.Resource{{Name: "10.0.0.100", OnFail: monitor.Restart}, {Name: "svc", OnFail: monitor.Restart}}},
-			{Key: "10.0.0.200", Resources: []monitor.Resource{{Name: "10.0.0.200", OnFail: monitor.Restart}}},
-		}}
-	n.mon = &monShell{m: monitor.New(cfg), ctx: t.Context()}
-
+	groups := []monitor.Group{
+		{Key: "10.0.0.100", Resources: []monitor.Resource{{Name: "10.0.0.100", OnFail: monitor.Restart}, {Name: "svc", OnFail: monitor.Restart}}},
+		{Key: "10.0.0.200", Resources: []monitor.Resource{{Name: "10.0.0.200", OnFail: monitor.Restart}}},
+	}
 	res := func(s *status.Snapshot, tok string) status.Resource {
 		for _, g := range s.Groups {
 			for _, r := range g.Resources {
@@ -46,6 +42,11 @@ func TestStatusShowsMonitorFailures(t *testing.T) {
 		t.Fatalf("no resource %s", tok)
 		return status.Resource{}
 	}
+
+	// svc failed once 2 minutes ago, before a daemon restart (on disk); a
+	// failure older than the window no longer counts.
+	n, clock := monStatusNode(t, monitor.Config{Threshold: 2, Window: window, Groups: groups,
+		Counts: monitor.Counts{"svc": {t0Status.Add(-2 * time.Minute)}, "10.0.0.200": {t0Status.Add(-window - time.Second)}}})
 	s := n.healthSnapshot()
 	if r := res(s, "svc"); r.Failures != 1 || r.MonitorFailures != 1 {
 		t.Errorf("persisted count: svc %+v, want 1 failure", r)
@@ -56,25 +57,14 @@ func TestStatusShowsMonitorFailures(t *testing.T) {
 	if code, why := s.Health(); code != status.ExitDegraded || !strings.Contains(strings.Join(why, ";"), "svc failed 1 times") {
 		t.Errorf("health %d %v, want degraded naming svc", code, why)
 	}
+	if s.Groups[0].HandedOver {
+		t.Error("handed over below the threshold")
+	}
 
-	// The group runs here; svc fails again: threshold 2, the peer is
-	// active, so the monitor hands the group over and blocks it.
-	*clock = t0.Add(time.Second)
-	m := n.mon.m
-	m.Step(*clock, monitor.Peer{State: "active"})
-	m.Step(*clock, monitor.Held{Group: "10.0.0.100", On: true})
-	acts := m.Step(*clock, monitor.Failed{Resource: "svc", Cause: "status exit 7"})
-	handed := false
-	for _, a := range acts {
-		if _, ok := a.(monitor.HandOver); ok {
-			handed = true
-		}
-	}
-	if !handed {
-		t.Fatalf("monitor did not hand over: %v", acts)
-	}
-	m.Step(*clock, monitor.Held{Group: "10.0.0.100", On: false})
-	m.Step(*clock, monitor.OpDone{Op: "standby", Group: "10.0.0.100"})
+	// svc failed twice (threshold 2) before the restart: the monitor keeps
+	// the group from coming back here, and status says it was handed over.
+	n, clock = monStatusNode(t, monitor.Config{Threshold: 2, Window: window, Groups: groups,
+		Counts: monitor.Counts{"svc": {t0Status.Add(-2 * time.Minute), t0Status.Add(-time.Minute)}}})
 	s = n.healthSnapshot()
 	if r := res(s, "svc"); r.Failures != 2 || r.MonitorFailures != 2 {
 		t.Errorf("svc %+v, want 2 failures", r)
@@ -100,13 +90,14 @@ func TestStatusShowsMonitorFailures(t *testing.T) {
 	}
 
 	// The counts age out with the window, as the monitor counts them.
-	*clock = t0.Add(window + 2*time.Second)
+	saved := *clock
+	*clock = t0Status.Add(window)
 	if r := res(n.healthSnapshot(), "svc"); r.Failures != 0 {
 		t.Errorf("svc after failure_window: %+v", r)
 	}
+	*clock = saved
 
 	// heartbeat cleanup clears what status shows, on disk too.
-	*clock = t0.Add(2 * time.Second)
 	if rep := n.onControl(ctlCall{req: control.Request{Op: control.OpCleanup}}); !rep.OK {
 		t.Fatalf("cleanup: %+v", rep)
 	}
@@ -119,20 +110,45 @@ func TestStatusShowsMonitorFailures(t *testing.T) {
 	if s.Groups[0].HandedOver {
 		t.Error("still handed over after cleanup")
 	}
-	// The monitor's Persist is written off the loop: wait for the file.
+	// The counts are written off the loop: wait for the file.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		if _, err := os.Stat(filepath.Join(n.o.StateDir, failcount.File)); err == nil {
-			break
+		if c, err := failcount.Load(n.o.StateDir); err == nil && len(c) == 0 {
+			if _, err := os.Stat(filepath.Join(n.o.StateDir, failcount.File)); err == nil {
+				break
+			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("cleanup wrote no failure-count file")
+			c, err := failcount.Load(n.o.StateDir)
+			t.Fatalf("failure counts on disk after cleanup: %v %v", c, err)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	n.mon.saveMu.Lock() // the write is done
-	n.mon.saveMu.Unlock()
-	if c, err := failcount.Load(n.o.StateDir); err != nil || len(c) != 0 {
-		t.Errorf("failure counts on disk after cleanup: %v %v", c, err)
+}
+
+// t0Status is the clock of monStatusNode's node at its start.
+var t0Status = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
+
+// monStatusNode is statusNode whose node machine runs the resource monitor
+// with cfg, started (the counts from disk applied) and the peer active.
+func monStatusNode(t *testing.T, cfg monitor.Config) (*node, *time.Time) {
+	t.Helper()
+	n, clock := statusNode(t, "auth 1\n1 sha1 "+statusSecret+"\n")
+	if !clock.Equal(t0Status) {
+		t.Fatalf("statusNode's clock %v, want %v", *clock, t0Status)
 	}
+	n.o.StateDir = t.TempDir()
+	cf := n.conf.HaCf
+	n.m = hbnode.New(hbnode.Config{Membership: membership.Params{Node: "node2", Nodes: cf.Nodes, Links: []string{"eth1"},
+		Keepalive: cf.Keepalive, Deadtime: cf.Deadtime, Warntime: cf.Warntime, Initdead: cf.Initdead, Generation: 4},
+		Planner: planner.Config{Us: "node2", Peer: "node1", Groups: n.conf.Groups}, Rand: rand.New(rand.NewSource(1)),
+		Monitor: &cfg}, *clock)
+	groups := map[string]haresources.Group{}
+	for _, g := range n.conf.Groups {
+		groups[g.Key()] = g
+	}
+	n.mon = &monShell{ctx: t.Context(), groups: groups, held: map[string]bool{}}
+	n.step(hbnode.Start{At: *clock})
+	peerStatus(n, *clock, "1a", true)
+	return n, clock
 }

@@ -164,13 +164,13 @@ func newMonState(cfg monitor.Config) *monState {
 // Monitoring says the resource monitor runs (hbgo.cf asks for a watch).
 func (m *Machine) Monitoring() bool { return m.mon != nil }
 
-// FailCount is the failures of resource res within failure_window, as the
-// monitor counts them now (0 without a monitor).
-func (m *Machine) FailCount(res string) int {
+// FailCount is the failures of resource res within failure_window at now,
+// as the monitor counts them (0 without a monitor).
+func (m *Machine) FailCount(now time.Time, res string) int {
 	if m.mon == nil {
 		return 0
 	}
-	return m.mon.m.Count(m.now, res)
+	return m.mon.m.Count(now, res)
 }
 
 // MonitorBlocked says the monitor keeps this node from taking group back

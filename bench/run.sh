@@ -7,7 +7,9 @@
 # table (bench/benchtable): per metric the medians of each pairing and the
 # ratio to stock, and the issue's goals marked met or missed. hbgo+hbgo runs
 # get an hbgo.cf with "fast_start on" beside the harness's config files in
-# the standby and idle runs (not kill and cut: see below).
+# the standby and idle runs (not kill and cut: see below), with the metrics
+# textfile on. Beside each idle round the floor programs (bench/floor/) are
+# rebuilt and measured by bench/idle-floors.sh (rows floor-c, floor-go).
 #
 # Usage: bench/run.sh [-quick|-full|-monitor] [-p PAIRS] [-c CONFS] [-v VARIANTS]
 #                     [-n RUNS] [-i IDLE_SECS] [-o OUTDIR] [-b BINARY]
@@ -150,6 +152,8 @@ hbgo_conf() { # hbgo_conf NAME -> path of the variant directory
   mkdir -p "$d"
   cp "$src"/* "$d/"
   printf '# bench/run.sh: both nodes run hbgo, so the 10 s RQSTDELAY wait is not needed\nfast_start on\n' >"$d/hbgo.cf"
+  # the idle figures are taken with the metrics sink on (issue 16); /run is each node's own
+  printf 'metrics_textfile /run/hbgo.prom\n' >>"$d/hbgo.cf"
   echo "$d"
 }
 
@@ -173,6 +177,7 @@ summarize() {
       "$H/.bin/hbxtool" summarize -md -by impl1,impl2,config,variant "$f" >"$OUT/$p/summary.md" 2>/dev/null
     fi
   done
+  grep -s '^RUN ' "$OUT/floors/results.txt" >>"$OUT/results.txt"
   echo >>"$OUT/results.txt"
   for p in "${PAIRLIST[@]}"; do grep -s '^SUMMARY ' "$OUT/$p/results.txt" >>"$OUT/results.txt"; done
 }
@@ -213,6 +218,7 @@ for v in "${VARLIST[@]}"; do
   esac
 done
 for p in "${PAIRLIST[@]}"; do mkdir -p "$OUT/$p"; : >"$OUT/$p/results.txt"; done
+rm -f "$OUT/floors/results.txt"
 for c in "${CONFLIST[@]}"; do
   for n in $(seq "$RUNS"); do
     for v in "${calls[@]}"; do
@@ -263,6 +269,14 @@ for c in "${CONFLIST[@]}"; do
         [[ -r $d/results.txt ]] &&
           sed -nE '/^(RUN|#)/{s/(impl[12])=heartbeat( |$)/\1=hbgo\2/g; s/ run=1( |$)/ run='"$n"'\1/; p}' "$d/results.txt" >>"$OUT/$p/results.txt"
       done
+      # The floors (bench/idle-floors.sh: C, and Go with GOMAXPROCS=1)
+      # rebuilt and measured beside each idle round (issue 16 item 5).
+      # BENCH_FLOORS=0 leaves them out, BENCH_FLOORS=x adds gofloor's variants.
+      if [[ $v == *idle* && ${BENCH_FLOORS:-1} != 0 ]]; then
+        echo "== floors run $n ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+        mkdir -p "$OUT/floors"
+        bash "$HERE/idle-floors.sh" -i "$IDLE" $([[ ${BENCH_FLOORS:-1} == x ]] && echo -x) 2>>"$OUT/floors/log.txt" | sed -E 's/ run=1( |$)/ run='"$n"'\1/' | tee -a "$OUT/floors/results.txt" >&2
+      fi
     done
   done
 done

@@ -13,6 +13,9 @@ const (
 	stockPair = "stock+stock"
 	hbgoPair  = "hbgo+hbgo"
 	fastConf  = "fast-ka200ms-dt1"
+	// the Go floor's rows (bench/idle-floors.sh, beside every idle round)
+	goFloorPair = "floor-go+floor-go"
+	floorConf   = "loopback-200ms"
 )
 
 // metricOrder lists the metrics in the order the harness's README explains
@@ -212,6 +215,18 @@ func (s *Set) Goals() []Goal {
 		r = ratio(hb, st)
 		gs = append(gs, Goal{What: "idle " + n + " CPU ms/min (" + n + "_sched_ms_per_min, keepalive 200 ms)", Target: "<= 0.1 x stock",
 			Stock: st, Hbgo: hb, Ratio: r, Met: r <= 0.1, Known: !math.IsNaN(r)})
+	}
+	// issue 16 item 5, with the metrics and watches on: idle CPU <= 1.2 x
+	// the Go floor of the same sitting (its median goes in the stock
+	// column), RSS <= 6 MB.
+	for _, n := range []string{"n1", "n2"} {
+		fl, hb := med(goFloorPair, floorConf, "idle", n+"_sched_ms_per_min"), med(hbgoPair, fastConf, "idle", n+"_sched_ms_per_min")
+		r := ratio(hb, fl)
+		gs = append(gs, Goal{What: "idle " + n + " CPU ms/min vs the Go floor (stock column: floor-go, same sitting)", Target: "<= 1.2 x Go floor",
+			Stock: fl, Hbgo: hb, Ratio: r, Met: r <= 1.2, Known: !math.IsNaN(r)})
+		rss := med(hbgoPair, fastConf, "idle", n+"_rss_kb")
+		gs = append(gs, Goal{What: "idle " + n + " RSS (" + n + "_rss_kb)", Target: "<= 6144 KiB",
+			Stock: math.NaN(), Hbgo: rss, Ratio: math.NaN(), Met: rss <= 6144, Known: !math.IsNaN(rss)})
 	}
 	return gs
 }

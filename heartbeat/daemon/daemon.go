@@ -315,6 +315,12 @@ func newNode(ctx context.Context, c *hadir.Conf, o Options) (*node, error) {
 	n := &node{o: o, conf: c, now: now, pid: os.Getpid(),
 		inbox: media.NewInbox(), ops: newOpQueue(), opDone: make(chan planner.OpDone, 64),
 		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64), later: make(chan func(), 4), fenceCtx: context.Background()}
+	// The loop drains the queues before each deadline, and a keepalive of
+	// its own is never more than one keepalive away: a heartbeat heard
+	// waits for that wake-up instead of waking the loop's thread for
+	// itself (media.Inbox.DeferRoutine). Death is still timed from when
+	// the reader got it (Packet.At).
+	n.inbox.DeferRoutine = true
 	n.mtimes = [3]time.Time{mtime(c.Dir, "ha.cf"), mtime(c.Dir, "authkeys"), mtime(c.Dir, hacf.HbgoFile)}
 	if err := n.startLog(); err != nil {
 		return nil, err

@@ -63,17 +63,26 @@ func (n *node) run(ctx context.Context) int {
 					n.log.Debugf("hbgo: memory trimmed: heap returned, %d KiB of the executable unmapped", kb)
 				}
 			}
+		// Heartbeats heard wait for the next deadline (Inbox.DeferRoutine):
+		// any other input reads them first, so the machine's clock never
+		// passes a packet still queued (a late-heartbeat interval is
+		// measured to when the packet arrived, not to when it was read).
 		case f := <-n.fifo:
+			n.drainRx()
 			n.onFIFO(f)
 		case c := <-n.ctl:
+			n.drainRx()
 			c.reply <- n.onControl(c)
 		case f := <-n.later:
+			n.drainRx()
 			f()
 		case d := <-n.opDone:
+			n.drainRx()
 			n.statDone(d)
 			n.step(hbnode.OpDone{Done: d, At: n.now()})
 			trimAt = n.now().Add(trimDelay)
 		case s := <-n.o.Signals:
+			n.drainRx()
 			n.onSignal(s)
 		case <-ctx.Done():
 			n.requestShutdown()

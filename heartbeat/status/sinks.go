@@ -176,16 +176,27 @@ func (s *Sinks) answer(r net.Conn) (string, []byte) {
 	return "200 OK", b.Bytes()
 }
 
+// TextfileRefresh is how long the textfile may keep showing the same
+// state: a snapshot that differs from the last one written only in the
+// heartbeat ages (hbgo_link_last_heartbeat_seconds) is written when the
+// file is this old, not before. Any other change is written at once.
+// At idle only the ages change, and the rewrite (create, write, chmod,
+// close, rename) was a sixth of an idle node's CPU at one per second
+// (bench/results/idle-2026-12-06.md); node_exporter's
+// node_textfile_mtime_seconds tells a reader how old the ages are.
+const TextfileRefresh = 10 * time.Second
+
 func (s *Sinks) writer() {
 	defer s.wg.Done()
 	failing := false
+	var last textfileState
 	for {
 		select {
 		case <-s.done:
 			return
 		case <-s.kick:
 		}
-		err := WriteTextfile(s.textfile, s.latest.Load())
+		err := last.write(s.textfile, s.latest.Load(), time.Now())
 		if err != nil && !failing {
 			s.logf("hbgo: metrics_textfile %s: %v", s.textfile, err)
 		} else if err == nil && failing {
@@ -193,6 +204,56 @@ func (s *Sinks) writer() {
 		}
 		failing = err != nil
 	}
+}
+
+// textfileState is what the writer last put into the textfile.
+type textfileState struct {
+	body, key []byte // the metrics, and the same without the age lines
+	spare     []byte // the key before last, reused for the next key
+	written   time.Time
+}
+
+// write renders snap and writes it to path unless only its ages differ
+// from the last file written, less than TextfileRefresh ago.
+func (t *textfileState) write(path string, snap *Snapshot, now time.Time) error {
+	if snap == nil {
+		return nil
+	}
+	var b bytes.Buffer
+	if err := WriteMetrics(&b, snap); err != nil {
+		return err
+	}
+	key := withoutAges(b.Bytes(), t.spare[:0])
+	same := t.body != nil && bytes.Equal(key, t.key)
+	t.key, t.spare = key, t.key
+	if same && now.Sub(t.written) < TextfileRefresh {
+		return nil
+	}
+	if err := writeFileAtomic(path, b.Bytes()); err != nil {
+		t.body = nil // try again at the next snapshot
+		return err
+	}
+	t.body, t.written = b.Bytes(), now
+	return nil
+}
+
+// ageMetric starts the lines that change at every heartbeat.
+var ageMetric = []byte("hbgo_link_last_heartbeat_seconds{")
+
+// withoutAges appends to dst the exposition text b without its age samples.
+func withoutAges(b, dst []byte) []byte {
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i+1], b[i+1:]
+		} else {
+			b = nil
+		}
+		if !bytes.HasPrefix(line, ageMetric) {
+			dst = append(dst, line...)
+		}
+	}
+	return dst
 }
 
 // WriteTextfile writes the snapshot's metrics to path atomically: a
@@ -207,12 +268,17 @@ func WriteTextfile(path string, snap *Snapshot) error {
 	if err := WriteMetrics(&b, snap); err != nil {
 		return err
 	}
+	return writeFileAtomic(path, b.Bytes())
+}
+
+// writeFileAtomic puts b at path through a temporary file renamed over it.
+func writeFileAtomic(path string, b []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
-	_, err = f.Write(b.Bytes())
+	_, err = f.Write(b)
 	if err == nil {
 		err = f.Chmod(0o644)
 	}

@@ -153,3 +153,57 @@ func TestDaemonLinksNoHTTPStack(t *testing.T) {
 		}
 	}
 }
+
+// TestTextfileSkipsAgeOnlyChanges: a snapshot that differs from the file
+// only in the heartbeat ages is written once the file is TextfileRefresh
+// old, not before; any other change is written at once.
+func TestTextfileSkipsAgeOnlyChanges(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hbgo.prom")
+	var st textfileState
+	t0 := time.Unix(1700000000, 0)
+	snap := bothUp()
+	if err := st.write(path, snap, t0); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := os.ReadFile(path)
+	if !strings.Contains(string(first), "hbgo_link_last_heartbeat_seconds{") {
+		t.Fatalf("the case has no age lines:\n%s", first)
+	}
+	older := bothUp()
+	for i := range older.Nodes {
+		for j := range older.Nodes[i].Links {
+			if a := older.Nodes[i].Links[j].LastHeartbeatAge; a != nil {
+				v := *a + 0.15
+				older.Nodes[i].Links[j].LastHeartbeatAge = &v
+			}
+		}
+	}
+	if err := st.write(path, older, t0.Add(TextfileRefresh/2)); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) != string(first) {
+		t.Errorf("an age-only change was written before TextfileRefresh")
+	}
+	if err := st.write(path, older, t0.Add(TextfileRefresh)); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(path); string(b) == string(first) {
+		t.Errorf("ages not refreshed after TextfileRefresh")
+	}
+	dead := cases["peer-dead"]()
+	if err := st.write(path, dead, t0.Add(TextfileRefresh+time.Millisecond)); err != nil {
+		t.Fatal(err)
+	}
+	if v, ok := value(parseMetrics(t, mustRead(t, path)), "hbgo_node_up", map[string]string{"node": "node1"}); !ok || v != 0 {
+		t.Errorf("a state change was not written at once: node_up{node1} = %v %v", v, ok)
+	}
+}
+
+func mustRead(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/mdlayher/arp"
+	"github.com/mdlayher/packet"
+	"golang.org/x/net/bpf"
 )
 
 // Conflicts reads ARP on the interfaces of held VIPs: a packet whose sender
@@ -18,10 +20,11 @@ import (
 // neighbour, a peer whose daemon died holding it).
 type Conflicts struct {
 	Events chan<- Event
-	// Dial opens the ARP client; nil = arp.Dial in the caller's namespace
-	// (tests open it inside theirs: arp.New looks up the interface's IPv4
-	// address in the current namespace, libraries.md mdlayher/arp pitfall 1).
-	Dial func(ifi *net.Interface) (*arp.Client, error)
+	// Dial opens the ARP client and its socket; nil = DialARP in the
+	// caller's namespace (tests open it inside theirs: arp.New looks up the
+	// interface's IPv4 address in the current namespace, libraries.md
+	// mdlayher/arp pitfall 1). With a nil socket no filter is set.
+	Dial func(ifi *net.Interface) (*arp.Client, *packet.Conn, error)
 	Now  func() time.Time
 
 	mu  sync.Mutex
@@ -31,8 +34,57 @@ type Conflicts struct {
 type arpReader struct {
 	ifi    *net.Interface
 	c      *arp.Client
+	pc     *packet.Conn          // c's socket, for its filter; nil = none
 	ips    map[netip.Addr]string // VIP → resource
 	cancel context.CancelFunc
+}
+
+// DialARP opens an ARP client on ifi as arp.Dial does, and returns its
+// socket too, for Conflicts' filter.
+func DialARP(ifi *net.Interface) (*arp.Client, *packet.Conn, error) {
+	pc, err := packet.Listen(ifi, packet.Raw, 0x0806, nil) // EtherType ARP
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := arp.New(ifi, pc)
+	if err != nil {
+		pc.Close()
+		return nil, nil, err
+	}
+	return c, pc, nil
+}
+
+// arpFilter is a classic BPF program passing only ARP frames whose sender
+// address is one of ips (offset 28: 14 bytes of Ethernet header, then the
+// ARP header's 8 bytes and the sender's 6-byte MAC). On a busy LAN every
+// ARP frame for any address woke the reader; now only those that could be
+// a conflict do. The socket itself takes EtherType ARP only.
+func arpFilter(ips map[netip.Addr]string) ([]bpf.RawInstruction, error) {
+	var v4 []uint32
+	for ip := range ips {
+		if ip.Is4() {
+			b := ip.As4()
+			v4 = append(v4, uint32(b[0])<<24|uint32(b[1])<<16|uint32(b[2])<<8|uint32(b[3]))
+		}
+	}
+	prog := []bpf.Instruction{bpf.LoadAbsolute{Off: 28, Size: 4}}
+	for i, a := range v4 {
+		prog = append(prog, bpf.JumpIf{Cond: bpf.JumpEqual, Val: a, SkipTrue: uint8(len(v4) - i)})
+	}
+	prog = append(prog, bpf.RetConstant{Val: 0}, bpf.RetConstant{Val: 1 << 16})
+	return bpf.Assemble(prog)
+}
+
+// refilter installs r's filter for its current VIPs (w.mu held).
+func (r *arpReader) refilter() error {
+	if r.pc == nil {
+		return nil
+	}
+	f, err := arpFilter(r.ips)
+	if err != nil {
+		return err
+	}
+	return r.pc.SetBPF(f)
 }
 
 // Hold starts reading ARP on ifi for ip, held as resource.
@@ -44,18 +96,26 @@ func (w *Conflicts) Hold(ctx context.Context, resource string, ip netip.Addr, if
 	}
 	if r := w.ifs[ifi.Index]; r != nil {
 		r.ips[ip] = resource
+		if err := r.refilter(); err != nil {
+			return fmt.Errorf("watch ARP on %s: filter: %w", ifi.Name, err)
+		}
 		return nil
 	}
 	dial := w.Dial
 	if dial == nil {
-		dial = arp.Dial
+		dial = DialARP
 	}
-	c, err := dial(ifi)
+	c, pc, err := dial(ifi)
 	if err != nil {
 		return fmt.Errorf("watch ARP on %s: %w", ifi.Name, err)
 	}
 	rctx, cancel := context.WithCancel(ctx)
-	r := &arpReader{ifi: ifi, c: c, ips: map[netip.Addr]string{ip: resource}, cancel: cancel}
+	r := &arpReader{ifi: ifi, c: c, pc: pc, ips: map[netip.Addr]string{ip: resource}, cancel: cancel}
+	if err := r.refilter(); err != nil {
+		cancel()
+		c.Close()
+		return fmt.Errorf("watch ARP on %s: filter: %w", ifi.Name, err)
+	}
 	w.ifs[ifi.Index] = r
 	go w.read(rctx, r)
 	return nil
@@ -66,11 +126,16 @@ func (w *Conflicts) Release(ip netip.Addr) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for idx, r := range w.ifs {
+		if _, ok := r.ips[ip]; !ok {
+			continue
+		}
 		delete(r.ips, ip)
 		if len(r.ips) == 0 {
 			r.cancel()
 			r.c.Close()
 			delete(w.ifs, idx)
+		} else {
+			_ = r.refilter() // a wider filter than needed is harmless: read checks each packet
 		}
 	}
 }

@@ -1,12 +1,13 @@
 package watch
 
 import (
+	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"sync"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 
@@ -29,9 +30,35 @@ type Mounts struct {
 	Backstop time.Duration // rescan period besides the wake-ups; 0 = DefaultMountBackstop
 	Now      func() time.Time
 
-	mu   sync.Mutex
-	held map[string]string // mount point → resource
-	gone map[string]bool   // reported, until mounted again
+	mu      sync.Mutex
+	held    map[string]string // mount point → resource
+	gone    map[string]bool   // reported, until mounted again
+	changed bool              // held changed since the last scan
+
+	buf, last []byte // the table as read, and as last parsed (Run's goroutine only)
+}
+
+// preadAll reads the whole of fd from offset 0 into dst with raw pread
+// calls: a procfs read does not block, and a raw call keeps the scheduler
+// (and its sysmon thread) out of it.
+func preadAll(fd int, dst []byte) ([]byte, error) {
+	for {
+		if len(dst) == cap(dst) {
+			dst = append(dst, make([]byte, max(4096, cap(dst)))...)[:len(dst)]
+		}
+		free := dst[len(dst):cap(dst)]
+		n, _, errno := unix.RawSyscall6(unix.SYS_PREAD64, uintptr(fd), uintptr(unsafe.Pointer(&free[0])), uintptr(len(free)), uintptr(len(dst)), 0, 0)
+		if errno == unix.EINTR {
+			continue
+		}
+		if errno != 0 {
+			return dst, errno
+		}
+		if n == 0 {
+			return dst, nil
+		}
+		dst = dst[:len(dst)+int(n)]
+	}
 }
 
 // DefaultMountBackstop is the rescan period of Mounts besides poll's wake-ups.
@@ -46,6 +73,7 @@ func (m *Mounts) Hold(resource, point string) {
 	}
 	m.held[point] = resource
 	delete(m.gone, point)
+	m.changed = true
 }
 
 // Release stops watching point.
@@ -54,20 +82,133 @@ func (m *Mounts) Release(point string) {
 	defer m.mu.Unlock()
 	delete(m.held, point)
 	delete(m.gone, point)
+	m.changed = true
 }
 
-// Run polls the mount table until ctx ends. ready is closed once the first
-// read is done, so a change after it is seen.
+// Run watches the mount table until ctx ends. ready is closed once the
+// first read is done, so a change after it is seen.
+//
+// The table's descriptor (mountinfo wakes its pollers on a change) and a
+// periodic timerfd for the backstop sit in an epoll set of their own,
+// and that set waits on Go's network poller. A goroutine blocked in poll(2)
+// instead held a thread in a system call, and a Go timer for the backstop
+// woke sysmon: each rescan then cost the scheduler a P hand-off and sysmon
+// several wake-ups (bench/results/idle-2026-12-06.md). Where epoll or a
+// timerfd is unavailable it falls back to poll(2).
 func (m *Mounts) Run(ctx context.Context, ready chan<- struct{}) error {
 	path := m.Path
 	if path == "" {
 		path = "/proc/self/mountinfo"
 	}
-	f, err := os.Open(path)
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return fmt.Errorf("watch mounts: %w", &os.PathError{Op: "open", Path: path, Err: err})
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	backstop := m.Backstop
+	if backstop <= 0 {
+		backstop = DefaultMountBackstop
+	}
+	m.scan(fd, path)
+	if ready != nil {
+		close(ready)
+	}
+	set, err := newMountSet(fd, backstop)
+	if err != nil {
+		return m.runPoll(ctx, fd, path, backstop)
+	}
+	defer set.close()
+	rc, err := set.ep.SyscallConn()
 	if err != nil {
 		return fmt.Errorf("watch mounts: %w", err)
 	}
-	defer f.Close()
+	stop := context.AfterFunc(ctx, func() { set.ep.SetReadDeadline(time.Unix(1, 0)) })
+	defer stop()
+	for {
+		if err := rc.Read(set.ready); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("watch mounts: %w", err)
+		}
+		m.scan(fd, path)
+	}
+}
+
+// mountSet is Run's epoll set: the table and the backstop's timerfd.
+type mountSet struct {
+	ep  *os.File // the epoll descriptor, on Go's poller
+	tfd int
+	evs [2]unix.EpollEvent
+}
+
+func newMountSet(table int, backstop time.Duration) (*mountSet, error) {
+	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
+	if err != nil {
+		return nil, err
+	}
+	tfd, err := unix.TimerfdCreate(unix.CLOCK_MONOTONIC, unix.TFD_NONBLOCK|unix.TFD_CLOEXEC)
+	if err != nil {
+		unix.Close(epfd)
+		return nil, err
+	}
+	s := &mountSet{tfd: tfd}
+	ts := unix.NsecToTimespec(int64(backstop))
+	err = unix.TimerfdSettime(tfd, 0, &unix.ItimerSpec{Interval: ts, Value: ts}, nil)
+	if err == nil {
+		// Edge-triggered on EPOLLIN, which mountinfo always reports: the set
+		// is readied by each wake-up of the table's wait queue (a change).
+		// Not EPOLLPRI: mountinfo's poll clears the change as it reports
+		// it, and Go's poller asking whether the set is ready already polls
+		// the table, so the set's own epoll_wait would see nothing.
+		err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, table, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(table)})
+	}
+	if err == nil {
+		err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, tfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(tfd)})
+	}
+	if err == nil {
+		err = unix.SetNonblock(epfd, true)
+	}
+	if err != nil {
+		unix.Close(epfd)
+		unix.Close(tfd)
+		return nil, err
+	}
+	s.ep = os.NewFile(uintptr(epfd), "mountinfo-epoll") // non-blocking: on Go's poller
+	if err := s.ep.SetReadDeadline(time.Time{}); err != nil {
+		s.close() // the poller did not take it
+		return nil, err
+	}
+	return s, nil
+}
+
+// ready is rc.Read's callback: true when the table changed or the backstop
+// ticked (the timerfd read clears it), false to wait for the poller.
+func (s *mountSet) ready(epfd uintptr) bool {
+	n, _, errno := unix.RawSyscall6(unix.SYS_EPOLL_WAIT, epfd, uintptr(unsafe.Pointer(&s.evs[0])), uintptr(len(s.evs)), 0, 0, 0)
+	if errno != 0 || n == 0 {
+		return false
+	}
+	for _, ev := range s.evs[:n] {
+		if int(ev.Fd) == s.tfd {
+			var x [8]byte
+			unix.RawSyscall(unix.SYS_READ, uintptr(s.tfd), uintptr(unsafe.Pointer(&x[0])), 8)
+		}
+	}
+	return true
+}
+
+func (s *mountSet) close() {
+	if s.ep != nil {
+		s.ep.Close()
+	}
+	unix.Close(s.tfd)
+}
+
+// runPoll is Run's loop with poll(2) in this goroutine, for a table whose
+// descriptor the network poller refused.
+func (m *Mounts) runPoll(ctx context.Context, fd int, path string, backstop time.Duration) error {
 	// A pipe wakes poll when ctx ends.
 	var p [2]int
 	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
@@ -80,15 +221,7 @@ func (m *Mounts) Run(ctx context.Context, ready chan<- struct{}) error {
 			unix.Close(p[1])
 		}
 	}()
-	m.scan(f, path)
-	if ready != nil {
-		close(ready)
-	}
-	backstop := m.Backstop
-	if backstop <= 0 {
-		backstop = DefaultMountBackstop
-	}
-	fds := []unix.PollFd{{Fd: int32(f.Fd()), Events: unix.POLLPRI}, {Fd: int32(p[0]), Events: unix.POLLIN}}
+	fds := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLPRI}, {Fd: int32(p[0]), Events: unix.POLLIN}}
 	for {
 		fds[0].Revents, fds[1].Revents = 0, 0
 		n, err := unix.Poll(fds, int(backstop/time.Millisecond))
@@ -102,18 +235,30 @@ func (m *Mounts) Run(ctx context.Context, ready chan<- struct{}) error {
 			return nil
 		}
 		if n == 0 || fds[0].Revents&(unix.POLLPRI|unix.POLLERR) != 0 {
-			m.scan(f, path)
+			m.scan(int(fds[0].Fd), path)
 		}
 	}
 }
 
 // scan re-reads the table from the start and reports held points that are
-// gone (once each, until they are mounted again).
-func (m *Mounts) scan(f *os.File, path string) {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+// gone (once each, until they are mounted again). A table byte for byte
+// the same as the last one parsed, with the held points unchanged, is not
+// parsed again: the backstop's rescans allocate nothing.
+func (m *Mounts) scan(fd int, path string) {
+	b, err := preadAll(fd, m.buf[:0])
+	if err != nil {
 		return
 	}
-	ms, err := filesystem.ParseMountinfo(f, path)
+	m.buf = b
+	m.mu.Lock()
+	same := m.last != nil && !m.changed && bytes.Equal(b, m.last)
+	m.changed = false
+	m.mu.Unlock()
+	if same {
+		return
+	}
+	m.last = append(m.last[:0], b...)
+	ms, err := filesystem.ParseMountinfo(bytes.NewReader(b), path)
 	if err != nil {
 		return
 	}

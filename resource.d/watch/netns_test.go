@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mdlayher/arp"
+	"github.com/mdlayher/packet"
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
@@ -218,11 +219,12 @@ func TestConflict(t *testing.T) {
 	vethlab.IP(t, "-n", l.A, "addr", "add", "10.78.0.100/24", "dev", "eth0")
 	events := make(chan Event, 64)
 	nsA := l.NsA
-	w := &Conflicts{Events: events, Dial: func(ifi *net.Interface) (*arp.Client, error) {
+	w := &Conflicts{Events: events, Dial: func(ifi *net.Interface) (*arp.Client, *packet.Conn, error) {
 		var c *arp.Client
+		var pc *packet.Conn
 		var err error
-		vethlab.InNS(nsA, func() { c, err = arp.Dial(ifi) })
-		return c, err
+		vethlab.InNS(nsA, func() { c, pc, err = DialARP(ifi) })
+		return c, pc, err
 	}}
 	defer w.Close()
 	lk, _ := l.NL.LinkByName("eth0")

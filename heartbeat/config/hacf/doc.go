@@ -118,8 +118,9 @@
 //     event journal's fields, for journald and Loki; syslog keeps
 //     heartbeat's shape.
 //   - metrics_textfile <path> — write the Prometheus metrics there for
-//     node_exporter's textfile collector, atomically, at most once per
-//     keepalive and once a second (default: none).
+//     node_exporter's textfile collector, atomically, within a second of
+//     a change; when only the heartbeat ages changed, every 10 s (default:
+//     none).
 //   - metrics_listen <ip:port> — serve the metrics over HTTP (default off);
 //     a non-loopback address is refused unless metrics_listen_any on.
 //   - metrics_listen_any on|off — allow metrics_listen on a non-loopback

@@ -1,5 +1,7 @@
 package media
 
+import "bytes"
+
 // Queue is one medium's bounded receive queue. A reader that finds it full
 // drops the packet (the medium counts it), so it never blocks; and since
 // every medium has its own, a flood on one medium fills only that one:
@@ -7,6 +9,7 @@ package media
 type Queue struct {
 	c     chan Packet
 	ready chan struct{} // the Inbox's: a packet waits in one of its queues
+	lazy  bool          // the Inbox's DeferRoutine
 }
 
 // NewQueue returns a lone queue of size packets, outside any Inbox.
@@ -27,6 +30,9 @@ func (q *Queue) put(p Packet) bool {
 	default:
 		return false
 	}
+	if q.lazy && len(q.c) == 1 && Routine(p) {
+		return true // read at the loop's next deadline (Inbox.DeferRoutine)
+	}
 	select {
 	case q.ready <- struct{}{}:
 	default: // already signalled
@@ -43,6 +49,16 @@ type Inbox struct {
 	qs    []*Queue
 	ready chan struct{}
 	next  int
+	// DeferRoutine: a routine status (Routine) that finds its queue
+	// empty does not make Ready fire; it waits for the reader's next look
+	// at the queues. Only for a reader that looks at them before each of
+	// its deadlines, and whose deadlines are never more than a keepalive
+	// apart (the daemon loop). An idle daemon then wakes once per
+	// keepalive for its own status, not once more for each one heard
+	// (bench/results/idle-2026-12-06.md). Anything else, and a status
+	// behind another packet (a flood), signals as before. Set it before
+	// the first NewQueue.
+	DeferRoutine bool
 }
 
 // NewInbox returns an Inbox without queues.
@@ -50,7 +66,7 @@ func NewInbox() *Inbox { return &Inbox{ready: make(chan struct{}, 1)} }
 
 // NewQueue adds a queue of size packets for one medium.
 func (b *Inbox) NewQueue(size int) *Queue {
-	q := &Queue{c: make(chan Packet, size), ready: b.ready}
+	q := &Queue{c: make(chan Packet, size), ready: b.ready, lazy: b.DeferRoutine}
 	b.qs = append(b.qs, q)
 	return q
 }
@@ -91,3 +107,15 @@ func (b *Inbox) Len() int {
 	}
 	return n
 }
+
+// Routine reports whether p looks like a heartbeat, a status message (its
+// first field t=status, netstring or classic): only a hint for when to
+// wake the reader, read before any check of the packet.
+func Routine(p Packet) bool {
+	return p.Ping == "" && (bytes.HasPrefix(p.Data, netstringStatus) || bytes.HasPrefix(p.Data, classicStatus))
+}
+
+var (
+	netstringStatus = []byte("###\n11:(0)t=status,")
+	classicStatus   = []byte(">>>\nt=status\n")
+)

@@ -62,3 +62,48 @@ func TestInboxFloodOnOneMedium(t *testing.T) {
 		t.Errorf("Len and Next disagree by %d", total)
 	}
 }
+
+// TestInboxDeferRoutine: with DeferRoutine, a status alone in its queue
+// does not fire Ready (it is read at the reader's next look), while any
+// other packet, and a status behind another, does.
+func TestInboxDeferRoutine(t *testing.T) {
+	b := NewInbox()
+	b.DeferRoutine = true
+	q := b.NewQueue(8)
+	fired := func() bool {
+		select {
+		case <-b.Ready():
+			return true
+		default:
+			return false
+		}
+	}
+	status := Packet{Data: []byte("###\n11:(0)t=status,10:(0)st=active,")}
+	classic := Packet{Data: []byte(">>>\nt=status\nst=active\n<<<\n")}
+	other := Packet{Data: []byte("###\n15:(0)t=ip-request,")}
+	for _, p := range []Packet{status, classic} {
+		q.put(p)
+		if fired() {
+			t.Errorf("%q alone fired Ready", p.Data)
+		}
+		if got, ok := b.Next(); !ok || string(got.Data) != string(p.Data) {
+			t.Fatalf("Next = %q %v", got.Data, ok)
+		}
+	}
+	q.put(other)
+	if !fired() {
+		t.Error("a non-status packet did not fire Ready")
+	}
+	q.put(status) // behind the other: a burst is read at once
+	if !fired() {
+		t.Error("a status behind another packet did not fire Ready")
+	}
+	plain := NewInbox()
+	pq := plain.NewQueue(8)
+	pq.put(status)
+	select {
+	case <-plain.Ready():
+	default:
+		t.Error("without DeferRoutine a status did not fire Ready")
+	}
+}

@@ -47,6 +47,9 @@ type pair struct {
 	// sequence runs the steps again from a cold cluster.
 	raced bool
 	haCf0 string // ha.cf the cluster was made with
+	// restarted: node i's daemon was stopped during the current step
+	// (see replayAfterRestart).
+	restarted [2]bool
 }
 
 // sequence runs seq, a chain of steps on the cluster, and again from a cold
@@ -254,6 +257,7 @@ func (p *pair) stop(i int) bool {
 	if p.raced {
 		return false
 	}
+	p.restarted[i] = true
 	if err := p.c.Stop(i, wait.Dead(30)); err != nil {
 		if !p.stockRaced() {
 			p.t.Error(err)

@@ -3,6 +3,7 @@ package failover
 import (
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -19,12 +20,50 @@ func (p *pair) step(name string, f func()) bool {
 		p.t = t
 		defer func() { p.t = parent }()
 		p.mark()
+		p.restarted = [2]bool{}
 		f()
 		// Lines that mean the two nodes misunderstood each other.
 		for i := range 2 {
-			p.absent(i, `Ignored standby message|attempted replay|ERROR: hbgo:|bad node|should_drop_message`)
+			p.absent(i, `Ignored standby message|ERROR: hbgo:|bad node`)
+			p.replayAfterRestart(i)
 		}
 	}) && !p.raced
+}
+
+// replayLine is the line stock (and hbgo, in stock's words) logs for a
+// message of a generation older than the sender's current one.
+var replayLine = regexp.MustCompile(`(?m)^.*(?:should_drop_message|attempted replay).*$`)
+var replayGens = regexp.MustCompile(`attempted replay attack \[([^\]]+)\]\? \[gen = (\d+), curgen = (\d+)\]`)
+
+// replayAfterRestart fails the step for a replay line in node i's log,
+// except one about a node this step restarted, of an older generation than
+// its new one: stock reads each link in its own process and hands the
+// messages to its master over a pipe per link, so a copy the old daemon
+// sent on one link can reach the master after the new daemon's first
+// message on the other (seen on a stock pair alone, TestStockPairReference,
+// under load). Such a copy is harmless: it is dropped, and the nodes agree.
+func (p *pair) replayAfterRestart(i int) {
+	p.t.Helper()
+	if p.raced {
+		return
+	}
+	for _, line := range replayLine.FindAllString(p.c.Log(i)[p.off[i]:], -1) {
+		if m := replayGens.FindStringSubmatch(line); m != nil {
+			j := -1
+			for k := range 2 {
+				if m[1] == fmt.Sprintf("node%d", k+1) {
+					j = k
+				}
+			}
+			gen, _ := strconv.ParseUint(m[2], 10, 64)
+			cur, _ := strconv.ParseUint(m[3], 10, 64)
+			if j >= 0 && j != i && p.restarted[j] && gen < cur {
+				p.t.Logf("node%d (%s): tolerated, %s restarted in this step: %q", i+1, p.c.Opts.Impl[i].Name, m[1], line)
+				continue
+			}
+		}
+		p.t.Errorf("node%d (%s): unexpected %q", i+1, p.c.Opts.Impl[i].Name, line)
+	}
 }
 
 // TestMixedStockNode1 runs the failover steps with stock on node1 (the

@@ -110,12 +110,24 @@ func gidsBlocked(t *testing.T, bin, name string, args []string, id uint32) strin
 	// Blocked in the write: well past dropSetgid, the first thing main does.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		wchan, _ := os.ReadFile("/proc/" + itoa(pid) + "/wchan")
-		if strings.HasSuffix(string(wchan), "pipe_write") { // pipe_write, anon_pipe_write
+		// Any of its threads: the goroutine that writes need not run on
+		// the main thread (seen under make race's load: the main thread
+		// waited on a futex while another blocked in the write).
+		var wchans []string
+		tasks, _ := filepath.Glob("/proc/" + itoa(pid) + "/task/*/wchan")
+		blocked := false
+		for _, f := range tasks {
+			wchan, _ := os.ReadFile(f)
+			wchans = append(wchans, string(wchan))
+			if strings.HasSuffix(string(wchan), "pipe_write") { // pipe_write, anon_pipe_write
+				blocked = true
+			}
+		}
+		if blocked {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s %v never blocked writing (wchan %q)", name, args, wchan)
+			t.Fatalf("%s %v never blocked writing (threads' wchan %q)", name, args, wchans)
 		}
 		time.Sleep(10 * time.Millisecond)
 	}

@@ -48,12 +48,6 @@ func (p *Planner) Blocked() []string {
 	return ks
 }
 
-// StandbyRunning says a standby exchange is in progress (the daemon waits
-// for its end to learn whether a hand-over happened).
-func (p *Planner) StandbyRunning() bool {
-	return p.standby.state != sbNot || !p.standby.deadline.IsZero()
-}
-
 func (p *Planner) onBlock(ev Block) {
 	if _, ok := p.byKey[ev.Group]; !ok {
 		p.logf(Warn, "hbgo: block of unknown resource group %s ignored", ev.Group)

@@ -256,21 +256,6 @@ func withoutAges(b, dst []byte) []byte {
 	return dst
 }
 
-// WriteTextfile writes the snapshot's metrics to path atomically: a
-// temporary file in the same directory renamed over path, so node_exporter
-// never reads half a file. No fsync: it runs every keepalive, and after a
-// crash a lost or empty file is rewritten by the next daemon.
-func WriteTextfile(path string, snap *Snapshot) error {
-	if snap == nil {
-		return nil
-	}
-	var b bytes.Buffer
-	if err := WriteMetrics(&b, snap); err != nil {
-		return err
-	}
-	return writeFileAtomic(path, b.Bytes())
-}
-
 // writeFileAtomic puts b at path through a temporary file renamed over it.
 func writeFileAtomic(path string, b []byte) error {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")

@@ -19,9 +19,6 @@ type Block struct {
 
 func (e Block) at() time.Time { return e.At }
 
-// Blocked lists the groups this node does not take back.
-func (m *Machine) Blocked() []string { return m.plan.Blocked() }
-
 func (m *Machine) block(e Block) {
 	m.journal("block", "", map[string]string{"group": e.Group, "on": boolWord(e.On)})
 	m.planStep(planner.Block{Group: e.Group, On: e.On})

@@ -161,9 +161,6 @@ func newMonState(cfg monitor.Config) *monState {
 	return &monState{m: monitor.New(cfg), held: map[string]bool{}, handing: map[string]time.Time{}, running: map[string]bool{}}
 }
 
-// Monitoring says the resource monitor runs (hbgo.cf asks for a watch).
-func (m *Machine) Monitoring() bool { return m.mon != nil }
-
 // FailCount is the failures of resource res within failure_window at now,
 // as the monitor counts them (0 without a monitor).
 func (m *Machine) FailCount(now time.Time, res string) int {

@@ -228,17 +228,12 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 		// failure counts on disk block the group again before comm up, so
 		// neither its hb_takeover nor the join brings it back (planner
 		// departure f): the peer keeps it.
-		if err := p.c.Stop(hb, wait.Dead(30)); err != nil {
-			t.Fatal(err)
+		// p.stop marks node1 restarted in this step: the peer may log an
+		// old-generation copy overtaken by the new daemon's first message
+		// (replayAfterRestart).
+		if !p.stop(hb) {
+			return
 		}
-		// The peer must have read the old daemon's last messages before
-		// the new generation speaks: stock reads each link in its own
-		// process, so under load an old-generation copy still queued on
-		// one link can reach its master after a new-generation message on
-		// the other, and stock then logs "should_drop_message: attempted
-		// replay attack" about a harmless reorder (seen in make test).
-		p.expect(1-hb, wait.Dead(15), `Received shutdown notice from 'node`)
-		time.Sleep(wait.Dead(1))
 		p.mark()
 		p.c.Start(hb)
 		p.expect(hb, wait.Dead(30),

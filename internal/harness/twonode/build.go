@@ -35,10 +35,11 @@ func BuildHbgo(t testnet.T) string {
 		}
 		os.Chmod(dir, 0o755)
 		build.path = filepath.Join(dir, "heartbeat")
-		// Stamped as make build stamps it, so logs, status and -V in tests
+		// Stamped as make build stamps it (dist/version.sh, the commit; without
+		// the -dirty mark), so logs, status and -V in tests
 		// show the version and commit they would on a node.
 		ldflags := "-X hbgo/internal/version.Version=" + stamp(root, "sh", "dist/version.sh") +
-			" -X hbgo/internal/version.Commit=" + stamp(root, "git", "rev-parse", "--short=12", "HEAD")
+			" -X hbgo/internal/version.Commit=" + stamp(root, "git", "rev-parse", "HEAD")
 		cmd := exec.Command("go", "build", "-ldflags", ldflags, "-o", build.path, "./cmd/heartbeat")
 		cmd.Dir = root
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")

@@ -183,8 +183,6 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-func (s *soakCluster) svc(i int) bool { return s.c.Service(i, svcName) }
-
 func (s *soakCluster) holds(i int) bool { return s.c.HoldsGroup(i, svcName) }
 
 func (s *soakCluster) empty(i int) bool { return s.c.HoldsNone(i, svcName) }

@@ -168,9 +168,6 @@ func NewSavefileReader(r io.Reader) (*SavefileReader, error) {
 	return s, nil
 }
 
-// IsPcapng tells whether the file is pcapng rather than classic pcap.
-func (s *SavefileReader) IsPcapng() bool { return s.ng }
-
 // LinkType returns a classic pcap file's link type (pcapng gives each record its own).
 func (s *SavefileReader) LinkType() LinkType { return s.link }
 

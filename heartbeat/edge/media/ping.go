@@ -59,9 +59,6 @@ func OpenPing(specs []PingSpec, rx *Queue) (*Pinger, error) {
 	return p, nil
 }
 
-// Link is the pseudo-medium's name in hbgo's counters.
-func (p *Pinger) Link() string { return "ping" }
-
 // Send sends payload in an echo request to every address of ping node node.
 func (p *Pinger) Send(node string, payload []byte) error {
 	p.mu.Lock()

@@ -201,26 +201,6 @@ func (l *Lab) In(node string, name string, args ...string) string {
 	return l.Run("ip", append([]string{"netns", "exec", l.NS(node), name}, args...)...)
 }
 
-// Start starts a long-running command inside node's namespace; it is killed
-// (with its process group) at cleanup.
-func (l *Lab) Start(node string, stdout, stderr *bytes.Buffer, name string, args ...string) *exec.Cmd {
-	l.t.Helper()
-	cmd := l.Command(node, name, args...)
-	if stdout != nil {
-		cmd.Stdout = stdout
-	}
-	if stderr != nil {
-		cmd.Stderr = stderr
-	}
-	if err := cmd.Start(); err != nil {
-		l.t.Fatalf("testnet: start %s: %v", name, err)
-	}
-	l.mu.Lock()
-	l.procs = append(l.procs, cmd)
-	l.mu.Unlock()
-	return cmd
-}
-
 // Command returns an exec.Cmd that runs inside node's namespace in its own
 // process group (not started).
 func (l *Lab) Command(node string, name string, args ...string) *exec.Cmd {

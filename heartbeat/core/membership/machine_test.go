@@ -188,8 +188,8 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 			p.PeerSeen = map[string]PeerMark{}
 			for _, e := range strings.Split(v, ",") {
 				f := strings.Split(e, ":")
-				g, _ := parseHex(f[1])
-				s, _ := parseHex(f[2])
+				g, _ := parseHex([]byte(f[1]))
+				s, _ := parseHex([]byte(f[2]))
 				p.PeerSeen[f[0]] = PeerMark{Gen: g, Seq: s}
 			}
 		}

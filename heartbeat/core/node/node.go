@@ -48,11 +48,12 @@ type Machine struct {
 	mon  *monState // the resource monitor (monitor.go); nil: nothing watched
 
 	out        []Action
-	memDepth   int              // nesting of memStep (rule 3)
-	deferChild int              // >0 while the planner handles a peer's death (rule 3)
-	deferred   []planner.Action // child work waiting for the membership pass to end
-	started    bool             // clients started (comm up seen)
-	quick      bool             // quick restart: resources stay as they are
+	memBufs    [][]membership.Action // membership's actions, one reused slice per memStep depth
+	memDepth   int                   // nesting of memStep (rule 3)
+	deferChild int                   // >0 while the planner handles a peer's death (rule 3)
+	deferred   []planner.Action      // child work waiting for the membership pass to end
+	started    bool                  // clients started (comm up seen)
+	quick      bool                  // quick restart: resources stay as they are
 }
 
 // New returns a node whose clocks start at at; membership's first status
@@ -68,7 +69,13 @@ func New(cfg Config, at time.Time) *Machine {
 }
 
 // Step handles one event and returns the actions to carry out, in order.
-func (m *Machine) Step(ev Event) []Action {
+func (m *Machine) Step(ev Event) []Action { return m.StepInto(nil, ev) }
+
+// StepInto is Step with the actions appended to dst[:0], so that a caller
+// (the daemon's loop) can reuse one slice for every step. Recv's message
+// is the machine's only during the call: what it keeps, it copies.
+func (m *Machine) StepInto(dst []Action, ev Event) []Action {
+	m.out = append(dst[:0], m.out...)
 	if t := ev.at(); t.After(m.now) {
 		m.now = t
 	}
@@ -170,10 +177,17 @@ func (m *Machine) journal(kind, node string, f map[string]string) {
 
 // memStep feeds membership and handles its actions (rules 1 and 3).
 func (m *Machine) memStep(ev membership.Event) {
+	d := m.memDepth
+	if d == len(m.memBufs) {
+		m.memBufs = append(m.memBufs, nil)
+	}
 	m.memDepth++
-	for _, a := range m.mem.Step(ev) {
+	acts := m.mem.StepInto(m.memBufs[d], ev)
+	for _, a := range acts {
 		m.memAction(a)
 	}
+	clear(acts) // keep no message alive until the next step
+	m.memBufs[d] = acts[:0]
 	m.memDepth--
 	if m.memDepth == 0 && len(m.deferred) > 0 {
 		d := m.deferred

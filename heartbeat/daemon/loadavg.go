@@ -1,7 +1,7 @@
 package daemon
 
 import (
-	"strings"
+	"bytes"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -15,6 +15,7 @@ import (
 func newLoadavg() func() string {
 	fd, err := unix.Open("/proc/loadavg", unix.O_RDONLY|unix.O_CLOEXEC, 0)
 	var buf [128]byte
+	last := ""
 	return func() string {
 		if err != nil {
 			return "n/a"
@@ -23,6 +24,9 @@ func newLoadavg() func() string {
 		if errno != 0 || n == 0 {
 			return "n/a"
 		}
-		return strings.TrimSpace(string(buf[:n]))
+		if b := bytes.TrimSpace(buf[:n]); string(b) != last {
+			last = string(b) // a new string only when the load changed
+		}
+		return last
 	}
 }

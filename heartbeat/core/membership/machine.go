@@ -532,10 +532,12 @@ func (m *Machine) learnUUID(n *node, srcb []byte, msg *wire.Message) {
 	}
 	id := [16]byte(u)
 	if n.uuid == id {
-		if src := strings.ToLower(string(srcb)); n.name != string(srcb) && n.name != src {
-			// Stock renames the node entry; with a fixed ha.cf node list we
-			// only report it (COMPAT: UUIDs must be unique per node).
-			m.log(Warn, "nodename %s uuid changed to %s", n.name, src)
+		if n.name != string(srcb) { // no string made unless they differ
+			if src := strings.ToLower(string(srcb)); n.name != src {
+				// Stock renames the node entry; with a fixed ha.cf node list we
+				// only report it (COMPAT: UUIDs must be unique per node).
+				m.log(Warn, "nodename %s uuid changed to %s", n.name, src)
+			}
 		}
 		return
 	}

@@ -75,11 +75,7 @@ func (m *Machine) Step(ev Event) []Action { return m.StepInto(nil, ev) }
 // (the daemon's loop) can reuse one slice for every step. Recv's message
 // is the machine's only during the call: what it keeps, it copies.
 func (m *Machine) StepInto(dst []Action, ev Event) []Action {
-	m.out = append(dst[:0], m.out...)
-	if t := ev.at(); t.After(m.now) {
-		m.now = t
-	}
-	m.plan.Advance(m.now)
+	m.begin(dst, ev.at())
 	switch e := ev.(type) {
 	case Start:
 		m.journal("start", "", map[string]string{"pid": strconv.Itoa(m.cfg.PID)})
@@ -91,12 +87,9 @@ func (m *Machine) StepInto(dst []Action, ev Event) []Action {
 		}
 		m.monStarted() // M5
 	case Recv:
-		m.memStep(membership.Recv{Msg: e.Msg, Link: e.Link, At: e.At})
+		m.recv(e)
 	case Tick:
-		m.memStep(membership.Tick{Now: m.now})
-		m.planStep(planner.Tick{Now: m.now})
-		m.ipfStep(ipfail.Tick{})
-		m.monTick() // M6
+		m.tick()
 	case OpDone:
 		m.journal("op_done", "", map[string]string{"op": strconv.Itoa(e.Done.OpID), "result": opSummary(e.Done)})
 		m.monRan(e)
@@ -128,6 +121,36 @@ func (m *Machine) StepInto(dst []Action, ev Event) []Action {
 	default:
 		m.monEvent(ev)
 	}
+	return m.end()
+}
+
+// TickInto is StepInto(dst, Tick{At: at}) and RecvInto StepInto(dst, r)
+// for the two events of an idle node, without boxing the event in an
+// interface (an allocation per event): the daemon's loop calls them.
+func (m *Machine) TickInto(dst []Action, at time.Time) []Action {
+	m.begin(dst, at)
+	m.tick()
+	return m.end()
+}
+
+// RecvInto: see TickInto.
+func (m *Machine) RecvInto(dst []Action, r Recv) []Action {
+	m.begin(dst, r.At)
+	m.recv(r)
+	return m.end()
+}
+
+// begin starts a step at time at, its actions going to dst[:0].
+func (m *Machine) begin(dst []Action, at time.Time) {
+	m.out = append(dst[:0], m.out...)
+	if at.After(m.now) {
+		m.now = at
+	}
+	m.plan.Advance(m.now)
+}
+
+// end finishes a step and returns its actions.
+func (m *Machine) end() []Action {
 	if m.mon != nil && m.mon.syncAtEnd {
 		m.mon.syncAtEnd = false
 		m.monSync() // M4
@@ -135,6 +158,17 @@ func (m *Machine) StepInto(dst []Action, ev Event) []Action {
 	out := m.out
 	m.out = nil
 	return out
+}
+
+func (m *Machine) recv(e Recv) {
+	m.memStep(membership.Recv{Msg: e.Msg, Link: e.Link, At: e.At})
+}
+
+func (m *Machine) tick() {
+	m.memStep(membership.Tick{Now: m.now})
+	m.planStep(planner.Tick{Now: m.now})
+	m.ipfStep(ipfail.Tick{})
+	m.monTick() // M6
 }
 
 // NextDeadline is when the machine next needs a Tick; zero: no timer runs.

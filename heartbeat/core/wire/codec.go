@@ -469,6 +469,10 @@ func intern(b []byte) string {
 		return "lastseq"
 	case "nodelist":
 		return "nodelist"
+	case "hbgocf": // status.ConfigField
+		return "hbgocf"
+	case "hbgov": // status.VersionField
+		return "hbgov"
 	}
 	return string(b)
 }

@@ -90,6 +90,13 @@ func (m *Message) Bytes(name string) ([]byte, bool) {
 // Type returns the message type (the t field).
 func (m *Message) Type() string { return m.Str(FType) }
 
+// TypeIs reports whether the message's type (its t field) is t, without
+// the copy Type makes.
+func (m *Message) TypeIs(t string) bool {
+	v, ok := m.Value(FType)
+	return ok && string(v) == t
+}
+
 // Add appends a string field.
 func (m *Message) Add(name, value string) {
 	m.Fields = append(m.Fields, Field{Name: name, Type: String, Value: []byte(value)})

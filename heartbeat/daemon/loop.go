@@ -155,6 +155,7 @@ func (n *node) drainRx() {
 			return
 		}
 		n.onPacket(p)
+		n.inbox.Recycle(p) // onPacket keeps nothing of p.Data (its decoder copies)
 	}
 	n.inbox.Signal() // more left: come back after the other inputs
 }

@@ -447,11 +447,13 @@ func (m *Machine) originateIn(msg *wire.Message, vals []byte) {
 	set(wire.FGen, putUint(&vals, m.p.Generation, 16))
 	set(wire.FTime, putInt(&vals, m.now.Unix(), 16))
 	if !ns {
-		ld := "n/a"
+		ld := putStr(&vals, "n/a")
 		if m.p.Load != nil {
-			ld = m.p.Load()
+			i := len(vals)
+			vals = m.p.Load(vals)
+			ld = vals[i:len(vals):len(vals)]
 		}
-		set(wire.FLoad, putStr(&vals, ld))
+		set(wire.FLoad, ld)
 	}
 	set(wire.FTTL, putInt(&vals, int64(m.p.HopFudge+len(m.nodes)), 10))
 	if !ns {

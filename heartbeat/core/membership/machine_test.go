@@ -174,7 +174,7 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 			Links:     strings.Split(get("links", "eth1"), ","),
 			Keepalive: dur(t, get("keepalive", "1s")), Deadtime: dur(t, get("deadtime", "5s")),
 			Initdead: dur(t, get("initdead", "10s")), HopFudge: 1,
-			Load: func() string { return "0.00 0.00 0.00 1/1 1" }}
+			Load: func(b []byte) []byte { return append(b, "0.00 0.00 0.00 1/1 1"...) }}
 		p.Warntime = dur(t, get("warntime", (p.Deadtime/2).String()))
 		if v := get("ping", ""); v != "" {
 			p.PingNodes = strings.Split(v, ",")

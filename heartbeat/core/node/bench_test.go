@@ -41,7 +41,7 @@ func newIdlePair(tb testing.TB) *idlePair {
 		mp := membership.Params{Node: name, Nodes: names, Links: []string{"eth1"}, Generation: uint64(5 + i),
 			Keepalive: 200 * time.Millisecond, Deadtime: time.Second, Warntime: 500 * time.Millisecond,
 			Initdead: 5 * time.Second, MaxRexmitDelay: 250 * time.Millisecond, HopFudge: 1,
-			Load: func() string { return "0.00 0.00 0.00 1/100 1000" }}
+			Load: func(b []byte) []byte { return append(b, "0.00 0.00 0.00 1/100 1000"...) }}
 		p.ms[i] = node.New(node.Config{Membership: mp, PID: 1000 + i, Rand: rand.New(rand.NewSource(int64(i))),
 			Planner: planner.Config{Us: name, Peer: names[1-i], AutoFailback: planner.On}}, p.at)
 		p.step(i, node.Start{At: p.at})

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hbgo/authkeys"
 )
 
 // goldenPackets is every captured netstring packet of the sha1, md5 and
@@ -34,8 +36,7 @@ func goldenPackets(t *testing.T) (pkts [][]byte, keys []string) {
 
 // sealByCopy is Seal as it was before AppendSeal: a copy of m with its
 // auth field, netstring-encoded, then the trailer.
-func sealByCopy(t *testing.T, m *Message, keysPath string) []byte {
-	keys := loadKeys(t, keysPath)
+func sealByCopy(t *testing.T, m *Message, keys *authkeys.Keys) []byte {
 	c, err := withAuth(m, keys, false)
 	if err != nil {
 		t.Fatal(err)
@@ -57,7 +58,7 @@ func TestAppendSealMatchesCopy(t *testing.T) {
 			continue // the captures hold some packets Parse refuses on purpose
 		}
 		before := m.Clone()
-		want := sealByCopy(t, m, keyPaths[i])
+		want := sealByCopy(t, m, loadKeys(t, keyPaths[i]))
 		buf, err = AppendSeal(buf[:0], m, loadKeys(t, keyPaths[i]))
 		if err != nil {
 			t.Fatalf("packet %d: %v", i, err)

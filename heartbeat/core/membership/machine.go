@@ -447,11 +447,13 @@ func (m *Machine) originateIn(msg *wire.Message, vals []byte) {
 	set(wire.FGen, putUint(&vals, m.p.Generation, 16))
 	set(wire.FTime, putInt(&vals, m.now.Unix(), 16))
 	if !ns {
-		ld := putStr(&vals, "n/a")
+		var ld []byte
 		if m.p.Load != nil {
 			i := len(vals)
 			vals = m.p.Load(vals)
 			ld = vals[i:len(vals):len(vals)]
+		} else {
+			ld = putStr(&vals, "n/a")
 		}
 		set(wire.FLoad, ld)
 	}

@@ -43,7 +43,8 @@ type Event interface{ isEvent() }
 // Tick tells the machine the clock advanced to Now.
 type Tick struct{ Now time.Time }
 
-// Recv is an authenticated message read from medium Link at time At.
+// Recv is an authenticated message read from medium Link at time At. Msg
+// is the machine's only during the Step: what it keeps (Deliver), it clones.
 type Recv struct {
 	Msg  *wire.Message
 	Link string

@@ -168,33 +168,41 @@ func (k *Keys) AppendSign(dst, data []byte) []byte {
 // ParseAuthString splits "<index> <token>"; hbgo is stricter than stock's
 // sscanf("%d %s"): one to two decimal digits, one space, lowercase hex, nothing else.
 func ParseAuthString(s string) (idx int, token string, err error) {
+	idx, tok, ok := parseAuth([]byte(s))
+	if !ok {
+		return 0, "", &BadAuthStringError{AuthString: s}
+	}
+	return idx, s[len(s)-len(tok):], nil
+}
+
+// parseAuth is ParseAuthString on bytes; token aliases b.
+func parseAuth(b []byte) (idx int, token []byte, ok bool) {
 	sp := -1
-	for i := 0; i < len(s) && i < 3; i++ {
-		if s[i] == ' ' {
+	for i := 0; i < len(b) && i < 3; i++ {
+		if b[i] == ' ' {
 			sp = i
 			break
 		}
 	}
-	if sp < 1 || sp > 2 || sp+1 >= len(s) {
-		return 0, "", &BadAuthStringError{AuthString: s}
+	if sp < 1 || sp > 2 || sp+1 >= len(b) {
+		return 0, nil, false
 	}
 	for i := 0; i < sp; i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return 0, "", &BadAuthStringError{AuthString: s}
+		if b[i] < '0' || b[i] > '9' {
+			return 0, nil, false
 		}
-		idx = idx*10 + int(s[i]-'0')
+		idx = idx*10 + int(b[i]-'0')
 	}
-	token = s[sp+1:]
+	token = b[sp+1:]
 	if len(token) > 40 {
-		return 0, "", &BadAuthStringError{AuthString: s}
+		return 0, nil, false
 	}
-	for i := 0; i < len(token); i++ {
-		c := token[i]
+	for _, c := range token {
 		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return 0, "", &BadAuthStringError{AuthString: s}
+			return 0, nil, false
 		}
 	}
-	return idx, token, nil
+	return idx, token, true
 }
 
 // Verify checks authstr ("<index> <token>") against data with the key
@@ -208,14 +216,28 @@ func (k *Keys) Verify(authstr string, data []byte) error {
 	return k.VerifyToken(idx, token, data)
 }
 
+// VerifyBytes is Verify with the auth string in bytes; it allocates
+// nothing when the signature is good (the receive path of every packet).
+func (k *Keys) VerifyBytes(authstr, data []byte) error {
+	idx, token, ok := parseAuth(authstr)
+	if !ok {
+		return &BadAuthStringError{AuthString: string(authstr)}
+	}
+	return k.verifyToken(idx, token, data)
+}
+
 // VerifyToken checks token against data under the key configured for idx.
 func (k *Keys) VerifyToken(idx int, token string, data []byte) error {
+	return k.verifyToken(idx, []byte(token), data)
+}
+
+func (k *Keys) verifyToken(idx int, token, data []byte) error {
 	if _, ok := k.Method(idx); !ok {
 		return &UnknownKeyError{Index: idx}
 	}
 	var buf [64]byte
 	want := k.keys[idx].appendToken(buf[:0], data)
-	if subtle.ConstantTimeCompare(want, []byte(token)) != 1 {
+	if subtle.ConstantTimeCompare(want, token) != 1 {
 		return ErrBadDigest
 	}
 	return nil

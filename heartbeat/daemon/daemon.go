@@ -25,6 +25,7 @@ import (
 	"hbgo/heartbeat/config/hadir"
 	"hbgo/heartbeat/core/membership"
 	hbnode "hbgo/heartbeat/core/node"
+	"hbgo/heartbeat/core/wire"
 	"hbgo/heartbeat/edge/control"
 	"hbgo/heartbeat/edge/hblog"
 	"hbgo/heartbeat/edge/media"
@@ -267,6 +268,9 @@ type node struct {
 	mcfg    hbnode.Config   // m's configuration, read at start
 	acting  bool            // carrying out m's actions (step)
 	pending []hbnode.Event  // events that arose meanwhile
+	acts    []hbnode.Action // m's actions, one slice reused by every step
+	dec     wire.Decoder    // every packet is decoded into it (onPacket)
+	sealed  []byte          // every message sent is sealed into it (send)
 	media   []media.Medium
 	pinger  *media.Pinger // ICMP for ping and ping_group nodes; nil without any
 	serial  bool

@@ -66,7 +66,7 @@ func (n *node) onPacket(p media.Packet) {
 		g.drop(DropDamaged, hblog.Warn, fmt.Sprintf("hbgo: damaged serial frame on %s dropped: %v", p.Link, p.Err))
 		return
 	}
-	m, err := wire.Decode(p.Data, n.conf.Keys)
+	m, err := n.dec.Decode(p.Data, n.conf.Keys) // m is valid until the next packet
 	if err != nil {
 		var mal *wire.MalformedError
 		var unk *authkeys.UnknownKeyError
@@ -90,7 +90,10 @@ func (n *node) onPacket(p media.Packet) {
 		n.onEcho(p, m)
 		return
 	}
-	n.step(hbnode.Recv{Msg: m, Link: p.Link, At: p.At})
+	if n.acting {
+		m = m.Clone() // the event waits (step): the next packet reuses the decoder
+	}
+	n.stepRecv(hbnode.Recv{Msg: m, Link: p.Link, At: p.At})
 }
 
 // counters merges ingest, media and membership counters for cl_status.

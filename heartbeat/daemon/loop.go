@@ -53,7 +53,7 @@ func (n *node) run(ctx context.Context) int {
 			// after partition").
 			n.drainRx()
 			now := n.now()
-			n.step(hbnode.Tick{At: now})
+			n.stepTick(now)
 			if n.stop.requested && !n.stop.at.IsZero() && !now.Before(n.stop.at) {
 				n.stop.done = true
 			}
@@ -155,6 +155,7 @@ func (n *node) drainRx() {
 			return
 		}
 		n.onPacket(p)
+		n.inbox.Recycle(p) // onPacket keeps nothing of p.Data (its decoder copies)
 	}
 	n.inbox.Signal() // more left: come back after the other inputs
 }

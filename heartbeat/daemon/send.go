@@ -11,13 +11,17 @@ import (
 )
 
 // send seals a message once and writes it to every medium: netstring with
-// the inner auth field on UDP, classic on serial (PROTOCOL §3.1).
+// the inner auth field on UDP, classic on serial (PROTOCOL §3.1). The
+// netstring is sealed into one buffer reused for every message (media
+// write or copy it before Send returns); serial queues its classic copy,
+// so that one is new each time.
 func (n *node) send(m *wire.Message) {
-	b, err := wire.Seal(m, n.conf.Keys)
+	b, err := wire.AppendSeal(n.sealed[:0], m, n.conf.Keys)
 	if err != nil {
 		n.log.Errorf("hbgo: cannot encode a %s message: %v", m.Type(), err)
 		return
 	}
+	n.sealed = b
 	out := media.Outgoing{Netstring: b}
 	if n.serial {
 		if c, err := wire.SealClassic(m, n.conf.Keys); err == nil {
@@ -30,7 +34,7 @@ func (n *node) send(m *wire.Message) {
 			ok = true
 		}
 	}
-	if n.pinger != nil && m.Type() == "status" {
+	if n.pinger != nil && m.TypeIs("status") {
 		n.sendPings()
 	}
 	if !ok {

@@ -42,6 +42,8 @@ type statusView struct {
 
 	ourVer   string // hbgo's own version, as VersionField sends it
 	ourHash  string
+	ourHashB []byte // ourHash and ourVer as addStatusFields sends them
+	ourVerB  []byte
 	hashConf *hadir.Conf // the configuration ourHash is of
 	cmpKey   [2]string   // (ours, peer's) last compared
 	cmp      status.PeerConfig
@@ -438,9 +440,18 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 // addStatusFields adds our configuration hash and hbgo's version to a
 // status message we send (membership.Params.StatusExtra); stock ignores
 // both (TestMixedConfigHashField).
+// Their bytes are made once and shared by every status (a message never
+// changes a value's bytes; a new hash gets new ones).
 func (n *node) addStatusFields(m *wire.Message) {
-	m.Add(status.ConfigField, n.configHash())
-	m.Add(status.VersionField, n.ourVersion())
+	v := n.stat()
+	if h := n.configHash(); v.ourHashB == nil || string(v.ourHashB) != h {
+		v.ourHashB = []byte(h)
+	}
+	if v.ourVerB == nil {
+		v.ourVerB = []byte(n.ourVersion())
+	}
+	m.AddBytes(status.ConfigField, v.ourHashB)
+	m.AddBytes(status.VersionField, v.ourVerB)
 }
 
 // ourVersion is hbgo's own version (internal/version), read once.

@@ -193,9 +193,23 @@ func TestHistoryFilling(t *testing.T) {
 }
 
 func seqDec(t *testing.T, hex string) string {
-	v, ok := parseHex(hex)
+	v, ok := parseHex([]byte(hex))
 	if !ok {
 		t.Fatalf("bad seq %q", hex)
 	}
 	return strconv.FormatUint(v, 10)
+}
+
+// TestParseHexAsStrconv: the byte parser of seq, hg, ts, dt and ackseq
+// accepts and refuses what strconv.ParseUint(s, 16, 64) does.
+func TestParseHexAsStrconv(t *testing.T) {
+	for _, s := range []string{"", "0", "1", "a", "F", "ff", "0x1", "-1", "+1", "1_0", " 1", "1 ", "g",
+		"ffffffffffffffff", "10000000000000000", "0000000000000000001", "00000000000000000000ffffffffffffffff",
+		"FfFf", "693a1b2c", "12\n"} {
+		want, err := strconv.ParseUint(s, 16, 64)
+		got, ok := parseHex([]byte(s))
+		if ok != (err == nil) || (ok && got != want) {
+			t.Errorf("parseHex(%q) = %d, %v; strconv: %d, %v", s, got, ok, want, err)
+		}
+	}
 }

@@ -107,7 +107,7 @@ func stockLines(t *testing.T, path string) [][]string {
 func replay(pkts []capPkt, self string, first int, until time.Time) ([]string, Snapshot) {
 	own := pkts[first]
 	u, _ := own.msg.Bytes(wire.FSrcUUID)
-	gen, _ := parseHex(own.msg.Str(wire.FGen))
+	gen, _ := hexField(own.msg, wire.FGen)
 	start := own.at.Add(-time.Millisecond)
 	p := Params{Node: self, Nodes: []string{"node1", "node2"}, Links: []string{"eth1"},
 		Keepalive: time.Second, Deadtime: 5 * time.Second, Warntime: 3 * time.Second,

@@ -132,6 +132,7 @@ type Machine struct {
 	reqnodesAt time.Time // zero: no reqnodes pending
 
 	out      []Action
+	fp       []byte // nsFingerprint's buffer
 	counters Counters
 }
 
@@ -194,7 +195,12 @@ func New(p Params, now time.Time, rnd *rand.Rand) *Machine {
 }
 
 // Step feeds one event to the machine and returns the actions to carry out, in order.
-func (m *Machine) Step(ev Event) []Action {
+func (m *Machine) Step(ev Event) []Action { return m.StepInto(nil, ev) }
+
+// StepInto is Step with the actions appended to dst[:0], so that a caller
+// can reuse one slice for every step instead of a new one per step.
+func (m *Machine) StepInto(dst []Action, ev Event) []Action {
+	m.out = append(dst[:0], m.out...) // New's start-up actions come first
 	switch e := ev.(type) {
 	case Tick:
 		m.advance(e.Now)
@@ -335,17 +341,55 @@ func (m *Machine) advertisedDeadtime() time.Duration {
 }
 
 func (m *Machine) sendStatus() {
-	msg := &wire.Message{}
-	msg.Add(wire.FType, "status")
-	msg.Add("st", m.st)
-	msg.Add("dt", strconv.FormatInt(m.advertisedDeadtime().Milliseconds(), 16))
+	msg, vals := newOutMsg()
+	msg.AddBytes(wire.FType, putStr(&vals, "status"))
+	msg.AddBytes("st", putStr(&vals, m.st))
+	msg.AddBytes("dt", putInt(&vals, m.advertisedDeadtime().Milliseconds(), 16))
 	if m.flowControl {
-		msg.Add("protocol", "1")
+		msg.AddBytes("protocol", putStr(&vals, "1"))
 	}
 	if m.p.StatusExtra != nil {
 		m.p.StatusExtra(msg)
 	}
-	m.originate(msg)
+	m.originateIn(msg, vals)
+}
+
+// outMsg is a message this node originates with room for a status's
+// fields and their values: one allocation per message we send (it stays
+// in the history until acknowledged, so it cannot be reused).
+type outMsg struct {
+	msg    wire.Message
+	fields [14]wire.Field
+	vals   [192]byte
+}
+
+// newOutMsg returns an empty message and the buffer for its values.
+func newOutMsg() (*wire.Message, []byte) {
+	o := &outMsg{}
+	o.msg.Fields = o.fields[:0]
+	return &o.msg, o.vals[:0]
+}
+
+// putStr appends s to *buf and returns it as a field value of its own
+// (capacity capped, so an append to it cannot run into the next value).
+func putStr(buf *[]byte, s string) []byte {
+	i := len(*buf)
+	*buf = append(*buf, s...)
+	return (*buf)[i:len(*buf):len(*buf)]
+}
+
+// putInt is putStr of n in base.
+func putInt(buf *[]byte, n int64, base int) []byte {
+	i := len(*buf)
+	*buf = strconv.AppendInt(*buf, n, base)
+	return (*buf)[i:len(*buf):len(*buf)]
+}
+
+// putUint is putStr of n in base.
+func putUint(buf *[]byte, n uint64, base int) []byte {
+	i := len(*buf)
+	*buf = strconv.AppendUint(*buf, n, base)
+	return (*buf)[i:len(*buf):len(*buf)]
 }
 
 // deadInterval is how long node n may stay silent (PROTOCOL §10.3).
@@ -366,45 +410,54 @@ func isNS(t string) bool { return strings.HasPrefix(t, "NS_") }
 
 // originate adds the control fields (PROTOCOL §5, Appendix B), loops the message back
 // through the receive pipeline and sends it.
-func (m *Machine) originate(msg *wire.Message) {
-	t := msg.Type()
+func (m *Machine) originate(msg *wire.Message) { m.originateIn(msg, nil) }
+
+// originateIn is originate with the values it adds appended to vals, the
+// spare room of the message's own allocation (newOutMsg).
+func (m *Machine) originateIn(msg *wire.Message, vals []byte) {
+	tb, _ := msg.Value(wire.FType)
+	t := msgType(tb)
 	ns := isNS(t)
-	set := func(name, v string) {
+	set := func(name string, v []byte) {
 		if ns && msg.Has(name) {
 			return
 		}
-		msg.Set(name, v)
+		msg.SetBytes(name, v)
 	}
-	if dest, ok := msg.Get(wire.FDest); ok {
-		if dn := m.byName[strings.ToLower(dest)]; dn != nil && dn.uuid != ([16]byte{}) && !msg.Has(wire.FDestUUID) {
-			msg.AddBinary(wire.FDestUUID, append([]byte(nil), dn.uuid[:]...))
+	if dest, ok := msg.Value(wire.FDest); ok {
+		if dn := m.nodeByName(dest); dn != nil && dn.uuid != ([16]byte{}) && !msg.Has(wire.FDestUUID) {
+			msg.AddBinary(wire.FDestUUID, putStr(&vals, string(dn.uuid[:])))
 		}
 	} else if u, ok := msg.Bytes(wire.FDestUUID); ok {
 		if dn := m.nodeByUUID(u); dn != nil {
-			msg.Add(wire.FDest, dn.name)
+			msg.AddBytes(wire.FDest, putStr(&vals, dn.name))
 		}
 	}
-	set(wire.FSrc, m.p.Node)
+	set(wire.FSrc, putStr(&vals, m.p.Node))
 	if !(ns && msg.Has(wire.FSrcUUID)) {
 		msg.Del(wire.FSrcUUID)
-		msg.AddBinary(wire.FSrcUUID, append([]byte(nil), m.p.UUID[:]...))
+		msg.AddBinary(wire.FSrcUUID, putStr(&vals, string(m.p.UUID[:])))
 	}
 	var seq uint64
 	if !ns {
 		m.seq++
 		seq = m.seq
-		set(wire.FSeq, strconv.FormatUint(seq, 16))
+		set(wire.FSeq, putUint(&vals, seq, 16))
 	}
-	set(wire.FGen, strconv.FormatUint(m.p.Generation, 16))
-	set(wire.FTime, strconv.FormatInt(m.now.Unix(), 16))
+	set(wire.FGen, putUint(&vals, m.p.Generation, 16))
+	set(wire.FTime, putInt(&vals, m.now.Unix(), 16))
 	if !ns {
-		ld := "n/a"
+		var ld []byte
 		if m.p.Load != nil {
-			ld = m.p.Load()
+			i := len(vals)
+			vals = m.p.Load(vals)
+			ld = vals[i:len(vals):len(vals)]
+		} else {
+			ld = putStr(&vals, "n/a")
 		}
 		set(wire.FLoad, ld)
 	}
-	set(wire.FTTL, strconv.Itoa(m.p.HopFudge+len(m.nodes)))
+	set(wire.FTTL, putInt(&vals, int64(m.p.HopFudge+len(m.nodes)), 10))
 	if !ns {
 		m.remember(seq, msg)
 	}
@@ -475,17 +528,20 @@ func (m *Machine) nodeByUUID(u []byte) *node {
 }
 
 // learnUUID is update_tables (hb_uuid.c): remember a node's srcuuid and log changes.
-func (m *Machine) learnUUID(n *node, src string, msg *wire.Message) {
+// src is the message's src field, compared case-insensitively.
+func (m *Machine) learnUUID(n *node, srcb []byte, msg *wire.Message) {
 	u, ok := msg.Bytes(wire.FSrcUUID)
 	if !ok || len(u) != 16 || [16]byte(u) == ([16]byte{}) {
 		return
 	}
 	id := [16]byte(u)
 	if n.uuid == id {
-		if n.name != src {
-			// Stock renames the node entry; with a fixed ha.cf node list we
-			// only report it (COMPAT: UUIDs must be unique per node).
-			m.log(Warn, "nodename %s uuid changed to %s", n.name, src)
+		if n.name != string(srcb) { // no string made unless they differ
+			if src := strings.ToLower(string(srcb)); n.name != src {
+				// Stock renames the node entry; with a fixed ha.cf node list we
+				// only report it (COMPAT: UUIDs must be unique per node).
+				m.log(Warn, "nodename %s uuid changed to %s", n.name, src)
+			}
 		}
 		return
 	}
@@ -495,9 +551,81 @@ func (m *Machine) learnUUID(n *node, src string, msg *wire.Message) {
 	n.uuid = id
 }
 
-func parseHex(s string) (uint64, bool) {
-	v, err := strconv.ParseUint(s, 16, 64)
-	return v, err == nil
+// parseHex is strconv.ParseUint(string(b), 16, 64) without the string.
+func parseHex(b []byte) (uint64, bool) {
+	if len(b) == 0 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		var d byte
+		switch {
+		case '0' <= c && c <= '9':
+			d = c - '0'
+		case 'a' <= c && c <= 'f':
+			d = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			d = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		if v>>60 != 0 {
+			return 0, false // overflow
+		}
+		v = v<<4 | uint64(d)
+	}
+	return v, true
+}
+
+// hexField is parseHex of msg's string field name (false when absent).
+func hexField(msg *wire.Message, name string) (uint64, bool) {
+	v, _ := msg.Value(name)
+	return parseHex(v)
+}
+
+// msgType is the t field's value as a string, without allocating for
+// the types an idle pair sends.
+func msgType(b []byte) string {
+	switch string(b) {
+	case "status":
+		return "status"
+	case "NS_ackmsg":
+		return "NS_ackmsg"
+	case "NS_rexmit":
+		return "NS_rexmit"
+	case "NS_nak_rexmit":
+		return "NS_nak_rexmit"
+	case "NS_st":
+		return "NS_st"
+	}
+	return string(b)
+}
+
+// stWord is a status word as a string, without allocating for stock's.
+func stWord(b []byte) string {
+	switch string(b) {
+	case StInit:
+		return StInit
+	case StUp:
+		return StUp
+	case StActive:
+		return StActive
+	case StDead:
+		return StDead
+	case StPing:
+		return StPing
+	}
+	return string(b)
+}
+
+// nodeByName finds a node by a message's src or dest as stock does,
+// case-insensitively (the table's names are lower case); it allocates only
+// for a name with capitals.
+func (m *Machine) nodeByName(b []byte) *node {
+	if n := m.byName[string(b)]; n != nil {
+		return n
+	}
+	return m.byName[strings.ToLower(string(b))]
 }
 
 type verdict int
@@ -526,15 +654,16 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	if !local {
 		m.counters.Received++
 	}
-	t, okT := msg.Get(wire.FType)
-	src, okS := msg.Get(wire.FSrc)
-	tsStr, okTS := msg.Get(wire.FTime)
-	ts, tsValid := parseHex(tsStr)
+	tb, okT := msg.Value(wire.FType)
+	srcb, okS := msg.Value(wire.FSrc)
+	tsb, okTS := msg.Value(wire.FTime)
+	ts, tsValid := parseHex(tsb)
 	iface := lnk
 	if iface == "" {
 		iface = "?"
 	}
 	if !okT || !okS || !okTS {
+		src := string(srcb)
 		if !okS {
 			src = "<?>"
 		}
@@ -542,9 +671,10 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 		m.dropped(local, DropMissingField)
 		return
 	}
+	t := msgType(tb)
 	ns := isNS(t)
 	if !ns && !msg.Has(wire.FSeq) {
-		m.logDrop(DropMissingField, Error, "process_clustermsg: missing seqno: iface %s, from %s", iface, src)
+		m.logDrop(DropMissingField, Error, "process_clustermsg: missing seqno: iface %s, from %s", iface, srcb)
 		m.dropped(local, DropMissingField)
 		return
 	}
@@ -557,18 +687,18 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 		from = m.nodeByUUID(u)
 	}
 	if from == nil {
-		from = m.byName[strings.ToLower(src)]
+		from = m.nodeByName(srcb)
 		if from != nil && from.ping {
 			from = nil
 		}
 	}
 	if from == nil {
-		m.logDrop(DropBadNode, Error, "process_status_message: bad node [%s] in message", src)
+		m.logDrop(DropBadNode, Error, "process_status_message: bad node [%s] in message", srcb)
 		m.dropped(local, DropBadNode)
 		return
 	}
 	if from != m.self {
-		m.learnUUID(from, strings.ToLower(src), msg)
+		m.learnUUID(from, srcb, msg)
 	}
 	if from == m.self && !local {
 		// COMPAT §2.5 / PROTOCOL §6: our own bcast/mcast datagram; the loopback
@@ -599,7 +729,7 @@ func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	}
 	m.count(local, &m.counters.Kept)
 	m.refreshLink(from, lnk)
-	m.dispatch(from, msg, t, ts)
+	m.dispatch(from, msg, t, ts, local)
 	m.checkComm()
 }
 
@@ -647,8 +777,8 @@ func (m *Machine) isToUs(msg *wire.Message) bool {
 	if u, ok := msg.Bytes(wire.FDestUUID); ok && len(u) == 16 && [16]byte(u) != ([16]byte{}) {
 		return [16]byte(u) == m.p.UUID
 	}
-	d, ok := msg.Get(wire.FDest)
-	return !ok || d == m.p.Node
+	d, ok := msg.Value(wire.FDest)
+	return !ok || string(d) == m.p.Node
 }
 
 // keepIf keeps a packet addressed to us and drops one addressed elsewhere.
@@ -691,10 +821,10 @@ func (m *Machine) filterUnsequenced(n *node, msg *wire.Message, t string) verdic
 			return v
 		}
 	}
-	d, hasDest := msg.Get(wire.FDest)
-	toUs := !hasDest || d == m.p.Node
+	d, hasDest := msg.Value(wire.FDest)
+	toUs := !hasDest || string(d) == m.p.Node
 	if t == "NS_nak_rexmit" {
-		s, ok := parseHex(msg.Str("firstseq"))
+		s, ok := hexField(msg, "firstseq")
 		if !ok || s == 0 {
 			m.logDrop(DropBadNumber, Error, "should_drop_message: bad nak seq number")
 			m.why = DropBadNumber
@@ -715,14 +845,14 @@ func (m *Machine) filterUnsequenced(n *node, msg *wire.Message, t string) verdic
 
 // seqGen reads a message's seq and generation (the node's current one when absent); false means it was dropped as malformed.
 func (m *Machine) seqGen(n *node, msg *wire.Message) (seq, gen uint64, ok bool) {
-	seq, ok = parseHex(msg.Str(wire.FSeq))
+	seq, ok = hexField(msg, wire.FSeq)
 	if !ok || seq == 0 {
 		m.logDrop(DropBadNumber, Error, "should_drop_message: bad sequence number")
 		m.why = DropBadNumber
 		return 0, 0, false
 	}
 	gen = n.gen
-	if g, ok := msg.Get(wire.FGen); ok {
+	if g, ok := msg.Value(wire.FGen); ok {
 		if gen, ok = parseHex(g); !ok {
 			m.logDrop(DropBadNumber, Error, "should_drop_message: bad generation number")
 			m.why = DropBadNumber
@@ -850,7 +980,7 @@ func (m *Machine) sequence(n *node, seq uint64, toUs, special bool) verdict {
 // (so is the same request arriving on a second medium).
 func (m *Machine) filterNS(n *node, msg *wire.Message, t string) (verdict, bool) {
 	gen := n.gen
-	if g, ok := msg.Get(wire.FGen); ok {
+	if g, ok := msg.Value(wire.FGen); ok {
 		var good bool
 		if gen, good = parseHex(g); !good {
 			m.logDrop(DropBadNumber, Error, "should_drop_message: bad generation number")
@@ -872,15 +1002,15 @@ func (m *Machine) filterNS(n *node, msg *wire.Message, t string) (verdict, bool)
 		m.why = DropStale
 		return drop, true
 	}
-	ts, _ := parseHex(msg.Str(wire.FTime)) // receive checked it
+	ts, _ := hexField(msg, wire.FTime) // receive checked it
 	w := m.nsWindow()
 	if ts+w < n.rmtLastUpdate {
 		m.logDrop(DropStale, Warn, "hbgo: stale %s from %s dropped: sent %d s before its last status", t, n.name, n.rmtLastUpdate-ts)
 		m.why = DropStale
 		return drop, true
 	}
-	fp := nsFingerprint(msg)
-	if _, dup := n.nsSeen[fp]; dup {
+	m.fp = nsFingerprint(m.fp[:0], msg)
+	if _, dup := n.nsSeen[string(m.fp)]; dup {
 		// A requester repeats an unanswered NS_rexmit every
 		// max_rexmit_delay, byte for byte within the same second: the
 		// repeat is served once ts has moved on, up to a second later.
@@ -896,7 +1026,7 @@ func (m *Machine) filterNS(n *node, msg *wire.Message, t string) (verdict, bool)
 			clear(n.nsSeen)
 		}
 	}
-	n.nsSeen[fp] = ts
+	n.nsSeen[string(m.fp)] = ts
 	return keep, false
 }
 
@@ -910,15 +1040,16 @@ func (m *Machine) nsWindow() uint64 {
 
 // nsFingerprint identifies an NS_ message by all its fields (a replay is
 // byte-identical: PROTOCOL §5.1).
-func nsFingerprint(msg *wire.Message) string {
-	var b strings.Builder
+// It is appended to b, reused between messages: the map's key is made of
+// it only when the message is new.
+func nsFingerprint(b []byte, msg *wire.Message) []byte {
 	for _, f := range msg.Fields {
-		b.WriteString(f.Name)
-		b.WriteByte(0)
-		b.Write(f.Value)
-		b.WriteByte(0)
+		b = append(b, f.Name...)
+		b = append(b, 0)
+		b = append(b, f.Value...)
+		b = append(b, 0)
 	}
-	return b.String()
+	return b
 }
 
 // resetSeqtrack forgets the sequence state of n (3.0.6 also resets last_seq and ackseq, PROTOCOL §10.6).
@@ -1008,11 +1139,11 @@ func (m *Machine) maybeAck(n *node, seq uint64) {
 }
 
 func (m *Machine) sendAck(n *node, seq uint64) {
-	a := &wire.Message{}
-	a.Add(wire.FType, "NS_ackmsg")
-	a.Add(wire.FDest, n.name)
-	a.Add("ackseq", strconv.FormatUint(seq, 16))
-	m.originate(a)
+	a, vals := newOutMsg()
+	a.AddBytes(wire.FType, putStr(&vals, "NS_ackmsg"))
+	a.AddBytes(wire.FDest, putStr(&vals, n.name))
+	a.AddBytes("ackseq", putUint(&vals, seq, 16))
+	m.originateIn(a, vals)
 }
 
 func (m *Machine) runRexmitTimers() {
@@ -1057,7 +1188,10 @@ func (m *Machine) healed(n *node) {
 	m.sendStatus()
 }
 
-func (m *Machine) dispatch(n *node, msg *wire.Message, t string, ts uint64) {
+// dispatch hands a kept message to its handler. A received one (not
+// local) is the caller's only during the Step (a reused Decoder's, say):
+// what is delivered is a copy.
+func (m *Machine) dispatch(n *node, msg *wire.Message, t string, ts uint64, local bool) {
 	switch t {
 	case "status":
 		m.status(n, msg, ts)
@@ -1099,6 +1233,9 @@ func (m *Machine) dispatch(n *node, msg *wire.Message, t string, ts uint64) {
 			m.checkComm()
 		}
 		if m.commUp || t == "shutdone" {
+			if !local {
+				msg = msg.Clone()
+			}
 			m.emit(Deliver{From: n.name, Msg: msg})
 		}
 	}
@@ -1106,12 +1243,12 @@ func (m *Machine) dispatch(n *node, msg *wire.Message, t string, ts uint64) {
 
 // status is HBDoMsg_T_STATUS (PROTOCOL §7.1).
 func (m *Machine) status(n *node, msg *wire.Message, ts uint64) {
-	st, ok := msg.Get("st")
+	stb, ok := msg.Value("st")
 	if !ok {
 		m.log(Error, "HBDoMsg_T_STATUS: status update without st field")
 		return
 	}
-	seq, _ := parseHex(msg.Str(wire.FSeq))
+	seq, _ := hexField(msg, wire.FSeq)
 	if ts < n.rmtLastUpdate && seq < n.statusSeq {
 		return
 	}
@@ -1142,7 +1279,7 @@ func (m *Machine) status(n *node, msg *wire.Message, ts uint64) {
 	n.lastStatus = m.now
 	n.rmtLastUpdate = ts
 	n.statusSeq = seq
-	if dt, ok := parseHex(msg.Str("dt")); ok && dt > 0 {
+	if dt, ok := hexField(msg, "dt"); ok && dt > 0 {
 		// hbgo: stock takes any dt (PROTOCOL §10.3), and a huge one keeps
 		// a silent peer "alive" for ever. Capped at ten times our
 		// deadtime plus the 30 s restart bump.
@@ -1156,7 +1293,8 @@ func (m *Machine) status(n *node, msg *wire.Message, ts uint64) {
 	if n == m.self {
 		return
 	}
-	if st != n.st {
+	if string(stb) != n.st {
+		st := stWord(stb)
 		old := n.st
 		n.st = st
 		m.log(Info, "Status update for node %s: status %s", n.name, st)
@@ -1169,7 +1307,7 @@ func (m *Machine) ack(n *node, msg *wire.Message) {
 	if !m.flowControl {
 		return
 	}
-	a, ok := parseHex(msg.Str("ackseq"))
+	a, ok := hexField(msg, "ackseq")
 	if !ok || a == n.ackSeq || a <= m.histAck {
 		return
 	}

@@ -174,7 +174,7 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 			Links:     strings.Split(get("links", "eth1"), ","),
 			Keepalive: dur(t, get("keepalive", "1s")), Deadtime: dur(t, get("deadtime", "5s")),
 			Initdead: dur(t, get("initdead", "10s")), HopFudge: 1,
-			Load: func() string { return "0.00 0.00 0.00 1/1 1" }}
+			Load: func(b []byte) []byte { return append(b, "0.00 0.00 0.00 1/1 1"...) }}
 		p.Warntime = dur(t, get("warntime", (p.Deadtime/2).String()))
 		if v := get("ping", ""); v != "" {
 			p.PingNodes = strings.Split(v, ",")
@@ -188,8 +188,8 @@ func (e *env) handle(t *testing.T, d *datadriven.TestData) string {
 			p.PeerSeen = map[string]PeerMark{}
 			for _, e := range strings.Split(v, ",") {
 				f := strings.Split(e, ":")
-				g, _ := parseHex(f[1])
-				s, _ := parseHex(f[2])
+				g, _ := parseHex([]byte(f[1]))
+				s, _ := parseHex([]byte(f[2]))
 				p.PeerSeen[f[0]] = PeerMark{Gen: g, Seq: s}
 			}
 		}

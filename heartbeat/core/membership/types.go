@@ -13,21 +13,21 @@ type Params struct {
 	// (hbgo's configuration hash; stock ignores fields it does not know).
 	StatusExtra func(*wire.Message)
 
-	Node           string        // local node name, lower-case
-	Nodes          []string      // normal nodes in ha.cf order, lower-case, including Node
-	PingNodes      []string      // ping and ping_group pseudo-node names
-	Links          []string      // local medium names (interface or device), ha.cf order
-	Keepalive      time.Duration // status period
-	Deadtime       time.Duration // our deadtime (also the initial dead interval of every peer)
-	Warntime       time.Duration // late-heartbeat warning threshold
-	Initdead       time.Duration // dead interval before comm is linked
-	Deadping       time.Duration // dead interval of ping nodes
-	MaxRexmitDelay time.Duration // ha.cf max_rexmit_delay (default 250ms)
-	HopFudge       int           // ha.cf hopfudge (ttl = hopfudge + node count)
-	UUID           [16]byte      // our node UUID (hb_uuid)
-	Generation     uint64        // our generation (hb_generation, already incremented)
-	NoFlowControl  bool          // true: never advertise protocol=1 (stock always does)
-	Load           func() string // ld field provider; nil sends "n/a"
+	Node           string                  // local node name, lower-case
+	Nodes          []string                // normal nodes in ha.cf order, lower-case, including Node
+	PingNodes      []string                // ping and ping_group pseudo-node names
+	Links          []string                // local medium names (interface or device), ha.cf order
+	Keepalive      time.Duration           // status period
+	Deadtime       time.Duration           // our deadtime (also the initial dead interval of every peer)
+	Warntime       time.Duration           // late-heartbeat warning threshold
+	Initdead       time.Duration           // dead interval before comm is linked
+	Deadping       time.Duration           // dead interval of ping nodes
+	MaxRexmitDelay time.Duration           // ha.cf max_rexmit_delay (default 250ms)
+	HopFudge       int                     // ha.cf hopfudge (ttl = hopfudge + node count)
+	UUID           [16]byte                // our node UUID (hb_uuid)
+	Generation     uint64                  // our generation (hb_generation, already incremented)
+	NoFlowControl  bool                    // true: never advertise protocol=1 (stock always does)
+	Load           func(dst []byte) []byte // appends the ld field's value to dst; nil sends "n/a"
 	// PeerSeen is what an earlier run of this daemon last saw from each peer
 	// (the peer-generation file): older generations, and that generation's
 	// seqs up to the mark, are refused as replays.
@@ -43,7 +43,8 @@ type Event interface{ isEvent() }
 // Tick tells the machine the clock advanced to Now.
 type Tick struct{ Now time.Time }
 
-// Recv is an authenticated message read from medium Link at time At.
+// Recv is an authenticated message read from medium Link at time At. Msg
+// is the machine's only during the Step: what it keeps (Deliver), it clones.
 type Recv struct {
 	Msg  *wire.Message
 	Link string

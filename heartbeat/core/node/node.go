@@ -48,11 +48,12 @@ type Machine struct {
 	mon  *monState // the resource monitor (monitor.go); nil: nothing watched
 
 	out        []Action
-	memDepth   int              // nesting of memStep (rule 3)
-	deferChild int              // >0 while the planner handles a peer's death (rule 3)
-	deferred   []planner.Action // child work waiting for the membership pass to end
-	started    bool             // clients started (comm up seen)
-	quick      bool             // quick restart: resources stay as they are
+	memBufs    [][]membership.Action // membership's actions, one reused slice per memStep depth
+	memDepth   int                   // nesting of memStep (rule 3)
+	deferChild int                   // >0 while the planner handles a peer's death (rule 3)
+	deferred   []planner.Action      // child work waiting for the membership pass to end
+	started    bool                  // clients started (comm up seen)
+	quick      bool                  // quick restart: resources stay as they are
 }
 
 // New returns a node whose clocks start at at; membership's first status
@@ -68,11 +69,13 @@ func New(cfg Config, at time.Time) *Machine {
 }
 
 // Step handles one event and returns the actions to carry out, in order.
-func (m *Machine) Step(ev Event) []Action {
-	if t := ev.at(); t.After(m.now) {
-		m.now = t
-	}
-	m.plan.Advance(m.now)
+func (m *Machine) Step(ev Event) []Action { return m.StepInto(nil, ev) }
+
+// StepInto is Step with the actions appended to dst[:0], so that a caller
+// (the daemon's loop) can reuse one slice for every step. Recv's message
+// is the machine's only during the call: what it keeps, it copies.
+func (m *Machine) StepInto(dst []Action, ev Event) []Action {
+	m.begin(dst, ev.at())
 	switch e := ev.(type) {
 	case Start:
 		m.journal("start", "", map[string]string{"pid": strconv.Itoa(m.cfg.PID)})
@@ -84,12 +87,9 @@ func (m *Machine) Step(ev Event) []Action {
 		}
 		m.monStarted() // M5
 	case Recv:
-		m.memStep(membership.Recv{Msg: e.Msg, Link: e.Link, At: e.At})
+		m.recv(e)
 	case Tick:
-		m.memStep(membership.Tick{Now: m.now})
-		m.planStep(planner.Tick{Now: m.now})
-		m.ipfStep(ipfail.Tick{})
-		m.monTick() // M6
+		m.tick()
 	case OpDone:
 		m.journal("op_done", "", map[string]string{"op": strconv.Itoa(e.Done.OpID), "result": opSummary(e.Done)})
 		m.monRan(e)
@@ -121,6 +121,36 @@ func (m *Machine) Step(ev Event) []Action {
 	default:
 		m.monEvent(ev)
 	}
+	return m.end()
+}
+
+// TickInto is StepInto(dst, Tick{At: at}) and RecvInto StepInto(dst, r)
+// for the two events of an idle node, without boxing the event in an
+// interface (an allocation per event): the daemon's loop calls them.
+func (m *Machine) TickInto(dst []Action, at time.Time) []Action {
+	m.begin(dst, at)
+	m.tick()
+	return m.end()
+}
+
+// RecvInto: see TickInto.
+func (m *Machine) RecvInto(dst []Action, r Recv) []Action {
+	m.begin(dst, r.At)
+	m.recv(r)
+	return m.end()
+}
+
+// begin starts a step at time at, its actions going to dst[:0].
+func (m *Machine) begin(dst []Action, at time.Time) {
+	m.out = append(dst[:0], m.out...)
+	if at.After(m.now) {
+		m.now = at
+	}
+	m.plan.Advance(m.now)
+}
+
+// end finishes a step and returns its actions.
+func (m *Machine) end() []Action {
 	if m.mon != nil && m.mon.syncAtEnd {
 		m.mon.syncAtEnd = false
 		m.monSync() // M4
@@ -128,6 +158,17 @@ func (m *Machine) Step(ev Event) []Action {
 	out := m.out
 	m.out = nil
 	return out
+}
+
+func (m *Machine) recv(e Recv) {
+	m.memStep(membership.Recv{Msg: e.Msg, Link: e.Link, At: e.At})
+}
+
+func (m *Machine) tick() {
+	m.memStep(membership.Tick{Now: m.now})
+	m.planStep(planner.Tick{Now: m.now})
+	m.ipfStep(ipfail.Tick{})
+	m.monTick() // M6
 }
 
 // NextDeadline is when the machine next needs a Tick; zero: no timer runs.
@@ -170,10 +211,17 @@ func (m *Machine) journal(kind, node string, f map[string]string) {
 
 // memStep feeds membership and handles its actions (rules 1 and 3).
 func (m *Machine) memStep(ev membership.Event) {
+	d := m.memDepth
+	if d == len(m.memBufs) {
+		m.memBufs = append(m.memBufs, nil)
+	}
 	m.memDepth++
-	for _, a := range m.mem.Step(ev) {
+	acts := m.mem.StepInto(m.memBufs[d], ev)
+	for _, a := range acts {
 		m.memAction(a)
 	}
+	clear(acts) // keep no message alive until the next step
+	m.memBufs[d] = acts[:0]
 	m.memDepth--
 	if m.memDepth == 0 && len(m.deferred) > 0 {
 		d := m.deferred

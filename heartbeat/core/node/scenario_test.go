@@ -245,7 +245,7 @@ func (c *cluster) boot(n *simNode) {
 	c.printf(n, "boots (generation %d)", n.gen)
 	p := c.timing
 	p.Node, p.Nodes, p.Links, p.UUID, p.Generation = n.name, []string{"node1", "node2"}, []string{"eth1"}, n.uuid, n.gen
-	p.Load = func() string { return "0.00 0.00 0.00 1/100 1000" }
+	p.Load = func(b []byte) []byte { return append(b, "0.00 0.00 0.00 1/100 1000"...) }
 	if n.dt != 0 {
 		p.Deadtime = n.dt
 	}

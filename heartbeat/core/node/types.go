@@ -46,7 +46,9 @@ type Start struct {
 	At    time.Time
 }
 
-// Recv is an authenticated message received on medium Link.
+// Recv is an authenticated message received on medium Link. Msg is the
+// machine's only during the step (the daemon's is its reused
+// wire.Decoder's): what the machine keeps of it, it copies.
 type Recv struct {
 	Msg  *wire.Message
 	Link string

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,7 +42,7 @@ func verifyParsed(b []byte, m *Message, f Format, p parsed, keys *authkeys.Keys)
 		// trailer. Stock (PROTOCOL §4.6) uses that index's algorithm but
 		// the key of its own active index; with identical authkeys on both
 		// nodes the two agree. The inner auth field is not checked (§3.1).
-		return keys.Verify(string(p.trailer), b[:p.bodyEnd])
+		return keys.VerifyBytes(p.trailer, b[:p.bodyEnd])
 	}
 	auth := -1
 	for i := range m.Fields {
@@ -52,8 +53,8 @@ func verifyParsed(b []byte, m *Message, f Format, p parsed, keys *authkeys.Keys)
 	if auth < 0 {
 		return ErrUnsigned
 	}
-	covered := classicCovered(m)
-	return keys.Verify(string(m.Fields[auth].Value), covered)
+	var cov [1024]byte
+	return keys.VerifyBytes(m.Fields[auth].Value, classicCovered(cov[:0], m))
 }
 
 // AuthString returns the auth string Verify checks ("<index> <token>"): the
@@ -87,7 +88,26 @@ func AuthString(b []byte) (string, error) {
 // _compressed_payload field, inflates it (zlib, at most MaxMsg bytes) and
 // returns the message inside, which stock does not authenticate again (PROTOCOL §3.4).
 func Decode(b []byte, keys *authkeys.Keys) (*Message, error) {
-	m, f, p, err := parse(b)
+	return decode(b, keys, nil, nil)
+}
+
+// Decoder decodes packets as Decode does into memory it reuses: the
+// message one Decode returns, its fields and their bytes are valid until
+// the next Decode. A caller that keeps any of it keeps a Clone. The zero
+// value is ready; not safe for concurrent use.
+type Decoder struct {
+	buf []byte
+	msg Message
+}
+
+// Decode is Decode into d's memory; once d has grown to the traffic's
+// packets, a netstring packet costs no allocation.
+func (d *Decoder) Decode(b []byte, keys *authkeys.Keys) (*Message, error) {
+	return decode(b, keys, &d.buf, &d.msg)
+}
+
+func decode(b []byte, keys *authkeys.Keys, buf *[]byte, into *Message) (*Message, error) {
+	m, f, p, err := parseInto(b, buf, into)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +229,8 @@ func withAuth(m *Message, keys *authkeys.Keys, classic bool) (*Message, error) {
 	if keys == nil {
 		return nil, errors.New("wire: no keys to sign with")
 	}
-	covered := classicCovered(m)
+	var cov [1024]byte
+	covered := classicCovered(cov[:0], m)
 	auth := Field{Name: FAuth, Type: String, Value: keys.AppendSign(nil, covered)}
 	c := &Message{Fields: make([]Field, len(m.Fields), len(m.Fields)+1)}
 	copy(c.Fields, m.Fields)
@@ -227,21 +248,60 @@ func withAuth(m *Message, keys *authkeys.Keys, classic bool) (*Message, error) {
 // over the other fields (replacing the first auth field in place, else
 // appended last), netstring encoding, then the auth trailer. Never compresses.
 func Seal(m *Message, keys *authkeys.Keys) ([]byte, error) {
-	c, err := withAuth(m, keys, false)
-	if err != nil {
+	return AppendSeal(nil, m, keys)
+}
+
+// AppendSeal appends Seal's packet to dst. It neither copies nor changes m
+// and, when dst has room, allocates nothing: the daemon seals every
+// message it sends into one reused buffer.
+func AppendSeal(dst []byte, m *Message, keys *authkeys.Keys) ([]byte, error) {
+	if err := Check(m, false); err != nil {
 		return nil, err
 	}
-	n := netSize(c)
+	if keys == nil {
+		return nil, errors.New("wire: no keys to sign with")
+	}
+	// The bytes the inner auth field covers go in dst's spare room, which
+	// the packet overwrites afterwards (the hash takes them through an
+	// interface, so a stack array would move to the heap).
+	start := len(dst)
+	dst = slices.Grow(dst, classicSize(m, 0, true))
+	var ab [80]byte
+	auth := Field{Name: FAuth, Type: String, Value: keys.AppendSign(ab[:0], appendClassicFields(dst[start:], m, 0, true))}
+	at := len(m.Fields) // where auth goes: the first string auth field, else a new last field
+	for i := range m.Fields {
+		if m.Fields[i].Name == FAuth && m.Fields[i].Type == String {
+			at = i
+			break
+		}
+	}
+	n := len(netStart) + len(netEnd)
+	field := func(i int) *Field {
+		if i == at {
+			return &auth
+		}
+		return &m.Fields[i]
+	}
+	nf := max(len(m.Fields), at+1)
+	for i := range nf {
+		p := netPayloadLen(field(i))
+		n += digits(p) + 1 + p + 1
+	}
 	if n+80 > MaxMsg {
 		return nil, fmt.Errorf("wire: message of %d bytes is larger than MAXMSG", n)
 	}
-	b := appendNet(make([]byte, 0, n+80), c)
+	dst = slices.Grow(dst, n+80)
+	dst = append(dst, netStart...)
+	for i := range nf {
+		dst = appendNetField(dst, field(i))
+	}
+	dst = append(dst, netEnd...)
 	var sb [80]byte
-	auth := keys.AppendSign(sb[:0], b)
-	b = strconv.AppendInt(b, int64(len(auth)), 10)
-	b = append(b, ':')
-	b = append(b, auth...)
-	return append(b, ','), nil
+	trailer := keys.AppendSign(sb[:0], dst[start:])
+	dst = strconv.AppendInt(dst, int64(len(trailer)), 10)
+	dst = append(dst, ':')
+	dst = append(dst, trailer...)
+	return append(dst, ','), nil
 }
 
 // SealClassic encodes m as stock writes it on a serial link: classic, with
@@ -258,12 +318,9 @@ func SealClassic(m *Message, keys *authkeys.Keys) ([]byte, error) {
 	return b, nil
 }
 
-// classicCovered returns the bytes an inner auth field covers (PROTOCOL §4.4).
-func classicCovered(m *Message) []byte {
-	var stack [1024]byte
-	buf := stack[:0]
-	if n := classicSize(m, 0, true); n > len(stack) {
-		buf = make([]byte, 0, n)
-	}
+// classicCovered appends to buf the bytes an inner auth field covers
+// (PROTOCOL §4.4); a caller's stack array as buf saves an allocation.
+func classicCovered(buf []byte, m *Message) []byte {
+	buf = slices.Grow(buf, classicSize(m, 0, true))
 	return appendClassicFields(buf, m, 0, true)
 }

@@ -77,19 +77,38 @@ type parsed struct {
 }
 
 func parse(b []byte) (*Message, Format, parsed, error) {
+	return parseInto(b, nil, nil)
+}
+
+// parseInto is parse with the packet copied into *buf and a netstring
+// message parsed into into, both reused when not nil (Decoder); a classic
+// message is parsed into fresh memory.
+func parseInto(b []byte, buf *[]byte, into *Message) (*Message, Format, parsed, error) {
 	var p parsed
 	if len(b) > MaxMsg {
 		return nil, 0, p, malformed(MaxMsg, "packet larger than maxmsg")
 	}
-	switch {
-	case bytes.HasPrefix(b, []byte(netStart)):
-		buf := append([]byte(nil), b...)
-		m, n, err := parseNet(buf, 0, 0)
+	net, classic := bytes.HasPrefix(b, []byte(netStart)), bytes.HasPrefix(b, []byte(classicStart))
+	if !net && !classic {
+		return nil, 0, p, malformed(0, "unknown format")
+	}
+	var c []byte // the message's private copy of b
+	if buf != nil {
+		*buf = append((*buf)[:0], b...)
+		c = *buf
+	} else {
+		c = append([]byte(nil), b...)
+	}
+	if net {
+		if into == nil {
+			into = &Message{}
+		}
+		m, n, err := parseNet(into, c, 0, 0)
 		if err != nil {
 			return nil, Netstring, p, err
 		}
 		p.bodyEnd = n
-		if rest := buf[n:]; len(rest) > 0 {
+		if rest := c[n:]; len(rest) > 0 {
 			tr, _, ok := peelNetstring(rest)
 			if !ok {
 				return nil, Netstring, p, malformed(n, "bad trailer")
@@ -97,15 +116,12 @@ func parse(b []byte) (*Message, Format, parsed, error) {
 			p.trailer = tr
 		}
 		return m, Netstring, p, nil
-	case bytes.HasPrefix(b, []byte(classicStart)):
-		buf := append([]byte(nil), b...)
-		m, _, err := parseClassic(buf, 0, 0)
-		if err != nil {
-			return nil, Classic, p, err
-		}
-		return m, Classic, p, nil
 	}
-	return nil, 0, p, malformed(0, "unknown format")
+	m, _, err := parseClassic(c, 0, 0)
+	if err != nil {
+		return nil, Classic, p, err
+	}
+	return m, Classic, p, nil
 }
 
 // parseLen reads a netstring length "N:" at b: decimal, no sign, no
@@ -149,9 +165,10 @@ func countNet(b []byte) int {
 	return n
 }
 
-// parseNet parses a netstring message without trailer at the start of b;
-// base is b's offset in the packet, for error offsets.
-func parseNet(b []byte, base, depth int) (*Message, int, error) {
+// parseNet parses a netstring message without trailer at the start of b
+// into m, whose field slice it reuses; base is b's offset in the packet,
+// for error offsets.
+func parseNet(m *Message, b []byte, base, depth int) (*Message, int, error) {
 	if depth > MaxDepth {
 		return nil, 0, malformed(base, "nesting too deep")
 	}
@@ -159,8 +176,8 @@ func parseNet(b []byte, base, depth int) (*Message, int, error) {
 		return nil, 0, malformed(base, "missing start marker")
 	}
 	pos := len(netStart)
-	m := &Message{}
-	if n := countNet(b[pos:]); n > 0 {
+	m.Fields = m.Fields[:0]
+	if n := countNet(b[pos:]); n > cap(m.Fields) {
 		m.Fields = make([]Field, 0, n)
 	}
 	for {
@@ -204,7 +221,7 @@ func parseNet(b []byte, base, depth int) (*Message, int, error) {
 		case String, Binary, Compressed:
 			f.Value = val
 		case Struct, Uncompressed:
-			sub, n, err := parseNet(val, voff, depth+1)
+			sub, n, err := parseNet(&Message{}, val, voff, depth+1)
 			if err != nil {
 				return nil, 0, err
 			}
@@ -452,6 +469,10 @@ func intern(b []byte) string {
 		return "lastseq"
 	case "nodelist":
 		return "nodelist"
+	case "hbgocf": // status.ConfigField
+		return "hbgocf"
+	case "hbgov": // status.VersionField
+		return "hbgov"
 	}
 	return string(b)
 }

@@ -61,10 +61,20 @@ func fuzzKeys() *authkeys.Keys {
 func FuzzDecode(f *testing.F) {
 	keys := fuzzKeys()
 	crcKeys, _ := authkeys.New(1, authkeys.CRC, "")
+	var dec Decoder // reused across inputs, as the daemon reuses its own
+	var sealed []byte
 	f.Fuzz(func(t *testing.T, b []byte) {
 		for _, k := range []*authkeys.Keys{keys, crcKeys} {
 			verr := Verify(b, k)
 			m, derr := Decode(b, k)
+			// The Decoder, whatever it decoded before, agrees with Decode.
+			dm, dderr := dec.Decode(b, k)
+			if (derr == nil) != (dderr == nil) || (derr != nil && derr.Error() != dderr.Error()) {
+				t.Fatalf("Decoder: %v, Decode: %v", dderr, derr)
+			}
+			if derr == nil && !sameMessage(m, dm) {
+				t.Fatalf("Decoder's message differs from Decode's\n%q", b)
+			}
 			if verr != nil {
 				if derr == nil {
 					t.Fatalf("Verify fails (%v) but Decode succeeds", verr)
@@ -84,6 +94,10 @@ func FuzzDecode(f *testing.F) {
 			if s, err := Seal(bare, k); err == nil {
 				if err := Verify(s, k); err != nil {
 					t.Fatalf("our own seal fails: %v\n%q", err, s)
+				}
+				// AppendSeal into a reused buffer writes what sealing a copy wrote.
+				if sealed, err = AppendSeal(sealed[:0], bare, k); err != nil || !bytes.Equal(sealed, sealByCopy(t, bare, k)) {
+					t.Fatalf("AppendSeal: %v\n%q\nwant\n%q", err, sealed, sealByCopy(t, bare, k))
 				}
 			}
 			if s, err := SealClassic(bare, k); err == nil {

@@ -60,23 +60,27 @@ func appendNet(b []byte, m *Message) []byte {
 	b = append(b, netStart...)
 	if m != nil {
 		for i := range m.Fields {
-			f := &m.Fields[i]
-			b = strconv.AppendInt(b, int64(netPayloadLen(f)), 10)
-			b = append(b, ':', '(', '0'+byte(f.Type)%10, ')')
-			b = append(b, f.Name...)
-			b = append(b, '=')
-			switch f.Type {
-			case Struct, Uncompressed:
-				b = appendNet(b, f.Sub)
-			case List:
-				b = appendList(b, f.List)
-			default:
-				b = append(b, f.Value...)
-			}
-			b = append(b, ',')
+			b = appendNetField(b, &m.Fields[i])
 		}
 	}
 	return append(b, netEnd...)
+}
+
+// appendNetField appends one field's "N:(t)name=value,".
+func appendNetField(b []byte, f *Field) []byte {
+	b = strconv.AppendInt(b, int64(netPayloadLen(f)), 10)
+	b = append(b, ':', '(', '0'+byte(f.Type)%10, ')')
+	b = append(b, f.Name...)
+	b = append(b, '=')
+	switch f.Type {
+	case Struct, Uncompressed:
+		b = appendNet(b, f.Sub)
+	case List:
+		b = appendList(b, f.List)
+	default:
+		b = append(b, f.Value...)
+	}
+	return append(b, ',')
 }
 
 func appendList(b []byte, l []string) []byte {

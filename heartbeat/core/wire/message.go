@@ -57,6 +57,19 @@ func (m *Message) Get(name string) (string, bool) {
 	return "", false
 }
 
+// Value returns the bytes of the first string field called name without
+// copying them: they belong to the message, so read them, do not keep or
+// change them (a Decoder's message is overwritten by its next Decode).
+func (m *Message) Value(name string) ([]byte, bool) {
+	for i := range m.Fields {
+		f := &m.Fields[i]
+		if f.Name == name && f.Type == String {
+			return f.Value, true
+		}
+	}
+	return nil, false
+}
+
 // Str returns the first string field called name, or "" when absent.
 func (m *Message) Str(name string) string {
 	v, _ := m.Get(name)
@@ -77,9 +90,22 @@ func (m *Message) Bytes(name string) ([]byte, bool) {
 // Type returns the message type (the t field).
 func (m *Message) Type() string { return m.Str(FType) }
 
+// TypeIs reports whether the message's type (its t field) is t, without
+// the copy Type makes.
+func (m *Message) TypeIs(t string) bool {
+	v, ok := m.Value(FType)
+	return ok && string(v) == t
+}
+
 // Add appends a string field.
 func (m *Message) Add(name, value string) {
 	m.Fields = append(m.Fields, Field{Name: name, Type: String, Value: []byte(value)})
+}
+
+// AddBytes appends a string field whose value is v itself, not a copy:
+// v must not change while the message is in use.
+func (m *Message) AddBytes(name string, v []byte) {
+	m.Fields = append(m.Fields, Field{Name: name, Type: String, Value: v})
 }
 
 // AddBinary appends a binary field.
@@ -98,6 +124,18 @@ func (m *Message) Set(name, value string) {
 		}
 	}
 	m.Add(name, value)
+}
+
+// SetBytes is Set with a value the message takes as it is (see AddBytes).
+func (m *Message) SetBytes(name string, v []byte) {
+	for i := range m.Fields {
+		f := &m.Fields[i]
+		if f.Name == name && f.Type == String {
+			f.Value = v
+			return
+		}
+	}
+	m.AddBytes(name, v)
 }
 
 // Has reports whether a field called name of any type exists.

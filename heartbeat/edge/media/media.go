@@ -20,6 +20,8 @@ type Packet struct {
 
 // Outgoing is one sealed message in both encodings a medium may need:
 // UDP media send Netstring, serial sends Classic (PROTOCOL §3.1, §12.5).
+// Netstring is the sender's only until Send returns (the daemon reuses
+// the buffer): a medium that keeps it keeps a copy. Classic may be kept.
 type Outgoing struct {
 	Netstring []byte
 	Classic   []byte

@@ -93,7 +93,7 @@ func (m *memMedium) Send(out Outgoing) error {
 			continue
 		default:
 		}
-		o.c.deliver(o.rx, Packet{Data: append([]byte(nil), out.Netstring...), Link: o.link, At: at, From: m.node})
+		o.c.deliver(o.rx, Packet{Data: o.rx.copyOf(out.Netstring), Link: o.link, At: at, From: m.node})
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ type Queue struct {
 	c     chan Packet
 	ready chan struct{} // the Inbox's: a packet waits in one of its queues
 	lazy  bool          // the Inbox's DeferRoutine
+	free  chan []byte   // the Inbox's recycled packet buffers; nil: none
 }
 
 // NewQueue returns a lone queue of size packets, outside any Inbox.
@@ -22,6 +23,19 @@ func (q *Queue) C() <-chan Packet { return q.c }
 
 // Len is the number of packets waiting.
 func (q *Queue) Len() int { return len(q.c) }
+
+// copyOf returns a copy of a reader's packet b, in a recycled buffer
+// (Inbox.Recycle) when one with room is free.
+func (q *Queue) copyOf(b []byte) []byte {
+	select {
+	case c := <-q.free: // nil channel (a lone queue): never ready
+		if cap(c) >= len(b) {
+			return append(c[:0], b...)
+		}
+	default:
+	}
+	return append([]byte(nil), b...)
+}
 
 // put queues p without blocking; false when the queue is full.
 func (q *Queue) put(p Packet) bool {
@@ -48,6 +62,7 @@ func (q *Queue) put(p Packet) bool {
 type Inbox struct {
 	qs    []*Queue
 	ready chan struct{}
+	free  chan []byte // packet buffers handed back (Recycle) for the readers
 	next  int
 	// DeferRoutine: a routine status (Routine) that finds its queue
 	// empty does not make Ready fire; it waits for the reader's next look
@@ -62,11 +77,31 @@ type Inbox struct {
 }
 
 // NewInbox returns an Inbox without queues.
-func NewInbox() *Inbox { return &Inbox{ready: make(chan struct{}, 1)} }
+func NewInbox() *Inbox {
+	return &Inbox{ready: make(chan struct{}, 1), free: make(chan []byte, recycled)}
+}
+
+// recycled is how many packet buffers an Inbox keeps for its readers:
+// enough for the packets of a keepalive or two, so an idle daemon's
+// readers take every buffer from the loop's last ones.
+const recycled = 8
+
+// Recycle hands p's Data back for a reader to copy a later packet into.
+// Call it once p is handled and nothing holds its Data; the loop is the
+// only caller.
+func (b *Inbox) Recycle(p Packet) {
+	if cap(p.Data) == 0 || cap(p.Data) > MaxMessage {
+		return
+	}
+	select {
+	case b.free <- p.Data:
+	default: // enough kept
+	}
+}
 
 // NewQueue adds a queue of size packets for one medium.
 func (b *Inbox) NewQueue(size int) *Queue {
-	q := &Queue{c: make(chan Packet, size), ready: b.ready, lazy: b.DeferRoutine}
+	q := &Queue{c: make(chan Packet, size), ready: b.ready, lazy: b.DeferRoutine, free: b.free}
 	b.qs = append(b.qs, q)
 	return q
 }

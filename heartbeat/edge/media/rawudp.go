@@ -23,6 +23,8 @@ import (
 type rawUDP struct {
 	rd, wr syscall.RawConn
 	dst    unix.RawSockaddrInet4
+	tx     *sendOp // the loop's sends
+	rx     *recvOp // the reader's receives
 }
 
 // newRawUDP wraps the read socket rd and the write socket wr sending to dst.
@@ -45,15 +47,16 @@ func newRawUDP(rd, wr net.PacketConn, dst *net.UDPAddr) (rawUDP, error) {
 		return r, fmt.Errorf("destination %s is not IPv4", dst.IP)
 	}
 	r.dst = sockaddr4(netip.AddrPortFrom(ip, uint16(dst.Port)))
+	r.tx, r.rx = newSendOp(r.wr), newRecvOp(r.rd)
 	return r, nil
 }
 
-// send writes b to the destination in one datagram.
-func (r *rawUDP) send(b []byte) error { return rawSend(r.wr, b, &r.dst) }
+// send writes b to the destination in one datagram (one goroutine at a time).
+func (r *rawUDP) send(b []byte) error { return r.tx.send(b, &r.dst) }
 
 // recv waits for one datagram and reads it into buf, returning its length
-// (truncated to len(buf)) and its IPv4 sender.
-func (r *rawUDP) recv(buf []byte) (int, netip.AddrPort, error) { return rawRecvFrom(r.rd, buf) }
+// (truncated to len(buf)) and its IPv4 sender (one goroutine at a time).
+func (r *rawUDP) recv(buf []byte) (int, netip.AddrPort, error) { return r.rx.recv(buf) }
 
 // sockaddr4 is the sockaddr_in of an IPv4 address and port.
 func sockaddr4(a netip.AddrPort) unix.RawSockaddrInet4 {
@@ -71,15 +74,49 @@ func rawSendTo(c syscall.RawConn, b []byte, to netip.AddrPort) error {
 
 // rawSend writes b in one datagram to sa without waiting for buffer space.
 func rawSend(c syscall.RawConn, b []byte, sa *unix.RawSockaddrInet4) error {
+	return newSendOp(c).send(b, sa)
+}
+
+// rawRecvFrom waits on the netpoller for one datagram, reads it into buf and
+// returns its length (truncated to len(buf)) and its IPv4 sender.
+func rawRecvFrom(c syscall.RawConn, buf []byte) (int, netip.AddrPort, error) {
+	return newRecvOp(c).recv(buf)
+}
+
+// sendOp and recvOp are a socket's sendto and recvfrom with their
+// RawConn callback made once: a closure made per call escapes to the heap
+// (RawConn takes it through an interface), an allocation per packet, and
+// a medium sends and receives one every keepalive. Each is for one
+// goroutine at a time.
+type sendOp struct {
+	c     syscall.RawConn
+	b     []byte
+	sa    *unix.RawSockaddrInet4
+	errno syscall.Errno
+	fn    func(fd uintptr) bool
+}
+
+func newSendOp(c syscall.RawConn) *sendOp {
+	o := &sendOp{c: c}
+	o.fn = o.sendto
+	return o
+}
+
+func (o *sendOp) sendto(fd uintptr) bool {
+	_, _, o.errno = unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&o.b[0])), uintptr(len(o.b)),
+		unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(o.sa)), unix.SizeofSockaddrInet4)
+	return o.errno != unix.EINTR
+}
+
+// send writes b in one datagram to sa without waiting for buffer space.
+func (o *sendOp) send(b []byte, sa *unix.RawSockaddrInet4) error {
 	if len(b) == 0 {
 		return nil
 	}
-	var errno syscall.Errno
-	err := c.Write(func(fd uintptr) bool {
-		_, _, errno = unix.RawSyscall6(unix.SYS_SENDTO, fd, uintptr(unsafe.Pointer(&b[0])), uintptr(len(b)),
-			unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(sa)), unix.SizeofSockaddrInet4)
-		return errno != unix.EINTR
-	})
+	o.b, o.sa, o.errno = b, sa, 0
+	err := o.c.Write(o.fn)
+	errno := o.errno
+	o.b, o.sa = nil, nil
 	if err != nil {
 		return err
 	}
@@ -89,26 +126,42 @@ func rawSend(c syscall.RawConn, b []byte, sa *unix.RawSockaddrInet4) error {
 	return nil
 }
 
-// rawRecvFrom waits on the netpoller for one datagram, reads it into buf and
+// recvOp: see sendOp.
+type recvOp struct {
+	c     syscall.RawConn
+	buf   []byte
+	n     uintptr
+	errno syscall.Errno
+	sa    unix.RawSockaddrInet4
+	salen uint32
+	fn    func(fd uintptr) bool
+}
+
+func newRecvOp(c syscall.RawConn) *recvOp {
+	o := &recvOp{c: c}
+	o.fn = o.recvfrom
+	return o
+}
+
+func (o *recvOp) recvfrom(fd uintptr) bool {
+	o.salen = unix.SizeofSockaddrInet4
+	o.n, _, o.errno = unix.RawSyscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&o.buf[0])), uintptr(len(o.buf)),
+		unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&o.sa)), uintptr(unsafe.Pointer(&o.salen)))
+	return o.errno != unix.EAGAIN && o.errno != unix.EINTR
+}
+
+// recv waits on the netpoller for one datagram, reads it into buf and
 // returns its length (truncated to len(buf)) and its IPv4 sender.
-func rawRecvFrom(c syscall.RawConn, buf []byte) (int, netip.AddrPort, error) {
-	var (
-		n     uintptr
-		errno syscall.Errno
-		sa    unix.RawSockaddrInet4
-	)
-	err := c.Read(func(fd uintptr) bool {
-		salen := uint32(unix.SizeofSockaddrInet4)
-		n, _, errno = unix.RawSyscall6(unix.SYS_RECVFROM, fd, uintptr(unsafe.Pointer(&buf[0])), uintptr(len(buf)),
-			unix.MSG_DONTWAIT, uintptr(unsafe.Pointer(&sa)), uintptr(unsafe.Pointer(&salen)))
-		return errno != unix.EAGAIN && errno != unix.EINTR
-	})
+func (o *recvOp) recv(buf []byte) (int, netip.AddrPort, error) {
+	o.buf, o.n, o.errno = buf, 0, 0
+	err := o.c.Read(o.fn)
+	o.buf = nil
 	if err != nil {
 		return 0, netip.AddrPort{}, err
 	}
-	if errno != 0 {
-		return 0, netip.AddrPort{}, fmt.Errorf("recvfrom: %w", errno)
+	if o.errno != 0 {
+		return 0, netip.AddrPort{}, fmt.Errorf("recvfrom: %w", o.errno)
 	}
-	p := (*[2]byte)(unsafe.Pointer(&sa.Port))
-	return int(n), netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(p[0])<<8|uint16(p[1])), nil
+	p := (*[2]byte)(unsafe.Pointer(&o.sa.Port))
+	return int(o.n), netip.AddrPortFrom(netip.AddrFrom4(o.sa.Addr), uint16(p[0])<<8|uint16(p[1])), nil
 }

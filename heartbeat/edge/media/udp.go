@@ -263,6 +263,8 @@ func (m *udpMedium) start(rx *Queue) (Medium, error) {
 
 func (m *udpMedium) read(rx *Queue) {
 	buf := make([]byte, 65536)
+	var lastFrom netip.AddrPort // the sender of the last packet, and as a string:
+	fromStr := ""               // made again only when the sender changes
 	for {
 		n, from, err := m.raw.recv(buf)
 		if err != nil {
@@ -281,7 +283,10 @@ func (m *udpMedium) read(rx *Queue) {
 			m.c.droppedOversize.Add(1)
 			continue
 		}
-		m.c.deliver(rx, Packet{Data: append([]byte(nil), buf[:n]...), Link: m.link, At: at, From: from.String()})
+		if from != lastFrom || fromStr == "" {
+			lastFrom, fromStr = from, from.String()
+		}
+		m.c.deliver(rx, Packet{Data: rx.copyOf(buf[:n]), Link: m.link, At: at, From: fromStr})
 	}
 }
 

@@ -24,7 +24,9 @@
 # Usage: bench/idle-floors.sh [-i IDLE_SECS] [-n RUNS] [-m PATHS] [-P PORT] [-x]
 #   -i   idle window (default 30)     -n   runs per floor (default 1)
 #   -m   comma list of paths, lo and ns (default lo,ns; ns needs root)
-#   -P   first of the two loopback UDP ports (default 47601)
+#   -P   first of the two loopback UDP ports (default 47601 + 2 x (PID mod
+#        1000): two calls at once on the machine must not meet on one port;
+#        a floor that cannot bind exits and its row is left out)
 #   -x   also gofloor's variants (see bench/floor/gofloor.go): floor-go-locked
 #        (the loop on a locked thread, as hbgo's) and floor-go-epoll (a
 #        locked thread in its own epoll_wait); -ns suffixed on the ns path
@@ -32,7 +34,7 @@ set -uo pipefail
 export LC_ALL=C
 export PATH=$PATH:/usr/local/go/bin
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-IDLE=30 RUNS=1 PORT=47601 VARIANTS=0 PATHS=lo,ns
+IDLE=30 RUNS=1 PORT=$((47601 + 2 * ($$ % 1000))) VARIANTS=0 PATHS=lo,ns
 die() { echo "bench/idle-floors.sh: $*" >&2; exit 2; }
 while (($#)); do
   case $1 in

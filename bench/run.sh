@@ -196,7 +196,7 @@ summarize() {
 # clusters down): BENCH_PREFIX names another.
 export HBX_PREFIX=${BENCH_PREFIX:-hbxbench}
 export HBX_STATE=/tmp/$HBX_PREFIX
-KA_PREFIX=hbka${HBX_PREFIX#hbx} # keepalived.sh's namespaces, named alike
+export KA_PREFIX=hbka${HBX_PREFIX#hbx} # keepalived.sh's namespaces (also under monitor.sh), named alike
 # advert_of CONF: the config's keepalive in seconds, keepalived's advert_int
 advert_of() {
   local f=$1/ha.cf
@@ -240,7 +240,7 @@ for c in "${CONFLIST[@]}"; do
           d=$OUT/$p/$(basename "$c")-$n-idle
           rm -rf "$d"
           echo "== $p $(basename "$c") idle run $n ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-          KA_PREFIX=$KA_PREFIX bash "$HERE/keepalived.sh" idle -r "$n" -o "$d" -i "$IDLE" -a "$(advert_of "$c")" -c "$(basename "$c")" \
+          bash "$HERE/keepalived.sh" idle -r "$n" -o "$d" -i "$IDLE" -a "$(advert_of "$c")" -c "$(basename "$c")" \
             >"$d.log" 2>&1 || echo "bench/run.sh: keepalived.sh idle run $n exited $? (see $d.log)" >&2
           grep '^RUN ' "$d.log" | tee -a "$OUT/$p/results.txt" >&2
           continue
@@ -252,7 +252,7 @@ for c in "${CONFLIST[@]}"; do
           d=$OUT/$p/$(basename "$c")-$n-kill
           rm -rf "$d"
           echo "== $p $(basename "$c") kill run $n ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
-          KA_PREFIX=$KA_PREFIX bash "$HERE/keepalived.sh" kill -r "$n" -o "$d" -p "$HBDIR/vipprobe" -a 0.1 -c "$(basename "$c")" \
+          bash "$HERE/keepalived.sh" kill -r "$n" -o "$d" -p "$HBDIR/vipprobe" -a 0.1 -c "$(basename "$c")" \
             >"$d.log" 2>&1 || echo "bench/run.sh: keepalived.sh kill run $n exited $? (see $d.log)" >&2
           grep '^RUN ' "$d.log" | tee -a "$OUT/$p/results.txt" >&2
           continue

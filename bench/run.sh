@@ -9,7 +9,8 @@
 # get an hbgo.cf with "fast_start on" beside the harness's config files in
 # the standby and idle runs (not kill and cut: see below), with the metrics
 # textfile on. Beside each idle round the floor programs (bench/floor/) are
-# rebuilt and measured by bench/idle-floors.sh (rows floor-c, floor-go).
+# rebuilt and measured by bench/idle-floors.sh (rows floor-c, floor-go over
+# loopback, floor-c-ns, floor-go-ns over a veth between two namespaces).
 #
 # Usage: bench/run.sh [-quick|-full|-monitor] [-p PAIRS] [-c CONFS] [-v VARIANTS]
 #                     [-n RUNS] [-i IDLE_SECS] [-o OUTDIR] [-b BINARY]
@@ -25,7 +26,8 @@
 #                 -> served again) into OUTDIR/monitor; about 15 minutes
 #   -p PAIRS      comma list of stock+stock,hbgo+hbgo,stock+hbgo,keepalived
 #                 (default the first three; node1+node2; keepalived is
-#                 bench/keepalived.sh, kill only, advert_int 0.1)
+#                 bench/keepalived.sh: kill at advert_int 0.1, and idle at
+#                 advert_int = the config's keepalive)
 #   -c -v -n -i   override the mode's configs, variants, runs, idle seconds
 #   -o OUTDIR     default bench/results/DATE-MACHINE (MACHINE: uname -n,
 #                 cores, memory)
@@ -194,6 +196,13 @@ summarize() {
 # clusters down): BENCH_PREFIX names another.
 export HBX_PREFIX=${BENCH_PREFIX:-hbxbench}
 export HBX_STATE=/tmp/$HBX_PREFIX
+export KA_PREFIX=hbka${HBX_PREFIX#hbx} # keepalived.sh's namespaces (also under monitor.sh), named alike
+# advert_of CONF: the config's keepalive in seconds, keepalived's advert_int
+advert_of() {
+  local f=$1/ha.cf
+  [[ -r $f ]] || f=$H/configs/$1/ha.cf
+  awk '$1 == "keepalive" {v = $2; if (v ~ /ms$/) {sub(/ms$/, "", v); v /= 1000} print v + 0; exit}' "$f"
+}
 settle() {
   local k
   for k in $(seq 150); do
@@ -224,6 +233,18 @@ for c in "${CONFLIST[@]}"; do
     for v in "${calls[@]}"; do
       for p in "${PAIRLIST[@]}"; do
         n1=${p%+*} n2=${p#*+}
+        if [[ $p == keepalived && $v == *idle* ]]; then
+          # keepalived 2.2.7's idle beside hbgo's: advert_int = the config's
+          # keepalive, adverts unicast over a veth like hbgo's ucast
+          # (bench/keepalived.sh idle), labelled with the config
+          d=$OUT/$p/$(basename "$c")-$n-idle
+          rm -rf "$d"
+          echo "== $p $(basename "$c") idle run $n ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
+          bash "$HERE/keepalived.sh" idle -r "$n" -o "$d" -i "$IDLE" -a "$(advert_of "$c")" -c "$(basename "$c")" \
+            >"$d.log" 2>&1 || echo "bench/run.sh: keepalived.sh idle run $n exited $? (see $d.log)" >&2
+          grep '^RUN ' "$d.log" | tee -a "$OUT/$p/results.txt" >&2
+          continue
+        fi
         if [[ $p == keepalived ]]; then
           # keepalived 2.2.7 at advert_int 0.1 in its own namespaces, the
           # same RUN format (bench/keepalived.sh), labelled with the config

@@ -120,3 +120,17 @@ func FuzzParseResults(f *testing.F) {
 		NewSet(runs, failed).Render(&out)
 	})
 }
+
+// TestRenderIdleWithoutFloors: no floor measured, no idle comparison (its
+// ratios would all be "-").
+func TestRenderIdleWithoutFloors(t *testing.T) {
+	runs, _, err := ParseResults(strings.NewReader("RUN impl1=hbgo impl2=hbgo config="+fastConf+" variant=idle run=1 idle_s=30 n1_sched_ms=50 n2_sched_ms=40 n1_rss_kb=9000 n2_rss_kb=9100\n"), "x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	NewSet(runs, 0).Render(&b)
+	if strings.Contains(b.String(), "Idle beside the floors") {
+		t.Errorf("idle comparison rendered without floors:\n%s", b.String())
+	}
+}

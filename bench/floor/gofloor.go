@@ -4,6 +4,10 @@
 // UDP calls, default runtime settings (bench/idle-floors.sh runs it with
 // GOMAXPROCS=1). Measures this machine's Go floor.
 //
+// Usage: gofloor ME PEER [VARIANT], ME and PEER each PORT (on 127.0.0.1)
+// or A.B.C.D:PORT: ME the address bound (0.0.0.0:694 as hbgo's ucast
+// reader binds), PEER the address sent to.
+//
 // A third argument picks a variant, to price one design choice of hbgo's
 // loop each (bench/results/idle-2026-12-06.md):
 //
@@ -17,17 +21,17 @@ package main
 
 import (
 	"net"
+	"net/netip"
 	"os"
 	"runtime"
-	"strconv"
+	"strings"
 	"syscall"
 	"time"
 	"unsafe"
 )
 
 func main() {
-	me, _ := strconv.Atoi(os.Args[1])
-	peer, _ := strconv.Atoi(os.Args[2])
+	me, peer := addrOf(os.Args[1]), addrOf(os.Args[2])
 	mode := ""
 	if len(os.Args) > 3 {
 		mode = os.Args[3]
@@ -36,7 +40,7 @@ func main() {
 		epollLoop(me, peer)
 		return
 	}
-	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: me})
+	c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(me))
 	if err != nil {
 		panic(err)
 	}
@@ -51,7 +55,7 @@ func main() {
 	if mode == "locked" {
 		runtime.LockOSThread()
 	}
-	dst := &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: peer}
+	dst := net.UDPAddrFromAddrPort(peer)
 	msg := make([]byte, 250)
 	t := time.NewTicker(200 * time.Millisecond)
 	for {
@@ -63,19 +67,32 @@ func main() {
 	}
 }
 
+// addrOf reads PORT (127.0.0.1:PORT) or A.B.C.D:PORT.
+func addrOf(s string) netip.AddrPort {
+	if !strings.Contains(s, ":") {
+		s = "127.0.0.1:" + s
+	}
+	a, err := netip.ParseAddrPort(s)
+	if err != nil || !a.Addr().Is4() {
+		panic("gofloor: bad address " + s)
+	}
+	return a
+}
+
 // epollLoop is floor.c's loop on a locked thread: a blocking socket and a
 // timerfd in one epoll set, waited on with the scheduler told (Syscall6);
 // the reads and the send are raw calls, as hbgo's media make them.
-func epollLoop(me, peer int) {
+func epollLoop(me, peer netip.AddrPort) {
 	runtime.LockOSThread()
 	s, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_DGRAM|syscall.SOCK_NONBLOCK, 0)
 	if err != nil {
 		panic(err)
 	}
-	if err := syscall.Bind(s, &syscall.SockaddrInet4{Port: me, Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+	if err := syscall.Bind(s, &syscall.SockaddrInet4{Port: int(me.Port()), Addr: me.Addr().As4()}); err != nil {
 		panic(err)
 	}
-	dst := syscall.RawSockaddrInet4{Family: syscall.AF_INET, Port: uint16(peer>>8 | (peer&0xff)<<8), Addr: [4]byte{127, 0, 0, 1}}
+	pp := peer.Port()
+	dst := syscall.RawSockaddrInet4{Family: syscall.AF_INET, Port: pp>>8 | (pp&0xff)<<8, Addr: peer.Addr().As4()}
 	tfd, _, e := syscall.RawSyscall(syscall.SYS_TIMERFD_CREATE, 1 /* CLOCK_MONOTONIC */, syscall.O_NONBLOCK, 0)
 	if e != 0 {
 		panic(e)

@@ -84,7 +84,7 @@ test-short:
 # failover bench for stock+stock, hbgo+hbgo and stock+hbgo in one sitting,
 # one table of medians and ratios with the goals met or missed, then the Go
 # micro-benchmarks (codec, membership step, planner, agents). BENCH=quick
-# (default: fast config, kill+standby+idle, 3 runs, 30 s idle, about 14
+# (default: fast config, kill+standby+idle, 3 runs, 30 s idle, about 17
 # minutes) or BENCH=full (both configs, all four variants, 5 runs, 60 s
 # idle, about 25 minutes per pairing) or BENCH=monitor (only the monitor
 # rows beside keepalived 2.2.7: kill -> VIP at keepalived's timing, VIP

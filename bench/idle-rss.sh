@@ -9,9 +9,13 @@
 #   rollup.txt    smaps_rollup, status (Vm*, Rss*, Threads) and the run
 #                 time of all threads over the idle window (schedstat)
 #   smaps.txt     /proc/PID/smaps
-#   touched.txt   per mapping: Rss KiB, and Referenced KiB, which (the
-#                 accessed bits being cleared at the window's start) are the
-#                 4 KiB pages the idle window touched
+#   touched.txt   per mapping: Rss KiB and Referenced KiB; the accessed
+#                 bits are cleared at the window's start, so Referenced is
+#                 what the window touched, but a page also counts when its
+#                 folio is marked referenced: in 64 KiB folios it
+#                 overcounts. With the daemon's page-sized faults
+#                 (memtrim.go, smallFaults) Rss itself is what was touched
+#                 since the trim.
 #   pages.txt     bench/rsspages: the executable's present pages by section,
 #                 pclntab table, package and folio size (-pages: per page)
 #   faults.txt    with -f: the page faults of node1 in the idle window
@@ -76,8 +80,7 @@ done
 sched() { cat /proc/"$1"/task/*/schedstat | awk '{s += $1} END {printf "%.1f", s / 1e6}'; }
 s0_1=$(sched "${pid[node1]}") s0_2=$(sched "${pid[node2]}")
 # Clear the accessed bits of both daemons' pages: smaps' Referenced then
-# counts, per 4 KiB page, what the idle window itself touched, while Rss
-# counts what is mapped (whole 64 KiB fault-around windows).
+# counts what the idle window itself touched (see touched.txt above).
 for n in node1 node2; do echo 1 >"/proc/${pid[$n]}/clear_refs"; done
 if ((FAULTS)); then
   perf record -q -e page-faults -d -p "${pid[node1]}" -o "$OUT/faults.data" -- sleep "$SECS" >/dev/null 2>&1

@@ -140,23 +140,41 @@ func run(w io.Writer, pid int, exe string, top int, listPages bool) error {
 	return nil
 }
 
-// symbols reads the executable's symbol table, sorted by address, with
-// each symbol's end set to the next one's start where it has no size.
+// symbols reads the executable's symbol table as a partition of its
+// address space: sorted by address, one symbol per address (a sized one
+// before a marker of size zero, such as runtime.types), each ending where
+// the next begins at the latest, a marker where the next begins.
 func symbols(f *elf.File) ([]sym, error) {
 	es, err := f.Symbols()
 	if err != nil {
 		return nil, fmt.Errorf("symbol table: %w (build without -s and pass it with -exe)", err)
 	}
-	var out []sym
+	var all []sym
 	for _, s := range es {
 		if s.Value == 0 || s.Section == elf.SHN_UNDEF || s.Section >= elf.SHN_LORESERVE {
 			continue
 		}
-		out = append(out, sym{lo: s.Value, hi: s.Value + s.Size, name: s.Name, pkg: pkgOf(s.Name)})
+		all = append(all, sym{lo: s.Value, hi: s.Value + s.Size, name: s.Name, pkg: pkgOf(s.Name)})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].lo < out[j].lo })
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i], all[j]
+		if a.lo != b.lo {
+			return a.lo < b.lo
+		}
+		if a.hi-a.lo != b.hi-b.lo {
+			return a.hi-a.lo > b.hi-b.lo
+		}
+		return a.name < b.name
+	})
+	var out []sym
+	for _, s := range all {
+		if len(out) > 0 && out[len(out)-1].lo == s.lo {
+			continue
+		}
+		out = append(out, s)
+	}
 	for i := range out {
-		if out[i].hi == out[i].lo && i+1 < len(out) {
+		if i+1 < len(out) && (out[i].hi == out[i].lo || out[i].hi > out[i+1].lo) {
 			out[i].hi = out[i+1].lo
 		}
 	}

@@ -11,7 +11,8 @@
 // tables, pc-value tables, function table), since the Go runtime reads each
 // for a different reason. The executable must have its symbol table: build
 // the same source without -s (the load segments do not move; compare
-// `readelf -lW`) and pass it with -exe.
+// `readelf -lW`) and pass it with -exe; without one, the split by package
+// is left out.
 //
 // Usage: rsspages [-exe FILE] [-top N] [-pages] PID
 //
@@ -111,10 +112,7 @@ func run(w io.Writer, pid int, exe string, top int, listPages bool) error {
 		hi = max(hi, s.Addr+s.Size)
 	}
 	lo &^= pageSize - 1
-	syms, err := symbols(f)
-	if err != nil {
-		return err
-	}
+	syms, symErr := symbols(f) // without them: no package split
 	maps, err := readMaps(pid, lo, hi)
 	if err != nil {
 		return err
@@ -130,6 +128,10 @@ func run(w io.Writer, pid int, exe string, top int, listPages bool) error {
 		if s.Name == ".gopclntab" {
 			printPclntab(w, s, pg)
 		}
+	}
+	if symErr != nil {
+		fmt.Fprintf(w, "\n## no split by package: %v\n", symErr)
+		return nil
 	}
 	for _, s := range secs {
 		printPackages(w, s, syms, pg, top)
@@ -149,6 +151,11 @@ func symbols(f *elf.File) ([]sym, error) {
 	if err != nil {
 		return nil, fmt.Errorf("symbol table: %w (build without -s and pass it with -exe)", err)
 	}
+	return partition(es), nil
+}
+
+// partition is symbols' work on the table's entries.
+func partition(es []elf.Symbol) []sym {
 	var all []sym
 	for _, s := range es {
 		if s.Value == 0 || s.Section == elf.SHN_UNDEF || s.Section >= elf.SHN_LORESERVE {
@@ -178,7 +185,7 @@ func symbols(f *elf.File) ([]sym, error) {
 			out[i].hi = out[i+1].lo
 		}
 	}
-	return out, nil
+	return out
 }
 
 // pkgOf names the package of a Go symbol: the import path before the first

@@ -144,8 +144,10 @@ func run(w io.Writer, pid int, exe string, top int, listPages bool) error {
 
 // symbols reads the executable's symbol table as a partition of its
 // address space: sorted by address, one symbol per address (a sized one
-// before a marker of size zero, such as runtime.types), each ending where
-// the next begins at the latest, a marker where the next begins.
+// before a marker of size zero, a linker group such as type:* before a
+// runtime marker such as runtime.types), each ending where the next
+// begins at the latest, a marker where the next begins. Go's type
+// descriptors have no symbols of their own: type:* covers them all.
 func symbols(f *elf.File) ([]sym, error) {
 	es, err := f.Symbols()
 	if err != nil {
@@ -170,6 +172,11 @@ func partition(es []elf.Symbol) []sym {
 		}
 		if a.hi-a.lo != b.hi-b.lo {
 			return a.hi-a.lo > b.hi-b.lo
+		}
+		// the linker's group (type:*, whose descriptors have no symbols
+		// of their own) before the runtime's section markers
+		if ga, gb := strings.Contains(a.name, ":"), strings.Contains(b.name, ":"); ga != gb {
+			return ga
 		}
 		return a.name < b.name
 	})

@@ -33,6 +33,8 @@ func TestPartition(t *testing.T) {
 	es := []elf.Symbol{
 		{Name: "type:*T", Value: 0x1000, Size: 0x40, Section: 4},
 		{Name: "runtime.types", Value: 0x1000, Size: 0, Section: 4},
+		{Name: "runtime.rodata", Value: 0x800, Size: 0, Section: 4},
+		{Name: "type:*", Value: 0x800, Size: 0, Section: 4},
 		{Name: "type:*U", Value: 0x1040, Size: 0x80, Section: 4},
 		{Name: "go:string.*", Value: 0x1080, Size: 0, Section: 4},
 		{Name: "runtime.etypes", Value: 0x2000, Size: 0, Section: 4},
@@ -40,6 +42,7 @@ func TestPartition(t *testing.T) {
 	}
 	got := partition(es)
 	want := []sym{
+		{0x800, 0x1000, "type:*", "type:* (type descriptors)"},
 		{0x1000, 0x1040, "type:*T", "type:* (type descriptors)"},
 		{0x1040, 0x1080, "type:*U", "type:* (type descriptors)"},
 		{0x1080, 0x2000, "go:string.*", "go:string.* (string data)"},

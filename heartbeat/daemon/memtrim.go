@@ -22,9 +22,9 @@ const trimDelay = 3 * time.Second
 // start-up and after each resource operation (trim). Its first trim also
 // has the executable's clean mappings fault one page at a time from then
 // on (smallFaults): without that, each fault on them maps a whole 64 KiB
-// fault-around window, and an idle node's scattered touches of code and
-// pclntab kept 5.6 MB of the binary mapped where it reads 3.7 MB
-// (bench/results/idle-2026-12-06b/rss).
+// fault-around window, and an idle node's scattered touches of code,
+// pclntab and type descriptors kept 5.6 MB of the binary mapped where it
+// reads 2.5 MB (bench/results/idle-2026-12-06b/rss).
 type memTrim struct {
 	tried bool // smallFaults was tried (once: the mappings never move)
 	uffd  int  // the userfaultfd that keeps them so, or -1
@@ -70,11 +70,6 @@ func (t *memTrim) trim() int {
 		}
 	}
 	return dropped / 1024
-}
-
-// trimMemory is a trim without smallFaults.
-func trimMemory() int {
-	return (&memTrim{tried: true, uffd: -1}).trim()
 }
 
 // userfaultfd(2) ABI (linux/userfaultfd.h).

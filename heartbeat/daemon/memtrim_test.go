@@ -127,6 +127,11 @@ func cleanRss(t *testing.T, exe string) int {
 	return total
 }
 
+// trimMemory is a trim without smallFaults.
+func trimMemory() int {
+	return (&memTrim{tried: true, uffd: -1}).trim()
+}
+
 // TestSmallFaultsMapOnePage registers this test binary's clean mappings
 // as memTrim's first trim does, drops them, and reads one byte of a
 // 64 KiB window of read-only data that nothing else touched since: only

@@ -107,7 +107,8 @@ for n in node1 node2; do
 done
 if ((FAULTS)); then
   perf script -i "$OUT/faults.data" -F addr,ip 2>/dev/null |
-    awk '{printf "%x %s\n", and(strtonum("0x" $1), compl(4095)), $2}' | sort | uniq -c | sort -k2 >"$OUT/node1/faults.txt"
+    awk '{a = $1; sub(/^0x/, "", a); if (length(a) > 3) a = substr(a, 1, length(a) - 3) "000"; print a, $2}' |
+    sort | uniq -c | sort -k2 >"$OUT/node1/faults.txt"
   rm -f "$OUT/faults.data" "$OUT/faults.data.old"
 fi
 echo "bench/idle-rss.sh: evidence in $OUT" >&2

@@ -26,7 +26,7 @@ func (n *node) run(ctx context.Context) int {
 	n.startMachine(execCtx)
 
 	// Give start-up's memory back once it has settled, and again after
-	// each resource operation (scripts, agents): see trimMemory.
+	// each resource operation (scripts, agents): see memTrim.
 	trimAt := n.now().Add(trimDelay)
 	mt := memTrim{uffd: -1}
 	defer mt.close()

@@ -3,6 +3,7 @@ package daemon
 import (
 	"crypto/sha256"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -156,21 +157,29 @@ func TestSmallFaultsMapOnePage(t *testing.T) {
 	}
 	const window = 16 // pages: fault_around_bytes' default, 64 KiB
 	rodata := maps[len(maps)-1]
-	for w := (rodata[0] + window*4096 - 1) &^ (window*4096 - 1); w+window*4096 <= rodata[1]; w += window * 4096 {
+	base := unsafe.StringData(smapsSample) // in rodata too
+	// Other goroutines (the GC reads type descriptors) may touch a page
+	// of the same window meanwhile: one window that maps exactly one page
+	// is the proof; fault-around would map all of every window.
+	var tries []string
+	for w := (rodata[0] + window*4096 - 1) &^ (window*4096 - 1); w+window*4096 <= rodata[1] && len(tries) < 5; w += window * 4096 {
 		if presentPages(t, w, window) != 0 {
 			continue
 		}
-		base := unsafe.StringData(smapsSample)                                                             // in rodata too
 		faultSink += *(*byte)(unsafe.Add(unsafe.Pointer(base), int(w)-int(uintptr(unsafe.Pointer(base))))) // the fault
-		if n := presentPages(t, w, window); n != 1 {
-			t.Fatalf("reading one byte at %#x mapped %d pages of its 64 KiB window, want 1", w, n)
+		n := presentPages(t, w, window)
+		if n == 1 {
+			if after := sha256.Sum256([]byte(smapsSample)); after != before {
+				t.Fatalf("rodata read back after the trim differs: %x, want %x", after, before)
+			}
+			return
 		}
-		if after := sha256.Sum256([]byte(smapsSample)); after != before {
-			t.Fatalf("rodata read back after the trim differs: %x, want %x", after, before)
-		}
-		return
+		tries = append(tries, fmt.Sprintf("%#x: %d pages", w, n))
 	}
-	t.Skip("no 64 KiB window of read-only data left unmapped after the trim")
+	if len(tries) == 0 {
+		t.Skip("no 64 KiB window of read-only data left unmapped after the trim")
+	}
+	t.Fatalf("reading one byte of a dropped 64 KiB window mapped more than that page: %s", strings.Join(tries, ", "))
 }
 
 // faultSink keeps the test's read of a byte from being optimised away.

@@ -26,8 +26,10 @@ func (n *node) run(ctx context.Context) int {
 	n.startMachine(execCtx)
 
 	// Give start-up's memory back once it has settled, and again after
-	// each resource operation (scripts, agents): see trimMemory.
+	// each resource operation (scripts, agents): see memTrim.
 	trimAt := n.now().Add(trimDelay)
+	mt := memTrim{uffd: -1}
+	defer mt.close()
 	timer := n.newTimer()
 	defer timer.Stop()
 	for {
@@ -59,8 +61,12 @@ func (n *node) run(ctx context.Context) int {
 			}
 			if !trimAt.IsZero() && !now.Before(trimAt) {
 				trimAt = time.Time{}
-				if kb := trimMemory(); kb >= 0 {
-					n.log.Debugf("hbgo: memory trimmed: heap returned, %d KiB of the executable unmapped", kb)
+				first := !mt.tried
+				if kb := mt.trim(); kb >= 0 {
+					n.log.Debugf("hbgo: memory trimmed: heap returned, %d KiB of the executable unmapped; runtime KiB:%s", kb, memReport())
+				}
+				if first && mt.err != nil {
+					n.log.Debugf("hbgo: executable pages fault around (64 KiB a fault) as before: %v", mt.err)
 				}
 			}
 		// Heartbeats heard wait for the next deadline (Inbox.DeferRoutine):

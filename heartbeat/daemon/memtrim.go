@@ -1,11 +1,14 @@
 package daemon
 
 import (
+	"fmt"
 	"os"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,15 +18,37 @@ import (
 // the hours a node idles.
 const trimDelay = 3 * time.Second
 
-// trimMemory returns what an idle daemon does not use to the kernel: the
-// heap's free pages (start-up parses configurations and scans resources),
-// and the pages of its own executable that start-up touched but the loop
-// no longer reads (flag parsing, config checks, agents' code). Those are
-// clean file pages: dropping them from this process's page tables loses
-// nothing, a later use faults them back in from the page cache. Mappings
-// holding any private (copied-on-write) page are left alone. It returns
-// the KiB unmapped, -1 if the mappings could not be read.
-func trimMemory() int {
+// memTrim gives an idle daemon's memory back to the kernel, 3 s after
+// start-up and after each resource operation (trim). Its first trim also
+// has the executable's clean mappings fault one page at a time from then
+// on (smallFaults): without that, each fault on them maps a whole 64 KiB
+// fault-around window, and an idle node's scattered touches of code,
+// pclntab and type descriptors kept 5.6 MB of the binary mapped where it
+// reads 2.5 MB (bench/results/idle-2026-12-06b/rss).
+type memTrim struct {
+	tried bool // smallFaults was tried (once: the mappings never move)
+	uffd  int  // the userfaultfd that keeps them so, or -1
+	err   error
+}
+
+// close lets the mappings fault around again (the daemon is stopping).
+func (t *memTrim) close() {
+	if t.tried && t.uffd >= 0 {
+		unix.Close(t.uffd)
+		t.uffd = -1
+	}
+}
+
+// trim returns what an idle daemon does not use to the kernel: the heap's
+// free pages (start-up parses configurations and scans resources), and the
+// pages of its own executable that start-up touched but the loop no longer
+// reads (flag parsing, config checks, agents' code). Those are clean file
+// pages: dropping them from this process's page tables loses nothing, a
+// later use faults them back in from the page cache, which keeps them (no
+// eviction, so no disk read in a failover). Mappings holding any private
+// (copied-on-write) page are left alone. It returns the KiB unmapped, -1
+// if the mappings could not be read.
+func (t *memTrim) trim() int {
 	debug.FreeOSMemory()
 	exe, err := os.Executable()
 	if err != nil {
@@ -33,13 +58,60 @@ func trimMemory() int {
 	if err != nil {
 		return -1
 	}
+	maps := cleanFileMappings(string(smaps), exe)
+	if !t.tried {
+		t.tried = true
+		t.uffd, t.err = smallFaults(maps)
+	}
 	dropped := 0
-	for _, m := range cleanFileMappings(string(smaps), exe) {
+	for _, m := range maps {
 		if _, _, errno := unix.Syscall(unix.SYS_MADVISE, m[0], m[1]-m[0], unix.MADV_DONTNEED); errno == 0 {
 			dropped += int(m[1] - m[0])
 		}
 	}
 	return dropped / 1024
+}
+
+// userfaultfd(2) ABI (linux/userfaultfd.h).
+const (
+	uffdUserModeOnly   = 1          // UFFD_USER_MODE_ONLY: no kernel-mode faults
+	uffdAPI            = 0xAA       // UFFD_API
+	uffdFeatureWPAsync = 1 << 15    // UFFD_FEATURE_WP_ASYNC (Linux 6.7)
+	uffdioAPI          = 0xc018aa3f // UFFDIO_API: _IOWR(0xAA, 0x3F, struct uffdio_api)
+	uffdioRegister     = 0xc020aa00 // UFFDIO_REGISTER: _IOWR(0xAA, 0x00, struct uffdio_register)
+	uffdRegisterWP     = 1 << 1     // UFFDIO_REGISTER_MODE_WP
+)
+
+// smallFaults registers the mappings with a userfaultfd for write-protect
+// tracking in asynchronous mode. Nothing is ever write-protected and the
+// mappings are read-only, so no fault ever reaches the descriptor (nobody
+// reads it, and with WP_ASYNC the kernel would resolve one itself); what
+// the registration changes is that the kernel does not fault around in a
+// registered mapping (mm/memory.c, should_fault_around), so a fault maps
+// the one page touched. The descriptor must stay open: closing it
+// unregisters. Linux before 6.7 (no WP_ASYNC, EINVAL) or a sandbox
+// without userfaultfd (ENOSYS, EPERM) leaves fault-around as it was.
+func smallFaults(maps [][2]uintptr) (int, error) {
+	if len(maps) == 0 {
+		return -1, nil
+	}
+	fd, _, errno := unix.Syscall(unix.SYS_USERFAULTFD, unix.O_CLOEXEC|unix.O_NONBLOCK|uffdUserModeOnly, 0, 0)
+	if errno != 0 {
+		return -1, fmt.Errorf("userfaultfd: %w", errno)
+	}
+	api := struct{ api, features, ioctls uint64 }{api: uffdAPI, features: uffdFeatureWPAsync}
+	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, fd, uffdioAPI, uintptr(unsafe.Pointer(&api))); errno != 0 {
+		unix.Close(int(fd))
+		return -1, fmt.Errorf("userfaultfd WP_ASYNC: %w", errno)
+	}
+	for _, m := range maps {
+		reg := struct{ start, len, mode, ioctls uint64 }{start: uint64(m[0]), len: uint64(m[1] - m[0]), mode: uffdRegisterWP}
+		if _, _, errno := unix.Syscall(unix.SYS_IOCTL, fd, uffdioRegister, uintptr(unsafe.Pointer(&reg))); errno != 0 {
+			unix.Close(int(fd)) // unregisters what was registered
+			return -1, fmt.Errorf("userfaultfd register %#x-%#x: %w", m[0], m[1], errno)
+		}
+	}
+	return int(fd), nil
 }
 
 // cleanFileMappings picks, from /proc/self/smaps text, the read-only
@@ -82,4 +154,42 @@ func cleanFileMappings(smaps, path string) [][2]uintptr {
 		out = append(out, cur)
 	}
 	return out
+}
+
+// memClasses are the runtime/metrics classes memReport prints, by the short
+// name it gives them: together they are all the memory the Go runtime has
+// mapped (/memory/classes/total), the released heap pages included.
+var memClasses = [...][2]string{
+	{"objects", "/memory/classes/heap/objects:bytes"},
+	{"unused", "/memory/classes/heap/unused:bytes"},
+	{"free", "/memory/classes/heap/free:bytes"},
+	{"released", "/memory/classes/heap/released:bytes"},
+	{"stacks", "/memory/classes/heap/stacks:bytes"},
+	{"os-stacks", "/memory/classes/os-stacks:bytes"},
+	{"mspan", "/memory/classes/metadata/mspan/inuse:bytes"},
+	{"mspan-free", "/memory/classes/metadata/mspan/free:bytes"},
+	{"mcache", "/memory/classes/metadata/mcache/inuse:bytes"},
+	{"mcache-free", "/memory/classes/metadata/mcache/free:bytes"},
+	{"gc-meta", "/memory/classes/metadata/other:bytes"},
+	{"buckets", "/memory/classes/profiling/buckets:bytes"},
+	{"other", "/memory/classes/other:bytes"},
+	{"total", "/memory/classes/total:bytes"},
+}
+
+// memReport is the Go runtime's memory by class, in KiB, for the trim's
+// debug line: what the anonymous part of the daemon's RSS is made of
+// (bench/results/idle-2026-12-06b/rss).
+func memReport() string {
+	s := make([]metrics.Sample, len(memClasses))
+	for i, c := range memClasses {
+		s[i].Name = c[1]
+	}
+	metrics.Read(s)
+	b := make([]byte, 0, 256)
+	for i, c := range memClasses {
+		if s[i].Value.Kind() == metrics.KindUint64 {
+			b = fmt.Appendf(b, " %s=%d", c[0], s[i].Value.Uint64()/1024)
+		}
+	}
+	return string(b)
 }

@@ -2,10 +2,13 @@ package daemon
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -123,4 +126,83 @@ func cleanRss(t *testing.T, exe string) int {
 		}
 	}
 	return total
+}
+
+// trimMemory is a trim without smallFaults.
+func trimMemory() int {
+	return (&memTrim{tried: true, uffd: -1}).trim()
+}
+
+// TestSmallFaultsMapOnePage registers this test binary's clean mappings
+// as memTrim's first trim does, drops them, and reads one byte of a
+// 64 KiB window of read-only data that nothing else touched since: only
+// that byte's page is mapped again, where fault-around would have mapped
+// the window's other pages too.
+func TestSmallFaultsMapOnePage(t *testing.T) {
+	exe, _ := os.Executable()
+	smaps, err := os.ReadFile("/proc/self/smaps")
+	if err != nil {
+		t.Skipf("no /proc/self/smaps: %v", err)
+	}
+	maps := cleanFileMappings(string(smaps), exe)
+	mt := memTrim{tried: true}
+	mt.uffd, mt.err = smallFaults(maps)
+	if mt.err != nil {
+		t.Skipf("no page-sized faults on this kernel: %v", mt.err)
+	}
+	defer mt.close()
+	before := sha256.Sum256([]byte(smapsSample))
+	if kb := mt.trim(); kb <= 0 {
+		t.Fatalf("trim unmapped %d KiB, want some", kb)
+	}
+	const window = 16 // pages: fault_around_bytes' default, 64 KiB
+	rodata := maps[len(maps)-1]
+	base := unsafe.StringData(smapsSample) // in rodata too
+	// Other goroutines (the GC reads type descriptors) may touch a page
+	// of the same window meanwhile: one window that maps exactly one page
+	// is the proof; fault-around would map all of every window.
+	var tries []string
+	for w := (rodata[0] + window*4096 - 1) &^ (window*4096 - 1); w+window*4096 <= rodata[1] && len(tries) < 5; w += window * 4096 {
+		if presentPages(t, w, window) != 0 {
+			continue
+		}
+		faultSink += *(*byte)(unsafe.Add(unsafe.Pointer(base), int(w)-int(uintptr(unsafe.Pointer(base))))) // the fault
+		n := presentPages(t, w, window)
+		if n == 1 {
+			if after := sha256.Sum256([]byte(smapsSample)); after != before {
+				t.Fatalf("rodata read back after the trim differs: %x, want %x", after, before)
+			}
+			return
+		}
+		tries = append(tries, fmt.Sprintf("%#x: %d pages", w, n))
+	}
+	if len(tries) == 0 {
+		t.Skip("no 64 KiB window of read-only data left unmapped after the trim")
+	}
+	t.Fatalf("reading one byte of a dropped 64 KiB window mapped more than that page: %s", strings.Join(tries, ", "))
+}
+
+// faultSink keeps the test's read of a byte from being optimised away.
+var faultSink byte
+
+// presentPages counts the pages of [addr, addr+n pages) that this process
+// has mapped, from /proc/self/pagemap.
+func presentPages(t *testing.T, addr uintptr, n int) int {
+	t.Helper()
+	f, err := os.Open("/proc/self/pagemap")
+	if err != nil {
+		t.Skipf("no pagemap: %v", err)
+	}
+	defer f.Close()
+	b := make([]byte, 8*n)
+	if _, err := f.ReadAt(b, int64(addr/4096*8)); err != nil {
+		t.Fatal(err)
+	}
+	c := 0
+	for i := 0; i < n; i++ {
+		if binary.LittleEndian.Uint64(b[8*i:])&(1<<63) != 0 {
+			c++
+		}
+	}
+	return c
 }

@@ -49,7 +49,7 @@ type Inbox struct {
 	qs    []*Queue
 	ready chan struct{}
 	next  int
-	// DeferRoutine: a routine status (Routine) that finds its queue
+	// DeferRoutine: a routine packet (Routine: a status, an ACK) that finds its queue
 	// empty does not make Ready fire; it waits for the reader's next look
 	// at the queues. Only for a reader that looks at them before each of
 	// its deadlines, and whose deadlines are never more than a keepalive
@@ -108,14 +108,26 @@ func (b *Inbox) Len() int {
 	return n
 }
 
-// Routine reports whether p looks like a heartbeat, a status message (its
-// first field t=status, netstring or classic): only a hint for when to
-// wake the reader, read before any check of the packet.
+// Routine reports whether p looks like a heartbeat, a status message, or
+// a flow-control acknowledgement (its first field t=status or t=NS_ackmsg,
+// netstring or classic): only a hint for when to wake the reader, read
+// before any check of the packet. Each node acknowledges about one in ten
+// of every node's packets, its own included (PROTOCOL §9.3), so an idle
+// peer sends one every ten keepalives; read at the next deadline it frees
+// the history at most a keepalive later, which nothing waits for.
 func Routine(p Packet) bool {
-	return p.Ping == "" && (bytes.HasPrefix(p.Data, netstringStatus) || bytes.HasPrefix(p.Data, classicStatus))
+	if p.Ping != "" {
+		return false
+	}
+	for _, r := range routine {
+		if bytes.HasPrefix(p.Data, r) {
+			return true
+		}
+	}
+	return false
 }
 
-var (
-	netstringStatus = []byte("###\n11:(0)t=status,")
-	classicStatus   = []byte(">>>\nt=status\n")
-)
+var routine = [][]byte{
+	[]byte("###\n11:(0)t=status,"), []byte(">>>\nt=status\n"),
+	[]byte("###\n14:(0)t=NS_ackmsg,"), []byte(">>>\nt=NS_ackmsg\n"),
+}

@@ -1,6 +1,11 @@
 package media
 
-import "testing"
+import (
+	"os"
+	"testing"
+
+	"hbgo/heartbeat/core/wire"
+)
 
 // TestInboxFloodOnOneMedium floods one medium of a node far past its queue
 // while its other medium carries one keepalive: the keepalive is kept and
@@ -63,8 +68,8 @@ func TestInboxFloodOnOneMedium(t *testing.T) {
 	}
 }
 
-// TestInboxDeferRoutine: with DeferRoutine, a status alone in its queue
-// does not fire Ready (it is read at the reader's next look), while any
+// TestInboxDeferRoutine: with DeferRoutine, a status or an ACK alone in
+// its queue does not fire Ready (it is read at the reader's next look), while any
 // other packet, and a status behind another, does.
 func TestInboxDeferRoutine(t *testing.T) {
 	b := NewInbox()
@@ -81,7 +86,9 @@ func TestInboxDeferRoutine(t *testing.T) {
 	status := Packet{Data: []byte("###\n11:(0)t=status,10:(0)st=active,")}
 	classic := Packet{Data: []byte(">>>\nt=status\nst=active\n<<<\n")}
 	other := Packet{Data: []byte("###\n15:(0)t=ip-request,")}
-	for _, p := range []Packet{status, classic} {
+	ack := Packet{Data: []byte("###\n14:(0)t=NS_ackmsg,10:(0)dest=n2,")}
+	classicAck := Packet{Data: []byte(">>>\nt=NS_ackmsg\ndest=n2\n<<<\n")}
+	for _, p := range []Packet{status, classic, ack, classicAck} {
 		q.put(p)
 		if fired() {
 			t.Errorf("%q alone fired Ready", p.Data)
@@ -105,5 +112,31 @@ func TestInboxDeferRoutine(t *testing.T) {
 	case <-plain.Ready():
 	default:
 		t.Error("without DeferRoutine a status did not fire Ready")
+	}
+}
+
+// TestRoutineMatchesTheWire: the ACKs and statuses hbgo sends, in both
+// encodings, and stock's recorded ACK (testdata/stock-ackmsg.bin, from
+// heartbeat 3.0.6's ucast-sha1 capture) are routine; other types are not.
+func TestRoutineMatchesTheWire(t *testing.T) {
+	stock, err := os.ReadFile("testdata/stock-ackmsg.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Routine(Packet{Data: stock}) {
+		t.Errorf("stock's NS_ackmsg is not routine: %.40q", stock)
+	}
+	for typ, want := range map[string]bool{"status": true, "NS_ackmsg": true, "NS_rexmit": false, "ip-request": false, "resource": false} {
+		m := &wire.Message{}
+		m.Add(wire.FType, typ)
+		m.Add(wire.FSrc, "node1")
+		for _, b := range [][]byte{wire.MarshalNetstring(m), wire.MarshalClassic(m)} {
+			if got := Routine(Packet{Data: b}); got != want {
+				t.Errorf("Routine(%.30q) = %v, want %v", b, got, want)
+			}
+			if Routine(Packet{Data: b, Ping: "gw"}) {
+				t.Errorf("a ping reply %.30q is routine", b)
+			}
+		}
 	}
 }

@@ -12,6 +12,12 @@ type Queue struct {
 	lazy  bool          // the Inbox's DeferRoutine
 }
 
+// deferMax is how many packets a queue may hold for a routine one not to
+// signal (Inbox.DeferRoutine): a peer sends its ACK and its status back to
+// back, so two a peer, for two peers on one medium. A non-routine packet
+// signals when it is queued, so a routine one behind it changes nothing.
+const deferMax = 4
+
 // NewQueue returns a lone queue of size packets, outside any Inbox.
 func NewQueue(size int) *Queue {
 	return &Queue{c: make(chan Packet, size), ready: make(chan struct{}, 1)}
@@ -30,7 +36,7 @@ func (q *Queue) put(p Packet) bool {
 	default:
 		return false
 	}
-	if q.lazy && len(q.c) == 1 && Routine(p) {
+	if q.lazy && len(q.c) <= deferMax && Routine(p) {
 		return true // read at the loop's next deadline (Inbox.DeferRoutine)
 	}
 	select {
@@ -49,15 +55,15 @@ type Inbox struct {
 	qs    []*Queue
 	ready chan struct{}
 	next  int
-	// DeferRoutine: a routine packet (Routine: a status, an ACK) that finds its queue
-	// empty does not make Ready fire; it waits for the reader's next look
-	// at the queues. Only for a reader that looks at them before each of
-	// its deadlines, and whose deadlines are never more than a keepalive
-	// apart (the daemon loop). An idle daemon then wakes once per
-	// keepalive for its own status, not once more for each one heard
-	// (bench/results/idle-2026-12-06.md). Anything else, and a status
-	// behind another packet (a flood), signals as before. Set it before
-	// the first NewQueue.
+	// DeferRoutine: a routine packet (Routine: a status, an ACK) queued
+	// behind no more than a few others (deferMax) does not make Ready
+	// fire; it waits for the reader's next look at the queues. Only for a
+	// reader that looks at them before each of its deadlines, and whose
+	// deadlines are never more than a keepalive apart (the daemon loop).
+	// An idle daemon then wakes once per keepalive for its own status, not
+	// once more for each one heard (bench/results/idle-2026-12-06.md).
+	// Anything else, and a status behind more than deferMax packets (a
+	// flood), signals as before. Set it before the first NewQueue.
 	DeferRoutine bool
 }
 

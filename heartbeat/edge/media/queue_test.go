@@ -68,9 +68,10 @@ func TestInboxFloodOnOneMedium(t *testing.T) {
 	}
 }
 
-// TestInboxDeferRoutine: with DeferRoutine, a status or an ACK alone in
-// its queue does not fire Ready (it is read at the reader's next look), while any
-// other packet, and a status behind another, does.
+// TestInboxDeferRoutine: with DeferRoutine, a status or an ACK queued
+// behind at most deferMax-1 others does not fire Ready (it is read at the
+// reader's next look), while any other packet, and a status behind more,
+// does.
 func TestInboxDeferRoutine(t *testing.T) {
 	b := NewInbox()
 	b.DeferRoutine = true
@@ -97,13 +98,22 @@ func TestInboxDeferRoutine(t *testing.T) {
 			t.Fatalf("Next = %q %v", got.Data, ok)
 		}
 	}
+	// A peer's ACK and status back to back, from two peers: deferMax.
+	for i, p := range []Packet{ack, status, classicAck, classic} {
+		q.put(p)
+		if fired() {
+			t.Errorf("routine packet %d (%.20q) behind %d routine ones fired Ready", i+1, p.Data, i)
+		}
+	}
+	q.put(status) // a fifth: a backlog (a flood?) is read at once
+	if !fired() {
+		t.Errorf("a status behind %d packets did not fire Ready", deferMax)
+	}
+	for _, ok := b.Next(); ok; _, ok = b.Next() {
+	}
 	q.put(other)
 	if !fired() {
 		t.Error("a non-status packet did not fire Ready")
-	}
-	q.put(status) // behind the other: a burst is read at once
-	if !fired() {
-		t.Error("a status behind another packet did not fire Ready")
 	}
 	plain := NewInbox()
 	pq := plain.NewQueue(8)

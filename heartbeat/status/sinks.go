@@ -272,8 +272,8 @@ func (t *textfileState) write(path string, snap *Snapshot, now time.Time) error 
 	return nil
 }
 
-// Idle lines: the samples that change on an idle cluster. The heartbeat
-// ages change with every packet, and each peer's self-acknowledgements
+// idleLines start the samples that change on an idle cluster. The
+// heartbeat ages change with every packet, and each peer's self-acknowledgements
 // (NS_ackmsg dest=itself, about one per ten of its packets, which stock
 // sends too: PROTOCOL §9.3) are counted as not-to-us drops here, every two
 // seconds at keepalive 200 ms.

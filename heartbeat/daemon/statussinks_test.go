@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
@@ -11,16 +12,17 @@ import (
 
 	"hbgo/heartbeat/core/membership"
 	"hbgo/heartbeat/edge/control"
+	"hbgo/heartbeat/edge/media"
 	"hbgo/heartbeat/status"
 )
 
 // textfileDaemons are twoDaemons with metrics_textfile on, in each node's
 // directory.
-func textfileDaemons(t *testing.T) (*world, *tnode, *tnode, func(step, where string)) {
-	w, _, n1, n2, want, _ := twoDaemonsHbgo(t, func(dir string) string {
+func textfileDaemons(t *testing.T) (*world, *media.MemNetwork, *tnode, *tnode, func(step, where string)) {
+	w, net, n1, n2, want, _ := twoDaemonsHbgo(t, func(dir string) string {
 		return "metrics_textfile " + filepath.Join(dir, "hbgo.prom") + "\n"
 	})
-	return w, n1, n2, want
+	return w, net, n1, n2, want
 }
 
 // publishes is how many snapshots tn's loop has handed its sinks.
@@ -39,7 +41,7 @@ func (tn *tnode) publishes() uint64 {
 // Counted in the synctest bubble's time, not measured.
 func TestSinksIdlePublishRarely(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w, n1, n2, want := textfileDaemons(t)
+		w, _, n1, n2, want := textfileDaemons(t)
 		time.Sleep(15 * time.Second)
 		want("start", "IPaddr::10.0.0.1=node1 IPaddr::10.0.0.2=node2")
 		time.Sleep(status.TextfileRefresh) // past start's changes
@@ -72,10 +74,11 @@ func TestSinksIdlePublishRarely(t *testing.T) {
 // peer's death, whenever a node's metrics (but the samples an idle cluster
 // changes, status.WithoutIdle) change,
 // so does its metricsKey, which decides whether the sinks get a snapshot.
-// Sampled on each loop every half keepalive.
+// A malformed datagram changes a drop counter and nothing else. Sampled
+// on each loop every half keepalive.
 func TestMetricsKeyFollowsMetrics(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w, n1, n2, want := textfileDaemons(t)
+		w, net, n1, n2, want := textfileDaemons(t)
 		type sample struct {
 			key  uint64
 			text string
@@ -130,6 +133,13 @@ func TestMetricsKeyFollowsMetrics(t *testing.T) {
 		n1.n.handleControl(t.Context(), control.Cred{}, control.Request{Op: control.OpTakeover, Args: []string{"local"}})
 		time.Sleep(5 * time.Second)
 		want("takeover", "IPaddr::10.0.0.1=node1 IPaddr::10.0.0.2=node2")
+		attacker := net.Attach("attacker", "eth1", false, media.NewQueue(1))
+		for range 3 {
+			if err := attacker.Send(media.Outgoing{Netstring: []byte("###\ngarbage")}); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(2 * testKeepalive)
+		}
 		close(stop)
 		<-done
 		kill(t, w, n2)
@@ -140,6 +150,10 @@ func TestMetricsKeyFollowsMetrics(t *testing.T) {
 		want("kill", "IPaddr::10.0.0.1=node1 IPaddr::10.0.0.2=node1")
 		mu.Lock()
 		defer mu.Unlock()
+		synctest.Wait()
+		if !strings.Contains(string(mustReadFile(t, filepath.Join(n1.dir, "hbgo.prom"))), `hbgo_dropped_datagrams_total{reason="malformed"} 3`) {
+			t.Errorf("the malformed datagrams are not in node1's textfile:\n%s", mustReadFile(t, filepath.Join(n1.dir, "hbgo.prom")))
+		}
 		if changes["node1"] < 4 {
 			t.Errorf("node1's metrics changed %d times in the scenario: it tests too little", changes["node1"])
 		}

@@ -194,6 +194,12 @@ func TestTwoDaemonsInProcessCut(t *testing.T) {
 // goroutine of the bubble waits, where the resources run; execs holds each
 // node's recorded re-exec.
 func twoDaemons(t *testing.T) (*world, *media.MemNetwork, *tnode, *tnode, func(step, where string), func(string) []string) {
+	return twoDaemonsHbgo(t, nil)
+}
+
+// twoDaemonsHbgo is twoDaemons with more hbgo.cf lines per node, made
+// from the node's directory (nil: none).
+func twoDaemonsHbgo(t *testing.T, hbgo func(dir string) string) (*world, *media.MemNetwork, *tnode, *tnode, func(step, where string), func(string) []string) {
 	w := &world{running: map[string]map[string]bool{}}
 	net := media.NewMemNetwork(time.Now)
 	spec := func(name string) nodeSpec {
@@ -209,6 +215,10 @@ func twoDaemons(t *testing.T) (*world, *media.MemNetwork, *tnode, *tnode, func(s
 	execs := map[string][]string{}
 	start := func(name string) *tnode {
 		s := spec(name)
+		if hbgo != nil {
+			s.dir = t.TempDir()
+			s.hbgo += hbgo(s.dir)
+		}
 		s.exec = func(path string, argv, env []string) error {
 			mu.Lock()
 			defer mu.Unlock()

@@ -25,11 +25,14 @@ var ErrNotLoopback = errors.New("metrics_listen: not a loopback address (metrics
 // Sinks publish snapshots off the daemon loop: to the node_exporter
 // textfile and to the HTTP endpoint. Publish never blocks; the writer
 // goroutine takes the newest snapshot, so a slow disk skips snapshots
-// instead of queueing them.
+// instead of queueing them. The endpoint asks Fresh for a current
+// snapshot when scraped, and serves the newest it has if none comes.
 type Sinks struct {
 	textfile string
 	logf     func(format string, args ...any)
+	fresh    Fresh
 	latest   atomic.Pointer[Snapshot]
+	scraped  atomic.Pointer[Snapshot] // the last snapshot Fresh gave a scrape
 	kick     chan struct{}
 	done     chan struct{}
 	ln       net.Listener
@@ -38,8 +41,13 @@ type Sinks struct {
 }
 
 // PublishEvery is the shortest interval between two snapshots handed to
-// the sinks; the daemon also waits for its next keepalive.
+// the sinks; the daemon also waits for its next keepalive. A scrape
+// served a snapshot younger than this does not ask for a new one.
 const PublishEvery = time.Second
+
+// Fresh returns a snapshot of the daemon's state now, or nil when it
+// cannot (the daemon busy or stopping, or stop closed).
+type Fresh func(stop <-chan struct{}) *Snapshot
 
 // HTTP endpoint limits: a scraper sends a short GET; anything slower or
 // larger is cut off, and at most maxScrapes are served at once.
@@ -65,11 +73,12 @@ func ListenMetrics(addr string, anyAddr bool) (net.Listener, error) {
 // NewSinks starts the sinks hbgo.cf asks for; it returns nil, nil when
 // none is configured (nothing runs, nothing is built per keepalive).
 // logf reports write failures (at most one line per failure streak).
-func NewSinks(c *hacf.HbgoConfig, logf func(format string, args ...any)) (*Sinks, error) {
+// fresh (nil: none) gives the endpoint a current snapshot per scrape.
+func NewSinks(c *hacf.HbgoConfig, logf func(format string, args ...any), fresh Fresh) (*Sinks, error) {
 	if c.MetricsTextfile == "" && c.MetricsListen == "" {
 		return nil, nil
 	}
-	s := &Sinks{textfile: c.MetricsTextfile, logf: logf, kick: make(chan struct{}, 1), done: make(chan struct{}),
+	s := &Sinks{textfile: c.MetricsTextfile, logf: logf, fresh: fresh, kick: make(chan struct{}, 1), done: make(chan struct{}),
 		conns: make(chan struct{}, maxScrapes)}
 	if c.MetricsListen != "" {
 		ln, err := ListenMetrics(c.MetricsListen, c.MetricsListenAny)
@@ -165,7 +174,7 @@ func (s *Sinks) answer(r net.Conn) (string, []byte) {
 	if f[0] != "GET" {
 		return "405 Method Not Allowed", []byte("GET only\n")
 	}
-	snap := s.latest.Load()
+	snap := s.current()
 	if snap == nil {
 		return "503 Service Unavailable", []byte("no snapshot yet\n")
 	}
@@ -176,10 +185,30 @@ func (s *Sinks) answer(r net.Conn) (string, []byte) {
 	return "200 OK", b.Bytes()
 }
 
+// current is the snapshot a scrape is served: the newest published or
+// scraped one when it is younger than PublishEvery, else a fresh one (the
+// daemon publishes only on a change and every TextfileRefresh, so the
+// published snapshot's ages can be that old), else the newest there is.
+func (s *Sinks) current() *Snapshot {
+	snap := s.latest.Load()
+	if sc := s.scraped.Load(); sc != nil && (snap == nil || sc.Time.After(snap.Time)) {
+		snap = sc
+	}
+	if s.fresh == nil || snap != nil && time.Since(snap.Time) < PublishEvery {
+		return snap
+	}
+	if f := s.fresh(s.done); f != nil {
+		s.scraped.Store(f)
+		return f
+	}
+	return snap
+}
+
 // TextfileRefresh is how long the textfile may keep showing the same
 // state: a snapshot that differs from the last one written only in the
-// heartbeat ages (hbgo_link_last_heartbeat_seconds) is written when the
-// file is this old, not before. Any other change is written at once.
+// heartbeat ages (hbgo_link_last_heartbeat_seconds) and the not-to-us
+// drops (idleLines) is written when the file is this old, not before. Any
+// other change is written at once.
 // At idle only the ages change, and the rewrite (create, write, chmod,
 // close, rename) was a sixth of an idle node's CPU at one per second
 // (bench/results/idle-2026-12-06.md); node_exporter's
@@ -196,7 +225,13 @@ func (s *Sinks) writer() {
 			return
 		case <-s.kick:
 		}
-		err := last.write(s.textfile, s.latest.Load(), time.Now())
+		snap := s.latest.Load()
+		if snap == nil {
+			continue
+		}
+		// The snapshot's own time, the daemon's clock: the daemon publishes
+		// an age-only change TextfileRefresh after the last by that clock.
+		err := last.write(s.textfile, snap, snap.Time)
 		if err != nil && !failing {
 			s.logf("hbgo: metrics_textfile %s: %v", s.textfile, err)
 		} else if err == nil && failing {
@@ -223,7 +258,7 @@ func (t *textfileState) write(path string, snap *Snapshot, now time.Time) error 
 	if err := WriteMetrics(&b, snap); err != nil {
 		return err
 	}
-	key := withoutAges(b.Bytes(), t.spare[:0])
+	key := WithoutIdle(b.Bytes(), t.spare[:0])
 	same := t.body != nil && bytes.Equal(key, t.key)
 	t.key, t.spare = key, t.key
 	if same && now.Sub(t.written) < TextfileRefresh {
@@ -237,11 +272,23 @@ func (t *textfileState) write(path string, snap *Snapshot, now time.Time) error 
 	return nil
 }
 
-// ageMetric starts the lines that change at every heartbeat.
-var ageMetric = []byte("hbgo_link_last_heartbeat_seconds{")
+// idleLines start the samples that change on an idle cluster. The
+// heartbeat ages change with every packet, and each peer's self-acknowledgements
+// (NS_ackmsg dest=itself, about one per ten of its packets, which stock
+// sends too: PROTOCOL §9.3) are counted as not-to-us drops here, every two
+// seconds at keepalive 200 ms.
+var idleLines = [][]byte{
+	[]byte("hbgo_link_last_heartbeat_seconds{"),
+	[]byte(`hbgo_dropped_datagrams_total{reason="` + DropNotToUs + `"}`),
+}
 
-// withoutAges appends to dst the exposition text b without its age samples.
-func withoutAges(b, dst []byte) []byte {
+// DropNotToUs is the drop reason of packets addressed to another node.
+const DropNotToUs = "not-to-us"
+
+// WithoutIdle appends to dst the exposition text b without the samples
+// that change on an idle cluster (idleLines): what the textfile writes at
+// once when it changes.
+func WithoutIdle(b, dst []byte) []byte {
 	for len(b) > 0 {
 		line := b
 		if i := bytes.IndexByte(b, '\n'); i >= 0 {
@@ -249,7 +296,11 @@ func withoutAges(b, dst []byte) []byte {
 		} else {
 			b = nil
 		}
-		if !bytes.HasPrefix(line, ageMetric) {
+		idle := false
+		for _, p := range idleLines {
+			idle = idle || bytes.HasPrefix(line, p)
+		}
+		if !idle {
 			dst = append(dst, line...)
 		}
 	}

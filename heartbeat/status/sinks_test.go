@@ -40,14 +40,14 @@ func TestListenMetricsRefusesNonLoopback(t *testing.T) {
 }
 
 func TestSinks(t *testing.T) {
-	if s, err := NewSinks(hacf.DefaultHbgo(), t.Logf); s != nil || err != nil {
+	if s, err := NewSinks(hacf.DefaultHbgo(), t.Logf, nil); s != nil || err != nil {
 		t.Fatalf("no sink configured: %v %v", s, err)
 	}
 	dir := t.TempDir()
 	c := hacf.DefaultHbgo()
 	c.MetricsTextfile = filepath.Join(dir, "hbgo.prom")
 	c.MetricsListen = "127.0.0.1:0"
-	s, err := NewSinks(c, t.Logf)
+	s, err := NewSinks(c, t.Logf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestSinks(t *testing.T) {
 func TestPublishNeverBlocks(t *testing.T) {
 	c := hacf.DefaultHbgo()
 	c.MetricsTextfile = filepath.Join(t.TempDir(), "gone", "hbgo.prom")
-	s, err := NewSinks(c, func(string, ...any) {})
+	s, err := NewSinks(c, func(string, ...any) {}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestPublishNeverBlocks(t *testing.T) {
 func TestMetricsEndpointAnswers(t *testing.T) {
 	c := hacf.DefaultHbgo()
 	c.MetricsListen = "127.0.0.1:0"
-	s, err := NewSinks(c, t.Logf)
+	s, err := NewSinks(c, t.Logf, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,4 +206,79 @@ func mustRead(t *testing.T, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// TestScrapeAsksForFresh: the daemon publishes only on a change and every
+// TextfileRefresh, so a scrape asks Fresh for a current snapshot when the
+// newest it has is older than PublishEvery, and serves one younger without
+// asking (a scraper cannot make the loop build a snapshot more than once
+// a PublishEvery, but for the four at once maxScrapes allows).
+func TestScrapeAsksForFresh(t *testing.T) {
+	c := hacf.DefaultHbgo()
+	c.MetricsListen = "127.0.0.1:0"
+	calls := 0
+	fresh := func(<-chan struct{}) *Snapshot {
+		calls++ // scrapes below run one at a time
+		s := cases["peer-dead"]()
+		s.Time = time.Now().Add(time.Hour) // young for the rest of the test
+		return s
+	}
+	s, err := NewSinks(c, t.Logf, fresh)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	old := bothUp()
+	old.Time = time.Now().Add(-TextfileRefresh)
+	s.Publish(old)
+	scrape := func() map[string]float64 {
+		r, err := http.Get("http://" + s.Addr().String() + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer r.Body.Close()
+		b, _ := io.ReadAll(r.Body)
+		v, _ := value(parseMetrics(t, b), "hbgo_node_up", map[string]string{"node": "node1"})
+		return map[string]float64{"node1": v}
+	}
+	if got := scrape(); got["node1"] != 0 || calls != 1 {
+		t.Errorf("first scrape: node_up{node1} = %v after %d Fresh calls, want the fresh snapshot's 0 after 1", got["node1"], calls)
+	}
+	scrape()
+	if calls != 1 {
+		t.Errorf("a scrape with a snapshot younger than PublishEvery asked Fresh again (%d calls)", calls)
+	}
+	s.Publish(old) // older than the scraped one: the scraped one is served, no new call
+	scrape()
+	if calls != 1 {
+		t.Errorf("%d Fresh calls after an older publish", calls)
+	}
+}
+
+// TestScrapeWithoutFresh: when the daemon does not answer (Fresh returns
+// nil), the newest published snapshot is served.
+func TestScrapeWithoutFresh(t *testing.T) {
+	c := hacf.DefaultHbgo()
+	c.MetricsListen = "127.0.0.1:0"
+	s, err := NewSinks(c, t.Logf, func(<-chan struct{}) *Snapshot { return nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	url := "http://" + s.Addr().String() + "/metrics"
+	if r, err := http.Get(url); err != nil || r.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("no snapshot at all: %v %v", r, err)
+	}
+	old := cases["peer-dead"]()
+	old.Time = time.Now().Add(-TextfileRefresh)
+	s.Publish(old)
+	r, err := http.Get(url)
+	if err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("with an old snapshot: %v %v", r, err)
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	if v, ok := value(parseMetrics(t, b), "hbgo_node_up", map[string]string{"node": "node1"}); !ok || v != 0 {
+		t.Errorf("node_up{node1} = %v %v, want the published 0", v, ok)
+	}
 }

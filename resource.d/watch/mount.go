@@ -23,7 +23,9 @@ import (
 // (umount_tree marks the namespace with the current event number without
 // taking a new one, so a namespace whose last change was the mount itself
 // sees no change). A rescan every Backstop covers that case; in a private
-// mount namespace the wake-up came within a millisecond.
+// mount namespace the wake-up came within a millisecond. The rescan only
+// looks for held points, so it runs only while one is held: a node that
+// holds no Filesystem (the standby) wakes for mount table changes alone.
 type Mounts struct {
 	Events   chan<- Event
 	Path     string        // "" = /proc/self/mountinfo
@@ -34,6 +36,8 @@ type Mounts struct {
 	held    map[string]string // mount point → resource
 	gone    map[string]bool   // reported, until mounted again
 	changed bool              // held changed since the last scan
+	timer   *backstopTimer    // Run's backstop, armed while a point is held (nil: not running)
+	scans   int               // reads of the table (tests)
 
 	buf, last []byte // the table as read, and as last parsed (Run's goroutine only)
 }
@@ -74,6 +78,7 @@ func (m *Mounts) Hold(resource, point string) {
 	m.held[point] = resource
 	delete(m.gone, point)
 	m.changed = true
+	m.timer.set(true)
 }
 
 // Release stops watching point.
@@ -83,6 +88,28 @@ func (m *Mounts) Release(point string) {
 	delete(m.held, point)
 	delete(m.gone, point)
 	m.changed = true
+	m.timer.set(len(m.held) > 0)
+}
+
+// backstopTimer is the backstop's timerfd, armed (periodic) or disarmed.
+type backstopTimer struct {
+	fd     int
+	period time.Duration
+	armed  bool
+}
+
+// set arms or disarms t (under Mounts.mu); nil does nothing.
+func (t *backstopTimer) set(on bool) {
+	if t == nil || t.armed == on {
+		return
+	}
+	var ts unix.Timespec // zero: disarmed
+	if on {
+		ts = unix.NsecToTimespec(int64(t.period))
+	}
+	if unix.TimerfdSettime(t.fd, 0, &unix.ItimerSpec{Interval: ts, Value: ts}, nil) == nil {
+		t.armed = on
+	}
 }
 
 // Run watches the mount table until ctx ends. ready is closed once the
@@ -114,11 +141,20 @@ func (m *Mounts) Run(ctx context.Context, ready chan<- struct{}) error {
 	if ready != nil {
 		close(ready)
 	}
-	set, err := newMountSet(fd, backstop)
+	set, err := newMountSet(fd)
 	if err != nil {
 		return m.runPoll(ctx, fd, path, backstop)
 	}
 	defer set.close()
+	m.mu.Lock()
+	m.timer = &backstopTimer{fd: set.tfd, period: backstop}
+	m.timer.set(len(m.held) > 0)
+	m.mu.Unlock()
+	defer func() { // before set.close: Hold and Release no longer touch the timerfd
+		m.mu.Lock()
+		m.timer = nil
+		m.mu.Unlock()
+	}()
 	rc, err := set.ep.SyscallConn()
 	if err != nil {
 		return fmt.Errorf("watch mounts: %w", err)
@@ -136,14 +172,15 @@ func (m *Mounts) Run(ctx context.Context, ready chan<- struct{}) error {
 	}
 }
 
-// mountSet is Run's epoll set: the table and the backstop's timerfd.
+// mountSet is Run's epoll set: the table and the backstop's timerfd
+// (created disarmed; Run arms it while a point is held).
 type mountSet struct {
 	ep  *os.File // the epoll descriptor, on Go's poller
 	tfd int
 	evs [2]unix.EpollEvent
 }
 
-func newMountSet(table int, backstop time.Duration) (*mountSet, error) {
+func newMountSet(table int) (*mountSet, error) {
 	epfd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)
 	if err != nil {
 		return nil, err
@@ -154,16 +191,12 @@ func newMountSet(table int, backstop time.Duration) (*mountSet, error) {
 		return nil, err
 	}
 	s := &mountSet{tfd: tfd}
-	ts := unix.NsecToTimespec(int64(backstop))
-	err = unix.TimerfdSettime(tfd, 0, &unix.ItimerSpec{Interval: ts, Value: ts}, nil)
-	if err == nil {
-		// Edge-triggered on EPOLLIN, which mountinfo always reports: the set
-		// is readied by each wake-up of the table's wait queue (a change).
-		// Not EPOLLPRI: mountinfo's poll clears the change as it reports
-		// it, and Go's poller asking whether the set is ready already polls
-		// the table, so the set's own epoll_wait would see nothing.
-		err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, table, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(table)})
-	}
+	// Edge-triggered on EPOLLIN, which mountinfo always reports: the set
+	// is readied by each wake-up of the table's wait queue (a change).
+	// Not EPOLLPRI: mountinfo's poll clears the change as it reports
+	// it, and Go's poller asking whether the set is ready already polls
+	// the table, so the set's own epoll_wait would see nothing.
+	err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, table, &unix.EpollEvent{Events: unix.EPOLLIN | unix.EPOLLET, Fd: int32(table)})
 	if err == nil {
 		err = unix.EpollCtl(epfd, unix.EPOLL_CTL_ADD, tfd, &unix.EpollEvent{Events: unix.EPOLLIN, Fd: int32(tfd)})
 	}
@@ -251,6 +284,7 @@ func (m *Mounts) scan(fd int, path string) {
 	}
 	m.buf = b
 	m.mu.Lock()
+	m.scans++
 	same := m.last != nil && !m.changed && bytes.Equal(b, m.last)
 	m.changed = false
 	m.mu.Unlock()

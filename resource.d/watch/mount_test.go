@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // TestMountUnmounted: an ext4 image loop-mounted, then unmounted behind the
@@ -96,5 +98,61 @@ func TestMountUnmounted(t *testing.T) {
 		}
 	case <-time.After(wait):
 		t.Fatal("Run did not return after cancel")
+	}
+}
+
+// TestMountBackstopOnlyWhileHeld: the backstop's rescans (for an unmount
+// the kernel did not flag) run only while a point is held: a node holding
+// no Filesystem wakes for nothing but changes of the table. Checked on the
+// kernel's timer, not by timing; and a point held but not mounted is
+// reported by the backstop alone (no table change follows the Hold).
+func TestMountBackstopOnlyWhileHeld(t *testing.T) {
+	events := make(chan Event, 8)
+	m := &Mounts{Events: events, Backstop: 20 * time.Millisecond}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan struct{})
+	errc := make(chan error, 1)
+	go func() { errc <- m.Run(ctx, ready) }()
+	<-ready
+	armed := func() (bool, bool) { // the kernel's timer armed, and the watcher's view of it
+		t.Helper()
+		for deadline := time.Now().Add(wait); ; time.Sleep(m.Backstop) {
+			m.mu.Lock()
+			tm := m.timer
+			if tm == nil {
+				m.mu.Unlock()
+				if time.Now().After(deadline) {
+					t.Fatal("Run set no backstop timer up")
+				}
+				continue
+			}
+			var cur unix.ItimerSpec
+			if err := unix.TimerfdGettime(tm.fd, &cur); err != nil {
+				m.mu.Unlock()
+				t.Fatal(err)
+			}
+			m.mu.Unlock()
+			return cur.Interval.Nano() != 0, tm.armed
+		}
+	}
+	if k, w := armed(); k || w {
+		t.Fatalf("nothing held: backstop armed (kernel %v, watcher %v)", k, w)
+	}
+	point := filepath.Join(t.TempDir(), "never-mounted")
+	m.Hold("Filesystem::/dev/x::"+point+"::ext4", point)
+	if k, w := armed(); !k || !w {
+		t.Fatalf("a point held: backstop not armed (kernel %v, watcher %v)", k, w)
+	}
+	if ev := next(t, events, Failed); ev.Cause != point+" unmounted (mountinfo)" {
+		t.Errorf("event %+v", ev)
+	}
+	m.Release(point)
+	if k, w := armed(); k || w {
+		t.Fatalf("released: backstop still armed (kernel %v, watcher %v)", k, w)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
 	}
 }

@@ -57,3 +57,43 @@ func (m *Machine) Snapshot() Snapshot {
 	}
 	return s
 }
+
+// StateKey is a hash of what Snapshot shows that an idle cluster's
+// packets do not change: this node's, each node's and each link's status,
+// and the count of dropped packets but those not to us (each peer's
+// self-acknowledgements, PROTOCOL §9.3, are). The daemon compares it to
+// tell when the metrics changed without building a Snapshot; it allocates
+// nothing.
+func (m *Machine) StateKey() uint64 {
+	h := KeyString(KeyOffset, m.st)
+	h = KeyUint(h, m.counters.Dropped-m.counters.Drops[DropNotToUs])
+	for _, n := range m.nodes {
+		h = KeyString(h, n.st)
+		for _, l := range n.links {
+			h = KeyString(h, l.st)
+		}
+	}
+	return h
+}
+
+// KeyOffset starts a key built with KeyString and KeyUint (FNV-1a, 64 bits).
+const KeyOffset uint64 = 14695981039346656037
+
+const keyPrime uint64 = 1099511628211
+
+// KeyString mixes s, and its end, into the key h.
+func KeyString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint64(s[i])) * keyPrime
+	}
+	return (h ^ 0xff) * keyPrime // "ab","c" and "a","bc" differ
+}
+
+// KeyUint mixes x into the key h.
+func KeyUint(h, x uint64) uint64 {
+	for i := 0; i < 8; i++ {
+		h = (h ^ (x & 0xff)) * keyPrime
+		x >>= 8
+	}
+	return h
+}

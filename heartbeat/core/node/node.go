@@ -183,6 +183,9 @@ func (m *Machine) NextDeadline() time.Time {
 // Snapshot is membership's view, for cl_status and the counters.
 func (m *Machine) Snapshot() membership.Snapshot { return m.mem.Snapshot() }
 
+// StateKey is membership's StateKey: it changes with node and link statuses and drops.
+func (m *Machine) StateKey() uint64 { return m.mem.StateKey() }
+
 // Word is cl_status rscstatus's word: the planner's, which is "transition"
 // until the first acquisition ends (COMPAT §0.3); -M has none.
 func (m *Machine) Word() string {

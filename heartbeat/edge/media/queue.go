@@ -13,6 +13,12 @@ type Queue struct {
 	free  chan []byte   // the Inbox's recycled packet buffers; nil: none
 }
 
+// deferMax is how many packets a queue may hold for a routine one not to
+// signal (Inbox.DeferRoutine): a peer sends its ACK and its status back to
+// back, so two a peer, for two peers on one medium. A non-routine packet
+// signals when it is queued, so a routine one behind it changes nothing.
+const deferMax = 4
+
 // NewQueue returns a lone queue of size packets, outside any Inbox.
 func NewQueue(size int) *Queue {
 	return &Queue{c: make(chan Packet, size), ready: make(chan struct{}, 1)}
@@ -44,7 +50,7 @@ func (q *Queue) put(p Packet) bool {
 	default:
 		return false
 	}
-	if q.lazy && len(q.c) == 1 && Routine(p) {
+	if q.lazy && len(q.c) <= deferMax && Routine(p) {
 		return true // read at the loop's next deadline (Inbox.DeferRoutine)
 	}
 	select {
@@ -64,15 +70,15 @@ type Inbox struct {
 	ready chan struct{}
 	free  chan []byte // packet buffers handed back (Recycle) for the readers
 	next  int
-	// DeferRoutine: a routine status (Routine) that finds its queue
-	// empty does not make Ready fire; it waits for the reader's next look
-	// at the queues. Only for a reader that looks at them before each of
-	// its deadlines, and whose deadlines are never more than a keepalive
-	// apart (the daemon loop). An idle daemon then wakes once per
-	// keepalive for its own status, not once more for each one heard
-	// (bench/results/idle-2026-12-06.md). Anything else, and a status
-	// behind another packet (a flood), signals as before. Set it before
-	// the first NewQueue.
+	// DeferRoutine: a routine packet (Routine: a status, an ACK) queued
+	// behind no more than a few others (deferMax) does not make Ready
+	// fire; it waits for the reader's next look at the queues. Only for a
+	// reader that looks at them before each of its deadlines, and whose
+	// deadlines are never more than a keepalive apart (the daemon loop).
+	// An idle daemon then wakes once per keepalive for its own status, not
+	// once more for each one heard (bench/results/idle-2026-12-06.md).
+	// Anything else, and a status behind more than deferMax packets (a
+	// flood), signals as before. Set it before the first NewQueue.
 	DeferRoutine bool
 }
 
@@ -143,14 +149,26 @@ func (b *Inbox) Len() int {
 	return n
 }
 
-// Routine reports whether p looks like a heartbeat, a status message (its
-// first field t=status, netstring or classic): only a hint for when to
-// wake the reader, read before any check of the packet.
+// Routine reports whether p looks like a heartbeat, a status message, or
+// a flow-control acknowledgement (its first field t=status or t=NS_ackmsg,
+// netstring or classic): only a hint for when to wake the reader, read
+// before any check of the packet. Each node acknowledges about one in ten
+// of every node's packets, its own included (PROTOCOL §9.3), so an idle
+// peer sends one every ten keepalives; read at the next deadline it frees
+// the history at most a keepalive later, which nothing waits for.
 func Routine(p Packet) bool {
-	return p.Ping == "" && (bytes.HasPrefix(p.Data, netstringStatus) || bytes.HasPrefix(p.Data, classicStatus))
+	if p.Ping != "" {
+		return false
+	}
+	for _, r := range routine {
+		if bytes.HasPrefix(p.Data, r) {
+			return true
+		}
+	}
+	return false
 }
 
-var (
-	netstringStatus = []byte("###\n11:(0)t=status,")
-	classicStatus   = []byte(">>>\nt=status\n")
-)
+var routine = [][]byte{
+	[]byte("###\n11:(0)t=status,"), []byte(">>>\nt=status\n"),
+	[]byte("###\n14:(0)t=NS_ackmsg,"), []byte(">>>\nt=NS_ackmsg\n"),
+}

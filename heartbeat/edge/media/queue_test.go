@@ -1,6 +1,11 @@
 package media
 
-import "testing"
+import (
+	"os"
+	"testing"
+
+	"hbgo/heartbeat/core/wire"
+)
 
 // TestInboxFloodOnOneMedium floods one medium of a node far past its queue
 // while its other medium carries one keepalive: the keepalive is kept and
@@ -63,9 +68,10 @@ func TestInboxFloodOnOneMedium(t *testing.T) {
 	}
 }
 
-// TestInboxDeferRoutine: with DeferRoutine, a status alone in its queue
-// does not fire Ready (it is read at the reader's next look), while any
-// other packet, and a status behind another, does.
+// TestInboxDeferRoutine: with DeferRoutine, a status or an ACK queued
+// behind at most deferMax-1 others does not fire Ready (it is read at the
+// reader's next look), while any other packet, and a status behind more,
+// does.
 func TestInboxDeferRoutine(t *testing.T) {
 	b := NewInbox()
 	b.DeferRoutine = true
@@ -81,7 +87,9 @@ func TestInboxDeferRoutine(t *testing.T) {
 	status := Packet{Data: []byte("###\n11:(0)t=status,10:(0)st=active,")}
 	classic := Packet{Data: []byte(">>>\nt=status\nst=active\n<<<\n")}
 	other := Packet{Data: []byte("###\n15:(0)t=ip-request,")}
-	for _, p := range []Packet{status, classic} {
+	ack := Packet{Data: []byte("###\n14:(0)t=NS_ackmsg,10:(0)dest=n2,")}
+	classicAck := Packet{Data: []byte(">>>\nt=NS_ackmsg\ndest=n2\n<<<\n")}
+	for _, p := range []Packet{status, classic, ack, classicAck} {
 		q.put(p)
 		if fired() {
 			t.Errorf("%q alone fired Ready", p.Data)
@@ -90,13 +98,22 @@ func TestInboxDeferRoutine(t *testing.T) {
 			t.Fatalf("Next = %q %v", got.Data, ok)
 		}
 	}
+	// A peer's ACK and status back to back, from two peers: deferMax.
+	for i, p := range []Packet{ack, status, classicAck, classic} {
+		q.put(p)
+		if fired() {
+			t.Errorf("routine packet %d (%.20q) behind %d routine ones fired Ready", i+1, p.Data, i)
+		}
+	}
+	q.put(status) // a fifth: a backlog (a flood?) is read at once
+	if !fired() {
+		t.Errorf("a status behind %d packets did not fire Ready", deferMax)
+	}
+	for _, ok := b.Next(); ok; _, ok = b.Next() {
+	}
 	q.put(other)
 	if !fired() {
 		t.Error("a non-status packet did not fire Ready")
-	}
-	q.put(status) // behind the other: a burst is read at once
-	if !fired() {
-		t.Error("a status behind another packet did not fire Ready")
 	}
 	plain := NewInbox()
 	pq := plain.NewQueue(8)
@@ -105,5 +122,31 @@ func TestInboxDeferRoutine(t *testing.T) {
 	case <-plain.Ready():
 	default:
 		t.Error("without DeferRoutine a status did not fire Ready")
+	}
+}
+
+// TestRoutineMatchesTheWire: the ACKs and statuses hbgo sends, in both
+// encodings, and stock's recorded ACK (testdata/stock-ackmsg.bin, from
+// heartbeat 3.0.6's ucast-sha1 capture) are routine; other types are not.
+func TestRoutineMatchesTheWire(t *testing.T) {
+	stock, err := os.ReadFile("testdata/stock-ackmsg.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Routine(Packet{Data: stock}) {
+		t.Errorf("stock's NS_ackmsg is not routine: %.40q", stock)
+	}
+	for typ, want := range map[string]bool{"status": true, "NS_ackmsg": true, "NS_rexmit": false, "ip-request": false, "resource": false} {
+		m := &wire.Message{}
+		m.Add(wire.FType, typ)
+		m.Add(wire.FSrc, "node1")
+		for _, b := range [][]byte{wire.MarshalNetstring(m), wire.MarshalClassic(m)} {
+			if got := Routine(Packet{Data: b}); got != want {
+				t.Errorf("Routine(%.30q) = %v, want %v", b, got, want)
+			}
+			if Routine(Packet{Data: b, Ping: "gw"}) {
+				t.Errorf("a ping reply %.30q is routine", b)
+			}
+		}
 	}
 }

@@ -41,6 +41,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
@@ -181,10 +182,13 @@ func CombinedOutput(cmd *exec.Cmd) ([]byte, error) {
 	return b.Bytes(), err
 }
 
-// Exec replaces the process through exec (syscall.Exec, or a stand-in
+// Exec replaces the process through exec (nil: syscall.Exec; a stand-in
 // under test) from a SCHED_OTHER thread, so the new program starts normal
 // as any child does. It returns only when exec fails.
 func Exec(exec func(argv0 string, argv, envv []string) error, argv0 string, argv, envv []string) error {
+	if exec == nil {
+		exec = syscall.Exec
+	}
 	return normalThread(func() error { return exec(argv0, argv, envv) })
 }
 

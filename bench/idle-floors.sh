@@ -13,8 +13,9 @@
 #   -i   idle window (default 30)     -n   runs per floor (default 1)
 #   -P   first of the two loopback UDP ports (default 47601)
 #   -x   also gofloor's variants (see bench/floor/gofloor.go): floor-go-locked
-#        (the loop on a locked thread, as hbgo's) and floor-go-epoll (a
-#        locked thread in its own epoll_wait)
+#        (the loop on a locked thread, as hbgo's was), floor-go-epoll (a
+#        locked thread in its own epoll_wait) and floor-go-rr (every thread
+#        SCHED_RR, the loop unlocked, as hbgo's is; needs root)
 set -uo pipefail
 export LC_ALL=C
 export PATH=$PATH:/usr/local/go/bin
@@ -70,5 +71,6 @@ for n in $(seq "$RUNS"); do
   if ((VARIANTS)); then
     one floor-go-locked "$n" locked env GOMAXPROCS=1 "$D/floor-go"
     one floor-go-epoll "$n" epoll env GOMAXPROCS=1 "$D/floor-go"
+    one floor-go-rr "$n" rr env GOMAXPROCS=1 "$D/floor-go"
   fi
 done

@@ -316,7 +316,7 @@ func newNode(ctx context.Context, c *hadir.Conf, o Options) (*node, error) {
 		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64), later: make(chan func(), 4), fenceCtx: context.Background()}
 	// The loop drains the queues before each deadline, and a keepalive of
 	// its own is never more than one keepalive away: a heartbeat heard
-	// waits for that wake-up instead of waking the loop's thread for
+	// waits for that wake-up instead of waking the loop (and a thread) for
 	// itself (media.Inbox.DeferRoutine). Death is still timed from when
 	// the reader got it (Packet.At).
 	n.inbox.DeferRoutine = true

@@ -42,6 +42,7 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 )
@@ -57,8 +58,8 @@ var (
 // Realtime schedules every thread of the process SCHED_RR at prio, as stock
 // heartbeat's whole process is. It passes over /proc/self/task until a pass
 // finds no thread it has not set, since the runtime may add threads
-// meanwhile; threads made later inherit the policy from the thread that
-// clones them. It locks no memory: a Go heap would turn mlockall into
+// meanwhile (and one more a millisecond later); threads made later inherit
+// the policy from the thread that clones them. It locks no memory: a Go heap would turn mlockall into
 // pinned RAM.
 func Realtime(prio int) error {
 	attr := unix.SchedAttr{Policy: unix.SCHED_RR, Priority: uint32(prio)}
@@ -70,6 +71,7 @@ func Realtime(prio int) error {
 	}
 	target = &attr
 	set := map[int]bool{} // the calling thread too: the goroutine may have moved meanwhile
+	quiet := 0            // passes in a row that found no new thread
 	for {
 		tids, err := tasks(os.Getpid())
 		if err != nil {
@@ -86,9 +88,17 @@ func Realtime(prio int) error {
 				return fmt.Errorf("SCHED_RR priority %d for thread %d: %w", prio, tid, err)
 			}
 		}
-		if !fresh {
+		if fresh {
+			quiet = 0
+			continue
+		}
+		// A clone begun by a thread before it was set copies the old
+		// policy and joins /proc/self/task a few microseconds later: one
+		// more pass, a millisecond on, must find nothing new either.
+		if quiet++; quiet == 2 {
 			return nil
 		}
+		time.Sleep(time.Millisecond)
 	}
 }
 
@@ -200,12 +210,15 @@ func normalThread(fn func() error) error {
 		runtime.LockOSThread()
 		tid := unix.Gettid()
 		mu.Lock()
+		normal[tid] = true // Realtime running meanwhile must leave it alone
 		prev, err := unix.SchedGetAttr(0, 0)
 		if err == nil && prev.Policy != unix.SCHED_NORMAL {
-			normal[tid] = true
 			// Policy only: the nice value stays (a niced test run must
 			// not need the privilege to raise it back to 0).
 			err = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: unix.SCHED_NORMAL, Nice: prev.Nice}, 0)
+		}
+		if err != nil {
+			delete(normal, tid)
 		}
 		mu.Unlock()
 		if err != nil {
@@ -213,22 +226,23 @@ func normalThread(fn func() error) error {
 			errc <- fmt.Errorf("normal scheduling for a child: %w", err)
 			return
 		}
-		errc <- fn()
-		// Back to the process's policy: Realtime's, or what the thread had
-		// when Realtime never ran.
+		res := fn()
+		// Back to the process's policy (Realtime's, or what the thread had
+		// when Realtime never ran) before the caller goes on.
 		mu.Lock()
-		defer mu.Unlock()
 		delete(normal, tid)
 		back := target
 		if back == nil && prev.Policy != unix.SCHED_NORMAL {
 			back = prev
 		}
 		if back != nil {
-			if err := unix.SchedSetAttr(0, back, 0); err != nil {
-				return // still locked: the thread ends with this goroutine
-			}
+			err = unix.SchedSetAttr(0, back, 0)
 		}
-		runtime.UnlockOSThread()
+		mu.Unlock()
+		errc <- res
+		if err == nil {
+			runtime.UnlockOSThread()
+		} // else still locked: the thread ends with this goroutine
 	}()
 	return <-errc
 }

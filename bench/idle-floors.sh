@@ -28,8 +28,10 @@
 #        1000): two calls at once on the machine must not meet on one port;
 #        a floor that cannot bind exits and its row is left out)
 #   -x   also gofloor's variants (see bench/floor/gofloor.go): floor-go-locked
-#        (the loop on a locked thread, as hbgo's) and floor-go-epoll (a
-#        locked thread in its own epoll_wait); -ns suffixed on the ns path
+#        (the loop on a locked thread, as hbgo's was) and floor-go-epoll (a
+#        locked thread in its own epoll_wait) and floor-go-rr (every thread
+#        SCHED_RR, the loop unlocked, as hbgo's is; needs root); -ns
+#        suffixed on the ns path
 set -uo pipefail
 export LC_ALL=C
 export PATH=$PATH:/usr/local/go/bin
@@ -126,6 +128,7 @@ for n in $(seq "$RUNS"); do
     if ((VARIANTS)); then
       one floor-go-locked "$m" "$n" locked env GOMAXPROCS=1 "$D/floor-go"
       one floor-go-epoll "$m" "$n" epoll env GOMAXPROCS=1 "$D/floor-go"
+      one floor-go-rr "$m" "$n" rr env GOMAXPROCS=1 "$D/floor-go"
     fi
   done
 done

@@ -9,7 +9,10 @@
 # Go runtime's GC trace (GODEBUG=gctrace=1, the daemon's stdout). The daemon
 # is not changed: everything is read from outside.
 #
-# Usage: bench/idle-profile.sh [-c CONF] [-s SECS] -o OUTDIR
+# Usage: bench/idle-profile.sh [-c CONF] [-s SECS] [-b BIN] [-P PREFIX] -o OUTDIR
+#   -b BIN     profile this hbgo binary instead of building this tree's
+#   -P PREFIX  the cluster's name prefix (default hbxprof), to run beside
+#              another profile or bench
 # Needs root and perf.
 set -uo pipefail
 export LC_ALL=C
@@ -17,13 +20,15 @@ export PATH=$PATH:/usr/local/go/bin
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 H=$HERE/.harness
-CONF=fast-ka200ms-dt1 SECS=30 OUT=
+CONF=fast-ka200ms-dt1 SECS=30 OUT= BIN= PREFIX=hbxprof
 die() { echo "bench/idle-profile.sh: $*" >&2; exit 2; }
 while (($#)); do
   case $1 in
     -c) CONF=$2; shift 2;;
     -s) SECS=$2; shift 2;;
     -o) OUT=$2; shift 2;;
+    -b) BIN=$2; shift 2;;
+    -P) PREFIX=$2; shift 2;;
     -h|--help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) die "unknown argument '$1'";;
   esac
@@ -36,8 +41,12 @@ mkdir -p "$OUT" && OUT=$(cd "$OUT" && pwd)
 
 D=$(mktemp -d /tmp/hbgo-prof.XXXXXX) || die "mktemp"
 chmod 755 "$D"
-(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$D/heartbeat" ./cmd/heartbeat) || die "go build failed"
-export HBX_PREFIX=hbxprof HBX_STATE=/tmp/hbxprof
+if [[ -n $BIN ]]; then
+  cp "$BIN" "$D/heartbeat" || die "no binary $BIN"
+else
+  (cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$D/heartbeat" ./cmd/heartbeat) || die "go build failed"
+fi
+export HBX_PREFIX=$PREFIX HBX_STATE=/tmp/$PREFIX
 export IMPL1="env GODEBUG=gctrace=1 $D/heartbeat -f" IMPL2="env GODEBUG=gctrace=1 $D/heartbeat -f"
 export EXE1=$D/heartbeat EXE2=$D/heartbeat
 cleanup() { "$H/cluster.sh" down >/dev/null 2>&1; rm -rf "$D"; }

@@ -12,18 +12,22 @@
 // loop each (bench/results/idle-2026-12-06.md):
 //
 //	locked  the ticker's goroutine is locked to its own thread
-//	        (runtime.LockOSThread), as hbgo's SCHED_RR loop is: every
+//	        (runtime.LockOSThread), as hbgo's SCHED_RR loop was: every
 //	        packet and tick is handed from the netpoller's thread to it
 //	epoll   one locked thread waits itself in epoll_wait (through
 //	        syscall.Syscall6, so the scheduler sees a blocking call) on
 //	        the socket and a timerfd: the route issue 16 suggests
+//	rr      every thread SCHED_RR at priority 50 and the loop unlocked, as
+//	        hbgo's daemon runs since internal/sched (needs root)
 package main
 
 import (
+	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -39,6 +43,9 @@ func main() {
 	if mode == "epoll" {
 		epollLoop(me, peer)
 		return
+	}
+	if mode == "rr" {
+		allRR(50)
 	}
 	c, err := net.ListenUDP("udp4", net.UDPAddrFromAddrPort(me))
 	if err != nil {
@@ -127,6 +134,36 @@ func epollLoop(me, peer netip.AddrPort) {
 				syscall.RawSyscall6(syscall.SYS_SENDTO, uintptr(s), uintptr(unsafe.Pointer(&msg[0])), uintptr(len(msg)), 0,
 					uintptr(unsafe.Pointer(&dst)), unsafe.Sizeof(dst))
 			}
+		}
+	}
+}
+
+// allRR makes every thread SCHED_RR at prio, passing over /proc/self/task
+// until a pass finds no thread it has not set; threads made later inherit
+// the policy from the thread that clones them (internal/sched.Realtime).
+func allRR(prio int) {
+	param := int32(prio)
+	set := map[int]bool{}
+	for {
+		d, err := os.Open("/proc/self/task")
+		if err != nil {
+			panic(err)
+		}
+		names, _ := d.Readdirnames(-1)
+		d.Close()
+		fresh := false
+		for _, name := range names {
+			tid, _ := strconv.Atoi(name)
+			if set[tid] {
+				continue
+			}
+			fresh, set[tid] = true, true
+			if _, _, e := syscall.RawSyscall(syscall.SYS_SCHED_SETSCHEDULER, uintptr(tid), 2 /* SCHED_RR */, uintptr(unsafe.Pointer(&param))); e != 0 && e != syscall.ESRCH {
+				panic(fmt.Sprintf("SCHED_RR for thread %d: %v", tid, e))
+			}
+		}
+		if !fresh {
+			return
 		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"hbgo/heartbeat/edge/control"
 	"hbgo/heartbeat/edge/pidfile"
 	"hbgo/heartbeat/edge/sdnotify"
+	"hbgo/internal/sched"
 )
 
 // daemonEnv marks the re-executed child that becomes the daemon.
@@ -202,7 +203,7 @@ func daemonize() int {
 	cmd.Stderr = os.Stderr // configuration errors still reach the admin
 	cmd.ExtraFiles = []*os.File{w}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if err := cmd.Start(); err != nil {
+	if err := sched.Start(cmd); err != nil {
 		errf("heartbeat: %v", err)
 		return 1
 	}

@@ -34,6 +34,7 @@ import (
 	"hbgo/heartbeat/edge/stonith"
 	"hbgo/heartbeat/edge/watchdog"
 	"hbgo/internal/cfgfile"
+	"hbgo/internal/sched"
 	"hbgo/internal/version"
 	"hbgo/resource.d/agent"
 )
@@ -87,7 +88,8 @@ type Options struct {
 	// time.Now, holds all of the loop's time.
 	Now func() time.Time
 	// Exec replaces the process (re-exec after a healed partition, quick
-	// restart); nil is syscall.Exec. In-process tests record the call.
+	// restart) through sched.Exec; nil is syscall.Exec. In-process tests
+	// record the call.
 	Exec func(path string, argv, env []string) error
 	// Isolated starts no FIFO, control socket or configuration watcher:
 	// their goroutines wait in system calls, which a test under
@@ -136,9 +138,6 @@ func (o *Options) defaults() {
 	}
 	if o.Validators == nil {
 		o.Validators = Validators()
-	}
-	if o.Exec == nil {
-		o.Exec = syscall.Exec
 	}
 }
 
@@ -321,7 +320,7 @@ func newNode(ctx context.Context, c *hadir.Conf, o Options) (*node, error) {
 		ctl: make(chan ctlCall), fifo: make(chan fifoMsg, 64), later: make(chan func(), 4), fenceCtx: context.Background()}
 	// The loop drains the queues before each deadline, and a keepalive of
 	// its own is never more than one keepalive away: a heartbeat heard
-	// waits for that wake-up instead of waking the loop's thread for
+	// waits for that wake-up instead of waking the loop (and a thread) for
 	// itself (media.Inbox.DeferRoutine). Death is still timed from when
 	// the reader got it (Packet.At).
 	n.inbox.DeferRoutine = true
@@ -651,7 +650,7 @@ func pingStarted(ms []hacf.Medium) []hblog.Msg {
 	return out
 }
 
-// rtPrio is the SCHED_RR priority for the loop's thread, 0
+// rtPrio is the SCHED_RR priority for the daemon's threads, 0
 // when realtime is off (ha.cf realtime, rtprio; stock's default is the
 // middle of SCHED_RR's range, COMPAT §2.2).
 func (n *node) rtPrio() int {
@@ -665,20 +664,22 @@ func (n *node) rtPrio() int {
 	return 50
 }
 
-// goRealtime puts the calling goroutine (the loop) on a SCHED_RR thread
-// and logs what was applied.
+// goRealtime makes every thread of the daemon SCHED_RR, as stock's whole
+// process is (COMPAT §2.3 realtime), and logs what was applied. The loop is
+// an ordinary goroutine: locked to a SCHED_RR thread of its own, every idle
+// event cost three thread wake-ups instead of one
+// (bench/results/idle-2026-12-06.md). Children start at normal scheduling
+// through internal/sched's door.
 func (n *node) goRealtime() {
 	prio := n.rtPrio()
 	if prio == 0 {
 		n.log.Infof("hbgo: realtime off: normal scheduling")
 		return
 	}
-	if err := media.LockRealtime(prio); err != nil {
-		n.log.Warnf("hbgo: realtime: main loop stays at normal scheduling: %v", err)
+	if err := sched.Realtime(prio); err != nil {
+		n.log.Warnf("hbgo: realtime: the daemon stays at normal scheduling: %v", err)
 	} else {
-		// The media readers are plain goroutines: only the loop's thread
-		// sends keepalives and runs membership (bench/results/idle-2026-11-23.md).
-		n.log.Infof("hbgo: realtime: SCHED_RR priority %d for the main loop; memory not locked (no mlockall)", prio)
+		n.log.Infof("hbgo: realtime: SCHED_RR priority %d for every thread, as stock; scripts run at normal scheduling; memory not locked (no mlockall)", prio)
 	}
 	if kb := n.conf.HaCf.Memreserve; kb > 0 {
 		n.log.Debugf("hbgo: memreserve %d KiB accepted; Go's heap needs no reserve", kb)

@@ -11,6 +11,7 @@ import (
 	"hbgo/heartbeat/edge/hblog"
 	"hbgo/heartbeat/edge/stonith"
 	"hbgo/heartbeat/edge/watchdog"
+	"hbgo/internal/sched"
 )
 
 // stonithCheckEvery is how often stock checks the STONITH device
@@ -155,7 +156,7 @@ func (f fencer) fence() {
 	}
 	t.Stop()
 	if cmd := f.command; len(cmd) > 0 {
-		if err := exec.Command(cmd[0], cmd[1:]...).Run(); err == nil {
+		if err := sched.Run(exec.Command(cmd[0], cmd[1:]...)); err == nil {
 			return
 		}
 		f.log.Critf("hbgo: reboot_command %v failed; rebooting with reboot(2)", cmd)

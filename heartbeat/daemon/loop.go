@@ -109,8 +109,8 @@ func (n *node) startMachine(execCtx context.Context) {
 	if !n.o.NoResources { // -M: never run a resource script
 		held = n.exec.Held(execCtx)
 	}
-	// Only now: a child forked from this thread would inherit SCHED_RR,
-	// and the scan above runs the status scripts from here.
+	// Realtime from here on, for the cluster's work; the scan's status
+	// scripts, like every child, run normal either way (sched.Start).
 	n.goRealtime()
 	// issue 15: watches after start (nothing runs with vip_watch off and no
 	// monitor line); before the first op, which the executor runs beside us.

@@ -8,14 +8,13 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"hbgo/haresources/planner"
 	"hbgo/heartbeat/config/hacf"
 	"hbgo/heartbeat/config/hadir"
 	hbnode "hbgo/heartbeat/core/node"
 	"hbgo/heartbeat/edge/hblog"
 	"hbgo/heartbeat/edge/pidfile"
+	"hbgo/internal/sched"
 )
 
 // ReloadKind is what a SIGHUP makes the daemon do (COMPAT §2.8).
@@ -230,11 +229,11 @@ func (n *node) restartExec() int {
 	n.journalEv("restart_exec", "", map[string]string{"args": strings.Join(args[1:], " ")})
 	n.close()
 	n.closers = nil // closed: the deferred close after a failed exec must not close them again
-	// exec keeps the thread's policy: drop SCHED_RR (see reexec).
-	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: 0}, 0)
+	// The new program keeps the exec'ing thread's policy: it starts
+	// normal, as every child does (sched.Exec), and applies realtime itself.
 	exe, err := os.Executable()
 	if err == nil {
-		err = n.o.Exec(exe, args, os.Environ())
+		err = sched.Exec(n.o.Exec, exe, args, os.Environ())
 	}
 	fmt.Fprintf(n.o.Stderr, "%s\n", stderrLine(n.conf, "ERROR", fmt.Sprintf("Could not exec %s: %v", exe, err)))
 	return ExitFailure
@@ -366,12 +365,11 @@ func (n *node) reexec() int {
 	n.log.Infof("hbgo: restarting in %d s after the partition healed", secs)
 	n.close()
 	time.Sleep(time.Duration(secs) * time.Second) // on Options.Now's clock under synctest too
-	// exec keeps the thread's policy: drop SCHED_RR, or every thread of the
-	// new process (and the scripts it forks) would inherit it.
-	_ = unix.SchedSetAttr(0, &unix.SchedAttr{Policy: 0}, 0)
+	// exec keeps the thread's policy: sched.Exec execs from a SCHED_OTHER
+	// thread, or the new process would start SCHED_RR before its held scan.
 	exe, err := os.Executable()
 	if err == nil {
-		err = n.o.Exec(exe, coldArgs(os.Args), os.Environ())
+		err = sched.Exec(n.o.Exec, exe, coldArgs(os.Args), os.Environ())
 	}
 	fmt.Fprintf(n.o.Stderr, "heartbeat: re-exec failed: %v\n", err)
 	return ExitFailure

@@ -1,3 +1,2 @@
-// Package archtest holds the test that keeps the repository's import arrows
-// pointing one way: commands → daemon → resources → agents, leaves below.
+// Package archtest holds the tests of the repository's shape: import arrows point one way (commands → daemon → resources → agents, leaves below), and the daemon starts every child through internal/sched.
 package archtest

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os/exec"
 	"syscall"
+
+	"hbgo/internal/sched"
 )
 
 // ExecRunner runs commands with os/exec, stdin empty, in their own process group.
@@ -23,7 +25,7 @@ func (r ExecRunner) Run(ctx context.Context, name string, args ...string) (strin
 	cmd.Stderr = r.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	err := cmd.Run()
+	err := sched.Run(cmd)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) {
 		if ctx.Err() != nil {

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"hbgo/internal/sched"
 	"hbgo/resource.d/agent"
 )
 
@@ -152,7 +153,7 @@ func (s *Script) run(ctx context.Context, op string, stdout io.Writer) (int, err
 		// background child holding it once the script itself has exited.
 		cmd.WaitDelay = 2 * time.Second
 	}
-	if err := cmd.Start(); err != nil {
+	if err := sched.Start(cmd); err != nil {
 		return -1, fmt.Errorf("run %s %s: %w", s.Path, op, err)
 	}
 	pgid := cmd.Process.Pid

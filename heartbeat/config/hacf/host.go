@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"hbgo/internal/diag"
+	"hbgo/internal/sched"
 )
 
 // Host answers the questions about this machine that stock heartbeat asks
@@ -59,7 +60,7 @@ const HintNoStonith = "install cluster-glue (it provides " + StonithCommand + ",
 
 // StonithTypes implements StonithHost with `stonith -L`.
 func (OSHost) StonithTypes() (map[string]bool, error) {
-	out, err := exec.Command(StonithCommand, "-L").CombinedOutput()
+	out, err := sched.CombinedOutput(exec.Command(StonithCommand, "-L"))
 	if err != nil {
 		return nil, fmt.Errorf("%s -L: %w", StonithCommand, err)
 	}

@@ -1,9 +1,7 @@
 package interop
 
 import (
-	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -11,6 +9,7 @@ import (
 
 	"hbgo/internal/harness/testnet"
 	"hbgo/internal/harness/twonode"
+	"hbgo/internal/sched"
 )
 
 func TestMain(m *testing.M) { testnet.Main(m) }
@@ -19,17 +18,32 @@ var fastUcast = twonode.FastHaCf("ucast @HBIF@ @PEER_HBIP@")
 
 const keys = twonode.Authkeys
 
+// rtProbe is a resource script that records, on start, its own scheduling
+// policy (field 41 of /proc/self/stat: 0 SCHED_OTHER, 2 SCHED_RR).
+const rtProbe = `#!/bin/sh
+F=/etc/ha.d/rtprobe.policy
+case "$1" in
+start) sed 's/.*) //' /proc/$$/stat | cut -d' ' -f39 >$F ;;
+stop) rm -f $F ;;
+status) if [ -f $F ]; then echo running; else echo stopped; fi ;;
+esac
+exit 0
+`
+
 // TestHbgoPairFailover runs two hbgo nodes that also ping the LAN client
-// (a ping node) with their loop on a SCHED_RR thread (the media readers
-// are plain goroutines: bench/results/idle-2026-11-23.md).
+// (a ping node), every thread of each SCHED_RR as stock's whole process is,
+// while the resource scripts they run are SCHED_OTHER (COMPAT §4.4).
 func TestHbgoPairFailover(t *testing.T) {
 	bin := twonode.BuildHbgo(t)
 	cls := clStatus(t, bin)
 	c := twonode.New(t, twonode.Options{Prefix: "hbgoip", Impl: [2]twonode.Impl{twonode.Hbgo(bin), twonode.Hbgo(bin)},
-		HaCf: fastUcast + "ping " + twonode.Client + "\n", Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@\n",
+		HaCf: fastUcast + "ping " + twonode.Client + "\n", Authkeys: keys, Haresources: "@NODE1@ IPaddr::@VIPCIDR@/@LANIF@ rtprobe\n",
 		// Both nodes run hbgo: the start-up wait may end as soon as the
 		// peer's resource state is known (hbgo.cf fast_start).
 		HbgoCf: "fast_start on\n"})
+	for i := range c.Node {
+		c.Node[i].WriteFile("/etc/ha.d/resource.d/rtprobe", []byte(rtProbe), 0o755)
+	}
 	started := time.Now()
 	c.Start(0)
 	c.Start(1)
@@ -56,12 +70,18 @@ func TestHbgoPairFailover(t *testing.T) {
 		if out, _ := c.Node[i].Try(cls, "nodestatus", twonode.Client); strings.TrimSpace(out) != "ping" {
 			t.Errorf("node%d: cl_status nodestatus %s = %q, want ping", i+1, twonode.Client, out)
 		}
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`realtime: SCHED_RR priority 50 for the main loop;`), 0, c.Dead(1)); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`realtime: SCHED_RR priority 50 for every thread, as stock; scripts run at normal scheduling;`), 0, c.Dead(1)); err != nil {
 			t.Error(err)
 		}
-		if n := rrThreads(c.Node[i].Pids(bin)); n != 1 {
-			t.Errorf("node%d: %d SCHED_RR threads, want one: the loop's", i+1, n)
-		}
+		// After the start-up scan and (node1) the group's start: threads
+		// the runtime made since are SCHED_RR too.
+		allRR(t, i, c.Node[i].Pids(bin))
+	}
+	if !twonode.WaitFor(c.Dead(5), func() bool { _, err := os.Stat(c.Node[0].Path("/etc/ha.d/rtprobe.policy")); return err == nil }) {
+		t.Fatalf("rtprobe never started on node1\n%s", c.Log(0))
+	}
+	if b, _ := os.ReadFile(c.Node[0].Path("/etc/ha.d/rtprobe.policy")); strings.TrimSpace(string(b)) != "0" {
+		t.Errorf("node1's resource script ran with policy %q, want 0 (SCHED_OTHER)", b)
 	}
 	// An edit of ha.cf is validated at once and announced, never applied:
 	// a broken line is reported as file:line, the fix as heartbeat -r's job.
@@ -91,6 +111,14 @@ func TestHbgoPairFailover(t *testing.T) {
 	if !twonode.WaitFor(c.Dead(20), func() bool { return c.HasVIP(1) && !c.HasVIP(0) }) {
 		t.Fatalf("stock hb_standby on node1 did not move the VIP to node2\n%s", lastLines(c.Log(0), 30))
 	}
+	if !twonode.WaitFor(c.Dead(5), func() bool { _, err := os.Stat(c.Node[1].Path("/etc/ha.d/rtprobe.policy")); return err == nil }) {
+		t.Fatalf("rtprobe never started on node2\n%s", c.Log(1))
+	}
+	if b, _ := os.ReadFile(c.Node[1].Path("/etc/ha.d/rtprobe.policy")); strings.TrimSpace(string(b)) != "0" {
+		t.Errorf("node2's resource script ran with policy %q, want 0 (SCHED_OTHER)", b)
+	}
+	allRR(t, 0, c.Node[0].Pids(bin))
+	allRR(t, 1, c.Node[1].Pids(bin))
 	off := len(c.Log(1))
 	c.Kill(0)
 	if _, _, err := c.WaitLog(1, regexp.MustCompile(`node node1: is dead`), off, c.Dead(5)); err != nil {
@@ -101,23 +129,23 @@ func TestHbgoPairFailover(t *testing.T) {
 	}
 }
 
-// rrThreads counts the SCHED_RR threads of the processes pids (policy is
-// field 41 of /proc/<pid>/task/<tid>/stat; SCHED_RR = 2).
-func rrThreads(pids []int) int {
-	n := 0
+// allRR checks that every thread of node i's daemon (pids) is SCHED_RR at
+// stock's default priority.
+func allRR(t *testing.T, i int, pids []int) {
+	t.Helper()
+	if len(pids) == 0 {
+		t.Errorf("node%d: no daemon running", i+1)
+	}
 	for _, p := range pids {
-		stats, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/stat", p))
-		for _, st := range stats {
-			b, err := os.ReadFile(st)
-			if err != nil {
-				continue
-			}
-			s := string(b)
-			f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-			if len(f) > 38 && f[38] == "2" {
-				n++
+		ths, err := sched.Threads(p)
+		if err != nil {
+			t.Errorf("node%d: %v", i+1, err)
+			continue
+		}
+		for tid, pol := range ths {
+			if pol != (sched.Policy{Name: "SCHED_RR", Prio: 50}) {
+				t.Errorf("node%d: thread %d of %d runs %v, want SCHED_RR 50 (all: %v)", i+1, tid, p, pol, ths)
 			}
 		}
 	}
-	return n
 }

@@ -16,8 +16,8 @@ const (
 	// knows which daemon wrote it.
 	fmtHbgoBanner = "hbgo: %s, standing in for heartbeat %s"
 	// fmtHbgoNote is every other daemon line hbgo adds (its own notes, at
-	// any level, e.g. `hbgo: realtime: SCHED_RR priority 50 for the main
-	// loop; …`): they all start with "hbgo: ".
+	// any level, e.g. `hbgo: realtime: SCHED_RR priority 50 for every
+	// thread, as stock; …`): they all start with "hbgo: ".
 	fmtHbgoNote = "hbgo: %s"
 )
 

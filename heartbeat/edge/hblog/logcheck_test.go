@@ -102,7 +102,7 @@ func TestLogcheckIgnoresHbgoOnlyLines(t *testing.T) {
 	daemon := []string{
 		HbgoBanner("hbgo v0.3.0-4-g3fb3c25 (commit 3fb3c25b2c1e0000000000000000000000000000)", "3.0.6").Text,
 		HbgoBanner("hbgo devel (commit unknown)", "3.0.6").Text,
-		"hbgo: realtime: SCHED_RR priority 50 for the main loop; memory not locked (no mlockall)",
+		"hbgo: realtime: SCHED_RR priority 50 for every thread, as stock; scripts run at normal scheduling; memory not locked (no mlockall)",
 		"hbgo: fast_start: node2's resource state is known; not waiting RQSTDELAY (10 s)",
 	}
 	type scriptLine struct{ tag, text string }

@@ -160,34 +160,6 @@ func TestUDPMediaInNamespaces(t *testing.T) {
 	}
 }
 
-// TestLockRealtime checks that a reader thread really runs SCHED_RR (root only).
-func TestLockRealtime(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("SCHED_RR needs root")
-	}
-	type res struct {
-		pol  string
-		prio int
-		err  error
-	}
-	ch := make(chan res)
-	go func() {
-		if err := LockRealtime(7); err != nil {
-			ch <- res{err: err}
-			return
-		}
-		p, n, err := ThreadPolicy()
-		ch <- res{p, n, err}
-	}()
-	r := <-ch
-	if r.err != nil {
-		t.Fatal(r.err)
-	}
-	if r.pol != "SCHED_RR" || r.prio != 7 {
-		t.Errorf("thread runs %s %d, want SCHED_RR 7", r.pol, r.prio)
-	}
-}
-
 // TestPingLoopback pings 127.0.0.1 and gets the payload back from the ping
 // node it was sent to (root only: a raw ICMP socket).
 func TestPingLoopback(t *testing.T) {

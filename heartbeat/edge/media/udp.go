@@ -245,8 +245,8 @@ func (m *udpMedium) Send(out Outgoing) error {
 // start makes the raw handles and starts the reader goroutine. The reader
 // is not locked to a thread of its own: a locked reader costs two thread
 // hand-offs per packet (netpoller to reader, reader to loop), which were
-// most of an idle daemon's CPU (bench/results/idle-2026-11-23.md). Only the
-// loop's thread, which sends keepalives and runs membership, is SCHED_RR;
+// most of an idle daemon's CPU (bench/results/idle-2026-11-23.md). With
+// realtime on, every thread of the daemon is SCHED_RR (internal/sched);
 // membership judges lateness by the reader's At stamp, not by when the
 // loop got the packet.
 func (m *udpMedium) start(rx *Queue) (Medium, error) {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"syscall"
 	"time"
+
+	"hbgo/internal/sched"
 )
 
 // Resolve looks up the user of a respawn line; failfast lines are not
@@ -56,7 +58,7 @@ func ExecStarter(env []string) Starter {
 			cred = nil // tests as a normal user: run as ourselves
 		}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Credential: cred}
-		if err := cmd.Start(); err != nil {
+		if err := sched.Start(cmd); err != nil {
 			return nil, err
 		}
 		return &proc{cmd: cmd}, nil

@@ -16,6 +16,7 @@ import (
 
 	"hbgo/heartbeat/config/hacf"
 	"hbgo/heartbeat/edge/hblog"
+	"hbgo/internal/sched"
 )
 
 // DefaultCommand is where cluster-glue installs stonith(8).
@@ -154,7 +155,7 @@ func Exec(ctx context.Context, name string, args []string, secret []byte) (int, 
 			return -1, nil, fmt.Errorf("stonith: parameters: %w", werr)
 		}
 	}
-	err := cmd.Run()
+	err := sched.Run(cmd)
 	var ee *exec.ExitError
 	if errors.As(err, &ee) && ee.Exited() {
 		return ee.ExitCode(), buf.Bytes(), nil

@@ -34,7 +34,7 @@ type hookJob struct {
 
 // newHooks scans DIR/rc.d once, as stock does at start (COMPAT §5.9).
 func newHooks(dir string, env []string, debugfile string, log hblog.PIDTagger, res *haresources.Resolver, l hblog.Logger) *hooks {
-	h := &hooks{scripts: map[string]string{}, run: &script.Runner{Env: env, Debugfile: debugfile}, log: log, queue: make(chan hookJob, 64)}
+	h := &hooks{scripts: map[string]string{}, run: &script.Runner{Env: env, Debugfile: debugfile}, log: log}
 	rc := filepath.Join(dir, "rc.d")
 	ents, err := os.ReadDir(rc)
 	if err != nil {
@@ -55,6 +55,7 @@ func newHooks(dir string, env []string, debugfile string, log hblog.PIDTagger, r
 	}
 	sort.Strings(own)
 	if len(own) > 0 {
+		h.queue = make(chan hookJob, 64)
 		l.Infof("hbgo: rc.d scripts the admin added or changed run on their events: %s", strings.Join(own, " "))
 	}
 	return h
@@ -79,8 +80,13 @@ func (h *hooks) fire(typ string, msg *wire.Message, ostatus string, logged bool)
 	}
 }
 
-// loop runs queued hooks one at a time until ctx ends.
+// loop runs queued hooks one at a time until ctx ends. Without a script
+// it returns at once: fire has nothing to queue, and a loop parked for the
+// daemon's life (with its 64-job queue) cost every idle node a stack.
 func (h *hooks) loop(ctx context.Context) {
+	if h.queue == nil {
+		return
+	}
 	for {
 		select {
 		case <-ctx.Done():

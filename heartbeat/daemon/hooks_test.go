@@ -1,11 +1,17 @@
 package daemon
 
 import (
+	"context"
+	"os"
+	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"hbgo/haresources"
 	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/hblog"
 	"hbgo/resource.d/script"
 )
 
@@ -24,4 +30,46 @@ func TestStringFields(t *testing.T) {
 	if stringFields(nil) != nil {
 		t.Error("stringFields(nil) is not nil")
 	}
+}
+
+// TestHooksLoopOnlyWithScripts: without an rc.d script the hooks loop
+// returns at once (no parked goroutine, no queue); with one it runs the
+// script on its message type.
+func TestHooksLoopOnlyWithScripts(t *testing.T) {
+	lg, err := hblog.New(hblog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tag := hblog.PIDTagger{Log: lg, PID: 1}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	empty := newHooks(t.TempDir(), nil, "", tag, &haresources.Resolver{}, lg)
+	done := make(chan struct{})
+	go func() { empty.loop(ctx); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the loop of a node without rc.d scripts did not return")
+	}
+	empty.fire("mytype", nil, "", true) // nothing to run, never blocks
+
+	dir := t.TempDir()
+	out := filepath.Join(dir, "ran")
+	if err := os.Mkdir(filepath.Join(dir, "rc.d"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "rc.d", "mytype"), []byte("#!/bin/sh\necho \"$1\" >"+out+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	h := newHooks(dir, nil, "", tag, &haresources.Resolver{}, lg)
+	go h.loop(ctx)
+	h.fire("mytype", nil, "", true)
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(out); err == nil && string(b) == "mytype\n" {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatal("rc.d/mytype did not run")
 }

@@ -112,13 +112,12 @@ func (n *node) startMonitor(ctx context.Context) *monitor.Config {
 			}
 		}
 	}()
-	go func() {
-		<-ctx.Done()
+	context.AfterFunc(ctx, func() { // no goroutine parked until then
 		s.poll.Close()
 		if s.arp != nil {
 			s.arp.Close()
 		}
-	}()
+	})
 	return &cfg
 }
 

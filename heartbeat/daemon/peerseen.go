@@ -2,17 +2,51 @@ package daemon
 
 import (
 	"maps"
+	"sync"
 	"time"
 
 	"hbgo/heartbeat/core/membership"
+	"hbgo/heartbeat/edge/hblog"
 )
 
 // peerWriter writes the peer-generation file (hbgo_peer_generations) off
 // the loop: a peer's death, which asks for a write, must not wait for the
-// state directory's disk before the takeover starts.
+// state directory's disk before the takeover starts. Its goroutine runs
+// only while a table waits to be written: a writer parked for the
+// daemon's life cost an idle node a stack that every GC scanned.
 type peerWriter struct {
-	ch   chan map[string]membership.PeerMark // capacity 1: only the newest table matters
-	done chan struct{}
+	mu      sync.Mutex
+	next    map[string]membership.PeerMark // the newest table not yet taken; only it matters
+	running bool
+	idle    chan struct{} // closed when the running writer ends with nothing left
+}
+
+// put hands t to the writer, starting it if none runs.
+func (w *peerWriter) put(t map[string]membership.PeerMark, store membership.Store, log *hblog.Log) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.next = t
+	if w.running {
+		return
+	}
+	w.running, w.idle = true, make(chan struct{})
+	go func(idle chan struct{}) {
+		for {
+			w.mu.Lock()
+			t := w.next
+			w.next = nil
+			if t == nil {
+				w.running = false
+				w.mu.Unlock()
+				close(idle)
+				return
+			}
+			w.mu.Unlock()
+			if err := store.SavePeers(t); err != nil {
+				log.Errorf("hbgo: %v", err)
+			}
+		}
+	}(w.idle)
 }
 
 // savePeerSeen records what was seen from a peer (a new generation, the
@@ -27,30 +61,9 @@ func (n *node) savePeerSeen(peer string, mk membership.PeerMark) {
 	}
 	n.peerSeen[peer] = mk
 	if n.peerW == nil {
-		w := &peerWriter{ch: make(chan map[string]membership.PeerMark, 1), done: make(chan struct{})}
-		n.peerW = w
-		store, log := n.store, n.log
-		go func() {
-			defer close(w.done)
-			for t := range w.ch {
-				if err := store.SavePeers(t); err != nil {
-					log.Errorf("hbgo: %v", err)
-				}
-			}
-		}()
+		n.peerW = &peerWriter{}
 	}
-	t := maps.Clone(n.peerSeen)
-	for {
-		select {
-		case n.peerW.ch <- t:
-			return
-		default:
-			select { // replace the older table still waiting
-			case <-n.peerW.ch:
-			default:
-			}
-		}
-	}
+	n.peerW.put(maps.Clone(n.peerSeen), n.store, n.log)
 }
 
 // flushPeerSeen waits, at most d, for the last table to be written.
@@ -59,10 +72,14 @@ func (n *node) flushPeerSeen(d time.Duration) {
 	if w == nil {
 		return
 	}
-	n.peerW = nil
-	close(w.ch)
+	w.mu.Lock()
+	running, idle := w.running, w.idle
+	w.mu.Unlock()
+	if !running {
+		return
+	}
 	select {
-	case <-w.done:
+	case <-idle:
 	case <-time.After(d):
 		n.log.Errorf("hbgo: %s not written within %v at exit", membership.PeersFile, d)
 	}

@@ -10,8 +10,10 @@ import (
 	"time"
 
 	"github.com/mdlayher/arp"
+	"github.com/mdlayher/ethernet"
 	"github.com/mdlayher/packet"
 	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 )
 
 // Conflicts reads ARP on the interfaces of held VIPs: a packet whose sender
@@ -153,8 +155,12 @@ func (w *Conflicts) Close() {
 
 func (w *Conflicts) read(ctx context.Context, r *arpReader) {
 	own := r.ifi.HardwareAddr
+	next := func() (*arp.Packet, error) { p, _, err := r.c.Read(); return p, err }
+	if r.pc != nil {
+		next = r.reader()
+	}
 	for ctx.Err() == nil {
-		p, _, err := r.c.Read()
+		p, err := next()
 		if err != nil {
 			if ctx.Err() != nil {
 				return
@@ -165,7 +171,7 @@ func (w *Conflicts) read(ctx context.Context, r *arpReader) {
 			time.Sleep(10 * time.Millisecond) // a transient socket error; never spin
 			continue
 		}
-		if bytes.Equal(p.SenderHardwareAddr, own) {
+		if p == nil || bytes.Equal(p.SenderHardwareAddr, own) {
 			continue
 		}
 		w.mu.Lock()
@@ -179,5 +185,41 @@ func (w *Conflicts) read(ctx context.Context, r *arpReader) {
 			now = w.Now()
 		}
 		send(w.Events, Event{Resource: res, Kind: Conflict, MAC: p.SenderHardwareAddr.String(), Cause: "ARP from " + p.SenderHardwareAddr.String(), At: now})
+	}
+}
+
+// reader reads r's socket through the runtime poller into one kept buffer.
+// arp.Client.Read goes through mdlayher/socket, which starts a goroutine
+// per read to watch a context (it cannot tell that Read's never ends): an
+// idle daemon held two goroutines for one interface, and every frame cost
+// a goroutine, a channel and a buffer. The frame is parsed as arp.Client
+// does (a non-ARP frame is skipped: nil packet, no error).
+func (r *arpReader) reader() func() (*arp.Packet, error) {
+	rc, err := r.pc.SyscallConn()
+	if err != nil {
+		return func() (*arp.Packet, error) { return nil, err }
+	}
+	buf := make([]byte, 128) // arp.Client.Read's size: an ARP frame is 42 bytes, 60 padded
+	return func() (*arp.Packet, error) {
+		var n int
+		var rerr error
+		if err := rc.Read(func(fd uintptr) bool {
+			n, _, rerr = unix.Recvfrom(int(fd), buf, 0)
+			return rerr != unix.EAGAIN
+		}); err != nil {
+			return nil, err
+		}
+		if rerr != nil {
+			return nil, rerr
+		}
+		var f ethernet.Frame
+		if err := f.UnmarshalBinary(buf[:n]); err != nil || f.EtherType != ethernet.EtherTypeARP {
+			return nil, nil
+		}
+		p := new(arp.Packet)
+		if err := p.UnmarshalBinary(f.Payload); err != nil {
+			return nil, nil
+		}
+		return p, nil
 	}
 }

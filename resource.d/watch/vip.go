@@ -2,14 +2,21 @@ package watch
 
 import (
 	"context"
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"os"
 	"sync"
+	"syscall"
 	"time"
+	"unsafe"
 
 	"github.com/vishvananda/netlink"
+	"github.com/vishvananda/netlink/nl"
 	"github.com/vishvananda/netns"
+	"golang.org/x/sys/unix"
 )
 
 // VIPs watches the held VIPs through netlink address and link events: a
@@ -55,49 +62,159 @@ func (v *VIPs) now() time.Time {
 	return time.Now()
 }
 
-// Run subscribes and delivers events until ctx ends; it returns once both
-// subscriptions are open (ready closed), or with the subscription error.
+// recvSize is the read buffer of the VIP watcher's netlink socket: what
+// vishvananda/netlink's Receive uses (RECEIVE_BUFFER_SIZE), so no message
+// it would have read whole is cut here.
+const recvSize = 65536
+
+// Run subscribes and delivers events until ctx ends; it returns once the
+// subscription is open (ready closed), or with the subscription error.
+//
+// Link and address events come on one netlink socket, read by this
+// goroutine into one buffer kept for the watcher's life. The library's
+// LinkSubscribe and AddrSubscribe would take a socket each, two goroutines
+// each (a reader and one waiting to close it) and a fresh 64 KiB buffer
+// for every blocked Receive: four goroutines and 128 KiB held by an idle
+// daemon (bench/results/idle-2026-12-06b/anon).
 func (v *VIPs) Run(ctx context.Context, ready chan<- struct{}) error {
-	addrs := make(chan netlink.AddrUpdate, 64)
-	links := make(chan netlink.LinkUpdate, 64)
-	done := make(chan struct{})
-	errs := make(chan error, 2)
-	onErr := func(err error) {
-		select {
-		case errs <- err:
-		default:
-		}
+	groups := []uint{unix.RTNLGRP_LINK, unix.RTNLGRP_IPV4_IFADDR, unix.RTNLGRP_IPV6_IFADDR}
+	var s *nl.NetlinkSocket
+	var err error
+	if v.NS != nil {
+		s, err = nl.SubscribeAt(*v.NS, netns.None(), unix.NETLINK_ROUTE, groups...)
+	} else {
+		s, err = nl.Subscribe(unix.NETLINK_ROUTE, groups...)
 	}
-	if err := netlink.AddrSubscribeWithOptions(addrs, done, netlink.AddrSubscribeOptions{Namespace: v.NS, ErrorCallback: onErr, ReceiveBufferSize: 1 << 20}); err != nil {
-		close(done)
-		return fmt.Errorf("watch VIPs: subscribe to addresses: %w", err)
+	if err != nil {
+		return fmt.Errorf("watch VIPs: subscribe to links and addresses: %w", err)
 	}
-	if err := netlink.LinkSubscribeWithOptions(links, done, netlink.LinkSubscribeOptions{Namespace: v.NS, ErrorCallback: onErr, ListExisting: true, ReceiveBufferSize: 1 << 20}); err != nil {
-		close(done)
-		return fmt.Errorf("watch VIPs: subscribe to links: %w", err)
+	// The socket's own *os.File is private to nl: take a duplicate of the
+	// (non-blocking) descriptor into a file of ours, which the runtime's
+	// poller then waits on.
+	fd, err := unix.FcntlInt(uintptr(s.GetFd()), unix.F_DUPFD_CLOEXEC, 0)
+	s.Close()
+	if err != nil {
+		return fmt.Errorf("watch VIPs: %w", err)
 	}
+	f := os.NewFile(uintptr(fd), "netlink-route")
+	defer f.Close()
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return fmt.Errorf("watch VIPs: %w", err)
+	}
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, 1<<20)
+	}); err != nil || serr != nil {
+		return fmt.Errorf("watch VIPs: receive buffer: %w", errors.Join(err, serr))
+	}
+	// The links as they are now (the library's ListExisting), so that a
+	// link's first down/up is seen as one.
+	req := nl.NewNetlinkRequest(unix.RTM_GETLINK, unix.NLM_F_DUMP)
+	req.AddData(nl.NewIfInfomsg(unix.AF_UNSPEC))
+	var werr error
+	if err := rc.Write(func(fd uintptr) bool {
+		werr = unix.Sendto(int(fd), req.Serialize(), 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
+		return werr != unix.EAGAIN
+	}); err != nil || werr != nil {
+		return fmt.Errorf("watch VIPs: list links: %w", errors.Join(err, werr))
+	}
+	stop := context.AfterFunc(ctx, func() { f.Close() })
+	defer stop()
 	if ready != nil {
 		close(ready)
 	}
-	defer close(done)
+	buf := make([]byte, recvSize)
 	for {
-		select {
-		case <-ctx.Done():
+		var n, flags int
+		var from unix.Sockaddr
+		var rerr error
+		err := rc.Read(func(fd uintptr) bool {
+			n, _, flags, from, rerr = unix.Recvmsg(int(fd), buf, nil, 0)
+			return rerr != unix.EAGAIN
+		})
+		if ctx.Err() != nil {
 			return nil
-		case err := <-errs:
+		}
+		if err == nil {
+			err = rerr
+		}
+		if err != nil {
+			return fmt.Errorf("watch VIPs: receive: %w", err)
+		}
+		if flags&unix.MSG_TRUNC != 0 {
+			return fmt.Errorf("watch VIPs: a netlink message larger than %d bytes", len(buf))
+		}
+		if sa, ok := from.(*unix.SockaddrNetlink); !ok || sa.Pid != nl.PidKernel {
+			continue
+		}
+		if err := v.dispatch(buf[:n]); err != nil {
 			return fmt.Errorf("watch VIPs: %w", err)
-		case u, ok := <-addrs:
-			if !ok {
-				return fmt.Errorf("watch VIPs: address subscription closed")
-			}
-			v.onAddr(u)
-		case u, ok := <-links:
-			if !ok {
-				return fmt.Errorf("watch VIPs: link subscription closed")
-			}
-			v.onLink(u)
 		}
 	}
+}
+
+// dispatch hands each link and address message in b to onLink or onAddr.
+func (v *VIPs) dispatch(b []byte) error {
+	for len(b) >= unix.SizeofNlMsghdr {
+		h := *(*unix.NlMsghdr)(unsafe.Pointer(&b[0]))
+		l := int(h.Len)
+		if l < unix.SizeofNlMsghdr || l > len(b) {
+			return fmt.Errorf("malformed netlink message (length %d of %d)", l, len(b))
+		}
+		data := b[unix.SizeofNlMsghdr:l]
+		if a := nlmsgAlign(l); a < len(b) {
+			b = b[a:]
+		} else {
+			b = nil
+		}
+		switch h.Type {
+		case unix.NLMSG_ERROR:
+			if len(data) >= 4 {
+				if e := int32(binary.NativeEndian.Uint32(data)); e != 0 {
+					return fmt.Errorf("netlink error: %w", syscall.Errno(-e))
+				}
+			}
+		case unix.RTM_NEWLINK, unix.RTM_DELLINK:
+			link, err := netlink.LinkDeserialize(&h, data)
+			if err != nil {
+				return fmt.Errorf("could not parse link: %w", err)
+			}
+			v.onLink(netlink.LinkUpdate{Header: h, Link: link})
+		case unix.RTM_NEWADDR, unix.RTM_DELADDR:
+			ip, ok := ifaAddr(data)
+			if !ok {
+				continue
+			}
+			v.onAddr(netlink.AddrUpdate{NewAddr: h.Type == unix.RTM_NEWADDR, LinkAddress: net.IPNet{IP: ip}})
+		}
+	}
+	return nil
+}
+
+func nlmsgAlign(l int) int { return (l + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
+
+// ifaAddr is the address of an RTM_NEWADDR/RTM_DELADDR message as
+// netlink's AddrUpdate gives it: IFA_LOCAL if present (a peer address's
+// own end), else IFA_ADDRESS.
+func ifaAddr(data []byte) (net.IP, bool) {
+	if len(data) < unix.SizeofIfAddrmsg {
+		return nil, false
+	}
+	attrs, err := nl.ParseRouteAttr(data[unix.SizeofIfAddrmsg:])
+	if err != nil {
+		return nil, false
+	}
+	var ip net.IP
+	for _, a := range attrs {
+		switch a.Attr.Type {
+		case unix.IFA_LOCAL:
+			return net.IP(a.Value), true
+		case unix.IFA_ADDRESS:
+			ip = net.IP(a.Value)
+		}
+	}
+	return ip, ip != nil
 }
 
 func (v *VIPs) onAddr(u netlink.AddrUpdate) {

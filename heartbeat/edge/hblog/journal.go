@@ -115,7 +115,7 @@ type JournalOptions struct {
 // Journal appends events to a size-bounded JSON-lines file from a background goroutine, so a slow disk never blocks the caller.
 type Journal struct {
 	opts JournalOptions
-	ch   chan Event
+	q    *queue[Event]
 	done chan struct{}
 
 	mu       sync.Mutex
@@ -143,7 +143,7 @@ func OpenJournal(opts JournalOptions) (*Journal, error) {
 	if err != nil {
 		return nil, err
 	}
-	j := &Journal{opts: opts, ch: make(chan Event, opts.Queue), done: make(chan struct{})}
+	j := &Journal{opts: opts, q: newQueue[Event](opts.Queue), done: make(chan struct{})}
 	go j.run(f, size)
 	return j, nil
 }
@@ -181,9 +181,7 @@ func (j *Journal) Append(e Event) {
 		j.dropped++
 		return
 	}
-	select {
-	case j.ch <- e:
-	default:
+	if !j.q.put(e, false) {
 		j.dropped++
 	}
 }
@@ -204,7 +202,7 @@ func (j *Journal) Close() error {
 		return j.firstErr()
 	}
 	j.closed = true
-	close(j.ch)
+	j.q.close()
 	j.mu.Unlock()
 	<-j.done
 	return j.firstErr()
@@ -223,15 +221,23 @@ func (j *Journal) run(f *os.File, size int64) {
 			f.Close()
 		}
 	}()
-	for e := range j.ch {
-		j.mu.Lock()
-		lost := j.dropped - j.reported
-		j.reported = j.dropped
-		j.mu.Unlock()
-		if lost > 0 {
-			f, size = j.write(f, size, Event{Time: e.Time, Kind: EvJournalDropped, Fields: map[string]string{"count": strconv.FormatUint(lost, 10)}})
+	for {
+		b, ok := j.q.take()
+		if !ok {
+			return
 		}
-		f, size = j.write(f, size, e)
+		for _, e := range b {
+			j.q.start()
+			j.mu.Lock()
+			lost := j.dropped - j.reported
+			j.reported = j.dropped
+			j.mu.Unlock()
+			if lost > 0 {
+				f, size = j.write(f, size, Event{Time: e.Time, Kind: EvJournalDropped, Fields: map[string]string{"count": strconv.FormatUint(lost, 10)}})
+			}
+			f, size = j.write(f, size, e)
+		}
+		j.q.done(b)
 	}
 }
 

@@ -106,7 +106,7 @@ func TestJournalWriteRotateRead(t *testing.T) {
 func TestJournalDropsWhenFull(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "j")
-	j := &Journal{opts: JournalOptions{Path: p, MaxBytes: 1 << 20, Queue: 2, Now: newClock().Now}, ch: make(chan Event, 2), done: make(chan struct{})}
+	j := &Journal{opts: JournalOptions{Path: p, MaxBytes: 1 << 20, Queue: 2, Now: newClock().Now}, q: newQueue[Event](2), done: make(chan struct{})}
 	// Writer not started yet: the queue fills and the rest are dropped without blocking.
 	for i := 0; i < 5; i++ {
 		j.Append(Event{Kind: "x"})

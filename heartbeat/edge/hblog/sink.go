@@ -15,7 +15,7 @@ import (
 // holds stock's heartbeats up the same way; hbgo does better here.
 type sinkQueue struct {
 	name    string
-	q       chan sinkItem
+	q       *queue[sinkItem]
 	dropped atomic.Uint64
 	done    chan struct{}
 }
@@ -28,15 +28,23 @@ type sinkItem struct {
 }
 
 func newSinkQueue(name string, size int) *sinkQueue {
-	s := &sinkQueue{name: name, q: make(chan sinkItem, size), done: make(chan struct{})}
+	s := &sinkQueue{name: name, q: newQueue[sinkItem](size), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		for it := range s.q {
-			if it.fn != nil {
-				it.fn()
-			} else {
-				it.h.deliver(it.b)
+		for {
+			b, ok := s.q.take()
+			if !ok {
+				return
 			}
+			for _, it := range b {
+				s.q.start()
+				if it.fn != nil {
+					it.fn()
+				} else {
+					it.h.deliver(it.b)
+				}
+			}
+			s.q.done(b)
 		}
 	}()
 	return s
@@ -44,9 +52,7 @@ func newSinkQueue(name string, size int) *sinkQueue {
 
 // put queues one write, or drops it when the queue is full.
 func (s *sinkQueue) put(it sinkItem) {
-	select {
-	case s.q <- it:
-	default:
+	if !s.q.put(it, false) {
 		s.dropped.Add(1)
 	}
 }
@@ -54,7 +60,7 @@ func (s *sinkQueue) put(it sinkItem) {
 // stop ends the goroutine once the queued writes are done, waiting until
 // deadline at most; false when the destination still hangs.
 func (s *sinkQueue) stop(deadline time.Time) bool {
-	close(s.q)
+	s.q.close()
 	t := time.NewTimer(time.Until(deadline))
 	defer t.Stop()
 	select {
@@ -82,12 +88,9 @@ func (l *Log) Flush(d time.Duration) bool {
 		}
 		m := make(chan struct{})
 		marks = append(marks, m)
-		t := time.NewTimer(time.Until(deadline))
-		select {
-		case q.q <- sinkItem{fn: func() { close(m) }}: // behind every line queued before
-		case <-t.C:
-		}
-		t.Stop()
+		// Behind every line queued before; past the bound if need be (a
+		// mark is one per destination and Flush, under l.mu).
+		q.q.put(sinkItem{fn: func() { close(m) }}, true)
 	}
 	l.mu.Unlock()
 	for _, m := range marks {

@@ -45,12 +45,15 @@ func (q *Queue) copyOf(b []byte) []byte {
 
 // put queues p without blocking; false when the queue is full.
 func (q *Queue) put(p Packet) bool {
+	// Classified before it is queued: once queued, the loop may handle p
+	// and recycle its Data for a later packet (Inbox.Recycle).
+	routine := q.lazy && Routine(p)
 	select {
 	case q.c <- p:
 	default:
 		return false
 	}
-	if q.lazy && len(q.c) <= deferMax && Routine(p) {
+	if routine && len(q.c) <= deferMax {
 		return true // read at the loop's next deadline (Inbox.DeferRoutine)
 	}
 	select {

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -259,8 +260,14 @@ func selfExe() string {
 
 // node is one running daemon: everything the loop owns.
 type node struct {
-	o       Options
-	conf    *hadir.Conf
+	o    Options
+	conf *hadir.Conf // as read at start; never written after (the loop and the executor both read it)
+	// haresources as groups() last parsed it, its fallback when the file
+	// does not parse; groups() runs on the executor and on the loop.
+	lastGroups struct {
+		sync.Mutex
+		gs []haresources.Group
+	}
 	log     *hblog.Log
 	journal *hblog.Journal
 	m       *hbnode.Machine // membership, planner and ipfail; nil until run starts it
@@ -520,12 +527,20 @@ func (n *node) setupResources() {
 
 // groups re-reads haresources for every group operation as stock's scripts
 // do, keeping the last good copy when the file does not parse.
+// It runs on the executor and on the loop, so the last good copy is its
+// own (lastGroups): n.conf, which the loop's status reads, is not written.
 func (n *node) groups() []haresources.Group {
+	last := &n.lastGroups
+	last.Lock()
+	defer last.Unlock()
+	if last.gs == nil {
+		last.gs = n.conf.Groups
+	}
 	path := filepath.Join(n.conf.Dir, "haresources")
 	b, _, err := cfgfile.Read(path) // a FIFO or /dev/zero here must not hang the executor
 	if err != nil {
-		n.log.Errorf("hbgo: %v; using the copy read at start", err)
-		return n.conf.Groups
+		n.log.Errorf("hbgo: %v; using the last good copy", err)
+		return last.gs
 	}
 	gs, probs := haresources.Parse(bytes.NewReader(b), path)
 	if probs.HasErrors() {
@@ -533,9 +548,9 @@ func (n *node) groups() []haresources.Group {
 			n.log.Errorf("hbgo: %s", p.Error())
 		}
 		n.log.Errorf("hbgo: %s does not parse; using the last good copy", path)
-		return n.conf.Groups
+		return last.gs
 	}
-	n.conf.Groups = gs
+	last.gs = gs
 	return gs
 }
 

@@ -65,7 +65,7 @@ test-loaded: deps build
 # callers' in-process tests); it needs cgo, so gcc (.ci/deps installs it).
 RACE_PKGS ?= ./heartbeat/daemon/... ./heartbeat/edge/control/... ./heartbeat/edge/hblog/... ./heartbeat/edge/media/... \
 	./heartbeat/edge/respawn/... ./heartbeat/edge/watchdog/... ./resource.d/script/... ./resource.d/sendarp/... \
-	./haresources/executor/... ./cmd/heartbeat/...
+	./haresources/executor/... ./cmd/heartbeat/... ./internal/sched/... ./resource.d/watch/... ./heartbeat/status/...
 # Then the hbgo-pair namespace tests with race-built daemons (root): a race
 # report from any node fails the target.
 RACE_LOG ?= /tmp/hbgo-race

@@ -261,7 +261,7 @@ func selfExe() string {
 // node is one running daemon: everything the loop owns.
 type node struct {
 	o    Options
-	conf *hadir.Conf // as read at start; never written after (the loop and the executor both read it)
+	conf *hadir.Conf // as read at start; a reload (on the loop) replaces Keys and Hbgo; the executor reads Dir and Groups, which never change
 	// haresources as groups() last parsed it, its fallback when the file
 	// does not parse; groups() runs on the executor and on the loop.
 	lastGroups struct {

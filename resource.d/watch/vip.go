@@ -11,7 +11,6 @@ import (
 	"sync"
 	"syscall"
 	"time"
-	"unsafe"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netlink/nl"
@@ -154,45 +153,37 @@ func (v *VIPs) Run(ctx context.Context, ready chan<- struct{}) error {
 	}
 }
 
-// dispatch hands each link and address message in b to onLink or onAddr.
+// dispatch hands each link and address message in b to onLink or onAddr;
+// the standard library splits b into messages (a cut or malformed one is
+// an error).
 func (v *VIPs) dispatch(b []byte) error {
-	for len(b) >= unix.SizeofNlMsghdr {
-		h := *(*unix.NlMsghdr)(unsafe.Pointer(&b[0]))
-		l := int(h.Len)
-		if l < unix.SizeofNlMsghdr || l > len(b) {
-			return fmt.Errorf("malformed netlink message (length %d of %d)", l, len(b))
-		}
-		data := b[unix.SizeofNlMsghdr:l]
-		if a := nlmsgAlign(l); a < len(b) {
-			b = b[a:]
-		} else {
-			b = nil
-		}
+	msgs, err := syscall.ParseNetlinkMessage(b)
+	if err != nil {
+		return fmt.Errorf("malformed netlink message: %w", err)
+	}
+	for _, m := range msgs {
+		h := unix.NlMsghdr{Len: m.Header.Len, Type: m.Header.Type, Flags: m.Header.Flags, Seq: m.Header.Seq, Pid: m.Header.Pid}
 		switch h.Type {
 		case unix.NLMSG_ERROR:
-			if len(data) >= 4 {
-				if e := int32(binary.NativeEndian.Uint32(data)); e != 0 {
+			if len(m.Data) >= 4 {
+				if e := int32(binary.NativeEndian.Uint32(m.Data)); e != 0 {
 					return fmt.Errorf("netlink error: %w", syscall.Errno(-e))
 				}
 			}
 		case unix.RTM_NEWLINK, unix.RTM_DELLINK:
-			link, err := netlink.LinkDeserialize(&h, data)
+			link, err := netlink.LinkDeserialize(&h, m.Data)
 			if err != nil {
 				return fmt.Errorf("could not parse link: %w", err)
 			}
 			v.onLink(netlink.LinkUpdate{Header: h, Link: link})
 		case unix.RTM_NEWADDR, unix.RTM_DELADDR:
-			ip, ok := ifaAddr(data)
-			if !ok {
-				continue
+			if ip, ok := ifaAddr(m.Data); ok {
+				v.onAddr(netlink.AddrUpdate{NewAddr: h.Type == unix.RTM_NEWADDR, LinkAddress: net.IPNet{IP: ip}})
 			}
-			v.onAddr(netlink.AddrUpdate{NewAddr: h.Type == unix.RTM_NEWADDR, LinkAddress: net.IPNet{IP: ip}})
 		}
 	}
 	return nil
 }
-
-func nlmsgAlign(l int) int { return (l + unix.NLMSG_ALIGNTO - 1) &^ (unix.NLMSG_ALIGNTO - 1) }
 
 // ifaAddr is the address of an RTM_NEWADDR/RTM_DELADDR message as
 // netlink's AddrUpdate gives it: IFA_LOCAL if present (a peer address's

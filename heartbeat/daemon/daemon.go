@@ -692,7 +692,7 @@ func (n *node) goRealtime() {
 		return
 	}
 	if err := sched.Realtime(prio); err != nil {
-		n.log.Warnf("hbgo: realtime: the daemon stays at normal scheduling: %v", err)
+		n.log.Warnf("hbgo: realtime: the daemon stays at normal scheduling: %v; SCHED_RR needs root (CAP_SYS_NICE) and, in a container or a cgroup v1 cpu controller, realtime time for its group (cpu.rt_runtime_us); or write \"realtime off\" in ha.cf to run without it", err)
 	} else {
 		n.log.Infof("hbgo: realtime: SCHED_RR priority %d for every thread, as stock; scripts run at normal scheduling; memory not locked (no mlockall)", prio)
 	}

@@ -65,17 +65,31 @@ func Realtime(prio int) error {
 	attr := unix.SchedAttr{Policy: unix.SCHED_RR, Priority: uint32(prio)}
 	mu.Lock()
 	defer mu.Unlock()
+	prev, err := unix.SchedGetAttr(0, 0)
+	if err != nil {
+		return fmt.Errorf("scheduling policy: %w", err)
+	}
 	// The calling thread first: without the privilege nothing has changed.
 	if err := unix.SchedSetAttr(0, &attr, 0); err != nil {
 		return fmt.Errorf("SCHED_RR priority %d: %w", prio, err)
 	}
 	target = &attr
 	set := map[int]bool{} // the calling thread too: the goroutine may have moved meanwhile
-	quiet := 0            // passes in a row that found no new thread
+	// A failure after the first thread puts back every thread set so far,
+	// so that the process is either realtime or as it was, never mixed.
+	undo := func(err error) error {
+		target = nil
+		for tid := range set {
+			_ = unix.SchedSetAttr(tid, prev, 0)
+		}
+		_ = unix.SchedSetAttr(0, prev, 0)
+		return err
+	}
+	quiet := 0 // passes in a row that found no new thread
 	for {
 		tids, err := tasks(os.Getpid())
 		if err != nil {
-			return err
+			return undo(err)
 		}
 		fresh := false
 		for _, tid := range tids {
@@ -85,7 +99,7 @@ func Realtime(prio int) error {
 			fresh = true
 			set[tid] = true
 			if err := unix.SchedSetAttr(tid, &attr, 0); err != nil && err != unix.ESRCH {
-				return fmt.Errorf("SCHED_RR priority %d for thread %d: %w", prio, tid, err)
+				return undo(fmt.Errorf("SCHED_RR priority %d for thread %d: %w", prio, tid, err))
 			}
 		}
 		if fresh {

@@ -183,6 +183,7 @@ type Machine struct {
 	index    map[string]int // resource → position in its group
 	onFail   map[string]OnFail
 	counts   Counts
+	seen     map[string]uint64 // resource → failures counted since New; cleanup and the window leave it
 	conflict map[string]*conflictState
 	vanished map[string]string // resource → cause, while a Restore runs
 }
@@ -205,7 +206,7 @@ func New(cfg Config) *Machine {
 		cfg.BackoffMax = DefaultBackoffMax
 	}
 	m := &Machine{cfg: cfg, byRes: map[string]*groupState{}, index: map[string]int{}, onFail: map[string]OnFail{},
-		counts: cfg.Counts.Clone(), conflict: map[string]*conflictState{}, vanished: map[string]string{}}
+		counts: cfg.Counts.Clone(), seen: map[string]uint64{}, conflict: map[string]*conflictState{}, vanished: map[string]string{}}
 	for _, g := range cfg.Groups {
 		gs := &groupState{g: g}
 		m.groups = append(m.groups, gs)
@@ -228,6 +229,11 @@ func (m *Machine) Count(now time.Time, res string) int {
 	}
 	return n
 }
+
+// Seen returns the failures of res this machine counted since New (those
+// Count includes when they happen, loaded ones not): a counter that
+// neither Cleanup nor the window takes back.
+func (m *Machine) Seen(res string) uint64 { return m.seen[res] }
 
 // Blocked reports whether this node refuses to take group back.
 func (m *Machine) Blocked(group string) bool {
@@ -382,6 +388,7 @@ func (m *Machine) fail(now time.Time, res, cause string, o *out) {
 		return
 	}
 	m.counts[res] = append(m.prune(now, res), now)
+	m.seen[res]++
 	n := len(m.counts[res])
 	o.add(Persist{Counts: m.counts.Clone()})
 	o.journal("failed", res, "%s; failure %d in %s", cause, n, dur(m.cfg.Window))

@@ -59,7 +59,8 @@ type statusView struct {
 type resView struct {
 	state    string
 	since    time.Time
-	failures uint64
+	failures uint64 // failed starts and stops since the last heartbeat cleanup
+	total    uint64 // failed starts and stops since this daemon started (cleanup leaves it)
 }
 
 // stat returns the node's statusView, made on first use.
@@ -249,11 +250,11 @@ func (n *node) metricsKey(now time.Time) uint64 {
 		}
 		for _, r := range g.Resources {
 			if rv := v.res[r.Token]; rv != nil {
-				h = membership.KeyUint(membership.KeyString(h, rv.state), rv.failures)
+				h = membership.KeyUint(membership.KeyUint(membership.KeyString(h, rv.state), rv.failures), rv.total)
 			} else {
 				h = membership.KeyString(h, "")
 			}
-			h = membership.KeyUint(h, uint64(n.m.FailCount(now, r.Token)))
+			h = membership.KeyUint(membership.KeyUint(h, uint64(n.m.FailCount(now, r.Token))), n.m.FailSeen(r.Token))
 		}
 	}
 	return h
@@ -351,7 +352,9 @@ func (n *node) statDone(d planner.OpDone) {
 			case planner.StartFailed, planner.StopFailed:
 				if i == r.FailedAt {
 					n.setRes(t, status.StateFailed, now)
-					n.stat().res[t].failures++
+					rv := n.stat().res[t]
+					rv.failures++
+					rv.total++
 				} else if r.Outcome == planner.StartFailed {
 					n.setRes(t, status.StateStopped, now)
 				}
@@ -489,12 +492,15 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 		for _, r := range g.Resources {
 			sr := status.Resource{Name: r.Token, State: status.StateStopped}
 			if rv := v.res[r.Token]; rv != nil {
-				sr.State, sr.Since, sr.Failures = rv.state, rv.since, rv.failures
+				sr.State, sr.Since, sr.Failures, sr.FailuresTotal = rv.state, rv.since, rv.failures, rv.total
 			} else if hold&set != 0 {
 				sr.State = status.StateStarted // held since before this daemon recorded it (start-up scan, -R)
 			}
 			sr.MonitorFailures = n.monFailures(r.Token)
 			sr.Failures += sr.MonitorFailures
+			if n.m != nil {
+				sr.FailuresTotal += n.m.FailSeen(r.Token)
+			}
 			if sr.State == status.StateStarted || sr.State == status.StateStarting || sr.State == status.StateStopping {
 				here = true
 			}
@@ -551,7 +557,9 @@ func (n *node) monFailures(token string) uint64 {
 }
 
 // statCleanup follows `heartbeat cleanup [RESOURCE]`: the start and stop
-// failures status counts are cleared with the monitor's ("" = every resource).
+// failures status counts are cleared with the monitor's ("" = every
+// resource); the totals since the daemon started are kept (a Prometheus
+// counter, hbgo_resource_failures_total, never goes down).
 func (n *node) statCleanup(res string) {
 	for tok, r := range n.stat().res {
 		if res == "" || tok == res {

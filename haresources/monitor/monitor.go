@@ -138,10 +138,14 @@ type (
 	Journal struct{ Kind, Resource, Text string }
 	// Persist asks for the failure counts to be written to disk.
 	Persist struct{ Counts Counts }
-	// Block forbids (On) or allows again taking the group back, auto_failback included.
+	// Block forbids (On) or allows again taking the group back, auto_failback
+	// included. HandOver: the block begins with a hand-over (On) or ends
+	// because it failed and the group stayed here (off); the monitor's own
+	// lines tell both, so the planner logs neither.
 	Block struct {
-		Group string
-		On    bool
+		Group    string
+		On       bool
+		HandOver bool
 	}
 )
 
@@ -450,7 +454,7 @@ func (m *Machine) restart(gs *groupState, from int, o *out) {
 func (m *Machine) handOver(now time.Time, gs *groupState, o *out) {
 	gs.busy, gs.handedAt = "standby", now
 	o.journal("handover", gs.g.Key, "to the peer")
-	o.add(Block{Group: gs.g.Key, On: true})
+	o.add(Block{Group: gs.g.Key, On: true, HandOver: true})
 	o.add(HandOver{Group: gs.g.Key})
 }
 
@@ -489,7 +493,7 @@ func (m *Machine) opDone(now time.Time, e OpDone, o *out) {
 		}
 		gs.handedAt = time.Time{}
 		gs.stuck = true
-		o.add(Block{Group: gs.g.Key, On: false})
+		o.add(Block{Group: gs.g.Key, On: false, HandOver: true})
 		o.log("CRIT", "group %s hand-over failed (%s): restarting it here with backoff", gs.g.Key, e.Err)
 		m.restart(gs, gs.retryFrom, o)
 	}

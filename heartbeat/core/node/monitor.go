@@ -342,7 +342,7 @@ func (m *Machine) monAction(a monitor.Action) {
 	case monitor.Persist:
 		m.emit(SaveCounts{Counts: a.Counts})
 	case monitor.Block:
-		m.block(Block{Group: a.Group, On: a.On, At: m.now}) // M3
+		m.block(Block{Group: a.Group, On: a.On, HandOver: a.HandOver, At: m.now}) // M3
 	case monitor.HandOver:
 		m.handOver(a.Group)
 	case monitor.Restore:

@@ -15,6 +15,7 @@ import (
 	"hbgo/heartbeat/edge/control"
 	"hbgo/heartbeat/edge/media"
 	"hbgo/heartbeat/status"
+	"hbgo/internal/statekey"
 	"hbgo/internal/version"
 )
 
@@ -211,7 +212,7 @@ func (n *node) publishSinks() {
 // against the rendered metrics.
 func (n *node) metricsKey(now time.Time) uint64 {
 	v := n.stat()
-	h := membership.KeyUint(membership.KeyOffset, n.m.StateKey())
+	h := statekey.Uint(statekey.Offset, n.m.StateKey())
 	var drops uint64 // counters only grow: their sum changes with any of them
 	for _, c := range n.ing.drops {
 		drops += c
@@ -223,7 +224,7 @@ func (n *node) metricsKey(now time.Time) uint64 {
 	if n.pinger != nil {
 		drops += n.pinger.Stats().DroppedQueueFull
 	}
-	h = membership.KeyUint(h, drops)
+	h = statekey.Uint(h, drops)
 	var late, trans uint64
 	for _, c := range v.late {
 		late += c
@@ -231,30 +232,30 @@ func (n *node) metricsKey(now time.Time) uint64 {
 	for _, c := range v.trans {
 		trans += c
 	}
-	h = membership.KeyUint(membership.KeyUint(h, late), trans)
+	h = statekey.Uint(statekey.Uint(h, late), trans)
 	if v.last != nil {
-		h = membership.KeyUint(h, uint64(v.last.Time.UnixNano()))
+		h = statekey.Uint(h, uint64(v.last.Time.UnixNano()))
 	}
 	seen := uint64(len(v.nodeSeen)) // an age line appears with a link's first packet
 	for _, per := range v.linkSeen {
 		seen += uint64(len(per))
 	}
-	h = membership.KeyUint(h, seen)
-	h = membership.KeyString(h, v.cmp.State)
+	h = statekey.Uint(h, seen)
+	h = statekey.String(h, v.cmp.State)
 	if !n.o.NoResources {
-		h = membership.KeyUint(h, uint64(n.m.Holds()))
+		h = statekey.Uint(h, uint64(n.m.Holds()))
 	}
 	for _, g := range n.conf.Groups {
 		if n.m.MonitorBlocked(g.Key()) {
-			h = membership.KeyUint(h, 1)
+			h = statekey.Uint(h, 1)
 		}
 		for _, r := range g.Resources {
 			if rv := v.res[r.Token]; rv != nil {
-				h = membership.KeyUint(membership.KeyUint(membership.KeyString(h, rv.state), rv.failures), rv.total)
+				h = statekey.Uint(statekey.Uint(statekey.String(h, rv.state), rv.failures), rv.total)
 			} else {
-				h = membership.KeyString(h, "")
+				h = statekey.String(h, "")
 			}
-			h = membership.KeyUint(membership.KeyUint(h, uint64(n.m.FailCount(now, r.Token))), n.m.FailSeen(r.Token))
+			h = statekey.Uint(statekey.Uint(h, uint64(n.m.FailCount(now, r.Token))), n.m.FailSeen(r.Token))
 		}
 	}
 	return h

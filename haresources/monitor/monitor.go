@@ -138,10 +138,14 @@ type (
 	Journal struct{ Kind, Resource, Text string }
 	// Persist asks for the failure counts to be written to disk.
 	Persist struct{ Counts Counts }
-	// Block forbids (On) or allows again taking the group back, auto_failback included.
+	// Block forbids (On) or allows again taking the group back, auto_failback
+	// included. HandOver: the block begins with a hand-over (On) or ends
+	// because it failed and the group stayed here (off); the monitor's own
+	// lines tell both, so the planner logs neither.
 	Block struct {
-		Group string
-		On    bool
+		Group    string
+		On       bool
+		HandOver bool
 	}
 )
 
@@ -183,6 +187,7 @@ type Machine struct {
 	index    map[string]int // resource → position in its group
 	onFail   map[string]OnFail
 	counts   Counts
+	seen     map[string]uint64 // resource → failures counted since New; cleanup and the window leave it
 	conflict map[string]*conflictState
 	vanished map[string]string // resource → cause, while a Restore runs
 }
@@ -205,7 +210,7 @@ func New(cfg Config) *Machine {
 		cfg.BackoffMax = DefaultBackoffMax
 	}
 	m := &Machine{cfg: cfg, byRes: map[string]*groupState{}, index: map[string]int{}, onFail: map[string]OnFail{},
-		counts: cfg.Counts.Clone(), conflict: map[string]*conflictState{}, vanished: map[string]string{}}
+		counts: cfg.Counts.Clone(), seen: map[string]uint64{}, conflict: map[string]*conflictState{}, vanished: map[string]string{}}
 	for _, g := range cfg.Groups {
 		gs := &groupState{g: g}
 		m.groups = append(m.groups, gs)
@@ -228,6 +233,11 @@ func (m *Machine) Count(now time.Time, res string) int {
 	}
 	return n
 }
+
+// Seen returns the failures of res this machine counted since New (those
+// Count includes when they happen, loaded ones not): a counter that
+// neither Cleanup nor the window takes back.
+func (m *Machine) Seen(res string) uint64 { return m.seen[res] }
 
 // Blocked reports whether this node refuses to take group back.
 func (m *Machine) Blocked(group string) bool {
@@ -382,6 +392,7 @@ func (m *Machine) fail(now time.Time, res, cause string, o *out) {
 		return
 	}
 	m.counts[res] = append(m.prune(now, res), now)
+	m.seen[res]++
 	n := len(m.counts[res])
 	o.add(Persist{Counts: m.counts.Clone()})
 	o.journal("failed", res, "%s; failure %d in %s", cause, n, dur(m.cfg.Window))
@@ -443,7 +454,7 @@ func (m *Machine) restart(gs *groupState, from int, o *out) {
 func (m *Machine) handOver(now time.Time, gs *groupState, o *out) {
 	gs.busy, gs.handedAt = "standby", now
 	o.journal("handover", gs.g.Key, "to the peer")
-	o.add(Block{Group: gs.g.Key, On: true})
+	o.add(Block{Group: gs.g.Key, On: true, HandOver: true})
 	o.add(HandOver{Group: gs.g.Key})
 }
 
@@ -482,7 +493,7 @@ func (m *Machine) opDone(now time.Time, e OpDone, o *out) {
 		}
 		gs.handedAt = time.Time{}
 		gs.stuck = true
-		o.add(Block{Group: gs.g.Key, On: false})
+		o.add(Block{Group: gs.g.Key, On: false, HandOver: true})
 		o.log("CRIT", "group %s hand-over failed (%s): restarting it here with backoff", gs.g.Key, e.Err)
 		m.restart(gs, gs.retryFrom, o)
 	}

@@ -29,10 +29,18 @@ import "strings"
 // legacy a block is logged and ignored.
 
 // Block says the resource monitor forbids (On) or allows again taking
-// Group back on this node.
+// Group back on this node. HandOver: the block goes with the monitor's
+// hand-over of the group, which begins (On) or failed, the group still
+// here (off). The planner then logs nothing: the monitor's lines say it
+// hands the group over, that it did and until when it will not take it
+// back, or that it failed and the group stays. A line of the planner's
+// saying the group "is not taken back by this node", and after a failed
+// hand-over that it "may be taken back by this node again", read as if the
+// group had left and come back when it never moved.
 type Block struct {
-	Group string
-	On    bool
+	Group    string
+	On       bool
+	HandOver bool
 }
 
 func (Block) event() {}
@@ -67,11 +75,15 @@ func (p *Planner) onBlock(ev Block) {
 	}
 	if ev.On {
 		p.groups.blocked[ev.Group] = true
-		p.logf(Info, "hbgo: resource group %s is not taken back by this node (auto_failback, standby or hb_takeover) until heartbeat cleanup or failure_window passes", ev.Group)
+		if !ev.HandOver {
+			p.logf(Info, "hbgo: resource group %s is not taken back by this node (auto_failback, standby or hb_takeover) until heartbeat cleanup or failure_window passes", ev.Group)
+		}
 		return
 	}
 	delete(p.groups.blocked, ev.Group)
-	p.logf(Info, "hbgo: resource group %s may be taken back by this node again", ev.Group)
+	if !ev.HandOver {
+		p.logf(Info, "hbgo: resource group %s may be taken back by this node again", ev.Group)
+	}
 }
 
 // blockedIn returns the blocked groups among keys.

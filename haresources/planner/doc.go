@@ -68,7 +68,11 @@
 // the resource monitor handed over after repeated failures (Block) is not
 // taken back here by auto_failback, the peer's standby, req_our_resources or
 // hb_takeover until the block ends, but is still taken over when the peer
-// dies or leaves (block.go).
+// dies or leaves (block.go); (g) a standby acquisition does not start the
+// groups that mach_down or an op under way starts (on the peer's shutdone
+// stock's set names them: a second start of each), logged at debug level;
+// its op keeps its turn (Op.InTurn), so every message goes out as stock's
+// would (standby.go).
 //
 // ipfail seam: stock's ipfail asks for a standby by sending
 // `t=ask_resources rsc_hold=all|foreign info=me` with API client fields

@@ -52,8 +52,10 @@ func (p *Planner) onShutdone(from string, fromMe bool) {
 	p.takeoverState()
 	p.reqOurResources(true)
 	if acquire != None {
-		// The set re-acquires what we hold (harmless, PROTOCOL §11.7).
-		p.goStandby(sbOther, acquire)
+		// Stock's set re-acquires what we hold or take right now (PROTOCOL
+		// §11.7); the op starts only the rest (goStandby), so each group
+		// starts once: req_our_resources' and mach_down's are theirs.
+		p.goStandby(sbOther, acquire, p.groupsOfNode(from)...)
 	}
 	p.machDown(from)
 }

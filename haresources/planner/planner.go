@@ -85,6 +85,7 @@ type opInfo struct {
 	standby  Hold     // standby: the rsc_hold the child's done message carries
 	kidOut   []Action // req_our_resources: the child's output, sent when done
 	announce bool     // req_our_resources: the child's exit may announce
+	inTurn   bool     // standby: Op.InTurn
 }
 
 // Planner is the resource manager state machine of one node.
@@ -369,7 +370,7 @@ func (p *Planner) emitOp(info *opInfo) int {
 	for _, k := range info.groups {
 		p.groups.pending[k]++
 	}
-	p.emit(Op{ID: id, Kind: info.kind, Groups: slices.Clone(info.groups), Why: info.why})
+	p.emit(Op{ID: id, Kind: info.kind, Groups: slices.Clone(info.groups), Why: info.why, InTurn: info.inTurn})
 	return id
 }
 

@@ -1,6 +1,7 @@
 package planner
 
 import (
+	"slices"
 	"strings"
 	"time"
 )
@@ -139,7 +140,15 @@ func (p *Planner) standbyInDone(info string, rtype Hold, fromMe bool) bool {
 }
 
 // goStandby is stock's go_standby: give up (ME) or acquire (OTHER) a set.
-func (p *Planner) goStandby(who sbState, set Hold) {
+// Acquiring, the op leaves out the groups in except (mach_down's, which it
+// takes right after) and those an op under way is starting (departure g):
+// on the peer's shutdone stock's set names what its req_our_resources and
+// mach_down children take at the same moment (PROTOCOL §11.7), and each
+// such group was started twice (harmless, the status check comes first,
+// but two starts in the log). The messages are stock's, in stock's order:
+// they follow the op's end, which keeps its turn (Op.InTurn) even when no
+// group is left to it.
+func (p *Planner) goStandby(who sbState, set Hold, except ...string) {
 	kind := Take
 	if who == sbMe {
 		p.peer.stable = false
@@ -163,7 +172,13 @@ func (p *Planner) goStandby(who sbState, set Hold) {
 		keys = p.dropFailed(keys, true)
 	}
 	p.childf("go_standby", Info, "%s %s HA resources (standby).", verb, act)
-	p.emitOp(&opInfo{kind: kind, groups: keys, why: "standby", act: act, standby: p.standby.set})
+	inTurn := false
+	if kind == Take {
+		n := len(keys)
+		keys = p.notBeingTaken(keys, except)
+		inTurn = len(keys) < n
+	}
+	p.emitOp(&opInfo{kind: kind, groups: keys, why: "standby", act: act, standby: p.standby.set, inTurn: inTurn})
 }
 
 // onStandbyCmd is the hb_standby command: log and inject ask_resources (COMPAT §7.1).
@@ -223,4 +238,31 @@ func (p *Planner) onPeerTakeover(m HbTakeover, from string) {
 		w = "all"
 	}
 	p.onStandbyCmd(w)
+}
+
+// notBeingTaken returns the keys but those in except and those an op
+// under way starts and no op under way stops (a stop queued after it would
+// leave the group on no node: then it is taken again), each left out with
+// a debug line.
+func (p *Planner) notBeingTaken(keys, except []string) []string {
+	out := keys[:0:0]
+	for _, k := range keys {
+		if slices.Contains(except, k) {
+			p.logf(Debug, "hbgo: standby acquisition leaves resource group %s to mach_down", k)
+			continue
+		}
+		taking, giving := false, false
+		for _, op := range p.exec.ops {
+			if slices.Contains(op.groups, k) {
+				taking = taking || op.kind == Take
+				giving = giving || op.kind == Give
+			}
+		}
+		if taking && !giving {
+			p.logf(Debug, "hbgo: standby acquisition leaves resource group %s to the op already starting it", k)
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
 }

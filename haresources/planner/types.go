@@ -180,6 +180,10 @@ type Op struct {
 	Kind   OpKind
 	Groups []string // group keys
 	Why    string   // which stock path ordered it, e.g. "req_our_resources", "mach_down", "standby", "shutdown"
+	// InTurn: an Op whose groups another op starts (departure g) completes
+	// in its turn like one that starts them, not at once, so what follows
+	// it goes out in the order it did when it started them.
+	InTurn bool
 }
 
 // Level is a log level word as heartbeat prints it.

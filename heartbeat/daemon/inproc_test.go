@@ -62,6 +62,8 @@ type nodeSpec struct {
 	// dir is the node's directory; "" = a new one (a restart passes the
 	// old one: its state directory, failure counts included, survives).
 	dir string
+	// noResources runs the node as heartbeat -M (Options.NoResources).
+	noResources bool
 }
 
 // memMedia opens ha.cf links on a MemNetwork: every link with the same
@@ -120,6 +122,7 @@ func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 		o.OpenMedium = s.open
 	}
 	o.Exec = s.exec
+	o.NoResources = s.noResources
 	if s.synctest {
 		o.Now, o.Isolated = time.Now, true
 	}

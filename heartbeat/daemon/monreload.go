@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"sort"
+	"strings"
 	"time"
 
 	"hbgo/haresources"
@@ -22,7 +23,10 @@ import (
 // and failure_window. A setting the running daemon cannot change (vip_watch,
 // and every other hbgo.cf directive: sockets, sinks and agents are set up
 // at start) keeps its old value, and a WARN line names it. An hbgo.cf with
-// errors changes nothing.
+// errors changes nothing. Under -M (NoResources) no resource runs, so no
+// monitor does: the watch settings are recorded, and each line naming one
+// says it is not in effect (it once read "monitor X added", as if X were
+// watched from then on).
 func (n *node) rereadHbgo(at time.Time, c *hadir.Conf) {
 	n.log.Infof("hbgo: rereading %s.", hacf.HbgoFile)
 	bad := false
@@ -41,12 +45,18 @@ func (n *node) rereadHbgo(at time.Time, c *hadir.Conf) {
 	if old == nil {
 		old = hacf.DefaultHbgo()
 	}
+	watched := !n.o.NoResources
 	for _, w := range restartOnly(old, c.Hbgo) {
+		if !watched && strings.HasPrefix(w, "vip_watch ") {
+			continue // under -M it watches nothing either way: told with the watch settings below
+		}
 		n.log.Warnf("hbgo: %s: %s; the old value stays in use until heartbeat restarts (systemctl restart heartbeat)", hacf.HbgoFile, w)
 	}
 	w := c.Hbgo.Watch
-	w.VIPWatch = old.Watch.VIPWatch
-	changes := watchChanges(old.Watch, w)
+	if watched {
+		w.VIPWatch = old.Watch.VIPWatch
+	}
+	changes := watchChanges(old.Watch, w, watched)
 	if len(changes) == 0 {
 		return
 	}
@@ -54,12 +64,18 @@ func (n *node) rereadHbgo(at time.Time, c *hadir.Conf) {
 	h.Watch = w
 	n.conf.Hbgo = &h
 	for _, l := range changes {
+		if !watched {
+			l += noResourcesNote
+		}
 		n.log.Infof("hbgo: %s: %s", hacf.HbgoFile, l)
 	}
-	if n.m != nil && !n.o.NoResources {
+	if n.m != nil && watched {
 		n.monApply(w)
 	}
 }
+
+// noResourcesNote ends a watch-settings line of a reload under -M.
+const noResourcesNote = "; not in effect: heartbeat -M runs no resources, so nothing is watched"
 
 // restartOnly names the hbgo.cf settings that differ between old and nw
 // and only a restart applies.
@@ -99,9 +115,14 @@ func onOff(b bool) string {
 	return "off"
 }
 
-// watchChanges describes, one line each, how the watch settings nw differ from old.
-func watchChanges(old, nw hacf.Watch) []string {
+// watchChanges describes, one line each, how the watch settings nw differ
+// from old; watched: a monitor may run (not -M), so a removed line's
+// consequence is told.
+func watchChanges(old, nw hacf.Watch, watched bool) []string {
 	var out []string
+	if old.VIPWatch != nw.VIPWatch { // only under -M: else a restart-only setting
+		out = append(out, fmt.Sprintf("vip_watch is now %s (was %s)", onOff(nw.VIPWatch), onOff(old.VIPWatch)))
+	}
 	if old.FailoverThreshold != nw.FailoverThreshold {
 		out = append(out, fmt.Sprintf("failover_threshold is now %d (was %d)", nw.FailoverThreshold, old.FailoverThreshold))
 	}
@@ -126,8 +147,10 @@ func watchChanges(old, nw hacf.Watch) []string {
 		m, has := now[t]
 		desc := fmt.Sprintf("(interval %s, timeout %s, on-fail %s)", m.Interval, m.Timeout, m.OnFail)
 		switch {
-		case !has:
+		case !has && watched:
 			out = append(out, "monitor "+t+" removed: a failure of it is only logged now")
+		case !has:
+			out = append(out, "monitor "+t+" removed")
 		case !had:
 			out = append(out, "monitor "+t+" added "+desc)
 		case o.Interval != m.Interval || o.Timeout != m.Timeout || o.OnFail != m.OnFail:

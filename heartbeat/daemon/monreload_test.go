@@ -102,3 +102,61 @@ func TestReloadWatchSettings(t *testing.T) {
 		t.Fatal("loop did not answer")
 	}
 }
+
+// TestReloadWatchSettingsUnderM: a daemon started with -M runs no
+// resources and so no monitor. A reload that adds a monitor line, changes
+// failover_threshold and turns vip_watch on says each change is not in
+// effect (it once logged "monitor svc added (…)" as if svc were watched
+// from then on); no monitor starts, svc is never started or checked.
+func TestReloadWatchSettingsUnderM(t *testing.T) {
+	svc := &countingAgent{}
+	bind := func(haresources.Resource) (executor.Binding, error) {
+		return executor.Binding{Agent: svc, Script: "/etc/ha.d/resource.d/svc"}, nil
+	}
+	tn := startNode(t, media.NewMemNetwork(nil), nodeSpec{name: "node1", media: "bcast eth0\n",
+		haresources: "node1 svc\n", hbgo: "vip_watch off\n", bind: bind, noResources: true})
+	p := filepath.Join(tn.dir, "hbgo.cf")
+	if err := os.WriteFile(p, []byte("vip_watch on\nmonitor svc interval=200ms timeout=1s\nfailover_threshold 1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	at := time.Now().Add(time.Minute)
+	if err := os.Chtimes(p, at, at); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * testDeadtime) // past initdead: the node is up, alone
+	tn.sigs <- syscall.SIGHUP
+	const note = "; not in effect: heartbeat -M runs no resources, so nothing is watched"
+	for _, want := range []string{
+		"info: hbgo: hbgo.cf: vip_watch is now on (was off)" + note,
+		"info: hbgo: hbgo.cf: failover_threshold is now 1 (was 3)" + note,
+		"info: hbgo: hbgo.cf: monitor svc added (interval 200ms, timeout 1s, on-fail restart)" + note,
+	} {
+		if !tn.waitLog(want, 5*testDeadtime) {
+			t.Fatalf("ha-log lacks %q:\n%s", want, tn.haLog())
+		}
+	}
+	if l := tn.haLog(); strings.Contains(l, "needs a restart") || strings.Contains(l, "hbgo-monitor") {
+		t.Errorf("a -M daemon's reload speaks of watching:\n%s", l)
+	}
+	time.Sleep(5 * 200 * time.Millisecond) // five of the new line's intervals
+	if !tn.onLoop(func() {
+		if tn.n.mon != nil {
+			t.Error("a monitor runs under -M after the reload")
+		}
+	}, testDeadtime) {
+		t.Fatal("loop did not answer")
+	}
+	if s, c := svc.starts.Load(), svc.checks.Load(); s != 0 || c != 0 {
+		t.Errorf("under -M svc was started %d times and checked %d times", s, c)
+	}
+}
+
+// countingAgent counts its starts and status checks.
+type countingAgent struct{ starts, checks atomic.Int32 }
+
+func (a *countingAgent) Start(context.Context) error { a.starts.Add(1); return nil }
+func (a *countingAgent) Stop(context.Context) error  { return nil }
+func (a *countingAgent) Status(context.Context) (agent.Status, error) {
+	a.checks.Add(1)
+	return agent.Status{Text: agent.TextStopped}, nil
+}

@@ -15,6 +15,7 @@ import (
 	"hbgo/heartbeat/edge/control"
 	"hbgo/heartbeat/edge/media"
 	"hbgo/heartbeat/status"
+	"hbgo/internal/statekey"
 	"hbgo/internal/version"
 )
 
@@ -59,7 +60,8 @@ type statusView struct {
 type resView struct {
 	state    string
 	since    time.Time
-	failures uint64
+	failures uint64 // failed starts and stops since the last heartbeat cleanup
+	total    uint64 // failed starts and stops since this daemon started (cleanup leaves it)
 }
 
 // stat returns the node's statusView, made on first use.
@@ -210,7 +212,7 @@ func (n *node) publishSinks() {
 // against the rendered metrics.
 func (n *node) metricsKey(now time.Time) uint64 {
 	v := n.stat()
-	h := membership.KeyUint(membership.KeyOffset, n.m.StateKey())
+	h := statekey.Uint(statekey.Offset, n.m.StateKey())
 	var drops uint64 // counters only grow: their sum changes with any of them
 	for _, c := range n.ing.drops {
 		drops += c
@@ -222,7 +224,7 @@ func (n *node) metricsKey(now time.Time) uint64 {
 	if n.pinger != nil {
 		drops += n.pinger.Stats().DroppedQueueFull
 	}
-	h = membership.KeyUint(h, drops)
+	h = statekey.Uint(h, drops)
 	var late, trans uint64
 	for _, c := range v.late {
 		late += c
@@ -230,30 +232,30 @@ func (n *node) metricsKey(now time.Time) uint64 {
 	for _, c := range v.trans {
 		trans += c
 	}
-	h = membership.KeyUint(membership.KeyUint(h, late), trans)
+	h = statekey.Uint(statekey.Uint(h, late), trans)
 	if v.last != nil {
-		h = membership.KeyUint(h, uint64(v.last.Time.UnixNano()))
+		h = statekey.Uint(h, uint64(v.last.Time.UnixNano()))
 	}
 	seen := uint64(len(v.nodeSeen)) // an age line appears with a link's first packet
 	for _, per := range v.linkSeen {
 		seen += uint64(len(per))
 	}
-	h = membership.KeyUint(h, seen)
-	h = membership.KeyString(h, v.cmp.State)
+	h = statekey.Uint(h, seen)
+	h = statekey.String(h, v.cmp.State)
 	if !n.o.NoResources {
-		h = membership.KeyUint(h, uint64(n.m.Holds()))
+		h = statekey.Uint(h, uint64(n.m.Holds()))
 	}
 	for _, g := range n.conf.Groups {
 		if n.m.MonitorBlocked(g.Key()) {
-			h = membership.KeyUint(h, 1)
+			h = statekey.Uint(h, 1)
 		}
 		for _, r := range g.Resources {
 			if rv := v.res[r.Token]; rv != nil {
-				h = membership.KeyUint(membership.KeyString(h, rv.state), rv.failures)
+				h = statekey.Uint(statekey.Uint(statekey.String(h, rv.state), rv.failures), rv.total)
 			} else {
-				h = membership.KeyString(h, "")
+				h = statekey.String(h, "")
 			}
-			h = membership.KeyUint(h, uint64(n.m.FailCount(now, r.Token)))
+			h = statekey.Uint(statekey.Uint(h, uint64(n.m.FailCount(now, r.Token))), n.m.FailSeen(r.Token))
 		}
 	}
 	return h
@@ -351,7 +353,9 @@ func (n *node) statDone(d planner.OpDone) {
 			case planner.StartFailed, planner.StopFailed:
 				if i == r.FailedAt {
 					n.setRes(t, status.StateFailed, now)
-					n.stat().res[t].failures++
+					rv := n.stat().res[t]
+					rv.failures++
+					rv.total++
 				} else if r.Outcome == planner.StartFailed {
 					n.setRes(t, status.StateStopped, now)
 				}
@@ -489,12 +493,15 @@ func (n *node) statusGroups(v *statusView, peerUp bool) []status.Group {
 		for _, r := range g.Resources {
 			sr := status.Resource{Name: r.Token, State: status.StateStopped}
 			if rv := v.res[r.Token]; rv != nil {
-				sr.State, sr.Since, sr.Failures = rv.state, rv.since, rv.failures
+				sr.State, sr.Since, sr.Failures, sr.FailuresTotal = rv.state, rv.since, rv.failures, rv.total
 			} else if hold&set != 0 {
 				sr.State = status.StateStarted // held since before this daemon recorded it (start-up scan, -R)
 			}
 			sr.MonitorFailures = n.monFailures(r.Token)
 			sr.Failures += sr.MonitorFailures
+			if n.m != nil {
+				sr.FailuresTotal += n.m.FailSeen(r.Token)
+			}
 			if sr.State == status.StateStarted || sr.State == status.StateStarting || sr.State == status.StateStopping {
 				here = true
 			}
@@ -551,7 +558,9 @@ func (n *node) monFailures(token string) uint64 {
 }
 
 // statCleanup follows `heartbeat cleanup [RESOURCE]`: the start and stop
-// failures status counts are cleared with the monitor's ("" = every resource).
+// failures status counts are cleared with the monitor's ("" = every
+// resource); the totals since the daemon started are kept (a Prometheus
+// counter, hbgo_resource_failures_total, never goes down).
 func (n *node) statCleanup(res string) {
 	for tok, r := range n.stat().res {
 		if res == "" || tok == res {

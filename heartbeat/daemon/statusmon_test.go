@@ -23,7 +23,8 @@ import (
 // TestStatusShowsMonitorFailures: the resource monitor's failure counts
 // (within failure_window, persisted ones included) and its hand-over block
 // reach the snapshot, the exit code, the text and
-// hbgo_resource_failures_total; they age out with the window, and
+// hbgo_resource_fail_count (not hbgo_resource_failures_total: this daemon
+// did not see them); they age out with the window, and
 // `heartbeat cleanup` clears them together with the start failures.
 func TestStatusShowsMonitorFailures(t *testing.T) {
 	window := 10 * time.Minute
@@ -79,7 +80,9 @@ func TestStatusShowsMonitorFailures(t *testing.T) {
 		!strings.Contains(txt.String(), "handed over by node2") {
 		t.Errorf("text:\n%s", txt.String())
 	}
-	if !strings.Contains(prom.String(), `hbgo_resource_failures_total{resource="svc"} 2`) {
+	// The gauge is the monitor's count; the counter only what this daemon saw.
+	if !strings.Contains(prom.String(), `hbgo_resource_fail_count{resource="svc"} 2`) ||
+		!strings.Contains(prom.String(), `hbgo_resource_failures_total{resource="svc"} 0`) {
 		t.Errorf("metrics:\n%s", prom.String())
 	}
 

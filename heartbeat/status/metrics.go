@@ -21,7 +21,8 @@ var families = []family{
 	{"hbgo_dropped_datagrams_total", "counter", "Received datagrams dropped, by reason."},
 	{"hbgo_group_active", "gauge", "1 when this node holds the resource group, else 0."},
 	{"hbgo_resource_up", "gauge", "1 when the resource runs on this node, else 0."},
-	{"hbgo_resource_failures_total", "counter", "Failed operations of the resource on this node."},
+	{"hbgo_resource_failures_total", "counter", "Failures of the resource on this node (failed starts and stops, monitor failures) since the daemon started; heartbeat cleanup does not reset it."},
+	{"hbgo_resource_fail_count", "gauge", "The resource monitor's failures of the resource within failure_window, the count failover_threshold is compared with; heartbeat cleanup resets it."},
 	{"hbgo_transitions_total", "counter", "Resource transitions on this node, by cause."},
 	{"hbgo_last_transition_timestamp_seconds", "gauge", "Unix time of the last resource transition on this node."},
 	{"hbgo_ping_node_up", "gauge", "1 when the ping node answers, else 0."},
@@ -80,16 +81,19 @@ func WriteMetrics(w io.Writer, s *Snapshot) error {
 	for _, k := range sortedKeys(drops) {
 		add("hbgo_dropped_datagrams_total", float64(drops[k]), "reason", k)
 	}
-	failures := map[string]uint64{} // a token in two groups is one resource, its count shown in each
+	// A token in two groups is one resource, its counts shown in each.
+	failures, failCount := map[string]uint64{}, map[string]uint64{}
 	for _, g := range s.Groups {
 		add("hbgo_group_active", b2f(g.Holder == s.Local && s.Local != ""), "group", g.Name)
 		for _, r := range g.Resources {
 			add("hbgo_resource_up", b2f(r.State == StateStarted), "group", g.Name, "resource", r.Name)
-			failures[r.Name] = max(failures[r.Name], r.Failures)
+			failures[r.Name] = max(failures[r.Name], r.FailuresTotal)
+			failCount[r.Name] = max(failCount[r.Name], r.MonitorFailures)
 		}
 	}
 	for _, k := range sortedKeys(failures) {
 		add("hbgo_resource_failures_total", float64(failures[k]), "resource", k)
+		add("hbgo_resource_fail_count", float64(failCount[k]), "resource", k)
 	}
 	for _, k := range sortedKeys(s.Transitions) {
 		add("hbgo_transitions_total", float64(s.Transitions[k]), "cause", k)

@@ -129,6 +129,10 @@ func writeTextGroups(b *strings.Builder, s *Snapshot) {
 			if r.MonitorFailures > 0 {
 				mon = fmt.Sprintf(" (%d seen by the monitor)", r.MonitorFailures)
 			}
+			if r.FailuresTotal != r.Failures {
+				// cleanup or failure_window took some back, or they were counted before this daemon started
+				mon += fmt.Sprintf(", %d since the daemon started", r.FailuresTotal)
+			}
 			fmt.Fprintf(b, "    %-34s %s%s, %d failures%s\n", r.Name, r.State, since, r.Failures, mon)
 		}
 	}

@@ -99,13 +99,19 @@ type Resource struct {
 	State string    `json:"state"`
 	Since time.Time `json:"since"` // when it entered State; zero if unknown
 	// Failures counts this resource's failures here: failed starts and
-	// stops, plus MonitorFailures. `heartbeat cleanup` resets it.
+	// stops, plus MonitorFailures. `heartbeat cleanup` resets it; it is
+	// what Health judges.
 	Failures uint64 `json:"failures"`
 	// MonitorFailures is the part of Failures the resource monitor counted
 	// after a start (vanished VIP, unmount, failed check), within
 	// failure_window as the monitor counts them toward failover_threshold;
 	// persisted across daemon restarts. Absent when 0.
 	MonitorFailures uint64 `json:"monitor_failures,omitempty"`
+	// FailuresTotal counts the failures (failed starts and stops, and the
+	// monitor's) this daemon saw since it started: neither `heartbeat
+	// cleanup` nor failure_window takes it back, a daemon restart starts it
+	// at 0. Absent when 0 (added within schema 1).
+	FailuresTotal uint64 `json:"failures_total,omitempty"`
 }
 
 // Transition is a change of which node holds resources.

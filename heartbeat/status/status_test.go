@@ -80,7 +80,7 @@ var cases = map[string]func() *Snapshot{
 	"failed-resource": func() *Snapshot {
 		s := bothUp()
 		r := &s.Groups[1].Resources[1]
-		r.State, r.Failures, r.Since = StateFailed, 1, t0.Add(-2*time.Minute)
+		r.State, r.Failures, r.FailuresTotal, r.Since = StateFailed, 1, 1, t0.Add(-2*time.Minute)
 		s.Groups[1].Holder = ""
 		s.Groups[1].Resources[0].State = StateStopped
 		s.Transitions["start-failed"] = 1
@@ -94,12 +94,21 @@ var cases = map[string]func() *Snapshot{
 	"monitor-failed": func() *Snapshot {
 		s := bothUp()
 		r := &s.Groups[1].Resources[1]
-		r.Failures, r.MonitorFailures, r.Since = 2, 2, t0.Add(-30*time.Second)
+		r.Failures, r.MonitorFailures, r.FailuresTotal, r.Since = 2, 2, 2, t0.Add(-30*time.Second)
 		s.Groups[0].HandedOver = true
-		s.Groups[0].Resources[0].Failures, s.Groups[0].Resources[0].MonitorFailures = 3, 3
+		s.Groups[0].Resources[0].Failures, s.Groups[0].Resources[0].MonitorFailures, s.Groups[0].Resources[0].FailuresTotal = 3, 3, 3
 		s.Transitions["standby"] = 1
 		s.LastTransition = &Transition{Time: t0.Add(-5 * time.Minute), Cause: "standby",
 			Text: "node2 gives up 10.0.0.100 (standby)"}
+		return s
+	},
+	// cleaned-up: node2's Filesystem failed 3 times (the monitor restarted
+	// it), then `heartbeat cleanup`: its count and the gauge are 0 again and
+	// the node healthy, the counter since the daemon started still says 3.
+	"cleaned-up": func() *Snapshot {
+		s := bothUp()
+		r := &s.Groups[1].Resources[1]
+		r.FailuresTotal, r.Since = 3, t0.Add(-30*time.Second)
 		return s
 	},
 	"stock-peer": func() *Snapshot {
@@ -122,7 +131,7 @@ var cases = map[string]func() *Snapshot{
 	},
 }
 
-var wantExit = map[string]int{"both-up": 0, "peer-dead": 1, "link-down": 1, "failed-resource": 1, "stock-peer": 0, "config-mismatch": 1, "monitor-failed": 1}
+var wantExit = map[string]int{"both-up": 0, "cleaned-up": 0, "peer-dead": 1, "link-down": 1, "failed-resource": 1, "stock-peer": 0, "config-mismatch": 1, "monitor-failed": 1}
 
 func golden(t *testing.T, file string, got []byte) {
 	t.Helper()
@@ -325,13 +334,17 @@ func FuzzReadJSON(f *testing.F) {
 // resource, whose count each group shows; the metric counts it once.
 func TestMetricsTokenInTwoGroups(t *testing.T) {
 	s := bothUp()
-	s.Groups[0].Resources[1] = Resource{Name: "svc", State: StateStopped, Failures: 2, MonitorFailures: 2}
-	s.Groups[1].Resources = append(s.Groups[1].Resources, Resource{Name: "svc", State: StateStarted, Failures: 2, MonitorFailures: 2})
+	s.Groups[0].Resources[1] = Resource{Name: "svc", State: StateStopped, Failures: 2, MonitorFailures: 2, FailuresTotal: 5}
+	s.Groups[1].Resources = append(s.Groups[1].Resources, Resource{Name: "svc", State: StateStarted, Failures: 2, MonitorFailures: 2, FailuresTotal: 5})
 	var b bytes.Buffer
 	if err := WriteMetrics(&b, s); err != nil {
 		t.Fatal(err)
 	}
-	if v, ok := value(parseMetrics(t, b.Bytes()), "hbgo_resource_failures_total", map[string]string{"resource": "svc"}); !ok || v != 2 {
-		t.Errorf("hbgo_resource_failures_total{resource=svc} = %v %v, want 2", v, ok)
+	fams := parseMetrics(t, b.Bytes())
+	if v, ok := value(fams, "hbgo_resource_failures_total", map[string]string{"resource": "svc"}); !ok || v != 5 {
+		t.Errorf("hbgo_resource_failures_total{resource=svc} = %v %v, want 5", v, ok)
+	}
+	if v, ok := value(fams, "hbgo_resource_fail_count", map[string]string{"resource": "svc"}); !ok || v != 2 {
+		t.Errorf("hbgo_resource_fail_count{resource=svc} = %v %v, want 2", v, ok)
 	}
 }

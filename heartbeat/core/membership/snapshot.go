@@ -1,6 +1,10 @@
 package membership
 
-import "maps"
+import (
+	"maps"
+
+	"hbgo/internal/statekey"
+)
 
 // LinkSnapshot is one (node, medium) link as cl_status reports it.
 type LinkSnapshot struct {
@@ -65,35 +69,13 @@ func (m *Machine) Snapshot() Snapshot {
 // tell when the metrics changed without building a Snapshot; it allocates
 // nothing.
 func (m *Machine) StateKey() uint64 {
-	h := KeyString(KeyOffset, m.st)
-	h = KeyUint(h, m.counters.Dropped-m.counters.Drops[DropNotToUs])
+	h := statekey.String(statekey.Offset, m.st)
+	h = statekey.Uint(h, m.counters.Dropped-m.counters.Drops[DropNotToUs])
 	for _, n := range m.nodes {
-		h = KeyString(h, n.st)
+		h = statekey.String(h, n.st)
 		for _, l := range n.links {
-			h = KeyString(h, l.st)
+			h = statekey.String(h, l.st)
 		}
-	}
-	return h
-}
-
-// KeyOffset starts a key built with KeyString and KeyUint (FNV-1a, 64 bits).
-const KeyOffset uint64 = 14695981039346656037
-
-const keyPrime uint64 = 1099511628211
-
-// KeyString mixes s, and its end, into the key h.
-func KeyString(h uint64, s string) uint64 {
-	for i := 0; i < len(s); i++ {
-		h = (h ^ uint64(s[i])) * keyPrime
-	}
-	return (h ^ 0xff) * keyPrime // "ab","c" and "a","bc" differ
-}
-
-// KeyUint mixes x into the key h.
-func KeyUint(h, x uint64) uint64 {
-	for i := 0; i < 8; i++ {
-		h = (h ^ (x & 0xff)) * keyPrime
-		x >>= 8
 	}
 	return h
 }

@@ -14,14 +14,18 @@ import (
 type Block struct {
 	Group string
 	On    bool
-	At    time.Time
+	// HandOver: the monitor's hand-over of Group begins (On) or failed
+	// (off); the monitor's lines tell it, the planner's do not
+	// (planner.Block.HandOver).
+	HandOver bool
+	At       time.Time
 }
 
 func (e Block) at() time.Time { return e.At }
 
 func (m *Machine) block(e Block) {
 	m.journal("block", "", map[string]string{"group": e.Group, "on": boolWord(e.On)})
-	m.planStep(planner.Block{Group: e.Group, On: e.On})
+	m.planStep(planner.Block{Group: e.Group, On: e.On, HandOver: e.HandOver})
 }
 
 func boolWord(b bool) string {

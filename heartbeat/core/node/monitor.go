@@ -170,6 +170,15 @@ func (m *Machine) FailCount(now time.Time, res string) int {
 	return m.mon.m.Count(now, res)
 }
 
+// FailSeen is the failures of resource res the monitor counted since this
+// machine was made, never reset (0 without a monitor).
+func (m *Machine) FailSeen(res string) uint64 {
+	if m.mon == nil {
+		return 0
+	}
+	return m.mon.m.Seen(res)
+}
+
 // MonitorBlocked says the monitor keeps this node from taking group back
 // (it handed it over, or its failure counts say it would have).
 func (m *Machine) MonitorBlocked(group string) bool {
@@ -333,7 +342,7 @@ func (m *Machine) monAction(a monitor.Action) {
 	case monitor.Persist:
 		m.emit(SaveCounts{Counts: a.Counts})
 	case monitor.Block:
-		m.block(Block{Group: a.Group, On: a.On, At: m.now}) // M3
+		m.block(Block{Group: a.Group, On: a.On, HandOver: a.HandOver, At: m.now}) // M3
 	case monitor.HandOver:
 		m.handOver(a.Group)
 	case monitor.Restore:

@@ -35,7 +35,9 @@ import (
 //     stock's ipfail.
 //  5. An Op without groups completes at once, before the planner's next
 //     action: stock's child ends at once, in parallel with any other, so it
-//     need not wait behind a running group.
+//     need not wait behind a running group. Not one marked InTurn: its
+//     groups were left to another op (planner departure g), and stock's
+//     child would still be starting them, so it waits its turn.
 //  6. The resource monitor's rules (M1–M6) are in monitor.go: it hears the
 //     planner's holdings, its Block and HandOver go to the planner inside
 //     the Step, and its repairs come out as actions beside the planner's.
@@ -353,7 +355,7 @@ func (m *Machine) runPlanAction(a planner.Action) {
 		m.memStep(membership.Originate{Msg: rscwire.ToWire(a.M), At: m.now}) // rule 2
 	case planner.Op:
 		m.journal("op", "", map[string]string{"op": strconv.Itoa(a.ID), "kind": a.Kind.String(), "why": a.Why, "groups": fmt.Sprint(a.Groups)})
-		if len(a.Groups) == 0 {
+		if len(a.Groups) == 0 && !a.InTurn {
 			m.planStep(planner.OpDone{OpID: a.ID}) // rule 5
 			return
 		}

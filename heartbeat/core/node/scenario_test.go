@@ -512,6 +512,9 @@ func (c *cluster) execute(n *simNode, op planner.Op) planner.OpDone {
 		}
 		done.Results = append(done.Results, r)
 	}
+	if len(words) == 0 {
+		words = []string{"no group (its turn kept)"} // an Op.InTurn left with none
+	}
 	c.printf(n, "op %d done: %s", op.ID, strings.Join(words, ", "))
 	return done
 }

@@ -215,6 +215,7 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 		{"hbgo_group_active", map[string]string{"group": groupKey}, 1},
 		{"hbgo_resource_up", map[string]string{"group": groupKey, "resource": groupKey}, 1},
 		{"hbgo_resource_failures_total", map[string]string{"resource": groupKey}, 0},
+		{"hbgo_resource_fail_count", map[string]string{"resource": groupKey}, 0},
 		{"hbgo_transitions_total", map[string]string{"cause": "peer-dead"}, 1},
 		{"hbgo_peer_config_match", map[string]string{}, 1},
 		{"hbgo_dropped_datagrams_total", map[string]string{"reason": "bad-digest"}, 0},

@@ -21,7 +21,7 @@
 # floor-go, floor-c-ns, ...). With -n RUNS the floors and paths are
 # interleaved: run 1 of each, then run 2, ...
 #
-# Usage: bench/idle-floors.sh [-i IDLE_SECS] [-n RUNS] [-m PATHS] [-P PORT] [-x]
+# Usage: bench/idle-floors.sh [-i IDLE_SECS] [-n RUNS] [-m PATHS] [-P PORT] [-x | -X LIST]
 #   -i   idle window (default 30)     -n   runs per floor (default 1)
 #   -m   comma list of paths, lo and ns (default lo,ns; ns needs root)
 #   -P   first of the two loopback UDP ports (default 47601 + 2 x (PID mod
@@ -32,11 +32,13 @@
 #        locked thread in its own epoll_wait) and floor-go-rr (every thread
 #        SCHED_RR, the loop unlocked, as hbgo's is; needs root); -ns
 #        suffixed on the ns path
+#   -X   LIST: only these of -x's variants, a comma list of locked, epoll,
+#        rr (floor-go-rr is the Go floor at hbgo's own scheduling policy)
 set -uo pipefail
 export LC_ALL=C
 export PATH=$PATH:/usr/local/go/bin
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-IDLE=30 RUNS=1 PORT=$((47601 + 2 * ($$ % 1000))) VARIANTS=0 PATHS=lo,ns
+IDLE=30 RUNS=1 PORT=$((47601 + 2 * ($$ % 1000))) VARIANTS= PATHS=lo,ns
 die() { echo "bench/idle-floors.sh: $*" >&2; exit 2; }
 while (($#)); do
   case $1 in
@@ -44,7 +46,8 @@ while (($#)); do
     -n) RUNS=$2; shift 2;;
     -m) PATHS=$2; shift 2;;
     -P) PORT=$2; shift 2;;
-    -x) VARIANTS=1; shift;;
+    -x) VARIANTS=locked,epoll,rr; shift;;
+    -X) VARIANTS=$2; shift 2;;
     -h|--help) sed -n '2,/^set -uo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'; exit 0;;
     *) die "unknown argument '$1'";;
   esac
@@ -125,10 +128,11 @@ for n in $(seq "$RUNS"); do
   for m in "${PATHLIST[@]}"; do
     one floor-c "$m" "$n" "" "$D/floor-c"
     one floor-go "$m" "$n" "" env GOMAXPROCS=1 "$D/floor-go"
-    if ((VARIANTS)); then
-      one floor-go-locked "$m" "$n" locked env GOMAXPROCS=1 "$D/floor-go"
-      one floor-go-epoll "$m" "$n" epoll env GOMAXPROCS=1 "$D/floor-go"
-      one floor-go-rr "$m" "$n" rr env GOMAXPROCS=1 "$D/floor-go"
-    fi
+    for v in ${VARIANTS//,/ }; do
+      case $v in
+        locked|epoll|rr) one "floor-go-$v" "$m" "$n" "$v" env GOMAXPROCS=1 "$D/floor-go";;
+        *) die "unknown variant '$v' (locked, epoll, rr)";;
+      esac
+    done
   done
 done

@@ -160,7 +160,7 @@ hbgo_conf() { # hbgo_conf NAME -> path of the variant directory
 }
 
 impl_of() { # impl_of stock|hbgo
-  case $1 in stock) echo "$STOCK";; hbgo) echo "$HBDIR/heartbeat -f";; esac
+  case $1 in stock) echo "$STOCK";; hbgo) echo "$HBDIR/heartbeat -f${BENCH_HBGO_ARGS:+ $BENCH_HBGO_ARGS}";; esac
 }
 
 # summarize: per pairing SUMMARY lines and summary.md (the harness's
@@ -195,6 +195,8 @@ summarize() {
 # Two sittings at once must not share a prefix (each tears the other's
 # clusters down): BENCH_PREFIX names another.
 export HBX_PREFIX=${BENCH_PREFIX:-hbxbench}
+# BENCH_HBGO_ARGS: more arguments for hbgo's daemon (e.g. -l: normal
+# scheduling, realtime off, to price SCHED_RR).
 export HBX_STATE=/tmp/$HBX_PREFIX
 export KA_PREFIX=hbka${HBX_PREFIX#hbx} # keepalived.sh's namespaces (also under monitor.sh), named alike
 # advert_of CONF: the config's keepalive in seconds, keepalived's advert_int
@@ -292,11 +294,12 @@ for c in "${CONFLIST[@]}"; do
       done
       # The floors (bench/idle-floors.sh: C, and Go with GOMAXPROCS=1)
       # rebuilt and measured beside each idle round (issue 16 item 5).
-      # BENCH_FLOORS=0 leaves them out, BENCH_FLOORS=x adds gofloor's variants.
+      # BENCH_FLOORS=0 leaves them out, BENCH_FLOORS=x adds gofloor's variants,
+      # BENCH_FLOORS=LIST only those named (idle-floors.sh -X, e.g. rr).
       if [[ $v == *idle* && ${BENCH_FLOORS:-1} != 0 ]]; then
         echo "== floors run $n ($(date -u +%T), load $(cut -d' ' -f1-3 /proc/loadavg))" >&2
         mkdir -p "$OUT/floors"
-        bash "$HERE/idle-floors.sh" -i "$IDLE" $([[ ${BENCH_FLOORS:-1} == x ]] && echo -x) 2>>"$OUT/floors/log.txt" | sed -E 's/ run=1( |$)/ run='"$n"'\1/' | tee -a "$OUT/floors/results.txt" >&2
+        bash "$HERE/idle-floors.sh" -i "$IDLE" $(case ${BENCH_FLOORS:-1} in 1) ;; x) echo -x;; *) echo -X "$BENCH_FLOORS";; esac) 2>>"$OUT/floors/log.txt" | sed -E 's/ run=1( |$)/ run='"$n"'\1/' | tee -a "$OUT/floors/results.txt" >&2
       fi
     done
   done

@@ -85,20 +85,23 @@ type DroppedLine struct {
 // forks (ifconfig, send_arp), which hbgo's native agents never run: writing
 // them would tell an admin something that did not happen. The native line
 // that says what was done takes their place.
-var DroppedLines = []DroppedLine{
-	{regexp.MustCompile(`^INFO: eval ifconfig `),
-		"IPaddr's ifconfig command: hbgo adds the address with netlink (`added … (netlink)`)"},
-	{regexp.MustCompile(`^INFO: ifconfig \S+ down$`),
-		"IPaddr's ifconfig command: hbgo removes the address with netlink (`removed … (netlink)`)"},
-	{regexp.MustCompile(`^INFO: /usr/(lib|libexec)/heartbeat/send_arp `),
-		"IPaddr2's send_arp command: hbgo sends the gratuitous ARPs itself (counted in `added …`)"},
-	{regexp.MustCompile(`^INFO: killed previously running send_arp for `),
-		"no send_arp process exists to kill: stop cancels hbgo's own ARP sender"},
-}
+// Compiled on first use, as hblog.OmittedLines: the daemon never asks.
+var DroppedLines = sync.OnceValue(func() []DroppedLine {
+	return []DroppedLine{
+		{regexp.MustCompile(`^INFO: eval ifconfig `),
+			"IPaddr's ifconfig command: hbgo adds the address with netlink (`added … (netlink)`)"},
+		{regexp.MustCompile(`^INFO: ifconfig \S+ down$`),
+			"IPaddr's ifconfig command: hbgo removes the address with netlink (`removed … (netlink)`)"},
+		{regexp.MustCompile(`^INFO: /usr/(lib|libexec)/heartbeat/send_arp `),
+			"IPaddr2's send_arp command: hbgo sends the gratuitous ARPs itself (counted in `added …`)"},
+		{regexp.MustCompile(`^INFO: killed previously running send_arp for `),
+			"no send_arp process exists to kill: stop cancels hbgo's own ARP sender"},
+	}
+})
 
 // Dropped reports whether text (a script line's text) is one of DroppedLines.
 func Dropped(text string) bool {
-	for _, d := range DroppedLines {
+	for _, d := range DroppedLines() {
 		if d.Pattern.MatchString(text) {
 			return true
 		}

@@ -20,7 +20,8 @@
 #                 pclntab table, package and folio size (-pages: per page)
 #   faults.txt    with -f: the page faults of node1 in the idle window
 #                 (perf): count, page address, instruction address
-#   memtrim.txt   the daemon's trim lines (runtime/metrics categories)
+#   memtrim.txt   the daemon's trim lines (runtime/metrics' memory classes,
+#                 read from runtime.MemStats)
 #   gctrace.txt   GODEBUG=gctrace=1 of the daemon
 # BINARY must have its symbol table (go build without -s); its load
 # segments are the same as the stripped build's.

@@ -3,8 +3,8 @@ package daemon
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -156,40 +156,40 @@ func cleanFileMappings(smaps, path string) [][2]uintptr {
 	return out
 }
 
-// memClasses are the runtime/metrics classes memReport prints, by the short
-// name it gives them: together they are all the memory the Go runtime has
-// mapped (/memory/classes/total), the released heap pages included.
-var memClasses = [...][2]string{
-	{"objects", "/memory/classes/heap/objects:bytes"},
-	{"unused", "/memory/classes/heap/unused:bytes"},
-	{"free", "/memory/classes/heap/free:bytes"},
-	{"released", "/memory/classes/heap/released:bytes"},
-	{"stacks", "/memory/classes/heap/stacks:bytes"},
-	{"os-stacks", "/memory/classes/os-stacks:bytes"},
-	{"mspan", "/memory/classes/metadata/mspan/inuse:bytes"},
-	{"mspan-free", "/memory/classes/metadata/mspan/free:bytes"},
-	{"mcache", "/memory/classes/metadata/mcache/inuse:bytes"},
-	{"mcache-free", "/memory/classes/metadata/mcache/free:bytes"},
-	{"gc-meta", "/memory/classes/metadata/other:bytes"},
-	{"buckets", "/memory/classes/profiling/buckets:bytes"},
-	{"other", "/memory/classes/other:bytes"},
-	{"total", "/memory/classes/total:bytes"},
-}
-
 // memReport is the Go runtime's memory by class, in KiB, for the trim's
 // debug line: what the anonymous part of the daemon's RSS is made of
-// (bench/results/idle-2026-12-06b/rss).
+// (bench/results/idle-2026-12-06b/rss). The classes are runtime/metrics'
+// /memory/classes/* by their last name (heap/objects is "objects",
+// metadata/other "gc-meta", ...), taken from runtime.MemStats's matching
+// fields instead of runtime/metrics, whose first Read builds a table of
+// every metric that stayed in the heap for good (a 9.5 KB map alone in a
+// 56 KiB span) and its package's init 15 KB more, in every process, for
+// a line that is formatted at each trim (bench/results/idle-2026-12-06d/rss3).
 func memReport() string {
-	s := make([]metrics.Sample, len(memClasses))
-	for i, c := range memClasses {
-		s[i].Name = c[1]
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	classes := [...]struct {
+		name  string
+		bytes uint64
+	}{
+		{"objects", m.HeapAlloc},
+		{"unused", m.HeapInuse - m.HeapAlloc},
+		{"free", m.HeapIdle - m.HeapReleased},
+		{"released", m.HeapReleased},
+		{"stacks", m.StackInuse},
+		{"os-stacks", m.StackSys - m.StackInuse},
+		{"mspan", m.MSpanInuse},
+		{"mspan-free", m.MSpanSys - m.MSpanInuse},
+		{"mcache", m.MCacheInuse},
+		{"mcache-free", m.MCacheSys - m.MCacheInuse},
+		{"gc-meta", m.GCSys},
+		{"buckets", m.BuckHashSys},
+		{"other", m.OtherSys},
+		{"total", m.Sys},
 	}
-	metrics.Read(s)
 	b := make([]byte, 0, 256)
-	for i, c := range memClasses {
-		if s[i].Value.Kind() == metrics.KindUint64 {
-			b = fmt.Appendf(b, " %s=%d", c[0], s[i].Value.Uint64()/1024)
-		}
+	for _, c := range classes {
+		b = fmt.Appendf(b, " %s=%d", c.name, c.bytes/1024)
 	}
 	return string(b)
 }

@@ -81,6 +81,7 @@ type node struct {
 type histEntry struct {
 	seq        uint64
 	msg        *wire.Message
+	out        *outMsg // msg's storage when this machine made it (newOutMsg); nil: not reused
 	lastRexmit time.Time
 }
 
@@ -125,8 +126,11 @@ type Machine struct {
 
 	seq        uint64
 	hist       [histSize]histEntry
-	histLow    uint64 // lowseq: every seq <= histLow is gone from the history
-	histAck    uint64 // the cluster-wide ackseq (minimum over the nodes)
+	spare      []*outMsg // storage of freed messages, for newOutMsg
+	freed      []*outMsg // freed since the last StepInto returned (free)
+	handed     []*outMsg // freed before it returned: reused after the next Release
+	histLow    uint64    // lowseq: every seq <= histLow is gone from the history
+	histAck    uint64    // the cluster-wide ackseq (minimum over the nodes)
 	nextKA     time.Time
 	bumpEnd    time.Time
 	reqnodesAt time.Time // zero: no reqnodes pending
@@ -231,6 +235,11 @@ func (m *Machine) StepInto(dst []Action, ev Event) []Action {
 	}
 	out := m.out
 	m.out = nil
+	// What was freed up to here may be named by out: it waits for the
+	// caller to carry out out (Release).
+	m.handed = append(m.handed, m.freed...)
+	clear(m.freed)
+	m.freed = m.freed[:0]
 	return out
 }
 
@@ -341,7 +350,8 @@ func (m *Machine) advertisedDeadtime() time.Duration {
 }
 
 func (m *Machine) sendStatus() {
-	msg, vals := newOutMsg()
+	out, vals := m.newOutMsg()
+	msg := &out.msg
 	msg.AddBytes(wire.FType, putStr(&vals, "status"))
 	msg.AddBytes("st", putStr(&vals, m.st))
 	msg.AddBytes("dt", putInt(&vals, m.advertisedDeadtime().Milliseconds(), 16))
@@ -351,23 +361,61 @@ func (m *Machine) sendStatus() {
 	if m.p.StatusExtra != nil {
 		m.p.StatusExtra(msg)
 	}
-	m.originateIn(msg, vals)
+	m.originateIn(msg, vals, out)
 }
 
 // outMsg is a message this node originates with room for a status's
-// fields and their values: one allocation per message we send (it stays
-// in the history until acknowledged, so it cannot be reused).
+// fields and their values. Its storage is reused once the message is
+// freed (acknowledged, overwritten in the history, or an ACK sent) and
+// every action that may name it has been carried out (Release): an idle
+// node otherwise allocated 1.4 KB for each status and ACK it sent, most
+// of its garbage, which set its collections' pace.
 type outMsg struct {
 	msg    wire.Message
 	fields [14]wire.Field
 	vals   [192]byte
 }
 
-// newOutMsg returns an empty message and the buffer for its values.
-func newOutMsg() (*wire.Message, []byte) {
-	o := &outMsg{}
-	o.msg.Fields = o.fields[:0]
-	return &o.msg, o.vals[:0]
+// keepSpare bounds the storage kept for reuse: an idle node frees one
+// status per keepalive and an ACK now and then; a burst beyond goes to
+// the garbage collector.
+const keepSpare = 16
+
+// newOutMsg returns an empty message of this machine's and the buffer for its values.
+func (m *Machine) newOutMsg() (*outMsg, []byte) {
+	var o *outMsg
+	if k := len(m.spare); k > 0 {
+		o, m.spare[k-1] = m.spare[k-1], nil
+		m.spare = m.spare[:k-1]
+	} else {
+		o = &outMsg{}
+	}
+	o.msg = wire.Message{Fields: o.fields[:0]}
+	return o, o.vals[:0]
+}
+
+// free marks o's message as needed no more by the machine. A Send of it
+// may still wait in this step's actions, or in New's, which the first
+// step returns: it is reused only after a Release that follows the step
+// that returned them. nil (a message not made by newOutMsg) is ignored.
+func (m *Machine) free(o *outMsg) {
+	if o != nil && len(m.freed)+len(m.handed) < keepSpare {
+		m.freed = append(m.freed, o)
+	}
+}
+
+// Release tells the machine that the caller has carried out every action
+// StepInto has returned so far, so the messages freed before those steps
+// returned may be reused. A caller that never calls it gets no reuse
+// (and the machine keeps no more than keepSpare).
+func (m *Machine) Release() {
+	for _, o := range m.handed {
+		if len(m.spare) < keepSpare {
+			m.spare = append(m.spare, o)
+		}
+	}
+	clear(m.handed)
+	m.handed = m.handed[:0]
 }
 
 // putStr appends s to *buf and returns it as a field value of its own
@@ -410,11 +458,11 @@ func isNS(t string) bool { return strings.HasPrefix(t, "NS_") }
 
 // originate adds the control fields (PROTOCOL §5, Appendix B), loops the message back
 // through the receive pipeline and sends it.
-func (m *Machine) originate(msg *wire.Message) { m.originateIn(msg, nil) }
+func (m *Machine) originate(msg *wire.Message) { m.originateIn(msg, nil, nil) }
 
 // originateIn is originate with the values it adds appended to vals, the
 // spare room of the message's own allocation (newOutMsg).
-func (m *Machine) originateIn(msg *wire.Message, vals []byte) {
+func (m *Machine) originateIn(msg *wire.Message, vals []byte, out *outMsg) {
 	tb, _ := msg.Value(wire.FType)
 	t := msgType(tb)
 	ns := isNS(t)
@@ -459,21 +507,26 @@ func (m *Machine) originateIn(msg *wire.Message, vals []byte) {
 	}
 	set(wire.FTTL, putInt(&vals, int64(m.p.HopFudge+len(m.nodes)), 10))
 	if !ns {
-		m.remember(seq, msg)
+		m.remember(seq, msg, out)
 	}
 	// PROTOCOL §6: processed locally before it reaches the media, so anything the
 	// loopback generates goes out first (the [verified] out-of-order seqs).
 	m.receive(msg, "", true)
 	m.counters.Sent++
 	m.emit(Send{Msg: msg})
+	if ns {
+		m.free(out) // not kept for retransmission
+	}
 }
 
 // remember stores a sequenced message in the 500-slot history (PROTOCOL §9.1, §9.4).
-func (m *Machine) remember(seq uint64, msg *wire.Message) {
-	if old := m.hist[seq%histSize]; old.msg != nil && old.seq > m.histLow {
+func (m *Machine) remember(seq uint64, msg *wire.Message, out *outMsg) {
+	old := m.hist[seq%histSize]
+	if old.msg != nil && old.seq > m.histLow {
 		m.histLow = old.seq // the overwritten slot: stock's lowseq
 	}
-	m.hist[seq%histSize] = histEntry{seq: seq, msg: msg}
+	m.free(old.out)
+	m.hist[seq%histSize] = histEntry{seq: seq, msg: msg, out: out}
 	live := m.liveCount()
 	if m.flowControl && live > 1 {
 		if n := seq - m.histLow; n > histSize*9/10 {
@@ -496,6 +549,7 @@ func (m *Machine) updateAck(a uint64) {
 	m.histAck = a
 	for s := m.histLow + 1; s <= a && s <= m.seq; s++ {
 		if h := &m.hist[s%histSize]; h.seq == s {
+			m.free(h.out)
 			*h = histEntry{}
 		}
 	}
@@ -1139,11 +1193,12 @@ func (m *Machine) maybeAck(n *node, seq uint64) {
 }
 
 func (m *Machine) sendAck(n *node, seq uint64) {
-	a, vals := newOutMsg()
+	out, vals := m.newOutMsg()
+	a := &out.msg
 	a.AddBytes(wire.FType, putStr(&vals, "NS_ackmsg"))
 	a.AddBytes(wire.FDest, putStr(&vals, n.name))
 	a.AddBytes("ackseq", putUint(&vals, seq, 16))
-	m.originateIn(a, vals)
+	m.originateIn(a, vals, out)
 }
 
 func (m *Machine) runRexmitTimers() {

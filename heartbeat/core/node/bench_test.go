@@ -126,9 +126,9 @@ func BenchmarkIdleKeepalive(b *testing.B) {
 // TestIdleKeepaliveAllocs pins what an idle keepalive of the pair
 // allocates (issue 16 item 5), as a count, not a time. Per keepalive (2.4
 // packets: both statuses and an ACK every tenth status of each node):
-// each message sent is one allocation (membership.outMsg: it stays in the
-// history until acknowledged) plus its Send action's box in membership
-// and again in node; a new NS_ackmsg's fingerprint is kept (filterNS).
+// each message's Send action is boxed in membership and again in node; a
+// new NS_ackmsg's fingerprint is kept (filterNS); the messages themselves
+// (membership.outMsg) reuse the storage of acknowledged ones.
 // Sealing, decoding, authenticating, the events and the action slices
 // allocate nothing.
 func TestIdleKeepaliveAllocs(t *testing.T) {
@@ -138,9 +138,12 @@ func TestIdleKeepaliveAllocs(t *testing.T) {
 	if runs := keepalives + 1; p.sent < runs*12/5 || p.sent > runs*12/5+2 { // AllocsPerRun runs it once more to warm up
 		t.Fatalf("%d packets in %d keepalives, want 2.4 per keepalive", p.sent, runs)
 	}
-	// 2×(1+2) for the statuses, 0.4×(1+2+1) for the ACKs = 7.6.
-	if allocs > 8 {
-		t.Errorf("an idle keepalive allocates %v times, want at most 8", allocs)
+	t.Logf("%v allocations per keepalive", allocs)
+	// The messages' storage is reused once acknowledged (membership.Release):
+	// 2×2 for the statuses' Send boxes, 0.4×(2+1) for the ACKs' and their
+	// fingerprints = 5.2.
+	if allocs > 5.5 {
+		t.Errorf("an idle keepalive allocates %v times, want at most 5.5", allocs)
 	}
 }
 

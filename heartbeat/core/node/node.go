@@ -144,6 +144,9 @@ func (m *Machine) RecvInto(dst []Action, r Recv) []Action {
 
 // begin starts a step at time at, its actions going to dst[:0].
 func (m *Machine) begin(dst []Action, at time.Time) {
+	// The caller carried out the last step's actions before this one:
+	// membership may reuse the messages it freed meanwhile.
+	m.mem.Release()
 	m.out = append(dst[:0], m.out...)
 	if at.After(m.now) {
 		m.now = at

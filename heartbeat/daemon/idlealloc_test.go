@@ -65,7 +65,7 @@ func TestIdleDaemonAllocs(t *testing.T) {
 	if raceDetector {
 		t.Skip("allocation counts differ under the race detector (make race); make test pins them")
 	}
-	if per := idleAllocs(t, 100); per > 9 {
-		t.Errorf("an idle keepalive of two daemons allocates %.1f times, want at most 9 (HBGO_MEMPROFILE=FILE with -test.memprofilerate=1 tells where)", per)
+	if per := idleAllocs(t, 100); per > 6 {
+		t.Errorf("an idle keepalive of two daemons allocates %.1f times, want at most 6 (HBGO_MEMPROFILE=FILE with -test.memprofilerate=1 tells where)", per)
 	}
 }

@@ -62,7 +62,9 @@ func (n *node) run(ctx context.Context) int {
 			if !trimAt.IsZero() && !now.Before(trimAt) {
 				trimAt = time.Time{}
 				first := !mt.tried
-				if kb := mt.trim(); kb >= 0 {
+				// memReport's line is built only for a debug log: the
+				// logger formats before it looks at the level.
+				if kb := mt.trim(); kb >= 0 && n.log.DebugLevel() > 0 {
 					n.log.Debugf("hbgo: memory trimmed: heap returned, %d KiB of the executable unmapped; runtime KiB:%s", kb, memReport())
 				}
 				if first && mt.err != nil {

@@ -180,7 +180,7 @@ func TestVIPIgnoresForgedSender(t *testing.T) {
 		}
 	case err := <-errc:
 		t.Fatalf("the watcher stopped: %v", err)
-	case <-time.After(budget.Left(t)):
+	case <-time.After(wait(t)):
 		t.Fatal("the real deletion was not reported")
 	}
 	for len(events) > 0 {

@@ -7,7 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/testnet"
+	"hbgo/internal/harness/twonode"
 )
 
 func TestMain(m *testing.M) { testnet.Main(m) }
@@ -31,9 +33,12 @@ func TestDemo(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs a two-node cluster (~15 s)")
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	// The bounds are the demo's deadtimes (its ha.cf's), the whole run the
+	// test's own -timeout: none a bare number of seconds.
+	tm := twonode.TimingsOf(haCf)
+	ctx, cancel := context.WithTimeout(context.Background(), budget.Left(t))
 	defer cancel()
-	res, err := Run(ctx, t, Config{Prefix: "hbgodt", Out: logWriter{t}, Startup: 30 * time.Second, Failover: 15 * time.Second})
+	res, err := Run(ctx, t, Config{Prefix: "hbgodt", Out: logWriter{t}, Startup: tm.Dead(30), Failover: tm.Dead(15)})
 	if err != nil {
 		t.Fatal(err)
 	}

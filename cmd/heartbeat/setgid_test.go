@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"hbgo/internal/harness/budget"
 )
 
 // TestSetgidOnlyForClStatus: /usr/bin/cl_status is a setgid-haclient copy
@@ -108,7 +110,7 @@ func gidsBlocked(t *testing.T, bin, name string, args []string, id uint32) strin
 		cmd.Wait()
 	}()
 	// Blocked in the write: well past dropSetgid, the first thing main does.
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(budget.Left(t))
 	for {
 		// Any of its threads: the goroutine that writes need not run on
 		// the main thread (seen under make race's load: the main thread

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"hbgo/heartbeat/edge/sdnotify"
+	"hbgo/internal/harness/budget"
 )
 
 // TestWatchdogThrottle feeds the throttle a keepalive-rate stream of pings
@@ -35,11 +36,14 @@ func TestWatchdogThrottle(t *testing.T) {
 	notify("STOPPING=1")
 	var got []string
 	buf := make([]byte, 512)
-	for {
-		c.SetReadDeadline(time.Now().Add(100 * time.Millisecond))
+	// Everything was sent before the reads and STOPPING=1 last: read up
+	// to it (a quiet-period deadline could pass while the test is
+	// descheduled and end the reads early).
+	c.SetReadDeadline(time.Now().Add(budget.Left(t)))
+	for len(got) == 0 || got[len(got)-1] != "STOPPING=1" {
 		n, err := c.Read(buf)
 		if err != nil {
-			break
+			t.Fatalf("after %q: %v", got, err)
 		}
 		got = append(got, string(buf[:n]))
 	}

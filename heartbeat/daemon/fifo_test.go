@@ -24,7 +24,7 @@ func TestFIFOSurvivesALongLine(t *testing.T) {
 		select {
 		case f := <-out:
 			got = append(got, f)
-		case <-time.After(10 * time.Second):
+		case <-time.After(10 * testDeadtime):
 			t.Fatalf("after %d messages: the reader stopped", len(got))
 		}
 	}

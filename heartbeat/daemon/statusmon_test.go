@@ -114,7 +114,7 @@ func TestStatusShowsMonitorFailures(t *testing.T) {
 		t.Error("still handed over after cleanup")
 	}
 	// The counts are written off the loop: wait for the file.
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(10 * testDeadtime)
 	for {
 		if c, err := failcount.Load(n.o.StateDir); err == nil && len(c) == 0 {
 			if _, err := os.Stat(filepath.Join(n.o.StateDir, failcount.File)); err == nil {

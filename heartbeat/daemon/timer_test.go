@@ -17,14 +17,14 @@ func TestWakeTimer(t *testing.T) {
 		w.Reset(time.Millisecond)
 		select {
 		case <-w.C():
-		case <-time.After(10 * time.Second):
+		case <-time.After(10 * testDeadtime):
 			t.Fatalf("round %d: no tick", i)
 		}
 	}
 	w.Reset(0) // due now: ticks
 	select {
 	case <-w.C():
-	case <-time.After(10 * time.Second):
+	case <-time.After(10 * testDeadtime):
 		t.Fatal("Reset(0): no tick")
 	}
 	w.Reset(time.Hour)

@@ -12,6 +12,7 @@ import (
 
 	"hbgo/heartbeat/config/hacf"
 	"hbgo/heartbeat/edge/media"
+	"hbgo/internal/harness/budget"
 )
 
 // TestWatchdogFedWithoutOwnEcho runs a node with a stand-in watchdog (a
@@ -82,16 +83,14 @@ func ptyPair(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
-	for i := 0; ; i++ {
+	// socat is outside the daemon: its start is bounded by the run's own
+	// -timeout (budget), not by a count of polls.
+	if !budget.Poll(t, func() bool {
 		_, e1 := os.Stat(a)
 		_, e2 := os.Stat(b)
-		if e1 == nil && e2 == nil {
-			break
-		}
-		if i == 500 {
-			t.Fatal("socat did not create the pty links")
-		}
-		time.Sleep(10 * time.Millisecond)
+		return e1 == nil && e2 == nil
+	}) {
+		t.Fatal("socat did not create the pty links")
 	}
 	f, err := os.OpenFile(b, os.O_RDWR, 0)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"hbgo/heartbeat/config/hacf"
+	"hbgo/internal/harness/budget"
 )
 
 // TestListenMetricsRefusesNonLoopback: the listener opens only on loopback
@@ -58,14 +59,8 @@ func TestSinks(t *testing.T) {
 	}
 	snap := cases["peer-dead"]()
 	s.Publish(snap)
-	deadline := time.Now().Add(5 * time.Second)
 	var b []byte
-	for time.Now().Before(deadline) {
-		if b, err = os.ReadFile(c.MetricsTextfile); err == nil {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	budget.Poll(t, func() bool { b, err = os.ReadFile(c.MetricsTextfile); return err == nil })
 	if v, ok := value(parseMetrics(t, b), "hbgo_node_up", map[string]string{"node": "node1"}); !ok || v != 0 {
 		t.Errorf("textfile node_up{node1} = %v %v", v, ok)
 	}

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 // TestRead checks every kind of file Read meets: a regular file is read, a
@@ -39,7 +41,7 @@ func TestRead(t *testing.T) {
 			if err != nil && Hint(c.path, err) == "" {
 				t.Errorf("Read(%s): no hint for %v", c.path, err)
 			}
-		case <-time.After(10 * time.Second):
+		case <-time.After(budget.Left(t)):
 			t.Fatalf("Read(%s) blocks", c.path)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/sys/unix"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/resource.d/agent"
 )
 
@@ -251,7 +252,12 @@ func TestPsLineMatchesPs(t *testing.T) {
 	}
 	defer c.Wait()
 	defer c.Process.Kill()
-	time.Sleep(50 * time.Millisecond)
+	// Until the child has exec'd sleep (a busy machine can take longer than
+	// any fixed pause): before that ps shows the test binary's name.
+	comm := "/proc/" + strconv.Itoa(c.Process.Pid) + "/comm"
+	if !budget.Poll(t, func() bool { b, _ := os.ReadFile(comm); return string(b) == "sleep\n" }) {
+		t.Fatal("the child never became sleep")
+	}
 	out, err := exec.Command("ps", "-f", strconv.Itoa(c.Process.Pid)).Output()
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/resource.d/agent"
 )
 
@@ -119,7 +120,7 @@ func TestRootExt4BusyStop(t *testing.T) {
 		if !strings.Contains(fmt.Sprint(err), "terminated") {
 			t.Errorf("busy process ended with %v, want SIGTERM", err)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(budget.Left(t)):
 		t.Error("busy process still alive after stop")
 	}
 	if st, _ := a.Status(ctx); st.Running {

@@ -13,6 +13,7 @@ import (
 	"github.com/mdlayher/arp"
 	"github.com/vishvananda/netlink"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/vethlab"
 	"hbgo/resource.d/agent"
 )
@@ -136,9 +137,9 @@ func TestNamespaceIPaddr(t *testing.T) {
 	}, l.logger.take()); diff != "" {
 		t.Errorf("start log (-want +got)\n%s", diff)
 	}
-	waitFor(t, 2*time.Second, "the first GARP pair at the client", func() bool { return len(frames()) >= 2 })
+	waitFor(t, budget.Left(t), "the first GARP pair at the client", func() bool { return len(frames()) >= 2 })
 	checkGARP(t, frames()[:2], l.macA, "10.77.0.100")
-	waitFor(t, 2*time.Second, "the client's neighbour entry to move to our MAC", func() bool {
+	waitFor(t, budget.Left(t), "the client's neighbour entry to move to our MAC", func() bool {
 		return strings.Contains(vethlab.IP(t, "-n", l.B, "neigh", "show", "10.77.0.100", "dev", "vb"), l.macA.String())
 	})
 	st, err = a.Status(ctx)
@@ -247,7 +248,7 @@ func TestNamespaceIPaddr2(t *testing.T) {
 		t.Errorf("start log (-want +got)\n%s", diff)
 	}
 	// 5 pairs per VIP, pairs 200 ms apart.
-	waitFor(t, 3*time.Second, "5 GARP pairs for each VIP", func() bool { return len(frames()) >= 4*IPaddr2Pairs })
+	waitFor(t, budget.Left(t), "5 GARP pairs for each VIP", func() bool { return len(frames()) >= 4*IPaddr2Pairs })
 	time.Sleep(300 * time.Millisecond)
 	var f1 []vethlab.Frame
 	for _, f := range frames() {

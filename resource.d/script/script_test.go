@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hbgo/internal/harness/budget"
 )
 
 func TestMergeEnv(t *testing.T) {
@@ -85,7 +87,7 @@ func TestNoDebugfileDaemonChild(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(budget.Left(t)):
 		t.Fatal("start waited for the background child")
 	}
 	b, _ := os.ReadFile(pidf)
@@ -101,11 +103,11 @@ func TestCancelKillsGroup(t *testing.T) {
 	done := make(chan error, 1)
 	go func() { done <- (&Runner{}).New(p, nil).Start(ctx) }()
 	var pid int
-	for i := 0; i < 500 && pid == 0; i++ {
-		time.Sleep(10 * time.Millisecond)
+	budget.Poll(t, func() bool {
 		b, _ := os.ReadFile(pidf)
 		pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
-	}
+		return pid != 0
+	})
 	if pid == 0 {
 		t.Fatal("script never started its child")
 	}
@@ -114,17 +116,16 @@ func TestCancelKillsGroup(t *testing.T) {
 	if err := <-done; !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
 	}
-	for i := 0; i < 500; i++ {
+	if !budget.Poll(t, func() bool {
 		if syscall.Kill(pid, 0) != nil {
-			return
+			return true
 		}
 		// reaped by init eventually; a zombie still answers kill 0
-		if b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat"); strings.Contains(string(b), ") Z ") {
-			return
-		}
-		time.Sleep(10 * time.Millisecond)
+		b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		return strings.Contains(string(b), ") Z ")
+	}) {
+		t.Error("the script's child survived cancellation")
 	}
-	t.Error("the script's child survived cancellation")
 }
 
 func TestMissingScript(t *testing.T) {

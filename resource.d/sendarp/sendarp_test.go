@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hbgo/internal/harness/budget"
 )
 
 // TestFrames pins the bytes to COMPAT §6.1's observed layout: broadcast
@@ -81,9 +83,7 @@ func TestSenderPairs(t *testing.T) {
 	if fc.n() < 2 {
 		t.Fatalf("Start returned after %d frames, want the first pair written", fc.n())
 	}
-	for i := 0; s.Running(ip) && i < 1000; i++ {
-		time.Sleep(time.Millisecond)
-	}
+	budget.Poll(t, func() bool { return !s.Running(ip) }) // the sender's goroutine, on the fake clock
 	if fc.n() != 20 {
 		t.Errorf("%d frames, want 20 (10 pairs)", fc.n())
 	}

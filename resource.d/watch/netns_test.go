@@ -13,6 +13,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/vethlab"
 	"hbgo/resource.d/ipaddr"
 )
@@ -54,13 +55,16 @@ func garps(t *testing.T, ns netns.NsHandle, ifname string) func() []time.Time {
 	}
 }
 
-// wait is the bound of every wait below: generous, since a busy machine
-// delays netlink delivery; the measured times are logged, not asserted.
-const wait = 10 * time.Second
+// wait is the bound of every wait in these tests for something that must
+// happen: the run's own -timeout (budget), not a bare constant, since a busy
+// machine delays netlink delivery, mounts and shells; the measured times are
+// logged, not asserted.
+func wait(t testing.TB) time.Duration { return budget.Left(t) }
 
 func next(t *testing.T, ch <-chan Event, kind Kind) Event {
 	t.Helper()
-	deadline := time.After(wait)
+	d := wait(t)
+	deadline := time.After(d)
 	for {
 		select {
 		case ev := <-ch:
@@ -68,7 +72,7 @@ func next(t *testing.T, ch <-chan Event, kind Kind) Event {
 				return ev
 			}
 		case <-deadline:
-			t.Fatalf("no %s event within %s", kind, wait)
+			t.Fatalf("no %s event within %s", kind, d)
 		}
 	}
 }
@@ -140,7 +144,7 @@ func TestVIPRestore(t *testing.T) {
 			t.Errorf("%s: netmask /%d broadcast %v", how, ones, a.Broadcast)
 		}
 		n := len(seen())
-		deadline := time.Now().Add(wait)
+		deadline := time.Now().Add(wait(t))
 		for len(seen()) == n && time.Now().Before(deadline) {
 			time.Sleep(10 * time.Millisecond)
 		}
@@ -184,7 +188,7 @@ func TestVIPRestore(t *testing.T) {
 	if added, err := l.host.Restore(held); added || err != nil {
 		t.Fatalf("restore after link up: added %v, %v (want announce only)", added, err)
 	}
-	deadline := time.Now().Add(wait)
+	deadline := time.Now().Add(wait(t))
 	for len(seen()) == n && time.Now().Before(deadline) {
 		time.Sleep(10 * time.Millisecond)
 	}

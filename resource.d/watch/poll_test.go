@@ -78,7 +78,7 @@ esac
 		t.Fatal(err)
 	}
 	pid, _ := strconv.Atoi(strings.TrimSpace(string(b)))
-	deadline := time.Now().Add(wait)
+	deadline := time.Now().Add(wait(t))
 	for {
 		err := syscall.Kill(pid, 0)
 		if errors.Is(err, syscall.ESRCH) {
@@ -134,7 +134,7 @@ func TestDrbdRoleLeavesPrimary(t *testing.T) {
 	events := make(chan Event, 4)
 	p := &Poller{Events: events}
 	defer p.Close()
-	p.Hold(context.Background(), "drbddisk::r0", 20*time.Millisecond, wait, AgentCheck(a))
+	p.Hold(context.Background(), "drbddisk::r0", 20*time.Millisecond, wait(t), AgentCheck(a))
 	select {
 	case ev := <-events:
 		t.Fatalf("event while Primary: %+v", ev)

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 // TestCheckNonRegularFiles: `heartbeat check` on ha.cf linked to /dev/zero
@@ -28,7 +30,7 @@ func TestCheckNonRegularFiles(t *testing.T) {
 	var r *Report
 	select {
 	case r = <-done:
-	case <-time.After(30 * time.Second):
+	case <-time.After(budget.Left(t)):
 		t.Fatal("heartbeat check does not return")
 	}
 	var text []string

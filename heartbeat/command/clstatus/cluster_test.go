@@ -6,7 +6,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"hbgo/internal/harness/testnet"
 	"hbgo/internal/harness/twonode"
@@ -38,11 +37,11 @@ func TestSideBySideWithStock(t *testing.T) {
 	c.Start(0)
 	c.Start(1)
 	for i, peer := range []string{"node2", "node1"} {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), 0, 30*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Status update for node `+peer+`: status active`), 0, c.Dead(15)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !twonode.WaitFor(30*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(15), func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("VIP never on node1\n%s", c.Log(0))
 	}
 	run := func(i int, args ...string) string {

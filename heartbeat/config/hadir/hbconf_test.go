@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 func write(t *testing.T, dir, name, text string, mode os.FileMode) {
@@ -115,7 +117,7 @@ func TestLoadRefusesNonRegularFiles(t *testing.T) {
 				var c *Conf
 				select {
 				case c = <-done:
-				case <-time.After(10 * time.Second):
+				case <-time.After(budget.Left(t)):
 					t.Fatalf("Load blocks on %s as %s", name, kind)
 				}
 				if c.Ok() {

@@ -101,7 +101,7 @@ func TestLateHeartbeatOneHolder(t *testing.T) {
 				time.Sleep(100 * time.Millisecond)
 			}
 			for i := range 2 {
-				if err := c.Stop(i, 30*time.Second); err != nil {
+				if err := c.Stop(i, 5*slow*time.Second); err != nil { // five of node1's deadtimes
 					t.Error(err)
 				}
 			}

@@ -137,12 +137,14 @@ func monitorSteps(t *testing.T, p *pair, bin string) {
 	})
 	p.step("ip-addr-flush", func() {
 		clientSees(t, p, func() {
-			// The watch puts the VIP back within a millisecond of each
-			// delete, so ip may give up after its ten rounds ("Flush
-			// remains incomplete", exit 255): the watch at work, and the
-			// node's own address went in the first round.
-			if out, err := p.c.Node[hb].Try("ip", "addr", "flush", "dev", twonode.LANIf); err != nil && !strings.Contains(out, "remains incomplete") {
-				t.Fatalf("node%d: ip addr flush dev %s: %v\n%s", hb+1, twonode.LANIf, err, out)
+			// ip repeats its flush while addresses remain and gives up after
+			// 10 rounds ("Flush remains incomplete", exit 255) when the
+			// monitor keeps putting the VIP back: what this step tests, and
+			// the usual outcome on a busy machine, which slows ip but not the
+			// realtime daemon. Either way the node's own address must be put
+			// back below, or a later restart finds eth0 without IPv4.
+			if out, err := p.c.Node[hb].Try("ip", "addr", "flush", "dev", twonode.LANIf); err != nil && !strings.Contains(out, "Flush remains incomplete") {
+				p.t.Fatalf("node1: ip addr flush dev %s: %v\n%s", twonode.LANIf, err, out)
 			}
 			p.expect(hb, wait.Dead(5), `hbgo-monitor: `+vipRes+` vanished \(netlink RTM_DELADDR\); restored in`)
 			// flush took the node's own LAN address too; an admin's networkd puts it back

@@ -4,10 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/twonode"
 )
 
@@ -45,7 +47,11 @@ func TestMixedTakeoverThenStop(t *testing.T) {
 		cmd := p.c.Node[st].Start(filepath.Join(dir, "tcpdump.log"), "tcpdump", "-i", twonode.HBIf, "-n", "-U", "-p",
 			"-w", filepath.Join(dir, "node1-eth1.pcap"), "udp port 694")
 		t.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGINT); time.Sleep(300 * time.Millisecond) })
-		time.Sleep(500 * time.Millisecond) // tcpdump attaches
+		// tcpdump says "listening on" once attached (on stderr, to its log).
+		logf := filepath.Join(dir, "tcpdump.log")
+		if !budget.Poll(t, func() bool { b, _ := os.ReadFile(logf); return strings.Contains(string(b), "listening on") }) {
+			t.Fatal("tcpdump did not start listening")
+		}
 	}
 	ok := p.step("cold-start", func() {
 		p.c.Start(st)

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/testnet"
 	"hbgo/internal/harness/twonode"
 )
@@ -66,7 +67,7 @@ func installedNode(t *testing.T, prefix, name string) (*testnet.Host, string) {
 // "transition", COMPAT §7.3), as an admin would before stopping it.
 func waitStable(t *testing.T, h *testnet.Host) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(budget.Left(t))
 	for {
 		out, _ := h.Try("/usr/bin/cl_status", "rscstatus")
 		if out != "" && out != "transition\n" && !strings.Contains(out, "ERROR") {
@@ -227,7 +228,7 @@ func TestNotifyWatchdog(t *testing.T) {
 				t.Fatalf("notify socket closed while waiting for %s", what)
 			}
 			return m
-		case <-time.After(20 * time.Second):
+		case <-time.After(budget.Left(t)):
 			b, _ := os.ReadFile(logf)
 			t.Fatalf("no %s from the daemon; its output:\n%s", what, b)
 		}

@@ -6,6 +6,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 // TestUpgradeRestartsInPlace is what the package's postinst does on an
@@ -49,8 +51,9 @@ func TestUpgradeRestartsInPlace(t *testing.T) {
 	h.Run(prog, "-r")
 
 	// Keepalive 200 ms, deadtime 1 s: the restart (1 s shutdown phase, then
-	// exec) is over within a few deadtimes.
-	deadline := time.Now().Add(30 * time.Second)
+	// exec) is over within a few deadtimes; the bound is the run's -timeout
+	// (budget), which a busy machine cannot outlast.
+	deadline := time.Now().Add(budget.Left(t))
 	for {
 		st, err := os.Stat("/proc/" + itoa(pid) + "/exe")
 		if err == nil && st.Sys().(*syscall.Stat_t).Ino == newIno {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/twonode"
 )
 
@@ -73,6 +74,12 @@ func startCapture(t *testing.T, c *twonode.Cluster, i int, iface, src string) ca
 	p := c.Node[i].Path(fmt.Sprintf("/var/log/cap-%s-%d.txt", iface, time.Now().UnixNano()))
 	cmd := c.Node[i].Start(p, "tcpdump", "-i", iface, "-n", "-tt", "-l", "-U", "-p", "udp and src host "+src)
 	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	// tcpdump says "listening on" once its socket is open (its stderr goes
+	// to the same file; times skips the line): no fixed pause, which a busy
+	// machine can outlast.
+	if !budget.Poll(t, func() bool { b, _ := os.ReadFile(p); return strings.Contains(string(b), "listening on") }) {
+		t.Fatalf("tcpdump on node%d %s did not start listening", i+1, iface)
+	}
 	return capture{path: p}
 }
 
@@ -109,10 +116,17 @@ func (cp capture) lastBefore(t time.Time) (time.Time, bool) {
 func detect(t *testing.T, c *twonode.Cluster, victim, watcher int, cp *capture, bound time.Duration) {
 	t.Helper()
 	off := len(c.Log(watcher))
-	time.Sleep(300 * time.Millisecond) // let the capture catch up to "now"
+	if cp != nil {
+		// The capture has caught up to "now": it shows a datagram the
+		// victim sent after this moment (one a keepalive, while it lives).
+		now := time.Now()
+		if !twonode.WaitFor(c.Dead(5), func() bool { last, ok := cp.lastBefore(now.Add(time.Hour)); return ok && last.After(now) }) {
+			t.Fatalf("the capture shows no datagram from node%d since %s", victim+1, now.Format(time.StampMilli))
+		}
+	}
 	killAt := time.Now()
 	c.Kill(victim)
-	seen, _, err := waitLine(c, watcher, regexp.MustCompile(fmt.Sprintf(`node node%d: is dead`, victim+1)), off, bound+2*time.Second)
+	seen, _, err := waitLine(c, watcher, regexp.MustCompile(fmt.Sprintf(`node node%d: is dead`, victim+1)), off, bound+c.Dead(2))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,13 +190,14 @@ func mixedMedium(t *testing.T, prefix, medium, iface string, serial bool, extra 
 			b = startCapture(t, c, 1, iface, twonode.LANNet+".1")
 		}
 		cp0, cp1 = &a, &b
-		time.Sleep(500 * time.Millisecond)
 	}
 	// A node advertises deadtime + 2 s for its first 5 s (PROTOCOL §10.3):
 	// kill only once both advertise the plain deadtime.
 	time.Sleep(time.Until(started.Add(6 * time.Second)))
-	// Stock watches hbgo die: deadtime + 0.5 s (stock's slack) + one keepalive, and generous room on a loaded machine.
-	detect(t, c, 1, 0, cp0, 1700*time.Millisecond+time.Second)
+	// Stock watches hbgo die: deadtime + 0.5 s (stock's slack) + one
+	// keepalive, and a deadtime's room on a loaded machine.
+	tm := twonode.TimingsOf(c.Opts.HaCf)
+	detect(t, c, 1, 0, cp0, tm.Deadtime+500*time.Millisecond+tm.Keepalive+tm.Deadtime)
 	// hbgo comes back with the same identity: a restart, not a replay.
 	off := len(c.Log(0))
 	c.Start(1)
@@ -200,7 +215,7 @@ func mixedMedium(t *testing.T, prefix, medium, iface string, serial bool, extra 
 	}
 	time.Sleep(time.Until(started.Add(6 * time.Second)))
 	// hbgo watches stock die: deadtime + one keepalive, plus the same room.
-	detect(t, c, 0, 1, cp1, 1200*time.Millisecond+time.Second)
+	detect(t, c, 0, 1, cp1, tm.Deadtime+tm.Keepalive+tm.Deadtime)
 }
 
 func TestMixedMedia(t *testing.T) {

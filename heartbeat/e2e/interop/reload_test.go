@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/twonode"
 )
 
@@ -123,7 +124,10 @@ func restartInPlace(t *testing.T, c *twonode.Cluster, bin string) []string {
 	capPath := c.Node[1].Path("/var/log/reload-cap.txt")
 	capCmd := c.Node[1].Start(capPath, "tcpdump", "-i", twonode.HBIf, "-n", "-l", "-U", "-p", "-A", "udp and src host "+twonode.HBNet+".1")
 	t.Cleanup(func() { _ = capCmd.Process.Kill() })
-	time.Sleep(500 * time.Millisecond) // tcpdump attaches
+	// tcpdump says "listening on" once attached (stderr, same file).
+	if !budget.Poll(t, func() bool { b, _ := os.ReadFile(capPath); return strings.Contains(string(b), "listening on") }) {
+		t.Fatal("tcpdump on node2 did not start listening")
+	}
 	gen0 := generations(c.Log(0))
 	s := sample(c, 0)
 	out, err := c.Node[0].Try(bin, "-r")

@@ -37,7 +37,7 @@ func TestHbgoStandbyCommandOnStockNode(t *testing.T) {
 	if !twonode.WaitFor(c.Dead(30), func() bool { return c.HasVIP(1) && !c.HasVIP(0) }) {
 		t.Fatalf("hbgo's hb_standby on the stock node did not move the VIP to node2\n%s", lastLines(c.Log(0), 30))
 	}
-	if err := c.Stop(0, 60*time.Second); err != nil {
+	if err := c.Stop(0, c.Dead(60)); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(c.Node[0].Path("/var/lib/heartbeat/fifo")); err != nil {

@@ -57,7 +57,7 @@ func TestHbgoPair(t *testing.T) {
 	})
 	_ = ok && p.step("stop-node2", func() {
 		// README §5.5: the survivor's ipfail asks the dead peer anyway.
-		if err := p.c.Stop(n2, 30*time.Second); err != nil {
+		if err := p.c.Stop(n2, p.c.Dead(7.5)); err != nil {
 			p.t.Fatal(err)
 		}
 		// Two independent sequences: with deadping (2 s) below deadtime the

@@ -576,7 +576,7 @@ func (s *soakCluster) stockFifoRace(i, off int) *stockRace {
 // and node i starts again.
 func (s *soakCluster) recoverRace(race *stockRace) error {
 	i := race.node
-	if err := s.joined(30 * time.Second); err != nil {
+	if err := s.joined(s.c.Dead(30)); err != nil {
 		return err
 	}
 	if race.stuck {
@@ -589,7 +589,7 @@ func (s *soakCluster) recoverRace(race *stockRace) error {
 		}
 	}
 	s.crash(i)
-	if err := s.takes(1-i, 30*time.Second); err != nil {
+	if err := s.takes(1-i, s.c.Dead(30)); err != nil {
 		return err
 	}
 	off := len(s.c.Log(i))
@@ -610,7 +610,7 @@ func (s *soakCluster) cycle(kind string) (err error) {
 	switch kind {
 	case "crash":
 		s.crash(h)
-		terr := s.takes(o, 20*time.Second)
+		terr := s.takes(o, s.c.Dead(20))
 		var race *stockRace
 		if terr != nil {
 			if race = s.stockFifoRace(o, off[o]); race == nil {
@@ -637,7 +637,7 @@ func (s *soakCluster) cycle(kind string) (err error) {
 	case "cut+heal":
 		from := time.Now()
 		s.c.Cut(h, "all")
-		if terr := s.takes(o, 20*time.Second); terr != nil {
+		if terr := s.takes(o, s.c.Dead(20)); terr != nil {
 			race := s.stockFifoRace(o, off[o])
 			if race == nil {
 				s.c.Heal(h, "all")
@@ -654,7 +654,7 @@ func (s *soakCluster) cycle(kind string) (err error) {
 		time.Sleep(500 * time.Millisecond)
 		s.c.Heal(h, "all")
 		// Two writers ran until the heal's renegotiation stopped one.
-		if _, err := s.sole(60*time.Second, 2*time.Second); err != nil {
+		if _, err := s.sole(s.c.Dead(60), 2*time.Second); err != nil {
 			s.windows = append(s.windows, [2]time.Time{from, time.Now()})
 			return err
 		}
@@ -663,21 +663,21 @@ func (s *soakCluster) cycle(kind string) (err error) {
 		if out, err := s.c.Node[h].Try("/usr/share/heartbeat/hb_standby", "all"); err != nil {
 			return fmt.Errorf("hb_standby: %v: %s", err, out)
 		}
-		if err := s.takes(o, 30*time.Second); err != nil {
+		if err := s.takes(o, s.c.Dead(30)); err != nil {
 			return err
 		}
 	case "hb_takeover":
 		if out, err := s.c.Node[o].Try("/usr/share/heartbeat/hb_takeover", "all"); err != nil {
 			return fmt.Errorf("hb_takeover: %v: %s", err, out)
 		}
-		if err := s.takes(o, 30*time.Second); err != nil {
+		if err := s.takes(o, s.c.Dead(30)); err != nil {
 			return err
 		}
 	case "stop+start":
-		if err := s.c.Stop(h, 60*time.Second); err != nil {
+		if err := s.c.Stop(h, s.c.Dead(60)); err != nil {
 			return err
 		}
-		if err := s.takes(o, 20*time.Second); err != nil {
+		if err := s.takes(o, s.c.Dead(20)); err != nil {
 			return err
 		}
 		s.c.Start(h)
@@ -685,10 +685,10 @@ func (s *soakCluster) cycle(kind string) (err error) {
 			return err
 		}
 	}
-	if err := s.joined(30 * time.Second); err != nil {
+	if err := s.joined(s.c.Dead(30)); err != nil {
 		return err
 	}
-	nh, err := s.sole(30*time.Second, 1500*time.Millisecond)
+	nh, err := s.sole(s.c.Dead(30), 1500*time.Millisecond)
 	if err != nil {
 		return err
 	}
@@ -704,10 +704,10 @@ func (s *soakCluster) cycle(kind string) (err error) {
 		if rerr := s.recoverRace(race); rerr != nil {
 			return fmt.Errorf("%v; recovering: %w", race, rerr)
 		}
-		if err := s.joined(30 * time.Second); err != nil {
+		if err := s.joined(s.c.Dead(30)); err != nil {
 			return fmt.Errorf("%v; recovering: %w", race, err)
 		}
-		if s.holder, err = s.sole(30*time.Second, 1500*time.Millisecond); err != nil {
+		if s.holder, err = s.sole(s.c.Dead(30), 1500*time.Millisecond); err != nil {
 			return fmt.Errorf("%v; recovering: %w", race, err)
 		}
 		return race

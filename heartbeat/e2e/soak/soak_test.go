@@ -104,10 +104,10 @@ func runPairing(t *testing.T, p pairing, bin string, cycles int, floodFor time.D
 	var notes []string
 	s.c.Start(0)
 	s.c.Start(1)
-	if err := s.joined(60 * time.Second); err != nil {
+	if err := s.joined(s.c.Dead(60)); err != nil {
 		t.Fatal(err)
 	}
-	h, err := s.sole(60*time.Second, time.Second)
+	h, err := s.sole(s.c.Dead(60), time.Second)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func runPairing(t *testing.T, p pairing, bin string, cycles int, floodFor time.D
 		checkFlood(t, s, p.floodAt, first, rep)
 		notes = append(notes, fmt.Sprintf("2 floods of hbgo node%d: %.0f and %.0f datagrams/s for %v each, drop lines %v then %v, VmRSS %d -> %d -> %d kB",
 			p.floodAt+1, first.rate(), rep.rate(), rep.dur.Round(time.Second), first.lines, rep.lines, first.rss0, first.rss1, rep.rss1))
-		if err := s.joined(10 * time.Second); err != nil {
+		if err := s.joined(s.c.Dead(10)); err != nil {
 			t.Fatalf("after the flood: %v", err)
 		}
 	}
@@ -223,9 +223,9 @@ func runPairing(t *testing.T, p pairing, bin string, cycles int, floodFor time.D
 // check returns what is wrong with a settled cluster whose holder is h.
 func (s *soakCluster) check(h int) []string {
 	var bad []string
-	// Transient processes (an agent finishing) get a few seconds.
+	// Transient processes (an agent finishing) get ten deadtimes.
 	var leaks []string
-	twonode.WaitFor(10*time.Second, func() bool {
+	twonode.WaitFor(s.c.Dead(10), func() bool {
 		leaks = nil
 		for i := range 2 {
 			for _, l := range s.leaks(i, i == h) {
@@ -246,10 +246,10 @@ func (s *soakCluster) check(h int) []string {
 func floodStock(t *testing.T, s *soakCluster, i int) string {
 	d := envDur("HBGO_SOAK_FLOOD", 3*time.Second)
 	off := len(s.c.Log(i))
-	if err := s.joined(10 * time.Second); err != nil {
+	if err := s.joined(s.c.Dead(10)); err != nil {
 		return "no flood of stock: the cluster is not whole: " + err.Error()
 	}
-	if _, err := s.sole(10*time.Second, time.Second); err != nil {
+	if _, err := s.sole(s.c.Dead(10), time.Second); err != nil {
 		return "no flood of stock: the cluster is not whole: " + err.Error()
 	}
 	rep := flood(t, s, i, d)

@@ -40,11 +40,11 @@ func TestMixedConfigHashField(t *testing.T) {
 	})
 	c.Start(0)
 	c.Start(1)
-	_, joined, err := c.WaitLog(0, regexp.MustCompile(`Status update for node node2: status active`), 0, 100*keepalive+30*time.Second)
+	_, joined, err := c.WaitLog(0, regexp.MustCompile(`Status update for node node2: status active`), 0, c.Dead(50))
 	if err != nil {
 		t.Fatalf("stock never took node2's status: %v", err)
 	}
-	if !twonode.WaitFor(100*keepalive+30*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(50), func() bool { return c.HasVIP(0) }) {
 		t.Fatal("VIP never on node1 (stock)")
 	}
 	// Stock keeps hearing node2 for a while: no death, no complaint.

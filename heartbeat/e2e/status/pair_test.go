@@ -134,7 +134,7 @@ func TestPairStatusAndMetricsAfterFailover(t *testing.T) {
 	started := time.Now()
 	c.Start(0)
 	c.Start(1)
-	if !twonode.WaitFor(100*keepalive+30*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !twonode.WaitFor(c.Dead(50), func() bool { return c.HasVIP(0) }) {
 		t.Fatal("VIP never on node1")
 	}
 	// Both links up on both sides, config compared: healthy.
@@ -297,7 +297,7 @@ func TestPairConfigMismatch(t *testing.T) {
 	c.Start(1)
 	re := regexp.MustCompile(`WARN: hbgo: the configuration of node\d differs from ours in timings;`)
 	for i := range 2 {
-		if _, _, err := c.WaitLog(i, re, 0, 100*keepalive+30*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, re, 0, c.Dead(50)); err != nil {
 			t.Fatalf("node%d: %v", i+1, err)
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 func TestRoundTripAndRootCheck(t *testing.T) {
@@ -150,21 +152,29 @@ func TestConnectionsBounded(t *testing.T) {
 		}
 		idle = append(idle, c)
 	}
-	time.Sleep(50 * time.Millisecond) // let the server accept them all
-	rep, err := Do(path, Request{Op: OpStatus}, 5*time.Second)
+	// Until the server has taken a slot for each (a busy machine takes
+	// longer than any fixed pause to accept them all).
+	held := func() int {
+		srv.conns.mu.Lock()
+		defer srv.conns.mu.Unlock()
+		if os.Geteuid() == 0 {
+			return srv.conns.root
+		}
+		return srv.conns.perUID[os.Geteuid()]
+	}
+	if !budget.Poll(t, func() bool { return held() == bound }) {
+		t.Fatalf("the server holds %d of the %d idle connections", held(), bound)
+	}
+	rep, err := Do(path, Request{Op: OpStatus}, budget.Left(t))
 	if err != nil || rep.Error != ErrBusy.Error() {
 		t.Fatalf("request beyond %d idle connections: %+v %v, want %q at once", bound, rep, err, ErrBusy)
 	}
 	idle[0].Close()
 	idle = idle[1:]
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		rep, err = Do(path, Request{Op: OpStatus}, 5*time.Second)
-		if err == nil && rep.OK || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	budget.Poll(t, func() bool {
+		rep, err = Do(path, Request{Op: OpStatus}, budget.Left(t))
+		return err == nil && rep.OK
+	})
 	if !rep.OK {
 		t.Errorf("after one idle connection closed: %+v %v, want served", rep, err)
 	}

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hbgo/internal/harness/budget"
 )
 
 // fakeClock is a settable clock for tests.
@@ -217,7 +219,7 @@ func TestSyslog(t *testing.T) {
 			var got []string
 			buf := make([]byte, 8192)
 			for range want {
-				pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+				pc.SetReadDeadline(time.Now().Add(budget.Left(t)))
 				n, _, err := pc.ReadFrom(buf)
 				if err != nil {
 					t.Fatal(err)

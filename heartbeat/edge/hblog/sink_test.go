@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 // stuckSyslog returns the path of a syslog socket whose queue is full and
@@ -100,7 +102,7 @@ func TestFlush(t *testing.T) {
 	for i := 0; i < 50; i++ {
 		l.Infof("line %d", i)
 	}
-	if !l.Flush(10 * time.Second) {
+	if !l.Flush(budget.Left(t)) {
 		t.Fatal("Flush timed out on a local file")
 	}
 	if b, _ := os.ReadFile(file); strings.Count(string(b), "\n") != 50 {
@@ -135,15 +137,15 @@ func TestQueuedRotation(t *testing.T) {
 	}
 	defer l.Close()
 	l.Infof("a")
-	l.Flush(10 * time.Second)
+	l.Flush(budget.Left(t))
 	os.Rename(file, file+".1")
 	mu.Lock()
 	now = now.Add(time.Minute)
 	mu.Unlock()
 	l.Infof("b")
-	l.Flush(10 * time.Second)
+	l.Flush(budget.Left(t))
 	l.Infof("c")
-	l.Flush(10 * time.Second)
+	l.Flush(budget.Left(t))
 	b, _ := os.ReadFile(file)
 	got := string(b)
 	if !strings.Contains(got, "info: b") || !strings.Contains(got, "log-rotate detected on logfile "+file) || !strings.Contains(got, "info: c") {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"hbgo/internal/harness/budget"
 )
 
 // TestReproduceCapturedLines re-formats every line of the captured stock logs from its parsed
@@ -120,7 +122,7 @@ func TestReplayStockRun(t *testing.T) {
 		select {
 		case d := <-dgrams:
 			got = append(got, d)
-		case <-time.After(5 * time.Second):
+		case <-time.After(budget.Left(t)):
 			t.Fatalf("only %d of %d datagrams arrived", len(got), len(want))
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"hbgo/heartbeat/edge/hblog"
+	"hbgo/internal/harness/budget"
 )
 
 var t0 = time.Date(2026, 11, 23, 18, 11, 0, 0, time.UTC)
@@ -110,7 +111,7 @@ func (r *rig) next(t *testing.T) *fakeProc {
 	select {
 	case p := <-r.started:
 		return p
-	case <-time.After(10 * time.Second):
+	case <-time.After(budget.Left(t)):
 		t.Fatal("no client was started")
 		return nil
 	}
@@ -124,12 +125,8 @@ func (r *rig) lines() []string {
 
 // waitFor waits until a logged line contains sub (the watcher runs on its own goroutine).
 func (r *rig) waitFor(t *testing.T, sub string) {
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
-		if strings.Contains(strings.Join(r.lines(), "\n"), sub) {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
+	if budget.Poll(t, func() bool { return strings.Contains(strings.Join(r.lines(), "\n"), sub) }) {
+		return
 	}
 	t.Fatalf("no line containing %q in:\n%s", sub, strings.Join(r.lines(), "\n"))
 }

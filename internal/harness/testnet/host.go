@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 // initEnv tells a test binary re-executed by Host to act as a node's PID 1.
@@ -120,40 +122,34 @@ func (l *Lab) Host(node string, overlays map[string]string) *Host {
 		l.t.Fatalf("testnet: start %s init: %v", node, err)
 	}
 	h.initCmd = cmd
+	// How long the node's init takes to start is the machine's business: the
+	// bound is the run's own -timeout (budget), not seconds.
 	ready := filepath.Join(dir, "ready")
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		if b, err := os.ReadFile(ready); err == nil && len(b) > 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(filepath.Join(dir, "init.out"))
-			l.t.Fatalf("testnet: %s init not ready: %s", node, b)
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !budget.Poll(l.t, func() bool { b, err := os.ReadFile(ready); return err == nil && len(b) > 0 }) {
+		b, _ := os.ReadFile(filepath.Join(dir, "init.out"))
+		l.t.Fatalf("testnet: %s init not ready: %s", node, b)
 	}
 	// The node's PID 1 is the child of unshare (ip netns exec execs unshare).
-	h.initPID = findInitPID(cmd.Process.Pid)
+	h.initPID = findInitPID(l.t, cmd.Process.Pid)
 	if h.initPID == 0 {
 		l.t.Fatalf("testnet: %s: cannot find init pid", node)
 	}
 	return h
 }
 
-// findInitPID returns the child of unshare (the node's PID 1, seen from the host).
-func findInitPID(unsharePID int) int {
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
+// findInitPID returns the child of unshare (the node's PID 1, seen from the
+// host), or 0 if none appears within t's budget.
+func findInitPID(t T, unsharePID int) int {
+	pid := 0
+	budget.Poll(t, func() bool {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", unsharePID, unsharePID))
-		if err == nil {
-			if f := strings.Fields(string(b)); len(f) > 0 {
-				p, _ := strconv.Atoi(f[0])
-				return p
-			}
+		if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+			pid, _ = strconv.Atoi(f[0])
+			return true
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	return 0
+		return false
+	})
+	return pid
 }
 
 // Path returns the host-side path of a path inside the node that lives in

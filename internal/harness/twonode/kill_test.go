@@ -3,7 +3,8 @@ package twonode
 import (
 	"strings"
 	"testing"
-	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 // TestKillReaps checks that Kill leaves no zombie in the node: nsenter,
@@ -15,7 +16,7 @@ func TestKillReaps(t *testing.T) {
 	c := New(t, Options{Prefix: "hbgotk", Impl: [2]Impl{sleep, sleep}, HaCf: "", Authkeys: Authkeys})
 	for round := range 2 {
 		c.Start(0)
-		if !WaitFor(10*time.Second, func() bool { return c.Running(0) }) {
+		if !WaitFor(budget.Left(t), func() bool { return c.Running(0) }) {
 			t.Fatal("the stand-in daemon never ran")
 		}
 		c.Kill(0)

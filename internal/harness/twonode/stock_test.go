@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"hbgo/internal/harness/testnet"
 )
@@ -37,11 +36,11 @@ func TestStockPair(t *testing.T) {
 	c.Start(0)
 	c.Start(1)
 	for i := 0; i < 2; i++ {
-		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete`), 0, 30*time.Second); err != nil {
+		if _, _, err := c.WaitLog(i, regexp.MustCompile(`Initial resource acquisition complete`), 0, c.Dead(30)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !WaitFor(10*time.Second, func() bool { return c.HasVIP(0) }) {
+	if !WaitFor(c.Dead(10), func() bool { return c.HasVIP(0) }) {
 		t.Fatalf("VIP never appeared on node1; log:\n%s", c.Log(0))
 	}
 	if c.HasVIP(1) {

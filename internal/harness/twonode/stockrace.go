@@ -3,7 +3,6 @@ package twonode
 import (
 	"regexp"
 	"strings"
-	"time"
 )
 
 // Stock 3.0.6's FIFO race: when it declares its peer dead it runs
@@ -35,12 +34,12 @@ func MachDownUnanswered(log string) bool {
 
 // stockStuck reports whether node i runs stock and its process lost
 // mach_down's message; the message may trail the script's last line, so it
-// waits up to two seconds for it.
+// waits up to two deadtimes for it.
 func (c *Cluster) stockStuck(i int) bool {
 	if c.Opts.Impl[i].Exe != StockBin {
 		return false
 	}
-	return !WaitFor(2*time.Second, func() bool { return !MachDownUnanswered(c.Log(i)) })
+	return !WaitFor(c.Dead(2), func() bool { return !MachDownUnanswered(c.Log(i)) })
 }
 
 // StockRace reports whether node i runs stock and either its log since

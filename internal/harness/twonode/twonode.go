@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/testnet"
 )
 
@@ -140,14 +141,12 @@ func New(t testnet.T, o Options) *Cluster {
 			t.Fatalf("twonode: socat: %v", err)
 		}
 		lab.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
-		deadline := time.Now().Add(5 * time.Second)
-		for time.Now().Before(deadline) {
+		if !budget.Poll(t, func() bool {
 			_, e1 := os.Stat(c.Serial[0])
 			_, e2 := os.Stat(c.Serial[1])
-			if e1 == nil && e2 == nil {
-				break
-			}
-			time.Sleep(10 * time.Millisecond)
+			return e1 == nil && e2 == nil
+		}) {
+			t.Fatalf("twonode: socat made no pty links %s, %s", c.Serial[0], c.Serial[1])
 		}
 	}
 	for i := range c.Node {
@@ -203,7 +202,7 @@ func (c *Cluster) Kill(i int) {
 	exe := c.Opts.Impl[i].Exe
 	c.Node[i].Kill(exe, syscall.SIGSTOP)
 	c.Node[i].Kill(exe, syscall.SIGKILL)
-	c.reap(i, 10*time.Second)
+	c.reap(i, budget.Left(c.t)) // how soon the kernel reaps is the machine's business
 }
 
 // reap waits until node i's daemon processes are gone and the nsenter that

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 // TestUDPPacketAllocs pins the allocations of a heartbeat's trip through a
@@ -35,7 +37,7 @@ func TestUDPPacketAllocs(t *testing.T) {
 	}
 	defer m.Close()
 	pkt := bytes.Repeat([]byte("x"), 300)
-	lost := time.NewTimer(time.Minute) // a lost datagram on lo: fail, do not hang
+	lost := time.NewTimer(budget.Left(t)) // a lost datagram on lo: fail, do not hang
 	defer lost.Stop()
 	trip := func() {
 		if err := m.Send(Outgoing{Netstring: pkt}); err != nil {

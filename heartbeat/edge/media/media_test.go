@@ -8,9 +8,12 @@ import (
 	"testing"
 	"time"
 
+	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/testnet"
 )
 
+// recvWithin waits up to d for a packet on rx; d is a short window for a
+// check that nothing arrives, or budget.Left(t) (must) for one that must.
 func recvWithin(t *testing.T, rx *Queue, d time.Duration) (Packet, bool) {
 	t.Helper()
 	select {
@@ -20,6 +23,10 @@ func recvWithin(t *testing.T, rx *Queue, d time.Duration) (Packet, bool) {
 		return Packet{}, false
 	}
 }
+
+// must is the bound of a wait for a packet that must arrive: the run's own
+// -timeout (harness/budget), so a busy machine stretches it.
+func must(t *testing.T) time.Duration { return budget.Left(t) }
 
 func TestMemNetworkDeliversCutsAndHeals(t *testing.T) {
 	n := NewMemNetwork(nil)
@@ -32,7 +39,7 @@ func TestMemNetworkDeliversCutsAndHeals(t *testing.T) {
 	if err := m1.Send(Outgoing{Netstring: []byte("a")}); err != nil {
 		t.Fatal(err)
 	}
-	if p, ok := recvWithin(t, rx2, time.Second); !ok || string(p.Data) != "a" || p.Link != "eth1" || p.From != "node1" {
+	if p, ok := recvWithin(t, rx2, must(t)); !ok || string(p.Data) != "a" || p.Link != "eth1" || p.From != "node1" {
 		t.Fatalf("node2 got %+v, %v; want a from node1 on eth1", p, ok)
 	}
 	if _, ok := recvWithin(t, rx1, 10*time.Millisecond); ok {
@@ -41,7 +48,7 @@ func TestMemNetworkDeliversCutsAndHeals(t *testing.T) {
 	// node2 has loopback: it hears its own message and node1 hears it too.
 	_ = m2.Send(Outgoing{Netstring: []byte("b")})
 	for _, rx := range []*Queue{rx1, rx2} {
-		if p, ok := recvWithin(t, rx, time.Second); !ok || string(p.Data) != "b" {
+		if p, ok := recvWithin(t, rx, must(t)); !ok || string(p.Data) != "b" {
 			t.Fatalf("got %+v, %v; want b", p, ok)
 		}
 	}
@@ -53,7 +60,7 @@ func TestMemNetworkDeliversCutsAndHeals(t *testing.T) {
 	}
 	n.Heal("node1", "eth1")
 	_ = m2.Send(Outgoing{Netstring: []byte("d")})
-	if p, ok := recvWithin(t, rx1, time.Second); !ok || string(p.Data) != "d" {
+	if p, ok := recvWithin(t, rx1, must(t)); !ok || string(p.Data) != "d" {
 		t.Fatalf("healed node got %+v, %v", p, ok)
 	}
 }
@@ -142,7 +149,7 @@ func TestUDPMediaInNamespaces(t *testing.T) {
 			if err := m1.Send(Outgoing{Netstring: msg}); err != nil {
 				t.Fatal(err)
 			}
-			p, ok := recvWithin(t, rx2, 2*time.Second)
+			p, ok := recvWithin(t, rx2, must(t))
 			if !ok || !bytes.Equal(p.Data, msg) || p.Link != "eth1" {
 				t.Fatalf("n2 got %+v, %v", p, ok)
 			}
@@ -177,7 +184,7 @@ func TestPingLoopback(t *testing.T) {
 	if err := p.Send("127.0.0.1", payload); err != nil {
 		t.Fatal(err)
 	}
-	got, ok := recvWithin(t, rx, 5*time.Second)
+	got, ok := recvWithin(t, rx, must(t))
 	if !ok {
 		t.Fatal("no echo reply from 127.0.0.1")
 	}

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"hbgo/internal/harness/budget"
 )
 
 // socatPair starts a pty null modem with stable link paths.
@@ -23,16 +25,16 @@ func socatPair(t *testing.T, a, b string) *exec.Cmd {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
-	for i := 0; i < 200; i++ {
+	// Bounded by the run's -timeout: a busy machine can take longer than
+	// the 2 s this once allowed, and the test then failed on a missing tty.
+	if !budget.Poll(t, func() bool {
 		_, e1 := os.Stat(a)
 		_, e2 := os.Stat(b)
-		if e1 == nil && e2 == nil {
-			return cmd
-		}
-		time.Sleep(10 * time.Millisecond)
+		return e1 == nil && e2 == nil
+	}) {
+		t.Fatal("socat did not create the pty links")
 	}
-	t.Fatal("socat did not create the pty links")
-	return nil
+	return cmd
 }
 
 func TestSerialNullModem(t *testing.T) {
@@ -73,7 +75,7 @@ func TestSerialNullModem(t *testing.T) {
 		if !bytes.Equal(p.Data, msg) || p.Link != b || p.Err != nil {
 			t.Fatalf("got %+v", p)
 		}
-	case <-time.After(3 * time.Second):
+	case <-time.After(budget.Left(t)):
 		t.Fatal("nothing arrived over the null modem")
 	}
 	// A frame opened twice is damaged: it is reported, then reading goes on.
@@ -87,7 +89,7 @@ func TestSerialNullModem(t *testing.T) {
 			} else if bytes.Equal(p.Data, msg) {
 				gotGood = true
 			}
-		case <-time.After(3 * time.Second):
+		case <-time.After(budget.Left(t)):
 			t.Fatalf("damaged=%v good=%v", gotDamaged, gotGood)
 		}
 	}
@@ -99,13 +101,13 @@ func TestSerialNullModem(t *testing.T) {
 		if !bytes.Contains([]byte(e), []byte("failed; reopening")) {
 			t.Fatalf("event %q", e)
 		}
-	case <-time.After(5 * time.Second):
+	case <-time.After(budget.Left(t)):
 		t.Fatal("no reopen event after the tty vanished")
 	}
 	os.Remove(a)
 	os.Remove(b)
 	socatPair(t, a, b)
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(budget.Left(t))
 	for {
 		_ = mA.Send(Outgoing{Classic: msg})
 		select {

@@ -15,10 +15,7 @@ import (
 // seq 11 still comes, covering seq 1.
 func TestNoAckOfPeersFirstMessage(t *testing.T) {
 	now := time.Unix(1795393426, 0)
-	p := Params{Node: "node1", Nodes: []string{"node1", "node2"}, Links: []string{"eth1"},
-		Keepalive: time.Second, Deadtime: 5 * time.Second, Warntime: 3 * time.Second,
-		Initdead: 10 * time.Second, HopFudge: 1, Generation: 5}
-	m := New(p, now, rand.New(rand.NewSource(1)))
+	m := New(pairParams("node1"), now, rand.New(rand.NewSource(1)))
 	m.Step(Tick{Now: now})
 	for _, n := range m.nodes {
 		if n.name == "node2" {

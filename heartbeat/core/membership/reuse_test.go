@@ -10,6 +10,13 @@ import (
 	"hbgo/heartbeat/core/wire"
 )
 
+// pairParams are the timings of node name in a node1/node2 pair on one link.
+func pairParams(name string) Params {
+	return Params{Node: name, Nodes: []string{"node1", "node2"}, Links: []string{"eth1"},
+		Keepalive: time.Second, Deadtime: 5 * time.Second, Warntime: 3 * time.Second,
+		Initdead: 10 * time.Second, HopFudge: 1, Generation: 5}
+}
+
 // TestSentMessageReusedOnlyAfterRelease: the storage of a message the
 // machine no longer needs (acknowledged, overwritten in the history, an
 // ACK sent) is reused only once the step that returned its Send has been
@@ -17,10 +24,7 @@ import (
 // A reuse before would rewrite a message a pending Send still names.
 func TestSentMessageReusedOnlyAfterRelease(t *testing.T) {
 	now := time.Unix(1795393426, 0)
-	p := Params{Node: "node1", Nodes: []string{"node1", "node2"}, Links: []string{"eth1"},
-		Keepalive: time.Second, Deadtime: 5 * time.Second, Warntime: 3 * time.Second,
-		Initdead: 10 * time.Second, HopFudge: 1, Generation: 5}
-	m := New(p, now, rand.New(rand.NewSource(1)))
+	m := New(pairParams("node1"), now, rand.New(rand.NewSource(1)))
 	m.Step(Tick{Now: now})
 	m.Release()
 
@@ -58,13 +62,8 @@ func TestIdleMachineReusesMessages(t *testing.T) {
 	if len(probs) > 0 {
 		t.Fatal(probs)
 	}
-	mk := func(name string) *Machine {
-		p := Params{Node: name, Nodes: []string{"node1", "node2"}, Links: []string{"eth1"},
-			Keepalive: time.Second, Deadtime: 5 * time.Second, Warntime: 3 * time.Second,
-			Initdead: 10 * time.Second, HopFudge: 1, Generation: 5}
-		return New(p, now, rand.New(rand.NewSource(int64(len(name)))))
-	}
-	a, b := mk("node1"), mk("node2")
+	a := New(pairParams("node1"), now, rand.New(rand.NewSource(1)))
+	b := New(pairParams("node2"), now, rand.New(rand.NewSource(2)))
 	var queue [][2]any
 	run := func(m *Machine, ev Event) {
 		for _, act := range m.Step(ev) {

@@ -1,7 +1,6 @@
 package watch
 
 import (
-	"context"
 	"net"
 	"net/netip"
 	"os"
@@ -137,16 +136,7 @@ func TestVIPIgnoresForgedSender(t *testing.T) {
 	w := &VIPs{Events: events, NS: &l.NsA}
 	w.Hold(res, vip, index, "eth0")
 	w.Hold(resForged, target, index, "eth0")
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan struct{})
-	errc := make(chan error, 1)
-	go func() { errc <- w.Run(ctx, ready) }()
-	select {
-	case <-ready:
-	case err := <-errc:
-		t.Fatal(err)
-	}
+	errc, stop := runVIPs(t, w)
 	port := watcherPort(t)
 
 	// A user-space sender in the watcher's namespace; the kernel stamps
@@ -186,8 +176,7 @@ func TestVIPIgnoresForgedSender(t *testing.T) {
 	for len(events) > 0 {
 		t.Errorf("event after the real deletion: %+v", <-events)
 	}
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		t.Error(err)
 	}
 }

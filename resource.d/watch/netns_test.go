@@ -117,16 +117,7 @@ func TestVIPRestore(t *testing.T) {
 	events := make(chan Event, 16)
 	w := &VIPs{Events: events, NS: &l.NsA}
 	w.Hold("IPaddr::10.78.0.100/24/eth0", vip, held.LinkIndex, held.Iface)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	ready := make(chan struct{})
-	errc := make(chan error, 1)
-	go func() { errc <- w.Run(ctx, ready) }()
-	select {
-	case <-ready:
-	case err := <-errc:
-		t.Fatal(err)
-	}
+	_, stop := runVIPs(t, w)
 	seen := garps(t, l.NsB, "vb")
 
 	check := func(how string, ev Event, start time.Time) {
@@ -206,8 +197,7 @@ func TestVIPRestore(t *testing.T) {
 		t.Errorf("event after release: %+v", ev)
 	case <-time.After(200 * time.Millisecond):
 	}
-	cancel()
-	if err := <-errc; err != nil {
+	if err := stop(); err != nil {
 		t.Error(err)
 	}
 }
@@ -266,4 +256,22 @@ func TestConflict(t *testing.T) {
 		t.Errorf("event %+v, want MAC %s", ev, mac)
 	}
 	w.Release(vip)
+}
+
+// runVIPs runs w and returns once its netlink socket listens (Run's
+// ready), failing the test if Run fails first; errc delivers Run's result,
+// and stop ends Run and returns it.
+func runVIPs(t *testing.T, w *VIPs) (errc <-chan error, stop func() error) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	ready := make(chan struct{})
+	res := make(chan error, 1)
+	go func() { res <- w.Run(ctx, ready) }()
+	select {
+	case <-ready:
+	case err := <-res:
+		t.Fatal(err)
+	}
+	return res, func() error { cancel(); return <-res }
 }

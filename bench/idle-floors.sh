@@ -52,6 +52,9 @@ while (($#)); do
     *) die "unknown argument '$1'";;
   esac
 done
+for v in ${VARIANTS//,/ }; do
+  case $v in locked|epoll|rr) ;; *) die "unknown variant '$v' (-X takes locked, epoll, rr)";; esac
+done
 IFS=, read -ra PATHLIST <<<"$PATHS"
 for m in "${PATHLIST[@]}"; do
   case $m in lo) ;; ns) [[ $(id -u) == 0 ]] || die "the ns path needs root (network namespaces); -m lo runs loopback only";; *) die "unknown path '$m' (lo, ns)";; esac
@@ -129,10 +132,7 @@ for n in $(seq "$RUNS"); do
     one floor-c "$m" "$n" "" "$D/floor-c"
     one floor-go "$m" "$n" "" env GOMAXPROCS=1 "$D/floor-go"
     for v in ${VARIANTS//,/ }; do
-      case $v in
-        locked|epoll|rr) one "floor-go-$v" "$m" "$n" "$v" env GOMAXPROCS=1 "$D/floor-go";;
-        *) die "unknown variant '$v' (locked, epoll, rr)";;
-      esac
+      one "floor-go-$v" "$m" "$n" "$v" env GOMAXPROCS=1 "$D/floor-go"
     done
   done
 done

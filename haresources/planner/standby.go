@@ -26,6 +26,8 @@ func (p *Planner) askForResources(m AskResources, from string, fromMe bool) {
 	}
 	if !p.standby.deadline.IsZero() && p.now.Before(p.standby.deadline) && strings.EqualFold(info, "me") {
 		left := (p.standby.deadline.Sub(p.now) + time.Second - time.Nanosecond) / time.Second
+		// Stock's line, catalogued in hblog (which the planner may not import):
+		// hblog's TestPlannerLinesMatchCatalogue keeps the two spellings equal.
 		p.logf(Warn, "Standby in progress- new request from %s ignored [%d seconds left]", from, left)
 		return
 	}

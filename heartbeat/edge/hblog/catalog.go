@@ -139,7 +139,7 @@ func ReturningAfterPartition(node string) Msg {
 const (
 	fmtStandbyIgnoredFlux      = "standby message [%s] from %s ignored.  Other side is in flux."
 	fmtStandbyIgnoredLocalFlux = "standby message [%s] from %s ignored.  local resources in flux."
-	fmtStandbyInProgress       = "Standby in progress- new request from %s ignored [%d seconds left]"
+	fmtStandbyInProgress       = "Standby in progress- new request from %s ignored [%d seconds left]" // the planner logs it (TestPlannerLinesMatchCatalogue)
 	fmtNoStandbyReply          = "No reply to standby request.  Standby request cancelled."
 	fmtCancellingStandby       = "Cancelling pending standby operation"
 	fmtShutdownDelayedRsc      = "Shutdown delayed until current resource activity finishes."
@@ -157,11 +157,6 @@ func StandbyIgnoredInFlux(which, node string, localFlux bool) Msg {
 		return Msg{Warn, fmt.Sprintf(fmtStandbyIgnoredLocalFlux, which, node)}
 	}
 	return Msg{Warn, fmt.Sprintf(fmtStandbyIgnoredFlux, which, node)}
-}
-
-// StandbyInProgress: WARN `Standby in progress- new request from node2 ignored [7 seconds left]`.
-func StandbyInProgress(node string, secondsLeft int) Msg {
-	return Msg{Warn, fmt.Sprintf(fmtStandbyInProgress, node, secondsLeft)}
 }
 
 // NoStandbyReply: WARN `No reply to standby request.  Standby request cancelled.`.

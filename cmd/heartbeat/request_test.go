@@ -14,11 +14,13 @@ import (
 	"hbgo/internal/harness/budget"
 )
 
-// TestRequestNoDaemonFailsFast: with no daemon, stock's hb_standby blocks
-// forever opening the FIFO nobody reads; hbgo's says "heartbeat is not
-// running" at once and exits non-zero (issue 17). Both a FIFO without a
-// reader and a stale control socket are there, as after a stop.
-func TestRequestNoDaemonFailsFast(t *testing.T) {
+// TestRequestNoDaemonFailsWithoutBlocking: with no daemon, stock's
+// hb_standby blocks forever opening the FIFO nobody reads; hbgo's returns,
+// says "heartbeat is not running" and exits non-zero (issue 17). Both a FIFO
+// without a reader and a stale control socket are there, as after a stop.
+// That it returns at all is what is checked, within the run's -timeout
+// (harness/budget); how fast is no unit test's business.
+func TestRequestNoDaemonFailsWithoutBlocking(t *testing.T) {
 	d := t.TempDir()
 	fifo, sock := filepath.Join(d, "fifo"), filepath.Join(d, "hbgo.sock")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -28,16 +30,12 @@ func TestRequestNoDaemonFailsFast(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, takeover := range []bool{false, true} {
-		start := time.Now()
 		done := make(chan error, 1)
 		go func() { done <- requestAt(sock, fifo, takeover, "all") }()
 		select {
 		case err := <-done:
 			if err == nil || !strings.Contains(err.Error(), "heartbeat is not running") {
 				t.Errorf("takeover=%v: error %v, want \"heartbeat is not running\"", takeover, err)
-			}
-			if el := time.Since(start); el > 2*time.Second {
-				t.Errorf("takeover=%v: took %v, want under 2 s", takeover, el)
 			}
 		case <-time.After(budget.Left(t)):
 			t.Fatalf("takeover=%v: still waiting (opened the FIFO blocking?)", takeover)

@@ -22,7 +22,11 @@ import "strings"
 //
 // Where it is not: the peer's death and the peer's graceful shutdown take
 // the group over anyway. A group on no node is worse than one that may fail
-// here; the monitor then restarts it here with backoff and a CRIT line.
+// here; the monitor then restarts it here with backoff. The planner logs no
+// line of its own for that take: the monitor's CRIT line (`group … is back
+// on this node after its hand-over (the peer is dead): …`) is the one: it
+// says what follows (restarts with backoff, no more hand-overs until
+// heartbeat cleanup), and `heartbeat log` reads it.
 //
 // auto_failback legacy has no standby protocol, so the monitor cannot hand a
 // group over there and a block would only leave a group on no node: with
@@ -101,14 +105,6 @@ func (p *Planner) blockedIn(keys []string) []string {
 // and how to clear it.
 func (p *Planner) refuseBlocked(what string, bs []string) {
 	p.logf(Warn, "hbgo: %s refused: this node handed resource group %s over after repeated failures; run `heartbeat cleanup RESOURCE` (or wait failure_window without a failure) to allow it back", what, strings.Join(bs, " "))
-}
-
-// takeBlockedAnyway logs that blocked groups among keys are taken over
-// because the peer is gone (no node would hold them otherwise).
-func (p *Planner) takeBlockedAnyway(keys []string, why string) {
-	if bs := p.blockedIn(keys); len(bs) > 0 {
-		p.logf(Crit, "hbgo: taking resource group %s here although it failed repeatedly here: %s and no node would hold it otherwise", strings.Join(bs, " "), why)
-	}
 }
 
 // takeoverSet is the groups a local hb_takeover of set would bring here.

@@ -359,9 +359,6 @@ func (p *Planner) reqOurResources(anyway bool) {
 	}
 	kid := p.out
 	p.out = parent
-	if anyway {
-		p.takeBlockedAnyway(take, p.cfg.Peer+" is dead or leaving") // departure (f)
-	}
 	p.skippedBlocked(skipped)
 	// Only the child named "req_our_resources" (nobody else active) announces.
 	p.emitOp(&opInfo{kind: Take, groups: take, why: "req_our_resources", kidOut: kid, announce: dontAsk})

@@ -174,7 +174,6 @@ func (p *Planner) machDown(node string) {
 // machDownTake is mach_down's own work, after harc has started it.
 func (p *Planner) machDownTake(node string) {
 	keys := p.dropFailed(p.groupsOfNode(node), false)
-	p.takeBlockedAnyway(keys, node+" is dead or leaving")
 	for _, k := range keys {
 		p.script("mach_down", "info: Taking over resource group %s", k)
 	}

@@ -242,6 +242,70 @@ func TestServiceKeepsDyingRestart(t *testing.T) {
 	})
 }
 
+// TestBlockedGroupBackOneCrit: node1 hands its group over after
+// svcThreshold failures and blocks it; the service is fixed, then node2
+// stops gracefully and node1 takes the blocked group anyway (a group on no
+// node is worse). Exactly one CRIT line tells that return: the monitor's
+// (the planner used to log a second one of its own before the take).
+func TestBlockedGroupBackOneCrit(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := &world{running: map[string]map[string]bool{}}
+		var sickMu sync.Mutex
+		sick := true // svc's check fails on node1
+		net := media.NewMemNetwork(time.Now)
+		hbgo := "vip_watch off\nmonitor svc interval=" + svcInterval.String() + " timeout=1s on-fail=restart\n" +
+			"failover_threshold 3\nfailure_window " + svcWindow.String() + "\n"
+		spec := func(name string) nodeSpec {
+			return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true, hbgo: hbgo,
+				haresources: "node1 IPaddr::10.0.0.1 svc\nnode2 IPaddr::10.0.0.2\n",
+				bind: func(res haresources.Resource) (executor.Binding, error) {
+					a := standIn{w, name, res.Token}
+					if res.Name == "svc" {
+						s := sickSvc{a, &sickMu, &sick}
+						if name != "node1" {
+							s.sick = nil // healthy on node2
+						}
+						return executor.Binding{Agent: s, Script: "/etc/init.d/svc"}, nil
+					}
+					return executor.Binding{Agent: a, Script: "/etc/ha.d/resource.d/" + res.Name}, nil
+				}}
+		}
+		n1, n2 := startNode(t, net, spec("node1")), startNode(t, net, spec("node2"))
+		want := func(step, where string) {
+			t.Helper()
+			synctest.Wait()
+			if got := w.where(); got != where {
+				t.Fatalf("%s: resources run at %q, want %q\nnode1:\n%s\nnode2:\n%s", step, got, where, n1.haLog(), n2.haLog())
+			}
+		}
+		// RQSTDELAY, then svcThreshold failed checks and the hand-over.
+		time.Sleep(10*time.Second + svcThreshold*svcInterval + 10*time.Second)
+		want("hand-over", "IPaddr::10.0.0.1=node2 IPaddr::10.0.0.2=node2 svc=node2")
+
+		// Fixed, but still blocked (well inside failure_window): node2's
+		// graceful stop brings everything to node1.
+		sickMu.Lock()
+		sick = false
+		sickMu.Unlock()
+		n2.sigs <- syscall.SIGTERM
+		code := <-n2.done
+		n2.done <- code // for the cleanup
+		time.Sleep(testDeadtime + 5*svcInterval)
+		want("node2 stopped", "IPaddr::10.0.0.1=node1 IPaddr::10.0.0.2=node1 svc=node1")
+
+		const group = "IPaddr::10.0.0.1"
+		var crit []string
+		for _, line := range strings.Split(n1.haLog(), "\n") {
+			if strings.Contains(line, "CRIT") && strings.Contains(line, group) {
+				crit = append(crit, line)
+			}
+		}
+		if len(crit) != 1 || !strings.Contains(crit[0], "hbgo-monitor: group "+group+" is back on this node after its hand-over (") {
+			t.Errorf("node1 logged %d CRIT lines naming %s, want the monitor's one:\n%s", len(crit), group, strings.Join(crit, "\n"))
+		}
+	})
+}
+
 // sickSvc is a stand-in service whose check fails while *sick (nil: never).
 type sickSvc struct {
 	standIn

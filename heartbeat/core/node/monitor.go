@@ -287,7 +287,7 @@ func (m *Machine) monDeadline() time.Time {
 		d = time.Time{} // handled at that tick; the next keepalive looks again
 	}
 	for _, t := range m.mon.handing {
-		d = earliest(d, t)
+		d = Earliest(d, t)
 	}
 	return d
 }

@@ -178,11 +178,11 @@ func (m *Machine) tick() {
 
 // NextDeadline is when the machine next needs a Tick; zero: no timer runs.
 func (m *Machine) NextDeadline() time.Time {
-	d := earliest(m.mem.NextDeadline(), m.plan.NextDeadline())
+	d := Earliest(m.mem.NextDeadline(), m.plan.NextDeadline())
 	if m.ipf != nil {
-		d = earliest(d, m.ipf.NextDeadline())
+		d = Earliest(d, m.ipf.NextDeadline())
 	}
-	return earliest(d, m.monDeadline())
+	return Earliest(d, m.monDeadline())
 }
 
 // Snapshot is membership's view, for cl_status and the counters.
@@ -431,7 +431,8 @@ func opSummary(d planner.OpDone) string {
 	return s
 }
 
-func earliest(a, b time.Time) time.Time {
+// Earliest returns the earlier of two deadlines, a zero time meaning none.
+func Earliest(a, b time.Time) time.Time {
 	switch {
 	case a.IsZero():
 		return b

@@ -690,19 +690,6 @@ const (
 	drop
 )
 
-// String returns the verdict's name (keep, duplicate, drop).
-func (v verdict) String() string {
-	switch v {
-	case keep:
-		return "keep"
-	case duplicate:
-		return "duplicate"
-	case drop:
-		return "drop"
-	}
-	return fmt.Sprintf("verdict(%d)", int(v))
-}
-
 // receive is the pipeline of PROTOCOL §6 steps 5-10.
 func (m *Machine) receive(msg *wire.Message, lnk string, local bool) {
 	if !local {

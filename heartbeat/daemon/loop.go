@@ -138,7 +138,7 @@ func (n *node) startMachine(execCtx context.Context) {
 
 // untilNext is how long the loop may sleep: until the machine's next deadline, the memory trim at trimAt, or the shutdown deadline.
 func (n *node) untilNext(trimAt time.Time) time.Duration {
-	next := earliest(n.m.NextDeadline(), trimAt)
+	next := hbnode.Earliest(n.m.NextDeadline(), trimAt)
 	if n.stop.requested && !n.stop.at.IsZero() && (next.IsZero() || n.stop.at.Before(next)) {
 		next = n.stop.at
 	}
@@ -166,18 +166,6 @@ func (n *node) drainRx() {
 		n.inbox.Recycle(p) // onPacket keeps nothing of p.Data (its decoder copies)
 	}
 	n.inbox.Signal() // more left: come back after the other inputs
-}
-
-func earliest(a, b time.Time) time.Time {
-	switch {
-	case a.IsZero():
-		return b
-	case b.IsZero():
-		return a
-	case a.Before(b):
-		return a
-	}
-	return b
 }
 
 func (n *node) onSignal(s os.Signal) {

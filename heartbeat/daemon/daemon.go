@@ -557,6 +557,7 @@ func (n *node) groups() []haresources.Group {
 // openMedia opens every link of ha.cf (ping nodes are not media).
 func (n *node) openMedia(ctx context.Context) error {
 	cf := n.conf.HaCf
+	shared := sharedSockets(cf.Links())
 	for _, m := range cf.Links() {
 		port := m.Port
 		if port == 0 {
@@ -570,7 +571,7 @@ func (n *node) openMedia(ctx context.Context) error {
 			md, err = n.o.OpenMedium(m, rx)
 			n.serial = n.serial || m.Type == hacf.MediumSerial
 		default:
-			md, err = n.openMedium(ctx, m, port, rx)
+			md, err = n.openMedium(ctx, m, port, rx, n.inbox.DeferRoutine && !shared[socketKey(m, port)])
 		}
 		if err != nil {
 			return media.Explain(m.Type, m.Name, port, err) // ends with what to do next
@@ -580,6 +581,9 @@ func (n *node) openMedia(ctx context.Context) error {
 			continue
 		}
 		n.log.Infof("%s", md.Started())
+		if l, ok := md.(interface{ LazyErr() error }); ok && l.LazyErr() != nil {
+			n.log.Debugf("hbgo: %s %s reads every datagram on one socket: %v", m.Type, m.Name, l.LazyErr())
+		}
 		n.media = append(n.media, md)
 	}
 	if len(n.media) == 0 {
@@ -588,25 +592,57 @@ func (n *node) openMedia(ctx context.Context) error {
 	return n.openPing()
 }
 
+// socketKey names the kernel's socket group of a UDP link's read socket:
+// bcast and ucast bind the port on their interface, mcast the group.
+func socketKey(m hacf.Medium, port int) string {
+	if m.Type == hacf.MediumMcast {
+		return fmt.Sprintf("%s:%d", m.Group, port)
+	}
+	return fmt.Sprintf("%s/:%d", m.Iface, port)
+}
+
+// sharedSockets lists the socket groups two UDP links read on. Such a
+// link gets no lazy socket: the kernel's steering (media lazyRx) counts on
+// the link's two sockets being the first and only ones of their group.
+func sharedSockets(links []hacf.Medium) map[string]bool {
+	seen, shared := map[string]bool{}, map[string]bool{}
+	for _, m := range links {
+		if m.Type != hacf.MediumBcast && m.Type != hacf.MediumUcast && m.Type != hacf.MediumMcast {
+			continue
+		}
+		port := m.Port
+		if port == 0 {
+			port = udpPort()
+		}
+		k := socketKey(m, port)
+		if seen[k] {
+			shared[k] = true
+		}
+		seen[k] = true
+	}
+	return shared
+}
+
 // openMedium opens the socket or device of one link; nil for a medium
-// hbgo does not support.
-func (n *node) openMedium(ctx context.Context, m hacf.Medium, port int, rx *media.Queue) (media.Medium, error) {
+// hbgo does not support. lazy: a UDP link reads its routine datagrams on
+// a second socket (media.UcastSpec.Lazy).
+func (n *node) openMedium(ctx context.Context, m hacf.Medium, port int, rx *media.Queue, lazy bool) (media.Medium, error) {
 	var md media.Medium
 	var err error
 	switch m.Type {
 	case hacf.MediumBcast:
-		md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port}, rx)
+		md, err = media.OpenBcast(ctx, media.BcastSpec{Iface: m.Iface, Port: port, Lazy: lazy}, rx)
 	case hacf.MediumUcast:
 		var peer netip.Addr
 		peer, err = resolve(m.Peer)
 		if err == nil {
-			md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port}, rx)
+			md, err = media.OpenUcast(ctx, media.UcastSpec{Iface: m.Iface, Peer: peer, Port: port, Lazy: lazy}, rx)
 		}
 	case hacf.MediumMcast:
 		var grp netip.Addr
 		grp, err = netip.ParseAddr(m.Group)
 		if err == nil {
-			md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1}, rx)
+			md, err = media.OpenMcast(ctx, media.McastSpec{Iface: m.Iface, Group: grp, Port: port, TTL: m.TTL, Loop: m.Loop == 1, Lazy: lazy}, rx)
 		}
 	case hacf.MediumSerial:
 		md, err = media.OpenSerial(media.SerialSpec{Device: m.Device, Baud: m.Baud}, rx, func(s string) { n.mediumEvent(s) })

@@ -156,9 +156,16 @@ const rxBudget = 256
 // drainRx handles the packets already queued, one medium after the other
 // (media.Inbox), and at most rxBudget of them, so a flood can neither keep
 // the loop from its timers nor crowd out another medium's keepalives.
+//
+// The lazy media's routine datagrams are read here first (Inbox.Poll): a
+// deadline, or any other input, finds every datagram that came before it.
 func (n *node) drainRx() {
+	n.inbox.Poll()
 	for i := 0; i < rxBudget; i++ {
 		p, ok := n.inbox.Next()
+		if !ok && n.inbox.Poll() > 0 { // a flood on a lazy socket: read on
+			p, ok = n.inbox.Next()
+		}
 		if !ok {
 			return
 		}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"hbgo/internal/harness/budget"
 	"hbgo/internal/harness/testnet"
 )
@@ -100,37 +102,39 @@ func TestUDPMediaInNamespaces(t *testing.T) {
 	}
 	peer := func(s string) netip.Addr { return netip.MustParseAddr(s) }
 	grp := netip.MustParseAddr("239.231.0.1")
-	cases := []pair{
-		{name: "bcast",
-			open1: func(rx *Queue) (Medium, error) {
-				return OpenBcast(ctx, BcastSpec{Iface: "eth1", Port: 7694}, rx)
-			},
-			open2: func(rx *Queue) (Medium, error) {
-				return OpenBcast(ctx, BcastSpec{Iface: "eth1", Port: 7694}, rx)
-			},
-			start1: "glib: UDP Broadcast heartbeat started on port 7694 (7694) interface eth1", hearSelf: true},
-		{name: "ucast",
-			open1: func(rx *Queue) (Medium, error) {
-				return OpenUcast(ctx, UcastSpec{Iface: "eth1", Peer: peer("10.231.0.2"), Port: 7695}, rx)
-			},
-			open2: func(rx *Queue) (Medium, error) {
-				return OpenUcast(ctx, UcastSpec{Iface: "eth1", Peer: peer("10.231.0.1"), Port: 7695}, rx)
-			},
-			start1: "glib: ucast: started on port 7695 interface eth1 to 10.231.0.2"},
-		{name: "mcast",
-			open1: func(rx *Queue) (Medium, error) {
-				return OpenMcast(ctx, McastSpec{Iface: "eth1", Group: grp, Port: 7696, TTL: 1, Loop: false}, rx)
-			},
-			open2: func(rx *Queue) (Medium, error) {
-				return OpenMcast(ctx, McastSpec{Iface: "eth1", Group: grp, Port: 7696, TTL: 1, Loop: false}, rx)
-			},
-			start1: "glib: UDP multicast heartbeat started for group 239.231.0.1 port 7696 interface eth1 (ttl=1 loop=0)"},
+	cases := func(lazy bool) []pair {
+		return []pair{
+			{name: "bcast",
+				open1: func(rx *Queue) (Medium, error) {
+					return OpenBcast(ctx, BcastSpec{Iface: "eth1", Port: 7694, Lazy: lazy}, rx)
+				},
+				open2: func(rx *Queue) (Medium, error) {
+					return OpenBcast(ctx, BcastSpec{Iface: "eth1", Port: 7694, Lazy: lazy}, rx)
+				},
+				start1: "glib: UDP Broadcast heartbeat started on port 7694 (7694) interface eth1", hearSelf: true},
+			{name: "ucast",
+				open1: func(rx *Queue) (Medium, error) {
+					return OpenUcast(ctx, UcastSpec{Iface: "eth1", Peer: peer("10.231.0.2"), Port: 7695, Lazy: lazy}, rx)
+				},
+				open2: func(rx *Queue) (Medium, error) {
+					return OpenUcast(ctx, UcastSpec{Iface: "eth1", Peer: peer("10.231.0.1"), Port: 7695, Lazy: lazy}, rx)
+				},
+				start1: "glib: ucast: started on port 7695 interface eth1 to 10.231.0.2"},
+			{name: "mcast",
+				open1: func(rx *Queue) (Medium, error) {
+					return OpenMcast(ctx, McastSpec{Iface: "eth1", Group: grp, Port: 7696, TTL: 1, Loop: false, Lazy: lazy}, rx)
+				},
+				open2: func(rx *Queue) (Medium, error) {
+					return OpenMcast(ctx, McastSpec{Iface: "eth1", Group: grp, Port: 7696, TTL: 1, Loop: false, Lazy: lazy}, rx)
+				},
+				start1: "glib: UDP multicast heartbeat started for group 239.231.0.1 port 7696 interface eth1 (ttl=1 loop=0)"},
+		}
 	}
 	// Multicast needs a route for the group on the interface.
 	for _, n := range []string{"n1", "n2"} {
 		lab.In(n, "ip", "route", "add", "224.0.0.0/4", "dev", "eth1")
 	}
-	for _, c := range cases {
+	for _, c := range cases(false) {
 		t.Run(c.name, func(t *testing.T) {
 			rx1, rx2 := NewQueue(8), NewQueue(8)
 			var m1, m2 Medium
@@ -164,6 +168,103 @@ func TestUDPMediaInNamespaces(t *testing.T) {
 				t.Errorf("stats %+v", s)
 			}
 		})
+	}
+	for _, c := range cases(true) {
+		t.Run(c.name+"/lazy", func(t *testing.T) { testLazy(t, lab, c.open1, c.open2) })
+	}
+}
+
+// testLazy: with Lazy, a routine datagram waits on the lazy socket until
+// the queue's poll, a non-routine one is read at once, behind the routine
+// ones that came before it, and nothing is lost or read twice, whether the
+// kernel picks one socket (unicast) or copies it to both (broadcast,
+// multicast): the kernel's programs (steer.go) as the running kernel runs
+// them.
+func testLazy(t *testing.T, lab *testnet.Lab, open1, open2 func(rx *Queue) (Medium, error)) {
+	rx1, rx2 := NewQueue(8), NewQueue(8)
+	var m1, m2 Medium
+	var err1, err2 error
+	lab.Do("n1", func() { m1, err1 = open1(rx1) })
+	lab.Do("n2", func() { m2, err2 = open2(rx2) })
+	if err1 != nil || err2 != nil {
+		t.Fatalf("open: %v / %v", err1, err2)
+	}
+	defer m1.Close()
+	defer m2.Close()
+	if err := m2.(*udpMedium).lazyErr; err != nil || rx2.poll == nil {
+		t.Fatalf("no lazy socket: %v", err)
+	}
+	send := func(b string) {
+		t.Helper()
+		if err := m1.Send(Outgoing{Netstring: []byte(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	next := func(want string) Packet {
+		t.Helper()
+		p, ok := recvWithin(t, rx2, must(t))
+		if !ok || string(p.Data) != want {
+			t.Fatalf("n2 got %q (%v), want %q", p.Data, ok, want)
+		}
+		return p
+	}
+	// Routine, then not: the reader queues the first before the second.
+	r1, n1 := "###\n11:(0)t=status,1\n", "###\n13:(0)t=resource,1\n"
+	sent := time.Now()
+	send(r1)
+	send(n1)
+	p := next(r1)
+	if p.At.Before(sent) || p.At.After(time.Now()) {
+		t.Errorf("lazy datagram's At %v, not between its send %v and now", p.At, sent)
+	}
+	next(n1)
+	// Routine alone: only a poll reads it.
+	r2 := ">>>\nt=NS_ackmsg\n2\n"
+	send(r2)
+	for polled := 0; polled == 0; polled = rx2.poll() {
+		if rx2.Len() > 0 {
+			t.Fatalf("routine datagram %q read without a poll", (<-rx2.C()).Data)
+		}
+		if budget.Left(t) < time.Second {
+			t.Fatal("routine datagram never reached the lazy socket")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	next(r2)
+	// Too short for any prefix: read at once, as anything not routine.
+	send("###\n")
+	next("###\n")
+	time.Sleep(10 * time.Millisecond) // a copy read twice would be here by now
+	if n := rx2.poll(); n != 0 || rx2.Len() != 0 {
+		t.Errorf("%d datagrams read twice (%d queued)", n, rx2.Len())
+	}
+	if s := m2.Stats(); s.Received != 4 {
+		t.Errorf("n2 counted %d received, want 4", s.Received)
+	}
+	if m1.Kind() != "ucast" {
+		return
+	}
+	// The group's sockets in the other order (as after a socket of it
+	// closed and another was bound): a unicast datagram lands in the
+	// wrong socket of the two and is read there, never dropped.
+	l := m2.(*udpMedium).lazy
+	if err := attachProg(l.fd, unix.SO_ATTACH_REUSEPORT_CBPF, mustAssemble(routineProg(steerBase, toEager, toLazy))); err != nil {
+		t.Fatal(err)
+	}
+	send(r1)
+	send(n1)
+	got := map[string]bool{}
+	for len(got) < 2 {
+		rx2.poll()
+		if p, ok := recvWithin(t, rx2, time.Millisecond); ok {
+			got[string(p.Data)] = true
+		}
+		if budget.Left(t) < time.Second {
+			t.Fatalf("with the group reordered, n2 got only %v", got)
+		}
+	}
+	if !got[r1] || !got[n1] {
+		t.Errorf("with the group reordered, n2 got %v", got)
 	}
 }
 

@@ -16,7 +16,8 @@ import (
 // BcastSpec is one `bcast <iface>` link (PROTOCOL §12.1).
 type BcastSpec struct {
 	Iface string
-	Port  int // udpport in effect when the line was read
+	Port  int  // udpport in effect when the line was read
+	Lazy  bool // routine datagrams on a second socket, read by the loop (lazyRx); only for the one medium on its port
 }
 
 // UcastSpec is one `ucast <iface> <peer>` link (PROTOCOL §12.2).
@@ -24,6 +25,7 @@ type UcastSpec struct {
 	Iface string
 	Peer  netip.Addr // resolved once at configuration time, as stock does
 	Port  int
+	Lazy  bool // routine datagrams on a second socket, read by the loop (lazyRx); only for the one medium on its port
 }
 
 // McastSpec is one `mcast <iface> <group> <port> <ttl> <loop>` link (PROTOCOL §12.3).
@@ -33,6 +35,7 @@ type McastSpec struct {
 	Port  int
 	TTL   int
 	Loop  bool
+	Lazy  bool // see UcastSpec.Lazy
 }
 
 // udpMedium is a UDP link: one socket to read on udpport, one to write.
@@ -41,10 +44,24 @@ type udpMedium struct {
 	rd                  net.PacketConn
 	wr                  net.PacketConn
 	dst                 *net.UDPAddr
-	raw                 rawUDP // the same sockets, for syscalls that skip the scheduler
+	raw                 rawUDP  // the same sockets, for syscalls that skip the scheduler
+	lazy                *lazyRx // nil: every datagram is read on rd
+	iface               string  // rd's SO_BINDTODEVICE ("": none), for the lazy socket
+	wantLazy            bool
+	lazyErr             error // why wantLazy got no lazy socket
 	now                 func() time.Time
 	c                   counters
 	done                chan struct{}
+}
+
+// readOpts are a read socket's options; lazy adds SO_REUSEPORT, which
+// the lazy socket's port sharing needs (stock sets it on ucast only).
+func readOpts(lazy bool) [][2]int {
+	o := [][2]int{{unix.SO_REUSEADDR, 1}, {unix.SO_RCVBUF, rcvBuf}}
+	if lazy {
+		o = append(o, [2]int{unix.SO_REUSEPORT, 1})
+	}
+	return o
 }
 
 // rcvBuf is the receive buffer asked for: large enough that a burst of
@@ -131,8 +148,7 @@ func OpenBcast(ctx context.Context, s BcastSpec, rx *Queue) (Medium, error) {
 	if err != nil {
 		return nil, Explain("bcast", s.Iface, s.Port, err)
 	}
-	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts(s.Iface,
-		[2]int{unix.SO_REUSEADDR, 1}, [2]int{unix.SO_RCVBUF, rcvBuf})},
+	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts(s.Iface, readOpts(s.Lazy)...)},
 		fmt.Sprintf(":%d", s.Port), 10)
 	if err != nil {
 		return nil, Explain("bcast", s.Iface, s.Port, fmt.Errorf("read socket: %w", err))
@@ -146,7 +162,7 @@ func OpenBcast(ctx context.Context, s BcastSpec, rx *Queue) (Medium, error) {
 	m := &udpMedium{kind: "bcast", link: s.Iface, rd: rd, wr: wr,
 		dst:     &net.UDPAddr{IP: bc, Port: s.Port},
 		started: fmt.Sprintf("glib: UDP Broadcast heartbeat started on port %d (%d) interface %s", s.Port, s.Port, s.Iface),
-		now:     time.Now, done: make(chan struct{})}
+		now:     time.Now, done: make(chan struct{}), iface: s.Iface, wantLazy: s.Lazy}
 	return m.start(rx)
 }
 
@@ -155,8 +171,8 @@ func OpenUcast(ctx context.Context, s UcastSpec, rx *Queue) (Medium, error) {
 	if !s.Peer.Is4() {
 		return nil, Explain("ucast", s.Iface, s.Port, fmt.Errorf("peer %s is not an IPv4 address", s.Peer))
 	}
-	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts(s.Iface,
-		[2]int{unix.SO_REUSEADDR, 1}, [2]int{unix.SO_REUSEPORT, 1}, [2]int{unix.SO_RCVBUF, rcvBuf})},
+	// SO_REUSEPORT as stock's ucast reader, with or without Lazy.
+	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts(s.Iface, readOpts(true)...)},
 		fmt.Sprintf(":%d", s.Port), 10)
 	if err != nil {
 		return nil, Explain("ucast", s.Iface, s.Port, fmt.Errorf("read socket: %w", err))
@@ -172,7 +188,7 @@ func OpenUcast(ctx context.Context, s UcastSpec, rx *Queue) (Medium, error) {
 	m := &udpMedium{kind: "ucast", link: s.Iface, rd: rd, wr: wr,
 		dst:     net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.Peer, uint16(s.Port))),
 		started: fmt.Sprintf("glib: ucast: started on port %d interface %s to %s", s.Port, s.Iface, s.Peer),
-		now:     time.Now, done: make(chan struct{})}
+		now:     time.Now, done: make(chan struct{}), iface: s.Iface, wantLazy: s.Lazy}
 	return m.start(rx)
 }
 
@@ -187,8 +203,7 @@ func OpenMcast(ctx context.Context, s McastSpec, rx *Queue) (Medium, error) {
 	}
 	// Read socket bound to group:port, joined on the interface; stock sets
 	// no SO_BINDTODEVICE here (PROTOCOL §12.3).
-	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts("",
-		[2]int{unix.SO_REUSEADDR, 1}, [2]int{unix.SO_RCVBUF, rcvBuf})},
+	rd, err := listenRetry(ctx, net.ListenConfig{Control: sockopts("", readOpts(s.Lazy)...)},
 		netip.AddrPortFrom(s.Group, uint16(s.Port)).String(), 50)
 	if err != nil {
 		return nil, Explain("mcast", s.Iface, s.Port, fmt.Errorf("read socket: %w", err))
@@ -219,7 +234,7 @@ func OpenMcast(ctx context.Context, s McastSpec, rx *Queue) (Medium, error) {
 	m := &udpMedium{kind: "mcast", link: s.Iface, rd: rd, wr: wr,
 		dst:     net.UDPAddrFromAddrPort(netip.AddrPortFrom(s.Group, uint16(s.Port))),
 		started: fmt.Sprintf("glib: UDP multicast heartbeat started for group %s port %d interface %s (ttl=%d loop=%d)", s.Group, s.Port, s.Iface, s.TTL, loop),
-		now:     time.Now, done: make(chan struct{})}
+		now:     time.Now, done: make(chan struct{}), wantLazy: s.Lazy}
 	return m.start(rx)
 }
 
@@ -227,6 +242,10 @@ func (m *udpMedium) Link() string    { return m.link }
 func (m *udpMedium) Kind() string    { return m.kind }
 func (m *udpMedium) Started() string { return m.started }
 func (m *udpMedium) Stats() Stats    { return m.c.snapshot() }
+
+// LazyErr is why a medium opened with Lazy has no lazy socket (nil: it
+// has one, or was not asked for one).
+func (m *udpMedium) LazyErr() error { return m.lazyErr }
 
 func (m *udpMedium) Send(out Outgoing) error {
 	select {
@@ -257,6 +276,14 @@ func (m *udpMedium) start(rx *Queue) (Medium, error) {
 		return nil, fmt.Errorf("%s %s: %w", m.kind, m.link, err)
 	}
 	m.raw = raw
+	if m.wantLazy {
+		// Without it (an old kernel, say) the medium reads every datagram
+		// on rd as before: slower to idle, nothing else changes.
+		m.lazy, m.lazyErr = openLazy(m.rd, m.iface, rx, &m.c, m.link, m.now)
+		if m.lazy != nil {
+			rx.poll = m.lazy.poll
+		}
+	}
 	go m.read(rx)
 	return m, nil
 }
@@ -286,7 +313,15 @@ func (m *udpMedium) read(rx *Queue) {
 		if from != lastFrom || fromStr == "" {
 			lastFrom, fromStr = from, from.String()
 		}
+		if m.lazy == nil {
+			m.c.deliver(rx, Packet{Data: rx.copyOf(buf[:n]), Link: m.link, At: at, From: fromStr})
+			continue
+		}
+		// What waits on the lazy socket came first (lazyRx).
+		m.lazy.mu.Lock()
+		m.lazy.pollLocked()
 		m.c.deliver(rx, Packet{Data: rx.copyOf(buf[:n]), Link: m.link, At: at, From: fromStr})
+		m.lazy.mu.Unlock()
 	}
 }
 
@@ -297,5 +332,9 @@ func (m *udpMedium) Close() error {
 	default:
 	}
 	close(m.done)
-	return errors.Join(m.rd.Close(), m.wr.Close())
+	var lerr error
+	if m.lazy != nil {
+		lerr = m.lazy.close()
+	}
+	return errors.Join(m.rd.Close(), m.wr.Close(), lerr)
 }

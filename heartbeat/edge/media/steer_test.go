@@ -1,0 +1,122 @@
+package media
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"golang.org/x/net/bpf"
+
+	"hbgo/heartbeat/core/wire"
+	"hbgo/heartbeat/edge/capture"
+)
+
+// progRoutine runs a routine program as the kernel would on payload,
+// seen base bytes in (a socket filter sees the UDP header first).
+func progRoutine(t testing.TB, base, yes, no uint32, payload []byte) bool {
+	t.Helper()
+	vm, err := bpf.NewVM(routineProg(base, yes, no))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := append(make([]byte, base), payload...)
+	got, err := vm.Run(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uint32(got) != yes && uint32(got) != no {
+		t.Fatalf("program returned %d, neither %d nor %d", got, yes, no)
+	}
+	return uint32(got) == yes
+}
+
+// TestFilterProgKeepsUnicast: a socket filter's program is routineProg
+// behind a check that keeps any unicast datagram (the VM has no packet
+// type; the namespace test runs it in the kernel).
+func TestFilterProgKeepsUnicast(t *testing.T) {
+	for _, yes := range []uint32{keepAll, dropIt} {
+		p := filterProg(yes, keepAll-yes)
+		want := []bpf.Instruction{
+			bpf.LoadExtension{Num: bpf.ExtType},
+			bpf.JumpIf{Cond: bpf.JumpNotEqual, Val: packetHost, SkipTrue: 1},
+			bpf.RetConstant{Val: keepAll},
+		}
+		if !reflect.DeepEqual(p[:3], want) || !reflect.DeepEqual(p[3:], routineProg(filterBase, yes, keepAll-yes)) {
+			t.Errorf("filterProg(%d) = %v", yes, p)
+		}
+	}
+}
+
+// sameAsRoutine checks the three programs' choices against Routine's for
+// one payload: the steering and both filters agree with it, so a datagram
+// goes to exactly one socket.
+func sameAsRoutine(t testing.TB, b []byte) {
+	t.Helper()
+	want := Routine(Packet{Data: b})
+	if got := progRoutine(t, steerBase, toLazy, toEager, b); got != want {
+		t.Errorf("steering: routine %v, Routine %v: %.40q", got, want, b)
+	}
+	if got := progRoutine(t, filterBase, dropIt, keepAll, b); got != want {
+		t.Errorf("read socket's filter: routine %v, Routine %v: %.40q", got, want, b)
+	}
+	if got := progRoutine(t, filterBase, keepAll, dropIt, b); got != want {
+		t.Errorf("lazy socket's filter: routine %v, Routine %v: %.40q", got, want, b)
+	}
+}
+
+// TestRoutineProgMatchesRoutine: the kernel's programs (steer.go) sort as
+// Routine does every datagram of the recorded captures (stock's and
+// hbgo's), every message type both encodings, and every prefix of a
+// routine one (too short: not routine).
+func TestRoutineProgMatchesRoutine(t *testing.T) {
+	caps, _ := filepath.Glob("../capture/testdata/*/capture.pcap")
+	if len(caps) == 0 {
+		t.Fatal("no captures in ../capture/testdata")
+	}
+	routines := 0
+	for _, f := range caps {
+		ps, err := capture.ReadFile(f, 694)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, p := range ps {
+			sameAsRoutine(t, p.Payload)
+			if Routine(Packet{Data: p.Payload}) {
+				routines++
+			}
+		}
+	}
+	if routines == 0 {
+		t.Error("no routine datagram in the captures")
+	}
+	stock, err := os.ReadFile("testdata/stock-ackmsg.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameAsRoutine(t, stock)
+	for _, typ := range []string{"status", "NS_ackmsg", "NS_rexmit", "ip-request", "resource", "hbgo-takeover", "statu", "status2"} {
+		m := &wire.Message{}
+		m.Add(wire.FType, typ)
+		m.Add(wire.FSrc, "node1")
+		for _, b := range [][]byte{wire.MarshalNetstring(m), wire.MarshalClassic(m)} {
+			sameAsRoutine(t, b)
+		}
+	}
+	for _, r := range routine {
+		for i := 0; i <= len(r); i++ {
+			sameAsRoutine(t, r[:i])
+			sameAsRoutine(t, append(r[:i:i], 'x'))
+		}
+	}
+}
+
+// FuzzRoutineProg: for any datagram, the kernel's programs choose as Routine.
+func FuzzRoutineProg(f *testing.F) {
+	for _, r := range routine {
+		f.Add(append(r[:len(r):len(r)], "rest"...))
+		f.Add(r[:len(r)-1])
+	}
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, b []byte) { sameAsRoutine(t, b) })
+}

@@ -160,10 +160,11 @@ const rxBudget = 256
 // The lazy media's routine datagrams are read here first (Inbox.Poll): a
 // deadline, or any other input, finds every datagram that came before it.
 func (n *node) drainRx() {
-	n.inbox.Poll()
+	more := n.inbox.Poll()
 	for i := 0; i < rxBudget; i++ {
 		p, ok := n.inbox.Next()
-		if !ok && n.inbox.Poll() > 0 { // a flood on a lazy socket: read on
+		if !ok && more { // a flood on a lazy socket: read on
+			more = n.inbox.Poll()
 			p, ok = n.inbox.Next()
 		}
 		if !ok {

@@ -129,21 +129,23 @@ func attachProg(fd, opt int, prog []bpf.RawInstruction) error {
 }
 
 // poll queues the datagrams waiting on the lazy socket, while the queue
-// has room; it returns how many it read.
-func (l *lazyRx) poll() int {
+// has room; more: it stopped at a full queue, with datagrams maybe left.
+func (l *lazyRx) poll() (more bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.pollLocked()
 }
 
 // pollLocked is poll with mu held.
-func (l *lazyRx) pollLocked() int {
+func (l *lazyRx) pollLocked() (more bool) {
 	if l.fd < 0 {
-		return 0
+		return false
 	}
 	start := l.now()
-	read := 0
-	for len(l.q.c) < cap(l.q.c) {
+	for {
+		if len(l.q.c) == cap(l.q.c) {
+			return true
+		}
 		l.msg.Namelen = unix.SizeofSockaddrInet4
 		l.msg.SetControllen(int(unsafe.Sizeof(l.oob)))
 		l.msg.Flags = 0
@@ -155,9 +157,8 @@ func (l *lazyRx) pollLocked() int {
 			if errno == unix.EAGAIN {
 				l.emptied = start
 			}
-			return read
+			return false
 		}
-		read++
 		if int(n) > MaxMessage {
 			l.c.droppedOversize.Add(1)
 			continue
@@ -169,7 +170,6 @@ func (l *lazyRx) pollLocked() int {
 		}
 		l.c.deliver(l.q, Packet{Data: l.q.copyOf(l.buf[:n]), Link: l.link, At: at, From: l.fromStr})
 	}
-	return read
 }
 
 // arrival is when the datagram just read came in, on the daemon's clock

@@ -11,7 +11,7 @@ type Queue struct {
 	ready chan struct{} // the Inbox's: a packet waits in one of its queues
 	lazy  bool          // the Inbox's DeferRoutine
 	free  chan []byte   // the Inbox's recycled packet buffers; nil: none
-	poll  func() int    // a lazy medium's (lazyRx.poll); nil: none
+	poll  func() bool   // a lazy medium's (lazyRx.poll); nil: none
 }
 
 // deferMax is how many packets a queue may hold for a routine one not to
@@ -129,16 +129,16 @@ func (b *Inbox) Signal() {
 }
 
 // Poll has the lazy media read their waiting datagrams into their queues
-// (lazyRx), as far as the queues have room, and returns how many they
-// read. The loop calls it before it looks at the queues.
-func (b *Inbox) Poll() int {
-	n := 0
+// (lazyRx), as far as the queues have room; more: one stopped at a full
+// queue, so call Poll again once the queues have been read. The loop
+// calls it before it looks at the queues.
+func (b *Inbox) Poll() (more bool) {
 	for _, q := range b.qs {
-		if q.poll != nil {
-			n += q.poll()
+		if q.poll != nil && q.poll() {
+			more = true
 		}
 	}
-	return n
+	return more
 }
 
 // Next returns the next waiting packet, round-robin over the queues

@@ -1,15 +1,21 @@
 package media
 
 import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
+	"time"
 
 	"golang.org/x/net/bpf"
 
 	"hbgo/heartbeat/core/wire"
 	"hbgo/heartbeat/edge/capture"
+	"hbgo/internal/harness/budget"
 )
 
 // progRoutine runs a routine program as the kernel would on payload,
@@ -119,4 +125,70 @@ func FuzzRoutineProg(f *testing.F) {
 	}
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, b []byte) { sameAsRoutine(t, b) })
+}
+
+// TestLazyFloodReadInTurns: a lazy socket holding more than its queue
+// takes is read a queueful at a time, Poll saying more are left, in the
+// order the datagrams came and each stamped no later than it was read
+// (root: the lazy socket binds to lo as a medium binds its interface).
+func TestLazyFloodReadInTurns(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (SO_BINDTODEVICE)")
+	}
+	in := NewInbox()
+	in.DeferRoutine = true
+	rx := in.NewQueue(8)
+	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: 17694, Lazy: true}, rx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.(*udpMedium).LazyErr(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("udp4", "127.0.0.1:17694")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	const n = 20
+	sent := time.Now()
+	for i := range n {
+		if _, err := fmt.Fprintf(c, ">>>\nt=status\nseq=%02d\n<<<\n", i); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	polls := 0
+	for len(got) < n {
+		more := in.Poll()
+		polls++
+		if more && rx.Len() != cap(rx.c) {
+			t.Fatalf("Poll said more with %d of %d queued", rx.Len(), cap(rx.c))
+		}
+		for {
+			p, ok := in.Next()
+			if !ok {
+				break
+			}
+			if p.At.Before(sent) || p.At.After(time.Now()) {
+				t.Errorf("At %v outside [%v, now]", p.At, sent)
+			}
+			got = append(got, string(p.Data))
+		}
+		if budget.Left(t) < time.Second {
+			t.Fatalf("read %d of %d", len(got), n)
+		}
+		if !more {
+			time.Sleep(time.Millisecond) // some still on their way
+		}
+	}
+	for i, g := range got {
+		if want := fmt.Sprintf(">>>\nt=status\nseq=%02d\n<<<\n", i); g != want {
+			t.Fatalf("datagram %d is %q, want %q (out of order)", i, g, want)
+		}
+	}
+	if polls < n/8 {
+		t.Errorf("%d polls read %d datagrams through a queue of 8", polls, n)
+	}
 }

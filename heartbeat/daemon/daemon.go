@@ -558,7 +558,7 @@ func (n *node) groups() []haresources.Group {
 func (n *node) openMedia(ctx context.Context) error {
 	cf := n.conf.HaCf
 	shared := sharedSockets(cf.Links())
-	for _, m := range cf.Links() {
+	for i, m := range cf.Links() {
 		port := m.Port
 		if port == 0 {
 			port = udpPort()
@@ -571,7 +571,7 @@ func (n *node) openMedia(ctx context.Context) error {
 			md, err = n.o.OpenMedium(m, rx)
 			n.serial = n.serial || m.Type == hacf.MediumSerial
 		default:
-			md, err = n.openMedium(ctx, m, port, rx, n.inbox.DeferRoutine && !shared[socketKey(m, port)])
+			md, err = n.openMedium(ctx, m, port, rx, n.inbox.DeferRoutine && !shared[i])
 		}
 		if err != nil {
 			return media.Explain(m.Type, m.Name, port, err) // ends with what to do next
@@ -601,12 +601,16 @@ func socketKey(m hacf.Medium, port int) string {
 	return fmt.Sprintf("%s/:%d", m.Iface, port)
 }
 
-// sharedSockets lists the socket groups two UDP links read on. Such a
-// link gets no lazy socket: the kernel's steering (media lazyRx) counts on
-// the link's two sockets being the first and only ones of their group.
-func sharedSockets(links []hacf.Medium) map[string]bool {
-	seen, shared := map[string]bool{}, map[string]bool{}
-	for _, m := range links {
+// sharedSockets lists the socket groups an earlier UDP link already reads
+// on: such a link gets no lazy socket. The kernel's steering (media
+// lazyRx) sends a unicast datagram to the first two sockets of the group,
+// the first link's. Two links share one when an ha.cf serves both nodes
+// ("ucast eth1 <node1>" and "ucast eth1 <node2>", PROTOCOL §12.2); their
+// link name is the interface, so which of them reads a datagram shows
+// nowhere.
+func sharedSockets(links []hacf.Medium) map[int]bool {
+	seen, shared := map[string]bool{}, map[int]bool{}
+	for i, m := range links {
 		if m.Type != hacf.MediumBcast && m.Type != hacf.MediumUcast && m.Type != hacf.MediumMcast {
 			continue
 		}
@@ -615,9 +619,7 @@ func sharedSockets(links []hacf.Medium) map[string]bool {
 			port = udpPort()
 		}
 		k := socketKey(m, port)
-		if seen[k] {
-			shared[k] = true
-		}
+		shared[i] = seen[k]
 		seen[k] = true
 	}
 	return shared

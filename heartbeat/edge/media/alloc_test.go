@@ -58,3 +58,42 @@ func TestUDPPacketAllocs(t *testing.T) {
 		t.Errorf("a packet's trip through a UDP medium allocates %v times, want 0", n)
 	}
 }
+
+// TestLazyPacketAllocs: a routine heartbeat's trip through a lazy
+// medium's second socket (the loop's Poll, the kernel's stamp read into
+// At) allocates nothing either.
+func TestLazyPacketAllocs(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("SO_BINDTODEVICE needs root")
+	}
+	inbox := NewInbox()
+	inbox.DeferRoutine = true
+	rx := inbox.NewQueue(16)
+	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: 17695, Lazy: true}, rx)
+	if err != nil {
+		t.Skipf("no ucast on lo here: %v", err)
+	}
+	defer m.Close()
+	if err := m.(*udpMedium).LazyErr(); err != nil {
+		t.Fatal(err)
+	}
+	pkt := append([]byte(">>>\nt=status\n"), bytes.Repeat([]byte("x"), 300)...)
+	trip := func() {
+		if err := m.Send(Outgoing{Netstring: pkt}); err != nil {
+			t.Fatal(err)
+		}
+		for !inbox.Poll() && inbox.Len() == 0 {
+			if budget.Left(t) < time.Second {
+				t.Fatal("the datagram did not come back")
+			}
+		}
+		p, ok := inbox.Next()
+		if !ok || !bytes.Equal(p.Data, pkt) || !strings.HasPrefix(p.From, "127.0.0.1:") || p.At.IsZero() {
+			t.Fatalf("got %v %q from %q at %v", ok, p.Data, p.From, p.At)
+		}
+		inbox.Recycle(p)
+	}
+	if n := testing.AllocsPerRun(100, trip); n != 0 {
+		t.Errorf("a routine packet's trip through a lazy socket allocates %v times, want 0", n)
+	}
+}

@@ -531,7 +531,15 @@ func (m *Machine) tick(now time.Time, o *out) {
 			m.unblock(gs, fmt.Sprintf("%s passed without a failure", dur(m.cfg.Window)), o)
 		}
 		if gs.stuck && gs.held && gs.busy == "" && gs.retryAt.IsZero() && m.groupCount(now, gs) == 0 {
-			gs.stuck, gs.backoff, gs.handedAt = false, 0, time.Time{}
+			if !gs.handedAt.IsZero() {
+				// Back after its hand-over and no failure since: the
+				// planner was told Block on at the hand-over and must be
+				// told it ends, or it refuses the group once it moves to
+				// the peer again while Blocked says false.
+				m.unblock(gs, fmt.Sprintf("%s passed without a failure", dur(m.cfg.Window)), o)
+			} else {
+				gs.stuck, gs.backoff = false, 0
+			}
 		}
 	}
 	if changed {

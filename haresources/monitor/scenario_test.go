@@ -25,10 +25,15 @@ var epoch = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 // failed <res> <cause…>, conflict <res> <mac>, done restart|standby <group>
 // [error…|skipped], cleanup [res], started (the daemon's start, with the
 // failures= counts loaded). The output is every action, prefixed with the
-// clock since the start.
+// clock since the start. After every event the runner checks that
+// Machine.Blocked agrees with the Block actions so far (what the planner
+// was told): a block the machine drops without a Block off would leave the
+// planner refusing the group while status says it is not handed over.
 func TestScenarios(t *testing.T) {
 	datadriven.Walk(t, "testdata/scenarios", func(t *testing.T, path string) {
 		var m *Machine
+		var keys []string
+		told := map[string]bool{} // group → the last Block's On
 		now := epoch
 		datadriven.RunTest(t, path, func(t *testing.T, d *datadriven.TestData) string {
 			switch d.Cmd {
@@ -71,6 +76,10 @@ func TestScenarios(t *testing.T) {
 					cfg.Groups = append(cfg.Groups, g)
 				}
 				m, now = New(cfg), epoch
+				keys, told = nil, map[string]bool{}
+				for _, g := range cfg.Groups {
+					keys = append(keys, g.Key)
+				}
 				return ""
 			case "run":
 				var b strings.Builder
@@ -136,6 +145,14 @@ func TestScenarios(t *testing.T) {
 					}
 					for _, a := range m.Step(now, ev) {
 						fmt.Fprintf(&b, "%s %s\n", clock(now), render(now, a))
+						if bl, ok := a.(Block); ok {
+							told[bl.Group] = bl.On
+						}
+					}
+					for _, k := range keys {
+						if m.Blocked(k) != told[k] {
+							d.Fatalf(t, "%q: Blocked(%s) = %v, but the last Block told the planner %v", line, k, m.Blocked(k), told[k])
+						}
 					}
 				}
 				return b.String()

@@ -14,38 +14,47 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// lazyRx is a UDP medium's second read socket, for its routine datagrams
-// only (Routine: statuses and ACKs), which nothing wakes for (issue 16
-// item 5, bench/results/idle-2026-12-07/README.md).
+// lazyRx is a UDP medium's pair of read sockets: the medium's own, on Go's
+// poller, and a second one on no poller for its routine datagrams
+// (Routine: statuses and ACKs), which nothing wakes for (issue 16 item 5,
+// bench/results/idle-2026-12-06e/README.md).
 //
 // An idle daemon's loop wakes once a keepalive for its own status. The
 // peer's status, arriving in between, woke the network poller's thread a
 // second time only to be queued for that deadline (Inbox.DeferRoutine).
 // Now the kernel sorts the datagrams on the medium's port: a reuseport
-// program sends a routine unicast datagram to this socket, which is on no
-// poller; each socket's filter keeps only its share of a broadcast or
-// multicast one, which the kernel copies to both (steer.go). The loop
-// reads this socket itself before it handles anything (Inbox.Poll), so
-// nothing is read later than it would have been: the deferred datagram
-// already waited for the next deadline. Each datagram's At is the
-// kernel's receive time (SO_TIMESTAMPNS), so lateness is measured as
-// before, to the arrival.
+// program sends a routine unicast datagram to the second socket; each
+// socket's filter keeps only its share of a broadcast or multicast one,
+// which the kernel copies to both (steer.go). The loop reads the pair
+// itself before it handles anything (Inbox.Poll), so nothing is read later
+// than it would have been: a routine datagram waited for the next
+// deadline before too.
 //
-// Order is kept: the medium's reader, before it queues a datagram of its
-// own socket, first queues what waits here (mu), so a node's status and
-// the message after it are handled in the order they came. A flood here
-// is read by the loop at its own pace: Poll stops at a full queue, and the
-// loop comes back while datagrams remain (daemon drainRx).
+// Order is kept: whoever reads (the loop, or the medium's reader when the
+// first socket has a datagram) reads both sockets under mu until both are
+// empty, and queues what it read in the order the kernel stamped it
+// (SO_TIMESTAMPNS). Each datagram's At is that stamp, so lateness is
+// measured to the arrival. A flood is read at the loop's pace: a read
+// stops at a full queue, and the loop comes back while datagrams remain
+// (daemon drainRx); only then may two datagrams of the flood's time be
+// queued out of order, which membership's retransmission repairs.
 type lazyRx struct {
-	mu      sync.Mutex
-	fd      int // -1 once closed
-	q       *Queue
-	c       *counters
-	link    string
-	now     func() time.Time
-	emptied time.Time // when the last read that emptied the socket began
+	mu     sync.Mutex
+	closed bool
+	socks  [2]rxSock // the medium's read socket, the lazy one
+	q      *Queue
+	c      *counters
+	link   string
+	now    func() time.Time
+	buf    []byte   // one datagram, copied into the queue's buffers
+	batch  []Packet // what one read took, before it is queued in order
+	stamps []int64  // the kernel's stamp of each (ns; the order to queue them in)
+}
 
-	buf      []byte
+// rxSock is one socket of the pair, with its recvmsg buffers made once.
+type rxSock struct {
+	fd       int
+	emptied  time.Time // when the last read that emptied it began
 	oob      [8]uint64 // a cmsghdr and a timespec, aligned
 	iov      unix.Iovec
 	msg      unix.Msghdr
@@ -60,23 +69,31 @@ var errNoLazy = errors.New("no lazy socket")
 // openLazy binds a lazy socket beside rd, on the same address and device,
 // and sets the kernel's programs on the pair. rd must have been bound
 // with SO_REUSEPORT. On an error rd is as it was, and the caller reads
-// every datagram on rd as before.
+// every datagram on rd alone, as before.
 func openLazy(rd net.PacketConn, iface string, q *Queue, c *counters, link string, now func() time.Time) (*lazyRx, error) {
 	la, ok := rd.LocalAddr().(*net.UDPAddr)
 	if !ok || la.IP.To4() == nil {
 		return nil, fmt.Errorf("%w: read socket is not IPv4 UDP", errNoLazy)
 	}
-	rc, err := rd.(syscall.Conn).SyscallConn()
+	sc, ok := rd.(syscall.Conn)
+	if !ok {
+		return nil, fmt.Errorf("%w: read socket has no file descriptor", errNoLazy)
+	}
+	rc, err := sc.SyscallConn()
 	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errNoLazy, err)
+	}
+	rdFD := -1
+	if err := rc.Control(func(fd uintptr) { rdFD = int(fd) }); err != nil {
 		return nil, fmt.Errorf("%w: %v", errNoLazy, err)
 	}
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w: socket: %v", errNoLazy, err)
 	}
-	l := &lazyRx{fd: fd, q: q, c: c, link: link, now: now, buf: make([]byte, MaxMessage+1)}
 	fail := func(what string, err error) (*lazyRx, error) {
-		_ = rc.Control(func(rfd uintptr) { _ = unix.SetsockoptInt(int(rfd), unix.SOL_SOCKET, unix.SO_DETACH_FILTER, 0) })
+		_ = unix.SetsockoptInt(rdFD, unix.SOL_SOCKET, unix.SO_DETACH_FILTER, 0)
+		_ = unix.SetsockoptInt(rdFD, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 0)
 		unix.Close(fd)
 		return nil, fmt.Errorf("%w: %s: %v", errNoLazy, what, err)
 	}
@@ -84,6 +101,9 @@ func openLazy(rd net.PacketConn, iface string, q *Queue, c *counters, link strin
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, o[0], o[1]); err != nil {
 			return fail(fmt.Sprintf("setsockopt %d", o[0]), err)
 		}
+	}
+	if err := unix.SetsockoptInt(rdFD, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 1); err != nil {
+		return fail("SO_TIMESTAMPNS on the read socket", err)
 	}
 	if iface != "" {
 		if err := unix.BindToDevice(fd, iface); err != nil {
@@ -96,26 +116,30 @@ func openLazy(rd net.PacketConn, iface string, q *Queue, c *counters, link strin
 		return fail("bind", err)
 	}
 	// Bound: the kernel may pick either socket for a unicast datagram,
-	// and the lazy one is read too, so nothing is lost meanwhile. Then the
-	// steering; then the filters, the lazy one's last (before that, the
-	// socket it drops from may be the one picked).
+	// and both are read, so nothing is lost meanwhile. Then the steering;
+	// then the filters, the lazy one's last (before that, the socket it
+	// drops from may be the one picked).
 	if err := attachProg(fd, unix.SO_ATTACH_REUSEPORT_CBPF, steerProg()); err != nil {
 		return fail("SO_ATTACH_REUSEPORT_CBPF", err)
 	}
-	var rerr error
-	if err := rc.Control(func(rfd uintptr) { rerr = attachProg(int(rfd), unix.SO_ATTACH_FILTER, eagerFilterProg()) }); err != nil || rerr != nil {
-		return fail("SO_ATTACH_FILTER on the read socket", errors.Join(err, rerr))
+	if err := attachProg(rdFD, unix.SO_ATTACH_FILTER, eagerFilterProg()); err != nil {
+		return fail("SO_ATTACH_FILTER on the read socket", err)
 	}
 	if err := attachProg(fd, unix.SO_ATTACH_FILTER, lazyFilterProg()); err != nil {
 		return fail("SO_ATTACH_FILTER", err)
 	}
-	l.iov.Base = &l.buf[0]
-	l.iov.SetLen(len(l.buf))
-	l.msg.Name = (*byte)(unsafe.Pointer(&l.sa))
-	l.msg.Iov = &l.iov
-	l.msg.Iovlen = 1
-	l.msg.Control = (*byte)(unsafe.Pointer(&l.oob[0]))
-	l.emptied = now()
+	l := &lazyRx{q: q, c: c, link: link, now: now, buf: make([]byte, MaxMessage+1), batch: make([]Packet, 0, cap(q.c)), stamps: make([]int64, 0, cap(q.c))}
+	t := now()
+	for i, fd := range []int{rdFD, fd} {
+		s := &l.socks[i]
+		s.fd, s.emptied = fd, t
+		s.iov.Base = &l.buf[0]
+		s.iov.SetLen(len(l.buf))
+		s.msg.Name = (*byte)(unsafe.Pointer(&s.sa))
+		s.msg.Iov = &s.iov
+		s.msg.Iovlen = 1
+		s.msg.Control = (*byte)(unsafe.Pointer(&s.oob[0]))
+	}
 	return l, nil
 }
 
@@ -128,78 +152,133 @@ func attachProg(fd, opt int, prog []bpf.RawInstruction) error {
 	return unix.SetsockoptSockFprog(fd, unix.SOL_SOCKET, opt, &unix.SockFprog{Len: uint16(len(f)), Filter: &f[0]})
 }
 
-// poll queues the datagrams waiting on the lazy socket, while the queue
-// has room; more: it stopped at a full queue, with datagrams maybe left.
+// poll queues the datagrams waiting on both sockets, in the order they
+// came, while the queue has room; more: it stopped at a full queue, with
+// datagrams maybe left.
 func (l *lazyRx) poll() (more bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.pollLocked()
-}
-
-// pollLocked is poll with mu held.
-func (l *lazyRx) pollLocked() (more bool) {
-	if l.fd < 0 {
+	if l.closed {
 		return false
 	}
-	start := l.now()
-	for {
-		if len(l.q.c) == cap(l.q.c) {
-			return true
+	// Read the sockets in turn, each until it is empty, until one has
+	// nothing more after the other was emptied: then each datagram left
+	// unread came after every one read (it came after its socket's last
+	// empty read, and every datagram read was read before that). At idle:
+	// the lazy socket's datagram, its empty read, the other's empty read.
+	room := cap(l.q.c) - len(l.q.c)
+	l.batch, l.stamps = l.batch[:0], l.stamps[:0]
+	for n, i := 0, 1; ; n, i = n+1, i^1 {
+		if len(l.batch) >= room {
+			more = true
+			break
 		}
-		l.msg.Namelen = unix.SizeofSockaddrInet4
-		l.msg.SetControllen(int(unsafe.Sizeof(l.oob)))
-		l.msg.Flags = 0
-		n, _, errno := unix.RawSyscall(unix.SYS_RECVMSG, uintptr(l.fd), uintptr(unsafe.Pointer(&l.msg)), unix.MSG_DONTWAIT)
+		if !l.read(&l.socks[i], room) && n > 0 {
+			break
+		}
+	}
+	// In the order the kernel stamped them (at most a queueful; at idle
+	// one or two). By the stamps themselves: At, taken back to the
+	// monotonic clock through a time.Now whose two clocks are read apart,
+	// can be microseconds off, more than two datagrams sent back to back.
+	b, ts := l.batch, l.stamps
+	for j := 1; j < len(b); j++ {
+		for k := j; k > 0 && ts[k] < ts[k-1]; k-- {
+			b[k], b[k-1] = b[k-1], b[k]
+			ts[k], ts[k-1] = ts[k-1], ts[k]
+		}
+	}
+	for j := range b {
+		l.c.deliver(l.q, b[j])
+		b[j] = Packet{}
+	}
+	l.batch, l.stamps = b[:0], ts[:0]
+	return more
+}
+
+// read takes datagrams from s into the batch until s is empty or the
+// batch holds room; got: it took at least one.
+func (l *lazyRx) read(s *rxSock, room int) (got bool) {
+	start := l.now()
+	for len(l.batch) < room {
+		s.msg.Namelen = unix.SizeofSockaddrInet4
+		s.msg.SetControllen(int(unsafe.Sizeof(s.oob)))
+		s.msg.Flags = 0
+		n, _, errno := unix.RawSyscall(unix.SYS_RECVMSG, uintptr(s.fd), uintptr(unsafe.Pointer(&s.msg)), unix.MSG_DONTWAIT)
 		if errno == unix.EINTR {
 			continue
 		}
 		if errno != 0 { // EAGAIN: empty; anything else: tried again at the next look
 			if errno == unix.EAGAIN {
-				l.emptied = start
+				s.emptied = start
 			}
-			return false
+			return got
 		}
+		got = true
 		if int(n) > MaxMessage {
 			l.c.droppedOversize.Add(1)
 			continue
 		}
-		at := l.arrival()
-		from := netip.AddrPortFrom(netip.AddrFrom4(l.sa.Addr), uint16(l.sa.Port>>8|l.sa.Port<<8))
-		if from != l.lastFrom || l.fromStr == "" {
-			l.lastFrom, l.fromStr = from, from.String()
+		from := netip.AddrPortFrom(netip.AddrFrom4(s.sa.Addr), uint16(s.sa.Port>>8|s.sa.Port<<8))
+		if from != s.lastFrom || s.fromStr == "" {
+			s.lastFrom, s.fromStr = from, from.String()
 		}
-		l.c.deliver(l.q, Packet{Data: l.q.copyOf(l.buf[:n]), Link: l.link, At: at, From: l.fromStr})
+		at, stamp := l.arrival(s)
+		l.batch = append(l.batch, Packet{Data: l.q.copyOf(l.buf[:n]), Link: l.link, At: at, From: s.fromStr})
+		l.stamps = append(l.stamps, stamp)
 	}
+	return got
 }
 
-// arrival is when the datagram just read came in, on the daemon's clock
-// (monotonic): now less its age by the kernel's stamp, an age of at most
-// the time since the socket was last seen empty (a clock step changes
-// nothing else).
-func (l *lazyRx) arrival() time.Time {
+// arrival is when the datagram just read from s came in, on the daemon's
+// clock (monotonic): now less its age by the kernel's stamp, an age of at
+// most the time since s was last seen empty (a clock step changes nothing
+// else); and the stamp itself, in ns of the wall clock (now's, when the
+// kernel gave none).
+func (l *lazyRx) arrival(s *rxSock) (time.Time, int64) {
 	now := l.now()
-	h := (*unix.Cmsghdr)(unsafe.Pointer(&l.oob[0]))
-	if int(l.msg.Controllen) < unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{}))) ||
+	h := (*unix.Cmsghdr)(unsafe.Pointer(&s.oob[0]))
+	if int(s.msg.Controllen) < unix.CmsgSpace(int(unsafe.Sizeof(unix.Timespec{}))) ||
 		h.Level != unix.SOL_SOCKET || h.Type != unix.SCM_TIMESTAMPNS {
-		return now
+		return now, now.UnixNano()
 	}
-	ts := (*unix.Timespec)(unsafe.Pointer(&l.oob[unix.SizeofCmsghdr/8]))
-	age := time.Duration(now.UnixNano() - ts.Nano())
-	age = min(age, now.Sub(l.emptied))
+	stamp := (*unix.Timespec)(unsafe.Pointer(&s.oob[unix.SizeofCmsghdr/8])).Nano()
+	age := min(time.Duration(now.UnixNano()-stamp), now.Sub(s.emptied))
 	if age <= 0 {
-		return now
+		return now, stamp
 	}
-	return now.Add(-age)
+	return now.Add(-age), stamp
 }
 
-// close closes the lazy socket; a poll after it reads nothing.
+// waitRead is the medium's reader: it waits on Go's poller for the read
+// socket, and reads the pair (poll) each time it has a datagram, until
+// the medium closes.
+func (l *lazyRx) waitRead(rc syscall.RawConn) {
+	fn := func(uintptr) bool {
+		l.poll()
+		return l.isClosed() // false: wait for the next datagram
+	}
+	for {
+		if err := rc.Read(fn); err != nil || l.isClosed() {
+			return
+		}
+	}
+}
+
+func (l *lazyRx) isClosed() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.closed
+}
+
+// close closes the lazy socket; a poll after it reads nothing. Call it
+// before the read socket is closed: poll uses its descriptor.
 func (l *lazyRx) close() error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.fd < 0 {
+	if l.closed {
 		return nil
 	}
-	err := unix.Close(l.fd)
-	l.fd = -1
-	return err
+	l.closed = true
+	return unix.Close(l.socks[1].fd)
 }

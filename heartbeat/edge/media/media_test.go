@@ -251,7 +251,7 @@ func testLazy(t *testing.T, lab *testnet.Lab, open1, open2 func(rx *Queue) (Medi
 	// closed and another was bound): a unicast datagram lands in the
 	// wrong socket of the two and is read there, never dropped.
 	l := m2.(*udpMedium).lazy
-	if err := attachProg(l.fd, unix.SO_ATTACH_REUSEPORT_CBPF, mustAssemble(routineProg(steerBase, toEager, toLazy))); err != nil {
+	if err := attachProg(l.socks[1].fd, unix.SO_ATTACH_REUSEPORT_CBPF, mustAssemble(routineProg(steerBase, toEager, toLazy))); err != nil {
 		t.Fatal(err)
 	}
 	send(r1)

@@ -3,15 +3,18 @@ package media
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
 	"golang.org/x/net/bpf"
+	"golang.org/x/sys/unix"
 
 	"hbgo/heartbeat/core/wire"
 	"hbgo/heartbeat/edge/capture"
@@ -190,5 +193,79 @@ func TestLazyFloodReadInTurns(t *testing.T) {
 	}
 	if polls < n/8 {
 		t.Errorf("%d polls read %d datagrams through a queue of 8", polls, n)
+	}
+}
+
+// TestLazyKeepsOrder: statuses and other messages sent back to back land
+// in the two sockets of the pair, and are queued in the order they were
+// sent, whether the loop's Poll or the medium's reader reads them (root,
+// as TestLazyFloodReadInTurns).
+func TestLazyKeepsOrder(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (SO_BINDTODEVICE)")
+	}
+	in := NewInbox()
+	in.DeferRoutine = true
+	rx := in.NewQueue(64)
+	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: 17696, Lazy: true}, rx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if err := m.(*udpMedium).LazyErr(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("udp4", "127.0.0.1:17696")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	msg := func(i int) string {
+		if i%3 == 0 {
+			return fmt.Sprintf(">>>\nt=resource\nseq=%02d\n<<<\n", i)
+		}
+		return fmt.Sprintf(">>>\nt=status\nseq=%02d\n<<<\n", i)
+	}
+	// One sending CPU: the kernel queues what a CPU sends on loopback in
+	// order, but two CPUs' queues in any order (one socket alike).
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	var one unix.CPUSet
+	one.Set(0)
+	if err := unix.SchedSetaffinity(0, &one); err != nil {
+		t.Fatal(err)
+	}
+	for round := range 20 {
+		const n = 31 // the last one not routine: the reader reads it, and all before it
+		for i := range n {
+			if _, err := io.WriteString(c, msg(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		var ats []time.Time
+		for len(got) < n {
+			if round%2 == 0 {
+				in.Poll() // the loop reads; otherwise the reader does, on the others
+			}
+			for {
+				p, ok := in.Next()
+				if !ok {
+					break
+				}
+				got = append(got, string(p.Data))
+				ats = append(ats, p.At)
+				in.Recycle(p)
+			}
+			if budget.Left(t) < time.Second {
+				t.Fatalf("round %d: read %d of %d", round, len(got), n)
+			}
+			runtime.Gosched()
+		}
+		for i, g := range got {
+			if g != msg(i) {
+				t.Fatalf("round %d: datagram %d is %q, want %q (out of order; At %v)", round, i, g, msg(i), ats)
+			}
+		}
 	}
 }

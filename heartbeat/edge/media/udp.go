@@ -282,6 +282,8 @@ func (m *udpMedium) start(rx *Queue) (Medium, error) {
 		m.lazy, m.lazyErr = openLazy(m.rd, m.iface, rx, &m.c, m.link, m.now)
 		if m.lazy != nil {
 			rx.poll = m.lazy.poll
+			go m.lazy.waitRead(raw.rd)
+			return m, nil
 		}
 	}
 	go m.read(rx)
@@ -313,15 +315,7 @@ func (m *udpMedium) read(rx *Queue) {
 		if from != lastFrom || fromStr == "" {
 			lastFrom, fromStr = from, from.String()
 		}
-		if m.lazy == nil {
-			m.c.deliver(rx, Packet{Data: rx.copyOf(buf[:n]), Link: m.link, At: at, From: fromStr})
-			continue
-		}
-		// What waits on the lazy socket came first (lazyRx).
-		m.lazy.mu.Lock()
-		m.lazy.pollLocked()
 		m.c.deliver(rx, Packet{Data: rx.copyOf(buf[:n]), Link: m.link, At: at, From: fromStr})
-		m.lazy.mu.Unlock()
 	}
 }
 
@@ -334,7 +328,7 @@ func (m *udpMedium) Close() error {
 	close(m.done)
 	var lerr error
 	if m.lazy != nil {
-		lerr = m.lazy.close()
+		lerr = m.lazy.close() // first: its reads use rd's descriptor
 	}
-	return errors.Join(m.rd.Close(), m.wr.Close(), lerr)
+	return errors.Join(lerr, m.rd.Close(), m.wr.Close())
 }

@@ -167,6 +167,7 @@ type groupState struct {
 	busy      string    // op under way: "restart", "standby" or ""
 	handedAt  time.Time // when this node handed the group over; zero = not
 	stuck     bool      // the peer cannot take it: restart locally with backoff
+	back      bool      // its return after the hand-over at handedAt was told (CRIT once)
 	backoff   time.Duration
 	retryAt   time.Time // next local retry while stuck and stopped
 	retryFrom int
@@ -360,6 +361,12 @@ func (m *Machine) held(now time.Time, e Held, o *out) {
 		// failed it too, or died. Keep it here, retry with backoff, and
 		// hand it over no more (the moves stay bounded).
 		gs.stuck = true
+		if gs.back {
+			// Told already: Held went off and on again while the group
+			// stayed (a planner operation on another set ran here).
+			return
+		}
+		gs.back = true
 		why := "the peer failed it too"
 		if m.peer != "active" {
 			why = "the peer is " + orUnknown(m.peer)
@@ -452,7 +459,7 @@ func (m *Machine) restart(gs *groupState, from int, o *out) {
 }
 
 func (m *Machine) handOver(now time.Time, gs *groupState, o *out) {
-	gs.busy, gs.handedAt = "standby", now
+	gs.busy, gs.handedAt, gs.back = "standby", now, false
 	o.journal("handover", gs.g.Key, "to the peer")
 	o.add(Block{Group: gs.g.Key, On: true, HandOver: true})
 	o.add(HandOver{Group: gs.g.Key})
@@ -553,7 +560,7 @@ func (m *Machine) tick(now time.Time, o *out) {
 }
 
 func (m *Machine) unblock(gs *groupState, why string, o *out) {
-	gs.handedAt, gs.stuck, gs.backoff = time.Time{}, false, 0
+	gs.handedAt, gs.stuck, gs.backoff, gs.back = time.Time{}, false, 0, false
 	o.add(Block{Group: gs.g.Key, On: false})
 	o.log("info", "group %s may be taken back again: %s", gs.g.Key, why)
 	o.journal("unblock", gs.g.Key, "%s", why)

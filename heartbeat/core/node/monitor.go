@@ -21,9 +21,13 @@ import (
 //      resource operation runs or waits (a group being moved is not
 //      watched). It hears it (monSync) after Start, after every OpDone,
 //      after a RestartDone, before every watch event (Vanished, Failed,
-//      Conflict), right after a hand-over begins and when its own deadline
-//      falls due; at those points and no others, as the daemon did. A
-//      Watch action (on or off) comes before the Held it follows from.
+//      Conflict), right after a hand-over begins, when its own deadline
+//      falls due, and at the end of a Step in which the planner stopped
+//      being busy after the last of these (a standby's end comes in a
+//      message, not an OpDone: a group kept here while the node gave
+//      another set back is watched again then); at those points and no
+//      others. A Watch action (on or off) comes before the Held it follows
+//      from.
 //      With auto_failback legacy the planner keeps no resource set (stock
 //      tracks none without nice_failback), so a group is held when the
 //      ops' results (and Start's scan) say it runs here.
@@ -155,6 +159,9 @@ type monState struct {
 	leaving bool                 // the peer sent shutdone and has not come back (M2)
 	// syncAtEnd: a hand-over began in this Step; monSync at its end (M4).
 	syncAtEnd bool
+	// busy: the planner was busy at the last monSync; monSync again at the
+	// end of the Step in which it is no longer (M1).
+	busy bool
 }
 
 func newMonState(cfg monitor.Config) *monState {
@@ -422,6 +429,7 @@ func (m *Machine) monSync() {
 	m.handCheck()
 	m.monPeer() // M2: a group back here is judged by the peer's state now
 	busy := m.plan.Busy()
+	m.mon.busy = busy
 	for _, g := range m.cfg.Planner.Groups {
 		key := g.Key()
 		on := m.holdsGroup(key) && !busy

@@ -156,9 +156,9 @@ func (m *Machine) begin(dst []Action, at time.Time) {
 
 // end finishes a step and returns its actions.
 func (m *Machine) end() []Action {
-	if m.mon != nil && m.mon.syncAtEnd {
+	if m.mon != nil && (m.mon.syncAtEnd || m.mon.busy && !m.plan.Busy()) {
 		m.mon.syncAtEnd = false
-		m.monSync() // M4
+		m.monSync() // M4; M1: the planner is no longer busy
 	}
 	out := m.out
 	m.out = nil

@@ -65,6 +65,11 @@ import (
 //	conflict node1 IPaddr::10.0.0.1 mac=02:00:00:00:00:09   another MAC answers ARP for the VIP
 //	cleanup node1 [RES]          heartbeat cleanup
 //
+// In a monitor cluster, show also lists the groups whose watches run (the
+// last Watch action of each), and vanish, fail and conflict reach a node
+// only when the resource's group is watched there: the daemon stops a
+// group's watchers on Watch off, so nothing would report it.
+//
 // A monitor's restart takes optime and fails when op-fail names a start of
 // one of its resources; the failure counts it saves survive a restart.
 func TestScenarios(t *testing.T) {
@@ -127,10 +132,11 @@ type simNode struct {
 	reexec  bool
 	bootAt  time.Time // re-exec after a healed partition
 	running map[string]bool
-	dt      time.Duration  // this node's deadtime, when it differs (deadtime1=, deadtime2=)
-	blocked []string       // groups the monitor blocked; kept across restarts (failure counts on disk)
-	counts  monitor.Counts // the monitor's failure counts on disk
-	monq    []monJob       // the monitor's restores and restarts under way
+	watched map[string]bool // groups whose watches run (the Watch actions)
+	dt      time.Duration   // this node's deadtime, when it differs (deadtime1=, deadtime2=)
+	blocked []string        // groups the monitor blocked; kept across restarts (failure counts on disk)
+	counts  monitor.Counts  // the monitor's failure counts on disk
+	monq    []monJob        // the monitor's restores and restarts under way
 }
 
 // monJob is a monitor action the stand-in daemon carries out: its result
@@ -203,7 +209,7 @@ func newCluster(t *testing.T, d *datadriven.TestData) *cluster {
 	}
 	c.groups = gs
 	for i, name := range []string{"node1", "node2"} {
-		n := &simNode{name: name, fail: map[string]bool{}, running: map[string]bool{}}
+		n := &simNode{name: name, fail: map[string]bool{}, running: map[string]bool{}, watched: map[string]bool{}}
 		n.uuid[0], n.uuid[15] = byte(i+1), 0x42
 		c.nodes = append(c.nodes, n)
 	}
@@ -242,6 +248,7 @@ func (c *cluster) printf(n *simNode, format string, args ...any) {
 func (c *cluster) boot(n *simNode) {
 	n.gen++
 	n.up, n.ops, n.exitAt, n.reexec, n.bootAt = true, nil, time.Time{}, false, time.Time{}
+	n.watched = map[string]bool{} // a new daemon: no watch runs until its machine says so
 	c.printf(n, "boots (generation %d)", n.gen)
 	p := c.timing
 	p.Node, p.Nodes, p.Links, p.UUID, p.Generation = n.name, []string{"node1", "node2"}, []string{"eth1"}, n.uuid, n.gen
@@ -332,6 +339,7 @@ func (c *cluster) step(n *simNode, ev node.Event) {
 			c.printf(n, "stonith %s", a.Node)
 		case node.Watch:
 			c.printf(n, "watch %s %s", a.Group, map[bool]string{true: "on", false: "off"}[a.On])
+			n.watched[a.Group] = a.On
 		case node.Restore:
 			c.printf(n, "restore %s", a.Resource)
 			n.monq = append(n.monq, monJob{c.now, node.Restored{Resource: a.Resource, Took: 400 * time.Microsecond}})
@@ -565,6 +573,21 @@ func (c *cluster) advance(d time.Duration) {
 	c.now = end
 }
 
+// watching says a watch of n's would see what happens to resource tok:
+// its group's watches run (the daemon stops them on Watch off, so nothing
+// is reported then). Otherwise it says so and the event is not stepped.
+func (c *cluster) watching(n *simNode, tok string) bool {
+	for _, g := range c.groups {
+		for _, r := range g.Resources {
+			if (r.Token == tok || r.Name == tok) && n.watched[g.Key()] {
+				return true
+			}
+		}
+	}
+	c.printf(n, "(not seen: no watch of %s runs)", tok)
+	return false
+}
+
 // kv is the value of key=value among d's arguments (several words joined), or def.
 func kv(d *datadriven.TestData, key, def string) string {
 	for _, a := range d.CmdArgs {
@@ -589,7 +612,7 @@ func stamp(ev node.Event, at time.Time) node.Event {
 }
 
 func (c *cluster) crash(n *simNode) {
-	n.running = map[string]bool{}
+	n.running, n.watched = map[string]bool{}, map[string]bool{}
 	n.up, n.ops, n.exitAt, n.bootAt, n.monq = false, nil, time.Time{}, time.Time{}, nil
 	var keep []packet
 	for _, p := range c.flight {
@@ -687,17 +710,24 @@ func (c *cluster) run(t *testing.T, d *datadriven.TestData) string {
 		c.step(c.node(arg(0)), node.Takeover{Set: set(), At: c.now})
 	case "show":
 		for _, n := range c.nodes {
-			var keys []string
+			var keys, watched []string
 			for _, g := range c.groups {
 				if n.running[g.Key()] {
 					keys = append(keys, g.Key())
+				}
+				if n.watched[g.Key()] {
+					watched = append(watched, g.Key())
 				}
 			}
 			word := "down"
 			if n.up {
 				word = "rscstatus=" + n.m.Word()
 			}
-			c.printf(n, "%s, running [%s]", word, strings.Join(keys, " "))
+			if c.watch {
+				c.printf(n, "%s, running [%s], watched [%s]", word, strings.Join(keys, " "), strings.Join(watched, " "))
+			} else {
+				c.printf(n, "%s, running [%s]", word, strings.Join(keys, " "))
+			}
 		}
 	case "counters":
 		n := c.node(arg(0))
@@ -726,11 +756,17 @@ func (c *cluster) run(t *testing.T, d *datadriven.TestData) string {
 			c.step(n, node.Standby{Set: set, At: c.now})
 		}
 	case "vanish":
-		c.step(c.node(arg(0)), node.Vanished{Resource: arg(1), Cause: kv(d, "cause", "netlink RTM_DELADDR"), At: c.now})
+		if n := c.node(arg(0)); c.watching(n, arg(1)) {
+			c.step(n, node.Vanished{Resource: arg(1), Cause: kv(d, "cause", "netlink RTM_DELADDR"), At: c.now})
+		}
 	case "fail":
-		c.step(c.node(arg(0)), node.Failed{Resource: arg(1), Cause: kv(d, "cause", "status exit 7"), At: c.now})
+		if n := c.node(arg(0)); c.watching(n, arg(1)) {
+			c.step(n, node.Failed{Resource: arg(1), Cause: kv(d, "cause", "status exit 7"), At: c.now})
+		}
 	case "conflict":
-		c.step(c.node(arg(0)), node.Conflict{Resource: arg(1), MAC: kv(d, "mac", "02:00:00:00:00:09"), At: c.now})
+		if n := c.node(arg(0)); c.watching(n, arg(1)) {
+			c.step(n, node.Conflict{Resource: arg(1), MAC: kv(d, "mac", "02:00:00:00:00:09"), At: c.now})
+		}
 	case "cleanup":
 		c.step(c.node(arg(0)), node.Cleanup{Resource: arg(1), At: c.now})
 	case "unblock":

@@ -3,7 +3,6 @@ package media
 import (
 	"bytes"
 	"context"
-	"net"
 	"net/netip"
 	"os"
 	"strings"
@@ -23,12 +22,7 @@ func TestUDPPacketAllocs(t *testing.T) {
 	if os.Geteuid() != 0 {
 		t.Skip("SO_BINDTODEVICE needs root")
 	}
-	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := c.LocalAddr().(*net.UDPAddr).Port
-	c.Close()
+	port := freePort(t)
 	inbox := NewInbox()
 	rx := inbox.NewQueue(16)
 	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: port}, rx)
@@ -69,7 +63,7 @@ func TestLazyPacketAllocs(t *testing.T) {
 	inbox := NewInbox()
 	inbox.DeferRoutine = true
 	rx := inbox.NewQueue(16)
-	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: 17695, Lazy: true}, rx)
+	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: freePort(t), Lazy: true}, rx)
 	if err != nil {
 		t.Skipf("no ucast on lo here: %v", err)
 	}

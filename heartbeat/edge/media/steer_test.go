@@ -141,7 +141,8 @@ func TestLazyFloodReadInTurns(t *testing.T) {
 	in := NewInbox()
 	in.DeferRoutine = true
 	rx := in.NewQueue(8)
-	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: 17694, Lazy: true}, rx)
+	port := freePort(t)
+	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: port, Lazy: true}, rx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func TestLazyFloodReadInTurns(t *testing.T) {
 	if err := m.(*udpMedium).LazyErr(); err != nil {
 		t.Fatal(err)
 	}
-	c, err := net.Dial("udp4", "127.0.0.1:17694")
+	c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -207,7 +208,8 @@ func TestLazyKeepsOrder(t *testing.T) {
 	in := NewInbox()
 	in.DeferRoutine = true
 	rx := in.NewQueue(64)
-	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: 17696, Lazy: true}, rx)
+	port := freePort(t)
+	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: port, Lazy: true}, rx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +217,7 @@ func TestLazyKeepsOrder(t *testing.T) {
 	if err := m.(*udpMedium).LazyErr(); err != nil {
 		t.Fatal(err)
 	}
-	c, err := net.Dial("udp4", "127.0.0.1:17696")
+	c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -268,4 +270,15 @@ func TestLazyKeepsOrder(t *testing.T) {
 			}
 		}
 	}
+}
+
+// freePort is a UDP port on 127.0.0.1 that nothing had bound a moment ago.
+func freePort(t *testing.T) int {
+	t.Helper()
+	c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	return c.LocalAddr().(*net.UDPAddr).Port
 }

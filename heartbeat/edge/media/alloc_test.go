@@ -57,20 +57,7 @@ func TestUDPPacketAllocs(t *testing.T) {
 // medium's second socket (the loop's Poll, the kernel's stamp read into
 // At) allocates nothing either.
 func TestLazyPacketAllocs(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("SO_BINDTODEVICE needs root")
-	}
-	inbox := NewInbox()
-	inbox.DeferRoutine = true
-	rx := inbox.NewQueue(16)
-	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: freePort(t), Lazy: true}, rx)
-	if err != nil {
-		t.Skipf("no ucast on lo here: %v", err)
-	}
-	defer m.Close()
-	if err := m.(*udpMedium).LazyErr(); err != nil {
-		t.Fatal(err)
-	}
+	inbox, _, m, _ := lazyOnLo(t, 16)
 	pkt := append([]byte(">>>\nt=status\n"), bytes.Repeat([]byte("x"), 300)...)
 	trip := func() {
 		if err := m.Send(Outgoing{Netstring: pkt}); err != nil {

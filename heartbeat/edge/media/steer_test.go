@@ -135,26 +135,7 @@ func FuzzRoutineProg(f *testing.F) {
 // order the datagrams came and each stamped no later than it was read
 // (root: the lazy socket binds to lo as a medium binds its interface).
 func TestLazyFloodReadInTurns(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (SO_BINDTODEVICE)")
-	}
-	in := NewInbox()
-	in.DeferRoutine = true
-	rx := in.NewQueue(8)
-	port := freePort(t)
-	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: port, Lazy: true}, rx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.(*udpMedium).LazyErr(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	in, rx, _, c := lazyOnLo(t, 8)
 	const n = 20
 	sent := time.Now()
 	for i := range n {
@@ -202,26 +183,7 @@ func TestLazyFloodReadInTurns(t *testing.T) {
 // sent, whether the loop's Poll or the medium's reader reads them (root,
 // as TestLazyFloodReadInTurns).
 func TestLazyKeepsOrder(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("needs root (SO_BINDTODEVICE)")
-	}
-	in := NewInbox()
-	in.DeferRoutine = true
-	rx := in.NewQueue(64)
-	port := freePort(t)
-	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: port, Lazy: true}, rx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer m.Close()
-	if err := m.(*udpMedium).LazyErr(); err != nil {
-		t.Fatal(err)
-	}
-	c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	in, _, _, c := lazyOnLo(t, 64)
 	msg := func(i int) string {
 		if i%3 == 0 {
 			return fmt.Sprintf(">>>\nt=resource\nseq=%02d\n<<<\n", i)
@@ -281,4 +243,32 @@ func freePort(t *testing.T) int {
 	}
 	defer c.Close()
 	return c.LocalAddr().(*net.UDPAddr).Port
+}
+
+// lazyOnLo opens a lazy ucast medium on lo, to itself, with a queue of
+// size in a DeferRoutine Inbox, and a socket that sends to it; all closed
+// when the test ends (root: SO_BINDTODEVICE; skipped otherwise).
+func lazyOnLo(t *testing.T, size int) (*Inbox, *Queue, Medium, net.Conn) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (SO_BINDTODEVICE)")
+	}
+	in := NewInbox()
+	in.DeferRoutine = true
+	rx := in.NewQueue(size)
+	port := freePort(t)
+	m, err := OpenUcast(context.Background(), UcastSpec{Iface: "lo", Peer: netip.MustParseAddr("127.0.0.1"), Port: port, Lazy: true}, rx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := m.(*udpMedium).LazyErr(); err != nil {
+		t.Fatal(err)
+	}
+	c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return in, rx, m, c
 }

@@ -5,15 +5,11 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"hbgo/haresources"
-	"hbgo/haresources/executor"
 	"hbgo/heartbeat/edge/control"
-	"hbgo/heartbeat/edge/media"
 	"hbgo/heartbeat/status"
 )
 
@@ -25,28 +21,8 @@ import (
 // down would read as a reset to rate() and increase().
 func TestCleanupKeepsFailureCounter(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := &world{running: map[string]map[string]bool{}}
-		var sickMu sync.Mutex
-		sick := true
-		net := media.NewMemNetwork(time.Now)
-		hbgo := "vip_watch off\nmonitor svc interval=" + svcInterval.String() + " timeout=1s on-fail=restart\n" +
-			"failover_threshold 5\nfailure_window 10m\n"
-		spec := func(name string) nodeSpec {
-			return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true, hbgo: hbgo,
-				haresources: "node1 IPaddr::10.0.0.1 svc\nnode2 IPaddr::10.0.0.2\n",
-				bind: func(res haresources.Resource) (executor.Binding, error) {
-					a := standIn{w, name, res.Token}
-					if res.Name == "svc" {
-						s := sickSvc{a, &sickMu, &sick}
-						if name != "node1" {
-							s.sick = nil
-						}
-						return executor.Binding{Agent: s, Script: "/etc/init.d/svc"}, nil
-					}
-					return executor.Binding{Agent: a, Script: "/etc/ha.d/resource.d/" + res.Name}, nil
-				}}
-		}
-		n1, _ := startNode(t, net, spec("node1")), startNode(t, net, spec("node2"))
+		_, net, spec, heal := sickOnNode1(svcCf("failover_threshold 5\nfailure_window 10m\n"))
+		n1, _ := startNode(t, net, spec("node1", "")), startNode(t, net, spec("node2", ""))
 		type seen struct {
 			r            status.Resource
 			total, gauge float64
@@ -89,9 +65,7 @@ func TestCleanupKeepsFailureCounter(t *testing.T) {
 			}
 			time.Sleep(svcInterval / 4)
 		}
-		sickMu.Lock()
-		sick = false
-		sickMu.Unlock()
+		heal()
 		time.Sleep(2 * svcInterval)
 		before := look()
 		if before.r.MonitorFailures != 2 || before.r.Failures != 2 || before.r.FailuresTotal != 2 || before.total != 2 || before.gauge != 2 {

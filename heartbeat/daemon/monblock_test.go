@@ -66,6 +66,71 @@ const (
 	svcRun       = 5 * time.Minute
 )
 
+// svcCf is hbgo.cf for the svc tests: no VIP watch (its netlink watchers
+// wait in system calls the bubble cannot wait out), svc checked every
+// svcInterval and restarted when it fails, then the lines in tail.
+func svcCf(tail string) string {
+	return "vip_watch off\nmonitor svc interval=" + svcInterval.String() + " timeout=1s on-fail=restart\n" + tail
+}
+
+// svcBlockCf is svcCf with the failing-service tests' threshold and window.
+var svcBlockCf = svcCf("failover_threshold 3\nfailure_window " + svcWindow.String() + "\n")
+
+// svcSpecs returns the nodeSpec builder of the two-node svc tests: node1
+// runs IPaddr::10.0.0.1 and svc, node2 IPaddr::10.0.0.2, all stand-ins in
+// w, with hbgo as hbgo.cf; svc's agent on a node is svc(node, its
+// stand-in). spec(name, "") gives the node a fresh directory.
+func svcSpecs(w *world, hbgo string, svc func(node string, a standIn) agent.Agent) func(name, dir string) nodeSpec {
+	return func(name, dir string) nodeSpec {
+		return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true, hbgo: hbgo, dir: dir,
+			haresources: "node1 IPaddr::10.0.0.1 svc\nnode2 IPaddr::10.0.0.2\n",
+			bind: func(res haresources.Resource) (executor.Binding, error) {
+				a := standIn{w, name, res.Token}
+				if res.Name == "svc" {
+					return executor.Binding{Agent: svc(name, a), Script: "/etc/init.d/svc"}, nil
+				}
+				return executor.Binding{Agent: a, Script: "/etc/ha.d/resource.d/" + res.Name}, nil
+			}}
+	}
+}
+
+// sickOnNode1 sets up a two-node svc test (call it in the bubble) whose
+// svc check fails on node1 until heal and never on node2: the world, the
+// network and svcSpecs' builder with hbgo as hbgo.cf.
+func sickOnNode1(hbgo string) (w *world, net *media.MemNetwork, spec func(name, dir string) nodeSpec, heal func()) {
+	w = &world{running: map[string]map[string]bool{}}
+	var sickMu sync.Mutex
+	sick := true // svc's check fails on node1
+	net = media.NewMemNetwork(time.Now)
+	spec = svcSpecs(w, hbgo, func(node string, a standIn) agent.Agent {
+		s := sickSvc{a, &sickMu, &sick}
+		if node != "node1" {
+			s.sick = nil // healthy on node2
+		}
+		return s
+	})
+	heal = func() {
+		sickMu.Lock()
+		sick = false
+		sickMu.Unlock()
+	}
+	return w, net, spec, heal
+}
+
+// wantWhere returns the svc tests' want(step, where): once the bubble is
+// idle, the resources run at where, or the test stops, naming step, with
+// both nodes' logs. It reads *n1 and *n2 at each call, so a node started
+// again into the same variable shows its new log.
+func wantWhere(t *testing.T, w *world, n1, n2 **tnode) func(step, where string) {
+	return func(step, where string) {
+		t.Helper()
+		synctest.Wait()
+		if got := w.where(); got != where {
+			t.Fatalf("%s: resources run at %q, want %q\nnode1:\n%s\nnode2:\n%s", step, got, where, (*n1).haLog(), (*n2).haLog())
+		}
+	}
+}
+
 // TestServiceFailingOnBothNodes is issue 15's "failing on both nodes" with
 // two real daemons in process (testing/synctest, media.MemNetwork): the
 // service's check fails on both nodes, all the time. node1 hands the group
@@ -78,20 +143,8 @@ func TestServiceFailingOnBothNodes(t *testing.T) {
 		w := &world{running: map[string]map[string]bool{}}
 		starts := &startLog{}
 		net := media.NewMemNetwork(time.Now)
-		hbgo := "vip_watch off\nmonitor svc interval=" + svcInterval.String() + " timeout=1s on-fail=restart\n" +
-			"failover_threshold 3\nfailure_window " + svcWindow.String() + "\n"
-		spec := func(name string) nodeSpec {
-			return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true, hbgo: hbgo,
-				haresources: "node1 IPaddr::10.0.0.1 svc\nnode2 IPaddr::10.0.0.2\n",
-				bind: func(res haresources.Resource) (executor.Binding, error) {
-					a := standIn{w, name, res.Token}
-					if res.Name == "svc" {
-						return executor.Binding{Agent: deadSvc{a, starts}, Script: "/etc/init.d/svc"}, nil
-					}
-					return executor.Binding{Agent: a, Script: "/etc/ha.d/resource.d/" + res.Name}, nil
-				}}
-		}
-		n1, n2 := startNode(t, net, spec("node1")), startNode(t, net, spec("node2"))
+		spec := svcSpecs(w, svcBlockCf, func(_ string, a standIn) agent.Agent { return deadSvc{a, starts} })
+		n1, n2 := startNode(t, net, spec("node1", "")), startNode(t, net, spec("node2", ""))
 		time.Sleep(svcRun)
 		synctest.Wait()
 		moves, perNode := starts.moves()
@@ -165,35 +218,9 @@ func grepLines(s, sub string) string {
 // Once the service is fixed, heartbeat cleanup lets hb_takeover bring it home.
 func TestServiceKeepsDyingRestart(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := &world{running: map[string]map[string]bool{}}
-		var sickMu sync.Mutex
-		sick := true // svc's check fails on node1
-		net := media.NewMemNetwork(time.Now)
-		hbgo := "vip_watch off\nmonitor svc interval=" + svcInterval.String() + " timeout=1s on-fail=restart\n" +
-			"failover_threshold 3\nfailure_window " + svcWindow.String() + "\n"
-		spec := func(name, dir string) nodeSpec {
-			return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true, hbgo: hbgo, dir: dir,
-				haresources: "node1 IPaddr::10.0.0.1 svc\nnode2 IPaddr::10.0.0.2\n",
-				bind: func(res haresources.Resource) (executor.Binding, error) {
-					a := standIn{w, name, res.Token}
-					if res.Name == "svc" {
-						s := sickSvc{a, &sickMu, &sick}
-						if name != "node1" {
-							s.sick = nil // healthy on node2
-						}
-						return executor.Binding{Agent: s, Script: "/etc/init.d/svc"}, nil
-					}
-					return executor.Binding{Agent: a, Script: "/etc/ha.d/resource.d/" + res.Name}, nil
-				}}
-		}
+		w, net, spec, heal := sickOnNode1(svcBlockCf)
 		n1, n2 := startNode(t, net, spec("node1", "")), startNode(t, net, spec("node2", ""))
-		want := func(step, where string) {
-			t.Helper()
-			synctest.Wait()
-			if got := w.where(); got != where {
-				t.Fatalf("%s: resources run at %q, want %q\nnode1:\n%s\nnode2:\n%s", step, got, where, n1.haLog(), n2.haLog())
-			}
-		}
+		want := wantWhere(t, w, &n1, &n2)
 		ctl := func(tn *tnode, op control.Op, args ...string) {
 			t.Helper()
 			r := tn.n.handleControl(context.Background(), control.Cred{}, control.Request{Op: op, Args: args})
@@ -232,9 +259,7 @@ func TestServiceKeepsDyingRestart(t *testing.T) {
 		}
 
 		// The admin fixes the service, clears the counts, takes it home.
-		sickMu.Lock()
-		sick = false
-		sickMu.Unlock()
+		heal()
 		ctl(n1, control.OpCleanup, "svc")
 		ctl(n1, control.OpTakeover, "local")
 		time.Sleep(10 * time.Second)
@@ -249,44 +274,16 @@ func TestServiceKeepsDyingRestart(t *testing.T) {
 // (the planner used to log a second one of its own before the take).
 func TestBlockedGroupBackOneCrit(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		w := &world{running: map[string]map[string]bool{}}
-		var sickMu sync.Mutex
-		sick := true // svc's check fails on node1
-		net := media.NewMemNetwork(time.Now)
-		hbgo := "vip_watch off\nmonitor svc interval=" + svcInterval.String() + " timeout=1s on-fail=restart\n" +
-			"failover_threshold 3\nfailure_window " + svcWindow.String() + "\n"
-		spec := func(name string) nodeSpec {
-			return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true, hbgo: hbgo,
-				haresources: "node1 IPaddr::10.0.0.1 svc\nnode2 IPaddr::10.0.0.2\n",
-				bind: func(res haresources.Resource) (executor.Binding, error) {
-					a := standIn{w, name, res.Token}
-					if res.Name == "svc" {
-						s := sickSvc{a, &sickMu, &sick}
-						if name != "node1" {
-							s.sick = nil // healthy on node2
-						}
-						return executor.Binding{Agent: s, Script: "/etc/init.d/svc"}, nil
-					}
-					return executor.Binding{Agent: a, Script: "/etc/ha.d/resource.d/" + res.Name}, nil
-				}}
-		}
-		n1, n2 := startNode(t, net, spec("node1")), startNode(t, net, spec("node2"))
-		want := func(step, where string) {
-			t.Helper()
-			synctest.Wait()
-			if got := w.where(); got != where {
-				t.Fatalf("%s: resources run at %q, want %q\nnode1:\n%s\nnode2:\n%s", step, got, where, n1.haLog(), n2.haLog())
-			}
-		}
+		w, net, spec, heal := sickOnNode1(svcBlockCf)
+		n1, n2 := startNode(t, net, spec("node1", "")), startNode(t, net, spec("node2", ""))
+		want := wantWhere(t, w, &n1, &n2)
 		// RQSTDELAY, then svcThreshold failed checks and the hand-over.
 		time.Sleep(10*time.Second + svcThreshold*svcInterval + 10*time.Second)
 		want("hand-over", "IPaddr::10.0.0.1=node2 IPaddr::10.0.0.2=node2 svc=node2")
 
 		// Fixed, but still blocked (well inside failure_window): node2's
 		// graceful stop brings everything to node1.
-		sickMu.Lock()
-		sick = false
-		sickMu.Unlock()
+		heal()
 		n2.sigs <- syscall.SIGTERM
 		code := <-n2.done
 		n2.done <- code // for the cleanup

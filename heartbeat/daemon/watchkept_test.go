@@ -8,8 +8,6 @@ import (
 	"testing/synctest"
 	"time"
 
-	"hbgo/haresources"
-	"hbgo/haresources/executor"
 	"hbgo/heartbeat/edge/media"
 	"hbgo/resource.d/agent"
 )
@@ -52,26 +50,9 @@ func TestKeptGroupWatchedAfterFailback(t *testing.T) {
 		w := &world{running: map[string]map[string]bool{}}
 		polls := &pollCount{n: map[string]int{}}
 		net := media.NewMemNetwork(time.Now)
-		hbgo := "vip_watch off\nmonitor svc interval=" + svcInterval.String() + " timeout=1s on-fail=restart\n"
-		spec := func(name, dir string) nodeSpec {
-			return nodeSpec{name: name, media: "ucast eth1 10.0.0.99\n", synctest: true, hbgo: hbgo, dir: dir,
-				haresources: "node1 IPaddr::10.0.0.1 svc\nnode2 IPaddr::10.0.0.2\n",
-				bind: func(res haresources.Resource) (executor.Binding, error) {
-					a := standIn{w, name, res.Token}
-					if res.Name == "svc" {
-						return executor.Binding{Agent: polledSvc{a, polls}, Script: "/etc/init.d/svc"}, nil
-					}
-					return executor.Binding{Agent: a, Script: "/etc/ha.d/resource.d/" + res.Name}, nil
-				}}
-		}
+		spec := svcSpecs(w, svcCf(""), func(_ string, a standIn) agent.Agent { return polledSvc{a, polls} })
 		n1, n2 := startNode(t, net, spec("node1", "")), startNode(t, net, spec("node2", ""))
-		want := func(step, where string) {
-			t.Helper()
-			synctest.Wait()
-			if got := w.where(); got != where {
-				t.Fatalf("%s: resources run at %q, want %q\nnode1:\n%s\nnode2:\n%s", step, got, where, n1.haLog(), n2.haLog())
-			}
-		}
+		want := wantWhere(t, w, &n1, &n2)
 		// polled says node1's service was checked about once per interval
 		// over the next 10 intervals (at least half of them).
 		polled := func(step string) {

@@ -87,12 +87,21 @@ func openLazy(rd net.PacketConn, iface string, q *Queue, c *counters, link strin
 	if err := rc.Control(func(fd uintptr) { rdFD = int(fd) }); err != nil {
 		return nil, fmt.Errorf("%w: %v", errNoLazy, err)
 	}
+	// Without SO_REUSEPORT on rd the second socket would still bind (both
+	// have SO_REUSEADDR), but in no group with rd: nothing would steer.
+	if v, err := unix.GetsockoptInt(rdFD, unix.SOL_SOCKET, unix.SO_REUSEPORT); err != nil || v == 0 {
+		return nil, fmt.Errorf("%w: the read socket was bound without SO_REUSEPORT (%v)", errNoLazy, err)
+	}
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("%w: socket: %v", errNoLazy, err)
 	}
 	fail := func(what string, err error) (*lazyRx, error) {
+		// rd as it was: no filter, no stamps, no steering (were it left,
+		// it would only name a socket the group no longer has, and the
+		// kernel would pick rd anyway).
 		_ = unix.SetsockoptInt(rdFD, unix.SOL_SOCKET, unix.SO_DETACH_FILTER, 0)
+		_ = unix.SetsockoptInt(rdFD, unix.SOL_SOCKET, unix.SO_DETACH_REUSEPORT_BPF, 0)
 		_ = unix.SetsockoptInt(rdFD, unix.SOL_SOCKET, unix.SO_TIMESTAMPNS, 0)
 		unix.Close(fd)
 		return nil, fmt.Errorf("%w: %s: %v", errNoLazy, what, err)

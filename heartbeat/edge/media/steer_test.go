@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -271,4 +272,38 @@ func lazyOnLo(t *testing.T, size int) (*Inbox, *Queue, Medium, net.Conn) {
 	}
 	t.Cleanup(func() { c.Close() })
 	return in, rx, m, c
+}
+
+// TestLazyRefusedKeepsReadSocket: when the lazy socket cannot be set up
+// (here: the read socket was bound without SO_REUSEPORT, so the second
+// bind fails), openLazy says why and the medium reads every datagram on
+// its one socket as before (root, as TestLazyFloodReadInTurns).
+func TestLazyRefusedKeepsReadSocket(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root (SO_BINDTODEVICE)")
+	}
+	rx := NewQueue(8)
+	port := freePort(t)
+	m, err := OpenBcast(context.Background(), BcastSpec{Iface: "lo", Port: port}, rx)
+	if err != nil {
+		t.Skipf("no bcast on lo here: %v", err)
+	}
+	defer m.Close()
+	u := m.(*udpMedium)
+	if l, err := openLazy(u.rd, "lo", rx, &u.c, u.link, time.Now); l != nil || !errors.Is(err, errNoLazy) {
+		t.Fatalf("openLazy beside a socket without SO_REUSEPORT: lazy %v, %v; want errNoLazy", l != nil, err)
+	}
+	c, err := net.Dial("udp4", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for _, b := range []string{">>>\nt=status\n<<<\n", ">>>\nt=resource\n<<<\n"} {
+		if _, err := io.WriteString(c, b); err != nil {
+			t.Fatal(err)
+		}
+		if p, ok := recvWithin(t, rx, must(t)); !ok || string(p.Data) != b {
+			t.Fatalf("got %q (%v), want %q on the one socket", p.Data, ok, b)
+		}
+	}
 }

@@ -72,9 +72,13 @@ type (
 	// Tick lets time-driven decisions run (backoff retries, window expiry).
 	Tick struct{}
 	// Held says whether this node now holds the group (started or released).
+	// Kept (off only): the planner still holds the group and is busy with
+	// resource work, so its watches pause; the group was not given away or
+	// stopped, and a local retry waiting out its backoff stays due.
 	Held struct {
 		Group string
 		On    bool
+		Kept  bool
 	}
 	// Peer is the peer's state as membership reports it: active, dead, standby…
 	Peer struct{ State string }
@@ -341,21 +345,31 @@ func (m *Machine) groupCount(now time.Time, gs *groupState) int {
 
 func (m *Machine) held(now time.Time, e Held, o *out) {
 	gs := m.group(e.Group)
-	if gs == nil || gs.held == e.On {
-		if gs != nil && !e.On {
-			gs.busy = ""
-		}
+	if gs == nil {
 		return
 	}
-	gs.held = e.On
 	if !e.On {
-		gs.busy, gs.stuck, gs.retryAt = "", false, time.Time{}
-		for _, r := range gs.g.Resources {
-			delete(m.vanished, r.Name)
-			delete(m.conflict, r.Name)
+		if !e.Kept || !gs.stuck || gs.busy != "restart" {
+			gs.busy = ""
+		} // else: a stuck group's restart runs on; its failure schedules the next retry
+		if !e.Kept {
+			// Given away or stopped (at once, or at the end of a pause):
+			// a retry waiting for it here is moot.
+			gs.stuck, gs.retryAt = false, time.Time{}
+		}
+		if gs.held {
+			gs.held = false
+			for _, r := range gs.g.Resources {
+				delete(m.vanished, r.Name)
+				delete(m.conflict, r.Name)
+			}
 		}
 		return
 	}
+	if gs.held {
+		return
+	}
+	gs.held = true
 	if !gs.handedAt.IsZero() {
 		// The group came back after this node handed it over: the peer
 		// failed it too, or died. Keep it here, retry with backoff, and
@@ -473,6 +487,11 @@ func (m *Machine) opDone(now time.Time, e OpDone, o *out) {
 	gs.busy = ""
 	if e.Skipped {
 		o.journal("skipped", gs.g.Key, "%s: a cluster operation ran first", e.Op)
+		if e.Op == "restart" && gs.stuck {
+			// Nothing was done and nothing reports the failure again:
+			// retry once the group is held and idle again.
+			gs.retryAt = now
+		}
 		return
 	}
 	switch e.Op {

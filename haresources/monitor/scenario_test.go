@@ -21,7 +21,8 @@ var epoch = time.Date(2026, 12, 6, 12, 0, 0, 0, time.UTC)
 //	<events, one per line>
 //
 // Events: tick <duration> (advance the clock, then Tick), peer <state>,
-// held <group> on|off, vanished <res> <cause…>, restored <res> <ms> [error…|present],
+// held <group> on|off [kept] (kept: off while the planner is busy, the
+// group still here), vanished <res> <cause…>, restored <res> <ms> [error…|present],
 // failed <res> <cause…>, conflict <res> <mac>, done restart|standby <group>
 // [error…|skipped], cleanup [res], started (the daemon's start, with the
 // failures= counts loaded). The output is every action, prefixed with the
@@ -115,7 +116,7 @@ func TestScenarios(t *testing.T) {
 					case "peer":
 						ev = Peer{State: arg(1)}
 					case "held":
-						ev = Held{Group: arg(1), On: arg(2) == "on"}
+						ev = Held{Group: arg(1), On: arg(2) == "on", Kept: tail(3) == "kept"}
 					case "vanished":
 						ev = Vanished{Resource: arg(1), Cause: tail(2)}
 					case "restored":

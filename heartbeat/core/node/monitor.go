@@ -27,7 +27,10 @@ import (
 //      message, not an OpDone: a group kept here while the node gave
 //      another set back is watched again then); at those points and no
 //      others. A Watch action (on or off) comes before the Held it follows
-//      from.
+//      from. A group the planner still holds while it is busy is told off
+//      with Kept (its watches pause; a local retry waiting out its backoff
+//      stays due); if the planner gives it away meanwhile, a plain Held off
+//      follows at the next monSync, with no Watch action.
 //      With auto_failback legacy the planner keeps no resource set (stock
 //      tracks none without nice_failback), so a group is held when the
 //      ops' results (and Start's scan) say it runs here.
@@ -153,6 +156,7 @@ func (SaveCounts) action()  {}
 type monState struct {
 	m       *monitor.Machine
 	held    map[string]bool      // groups the monitor was told are held (M1)
+	kept    map[string]bool      // groups not held only because the planner is busy (M1)
 	handing map[string]time.Time // open hand-overs → when to look again (zero: at the next monSync only)
 	ticked  time.Time            // the monitor's last Tick (M6)
 	running map[string]bool      // groups running here by the ops' results (auto_failback legacy, M1)
@@ -165,7 +169,7 @@ type monState struct {
 }
 
 func newMonState(cfg monitor.Config) *monState {
-	return &monState{m: monitor.New(cfg), held: map[string]bool{}, handing: map[string]time.Time{}, running: map[string]bool{}}
+	return &monState{m: monitor.New(cfg), held: map[string]bool{}, kept: map[string]bool{}, handing: map[string]time.Time{}, running: map[string]bool{}}
 }
 
 // FailCount is the failures of resource res within failure_window at now,
@@ -432,12 +436,24 @@ func (m *Machine) monSync() {
 	m.mon.busy = busy
 	for _, g := range m.cfg.Planner.Groups {
 		key := g.Key()
-		on := m.holdsGroup(key) && !busy
-		if _, open := m.mon.handing[key]; open || on == m.mon.held[key] {
+		holds := m.holdsGroup(key)
+		on := holds && !busy
+		if _, open := m.mon.handing[key]; open {
 			continue // a hand-over's outcome comes first (M4)
+		}
+		kept := !on && holds // M1: paused while the planner works, not given away
+		wasKept := m.mon.kept[key]
+		m.mon.kept[key] = kept
+		if on == m.mon.held[key] {
+			if !on && wasKept && !kept {
+				// The pause ended in a give-away: a retry the monitor
+				// kept for the group is moot (M1).
+				m.monStep(monitor.Held{Group: key})
+			}
+			continue
 		}
 		m.mon.held[key] = on
 		m.emit(Watch{Group: key, On: on})
-		m.monStep(monitor.Held{Group: key, On: on})
+		m.monStep(monitor.Held{Group: key, On: on, Kept: kept})
 	}
 }

@@ -37,8 +37,9 @@ type tnode struct {
 	name string
 	dir  string
 	n    *node
-	sigs chan os.Signal
-	done chan int
+	sigs  chan os.Signal
+	done  chan int
+	ready chan struct{} // closed once run has started the node (Options.Ready)
 
 	mu        sync.Mutex
 	keepalive []time.Time // each WATCHDOG=1: a status sent by the loop
@@ -107,7 +108,7 @@ func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 	if !conf.Ok() {
 		t.Fatalf("%s: configuration: %v", s.name, conf.Problems)
 	}
-	tn := &tnode{t: t, name: s.name, dir: dir, sigs: make(chan os.Signal, 8), done: make(chan int, 1)}
+	tn := &tnode{t: t, name: s.name, dir: dir, sigs: make(chan os.Signal, 8), done: make(chan int, 1), ready: make(chan struct{})}
 	o := Options{Dir: dir, StateDir: filepath.Join(dir, "state"), PIDFile: filepath.Join(dir, "pid"),
 		ControlSocket: filepath.Join(dir, "run", "hbgo.sock"), Stderr: io.Discard, NoRealtime: true,
 		Signals: tn.sigs, OpenMedium: memMedia(net, s.name), SyslogAddr: s.syslog,
@@ -123,6 +124,7 @@ func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 	}
 	o.Exec = s.exec
 	o.NoResources = s.noResources
+	o.Ready = func() { close(tn.ready) }
 	if s.synctest {
 		o.Now, o.Isolated = time.Now, true
 	}
@@ -142,7 +144,11 @@ func startNode(t *testing.T, net *media.MemNetwork, s nodeSpec) *tnode {
 		cancel()
 		// No graceful shutdown: end the loop where it is (a hung test agent
 		// would keep a shutdown waiting); finish cancels the executor.
-		n.onLoop(func() { n.stop.done = true })
+		select {
+		case <-tn.ready:
+			n.onLoop(func() { n.stop.done = true })
+		default: // never up (run failed, or is still starting): cancel ends it
+		}
 		select {
 		case <-tn.done:
 		case <-time.After(10 * testDeadtime):
@@ -160,7 +166,14 @@ func (tn *tnode) keepalives() []time.Time {
 }
 
 // onLoop runs f on the node's loop and waits for it (or for the timeout).
+// It waits for the node to be up first: before, run is still setting up
+// what node.onLoop reads (its fencing context).
 func (tn *tnode) onLoop(f func(), timeout time.Duration) bool {
+	select {
+	case <-tn.ready:
+	case <-time.After(timeout):
+		return false
+	}
 	done := make(chan struct{})
 	go tn.n.onLoop(func() { f(); close(done) })
 	select {

@@ -30,6 +30,21 @@ esac
 exit 0
 `
 
+// probePolicy waits for node i's rtProbe to have recorded its policy and
+// returns it. The shell creates the file before sed writes the line, so it
+// waits for the line, not for the file.
+func probePolicy(t *testing.T, c *twonode.Cluster, i int) string {
+	t.Helper()
+	var b []byte
+	if !twonode.WaitFor(c.Dead(5), func() bool {
+		b, _ = os.ReadFile(c.Node[i].Path("/etc/ha.d/rtprobe.policy"))
+		return strings.HasSuffix(string(b), "\n")
+	}) {
+		t.Fatalf("rtprobe never recorded its policy on node%d (%q)\n%s", i+1, b, c.Log(i))
+	}
+	return strings.TrimSpace(string(b))
+}
+
 // TestHbgoPairFailover runs two hbgo nodes that also ping the LAN client
 // (a ping node), every thread of each SCHED_RR as stock's whole process is,
 // while the resource scripts they run are SCHED_OTHER (COMPAT §4.4).
@@ -77,11 +92,8 @@ func TestHbgoPairFailover(t *testing.T) {
 		// the runtime made since are SCHED_RR too.
 		allRR(t, i, c.Node[i].Pids(bin))
 	}
-	if !twonode.WaitFor(c.Dead(5), func() bool { _, err := os.Stat(c.Node[0].Path("/etc/ha.d/rtprobe.policy")); return err == nil }) {
-		t.Fatalf("rtprobe never started on node1\n%s", c.Log(0))
-	}
-	if b, _ := os.ReadFile(c.Node[0].Path("/etc/ha.d/rtprobe.policy")); strings.TrimSpace(string(b)) != "0" {
-		t.Errorf("node1's resource script ran with policy %q, want 0 (SCHED_OTHER)", b)
+	if p := probePolicy(t, c, 0); p != "0" {
+		t.Errorf("node1's resource script ran with policy %q, want 0 (SCHED_OTHER)", p)
 	}
 	// An edit of ha.cf is validated at once and announced, never applied:
 	// a broken line is reported as file:line, the fix as heartbeat -r's job.
@@ -111,11 +123,8 @@ func TestHbgoPairFailover(t *testing.T) {
 	if !twonode.WaitFor(c.Dead(20), func() bool { return c.HasVIP(1) && !c.HasVIP(0) }) {
 		t.Fatalf("stock hb_standby on node1 did not move the VIP to node2\n%s", lastLines(c.Log(0), 30))
 	}
-	if !twonode.WaitFor(c.Dead(5), func() bool { _, err := os.Stat(c.Node[1].Path("/etc/ha.d/rtprobe.policy")); return err == nil }) {
-		t.Fatalf("rtprobe never started on node2\n%s", c.Log(1))
-	}
-	if b, _ := os.ReadFile(c.Node[1].Path("/etc/ha.d/rtprobe.policy")); strings.TrimSpace(string(b)) != "0" {
-		t.Errorf("node2's resource script ran with policy %q, want 0 (SCHED_OTHER)", b)
+	if p := probePolicy(t, c, 1); p != "0" {
+		t.Errorf("node2's resource script ran with policy %q, want 0 (SCHED_OTHER)", p)
 	}
 	allRR(t, 0, c.Node[0].Pids(bin))
 	allRR(t, 1, c.Node[1].Pids(bin))

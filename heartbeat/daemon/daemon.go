@@ -557,7 +557,7 @@ func (n *node) groups() []haresources.Group {
 // openMedia opens every link of ha.cf (ping nodes are not media).
 func (n *node) openMedia(ctx context.Context) error {
 	cf := n.conf.HaCf
-	shared := sharedSockets(cf.Links())
+	lazy := lazyLinks(cf.Links(), n.inbox.DeferRoutine && n.conf.Hbgo.LazyRead) // hbgo.cf lazy_read
 	for i, m := range cf.Links() {
 		port := m.Port
 		if port == 0 {
@@ -571,7 +571,7 @@ func (n *node) openMedia(ctx context.Context) error {
 			md, err = n.o.OpenMedium(m, rx)
 			n.serial = n.serial || m.Type == hacf.MediumSerial
 		default:
-			md, err = n.openMedium(ctx, m, port, rx, n.inbox.DeferRoutine && !shared[i])
+			md, err = n.openMedium(ctx, m, port, rx, lazy[i])
 		}
 		if err != nil {
 			return media.Explain(m.Type, m.Name, port, err) // ends with what to do next
@@ -601,15 +601,19 @@ func socketKey(m hacf.Medium, port int) string {
 	return fmt.Sprintf("%s/:%d", m.Iface, port)
 }
 
-// sharedSockets lists the socket groups an earlier UDP link already reads
-// on: such a link gets no lazy socket. The kernel's steering (media
-// lazyRx) sends a unicast datagram to the first two sockets of the group,
-// the first link's. Two links share one when an ha.cf serves both nodes
-// ("ucast eth1 <node1>" and "ucast eth1 <node2>", PROTOCOL §12.2); their
-// link name is the interface, so which of them reads a datagram shows
-// nowhere.
-func sharedSockets(links []hacf.Medium) map[int]bool {
-	seen, shared := map[string]bool{}, map[int]bool{}
+// lazyLinks lists the links (by index) that read their routine datagrams
+// on a lazy socket (media lazyRx): with on (hbgo.cf lazy_read), the first
+// UDP link of each socket group. A later link on the same group gets
+// none: the kernel's steering sends a unicast datagram to the first two
+// sockets of the group, the first link's. Two links share one when an
+// ha.cf serves both nodes ("ucast eth1 <node1>" and "ucast eth1 <node2>",
+// PROTOCOL §12.2); their link name is the interface, so which of them
+// reads a datagram shows nowhere.
+func lazyLinks(links []hacf.Medium, on bool) map[int]bool {
+	seen, lazy := map[string]bool{}, map[int]bool{}
+	if !on {
+		return lazy
+	}
 	for i, m := range links {
 		if m.Type != hacf.MediumBcast && m.Type != hacf.MediumUcast && m.Type != hacf.MediumMcast {
 			continue
@@ -619,10 +623,10 @@ func sharedSockets(links []hacf.Medium) map[int]bool {
 			port = udpPort()
 		}
 		k := socketKey(m, port)
-		shared[i] = seen[k]
+		lazy[i] = !seen[k]
 		seen[k] = true
 	}
-	return shared
+	return lazy
 }
 
 // openMedium opens the socket or device of one link; nil for a medium

@@ -6,9 +6,10 @@ import (
 	"hbgo/heartbeat/config/hacf"
 )
 
-// TestSharedSockets: only the first UDP link on a socket group (interface
-// and port; mcast: group and port) reads lazily (media lazyRx).
-func TestSharedSockets(t *testing.T) {
+// TestLazyLinks: only the first UDP link on a socket group (interface
+// and port; mcast: group and port) reads lazily (media lazyRx), and none
+// with hbgo.cf lazy_read off.
+func TestLazyLinks(t *testing.T) {
 	ucast := func(iface, peer string) hacf.Medium {
 		return hacf.Medium{Type: hacf.MediumUcast, Iface: iface, Peer: peer, Port: 694}
 	}
@@ -23,11 +24,14 @@ func TestSharedSockets(t *testing.T) {
 		{Type: hacf.MediumSerial, Device: "/dev/ttyS0"},
 		ucast("eth1", "10.0.0.2"),
 	}
-	want := []bool{false, true, true, false, false, true, false, false, true}
-	got := sharedSockets(links)
+	want := []bool{true, false, false, true, true, false, true, false, false}
+	got := lazyLinks(links, true)
 	for i, w := range want {
 		if got[i] != w {
-			t.Errorf("link %d (%s %s %s%s): shared %v, want %v", i, links[i].Type, links[i].Iface, links[i].Peer, links[i].Group, got[i], w)
+			t.Errorf("link %d (%s %s %s%s): lazy %v, want %v", i, links[i].Type, links[i].Iface, links[i].Peer, links[i].Group, got[i], w)
 		}
+	}
+	if got := lazyLinks(links, false); len(got) != 0 {
+		t.Errorf("lazy_read off: lazy links %v, want none", got)
 	}
 }

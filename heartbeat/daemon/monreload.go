@@ -100,6 +100,7 @@ func restartOnly(old, nw *hacf.HbgoConfig) []string {
 		{"metrics_textfile", old.MetricsTextfile, nw.MetricsTextfile},
 		{"metrics_listen", old.MetricsListen, nw.MetricsListen},
 		{"metrics_listen_any", old.MetricsListenAny, nw.MetricsListenAny},
+		{"lazy_read", old.LazyRead, nw.LazyRead},
 	} {
 		if !reflect.DeepEqual(d.old, d.new) {
 			out = append(out, d.name+" changed and needs a restart to take effect")

@@ -55,6 +55,9 @@ type HbgoConfig struct {
 	MetricsListen string
 	// MetricsListenAny allows a MetricsListen address that is not loopback.
 	MetricsListenAny bool
+	// LazyRead: a UDP link reads its routine datagrams on a second socket,
+	// at the loop's deadlines (docs/DESIGN.md "The lazy socket").
+	LazyRead bool
 }
 
 // DefaultHbgo returns the settings in force when hbgo.cf is absent.
@@ -70,6 +73,7 @@ func DefaultHbgo() *HbgoConfig {
 		StopRetries:   DefaultStopRetries,
 		Watch:         DefaultWatch(),
 		LogFormat:     LogFormatText,
+		LazyRead:      true,
 	}
 }
 
@@ -103,6 +107,7 @@ func init() {
 		{"metrics_textfile", nil, setHbgoPath("metrics_textfile /var/lib/prometheus/node-exporter/hbgo.prom", func(c *HbgoConfig) *string { return &c.MetricsTextfile })},
 		{"metrics_listen", nil, (*hbgoLine).setMetricsListen},
 		{"metrics_listen_any", nil, setHbgoBool(func(c *HbgoConfig) *bool { return &c.MetricsListenAny })},
+		{"lazy_read", nil, setHbgoBool(func(c *HbgoConfig) *bool { return &c.LazyRead })},
 		// resource watches after start (watch.go)
 		{"monitor", watchKey, (*hbgoLine).setMonitor},
 		{"failover_threshold", nil, (*hbgoLine).setFailoverThreshold},

@@ -22,6 +22,7 @@ control_socket /run/x.sock
 fast_start off
 stop_retries 3
 logformat JSON
+lazy_read off
 `
 	c, ps := ParseHbgo(strings.NewReader(strings.ReplaceAll(in, "\n", "\r\n")), "hbgo.cf")
 	if len(ps) != 0 {
@@ -39,12 +40,13 @@ logformat JSON
 		StopRetries:   3,
 		Watch:         DefaultWatch(),
 		LogFormat:     "json",
+		LazyRead:      false,
 	}
 	if d := cmp.Diff(want, c); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
 	}
 	d := DefaultHbgo()
-	if d.FastStart || d.StopRetries != 10 || d.Journal != "/var/lib/heartbeat/hbgo-journal" || d.ControlSocket != "/run/heartbeat/hbgo.sock" || len(d.Timeouts) != 0 {
+	if d.FastStart || !d.LazyRead || d.StopRetries != 10 || d.Journal != "/var/lib/heartbeat/hbgo-journal" || d.ControlSocket != "/run/heartbeat/hbgo.sock" || len(d.Timeouts) != 0 {
 		t.Errorf("defaults: %+v", d)
 	}
 }
@@ -88,7 +90,7 @@ func TestParseHbgoErrors(t *testing.T) {
 		{"stop_retries 0", "hbgo.cf:1: error: stop_retries 0 is not a number from 1 to 1000; write stop_retries with a whole number from 1 to 1000 (stock uses 10)"},
 		{"control_socket", "hbgo.cf:1: error: control_socket takes exactly one value, got 0; write control_socket /run/heartbeat/hbgo.sock"},
 		{"keepalive 2", "hbgo.cf:1: error: unknown hbgo.cf directive \"keepalive\"; keepalive belongs in ha.cf, not hbgo.cf"},
-		{"bogus", "hbgo.cf:1: error: unknown hbgo.cf directive \"bogus\"; hbgo.cf takes agent, control_socket, failover_threshold, failure_window, fast_start, journal, journal_size, logformat, metrics_listen, metrics_listen_any, metrics_textfile, monitor, reboot_command, resource_timeout, stop_retries, vip_watch"},
+		{"bogus", "hbgo.cf:1: error: unknown hbgo.cf directive \"bogus\"; hbgo.cf takes agent, control_socket, failover_threshold, failure_window, fast_start, journal, journal_size, lazy_read, logformat, metrics_listen, metrics_listen_any, metrics_textfile, monitor, reboot_command, resource_timeout, stop_retries, vip_watch"},
 		{"metrics_textfile hbgo.prom", "hbgo.cf:1: error: metrics_textfile hbgo.prom is not an absolute path; write metrics_textfile /absolute/path"},
 		{"metrics_listen localhost:9794", "hbgo.cf:1: error: metrics_listen localhost:9794 is not an address:port; write metrics_listen with an IP address and a port, e.g. metrics_listen 127.0.0.1:9794"},
 		{"metrics_listen 0.0.0.0:9794", "hbgo.cf:1: error: metrics_listen 0.0.0.0:9794 is not a loopback address; listen on 127.0.0.1 or [::1], or add metrics_listen_any on to serve the metrics (cluster names, addresses) to the network"},

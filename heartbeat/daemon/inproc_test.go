@@ -33,10 +33,10 @@ const (
 
 // tnode is one in-process daemon.
 type tnode struct {
-	t    *testing.T
-	name string
-	dir  string
-	n    *node
+	t     *testing.T
+	name  string
+	dir   string
+	n     *node
 	sigs  chan os.Signal
 	done  chan int
 	ready chan struct{} // closed once run has started the node (Options.Ready)

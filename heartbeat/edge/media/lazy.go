@@ -106,7 +106,8 @@ func openLazy(rd net.PacketConn, iface string, q *Queue, c *counters, link strin
 		unix.Close(fd)
 		return nil, fmt.Errorf("%w: %s: %v", errNoLazy, what, err)
 	}
-	for _, o := range [][2]int{{unix.SO_REUSEADDR, 1}, {unix.SO_REUSEPORT, 1}, {unix.SO_RCVBUF, rcvBuf}, {unix.SO_TIMESTAMPNS, 1}} {
+	// The read socket's options (the group needs the same), and the stamps.
+	for _, o := range append(readOpts(true), [2]int{unix.SO_TIMESTAMPNS, 1}) {
 		if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, o[0], o[1]); err != nil {
 			return fail(fmt.Sprintf("setsockopt %d", o[0]), err)
 		}
@@ -228,7 +229,7 @@ func (l *lazyRx) read(s *rxSock, room int) (got bool) {
 			l.c.droppedOversize.Add(1)
 			continue
 		}
-		from := netip.AddrPortFrom(netip.AddrFrom4(s.sa.Addr), uint16(s.sa.Port>>8|s.sa.Port<<8))
+		from := addrPort4(&s.sa)
 		if from != s.lastFrom || s.fromStr == "" {
 			s.lastFrom, s.fromStr = from, from.String()
 		}

@@ -162,6 +162,12 @@ func (o *recvOp) recv(buf []byte) (int, netip.AddrPort, error) {
 	if o.errno != 0 {
 		return 0, netip.AddrPort{}, fmt.Errorf("recvfrom: %w", o.errno)
 	}
-	p := (*[2]byte)(unsafe.Pointer(&o.sa.Port))
-	return int(o.n), netip.AddrPortFrom(netip.AddrFrom4(o.sa.Addr), uint16(p[0])<<8|uint16(p[1])), nil
+	return int(o.n), addrPort4(&o.sa), nil
+}
+
+// addrPort4 is the address and port of a sockaddr_in (its port in network
+// byte order, whatever the host's).
+func addrPort4(sa *unix.RawSockaddrInet4) netip.AddrPort {
+	p := (*[2]byte)(unsafe.Pointer(&sa.Port))
+	return netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), uint16(p[0])<<8|uint16(p[1]))
 }
